@@ -1,0 +1,84 @@
+"""The registry of finding codes: one stable code per kind, each documented in ``docs/codes/<code>.md``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .findings import Severity
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    kind: str
+    severity: Severity
+    title: str
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+ALL_CODES: tuple[Code, ...] = (
+    # schemas and tables
+    Code("PW101", "missing_table", E, "A table the code expects does not exist"),
+    Code("PW102", "extra_table", W, "A table exists that the expected schema does not know"),
+    Code("PW103", "missing_column", E, "A column the code expects does not exist"),
+    Code("PW104", "extra_column", W, "A column exists that the expected schema does not know"),
+    Code("PW105", "probable_rename", E, "A column or table was probably renamed on one side only"),
+    Code("PW106", "type_mismatch", E, "A column has a different type"),
+    Code("PW107", "nullability_mismatch", E, "A column differs in NOT NULL"),
+    Code("PW108", "default_mismatch", W, "A column has a different default"),
+    Code("PW109", "identity_mismatch", W, "A column differs in identity or generation"),
+    Code("PW110", "collation_mismatch", W, "A column has a different collation"),
+    Code("PW111", "comment_mismatch", I, "A table or column comment differs"),
+    Code("PW112", "table_options_mismatch", W, "A table differs in partitioning, row-level security or logging"),
+    Code("PW113", "missing_schema", E, "A schema the code expects does not exist"),
+    Code("PW114", "extra_schema", I, "A schema exists that the expected schema does not know"),
+    # indexes and constraints
+    Code("PW121", "missing_index", W, "An index the code expects does not exist"),
+    Code("PW122", "extra_index", I, "An index exists that the expected schema does not know"),
+    Code("PW123", "index_mismatch", W, "An index has a different definition"),
+    Code("PW124", "invalid_index", E, "An index is invalid (a failed CREATE INDEX CONCURRENTLY)"),
+    Code("PW131", "missing_constraint", E, "A constraint the code expects does not exist"),
+    Code("PW132", "extra_constraint", W, "A constraint exists that the expected schema does not know"),
+    Code("PW133", "constraint_mismatch", E, "A constraint has a different definition"),
+    Code("PW134", "constraint_not_validated", W, "A constraint was added NOT VALID and never validated"),
+    # triggers and functions
+    Code("PW141", "missing_trigger", E, "A trigger the code relies on does not exist"),
+    Code("PW142", "extra_trigger", W, "A trigger exists that the expected schema does not know"),
+    Code("PW143", "trigger_disabled", E, "A trigger exists but does not fire"),
+    Code("PW144", "trigger_mismatch", E, "A trigger has a different timing, events, condition or function"),
+    Code("PW151", "missing_function", E, "A function or procedure the code relies on does not exist"),
+    Code("PW152", "extra_function", I, "A function exists that the expected schema does not know"),
+    Code("PW153", "function_changed", W, "A function's body or attributes differ"),
+    # views, sequences, types, extensions, policies
+    Code("PW161", "missing_view", E, "A view or materialized view does not exist"),
+    Code("PW162", "extra_view", I, "A view exists that the expected schema does not know"),
+    Code("PW163", "view_mismatch", W, "A view has a different definition"),
+    Code("PW171", "missing_sequence", E, "A sequence does not exist"),
+    Code("PW172", "extra_sequence", I, "A sequence exists that the expected schema does not know"),
+    Code("PW173", "sequence_mismatch", I, "A sequence has different parameters"),
+    Code("PW181", "missing_enum", E, "An enum type does not exist"),
+    Code("PW182", "extra_enum", I, "An enum type exists that the expected schema does not know"),
+    Code("PW183", "enum_labels_mismatch", E, "An enum type has different labels or order"),
+    Code("PW184", "missing_domain", E, "A domain does not exist"),
+    Code("PW185", "extra_domain", I, "A domain exists that the expected schema does not know"),
+    Code("PW186", "domain_mismatch", W, "A domain has a different type, default or constraints"),
+    Code("PW191", "missing_extension", E, "An extension is not installed"),
+    Code("PW192", "extra_extension", I, "An extension is installed that the expected schema does not know"),
+    Code("PW193", "extension_version_mismatch", W, "An extension has a different version"),
+    Code("PW195", "missing_policy", E, "A row-level security policy does not exist"),
+    Code("PW196", "extra_policy", W, "A row-level security policy exists that the expected schema does not know"),
+    Code("PW197", "policy_mismatch", E, "A row-level security policy differs"),
+)
+
+_BY_KIND = {c.kind: c for c in ALL_CODES}
+_BY_CODE = {c.code: c for c in ALL_CODES}
+
+
+def for_kind(kind: str) -> Code:
+    """The registered code of ``kind``; a ``KeyError`` here is a pgwarden bug."""
+    return _BY_KIND[kind]
+
+
+def lookup(code: str) -> Code | None:
+    return _BY_CODE.get(code)

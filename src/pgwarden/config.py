@@ -1,0 +1,315 @@
+"""Loading and validating configuration: ``pgwarden.toml`` or ``[tool.pgwarden]`` in ``pyproject.toml``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, UsageError
+from .urls import redact
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+
+# --- declared objects ("[[expect.<kind>]]") --------------------------------------------
+# Each kind is a dataclass; its fields (name, type, default) are the keys a user may write.
+# Adding a kind means adding a dataclass and a line in EXPECT_KINDS.
+
+
+@dataclass(frozen=True)
+class ExpectTrigger:
+    table: str
+    name: str
+    enabled: bool = True
+    schema: str = "public"
+    timing: str | None = None
+    events: tuple[str, ...] | None = None
+    function: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectFunction:
+    name: str
+    schema: str = "public"
+    arguments: str | None = None
+    """Identity argument types as PostgreSQL prints them (``integer, text``); any when unset."""
+    language: str | None = None
+    body_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectIndex:
+    table: str
+    name: str | None = None
+    columns: tuple[str, ...] | None = None
+    unique: bool | None = None
+    schema: str = "public"
+
+
+@dataclass(frozen=True)
+class ExpectExtension:
+    name: str
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpectConstraint:
+    table: str
+    name: str
+    kind: str | None = None
+    schema: str = "public"
+
+
+EXPECT_KINDS: dict[str, type] = {
+    "triggers": ExpectTrigger,
+    "functions": ExpectFunction,
+    "indexes": ExpectIndex,
+    "extensions": ExpectExtension,
+    "constraints": ExpectConstraint,
+}
+
+
+@dataclass(frozen=True)
+class Expectations:
+    triggers: tuple[ExpectTrigger, ...] = ()
+    functions: tuple[ExpectFunction, ...] = ()
+    indexes: tuple[ExpectIndex, ...] = ()
+    extensions: tuple[ExpectExtension, ...] = ()
+    constraints: tuple[ExpectConstraint, ...] = ()
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings; paths are absolute (relative ones resolve against ``root``)."""
+
+    path: Path | None = None
+    """The file the settings came from, ``None`` when no file was found."""
+    root: Path = field(default_factory=Path.cwd)
+    database_url_env: str = "DATABASE_URL"
+    database_url: str | None = None
+    """Only from ``--db``; the file never holds a production URL."""
+    models: str | None = None
+    migrations: Path | None = None
+    snapshot: Path | None = None
+    dev_url: str | None = None
+    schemas: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    connect_timeout: float = 5.0
+    expect: Expectations = field(default_factory=Expectations)
+
+    @property
+    def where(self) -> str:
+        return str(self.path) if self.path else "the command line"
+
+    def db_url(self, *, required: bool = True) -> str | None:
+        """The live database URL: ``--db``, else the environment variable ``database_url_env``."""
+        url = self.database_url or os.environ.get(self.database_url_env)
+        if not url and required:
+            raise UsageError(
+                f"No database to check: pass --db URL or set the environment variable "
+                f"{self.database_url_env} (its name comes from `database_url_env` in {self.where})."
+            )
+        return url or None
+
+    def with_overrides(self, **flags: Any) -> Config:
+        """Return a copy with command-line flags applied (``None`` means not given)."""
+        changes: dict[str, Any] = {}
+        for key, value in flags.items():
+            if value is None:
+                continue
+            if key in ("migrations", "snapshot"):
+                value = Path(value).expanduser().resolve()
+            changes[key] = value
+        return replace(self, **changes)
+
+
+# --- loading ---------------------------------------------------------------------------
+
+_SCALARS: dict[str, type] = {
+    "database_url_env": str,
+    "models": str,
+    "migrations": str,
+    "snapshot": str,
+    "dev_url": str,
+    "schemas": list,
+    "ignore": list,
+    "connect_timeout": float,
+    "expect": dict,
+}
+
+# Keys owned by other capabilities; accepted here so one file serves every command.
+_OTHER_SECTIONS = {"invariants", "migrate", "lint", "runtime", "backup", "doctor", "alerts", "repair", "name"}
+
+
+def find_config(start: Path) -> Path | None:
+    """``pgwarden.toml``, else a ``pyproject.toml`` with ``[tool.pgwarden]``, here or in a parent."""
+    for folder in (start, *start.parents):
+        candidate = folder / "pgwarden.toml"
+        if candidate.is_file():
+            return candidate
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError):
+                continue
+            if isinstance(data.get("tool"), dict) and "pgwarden" in data["tool"]:
+                return pyproject
+    return None
+
+
+def load(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
+    """Load the configuration named by ``path``, or the one found from ``cwd`` upwards."""
+    cwd = cwd or Path.cwd()
+    if path is not None:
+        file = Path(path).expanduser()
+        if not file.is_absolute():
+            file = cwd / file
+        if not file.is_file():
+            raise ConfigError(f"Config file {file} does not exist; check the --config path.")
+    else:
+        found = find_config(cwd)
+        if found is None:
+            return Config(root=cwd)
+        file = found
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file} is not valid TOML ({exc}); fix the syntax and run again.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"Cannot read config file {file}: {exc}.") from None
+    if file.name == "pyproject.toml":
+        tool = data.get("tool", {})
+        section = tool.get("pgwarden", {}) if isinstance(tool, dict) else {}
+        prefix = "tool.pgwarden."
+        if not isinstance(section, dict):
+            raise ConfigError(f"{file}: [tool.pgwarden] must be a table.")
+    else:
+        section, prefix = data, ""
+    return parse(section, file=file, prefix=prefix)
+
+
+def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config:
+    """Validate one settings table; every error names ``file`` and the key."""
+    root = file.parent.resolve()
+    values: dict[str, Any] = {}
+    for key, value in section.items():
+        if key in _OTHER_SECTIONS:
+            continue
+        if key not in _SCALARS:
+            known = ", ".join(sorted(_SCALARS))
+            raise ConfigError(f"{file}: unknown key `{prefix}{key}`. Known keys: {known}.")
+        expected = _SCALARS[key]
+        value = _check_type(value, expected, file=file, key=f"{prefix}{key}")
+        values[key] = value
+
+    cfg = Config(path=file, root=root)
+    changes: dict[str, Any] = {}
+    for key in ("database_url_env", "models", "dev_url"):
+        if key in values:
+            changes[key] = values[key]
+    if "models" in values and ":" not in values["models"]:
+        raise ConfigError(
+            f"{file}: `{prefix}models` must be `module:attribute` (e.g. `app.db:Base`), "
+            f"got {values['models']!r}."
+        )
+    for key in ("migrations", "snapshot"):
+        if key in values:
+            changes[key] = (root / Path(values[key]).expanduser()).resolve()
+    for key in ("schemas", "ignore"):
+        if key in values:
+            changes[key] = tuple(_strings(values[key], file=file, key=f"{prefix}{key}"))
+    if "connect_timeout" in values:
+        if values["connect_timeout"] <= 0:
+            raise ConfigError(f"{file}: `{prefix}connect_timeout` must be a positive number of seconds.")
+        changes["connect_timeout"] = values["connect_timeout"]
+    if "expect" in values:
+        changes["expect"] = _parse_expect(values["expect"], file=file, prefix=f"{prefix}expect")
+    return replace(cfg, **changes)
+
+
+def _check_type(value: Any, expected: type, *, file: Path, key: str) -> Any:
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+        raise ConfigError(
+            f"{file}: `{key}` must be {_type_name(expected)}, got {_type_name(type(value))} {_show(value)}."
+        )
+    return value
+
+
+def _type_name(t: type) -> str:
+    return {
+        str: "a string",
+        list: "a list",
+        dict: "a table",
+        float: "a number",
+        int: "an integer",
+        bool: "true or false",
+    }.get(t, t.__name__)
+
+
+def _show(value: Any) -> str:
+    text = redact(str(value)) if isinstance(value, str) else repr(value)
+    return text if len(text) < 60 else text[:57] + "..."
+
+
+def _strings(items: list[Any], *, file: Path, key: str) -> list[str]:
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise ConfigError(f"{file}: `{key}[{i}]` must be a string, got {_show(item)}.")
+    return list(items)
+
+
+def _parse_expect(section: dict[str, Any], *, file: Path, prefix: str) -> Expectations:
+    parsed: dict[str, tuple[Any, ...]] = {}
+    for kind, entries in section.items():
+        spec = EXPECT_KINDS.get(kind)
+        if spec is None:
+            known = ", ".join(f"[[{prefix}.{k}]]" for k in EXPECT_KINDS)
+            raise ConfigError(f"{file}: unknown section `{prefix}.{kind}`. Known: {known}.")
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ConfigError(f"{file}: `{prefix}.{kind}` must be an array of tables ([[{prefix}.{kind}]]).")
+        parsed[kind] = tuple(
+            _build(spec, entry, file=file, where=f"{prefix}.{kind}[{i}]") for i, entry in enumerate(entries)
+        )
+    return Expectations(**parsed)
+
+
+def _build(spec: type, entry: dict[str, Any], *, file: Path, where: str) -> Any:
+    allowed = {f.name: f for f in fields(spec)}
+    kwargs: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key not in allowed:
+            raise ConfigError(f"{file}: unknown key `{where}.{key}`. Known keys: {', '.join(allowed)}.")
+        annotation = str(allowed[key].type)
+        if "tuple" in annotation:
+            if not isinstance(value, list):
+                raise ConfigError(f"{file}: `{where}.{key}` must be a list of strings.")
+            kwargs[key] = tuple(_strings(value, file=file, key=f"{where}.{key}"))
+        elif annotation.startswith("bool"):
+            if not isinstance(value, bool):
+                raise ConfigError(f"{file}: `{where}.{key}` must be true or false, got {_show(value)}.")
+            kwargs[key] = value
+        else:
+            if not isinstance(value, str):
+                raise ConfigError(f"{file}: `{where}.{key}` must be a string, got {_show(value)}.")
+            kwargs[key] = value
+    required = [
+        f.name
+        for f in fields(spec)
+        if f.default is MISSING and f.default_factory is MISSING and f.name not in kwargs
+    ]
+    if required:
+        raise ConfigError(f"{file}: `{where}` needs `{required[0]}`.")
+    return spec(**kwargs)

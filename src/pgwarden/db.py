@@ -1,0 +1,88 @@
+"""Connecting to PostgreSQL with a timeout, and turning connection failures into one clear sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import psycopg
+
+from .errors import DatabaseUnreachable
+from .urls import describe, redact, to_libpq
+
+
+def connect(
+    url: str,
+    *,
+    timeout: float = 5.0,
+    autocommit: bool = False,
+    application_name: str = "pgwarden",
+    what: str = "database",
+) -> psycopg.Connection:
+    """Open a connection or raise ``DatabaseUnreachable`` naming the host and what to do."""
+    dsn = to_libpq(url, what=f"{what} URL")
+    try:
+        return psycopg.connect(
+            dsn,
+            connect_timeout=max(1, round(timeout)),
+            autocommit=autocommit,
+            application_name=application_name,
+        )
+    except psycopg.OperationalError as exc:
+        raise DatabaseUnreachable(explain(exc, url, what=what), sqlstate=exc.sqlstate) from None
+    except psycopg.ProgrammingError as exc:  # malformed conninfo
+        raise DatabaseUnreachable(
+            f"Cannot use the {what} URL {redact(url)}: {_first_line(str(exc))}. "
+            "Write it as postgresql://user:password@host:5432/dbname."
+        ) from None
+
+
+@contextmanager
+def read_only(url: str, *, timeout: float = 5.0, what: str = "database") -> Iterator[psycopg.Connection]:
+    """A connection inside a READ ONLY transaction that is always rolled back."""
+    conn = connect(url, timeout=timeout, what=what)
+    try:
+        conn.execute("SET TRANSACTION READ ONLY")
+        yield conn
+    finally:
+        try:
+            conn.rollback()
+        finally:
+            conn.close()
+
+
+def explain(exc: psycopg.OperationalError, url: str, *, what: str = "database") -> str:
+    """One sentence for a failed connection, without the password."""
+    target = describe(url)
+    raw = _first_line(str(exc))
+    low = str(exc).lower()
+    state = exc.sqlstate
+    if state == "28P01" or "password authentication failed" in low:
+        return (
+            f"The {what} at {target} rejected the password: check the user and password "
+            "in the URL (or the environment variable it comes from)."
+        )
+    if state == "3D000" or ("database" in low and "does not exist" in low):
+        return f"The {what} {target} does not exist on that server: create it or fix the database name in the URL."
+    if state == "28000" or "no pg_hba.conf entry" in low or "role" in low and "does not exist" in low:
+        return f"The {what} at {target} refused the login ({raw}): check the user name and pg_hba.conf."
+    if "timeout expired" in low or "timed out" in low:
+        return (
+            f"Could not reach the {what} at {target} within the connect timeout: check that the host "
+            "and port are right and that the server is up and reachable from here."
+        )
+    if "could not translate host name" in low or "name or service not known" in low:
+        return f"Cannot resolve the host of the {what} at {target}: check the host name in the URL."
+    if "connection refused" in low or "no such file or directory" in low:
+        return (
+            f"Could not connect to the {what} at {target}: connection refused. Is PostgreSQL running "
+            "and listening on that host and port?"
+        )
+    return f"Could not connect to the {what} at {target}: {raw}."
+
+
+def _first_line(text: str) -> str:
+    for line in text.strip().splitlines():
+        if line.strip():
+            return line.strip().rstrip(".")
+    return "unknown error"

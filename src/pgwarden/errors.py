@@ -1,0 +1,72 @@
+"""Exceptions pgwarden raises when it cannot do the job (findings are never exceptions).
+
+::
+
+    PgwardenError                 exit 70 unless a subclass says otherwise
+     +-- UsageError               exit 2: bad flags or arguments
+     |    +-- ConfigError         exit 2: malformed config, unknown key, wrong type
+     |    +-- SourceError         exit 2: models path, migrations folder, snapshot file
+     |         +-- MigrationError exit 2: a migration file failed (file:line:col)
+     +-- DatabaseUnreachable      exit 3: host down, wrong password, database missing
+     +-- ScratchError             exit 3: no throwaway PostgreSQL could be started
+
+Every message is one paragraph that names the file, key or host and says what
+to do; none contains a password.
+"""
+
+from __future__ import annotations
+
+
+class PgwardenError(Exception):
+    """Root of pgwarden's errors."""
+
+    exit_code = 70
+
+
+class UsageError(PgwardenError):
+    """The command line asked for something that cannot be done."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """The configuration file is malformed or has an unknown key or a wrong type."""
+
+
+class SourceError(UsageError):
+    """An expected-schema source (models, migrations, snapshot) cannot be read."""
+
+
+class MigrationError(SourceError):
+    """A migration file failed when applied to a scratch database."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str,
+        line: int | None = None,
+        column: int | None = None,
+        sqlstate: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.path = path
+        self.line = line
+        self.column = column
+        self.sqlstate = sqlstate
+
+
+class DatabaseUnreachable(PgwardenError):
+    """A database could not be reached or refused the login."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+class ScratchError(PgwardenError):
+    """No throwaway PostgreSQL could be provided."""
+
+    exit_code = 3

@@ -1,0 +1,190 @@
+"""Finding: one thing that is wrong or worth knowing, and its renderings (text, json, github, sarif)."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from . import __version__
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    """Stable id documented in ``docs/codes/<code>.md`` (``PW101``)."""
+    kind: str
+    """snake_case name of the problem (``missing_column``) or a lint rule id."""
+    severity: Severity
+    object: str
+    """Qualified name (``public.jobs.chat_id``) or ``path.sql:line:col``."""
+    message: str
+    hint: str = ""
+    fix_sql: str | None = None
+    source: str = "drift"
+    evidence: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "severity": self.severity.value,
+            "object": self.object,
+            "message": self.message,
+            "hint": self.hint,
+            "fix_sql": self.fix_sql,
+            "source": self.source,
+            "evidence": self.evidence,
+        }
+
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.severity.rank, f.object, f.code))
+
+
+def summarize(findings: Sequence[Finding]) -> dict[str, int]:
+    counts = {s.value: 0 for s in Severity}
+    for f in findings:
+        counts[f.severity.value] += 1
+    return {"total": len(findings), **counts}
+
+
+def exit_code(findings: Sequence[Finding], *, strict: bool = False) -> int:
+    """0 clean, 1 when an error (or, with ``strict``, a warning) was found."""
+    worst = {f.severity for f in findings}
+    if Severity.ERROR in worst or (strict and Severity.WARNING in worst):
+        return 1
+    return 0
+
+
+def render(
+    findings: Sequence[Finding],
+    fmt: str,
+    out: IO[str],
+    *,
+    color: bool | None = None,
+    title: str = "",
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write ``findings`` to ``out`` in format ``fmt`` (one of ``FORMATS``)."""
+    ordered = sort_findings(findings)
+    if fmt == "json":
+        doc: dict[str, Any] = {"findings": [f.to_dict() for f in ordered], "summary": summarize(ordered)}
+        if extra:
+            doc.update(extra)
+        json.dump(doc, out, indent=2, sort_keys=False, default=str)
+        out.write("\n")
+    elif fmt == "github":
+        _render_github(ordered, out)
+    elif fmt == "sarif":
+        json.dump(to_sarif(ordered), out, indent=2)
+        out.write("\n")
+    else:
+        from ._text import render_text
+
+        render_text(ordered, out, color=color, title=title)
+
+
+def _gh_escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def _location(obj: str) -> tuple[str, int | None, int | None] | None:
+    """``path.sql:3:7`` -> (path, 3, 7); ``None`` for database object names."""
+    parts = obj.rsplit(":", 2)
+    if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+        return parts[0], int(parts[1]), int(parts[2])
+    if len(parts) >= 2 and parts[-1].isdigit():
+        return ":".join(parts[:-1]), int(parts[-1]), None
+    return None
+
+
+def _render_github(findings: Sequence[Finding], out: IO[str]) -> None:
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    for f in findings:
+        props = [f"title={_gh_escape(f'{f.code} {f.kind} {f.object}', prop=True)}"]
+        loc = _location(f.object)
+        if loc:
+            props.insert(0, f"file={_gh_escape(loc[0], prop=True)}")
+            if loc[1]:
+                props.insert(1, f"line={loc[1]}")
+            if loc[2]:
+                props.insert(2, f"col={loc[2]}")
+        body = f.message + (f" Hint: {f.hint}" if f.hint else "")
+        if f.fix_sql:
+            body += f"\nFix: {f.fix_sql}"
+        out.write(f"::{level[f.severity.value]} {','.join(props)}::{_gh_escape(body)}\n")
+
+
+def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run; rules are the distinct finding codes."""
+    rules: dict[str, dict[str, Any]] = {}
+    results = []
+    for f in findings:
+        rules.setdefault(
+            f.code,
+            {
+                "id": f.code,
+                "name": f.kind,
+                "shortDescription": {"text": f.kind.replace("_", " ")},
+                "helpUri": f"https://pgwarden.invalid/docs/codes/{f.code}",
+                "defaultConfiguration": {"level": _sarif_level(f.severity)},
+            },
+        )
+        result: dict[str, Any] = {
+            "ruleId": f.code,
+            "level": _sarif_level(f.severity),
+            "message": {"text": f.message + (f" {f.hint}" if f.hint else "")},
+            "properties": {"kind": f.kind, "object": f.object, "source": f.source},
+        }
+        if f.fix_sql:
+            result["properties"]["fix_sql"] = f.fix_sql
+        loc = _location(f.object)
+        if loc:
+            region = {k: v for k, v in (("startLine", loc[1]), ("startColumn", loc[2])) if v}
+            physical: dict[str, Any] = {"artifactLocation": {"uri": loc[0]}}
+            if region:
+                physical["region"] = region
+            result["locations"] = [{"physicalLocation": physical}]
+        else:
+            result["locations"] = [{"logicalLocations": [{"fullyQualifiedName": f.object}]}]
+        results.append(result)
+    return {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "pgwarden",
+                        "version": __version__,
+                        "informationUri": "https://pgwarden.invalid",
+                        "rules": list(rules.values()),
+                    }
+                },
+                "results": results,
+            }
+        ],
+    }
+
+
+def _sarif_level(sev: Severity) -> str:
+    return {"error": "error", "warning": "warning", "info": "note"}[sev.value]
