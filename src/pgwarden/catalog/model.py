@@ -230,7 +230,7 @@ class Function:
     schema: str
     name: str
     arguments: str
-    """``pg_get_function_identity_arguments``: ``integer, text``."""
+    """Argument types (``oidvectortypes``): ``integer, text``; names are not part of the identity."""
     kind: RoutineKind = "function"
     returns: str | None = None
     """``pg_get_function_result``; ``None`` for procedures."""

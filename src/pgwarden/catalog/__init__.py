@@ -1,0 +1,41 @@
+"""The catalog: the ``Schema`` model and ``inspect()``, which reads it from a live database."""
+
+from __future__ import annotations
+
+from ._inspect import QUERIES, inspect
+from .model import (
+    Column,
+    Constraint,
+    Domain,
+    Enum,
+    Extension,
+    Function,
+    Index,
+    Policy,
+    Schema,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+)
+from .normalize import body_hash, normalize_body
+
+__all__ = [
+    "QUERIES",
+    "Column",
+    "Constraint",
+    "Domain",
+    "Enum",
+    "Extension",
+    "Function",
+    "Index",
+    "Policy",
+    "Schema",
+    "Sequence",
+    "Table",
+    "Trigger",
+    "View",
+    "body_hash",
+    "inspect",
+    "normalize_body",
+]

@@ -1,0 +1,376 @@
+"""Reading a live database into a ``Schema`` with a fixed number of catalog queries."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any, TypeVar
+
+import psycopg
+
+from .model import (
+    Column,
+    Constraint,
+    Domain,
+    Enum,
+    Extension,
+    Function,
+    Index,
+    Policy,
+    Schema,
+    Table,
+    Trigger,
+    View,
+)
+from .model import (
+    Sequence as SequenceObj,
+)
+from .normalize import body_hash
+
+QUERIES: tuple[str, ...] = (
+    "schemas",
+    "tables",
+    "columns",
+    "constraints",
+    "indexes",
+    "triggers",
+    "policies",
+    "sequences",
+    "views",
+    "enums",
+    "domains",
+    "functions",
+    "extensions",
+)
+"""The catalog queries ``inspect`` runs, one each, whatever the number of tables."""
+
+_CONSTRAINT_KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
+_ENABLED = {"O": "origin", "D": "disabled", "R": "replica", "A": "always"}
+_POLICY_CMD = {"*": "all", "r": "select", "a": "insert", "w": "update", "d": "delete"}
+_VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
+_ROUTINE = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
+_IDENTITY = {"a": "always", "d": "by default"}
+_WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.DOTALL)
+
+T = TypeVar("T")
+
+
+@cache
+def query(name: str, server_version: int = 0) -> str:
+    """The text of ``queries/<name>.sql`` (or its ``_pg12`` variant on PostgreSQL 12)."""
+    folder = resources.files(__package__).joinpath("queries")
+    if server_version and server_version < 130000:
+        older = folder.joinpath(f"{name}_pg12.sql")
+        if older.is_file():
+            return older.read_text(encoding="utf-8")
+    return folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+class _Ignore:
+    """Glob patterns from the ``ignore`` setting, matched against qualified and bare names."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self.patterns = tuple(patterns)
+
+    def __call__(self, *names: str) -> bool:
+        if not self.patterns:
+            return False
+        return any(fnmatch.fnmatchcase(name, p) for name in names for p in self.patterns)
+
+
+def inspect(
+    conn: psycopg.Connection[Any],
+    *,
+    schemas: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> Schema:
+    """Read every user-defined object of the database behind ``conn``.
+
+    ``schemas`` limits the schemas read (default: every non-system schema);
+    ``ignore`` holds glob patterns of objects to skip (``public.legacy_*``,
+    ``*.audit_log``, ``public.t.tmp_col``). pgwarden's own ``pgwarden`` schema,
+    ``pg_catalog``, ``information_schema`` and ``pg_toast`` are never read.
+    """
+    # An empty search_path makes every name the server deparses schema-qualified, so the
+    # same object prints the same way whatever the session's settings.
+    with conn.transaction():
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_catalog.current_setting('search_path')")
+            row = cur.fetchone()
+            previous = row[0] if row else ""
+            cur.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+        try:
+            return _read(conn, schemas=schemas, ignore=ignore)
+        finally:
+            with conn.cursor() as cur:
+                cur.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (previous,))
+
+
+def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequence[str]) -> Schema:
+    version = conn.info.server_version
+    skip = _Ignore(ignore)
+
+    def run(name: str, **params: Any) -> list[tuple[Any, ...]]:
+        with conn.cursor() as cur:
+            cur.execute(query(name, version), params or None)  # type: ignore[arg-type]
+            return cur.fetchall()
+
+    nsp_rows = run("schemas", schemas=list(schemas))
+    schema_names = tuple(name for _, name in nsp_rows if not skip(name))
+    nsp = [oid for oid, name in nsp_rows if name in schema_names]
+
+    tables_rows = run("tables", nsp=nsp)
+    columns_by_rel = _group(run("columns", nsp=nsp))
+    constraints_by_rel = _group(run("constraints", nsp=nsp))
+    indexes_by_rel = _group(run("indexes", nsp=nsp))
+    triggers_by_rel = _group(run("triggers", nsp=nsp))
+    policies_by_rel = _group(run("policies", nsp=nsp))
+
+    tables: list[Table] = []
+    for (
+        oid,
+        schema,
+        name,
+        relkind,
+        part_key,
+        part_of,
+        part_bound,
+        rls,
+        rls_forced,
+        unlogged,
+        comment,
+    ) in tables_rows:
+        qual = f"{schema}.{name}"
+        if skip(qual, name):
+            continue
+        tables.append(
+            Table(
+                schema=schema,
+                name=name,
+                kind="partitioned" if relkind == "p" else "table",
+                columns=_columns(columns_by_rel.get(oid, ()), qual, skip),
+                constraints=_sorted(
+                    Constraint(
+                        name=cname,
+                        kind=_CONSTRAINT_KINDS[ctype],  # type: ignore[arg-type]
+                        definition=definition,
+                        columns=tuple(cols or ()),
+                        deferrable=deferrable,
+                        initially_deferred=deferred,
+                        validated=validated,
+                        references=references,
+                    )
+                    for cname, ctype, definition, cols, deferrable, deferred, validated, references in (
+                        r[1:] for r in constraints_by_rel.get(oid, ())
+                    )
+                    if not skip(f"{qual}.{cname}")
+                ),
+                indexes=_indexes(indexes_by_rel.get(oid, ()), qual, skip),
+                triggers=_sorted(
+                    _trigger(qual, *r[1:]) for r in triggers_by_rel.get(oid, ()) if not skip(f"{qual}.{r[1]}")
+                ),
+                policies=_sorted(
+                    Policy(
+                        name=pname,
+                        table=qual,
+                        command=_POLICY_CMD[cmd],  # type: ignore[arg-type]
+                        permissive=permissive,
+                        roles=tuple(roles),
+                        using=using,
+                        with_check=check,
+                    )
+                    for pname, cmd, permissive, roles, using, check in (
+                        r[1:] for r in policies_by_rel.get(oid, ())
+                    )
+                    if not skip(f"{qual}.{pname}")
+                ),
+                partition_key=part_key,
+                partition_of=part_of,
+                partition_bound=part_bound,
+                rls_enabled=rls,
+                rls_forced=rls_forced,
+                unlogged=unlogged,
+                comment=comment,
+            )
+        )
+
+    views = [
+        View(
+            schema=schema,
+            name=name,
+            definition=definition,
+            materialized=materialized,
+            columns=tuple(r[1] for r in columns_by_rel.get(oid, ())),
+            indexes=_indexes(indexes_by_rel.get(oid, ()), f"{schema}.{name}", skip),
+            comment=comment,
+        )
+        for oid, schema, name, materialized, definition, comment in run("views", nsp=nsp)
+        if not skip(f"{schema}.{name}", name)
+    ]
+
+    sequences = [
+        SequenceObj(
+            schema=schema,
+            name=name,
+            data_type=data_type,
+            start=start,
+            increment=increment,
+            min_value=min_value,
+            max_value=max_value,
+            cache=cache_size,
+            cycle=cycle,
+            owned_by=owned_by,
+        )
+        for schema, name, data_type, start, increment, min_value, max_value, cache_size, cycle, owned_by in run(
+            "sequences", nsp=nsp
+        )
+        if not skip(f"{schema}.{name}", name)
+    ]
+
+    enums = [
+        Enum(schema=schema, name=name, labels=tuple(labels))
+        for schema, name, labels in run("enums", nsp=nsp)
+        if not skip(f"{schema}.{name}", name)
+    ]
+
+    domains = [
+        Domain(
+            schema=schema,
+            name=name,
+            type=type_,
+            nullable=not notnull,
+            default=default,
+            collation=collation,
+            constraints=tuple((c[0], c[1]) for c in constraints or ()),
+        )
+        for schema, name, type_, notnull, default, collation, constraints in run("domains", nsp=nsp)
+        if not skip(f"{schema}.{name}", name)
+    ]
+
+    functions = [
+        _function(*row)
+        for row in run("functions", nsp=nsp)
+        if not skip(f"{row[0]}.{row[1]}({row[2]})", f"{row[0]}.{row[1]}", row[1])
+    ]
+
+    extensions = [
+        Extension(name=name, version=version_, schema=schema)
+        for name, version_, schema in run("extensions")
+        if not skip(name)
+    ]
+
+    return Schema(
+        schemas=schema_names,
+        tables=tuple(tables),
+        views=tuple(views),
+        sequences=tuple(sequences),
+        enums=tuple(enums),
+        domains=tuple(domains),
+        functions=tuple(sorted(functions, key=lambda f: f.qualname)),
+        extensions=tuple(extensions),
+        server_version=version,
+    )
+
+
+def _group(rows: Iterable[tuple[Any, ...]]) -> dict[Any, list[tuple[Any, ...]]]:
+    """Rows keyed by their first column (a relation oid)."""
+    grouped: dict[Any, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        grouped[row[0]].append(row)
+    return grouped
+
+
+def _sorted(items: Iterable[T], key: Callable[[T], str] = lambda x: x.name) -> tuple[T, ...]:  # type: ignore[attr-defined]
+    return tuple(sorted(items, key=key))
+
+
+def _columns(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tuple[Column, ...]:
+    return tuple(
+        Column(
+            name=name,
+            type=type_,
+            nullable=not notnull,
+            default=default,
+            identity=_IDENTITY.get(identity),  # type: ignore[arg-type]
+            generated=generated,
+            collation=collation,
+            comment=comment,
+        )
+        for _, name, type_, notnull, default, identity, generated, collation, comment in rows
+        if not skip(f"{table}.{name}")
+    )
+
+
+def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tuple[Index, ...]:
+    return _sorted(
+        Index(
+            name=name,
+            definition=definition,
+            columns=tuple(columns or ()),
+            unique=unique,
+            primary=primary,
+            predicate=predicate,
+            valid=valid,
+            constraint=constraint,
+        )
+        for _, name, definition, columns, unique, primary, predicate, valid, constraint in rows
+        if not skip(f"{table}.{name}")
+    )
+
+
+def _trigger(table: str, name: str, tgtype: int, enabled: str, function: str, definition: str) -> Trigger:
+    # tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead
+    timing = "instead of" if tgtype & 64 else "before" if tgtype & 2 else "after"
+    events = tuple(
+        event
+        for bit, event in ((8, "delete"), (4, "insert"), (32, "truncate"), (16, "update"))
+        if tgtype & bit
+    )
+    match = _WHEN.search(definition)
+    return Trigger(
+        name=name,
+        table=table,
+        timing=timing,  # type: ignore[arg-type]
+        events=events,
+        level="row" if tgtype & 1 else "statement",
+        function=function,
+        definition=definition,
+        when=match.group(1) if match else None,
+        enabled=_ENABLED[enabled],  # type: ignore[arg-type]
+    )
+
+
+def _function(
+    schema: str,
+    name: str,
+    arguments: str,
+    prokind: str,
+    returns: str | None,
+    language: str,
+    volatility: str,
+    strict: bool,
+    security_definer: bool,
+    source: str | None,
+    config: list[str] | None,
+    definition: str,
+) -> Function:
+    # SQL-standard bodies (BEGIN ATOMIC, PostgreSQL 14+) keep no source text: the server's
+    # deparsed definition is already normalised.
+    body = source if source and source.strip() else definition
+    return Function(
+        schema=schema,
+        name=name,
+        arguments=arguments,
+        kind=_ROUTINE[prokind],  # type: ignore[arg-type]
+        returns=returns,
+        language=language,
+        volatility=_VOLATILITY[volatility],  # type: ignore[arg-type]
+        strict=strict,
+        security_definer=security_definer,
+        body_hash=body_hash(body, config),
+        definition=definition,
+    )

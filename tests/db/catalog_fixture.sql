@@ -1,0 +1,27 @@
+create schema app;
+create type mood as enum ('sad','ok','happy');
+create domain posint as integer not null default 1 check (value > 0);
+create table users (id bigserial primary key, name varchar(50) not null collate "C", m mood, age posint, email text unique, created_at timestamptz default now());
+comment on table users is 'people';
+comment on column users.name is 'the name';
+create table app.orders (id int generated always as identity primary key, user_id bigint references users(id) on delete cascade deferrable initially deferred, total numeric(10,2) check (total >= 0), doubled numeric generated always as (total*2) stored);
+create index on app.orders (user_id) where total > 0;
+create unique index orders_lower on app.orders (lower(total::text));
+alter table app.orders add constraint c_nv check (total < 1000000) not valid;
+create function touch() returns trigger language plpgsql as $$ begin -- hi
+  new.created_at := now(); return new; end $$;
+create trigger t1 before insert or update on users for each row when (new.name <> 'x') execute function touch();
+create trigger t2 after delete on users for each statement execute function touch();
+alter table users disable trigger t2;
+create view v as select id, name from users;
+create materialized view mv as select id from users;
+create index on mv(id);
+create table ev (id int, at date not null) partition by range (at);
+create table ev_2024 partition of ev for values from ('2024-01-01') to ('2025-01-01');
+create index on ev(at);
+create trigger t3 before insert on ev for each row execute function touch();
+alter table users enable row level security;
+create policy p1 on users for select to public using (id > 0);
+create procedure p(a int) language sql as $$ select 1 $$;
+create sequence s1 increment 5;
+create unlogged table ul (a int);

@@ -1,0 +1,198 @@
+"""inspect() against a real server: every object kind, filters, and a query count independent of size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgwarden.catalog import QUERIES, inspect
+from pgwarden.catalog.normalize import body_hash
+
+FIXTURE = (Path(__file__).parent / "catalog_fixture.sql").read_text()
+
+
+@pytest.fixture
+def loaded(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    conn.execute(FIXTURE)
+    return conn
+
+
+def test_tables_columns_constraints(loaded: psycopg.Connection[Any]) -> None:
+    schema = inspect(loaded)
+    assert schema.schemas == ("app", "public")
+    users = schema.table("public.users")
+    assert users is not None
+    assert [c.name for c in users.columns] == ["id", "name", "m", "age", "email", "created_at"]
+    name = users.column("name")
+    assert name is not None
+    assert (name.type, name.nullable, name.collation, name.comment) == (
+        "character varying(50)",
+        False,
+        "C",
+        "the name",
+    )
+    assert users.column("id").default == "nextval('public.users_id_seq'::regclass)"  # type: ignore[union-attr]
+    assert users.column("m").type == "public.mood"  # type: ignore[union-attr]
+    assert users.comment == "people"
+    assert users.rls_enabled and not users.rls_forced
+    assert {c.name: c.kind for c in users.constraints} == {
+        "users_email_key": "unique",
+        "users_pkey": "primary_key",
+    }
+
+    orders = schema.table("app.orders")
+    assert orders is not None
+    assert orders.column("id").identity == "always"  # type: ignore[union-attr]
+    assert orders.column("doubled").generated == "(total * (2)::numeric)"  # type: ignore[union-attr]
+    fk = orders.constraint_map["orders_user_id_fkey"]
+    assert fk.references == "public.users"
+    assert fk.deferrable and fk.initially_deferred
+    assert "REFERENCES public.users(id) ON DELETE CASCADE" in fk.definition
+    assert orders.constraint_map["c_nv"].validated is False
+    assert orders.constraint_map["orders_total_check"].columns == ("total",)
+
+
+def test_indexes(loaded: psycopg.Connection[Any]) -> None:
+    orders = inspect(loaded).table("app.orders")
+    assert orders is not None
+    idx = orders.index_map
+    assert idx["orders_pkey"].primary and idx["orders_pkey"].constraint == "orders_pkey"
+    assert idx["orders_lower"].unique and idx["orders_lower"].columns == ("lower(total::text)",)
+    assert idx["orders_user_id_idx"].predicate == "total > 0::numeric"
+    assert all(i.valid for i in orders.indexes)
+
+
+def test_partitions_keep_inherited_objects_on_the_parent(loaded: psycopg.Connection[Any]) -> None:
+    schema = inspect(loaded)
+    parent, child = schema.table("public.ev"), schema.table("public.ev_2024")
+    assert parent is not None and child is not None
+    assert parent.kind == "partitioned" and parent.partition_key == "RANGE (at)"
+    assert child.partition_of == "public.ev"
+    assert child.partition_bound == "FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"
+    assert [i.name for i in parent.indexes] == ["ev_at_idx"]
+    assert child.indexes == () and child.triggers == ()
+    assert [t.name for t in parent.triggers] == ["t3"]
+
+
+def test_triggers_functions_policies(loaded: psycopg.Connection[Any]) -> None:
+    schema = inspect(loaded)
+    users = schema.table("public.users")
+    assert users is not None
+    t1, t2 = users.triggers
+    assert (t1.timing, t1.events, t1.level, t1.function) == (
+        "before",
+        ("insert", "update"),
+        "row",
+        "public.touch",
+    )
+    assert t1.when == "((new.name)::text <> 'x'::text)"
+    assert t1.enabled == "origin" and t2.enabled == "disabled"
+    assert (t2.timing, t2.level, t2.when) == ("after", "statement", None)
+    assert schema.trigger_map["public.users.t1"] is t1
+
+    funcs = schema.function_map
+    assert set(funcs) == {"public.p(integer)", "public.touch()"}
+    assert funcs["public.p(integer)"].kind == "procedure" and funcs["public.p(integer)"].returns is None
+    touch = funcs["public.touch()"]
+    assert (touch.language, touch.returns, touch.volatility) == ("plpgsql", "trigger", "volatile")
+    assert touch.definition.startswith("CREATE OR REPLACE FUNCTION public.touch()")
+
+    (policy,) = users.policies
+    assert (policy.name, policy.command, policy.permissive, policy.roles) == (
+        "p1",
+        "select",
+        True,
+        ("public",),
+    )
+    assert policy.using == "(id > 0)"
+
+
+def test_views_sequences_types(loaded: psycopg.Connection[Any]) -> None:
+    schema = inspect(loaded)
+    assert schema.view_map["public.v"].columns == ("id", "name")
+    assert "FROM public.users" in schema.view_map["public.v"].definition
+    mv = schema.view_map["public.mv"]
+    assert mv.materialized and [i.name for i in mv.indexes] == ["mv_id_idx"]
+    seqs = schema.sequence_map
+    assert seqs["public.users_id_seq"].owned_by == "public.users.id"
+    assert seqs["public.s1"].increment == 5
+    assert not any("orders_id_seq" in s for s in seqs)  # identity sequences belong to the column
+    assert schema.enum_map["public.mood"].labels == ("sad", "ok", "happy")
+    dom = schema.domain_map["public.posint"]
+    assert (dom.type, dom.nullable, dom.default) == ("integer", False, "1")
+    assert dom.constraints == (("posint_check", "CHECK ((VALUE > 0))"),)
+    assert schema.table("public.ul").unlogged  # type: ignore[union-attr]
+
+
+def test_formatting_of_a_function_body_is_not_drift(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(
+        "CREATE FUNCTION f(a int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN a + 1; END $$;"
+        "CREATE FUNCTION g(a int) RETURNS int LANGUAGE plpgsql AS $$\n"
+        "begin\n   -- add one\n   return a+1;  /* done */\nend\n$$;"
+        "CREATE FUNCTION h(a int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN a + 2; END $$;"
+        "CREATE FUNCTION s(a text) RETURNS text LANGUAGE sql AS $$ SELECT 'A  --b' || a $$;"
+        "CREATE FUNCTION s2(a text) RETURNS text LANGUAGE sql AS $$ SELECT 'a  --b' || a $$;"
+    )
+    funcs = inspect(conn).function_map
+    assert funcs["public.f(integer)"].body_hash == funcs["public.g(integer)"].body_hash
+    assert funcs["public.f(integer)"].body_hash != funcs["public.h(integer)"].body_hash
+    assert funcs["public.s(text)"].body_hash != funcs["public.s2(text)"].body_hash
+    assert body_hash("select 1", ["search_path=public"]) != body_hash("select 1")
+
+
+def test_filters(loaded: psycopg.Connection[Any]) -> None:
+    loaded.execute("CREATE SCHEMA pgwarden; CREATE TABLE pgwarden.migrations (id int)")
+    only_app = inspect(loaded, schemas=["app"])
+    assert [t.qualname for t in only_app.tables] == ["app.orders"]
+    assert only_app.functions == ()
+    ignored = inspect(loaded, ignore=["public.ev*", "public.users.email", "app.orders.orders_lower", "touch"])
+    assert "public.ev" not in ignored.table_map and "public.ev_2024" not in ignored.table_map
+    assert ignored.table("public.users").column("email") is None  # type: ignore[union-attr]
+    assert "orders_lower" not in ignored.table("app.orders").index_map  # type: ignore[union-attr]
+    assert "public.touch()" not in ignored.function_map
+    assert "pgwarden" not in inspect(loaded).schemas
+
+
+class CountingCursor(psycopg.Cursor[Any]):
+    executed = 0
+
+    def execute(self, query: Any, params: Any = None, **kw: Any) -> Any:
+        CountingCursor.executed += 1
+        return super().execute(query, params, **kw)
+
+
+def _count(url: str) -> int:
+    CountingCursor.executed = 0
+    with psycopg.connect(url, cursor_factory=CountingCursor) as c:
+        inspect(c)
+    return CountingCursor.executed
+
+
+def test_query_count_does_not_grow_with_tables(db_url: str) -> None:
+    small = _count(db_url)
+    with psycopg.connect(db_url, autocommit=True) as c:
+        c.execute(
+            "CREATE FUNCTION tg() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;"
+            + "".join(
+                f"CREATE TABLE t{i} (id int PRIMARY KEY, a text, b int REFERENCES t{max(i - 1, 0)}(id));"
+                f"CREATE INDEX ON t{i}(a); CREATE TRIGGER tr BEFORE INSERT ON t{i} FOR EACH ROW EXECUTE FUNCTION tg();"
+                for i in range(120)
+            )
+        )
+    assert _count(db_url) == small == len(QUERIES) + 3  # + read and set search_path, then restore it
+    with psycopg.connect(db_url) as c:
+        assert len(inspect(c).tables) == 120
+
+
+def test_works_read_only_and_leaves_session_alone(loaded: psycopg.Connection[Any], db_url: str) -> None:
+    with psycopg.connect(db_url) as c:
+        c.execute("SET TRANSACTION READ ONLY")
+        before = c.execute("SHOW search_path").fetchone()
+        schema = inspect(c)
+        assert c.execute("SHOW search_path").fetchone() == before
+        c.rollback()
+    assert schema == inspect(loaded)
+    assert hash(schema) == hash(inspect(loaded))
