@@ -15,7 +15,7 @@ class Code:
     title: str
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741 - reads as a column
 
 ALL_CODES: tuple[Code, ...] = (
     # schemas and tables
@@ -30,7 +30,9 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW109", "identity_mismatch", W, "A column differs in identity or generation"),
     Code("PW110", "collation_mismatch", W, "A column has a different collation"),
     Code("PW111", "comment_mismatch", I, "A table or column comment differs"),
-    Code("PW112", "table_options_mismatch", W, "A table differs in partitioning, row-level security or logging"),
+    Code(
+        "PW112", "table_options_mismatch", W, "A table differs in partitioning, row-level security or logging"
+    ),
     Code("PW113", "missing_schema", E, "A schema the code expects does not exist"),
     Code("PW114", "extra_schema", I, "A schema exists that the expected schema does not know"),
     # indexes and constraints
@@ -67,7 +69,12 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW192", "extra_extension", I, "An extension is installed that the expected schema does not know"),
     Code("PW193", "extension_version_mismatch", W, "An extension has a different version"),
     Code("PW195", "missing_policy", E, "A row-level security policy does not exist"),
-    Code("PW196", "extra_policy", W, "A row-level security policy exists that the expected schema does not know"),
+    Code(
+        "PW196",
+        "extra_policy",
+        W,
+        "A row-level security policy exists that the expected schema does not know",
+    ),
     Code("PW197", "policy_mismatch", E, "A row-level security policy differs"),
 )
 

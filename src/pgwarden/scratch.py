@@ -74,7 +74,11 @@ def find_binaries() -> Binaries | None:
         for location in spec.submodule_search_locations:
             candidates.append((Path(location) / "pginstall" / "bin", "pgserver"))
     for bindir, origin in candidates:
-        if (bindir / "initdb").is_file() and (bindir / "pg_ctl").is_file() and (bindir / "postgres").is_file():
+        if (
+            (bindir / "initdb").is_file()
+            and (bindir / "pg_ctl").is_file()
+            and (bindir / "postgres").is_file()
+        ):
             version = _server_major(bindir)
             if version:
                 return Binaries(bindir=bindir, version=version, origin=origin)
@@ -90,7 +94,9 @@ def _int(text: str) -> int:
 
 def _server_major(bindir: Path) -> int | None:
     try:
-        out = subprocess.run([str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=10)
+        out = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(r"(\d+)(?:\.\d+)?", out.stdout)
@@ -162,7 +168,9 @@ class Cluster:
                 start_new_session=True,  # Ctrl-C in the terminal must not kill the server before we stop it
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            raise ScratchError(f"Could not run {what} ({args[0]}): {exc}. Pass --dev-url to use a server you run.")
+            raise ScratchError(
+                f"Could not run {what} ({args[0]}): {exc}. Pass --dev-url to use a server you run."
+            ) from None
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
             logfile = self.dir / "server.log"
