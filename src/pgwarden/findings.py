@@ -145,7 +145,7 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
                 "id": f.code,
                 "name": f.kind,
                 "shortDescription": {"text": f.kind.replace("_", " ")},
-                "helpUri": f"https://pgwarden.invalid/docs/codes/{f.code}",
+                "help": {"text": f"See docs/codes/{f.code}.md in pgwarden's documentation."},
                 "defaultConfiguration": {"level": _sarif_level(f.severity)},
             },
         )
@@ -176,7 +176,6 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
                     "driver": {
                         "name": "pgwarden",
                         "version": __version__,
-                        "informationUri": "https://pgwarden.invalid",
                         "rules": list(rules.values()),
                     }
                 },

@@ -349,6 +349,30 @@ def open_scratch(dev_url: str | None = None) -> Scratch:
     return Scratch(cluster.url, cluster=cluster)
 
 
+class LazyScratch:
+    """Starts a scratch PostgreSQL the first time something asks for it; ``close()`` stops it."""
+
+    def __init__(self, dev_url: str | None = None) -> None:
+        self.dev_url = dev_url
+        self._scratch: Scratch | None = None
+
+    def __call__(self) -> Scratch:
+        if self._scratch is None:
+            self._scratch = open_scratch(self.dev_url)
+        return self._scratch
+
+    def close(self) -> None:
+        if self._scratch is not None:
+            self._scratch.close()
+            self._scratch = None
+
+    def __enter__(self) -> LazyScratch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 @contextmanager
 def scratch_database(dev_url: str | None = None, label: str = "db") -> Iterator[str]:
     """One empty database for the duration of the block."""

@@ -1,0 +1,155 @@
+"""``pgwarden check``: compare every configured expected-schema source with the live database.
+
+With models, migrations and a live database all configured the comparison is
+three-way, and each finding says where the disagreement lies: the models and
+the migrations (a model changed without a migration, or lags behind them), or
+the migrations and the live database (a migration not applied, or a change
+made by hand).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+
+from .catalog import Schema
+from .config import Config
+from .contract import Expected, declared
+from .contract import database as database_source
+from .contract import migrations as migrations_source
+from .contract import models as models_source
+from .contract import snapshot as snapshot_source
+from .diff import Change, diff, to_findings
+from .errors import UsageError
+from .findings import Finding
+from .scratch import LazyScratch, Scratch
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding]
+    live: Schema
+    sources: list[Expected] = field(default_factory=list)
+    fixable: list[Change] = field(default_factory=list)
+    """Changes whose fix turns the live database into the expected schema (for ``--fix``)."""
+    seconds: float = 0.0
+
+
+MODEL_AHEAD = "Model changed without a migration"
+MODEL_BEHIND = "Model lagging behind migrations"
+MODEL_DISAGREES = "Models and migrations disagree"
+LIVE_BEHIND = "Migration not applied on the live database, or schema changed by hand"
+
+
+def load_expected(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]:
+    """Every expected-schema source the configuration names."""
+    sources: list[Expected] = []
+    if cfg.models:
+        sources.append(
+            models_source.load(cfg.models, scratch(), root=cfg.root, schemas=cfg.schemas, ignore=cfg.ignore)
+        )
+    if cfg.migrations:
+        sources.append(
+            migrations_source.load(cfg.migrations, scratch(), schemas=cfg.schemas, ignore=cfg.ignore)
+        )
+    if cfg.snapshot and cfg.snapshot.exists():
+        sources.append(snapshot_source.load(cfg.snapshot))
+    return sources
+
+
+def covered(changes: Iterable[Change], source: Expected) -> list[Change]:
+    """Only the changes about objects ``source`` can describe (models know no triggers)."""
+    return [c for c in changes if c.object_type in source.covers]
+
+
+def run_check(
+    cfg: Config, *, update_snapshot: bool = False, scratch: Callable[[], Scratch] | None = None
+) -> CheckResult:
+    """Read the live database (read-only) and compare it with every configured source.
+
+    ``scratch`` provides the throwaway server that models and migrations are applied to;
+    by default one is started when needed and stopped afterwards.
+    """
+    started = time.monotonic()
+    url = cfg.db_url()
+    assert url is not None
+    if not (cfg.models or cfg.migrations or cfg.snapshot or cfg.expect):
+        raise UsageError(
+            f"Nothing to check the database against: set `models`, `migrations`, `snapshot` or "
+            f"[[expect.*]] in {cfg.where} (or pass --models / --migrations)."
+        )
+    live = database_source.load(url, timeout=cfg.connect_timeout, schemas=cfg.schemas, ignore=cfg.ignore)
+    if update_snapshot and cfg.snapshot:
+        snapshot_source.write(live.schema, cfg.snapshot)
+    if scratch is not None:
+        sources = load_expected(cfg, scratch)
+    else:
+        with LazyScratch(cfg.dev_url) as lazy:
+            sources = load_expected(cfg, lazy)
+    result = compare(sources, live.schema)
+    result.findings.extend(declared.check(cfg.expect, live.schema))
+    result.findings = dedupe(result.findings)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def compare(sources: list[Expected], live: Schema) -> CheckResult:
+    """Findings of every source against ``live``; three-way when models and migrations are both given."""
+    by_kind = {s.kind: s for s in sources}
+    models, migrations = by_kind.get("models"), by_kind.get("migrations")
+    attributes = models.attributes if models else {}
+    findings: list[Finding] = []
+    fixable: list[Change] = []
+    if models and migrations:
+        model_changes = covered(diff(models.schema, migrations.schema), models)
+        findings += [
+            _diagnosed(f, _model_diagnosis(c.kind), "models_vs_migrations")
+            for c, f in _paired(model_changes, attributes)
+        ]
+        live_changes = diff(migrations.schema, live)
+        findings += [
+            _diagnosed(f, LIVE_BEHIND, "migrations_vs_live") for _, f in _paired(live_changes, attributes)
+        ]
+        fixable = live_changes
+        rest = [s for s in sources if s.kind not in ("models", "migrations")]
+    else:
+        rest = sources
+    for source in rest:
+        changes = covered(diff(source.schema, live), source)
+        findings += [
+            replace(f, evidence={**f.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
+            for _, f in _paired(changes, attributes)
+        ]
+        if not fixable:
+            fixable = changes
+    return CheckResult(findings=findings, live=live, sources=sources, fixable=fixable)
+
+
+def _paired(changes: list[Change], attributes: Mapping[str, str]) -> list[tuple[Change, Finding]]:
+    return [(c, f) for c in changes for f in to_findings([c], attributes=attributes)]
+
+
+def _model_diagnosis(kind: str) -> str:
+    if kind.startswith("missing_") or kind == "probable_rename":
+        return MODEL_AHEAD
+    if kind.startswith("extra_"):
+        return MODEL_BEHIND
+    return MODEL_DISAGREES
+
+
+def _diagnosed(finding: Finding, diagnosis: str, where: str) -> Finding:
+    message = f"{diagnosis}: {finding.message[0].lower()}{finding.message[1:]}"
+    return replace(
+        finding, message=message, evidence={**finding.evidence, "where": where, "diagnosis": diagnosis}
+    )
+
+
+def dedupe(findings: Iterable[Finding]) -> list[Finding]:
+    """One finding per (kind, object), preferring the one that carries a fix."""
+    best: dict[tuple[str, str], Finding] = {}
+    for f in findings:
+        key = (f.kind, f.object)
+        if key not in best or (f.fix_sql and not best[key].fix_sql):
+            best[key] = f
+    return list(best.values())

@@ -1,0 +1,93 @@
+"""The ``pgwarden`` command line: ``main(argv, out, err) -> exit code``; only ``__main__`` exits."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Sequence
+from typing import IO
+
+import click
+
+from .. import __version__
+from ..errors import PgwardenError
+from ._state import State
+from .check import check
+from .demo import demo
+from .diff import diff
+from .snapshot import snapshot
+
+__all__ = ["main", "cli"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="pgwarden", message="%(prog)s %(version)s")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Config file (default: pgwarden.toml or [tool.pgwarden] in pyproject.toml, here or in a parent folder).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Say what pgwarden is doing (on stderr).")
+@click.option("--traceback", is_flag=True, help="Show the Python traceback of an error.")
+@click.option(
+    "--color/--no-color", default=None, help="Colour the text output (default: only on a terminal)."
+)
+@click.pass_obj
+def cli(state: State, config_path: str | None, verbose: bool, traceback: bool, color: bool | None) -> None:
+    """pgwarden keeps a Python service and its PostgreSQL database honest with each other.
+
+    It compares what your code expects (SQLAlchemy models, SQL migrations, a snapshot,
+    declared triggers and functions) with the live database, and says what differs and
+    which statement fixes it. Exit codes: 0 clean, 1 findings at error level, 2 usage or
+    configuration error, 3 database unreachable, 70 internal error.
+    """
+    state.config_path = config_path
+    state.color = color
+    if verbose:
+        handler = logging.StreamHandler(state.err)
+        handler.setFormatter(logging.Formatter("pgwarden: %(message)s"))
+        root = logging.getLogger("pgwarden")
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+
+
+cli.add_command(check)
+cli.add_command(diff)
+cli.add_command(snapshot)
+cli.add_command(demo)
+
+
+def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
+    """Run pgwarden with ``argv`` and return its exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    state = State(out=out or sys.stdout, err=err or sys.stderr)
+    show_traceback = "--traceback" in args
+    try:
+        result = cli.main(args=args, prog_name="pgwarden", standalone_mode=False, obj=state)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show(file=state.err)
+        return exc.exit_code
+    except click.exceptions.Abort:
+        state.err.write("pgwarden: interrupted.\n")
+        return 130
+    except KeyboardInterrupt:
+        state.err.write("pgwarden: interrupted.\n")
+        return 130
+    except PgwardenError as exc:
+        if show_traceback:
+            traceback.print_exc(file=state.err)
+        state.err.write(f"pgwarden: {exc}\n")
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, reported as one
+        if show_traceback:
+            traceback.print_exc(file=state.err)
+        state.err.write(
+            f"pgwarden: internal error ({type(exc).__name__}: {exc}). This is a bug in pgwarden; "
+            "run again with --traceback and report the output.\n"
+        )
+        return 70
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,66 @@
+"""``pgwarden check``: does the live database agree with the models, migrations and declared objects?"""
+
+from __future__ import annotations
+
+import click
+
+from .. import findings as findings_module
+from ..check import run_check
+from ..urls import describe
+from ._state import State, db_option, dev_url_option, format_option
+
+
+@click.command()
+@db_option
+@click.option(
+    "--models", metavar="MODULE:ATTR", help="SQLAlchemy MetaData or declarative Base, e.g. app.db:Base."
+)
+@click.option("--migrations", type=click.Path(file_okay=False), help="Folder of NNN_name.sql migrations.")
+@click.option(
+    "--snapshot", type=click.Path(dir_okay=False), help="Snapshot file written by `pgwarden snapshot`."
+)
+@dev_url_option
+@format_option
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--update-snapshot", is_flag=True, help="Accept the live schema: rewrite the snapshot file from it."
+)
+@click.pass_obj
+def check(
+    state: State,
+    database_url: str | None,
+    models: str | None,
+    migrations: str | None,
+    snapshot: str | None,
+    dev_url: str | None,
+    fmt: str,
+    strict: bool,
+    update_snapshot: bool,
+) -> int:
+    """Compare the live database with what the code expects, and say how to fix each difference.
+
+    Runs read-only (a READ ONLY transaction); a role with CONNECT and catalog access is enough.
+    With models, migrations and a database all configured, each finding says where the
+    disagreement lies: models vs migrations, or migrations vs the live database.
+    """
+    cfg = state.config(
+        database_url=database_url, models=models, migrations=migrations, snapshot=snapshot, dev_url=dev_url
+    )
+    if update_snapshot and not cfg.snapshot:
+        raise click.UsageError(
+            "--update-snapshot needs a snapshot file: pass --snapshot FILE or set `snapshot`."
+        )
+    result = run_check(cfg, update_snapshot=update_snapshot)
+    url = cfg.db_url()
+    title = f"pgwarden check: {describe(url or '')} against " + ", ".join(s.label for s in result.sources)
+    if cfg.expect:
+        title += (", " if result.sources else "") + "declared objects"
+    findings_module.render(
+        result.findings,
+        fmt,
+        state.out,
+        color=state.color,
+        title=title,
+        extra={"database": describe(url or ""), "sources": [s.label for s in result.sources]},
+    )
+    return findings_module.exit_code(result.findings, strict=strict)

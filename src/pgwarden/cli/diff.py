@@ -1,0 +1,64 @@
+"""``pgwarden diff``: what differs between two schema sources, or the SQL turning one into the other."""
+
+from __future__ import annotations
+
+import click
+
+from .. import findings as findings_module
+from ..contract.resolve import resolve
+from ..diff import diff as compute_diff
+from ..diff import render_sql, to_findings
+from ..scratch import LazyScratch
+from ._state import State, dev_url_option, format_option
+
+SRC_HELP = "A database URL, models:MODULE:ATTR, migrations:DIR, or a snapshot .json file."
+
+
+@click.command()
+@click.option("--from", "from_", required=True, metavar="SRC", help=f"The schema you have. {SRC_HELP}")
+@click.option("--to", "to", required=True, metavar="SRC", help=f"The schema you want. {SRC_HELP}")
+@click.option("--sql", "as_sql", is_flag=True, help="Print a migration script turning FROM into TO.")
+@click.option("--allow-destructive", is_flag=True, help="With --sql: emit DROPs uncommented.")
+@dev_url_option
+@format_option
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.pass_obj
+def diff(
+    state: State,
+    from_: str,
+    to: str,
+    as_sql: bool,
+    allow_destructive: bool,
+    dev_url: str | None,
+    fmt: str,
+    strict: bool,
+) -> int:
+    """Compare two schemas: findings, or with --sql the script that turns FROM into TO.
+
+    Destructive statements are commented out unless --allow-destructive.
+    """
+    cfg = state.config(dev_url=dev_url)
+    with LazyScratch(cfg.dev_url) as scratch:
+        have = resolve(from_, cfg=cfg, scratch=scratch)
+        want = resolve(to, cfg=cfg, scratch=scratch)
+    # A partial source (models know no triggers) only speaks for what it describes.
+    both = have.covers & want.covers
+    changes = [c for c in compute_diff(want.schema, have.schema) if c.object_type in both]
+    if as_sql:
+        script = render_sql(changes, allow_destructive=allow_destructive)
+        if script:
+            state.out.write(f"-- pgwarden diff: turns {have.label} into {want.label}\n")
+            state.out.write(script if script.endswith("\n") else script + "\n")
+        else:
+            state.out.write(f"-- {have.label} and {want.label} agree: nothing to do.\n")
+        return 0
+    found = to_findings(changes, attributes={**have.attributes, **want.attributes})
+    findings_module.render(
+        found,
+        fmt,
+        state.out,
+        color=state.color,
+        title=f"pgwarden diff: {have.label} -> {want.label}",
+        extra={"from": have.label, "to": want.label},
+    )
+    return findings_module.exit_code(found, strict=strict)

@@ -1,0 +1,128 @@
+"""Configuration: discovery, validation errors that name file and key, flag overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgwarden.config import ExpectTrigger, find_config, load
+from pgwarden.errors import ConfigError, UsageError
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file(tmp_path: Path) -> None:
+    cfg = load(cwd=tmp_path)
+    assert cfg.path is None
+    assert cfg.database_url_env == "DATABASE_URL"
+    assert cfg.schemas == () and not cfg.expect
+
+
+def test_pgwarden_toml_found_in_a_parent(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pgwarden.toml",
+        """
+models = "app.db:Base"
+migrations = "db/migrations"
+snapshot = "schema.json"
+schemas = ["public"]
+ignore = ["public.legacy_*"]
+database_url_env = "BOT_DB"
+
+[[expect.triggers]]
+table = "bookings"
+name = "booking_create_chat"
+
+[[expect.functions]]
+name = "create_chat_on_booking_active"
+""",
+    )
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    cfg = load(cwd=deep)
+    assert cfg.path == tmp_path / "pgwarden.toml"
+    assert cfg.models == "app.db:Base"
+    assert cfg.migrations == (tmp_path / "db" / "migrations").resolve()
+    assert cfg.snapshot == (tmp_path / "schema.json").resolve()
+    assert cfg.expect.triggers == (ExpectTrigger(table="bookings", name="booking_create_chat"),)
+    assert cfg.expect.functions[0].name == "create_chat_on_booking_active"
+    assert cfg.database_url_env == "BOT_DB"
+
+
+def test_pyproject_section(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[project]\nname = "bot"\n\n[tool.pgwarden]\nmodels = "bot.models:Base"\n',
+    )
+    assert find_config(tmp_path) == tmp_path / "pyproject.toml"
+    assert load(cwd=tmp_path).models == "bot.models:Base"
+
+
+def test_pyproject_without_section_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[project]\nname = "bot"\n')
+    assert find_config(tmp_path) is None or find_config(tmp_path) != tmp_path / "pyproject.toml"
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ('modles = "a:b"', "unknown key `modles`"),
+        ("schemas = 'public'", "`schemas` must be a list"),
+        ("schemas = [1]", "`schemas[0]` must be a string"),
+        ('models = "nocolon"', "`models` must be `module:attribute`"),
+        ("connect_timeout = -1", "`connect_timeout` must be a positive"),
+        ("[[expect.trigers]]\ntable='t'\nname='x'", "unknown section `expect.trigers`"),
+        ("[[expect.triggers]]\nname='x'", "`expect.triggers[0]` needs `table`"),
+        (
+            "[[expect.triggers]]\ntable='t'\nname='x'\nenabled='yes'",
+            "`expect.triggers[0].enabled` must be true or false",
+        ),
+        ("[[expect.triggers]]\ntable='t'\nname='x'\ncolour='red'", "unknown key `expect.triggers[0].colour`"),
+        ("models = ", "is not valid TOML"),
+    ],
+)
+def test_errors_name_the_file_and_key(tmp_path: Path, text: str, needle: str) -> None:
+    path = write(tmp_path / "pgwarden.toml", text)
+    with pytest.raises(ConfigError) as err:
+        load(cwd=tmp_path)
+    assert str(path) in str(err.value)
+    assert needle in str(err.value)
+    assert err.value.exit_code == 2
+
+
+def test_pyproject_errors_use_the_full_key(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.pgwarden]\nmigrations = 3\n")
+    with pytest.raises(ConfigError, match=r"`tool\.pgwarden\.migrations` must be a string"):
+        load(cwd=tmp_path)
+
+
+def test_missing_config_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist"):
+        load(tmp_path / "nope.toml")
+
+
+def test_flags_override_the_file(tmp_path: Path) -> None:
+    write(tmp_path / "pgwarden.toml", 'models = "a:b"\n')
+    cfg = load(cwd=tmp_path).with_overrides(models="c:d", migrations=str(tmp_path / "m"), dev_url=None)
+    assert cfg.models == "c:d"
+    assert cfg.migrations == (tmp_path / "m").resolve()
+
+
+def test_database_url_from_flag_or_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "pgwarden.toml", 'database_url_env = "BOT_DB"\n')
+    cfg = load(cwd=tmp_path)
+    monkeypatch.delenv("BOT_DB", raising=False)
+    with pytest.raises(UsageError, match="BOT_DB"):
+        cfg.db_url()
+    monkeypatch.setenv("BOT_DB", "postgresql://bot:pw@db/app")
+    assert cfg.db_url() == "postgresql://bot:pw@db/app"
+    assert cfg.with_overrides(database_url="postgres://x@y/z").db_url() == "postgres://x@y/z"
+
+
+def test_other_capabilities_sections_are_accepted(tmp_path: Path) -> None:
+    write(tmp_path / "pgwarden.toml", '[[invariants]]\nname = "x"\ncheck = "select 1"\n')
+    assert load(cwd=tmp_path).path == tmp_path / "pgwarden.toml"
