@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -59,8 +60,19 @@ cli.add_command(snapshot)
 cli.add_command(demo)
 
 
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so scratch clusters are stopped and removed on the way out."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     """Run pgwarden with ``argv`` and return its exit code."""
+    if argv is None:
+        _exit_cleanly_on_sigterm()
     args = list(sys.argv[1:] if argv is None else argv)
     state = State(out=out or sys.stdout, err=err or sys.stderr)
     show_traceback = "--traceback" in args
