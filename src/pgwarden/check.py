@@ -37,9 +37,17 @@ class CheckResult:
 
 
 MODEL_AHEAD = "Model changed without a migration"
-MODEL_BEHIND = "Model lagging behind migrations"
+MODEL_BEHIND = "Model lags behind the migrations"
 MODEL_DISAGREES = "Models and migrations disagree"
-LIVE_BEHIND = "Migration not applied on the live database, or schema changed by hand"
+LIVE_BEHIND = "Live database differs from the migrations"
+"""A migration not applied to the live database, or a change made there by hand."""
+
+_EXPLAIN = {
+    MODEL_AHEAD: "the models have it, no migration creates it: write a migration (the fix SQL is its body)",
+    MODEL_BEHIND: "a migration creates it, the models do not have it: update the models",
+    MODEL_DISAGREES: "the models and the migrations describe it differently: decide which is right",
+    LIVE_BEHIND: "a migration was not applied to the live database, or someone changed it by hand",
+}
 
 
 def load_expected(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]:
@@ -47,7 +55,14 @@ def load_expected(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]
     sources: list[Expected] = []
     if cfg.models:
         sources.append(
-            models_source.load(cfg.models, scratch(), root=cfg.root, schemas=cfg.schemas, ignore=cfg.ignore)
+            models_source.load(
+                cfg.models,
+                scratch(),
+                root=cfg.root,
+                schemas=cfg.schemas,
+                ignore=cfg.ignore,
+                extensions=[e.name for e in cfg.expect.extensions],
+            )
         )
     if cfg.migrations:
         sources.append(

@@ -1,0 +1,86 @@
+"""Turning a ``--from``/``--to`` argument (URL, ``models:``, ``migrations:``, snapshot file) into a source."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from ..config import Config
+from ..errors import UsageError
+from ..scratch import Scratch
+from ..urls import redact
+from . import Expected, database, migrations, models, snapshot
+
+__all__ = ["FORMS", "resolve"]
+
+FORMS = (
+    "a database URL (postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://), "
+    "models:MODULE:ATTR (a SQLAlchemy MetaData or declarative Base), migrations:DIR (a folder of "
+    "NNN_description.sql files), a snapshot file (.json), or one of `db`, `models`, `migrations`, "
+    "`snapshot` for the source set in the config"
+)
+
+_URL = re.compile(r"postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
+
+
+def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expected:
+    """Load the source ``spec`` names; ``scratch`` is called only for models and migrations."""
+    text = spec.strip()
+    lowered = text.lower()
+    if _URL.match(text):
+        return _database(text, cfg)
+    if lowered.startswith("models:"):
+        return _models(text[len("models:") :], cfg, scratch)
+    if lowered.startswith("migrations:"):
+        folder = text[len("migrations:") :].strip()
+        if not folder:
+            raise UsageError("`migrations:` needs a folder, e.g. migrations:db/migrations.")
+        return migrations.load(_path(folder), scratch(), schemas=cfg.schemas, ignore=cfg.ignore)
+    if lowered in ("db", "database"):
+        url = cfg.db_url()
+        assert url is not None  # db_url(required=True) raises instead of returning None
+        return _database(url, cfg)
+    if lowered == "models":
+        if not cfg.models:
+            raise UsageError(f"`models` is not set{_in(cfg)}: pass models:MODULE:ATTR instead.")
+        return _models(cfg.models, cfg, scratch)
+    if lowered == "migrations":
+        if cfg.migrations is None:
+            raise UsageError(f"`migrations` is not set{_in(cfg)}: pass migrations:DIR instead.")
+        return migrations.load(cfg.migrations, scratch(), schemas=cfg.schemas, ignore=cfg.ignore)
+    if lowered == "snapshot":
+        if cfg.snapshot is None:
+            raise UsageError(f"`snapshot` is not set{_in(cfg)}: pass the snapshot file's path instead.")
+        return snapshot.load(cfg.snapshot)
+    path = _path(text)
+    if path.suffix.lower() == ".json" or path.is_file():
+        return snapshot.load(path)
+    raise UsageError(f"Cannot tell what {redact(text)!r} is: a schema source is {FORMS}.")
+
+
+def _database(url: str, cfg: Config) -> Expected:
+    return database.load(url, timeout=cfg.connect_timeout, schemas=cfg.schemas, ignore=cfg.ignore)
+
+
+def _models(target: str, cfg: Config, scratch: Callable[[], Scratch]) -> Expected:
+    module, sep, attr = target.strip().partition(":")
+    if not sep or not module or not attr:
+        raise UsageError(f"`models:{target}` must be models:MODULE:ATTR, e.g. models:app.db:Base.")
+    return models.load(
+        f"{module}:{attr}",
+        scratch(),
+        root=cfg.root,
+        schemas=cfg.schemas,
+        ignore=cfg.ignore,
+        extensions=[e.name for e in cfg.expect.extensions],
+    )
+
+
+def _in(cfg: Config) -> str:
+    return f" in {cfg.path}" if cfg.path else " (no config file found)"
+
+
+def _path(text: str) -> Path:
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else Path.cwd() / path
