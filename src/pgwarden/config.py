@@ -67,6 +67,13 @@ class ExpectConstraint:
     schema: str = "public"
 
 
+# Values a user may write for some keys, checked at load time so the error names file and key.
+_CHOICES: dict[tuple[type, str], tuple[str, ...]] = {
+    (ExpectTrigger, "timing"): ("before", "after", "instead of"),
+    (ExpectTrigger, "events"): ("insert", "update", "delete", "truncate"),
+    (ExpectConstraint, "kind"): ("primary_key", "unique", "foreign_key", "check", "exclusion"),
+}
+
 EXPECT_KINDS: dict[str, type] = {
     "triggers": ExpectTrigger,
     "functions": ExpectFunction,
@@ -305,6 +312,20 @@ def _build(spec: type, entry: dict[str, Any], *, file: Path, where: str) -> Any:
             if not isinstance(value, str):
                 raise ConfigError(f"{file}: `{where}.{key}` must be a string, got {_show(value)}.")
             kwargs[key] = value
+    for key, value in kwargs.items():
+        choices = _CHOICES.get((spec, key))
+        if choices is None:
+            continue
+        values = value if isinstance(value, tuple) else (value,)
+        normalised = tuple(" ".join(v.lower().replace("_", " ").split()) for v in values)
+        if spec is ExpectConstraint:
+            normalised = tuple(v.replace(" ", "_") for v in normalised)
+        bad = [v for v, n in zip(values, normalised) if n not in choices]
+        if bad:
+            raise ConfigError(
+                f"{file}: `{where}.{key}` must be one of {', '.join(repr(c) for c in choices)}, got {bad[0]!r}."
+            )
+        kwargs[key] = normalised if isinstance(value, tuple) else normalised[0]
     required = [
         f.name
         for f in fields(spec)

@@ -83,6 +83,15 @@ def test_pyproject_without_section_is_skipped(tmp_path: Path) -> None:
         ),
         ("[[expect.triggers]]\ntable='t'\nname='x'\ncolour='red'", "unknown key `expect.triggers[0].colour`"),
         ("models = ", "is not valid TOML"),
+        (
+            "[[expect.triggers]]\ntable='t'\nname='x'\ntiming='during'",
+            "`expect.triggers[0].timing` must be one of",
+        ),
+        ("[[expect.triggers]]\ntable='t'\nname='x'\nevents=['insert','upsert']", "got 'upsert'"),
+        (
+            "[[expect.constraints]]\ntable='t'\nname='x'\nkind='fk'",
+            "`expect.constraints[0].kind` must be one of",
+        ),
     ],
 )
 def test_errors_name_the_file_and_key(tmp_path: Path, text: str, needle: str) -> None:
@@ -126,3 +135,15 @@ def test_database_url_from_flag_or_environment(tmp_path: Path, monkeypatch: pyte
 def test_other_capabilities_sections_are_accepted(tmp_path: Path) -> None:
     write(tmp_path / "pgwarden.toml", '[[invariants]]\nname = "x"\ncheck = "select 1"\n')
     assert load(cwd=tmp_path).path == tmp_path / "pgwarden.toml"
+
+
+def test_choices_are_normalised(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pgwarden.toml",
+        "[[expect.triggers]]\ntable='t'\nname='x'\ntiming='INSTEAD_OF'\nevents=['Insert']\n"
+        "[[expect.constraints]]\ntable='t'\nname='c'\nkind='Foreign Key'\n",
+    )
+    cfg = load(cwd=tmp_path)
+    assert cfg.expect.triggers[0].timing == "instead of"
+    assert cfg.expect.triggers[0].events == ("insert",)
+    assert cfg.expect.constraints[0].kind == "foreign_key"

@@ -11,7 +11,10 @@ from ..diff import render_sql, to_findings
 from ..scratch import LazyScratch
 from ._state import State, dev_url_option, format_option
 
-SRC_HELP = "A database URL, models:MODULE:ATTR, migrations:DIR, or a snapshot .json file."
+SRC_HELP = (
+    "A database URL, models:MODULE:ATTR, migrations:DIR, a snapshot .json file, or db, models,"
+    " migrations, snapshot for the configured ones."
+)
 
 
 @click.command()
