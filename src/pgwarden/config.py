@@ -320,7 +320,7 @@ def _build(spec: type, entry: dict[str, Any], *, file: Path, where: str) -> Any:
         normalised = tuple(" ".join(v.lower().replace("_", " ").split()) for v in values)
         if spec is ExpectConstraint:
             normalised = tuple(v.replace(" ", "_") for v in normalised)
-        bad = [v for v, n in zip(values, normalised) if n not in choices]
+        bad = [v for v, n in zip(values, normalised, strict=True) if n not in choices]
         if bad:
             raise ConfigError(
                 f"{file}: `{where}.{key}` must be one of {', '.join(repr(c) for c in choices)}, got {bad[0]!r}."

@@ -14,7 +14,7 @@ import pytest
 from pgwarden.check import LIVE_BEHIND, MODEL_AHEAD, MODEL_BEHIND
 from pgwarden.cli import main
 
-MODELS = '''
+MODELS = """
 from datetime import datetime
 from sqlalchemy import BigInteger, String, Text, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -30,7 +30,7 @@ class Conversation(Base):
     user_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     {extra}
-'''
+"""
 
 MIGRATIONS = {
     "001_conversations.sql": (
@@ -55,7 +55,11 @@ def project(tmp: Path, *, extra_model: str = "", extra_migration: str = "") -> P
 
 def check_json(tmp: Path, db_url: str, *extra: str) -> tuple[int, dict[str, object]]:
     out, err = io.StringIO(), io.StringIO()
-    code = main(["--config", str(tmp / "pgwarden.toml"), "check", "--db", db_url, "--format", "json", *extra], out, err)
+    code = main(
+        ["--config", str(tmp / "pgwarden.toml"), "check", "--db", db_url, "--format", "json", *extra],
+        out,
+        err,
+    )
     assert err.getvalue() == "" or code != 70, err.getvalue()
     return code, json.loads(out.getvalue())
 
@@ -83,7 +87,7 @@ def test_migration_not_applied_is_one_rename_finding_with_both_fixes(tmp_path: P
     assert f["message"].startswith(LIVE_BEHIND)
     assert f["evidence"]["where"] == "migrations_vs_live"
     assert "RENAME COLUMN" in f["fix_sql"] and "started_at" in f["fix_sql"]
-    assert "mapped_column(\"started_at\")" in f["hint"] and "class Conversation" in f["hint"]
+    assert 'mapped_column("started_at")' in f["hint"] and "class Conversation" in f["hint"]
 
 
 def test_model_changed_without_a_migration(tmp_path: Path, db_url: str) -> None:
@@ -170,7 +174,9 @@ def test_diff_sql_between_migrations_and_database(tmp_path: Path, db_url: str) -
     apply(db_url, "001_conversations.sql")
     project(tmp_path)
     out, err = io.StringIO(), io.StringIO()
-    code = main(["diff", "--from", db_url, "--to", f"migrations:{tmp_path / 'migrations'}", "--sql"], out, err)
+    code = main(
+        ["diff", "--from", db_url, "--to", f"migrations:{tmp_path / 'migrations'}", "--sql"], out, err
+    )
     assert code == 0, err.getvalue()
     script = out.getvalue()
     assert "RENAME COLUMN" in script

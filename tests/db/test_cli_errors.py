@@ -7,7 +7,6 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -16,7 +15,9 @@ from pgwarden.cli import main
 from pgwarden.scratch import Scratch
 
 
-def run(*argv: str, cwd: Path | None = None, monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, str, str]:
+def run(
+    *argv: str, cwd: Path | None = None, monkeypatch: pytest.MonkeyPatch | None = None
+) -> tuple[int, str, str]:
     if cwd is not None and monkeypatch is not None:
         monkeypatch.chdir(cwd)
     out, err = io.StringIO(), io.StringIO()
@@ -45,7 +46,9 @@ def test_connection_refused(project: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    code, _, err = run("check", "--db", f"postgresql://bot:hunter2@127.0.0.1:{port}/app", "--migrations", "migrations")
+    code, _, err = run(
+        "check", "--db", f"postgresql://bot:hunter2@127.0.0.1:{port}/app", "--migrations", "migrations"
+    )
     assert code == 3
     assert_clean_error(err, f"127.0.0.1:{port}/app", "connection refused")
     assert "hunter2" not in err
@@ -201,5 +204,3 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
     for command in ("check", "diff", "snapshot", "demo"):
         assert main([command, "--help"]) == 0
         assert "Usage: pgwarden" in capsys.readouterr().out
-
-
