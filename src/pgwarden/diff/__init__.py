@@ -1,0 +1,51 @@
+"""Comparing two schemas: typed changes, findings with fixes, and migration scripts in dependency order."""
+
+from __future__ import annotations
+
+from .changes import (
+    OBJECT_TYPES,
+    Change,
+    ColumnChange,
+    ColumnUse,
+    ConstraintChange,
+    DomainChange,
+    EnumChange,
+    ExtensionChange,
+    FunctionChange,
+    IndexChange,
+    ObjectType,
+    PolicyChange,
+    SchemaChange,
+    SequenceChange,
+    TableChange,
+    TriggerChange,
+    ViewChange,
+)
+from .compare import diff
+from .findings import to_findings
+from .render import fix_sql, plan, render_sql
+
+__all__ = [
+    "OBJECT_TYPES",
+    "Change",
+    "ColumnChange",
+    "ColumnUse",
+    "ConstraintChange",
+    "DomainChange",
+    "EnumChange",
+    "ExtensionChange",
+    "FunctionChange",
+    "IndexChange",
+    "ObjectType",
+    "PolicyChange",
+    "SchemaChange",
+    "SequenceChange",
+    "TableChange",
+    "TriggerChange",
+    "ViewChange",
+    "diff",
+    "fix_sql",
+    "plan",
+    "render_sql",
+    "to_findings",
+]

@@ -1,0 +1,115 @@
+"""Planning a migration: statements placed in phases so that every object exists before its users."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from . import _ddl as ddl
+from ._ddl import Q
+from ._names import quoted
+from .changes import Change, TableChange, ViewChange
+
+
+class Phase(enum.IntEnum):
+    """Where a statement goes: renames, then drops, then creations and alterations, then late drops.
+
+    Drops of sequences, types, extensions and schemas come last: columns may still use a
+    sequence or a type until their own alterations have run.
+    """
+
+    CREATE_SCHEMA = enum.auto()
+    RENAME = enum.auto()
+    DROP_POLICY = enum.auto()
+    DROP_TRIGGER = enum.auto()
+    DROP_VIEW = enum.auto()
+    DROP_FUNCTION = enum.auto()
+    DROP_FOREIGN_KEY = enum.auto()
+    DROP_CONSTRAINT = enum.auto()
+    DROP_INDEX = enum.auto()
+    DROP_COLUMN = enum.auto()
+    DROP_TABLE = enum.auto()
+    EXTENSION = enum.auto()
+    TYPE = enum.auto()
+    SEQUENCE = enum.auto()
+    EARLY_FUNCTION = enum.auto()
+    """Functions that defaults, checks, indexes and generated columns may call; bodies are not checked yet."""
+    TABLE = enum.auto()
+    COLUMN = enum.auto()
+    ATTACH = enum.auto()
+    CONSTRAINT = enum.auto()
+    INDEX = enum.auto()
+    FOREIGN_KEY = enum.auto()
+    VALIDATE = enum.auto()
+    SEQUENCE_OWNER = enum.auto()
+    FUNCTION = enum.auto()
+    VIEW = enum.auto()
+    VIEW_INDEX = enum.auto()
+    LATE_FUNCTION = enum.auto()
+    """Functions whose arguments or result are the row type of a view created here."""
+    TRIGGER = enum.auto()
+    POLICY = enum.auto()
+    COMMENT = enum.auto()
+    DROP_SEQUENCE = enum.auto()
+    DROP_TYPE = enum.auto()
+    DROP_EXTENSION = enum.auto()
+    DROP_SCHEMA = enum.auto()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One or a few SQL statements that stand or fall together."""
+
+    phase: Phase
+    sql: str
+    destructive: str | None = None
+    """Why running it loses data; such statements are commented out unless allowed."""
+
+
+_OLD_SUFFIX = "__pgwarden_old"
+
+
+class Plan:
+    """The statements collected so far, and what the planning of one change needs to know of the others."""
+
+    def __init__(self, changes: Sequence[Change]) -> None:
+        self.changes = changes
+        self._out: list[tuple[Phase, int, Statement]] = []
+        self.table_renames = {
+            c.actual.qualname: c.expected.qualname
+            for c in changes
+            if isinstance(c, TableChange) and c.kind == "probable_rename" and c.expected and c.actual
+        }
+        """Actual table name -> expected name, for statements that run after the renames."""
+        self.recreated_tables = {
+            c.expected.qualname: c
+            for c in changes
+            if isinstance(c, TableChange) and c.recreate and c.expected
+        }
+        """Tables dropped and created again: their own columns, indexes... come with the creation."""
+        self.created_tables = {
+            quoted(c.expected.schema, c.expected.name)
+            for c in changes
+            if isinstance(c, TableChange) and c.expected and (c.kind == "missing_table" or c.recreate)
+        }
+        self.created_views = {
+            quoted(c.expected.schema, c.expected.name)
+            for c in changes
+            if isinstance(c, ViewChange) and c.expected and (c.kind == "missing_view" or c.recreate)
+        }
+        """Relations created by the script, as the server spells them in a function signature."""
+        self.check_bodies_off = False
+
+    def add(self, phase: Phase, statements: Q | Sequence[Q], destructive: str | None = None) -> None:
+        """One unit of statements in ``phase``; ``destructive`` says why running it loses data."""
+        items = [statements] if isinstance(statements, sql.Composable) else list(statements)
+        if not items:
+            return
+        text = "\n".join(ddl.as_text(q) for q in items)
+        self._out.append((phase, len(self._out), Statement(phase, text, destructive)))
+
+    def statements(self) -> list[Statement]:
+        return [s for _, _, s in sorted(self._out, key=lambda x: (x[0], x[1]))]

@@ -1,0 +1,300 @@
+"""Statements for tables, their columns, constraints, indexes, triggers and policies."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from ..catalog.model import Column, Table
+from . import _ddl as ddl
+from ._ddl import Q
+from ._deps import topological
+from ._plan import Phase, Plan
+from ._plan_objects import rename_relation
+from .changes import (
+    ColumnChange,
+    ConstraintChange,
+    IndexChange,
+    PolicyChange,
+    TableChange,
+    TriggerChange,
+)
+
+
+def _needs(t: Table) -> set[str]:
+    """Tables that must exist before ``t``: its partitioned parent and the tables it references."""
+    return {t.partition_of or ""} | {c.references or "" for c in t.constraints}
+
+
+def table(plan: Plan, c: TableChange) -> None:
+    """A rename, a comment or an option of a table that exists on both sides."""
+    e, a = c.expected, c.actual
+    if e is None or a is None:
+        return
+    t = sql.Identifier(e.schema, e.name)
+    if c.kind == "probable_rename":
+        rename_relation(plan, "TABLE", a.schema, a.name, e.schema, e.name)
+    elif c.kind == "comment_mismatch" and e.qualname not in plan.recreated_tables:
+        plan.add(Phase.COMMENT, ddl.comment_on("TABLE", t, e.comment))
+    elif c.kind == "table_options_mismatch" and not c.recreate:
+        actual_parent = plan.table_renames.get(a.partition_of or "", a.partition_of)
+        if (e.partition_of, e.partition_bound) != (actual_parent, a.partition_bound):
+            if actual_parent:
+                plan.add(
+                    Phase.DROP_TABLE,
+                    sql.SQL("ALTER TABLE {} DETACH PARTITION {};").format(ddl.ident(actual_parent), t),
+                )
+            if e.partition_of:
+                plan.add(
+                    Phase.ATTACH,
+                    sql.SQL("ALTER TABLE {} ATTACH PARTITION {} {};").format(
+                        ddl.ident(e.partition_of), t, ddl.raw(e.partition_bound or "DEFAULT")
+                    ),
+                )
+        if e.unlogged != a.unlogged:
+            plan.add(
+                Phase.TABLE,
+                sql.SQL("ALTER TABLE {} SET {};").format(t, sql.SQL("UNLOGGED" if e.unlogged else "LOGGED")),
+            )
+        if e.rls_enabled != a.rls_enabled or e.rls_forced != a.rls_forced:
+            plan.add(Phase.POLICY, ddl.rls(t, e, a))
+
+
+def drop_tables(plan: Plan, tables: list[Table]) -> None:
+    """Partitions before their parent, referencing tables before the tables they reference."""
+    for t in reversed(topological(tables, key=lambda t: t.qualname, needs=_needs)):
+        name = sql.Identifier(t.schema, t.name)
+        recreate = plan.recreated_tables.get(plan.table_renames.get(t.qualname, t.qualname))
+        out: list[Q] = []
+        if recreate is not None:
+            # Keep the sequences of serial columns: they outlive the table they move to.
+            out += [
+                sql.SQL("ALTER SEQUENCE {} OWNED BY NONE;").format(ddl.raw(seq))
+                for col in t.columns
+                for seq in ddl.sequences_in(col.default)
+            ]
+        out.append(sql.SQL("DROP TABLE {};").format(name))
+        why = "recreates" if recreate is not None else "drops"
+        plan.add(Phase.DROP_TABLE, out, f"{why} table {t.qualname}: its rows are lost")
+
+
+def create_tables(plan: Plan, changes: list[TableChange]) -> None:
+    """Missing and recreated tables, parents and referenced tables first, with everything they hold."""
+    by_name = {c.expected.qualname: c for c in changes if c.expected is not None}
+    tables = [c.expected for c in changes if c.expected is not None]
+    for t in topological(tables, key=lambda t: t.qualname, needs=_needs):
+        c = by_name[t.qualname]
+        why = f"recreates table {t.qualname}: its rows are lost" if c.recreate else None
+        _create_table(plan, t, c.parent, why)
+
+
+def _create_table(plan: Plan, t: Table, parent: Table | None, why: str | None) -> None:
+    name = sql.Identifier(t.schema, t.name)
+    plan.add(Phase.TABLE, ddl.create_table(t), why)
+    if t.partition_of and parent is not None:
+        plan.add(Phase.COLUMN, _partition_columns(name, t, parent), why)
+    for con in ddl.later_constraints(t):
+        phase = Phase.FOREIGN_KEY if con.kind == "foreign_key" else Phase.CONSTRAINT
+        plan.add(phase, ddl.add_constraint(name, con.name, con.definition), why)
+    for index in t.indexes:
+        if index.constraint is None:
+            plan.add(Phase.INDEX, ddl.create_index(index), why)
+    if why is not None:
+        plan.add(
+            Phase.SEQUENCE_OWNER,
+            [
+                sql.SQL("ALTER SEQUENCE {} OWNED BY {};").format(
+                    ddl.raw(seq), sql.Identifier(t.schema, t.name, col.name)
+                )
+                for col in t.columns
+                for seq in ddl.sequences_in(col.default)
+            ],
+            why,
+        )
+    for tr in t.triggers:
+        plan.add(Phase.TRIGGER, ddl.create_trigger(tr, name), why)
+    if t.rls_enabled or t.rls_forced:
+        plan.add(Phase.POLICY, ddl.rls(name, t), why)
+    for p in t.policies:
+        plan.add(Phase.POLICY, ddl.create_policy(p, name), why)
+    comments: list[Q] = []
+    if t.comment is not None:
+        comments.append(ddl.comment_on("TABLE", name, t.comment))
+    comments += [
+        ddl.comment_on("COLUMN", sql.Identifier(t.schema, t.name, col.name), col.comment)
+        for col in t.columns
+        if col.comment is not None
+    ]
+    plan.add(Phase.COMMENT, comments, why)
+
+
+def columns(plan: Plan, group: list[ColumnChange]) -> None:
+    """All the changes of one column, as one ordered set of statements."""
+    first = group[0]
+    t = sql.Identifier(first.schema, first.table)
+    kinds = {c.kind for c in group}
+    e, a = first.expected, first.actual
+    if "missing_column" in kinds and e is not None:
+        plan.add(
+            Phase.COLUMN,
+            sql.SQL("ALTER TABLE {} ADD COLUMN {};").format(t, ddl.column_definition(e)),
+        )
+        if e.comment is not None:
+            plan.add(Phase.COMMENT, ddl.comment_on("COLUMN", _column_ident(first, e), e.comment))
+        return
+    if "extra_column" in kinds and a is not None:
+        plan.add(
+            Phase.DROP_COLUMN,
+            sql.SQL("ALTER TABLE {} DROP COLUMN {};").format(t, sql.Identifier(a.name)),
+            f"drops column {first.table_qualname}.{a.name} and its data",
+        )
+        return
+    if e is None or a is None:
+        return
+    if "probable_rename" in kinds:
+        plan.add(
+            Phase.RENAME,
+            sql.SQL("ALTER TABLE {} RENAME COLUMN {} TO {};").format(
+                t, sql.Identifier(a.name), sql.Identifier(e.name)
+            ),
+        )
+    if "comment_mismatch" in kinds:
+        plan.add(Phase.COMMENT, ddl.comment_on("COLUMN", _column_ident(first, e), e.comment))
+    alter = kinds & {
+        "type_mismatch",
+        "nullability_mismatch",
+        "default_mismatch",
+        "identity_mismatch",
+        "collation_mismatch",
+    }
+    if alter:
+        statements, why = _alter_column(t, e, a, alter, first.table_qualname)
+        plan.add(Phase.COLUMN, statements, why)
+
+
+def in_table(plan: Plan, c: ConstraintChange | IndexChange | TriggerChange | PolicyChange) -> None:
+    t = sql.Identifier(c.schema, c.table)
+    e, a = c.expected, c.actual
+    if isinstance(c, ConstraintChange):
+        if a is not None and e is not None and c.kind == "probable_rename":
+            plan.add(
+                Phase.RENAME,
+                sql.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {};").format(
+                    t, sql.Identifier(a.name), sql.Identifier(e.name)
+                ),
+            )
+        elif c.kind == "constraint_not_validated" and e is not None:
+            plan.add(
+                Phase.VALIDATE,
+                sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {};").format(t, sql.Identifier(e.name)),
+            )
+        else:
+            if c.actual is not None:
+                ca = c.actual
+                phase = Phase.DROP_FOREIGN_KEY if ca.kind == "foreign_key" else Phase.DROP_CONSTRAINT
+                plan.add(phase, ddl.drop_constraint(t, ca.name))
+            if c.expected is not None:
+                ce = c.expected
+                phase = Phase.FOREIGN_KEY if ce.kind == "foreign_key" else Phase.CONSTRAINT
+                plan.add(phase, ddl.add_constraint(t, ce.name, ce.definition))
+    elif isinstance(c, IndexChange):
+        if c.actual is not None and c.expected is not None and c.kind == "probable_rename":
+            plan.add(
+                Phase.RENAME,
+                sql.SQL("ALTER INDEX {} RENAME TO {};").format(
+                    sql.Identifier(c.schema, c.actual.name), sql.Identifier(c.expected.name)
+                ),
+            )
+        elif c.kind == "invalid_index" and c.expected is not None:
+            phase = Phase.VIEW_INDEX if c.on_view else Phase.INDEX
+            plan.add(phase, sql.SQL("REINDEX INDEX {};").format(sql.Identifier(c.schema, c.expected.name)))
+        else:
+            if c.actual is not None:
+                plan.add(Phase.DROP_INDEX, ddl.drop_index(c.schema, c.actual.name))
+            if c.expected is not None:
+                plan.add(Phase.VIEW_INDEX if c.on_view else Phase.INDEX, ddl.create_index(c.expected))
+    elif isinstance(c, TriggerChange):
+        te, ta = c.expected, c.actual
+        if te is not None and ta is not None and te.definition == ta.definition:
+            plan.add(Phase.TRIGGER, ddl.trigger_state(te, t))
+            return
+        if ta is not None:
+            plan.add(Phase.DROP_TRIGGER, ddl.drop_trigger(ta.name, t))
+        if te is not None:
+            plan.add(Phase.TRIGGER, ddl.create_trigger(te, t))
+    else:
+        pe, pa = c.expected, c.actual
+        if pa is not None:
+            plan.add(Phase.DROP_POLICY, ddl.drop_policy(pa.name, t))
+        if pe is not None:
+            plan.add(Phase.POLICY, ddl.create_policy(pe, t))
+
+
+def _column_ident(c: ColumnChange, column: Column) -> Q:
+    return sql.Identifier(c.schema, c.table, column.name)
+
+
+def _partition_columns(name: Q, t: Table, parent: Table) -> list[Q]:
+    """A partition's own defaults and NOT NULLs, where they differ from what it inherits."""
+    out: list[Q] = []
+    for col in t.columns:
+        inherited = parent.column(col.name)
+        if inherited is None:
+            continue
+        if col.default != inherited.default:
+            action = (
+                sql.SQL("SET DEFAULT {}").format(ddl.raw(col.default))
+                if col.default is not None
+                else sql.SQL("DROP DEFAULT")
+            )
+            out.append(ddl.alter_column(name, col.name, action))
+        if col.nullable != inherited.nullable:
+            out.append(
+                ddl.alter_column(name, col.name, sql.SQL("DROP NOT NULL" if col.nullable else "SET NOT NULL"))
+            )
+    return out
+
+
+def _alter_column(t: Q, e: Column, a: Column, kinds: set[str], table: str) -> tuple[list[Q], str | None]:
+    """The ALTER COLUMN steps from ``a`` to ``e``, in an order the server accepts.
+
+    Identity is dropped before NOT NULL can be, defaults go before a type change (they
+    may not cast) and before identity is added, and come back last.
+    """
+    out: list[Q] = []
+    if e.generated != a.generated:
+        if e.generated is None:
+            out.append(ddl.alter_column(t, e.name, sql.SQL("DROP EXPRESSION")))
+            a = Column(a.name, a.type, a.nullable, None, a.identity, None, a.collation, a.comment)
+        else:
+            # A column cannot become generated (or change its expression) in place.
+            why = (
+                None if a.generated is not None else f"replaces column {table}.{a.name} by a generated column"
+            )
+            return [
+                sql.SQL("ALTER TABLE {} DROP COLUMN {};").format(t, sql.Identifier(a.name)),
+                sql.SQL("ALTER TABLE {} ADD COLUMN {};").format(t, ddl.column_definition(e)),
+            ], why
+    if a.identity is not None and e.identity is None:
+        out.append(ddl.alter_column(t, e.name, sql.SQL("DROP IDENTITY")))
+    retype = e.type != a.type or e.collation != a.collation
+    add_identity = e.identity is not None and a.identity is None
+    drop_default = a.default is not None and ("default_mismatch" in kinds or retype or add_identity)
+    if drop_default:
+        out.append(ddl.alter_column(t, e.name, sql.SQL("DROP DEFAULT")))
+    if retype:
+        out.append(ddl.column_type(t, e, using=e.type != a.type and e.generated is None))
+    if e.nullable != a.nullable:
+        out.append(ddl.alter_column(t, e.name, sql.SQL("DROP NOT NULL" if e.nullable else "SET NOT NULL")))
+    if add_identity:
+        out.append(
+            ddl.alter_column(
+                t, e.name, sql.SQL("ADD GENERATED {} AS IDENTITY").format(sql.SQL((e.identity or "").upper()))
+            )
+        )
+    elif e.identity is not None and a.identity is not None and e.identity != a.identity:
+        out.append(
+            ddl.alter_column(t, e.name, sql.SQL("SET GENERATED {}").format(sql.SQL(e.identity.upper())))
+        )
+    if e.default is not None and (drop_default or "default_mismatch" in kinds) and e.generated is None:
+        out.append(ddl.alter_column(t, e.name, sql.SQL("SET DEFAULT {}").format(ddl.raw(e.default))))
+    return out, None

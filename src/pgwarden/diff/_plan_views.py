@@ -1,0 +1,65 @@
+"""Statements for views and materialized views, created after the views they read."""
+
+from __future__ import annotations
+
+from psycopg import sql
+
+from ..catalog.model import View
+from . import _ddl as ddl
+from ._ddl import Q
+from ._deps import topological, view_references
+from ._plan import Phase, Plan
+from .changes import ViewChange
+
+
+def views(plan: Plan, changes: list[ViewChange]) -> None:
+    create: dict[str, tuple[View, str | None, bool]] = {}
+    drop: dict[str, tuple[View, str | None]] = {}
+    for c in changes:
+        e, a = c.expected, c.actual
+        if c.kind == "comment_mismatch" and e is not None:
+            continue
+        if e is None and a is not None:
+            why = f"drops materialized view {a.qualname} and its data" if a.materialized else None
+            drop[a.qualname] = (a, why)
+        elif a is None and e is not None:
+            create[e.qualname] = (e, None, False)
+        elif e is not None and a is not None:
+            if c.recreate:
+                why = (
+                    f"recreates materialized view {a.qualname}: it is filled again from its query"
+                    if a.materialized or e.materialized
+                    else None
+                )
+                drop[a.qualname] = (a, why)
+                create[e.qualname] = (e, why, False)
+                for dep in c.dependents:
+                    drop.setdefault(dep.qualname, (dep, None))
+                    create.setdefault(dep.qualname, (dep, None, False))
+            elif e.qualname not in create:
+                create[e.qualname] = (e, None, True)
+    for c in changes:
+        if c.kind == "comment_mismatch" and c.expected is not None and c.expected.qualname not in create:
+            plan.add(Phase.COMMENT, _view_comment(c.expected))
+
+    def needs(v: View) -> frozenset[str]:
+        return view_references(v.definition)
+
+    ordered = topological([v for v, _ in drop.values()], key=lambda v: v.qualname, needs=needs)
+    for v in reversed(ordered):
+        plan.add(Phase.DROP_VIEW, ddl.drop_view(v), drop[v.qualname][1])
+    for v in topological([v for v, _, _ in create.values()], key=lambda v: v.qualname, needs=needs):
+        _, why, replace = create[v.qualname]
+        plan.add(Phase.VIEW, ddl.create_view(v, replace=replace), why)
+        if replace:
+            continue
+        if v.materialized:
+            plan.add(Phase.VIEW_INDEX, [ddl.create_index(i) for i in v.indexes if i.constraint is None], why)
+        if v.comment is not None:
+            plan.add(Phase.COMMENT, _view_comment(v), why)
+
+
+def _view_comment(v: View) -> Q:
+    return ddl.comment_on(
+        "MATERIALIZED VIEW" if v.materialized else "VIEW", sql.Identifier(v.schema, v.name), v.comment
+    )

@@ -1,0 +1,420 @@
+"""Comparing one expected table with its actual counterpart: columns, constraints, indexes, triggers, policies."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from operator import attrgetter
+
+from ..catalog.model import Column, Constraint, Index, Table
+from ._names import quote_ident, quoted
+from .changes import (
+    Change,
+    ColumnChange,
+    ConstraintChange,
+    IndexChange,
+    PolicyChange,
+    TableChange,
+    TriggerChange,
+)
+from .renames import pair_renames
+
+_OPTIONS = (
+    "kind",
+    "partition_key",
+    "partition_of",
+    "partition_bound",
+    "rls_enabled",
+    "rls_forced",
+    "unlogged",
+)
+_FIRING = ("origin", "always")
+_COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
+    # (kind, what is compared, whether a partition always takes it from its parent)
+    ("type_mismatch", attrgetter("type"), True),
+    ("nullability_mismatch", attrgetter("nullable"), False),
+    ("default_mismatch", attrgetter("default"), False),
+    ("identity_mismatch", attrgetter("identity", "generated"), False),
+    ("collation_mismatch", attrgetter("collation"), True),
+    ("comment_mismatch", attrgetter("comment"), False),
+)
+
+
+@dataclass
+class Renames:
+    """Renames found so far, to read the actual side in the expected side's names."""
+
+    sequences: dict[str, str] = field(default_factory=dict)
+    """Actual sequence qualname -> expected qualname."""
+    tables: dict[str, str] = field(default_factory=dict)
+    """Actual table qualname -> expected qualname."""
+    columns: dict[str, str] = field(default_factory=dict)
+    """Actual ``schema.table.column`` -> expected column name."""
+    _nextval: dict[str, str] = field(default_factory=dict)
+
+    def add_sequence(self, actual: str, expected: str) -> None:
+        self.sequences[actual] = expected
+        a_schema, _, a_name = actual.partition(".")
+        e_schema, _, e_name = expected.partition(".")
+        self._nextval[f"'{quoted(a_schema, a_name)}'::regclass"] = f"'{quoted(e_schema, e_name)}'::regclass"
+
+    def original_table(self, qualname: str) -> str:
+        """The actual name of the table the expected side calls ``qualname``."""
+        for old, new in self.tables.items():
+            if new == qualname:
+                return old
+        return qualname
+
+    def default(self, text: str | None) -> str | None:
+        """An actual default with renamed sequences named as expected (``nextval('s.t_id_seq')``)."""
+        if text is None or not self._nextval or "::regclass" not in text:
+            return text
+        for old, new in self._nextval.items():
+            text = text.replace(old, new)
+        return text
+
+    def owned_by(self, text: str | None) -> str | None:
+        """An actual ``schema.table.column`` with renamed tables and columns named as expected."""
+        if text is None:
+            return None
+        table, _, column = text.rpartition(".")
+        column = self.columns.get(text, column)
+        return f"{self.tables.get(table, table)}.{column}"
+
+
+options: Callable[[Table], tuple[object, ...]] = attrgetter(*_OPTIONS)
+"""The table-level settings compared as one ``table_options_mismatch``."""
+
+
+def retarget(actual: Table, expected: Table) -> Table:
+    """``actual`` renamed to ``expected``'s name, with the table's name inside definitions rewritten.
+
+    Index and trigger definitions (and self-referencing foreign keys) spell the table's
+    name; after ``ALTER TABLE .. RENAME`` the server prints the new one, so comparing
+    with the new name avoids reporting every index of a renamed table as changed.
+    """
+    old, new = quoted(actual.schema, actual.name), quoted(expected.schema, expected.name)
+    old_q, new_q = actual.qualname, expected.qualname
+
+    def fix(text: str) -> str:
+        return text.replace(f" {old} ", f" {new} ").replace(f" {old}(", f" {new}(")
+
+    return dataclasses.replace(
+        actual,
+        schema=expected.schema,
+        name=expected.name,
+        constraints=tuple(
+            dataclasses.replace(
+                c,
+                definition=fix(c.definition),
+                references=new_q if c.references == old_q else c.references,
+            )
+            for c in actual.constraints
+        ),
+        indexes=tuple(dataclasses.replace(i, definition=fix(i.definition)) for i in actual.indexes),
+        triggers=tuple(
+            dataclasses.replace(t, table=new_q, definition=fix(t.definition)) for t in actual.triggers
+        ),
+        policies=tuple(dataclasses.replace(p, table=new_q) for p in actual.policies),
+    )
+
+
+_STRING = re.compile(r"('(?:[^']|'')*')")
+
+
+def rename_columns(table: Table, renames: dict[str, str]) -> Table:
+    """``table`` as the server prints it once its columns are renamed (old name -> new name).
+
+    Definitions of indexes, constraints, triggers and policies name the columns; the
+    server prints the new names after ``RENAME COLUMN``, so comparing with them keeps a
+    rename from also reporting every index on the column as changed. Names are replaced
+    as whole identifiers, outside string literals.
+    """
+    patterns = [
+        (re.compile(rf'(?<![\w"$]){re.escape(quote_ident(old))}(?![\w"$(])'), quote_ident(new))
+        for old, new in renames.items()
+    ]
+
+    def fix(text: str | None) -> str | None:
+        if text is None:
+            return None
+        parts = _STRING.split(text)
+        for i in range(0, len(parts), 2):  # even parts are outside quotes
+            for pattern, new in patterns:
+                parts[i] = pattern.sub(lambda _m, new=new: new, parts[i])
+        return "".join(parts)
+
+    def fixed(text: str) -> str:
+        return fix(text) or text
+
+    return dataclasses.replace(
+        table,
+        constraints=tuple(
+            dataclasses.replace(
+                c, definition=fixed(c.definition), columns=tuple(renames.get(n, n) for n in c.columns)
+            )
+            for c in table.constraints
+        ),
+        indexes=tuple(
+            dataclasses.replace(
+                i,
+                definition=fixed(i.definition),
+                columns=tuple(fixed(n) for n in i.columns),
+                predicate=fix(i.predicate),
+            )
+            for i in table.indexes
+        ),
+        triggers=tuple(
+            dataclasses.replace(t, definition=fixed(t.definition), when=fix(t.when)) for t in table.triggers
+        ),
+        policies=tuple(
+            dataclasses.replace(p, using=fix(p.using), with_check=fix(p.with_check)) for p in table.policies
+        ),
+    )
+
+
+def constraint_definition(c: Constraint) -> str:
+    """The definition without the ``NOT VALID`` the server appends: validation is compared apart."""
+    return c.definition.removesuffix(" NOT VALID")
+
+
+def index_shape(schema: str, table: str, index: Index) -> str:
+    """The index definition without its own name and its table's: what makes two indexes alike."""
+    head = f"INDEX {quote_ident(index.name)} ON "
+    text = index.definition
+    at = text.find(head)
+    if at < 0:
+        return text
+    rest = text[at + len(head) :]
+    only = rest.startswith("ONLY ")
+    rest = rest.removeprefix("ONLY ")
+    target = quoted(schema, table) + " "
+    rest = rest.removeprefix(target)
+    return f"{text[:at]}INDEX ON {'ONLY ' if only else ''}{rest}"
+
+
+class TableComparer:
+    """Compares matched tables; ``parents`` give the partitioned parents on each side."""
+
+    def __init__(
+        self,
+        out: list[Change],
+        renames: Renames,
+        expected_tables: Callable[[str], Table | None],
+        actual_tables: Callable[[str], Table | None],
+    ) -> None:
+        self.out = out
+        self.renames = renames
+        self.expected_table = expected_tables
+        self.actual_table = actual_tables
+
+    def compare(self, e: Table, a: Table) -> None:
+        if e == a:
+            return
+        out = self.out
+        if e.comment != a.comment:
+            out.append(TableChange("comment_mismatch", e, a))
+        if options(e) != options(a):
+            parent = self.expected_table(e.partition_of) if e.partition_of else None
+            out.append(TableChange("table_options_mismatch", e, a, parent))
+        if e.columns != a.columns:
+            renamed = self._columns(e, a)
+            if renamed:
+                a = rename_columns(a, renamed)
+        if e.constraints != a.constraints:
+            self._constraints(e, a)
+        if e.indexes != a.indexes:
+            self.indexes(e.schema, e.name, e.indexes, a.indexes, out)
+        if e.triggers != a.triggers:
+            self._triggers(e, a)
+        if e.policies != a.policies:
+            self._policies(e, a)
+
+    # columns
+
+    def _columns(self, e: Table, a: Table) -> dict[str, str]:
+        """Column changes; returns the probable renames, actual name -> expected name."""
+        em, am = e.column_map, a.column_map
+        # A partition's columns are its parent's: they appear, vanish and change type with it.
+        inherited = e.partition_of is not None and a.partition_of is not None
+        parents = (
+            (self.expected_table(e.partition_of or ""), self.actual_table(a.partition_of or ""))
+            if inherited
+            else (None, None)
+        )
+        renamed: dict[str, Column] = {}
+        extra_names = {c.name for c in a.columns if c.name not in em}
+        missing = [c for c in e.columns if c.name not in am]
+        if not inherited and missing and extra_names:
+            extra = [c for c in a.columns if c.name in extra_names]
+            for ec, ac in pair_renames(
+                missing,
+                extra,
+                signature=lambda c: (c.type, c.nullable),
+                name=lambda c: c.name,
+                tiebreak=lambda x, y: x.default == self.renames.default(y.default),
+            ):
+                renamed[ec.name] = ac
+                extra_names.discard(ac.name)
+                self.renames.columns[f"{self.renames.original_table(a.qualname)}.{ac.name}"] = ec.name
+        out = self.out
+        for ec in e.columns:
+            same = am.get(ec.name)
+            if same is not None:
+                if ec != same:
+                    self._column(e, ec, same, parents)
+            elif ec.name in renamed:
+                old = renamed[ec.name]
+                out.append(ColumnChange("probable_rename", ec, old, e.schema, e.name))
+                self._column(e, ec, old, parents)
+            elif not inherited:
+                out.append(ColumnChange("missing_column", ec, None, e.schema, e.name))
+        if not inherited:
+            for ac in a.columns:
+                if ac.name in extra_names:
+                    out.append(ColumnChange("extra_column", None, ac, e.schema, e.name))
+        return {old.name: new for new, old in renamed.items()}
+
+    def _column(
+        self,
+        table: Table,
+        ec: Column,
+        ac: Column,
+        parents: tuple[Table | None, Table | None],
+    ) -> None:
+        pe = parents[0].column(ec.name) if parents[0] is not None else None
+        pa = parents[1].column(ac.name) if parents[1] is not None else None
+        renamed_default = self.renames.default
+        kinds = []
+        for kind, get, follows_parent in _COLUMN_ATTRIBUTES:
+            ev, av = get(ec), get(ac)
+            if kind == "default_mismatch":
+                av = renamed_default(ac.default)
+            if ev == av:
+                continue
+            if pe is not None and pa is not None and kind != "comment_mismatch":
+                # A partition follows its parent: the parent's own change reaches it.
+                if follows_parent:
+                    continue
+                pav = renamed_default(pa.default) if kind == "default_mismatch" else get(pa)
+                if get(pe) == ev and pav == av:
+                    continue
+            kinds.append(kind)
+        for kind in kinds:
+            self.out.append(ColumnChange(kind, ec, ac, table.schema, table.name))
+
+    # constraints and indexes
+
+    def _constraints(self, e: Table, a: Table) -> None:
+        em, am = e.constraint_map, a.constraint_map
+        missing = [c for c in e.constraints if c.name not in am]
+        extra = [c for c in a.constraints if c.name not in em]
+        pairs = pair_renames(
+            missing,
+            extra,
+            signature=lambda c: (c.kind, constraint_definition(c), c.deferrable, c.initially_deferred),
+            name=lambda c: c.name,
+        )
+        renamed = {ec.name: ac for ec, ac in pairs}
+        paired_extra = {ac.name for _, ac in pairs}
+        out = self.out
+        for ec in e.constraints:
+            ac = am.get(ec.name)
+            if ac is None and ec.name in renamed:
+                ac = renamed[ec.name]
+                out.append(ConstraintChange("probable_rename", ec, ac, e.schema, e.name))
+            if ac is None:
+                out.append(ConstraintChange("missing_constraint", ec, None, e.schema, e.name))
+            elif (ec.kind, constraint_definition(ec), ec.deferrable, ec.initially_deferred) != (
+                ac.kind,
+                constraint_definition(ac),
+                ac.deferrable,
+                ac.initially_deferred,
+            ):
+                out.append(ConstraintChange("constraint_mismatch", ec, ac, e.schema, e.name))
+            elif ec.validated and not ac.validated:
+                out.append(ConstraintChange("constraint_not_validated", ec, ac, e.schema, e.name))
+        for ac in extra:
+            if ac.name not in paired_extra:
+                out.append(ConstraintChange("extra_constraint", None, ac, e.schema, e.name))
+
+    @staticmethod
+    def indexes(
+        schema: str,
+        table: str,
+        expected: tuple[Index, ...],
+        actual: tuple[Index, ...],
+        out: list[Change],
+        *,
+        on_view: bool = False,
+    ) -> None:
+        """Indexes of a table or materialized view; those behind a constraint are the constraint's."""
+        em = {i.name: i for i in expected if i.constraint is None}
+        am = {i.name: i for i in actual if i.constraint is None}
+
+        def shape(i: Index) -> str:
+            return index_shape(schema, table, i)
+
+        missing = [i for n, i in em.items() if n not in am]
+        extra = [i for n, i in am.items() if n not in em]
+        pairs = pair_renames(missing, extra, signature=shape, name=lambda i: i.name)
+        renamed = {ei.name: ai for ei, ai in pairs}
+        paired_extra = {ai.name for _, ai in pairs}
+        for name in sorted(em):
+            ei, ai = em[name], am.get(name)
+            if ai is None and name in renamed:
+                ai = renamed[name]
+                out.append(IndexChange("probable_rename", ei, ai, schema, table, on_view))
+            if ai is None:
+                out.append(IndexChange("missing_index", ei, None, schema, table, on_view))
+            elif shape(ei) != shape(ai):
+                out.append(IndexChange("index_mismatch", ei, ai, schema, table, on_view))
+            elif ei.valid and not ai.valid:
+                out.append(IndexChange("invalid_index", ei, ai, schema, table, on_view))
+        for ai in extra:
+            if ai.name not in paired_extra:
+                out.append(IndexChange("extra_index", None, ai, schema, table, on_view))
+
+    # triggers and policies
+
+    def _triggers(self, e: Table, a: Table) -> None:
+        em, am = e.trigger_map, a.trigger_map
+        out = self.out
+        for et in e.triggers:
+            at = am.get(et.name)
+            if at is None:
+                out.append(TriggerChange("missing_trigger", et, None, e.schema, e.name))
+            elif (et.timing, et.events, et.level, et.when, et.function, et.definition) != (
+                at.timing,
+                at.events,
+                at.level,
+                at.when,
+                at.function,
+                at.definition,
+            ):
+                out.append(TriggerChange("trigger_mismatch", et, at, e.schema, e.name))
+            elif et.enabled != at.enabled:
+                kind = (
+                    "trigger_disabled"
+                    if et.enabled in _FIRING and at.enabled not in _FIRING
+                    else "trigger_mismatch"
+                )
+                out.append(TriggerChange(kind, et, at, e.schema, e.name))
+        for at in a.triggers:
+            if at.name not in em:
+                out.append(TriggerChange("extra_trigger", None, at, e.schema, e.name))
+
+    def _policies(self, e: Table, a: Table) -> None:
+        em, am = e.policy_map, a.policy_map
+        out = self.out
+        for ep in e.policies:
+            ap = am.get(ep.name)
+            if ap is None:
+                out.append(PolicyChange("missing_policy", ep, None, e.schema, e.name))
+            elif ep != ap:
+                out.append(PolicyChange("policy_mismatch", ep, ap, e.schema, e.name))
+        for ap in a.policies:
+            if ap.name not in em:
+                out.append(PolicyChange("extra_policy", None, ap, e.schema, e.name))

@@ -1,0 +1,303 @@
+"""Typed change objects: what differs between an expected and an actual ``Schema``.
+
+One class per object type; ``kind`` is the finding kind of ``codes.py``.
+"missing" means present in EXPECTED and absent in ACTUAL, "extra" the reverse;
+the SQL that fixes a change always turns ACTUAL into EXPECTED. ``expected`` and
+``actual`` hold the model objects (``None`` on the side where it is absent);
+for ``probable_rename`` both are set and carry different names.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from typing import ClassVar, Literal, Protocol, cast
+
+from ..catalog.model import (
+    Column,
+    Constraint,
+    Domain,
+    Enum,
+    Extension,
+    Function,
+    Index,
+    Policy,
+    Sequence,
+    Table,
+    Trigger,
+    View,
+)
+
+ObjectType = Literal[
+    "schema",
+    "table",
+    "column",
+    "index",
+    "constraint",
+    "trigger",
+    "function",
+    "view",
+    "sequence",
+    "enum",
+    "domain",
+    "extension",
+    "policy",
+]
+
+OBJECT_TYPES: tuple[ObjectType, ...] = (
+    "schema",
+    "extension",
+    "enum",
+    "domain",
+    "sequence",
+    "table",
+    "column",
+    "constraint",
+    "index",
+    "function",
+    "view",
+    "trigger",
+    "policy",
+)
+"""Every object type, in the order ``diff`` reports them."""
+
+
+@dataclass(frozen=True)
+class ColumnUse:
+    """A column whose type is an enum or domain that must be recreated (it is converted along)."""
+
+    schema: str
+    table: str
+    column: str
+    type: str
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """Base of every change; subclasses narrow ``expected`` and ``actual``."""
+
+    object_type: ClassVar[ObjectType]
+    kind: str
+    expected: builtins.object
+    actual: builtins.object
+
+    @property
+    def object(self) -> str:
+        """Qualified name of the object, as the EXPECTED side names it when it has one."""
+        raise NotImplementedError
+
+    @property
+    def present(self) -> builtins.object:
+        """The side that exists: ``expected`` unless it is ``None``."""
+        return self.expected if self.expected is not None else self.actual
+
+
+@dataclass(frozen=True)
+class SchemaChange(Change):
+    object_type: ClassVar[ObjectType] = "schema"
+    expected: str | None
+    actual: str | None
+
+    @property
+    def object(self) -> str:
+        return self.expected or self.actual or ""
+
+
+@dataclass(frozen=True)
+class ExtensionChange(Change):
+    object_type: ClassVar[ObjectType] = "extension"
+    expected: Extension | None
+    actual: Extension | None
+
+    @property
+    def object(self) -> str:
+        return _either(self.expected, self.actual).name
+
+
+@dataclass(frozen=True)
+class EnumChange(Change):
+    object_type: ClassVar[ObjectType] = "enum"
+    expected: Enum | None
+    actual: Enum | None
+    uses: tuple[ColumnUse, ...] = ()
+    """Actual columns of this type, converted when the type has to be recreated."""
+
+    @property
+    def object(self) -> str:
+        return _either(self.expected, self.actual).qualname
+
+    @property
+    def recreate(self) -> bool:
+        """Labels were removed or reordered: ``ADD VALUE`` cannot get there."""
+        if self.kind != "enum_labels_mismatch" or self.expected is None or self.actual is None:
+            return False
+        return not _is_subsequence(self.actual.labels, self.expected.labels)
+
+
+@dataclass(frozen=True)
+class DomainChange(Change):
+    object_type: ClassVar[ObjectType] = "domain"
+    expected: Domain | None
+    actual: Domain | None
+    uses: tuple[ColumnUse, ...] = ()
+
+    @property
+    def object(self) -> str:
+        return _either(self.expected, self.actual).qualname
+
+    @property
+    def recreate(self) -> bool:
+        """The base type or collation differs, which ``ALTER DOMAIN`` cannot change."""
+        if self.kind != "domain_mismatch" or self.expected is None or self.actual is None:
+            return False
+        return (self.expected.type, self.expected.collation) != (self.actual.type, self.actual.collation)
+
+
+@dataclass(frozen=True)
+class SequenceChange(Change):
+    object_type: ClassVar[ObjectType] = "sequence"
+    expected: Sequence | None
+    actual: Sequence | None
+
+    @property
+    def object(self) -> str:
+        return _either(self.expected, self.actual).qualname
+
+
+@dataclass(frozen=True)
+class TableChange(Change):
+    object_type: ClassVar[ObjectType] = "table"
+    expected: Table | None
+    actual: Table | None
+    parent: Table | None = None
+    """The expected partitioned parent of a partition that must be created (for its own defaults)."""
+
+    @property
+    def object(self) -> str:
+        return _either(self.expected, self.actual).qualname
+
+    @property
+    def recreate(self) -> bool:
+        """The table must be dropped and created again (its kind or partition key differs)."""
+        if self.kind != "table_options_mismatch" or self.expected is None or self.actual is None:
+            return False
+        e, a = self.expected, self.actual
+        return (e.kind, e.partition_key) != (a.kind, a.partition_key)
+
+
+@dataclass(frozen=True)
+class _InTable(Change):
+    """A change to something that lives in a table (or a materialized view, for indexes)."""
+
+    schema: str
+    table: str
+
+    @property
+    def table_qualname(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def object(self) -> str:
+        return f"{self.schema}.{self.table}.{_name(self.expected, self.actual)}"
+
+
+@dataclass(frozen=True)
+class ColumnChange(_InTable):
+    object_type: ClassVar[ObjectType] = "column"
+    expected: Column | None
+    actual: Column | None
+
+
+@dataclass(frozen=True)
+class ConstraintChange(_InTable):
+    object_type: ClassVar[ObjectType] = "constraint"
+    expected: Constraint | None
+    actual: Constraint | None
+
+
+@dataclass(frozen=True)
+class IndexChange(_InTable):
+    object_type: ClassVar[ObjectType] = "index"
+    expected: Index | None
+    actual: Index | None
+    on_view: bool = False
+    """The index belongs to a materialized view (created after the views, not with the tables)."""
+
+
+@dataclass(frozen=True)
+class TriggerChange(_InTable):
+    object_type: ClassVar[ObjectType] = "trigger"
+    expected: Trigger | None
+    actual: Trigger | None
+
+
+@dataclass(frozen=True)
+class PolicyChange(_InTable):
+    object_type: ClassVar[ObjectType] = "policy"
+    expected: Policy | None
+    actual: Policy | None
+
+
+@dataclass(frozen=True)
+class FunctionChange(Change):
+    object_type: ClassVar[ObjectType] = "function"
+    expected: Function | None
+    actual: Function | None
+
+    @property
+    def object(self) -> str:
+        return _either(self.expected, self.actual).qualname
+
+    @property
+    def replace_impossible(self) -> bool:
+        """``CREATE OR REPLACE`` cannot change the result type or turn a function into a procedure."""
+        if self.expected is None or self.actual is None:
+            return False
+        return (self.expected.kind, self.expected.returns) != (self.actual.kind, self.actual.returns)
+
+
+@dataclass(frozen=True)
+class ViewChange(Change):
+    object_type: ClassVar[ObjectType] = "view"
+    expected: View | None
+    actual: View | None
+    dependents: tuple[View, ...] = ()
+    """Expected views that read this one and must be recreated with it when it is recreated."""
+
+    @property
+    def object(self) -> str:
+        return _either(self.expected, self.actual).qualname
+
+    @property
+    def recreate(self) -> bool:
+        """``CREATE OR REPLACE VIEW`` can only append columns; anything else drops and recreates."""
+        if self.kind != "view_mismatch" or self.expected is None or self.actual is None:
+            return False
+        e, a = self.expected, self.actual
+        if e.materialized or a.materialized:
+            return e.definition != a.definition or e.materialized != a.materialized
+        return e.columns[: len(a.columns)] != a.columns
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def qualname(self) -> str: ...
+
+
+def _either(expected: builtins.object | None, actual: builtins.object | None) -> _Named:
+    found = expected if expected is not None else actual
+    assert found is not None, "a change has at least one side"
+    return cast(_Named, found)
+
+
+def _name(expected: builtins.object | None, actual: builtins.object | None) -> str:
+    return _either(expected, actual).name
+
+
+def _is_subsequence(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    it = iter(long)
+    return all(label in it for label in short)

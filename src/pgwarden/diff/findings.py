@@ -1,0 +1,50 @@
+"""``to_findings(changes)``: each change as a Finding with a message, a hint, a fix and evidence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .. import codes
+from ..findings import Finding, Severity
+from ._messages import describe
+from ._severity import severity
+from .changes import Change
+from .render import fix_sql
+
+
+def to_findings(changes: Sequence[Change], *, attributes: Mapping[str, str] | None = None) -> list[Finding]:
+    """One drift finding per change, in the order of ``changes``.
+
+    ``attributes`` maps ``schema.table.column`` to ``ModelClass.attr`` for SQLAlchemy
+    models, so a rename's hint can name the attribute to map to the existing column.
+    """
+    attrs = attributes or {}
+    out = []
+    for change in changes:
+        code = codes.for_kind(change.kind)
+        level: Severity = severity(change, code.severity)
+        message, hint, evidence = describe(change, attrs)
+        out.append(
+            Finding(
+                code=code.code,
+                kind=change.kind,
+                severity=level,
+                object=change.object,
+                message=message,
+                hint=hint,
+                fix_sql=fix_sql(change),
+                source="drift",
+                evidence=_plain(evidence),
+            )
+        )
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """JSON values only: tuples become lists, mappings plain dicts."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

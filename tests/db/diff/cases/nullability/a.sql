@@ -1,0 +1,1 @@
+CREATE TABLE bookings (id integer PRIMARY KEY, lesson_id integer, status text NOT NULL, note text NOT NULL);

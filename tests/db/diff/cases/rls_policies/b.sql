@@ -1,0 +1,11 @@
+CREATE TABLE documents (id integer PRIMARY KEY, owner text, public boolean);
+ALTER TABLE documents ENABLE ROW LEVEL SECURITY;
+ALTER TABLE documents FORCE ROW LEVEL SECURITY;
+CREATE POLICY documents_read ON documents FOR SELECT TO PUBLIC USING (public OR owner = current_user);
+CREATE POLICY documents_write ON documents AS RESTRICTIVE FOR INSERT WITH CHECK (owner = current_user);
+CREATE TABLE notes (id integer PRIMARY KEY, owner text);
+ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notes_owner ON notes FOR ALL USING (owner = current_user) WITH CHECK (owner = current_user);
+CREATE TABLE secrets (id integer PRIMARY KEY, owner text);
+ALTER TABLE secrets ENABLE ROW LEVEL SECURITY;
+CREATE POLICY secrets_owner ON secrets FOR UPDATE USING (owner = current_user);

@@ -1,0 +1,2 @@
+CREATE TABLE tickets (code text PRIMARY KEY);
+INSERT INTO tickets VALUES ('a'), ('b');

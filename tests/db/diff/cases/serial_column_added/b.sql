@@ -1,0 +1,1 @@
+CREATE TABLE tickets (code text PRIMARY KEY, seq bigserial, small smallserial);

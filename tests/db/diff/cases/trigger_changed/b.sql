@@ -1,0 +1,7 @@
+CREATE TABLE bookings (id integer PRIMARY KEY, status text, lesson_id integer);
+CREATE FUNCTION on_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE FUNCTION on_change_v2() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TRIGGER bookings_when BEFORE UPDATE ON bookings FOR EACH ROW
+  WHEN (NEW.status IS DISTINCT FROM OLD.status AND NEW.status = 'active') EXECUTE FUNCTION on_change();
+CREATE TRIGGER bookings_timing BEFORE INSERT OR UPDATE OF lesson_id ON bookings FOR EACH ROW EXECUTE FUNCTION on_change();
+CREATE TRIGGER bookings_fn BEFORE INSERT ON bookings FOR EACH ROW EXECUTE FUNCTION on_change_v2('arg');

@@ -1,0 +1,86 @@
+"""Golden round trips: the script rendered from diff(B, A), applied to A, leaves nothing to diff against B.
+
+Each folder in ``cases/`` holds ``a.sql`` (the actual database) and ``b.sql`` (the
+expected one). Header comments in ``b.sql`` set options:
+
+* ``-- requires: NAME`` skips the case where extension NAME is not available;
+* ``-- no-drift`` says A and B differ only in ways that are not drift (formatting).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgwarden.catalog import Schema, inspect
+from pgwarden.diff import diff, render_sql
+from pgwarden.scratch import Scratch
+
+CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
+_OPTION = re.compile(r"^--\s*(requires|no-drift)\b:?\s*(.*)$", re.MULTILINE)
+
+
+def _options(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for key, value in _OPTION.findall(text):
+        found.setdefault(key, []).append(value.strip())
+    return found
+
+
+@contextmanager
+def _database(scratch: Scratch, label: str) -> Iterator[psycopg.Connection[Any]]:
+    url = scratch.create_database(label)
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            yield conn
+    finally:
+        scratch.drop_database(url)
+
+
+def _load(conn: psycopg.Connection[Any], text: str) -> Schema:
+    if text.strip():
+        conn.execute(text)
+    return inspect(conn)
+
+
+def test_there_are_enough_cases() -> None:
+    assert len(CASES) >= 28
+
+
+@pytest.mark.parametrize("case", CASES, ids=[p.name for p in CASES])
+def test_roundtrip(scratch: Scratch, case: Path) -> None:
+    a_sql = (case / "a.sql").read_text()
+    b_sql = (case / "b.sql").read_text()
+    options = _options(b_sql)
+    with _database(scratch, "a") as a_conn, _database(scratch, "b") as b_conn:
+        for extension in options.get("requires", []):
+            row = a_conn.execute(
+                "SELECT count(*) FROM pg_catalog.pg_available_extensions WHERE name = %s", (extension,)
+            ).fetchone()
+            if not row or not row[0]:
+                pytest.skip(f"extension {extension} is not available on this server")
+        actual = _load(a_conn, a_sql)
+        expected = _load(b_conn, b_sql)
+        assert diff(actual, actual) == []
+        assert diff(expected, expected) == []
+
+        changes = diff(expected=expected, actual=actual)
+        script = render_sql(changes, allow_destructive=True)
+        if "no-drift" in options:
+            assert changes == []
+            assert script == ""
+            return
+        assert changes, "a case must differ"
+        assert script.strip(), "a difference must render to SQL"
+
+        with a_conn.transaction():
+            a_conn.execute(script)
+        after = inspect(a_conn)
+        remaining = diff(expected, after)
+        assert remaining == [], f"script:\n{script}\nremaining: {remaining}"
