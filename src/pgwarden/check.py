@@ -155,9 +155,8 @@ def _model_diagnosis(kind: str) -> str:
 
 def _diagnosed(finding: Finding, diagnosis: str, where: str) -> Finding:
     message = f"{diagnosis}: {finding.message[0].lower()}{finding.message[1:]}"
-    return replace(
-        finding, message=message, evidence={**finding.evidence, "where": where, "diagnosis": diagnosis}
-    )
+    evidence = {**finding.evidence, "where": where, "diagnosis": f"{diagnosis}: {_EXPLAIN[diagnosis]}"}
+    return replace(finding, message=message, evidence=evidence)
 
 
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:

@@ -113,6 +113,11 @@ class Config:
     ignore: tuple[str, ...] = ()
     connect_timeout: float = 5.0
     expect: Expectations = field(default_factory=Expectations)
+    sections: Mapping[str, Any] = field(default_factory=dict)
+    """Raw tables owned by other capabilities (``lint``, ``migrate``, ``invariants``, …), keyed by
+    name; each capability validates its own, naming ``path`` and ``prefix + key`` in errors."""
+    prefix: str = ""
+    """``tool.pgwarden.`` for pyproject.toml, empty for pgwarden.toml: prepend it to keys in errors."""
 
     @property
     def where(self) -> str:
@@ -210,8 +215,10 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
     """Validate one settings table; every error names ``file`` and the key."""
     root = file.parent.resolve()
     values: dict[str, Any] = {}
+    others: dict[str, Any] = {}
     for key, value in section.items():
         if key in _OTHER_SECTIONS:
+            others[key] = value
             continue
         if key not in _SCALARS:
             known = ", ".join(sorted(_SCALARS))
@@ -220,7 +227,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
         value = _check_type(value, expected, file=file, key=f"{prefix}{key}")
         values[key] = value
 
-    cfg = Config(path=file, root=root)
+    cfg = Config(path=file, root=root, sections=others, prefix=prefix)
     changes: dict[str, Any] = {}
     for key in ("database_url_env", "models", "dev_url"):
         if key in values:

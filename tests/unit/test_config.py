@@ -134,7 +134,9 @@ def test_database_url_from_flag_or_environment(tmp_path: Path, monkeypatch: pyte
 
 def test_other_capabilities_sections_are_accepted(tmp_path: Path) -> None:
     write(tmp_path / "pgwarden.toml", '[[invariants]]\nname = "x"\ncheck = "select 1"\n')
-    assert load(cwd=tmp_path).path == tmp_path / "pgwarden.toml"
+    cfg = load(cwd=tmp_path)
+    assert cfg.path == tmp_path / "pgwarden.toml"
+    assert cfg.sections == {"invariants": [{"name": "x", "check": "select 1"}]}
 
 
 def test_choices_are_normalised(tmp_path: Path) -> None:

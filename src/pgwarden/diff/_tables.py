@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 
 from ..catalog.model import Column, Constraint, Index, Table
+from ._defaults import same_default
 from ._names import quote_ident, quoted
 from .changes import (
     Change,
@@ -292,6 +293,8 @@ class TableComparer:
             ev, av = get(ec), get(ac)
             if kind == "default_mismatch":
                 av = renamed_default(ac.default)
+                if same_default(ec.default, av, ec.type):
+                    continue
             if ev == av:
                 continue
             if pe is not None and pa is not None and kind != "comment_mismatch":
