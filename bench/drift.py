@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -565,6 +566,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(worker(args.worker, args.urls[0], args.urls[1], args.repeat)))
         return 0
 
+    # SIGTERM unwinds like Ctrl-C, so the scratch cluster is stopped and removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     out = sys.stdout
     tools = [t for t in TOOLS if t not in args.skip]
     rows: list[Row] = []
