@@ -16,6 +16,7 @@ Conventions shared by every object:
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
@@ -25,6 +26,25 @@ TriggerEnabled = Literal["origin", "disabled", "replica", "always"]
 RelKind = Literal["table", "partitioned"]
 Volatility = Literal["immutable", "stable", "volatile"]
 RoutineKind = Literal["function", "procedure", "aggregate", "window"]
+
+ObjectType = Literal[
+    "schema",
+    "extension",
+    "enum",
+    "domain",
+    "sequence",
+    "table",
+    "column",
+    "constraint",
+    "index",
+    "function",
+    "view",
+    "trigger",
+    "policy",
+]
+"""The kinds of object a ``Schema`` holds, in dependency order (what ``diff`` reports first)."""
+
+OBJECT_TYPES: tuple[ObjectType, ...] = typing.get_args(ObjectType)
 
 
 @dataclass(frozen=True)

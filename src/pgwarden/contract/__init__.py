@@ -6,27 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..catalog.model import Schema
+from ..catalog.model import OBJECT_TYPES, Schema
 
 SourceKind = Literal["database", "models", "migrations", "snapshot"]
 
-ALL_OBJECT_TYPES: frozenset[str] = frozenset(
-    {
-        "schema",
-        "table",
-        "column",
-        "index",
-        "constraint",
-        "trigger",
-        "function",
-        "view",
-        "sequence",
-        "enum",
-        "domain",
-        "extension",
-        "policy",
-    }
-)
+ALL_OBJECT_TYPES: frozenset[str] = frozenset(OBJECT_TYPES)
 """Every object type a ``Schema`` holds."""
 
 MODEL_OBJECT_TYPES: frozenset[str] = frozenset(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..catalog.model import OBJECT_TYPES, ObjectType
 from .changes import (
-    OBJECT_TYPES,
     Change,
     ColumnChange,
     ColumnUse,
@@ -13,7 +13,6 @@ from .changes import (
     ExtensionChange,
     FunctionChange,
     IndexChange,
-    ObjectType,
     PolicyChange,
     SchemaChange,
     SequenceChange,

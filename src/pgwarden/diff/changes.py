@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, cast
+from typing import ClassVar, Protocol, cast
 
 from ..catalog.model import (
     Column,
@@ -21,45 +21,13 @@ from ..catalog.model import (
     Extension,
     Function,
     Index,
+    ObjectType,
     Policy,
     Sequence,
     Table,
     Trigger,
     View,
 )
-
-ObjectType = Literal[
-    "schema",
-    "table",
-    "column",
-    "index",
-    "constraint",
-    "trigger",
-    "function",
-    "view",
-    "sequence",
-    "enum",
-    "domain",
-    "extension",
-    "policy",
-]
-
-OBJECT_TYPES: tuple[ObjectType, ...] = (
-    "schema",
-    "extension",
-    "enum",
-    "domain",
-    "sequence",
-    "table",
-    "column",
-    "constraint",
-    "index",
-    "function",
-    "view",
-    "trigger",
-    "policy",
-)
-"""Every object type, in the order ``diff`` reports them."""
 
 
 @dataclass(frozen=True)
