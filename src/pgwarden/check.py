@@ -103,8 +103,7 @@ def run_check(
         with LazyScratch(cfg.dev_url) as lazy:
             sources = load_expected(cfg, lazy)
     result = compare(sources, live.schema)
-    result.findings.extend(declared.check(cfg.expect, live.schema))
-    result.findings = dedupe(result.findings)
+    result.findings += only_new(declared.check(cfg.expect, live.schema), result.findings)
     result.seconds = time.monotonic() - started
     return result
 
@@ -159,11 +158,7 @@ def _diagnosed(finding: Finding, diagnosis: str, where: str) -> Finding:
     return replace(finding, message=message, evidence=evidence)
 
 
-def dedupe(findings: Iterable[Finding]) -> list[Finding]:
-    """One finding per (kind, object), preferring the one that carries a fix."""
-    best: dict[tuple[str, str], Finding] = {}
-    for f in findings:
-        key = (f.kind, f.object)
-        if key not in best or (f.fix_sql and not best[key].fix_sql):
-            best[key] = f
-    return list(best.values())
+def only_new(declared: Iterable[Finding], drift: Iterable[Finding]) -> list[Finding]:
+    """Declared-object findings the drift comparison did not already make (with a fix)."""
+    seen = {(f.kind, f.object) for f in drift}
+    return [f for f in declared if (f.kind, f.object) not in seen]
