@@ -201,6 +201,6 @@ def test_version_and_help(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--version"]) == 0
     assert __version__ in capsys.readouterr().out
-    for command in ("check", "diff", "snapshot", "demo"):
+    for command in ("check", "diff", "snapshot", "lint", "demo"):
         assert main([command, "--help"]) == 0
         assert "Usage: pgwarden" in capsys.readouterr().out

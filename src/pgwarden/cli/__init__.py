@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import signal
 import sys
@@ -14,15 +15,37 @@ import click
 from .. import __version__
 from ..errors import PgwardenError
 from ._state import State
-from .check import check
-from .demo import demo
-from .diff import diff
-from .snapshot import snapshot
 
 __all__ = ["main", "cli"]
 
+COMMANDS = {
+    "check": "pgwarden.cli.check:check",
+    "diff": "pgwarden.cli.diff:diff",
+    "snapshot": "pgwarden.cli.snapshot:snapshot",
+    "lint": "pgwarden.cli.lint:lint",
+    "demo": "pgwarden.cli.demo:demo",
+}
+"""Every command, imported only when it runs: `pgwarden lint` need not load SQLAlchemy."""
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, _, attr = target.partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="pgwarden", message="%(prog)s %(version)s")
 @click.option(
     "--config",
@@ -52,12 +75,6 @@ def cli(state: State, config_path: str | None, verbose: bool, traceback: bool, c
         root = logging.getLogger("pgwarden")
         root.addHandler(handler)
         root.setLevel(logging.INFO)
-
-
-cli.add_command(check)
-cli.add_command(diff)
-cli.add_command(snapshot)
-cli.add_command(demo)
 
 
 def _exit_cleanly_on_sigterm() -> None:

@@ -25,7 +25,7 @@ from ..errors import SourceError
 __all__ = ["DIRECTIVES", "MigrationFile", "discover", "parse", "show_path", "statements"]
 
 _FILENAME = re.compile(r"(?P<version>[0-9]+)_(?P<name>[^\s]+)\.sql")
-_DIRECTIVE = re.compile(r"--\s*pgwarden\s*:(?P<rest>.*)", re.IGNORECASE)
+_DIRECTIVE = re.compile(r"--\s*pgwarden\s*:(?!\s*ignore\b)(?P<rest>.*)", re.IGNORECASE)
 _DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*(?:us|ms|s|min|h|d)?")
 
 DIRECTIVES = ("no-transaction", "lock-timeout=DURATION", "statement-timeout=DURATION", "rerunnable")

@@ -1,0 +1,234 @@
+"""Lint benchmark: pgwarden lint against squawk-cli on a generated corpus, plus Squawk rule coverage."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+FILES = 1000
+STATEMENTS_PER_FILE = 8
+TARGET_RSS_MB = 100.0
+
+# Runs a command and prints "seconds peak_rss_kb" for it (its own process tree only).
+_MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+elapsed = time.perf_counter() - t
+print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)
+"""
+
+# pgwarden's lint command, run the way `pgwarden lint` runs it (click group, State, exit code).
+_PGWARDEN = """
+import sys, click
+from pgwarden.cli._state import State
+from pgwarden.cli.lint import lint
+sys.exit(click.Group(commands=[lint]).main(["lint", *sys.argv[1:]], standalone_mode=False, obj=State()))
+"""
+
+# The same lint and rendering without the click layer: what `pgwarden lint` costs once
+# pgwarden.cli stops importing every command (and SQLAlchemy) eagerly.
+_ENGINE = """
+import sys
+from pathlib import Path
+from pgwarden.findings import render
+from pgwarden.lint import ALL_RULES, Settings, lint_paths
+render(lint_paths([Path(sys.argv[1])], Settings(rules=ALL_RULES)), "github", sys.stdout)
+"""
+
+_TEMPLATES = (
+    "CREATE TABLE IF NOT EXISTS t{n}_{i} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text NOT NULL, created_at timestamptz DEFAULT now());",
+    "ALTER TABLE t{n}_0 ADD COLUMN IF NOT EXISTS note_{i} text;",
+    "CREATE INDEX idx_{n}_{i} ON t{n}_0 (name);",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_c_{n}_{i} ON users (email);",
+    "ALTER TABLE users ADD COLUMN score_{n}_{i} integer DEFAULT 0;",
+    "UPDATE users SET score = 0 WHERE id < {i};",
+    "ALTER TABLE orders ADD CONSTRAINT fk_{n}_{i} FOREIGN KEY (user_id) REFERENCES users (id);",
+    "ALTER TABLE orders ALTER COLUMN total TYPE numeric(12, 2);",
+    "DO $$\nBEGIN\n    IF NOT EXISTS (SELECT 1 FROM pg_tables WHERE tablename = 'jobs_{n}') THEN\n        CREATE TABLE jobs_{n} (id bigint PRIMARY KEY, chat_id bigint, done_at timestamp);\n    END IF;\nEND $$;",
+    "CREATE OR REPLACE FUNCTION touch_{n}_{i}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    NEW.updated_at := now();\n    RETURN NEW;\nEND $$;",
+    "ALTER TABLE users RENAME COLUMN nick_{i} TO nickname_{i};",
+    "CREATE TABLE audit_{n}_{i} (id serial PRIMARY KEY, payload varchar(200), at timestamp);",
+    "SET lock_timeout = '5s';",
+    "DELETE FROM sessions WHERE expires_at < now();",
+    "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+    "COMMENT ON TABLE users IS 'people who talk to the bot';",
+)
+
+# One triggering example per Squawk rule, and the pgwarden rule that covers it.
+COVERAGE: dict[str, tuple[str, str]] = {
+    "adding-field-with-default": (
+        "ALTER TABLE t ADD COLUMN c uuid DEFAULT gen_random_uuid();",
+        "volatile-default-rewrite",
+    ),
+    "adding-foreign-key-constraint": (
+        "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES u (id);",
+        "foreign-key-lock",
+    ),
+    "adding-not-nullable-field": ("ALTER TABLE t ALTER COLUMN a SET NOT NULL;", "set-not-null-scan"),
+    "adding-required-field": ("ALTER TABLE t ADD COLUMN b text NOT NULL;", "required-column-without-default"),
+    "adding-serial-primary-key-field": (
+        "ALTER TABLE t ADD COLUMN id bigserial PRIMARY KEY;",
+        "primary-key-without-index",
+    ),
+    "ban-alter-domain-with-add-constraint": (
+        "ALTER DOMAIN d ADD CONSTRAINT c CHECK (VALUE > 0);",
+        "domain-check-constraint",
+    ),
+    "ban-char-field": ("CREATE TABLE t (a char(10));", "char-column"),
+    "ban-concurrent-index-creation-in-transaction": (
+        "BEGIN; CREATE INDEX CONCURRENTLY i ON t (a); COMMIT;",
+        "concurrently-in-transaction",
+    ),
+    "ban-create-domain-with-constraint": (
+        "CREATE DOMAIN d AS int CHECK (VALUE > 0);",
+        "domain-check-constraint",
+    ),
+    "ban-drop-column": ("ALTER TABLE t DROP COLUMN a;", "drop-column"),
+    "ban-drop-database": ("DROP DATABASE d;", "drop-database"),
+    "ban-drop-not-null": ("ALTER TABLE t ALTER COLUMN a DROP NOT NULL;", "drop-not-null"),
+    "ban-drop-table": ("DROP TABLE t;", "drop-table"),
+    "ban-duplicate-column-assignments": ("UPDATE t SET a = 1, a = 2;", "duplicate-column-assignment"),
+    "ban-truncate-cascade": ("TRUNCATE t CASCADE;", "data-wipe"),
+    "ban-uncommitted-transaction": ("BEGIN; CREATE TABLE t (id bigint);", "unclosed-transaction"),
+    "changing-column-type": ("ALTER TABLE t ALTER COLUMN a TYPE bigint;", "column-type-change"),
+    "constraint-missing-not-valid": (
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0);",
+        "constraint-without-not-valid",
+    ),
+    "disallowed-unique-constraint": (
+        "ALTER TABLE t ADD CONSTRAINT u UNIQUE (a);",
+        "unique-constraint-without-index",
+    ),
+    "identifier-too-long": ("CREATE TABLE t (" + "a" * 70 + " text);", "identifier-over-63-bytes"),
+    "prefer-bigint-over-int": ("CREATE TABLE t (a int);", "int-instead-of-bigint"),
+    "prefer-bigint-over-smallint": ("CREATE TABLE t (a smallint);", "int-instead-of-bigint"),
+    "prefer-identity": ("CREATE TABLE t (id serial);", "serial-instead-of-identity"),
+    "prefer-robust-stmts": ("ALTER TABLE t ADD COLUMN b text;", "non-robust-statement"),
+    "prefer-text-field": ("CREATE TABLE t (a varchar(100));", "varchar-length-limit"),
+    "prefer-timestamp-tz": ("CREATE TABLE t (a timestamp);", "timestamp-without-time-zone"),
+    "renaming-column": ("ALTER TABLE t RENAME COLUMN a TO b;", "rename-while-running"),
+    "renaming-table": ("ALTER TABLE t RENAME TO u;", "rename-while-running"),
+    "require-concurrent-index-creation": ("CREATE INDEX idx_a ON t (a);", "index-without-concurrently"),
+    "require-concurrent-index-deletion": ("DROP INDEX idx_a;", "drop-index-without-concurrently"),
+    "require-concurrent-partition-detach": (
+        "ALTER TABLE p DETACH PARTITION c;",
+        "detach-partition-without-concurrently",
+    ),
+    "require-concurrent-reindex": ("REINDEX TABLE t;", "reindex-without-concurrently"),
+    "require-enum-value-ordering": ("ALTER TYPE e ADD VALUE 'x';", "enum-value-without-position"),
+    "require-lock-timeout": ("ALTER TABLE t ADD COLUMN c boolean;", "missing-lock-timeout"),
+    "require-statement-timeout": ("ALTER TABLE t ADD COLUMN c boolean;", "missing-statement-timeout"),
+    "transaction-nesting": ("BEGIN; BEGIN; SELECT 1; COMMIT; COMMIT;", "nested-transaction"),
+}
+
+
+def generate(folder: Path, files: int = FILES, per_file: int = STATEMENTS_PER_FILE) -> int:
+    """Write the corpus; return the number of statements."""
+    count = 0
+    for n in range(files):
+        parts = [f"-- migration {n}: generated for the lint benchmark"]
+        for i in range(per_file):
+            parts.append(_TEMPLATES[(n * per_file + i * 7) % len(_TEMPLATES)].format(n=n, i=i))
+            count += 1
+        (folder / f"{n:04d}_step.sql").write_text("\n\n".join(parts) + "\n")
+    return count
+
+
+def measure(argv: list[str]) -> tuple[float, float, int]:
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, check=True)
+    seconds, rss_kb, code = out.stdout.split()
+    return float(seconds), int(rss_kb) / 1024, int(code)
+
+
+def squawk_binary() -> str:
+    found = shutil.which("squawk") or str(Path(sys.executable).with_name("squawk"))
+    if not Path(found).exists():
+        raise SystemExit("squawk not found: .venv/bin/pip install squawk-cli")
+    return found
+
+
+def speed(folder: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    files = sorted(str(p) for p in folder.glob("*.sql"))
+    commands = {
+        # One line per finding from both: squawk's gcc reporter, pgwarden's GitHub annotations.
+        "squawk": [squawk_binary(), "--reporter", "gcc", *files],
+        "pgwarden": [sys.executable, "-c", _PGWARDEN, "--format", "github", str(folder)],
+        "engine": [sys.executable, "-c", _ENGINE, str(folder)],
+    }
+    results: dict[str, tuple[float, float]] = {}
+    for tool, argv in commands.items():
+        runs = [measure(argv) for _ in range(repeat)]
+        results[tool] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+    return results
+
+
+def coverage(folder: Path) -> list[tuple[str, bool, str, bool]]:
+    """(squawk rule, squawk flags it, pgwarden rule, pgwarden flags it) per example."""
+    for rule, (sql, _) in COVERAGE.items():
+        (folder / f"{rule}.sql").write_text(sql + "\n")
+    files = sorted(str(p) for p in folder.glob("*.sql"))
+    raw = subprocess.run(
+        [squawk_binary(), "--reporter", "json", *files], capture_output=True, text=True
+    ).stdout
+    squawk: dict[str, set[str]] = {}
+    for v in json.loads(raw or "[]"):
+        squawk.setdefault(Path(v["file"]).stem, set()).add(v["rule_name"])
+    # Squawk assumes no surrounding transaction by default; tell pgwarden the same.
+    argv = [sys.executable, "-c", _PGWARDEN, "--format", "json", "--no-assume-in-transaction", str(folder)]
+    doc = json.loads(subprocess.run(argv, capture_output=True, text=True).stdout)
+    ours: dict[str, set[str]] = {}
+    for f in doc["findings"]:
+        ours.setdefault(Path(f["object"].split(":")[0]).stem, set()).add(f["code"])
+    return [
+        (rule, rule in squawk.get(rule, set()), mine, mine in ours.get(rule, set()))
+        for rule, (_, mine) in COVERAGE.items()
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--files", type=int, default=FILES)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="pgwarden-lint-bench-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        n = generate(corpus, args.files)
+        results = speed(corpus, args.repeat)
+        sq, pw, engine = results["squawk"], results["pgwarden"], results["engine"]
+        print(
+            f"corpus: {args.files} files, {n} statements; median of {args.repeat} runs, peak RSS of the worst run\n"
+        )
+        print("| tool | wall time (s) | peak RSS (MB) |")
+        print("|---|---:|---:|")
+        print(f"| squawk-cli | {sq[0]:.3f} | {sq[1]:.1f} |")
+        print(f"| pgwarden lint (CLI) | {pw[0]:.3f} | {pw[1]:.1f} |")
+        print(f"| pgwarden lint engine + render, no click layer | {engine[0]:.3f} | {engine[1]:.1f} |")
+        ratio = pw[0] / sq[0] if sq[0] else float("inf")
+        print(
+            f"\npgwarden / squawk wall time: {ratio:.2f}x (target <= 1.00); pgwarden peak RSS {pw[1]:.1f} MB (target <= {TARGET_RSS_MB:.0f})"
+        )
+        ok = ratio <= 1.0 and pw[1] <= TARGET_RSS_MB
+        cov_dir = Path(tmp) / "coverage"
+        cov_dir.mkdir()
+        rows = coverage(cov_dir)
+        print("\n| squawk rule | squawk flags | pgwarden rule | pgwarden flags |")
+        print("|---|:---:|---|:---:|")
+        for rule, s_flag, mine, p_flag in rows:
+            print(f"| {rule} | {'yes' if s_flag else 'no'} | {mine} | {'yes' if p_flag else 'NO'} |")
+        missed = [r for r in rows if not r[3]]
+        print(f"\ncoverage: pgwarden flags {len(rows) - len(missed)}/{len(rows)} Squawk examples")
+        ok = ok and not missed
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,77 @@
+"""``pgwarden lint``: check migration files for locking, breaking and incident-prone statements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import findings as findings_module
+from ..errors import UsageError
+from ..lint import ALL_RULES, lint_paths
+from ..lint.report import render_text
+from ..lint.settings import settings_from
+from ._state import State, dev_url_option, format_option
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@format_option
+@click.option("--rule", "only", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
+@click.option("--exclude", multiple=True, metavar="ID", help="Skip this rule (repeatable).")
+@click.option(
+    "--against",
+    metavar="URL|FILE|DIR",
+    help="Schema-aware mode: run each file on a scratch copy of this schema (database URL, snapshot.json, .sql file or migrations folder).",
+)
+@dev_url_option
+@click.option(
+    "--assume-in-transaction/--no-assume-in-transaction",
+    default=None,
+    help="Whether the runner wraps each file in a transaction (default: yes, unless the file says `-- pgwarden: no-transaction`).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option("--list-rules", is_flag=True, help="List the rules with their severity and problem, then exit.")
+@click.pass_obj
+def lint(
+    state: State,
+    paths: tuple[Path, ...],
+    fmt: str,
+    only: tuple[str, ...],
+    exclude: tuple[str, ...],
+    against: str | None,
+    dev_url: str | None,
+    assume_in_transaction: bool | None,
+    strict: bool,
+    list_rules: bool,
+) -> int:
+    """Lint SQL migrations with PostgreSQL's own parser (default: the configured migrations folder).
+
+    Silence a rule on one statement with `-- pgwarden:ignore <rule>[, <rule>] -- reason` above it,
+    or for the whole file with that comment at the top followed by a blank line.
+    """
+    if list_rules:
+        for rule in ALL_RULES:
+            state.out.write(f"{rule.id:<40} {rule.severity.value:<8} {rule.problem}\n")
+        return 0
+    cfg = state.config(dev_url=dev_url)
+    settings = settings_from(cfg, only=only, exclude=exclude, assume_in_transaction=assume_in_transaction)
+    targets = list(paths)
+    if not targets:
+        if cfg.migrations is None:
+            raise UsageError(
+                f"Nothing to lint: pass SQL files or folders, or set `{cfg.prefix}migrations` in {cfg.where}."
+            )
+        targets = [cfg.migrations]
+    if against:
+        from ..lint.simulate import lint_against
+
+        found = lint_against(targets, settings, against, dev_url=cfg.dev_url)
+    else:
+        found = lint_paths(targets, settings)
+    title = f"pgwarden lint: {len(settings.rules)} rules" + (f", against {against}" if against else "")
+    if fmt == "text":
+        render_text(found, state.out, color=state.color, title=title)
+    else:
+        findings_module.render(found, fmt, state.out, color=state.color, title=title)
+    return findings_module.exit_code(found, strict=strict)

@@ -1,0 +1,278 @@
+"""Run lint rules over files: read, parse, check, apply ignores, and turn hits into Findings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import UsageError
+from ..findings import Finding, Severity
+from ..migrate.source import show_path
+from .ignores import Ignore, covers, find_ignores, valid_id
+from .model import Hit, Rule, Source, Statement, TableFacts
+from .parse import parse_file
+
+__all__ = ["ENGINE_CODES", "Settings", "collect_files", "lint_file", "lint_paths", "lint_text"]
+
+ENGINE_CODES = ("syntax-error", "unreadable-file", "unused-ignore", "server-error")
+"""Finding codes the engine itself emits (documented in docs/rules/ like the rules)."""
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+
+_HEADER = re.compile(rb"--[ \t]*pgwarden[ \t]*:(?!ignore)([^\n]*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Which rules run, at which severity, and what the runner does around a file."""
+
+    rules: tuple[Rule, ...]
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    assume_in_transaction: bool = True
+    """The migration runner wraps each file in a transaction unless it says ``no-transaction``."""
+
+
+def collect_files(paths: Sequence[Path]) -> list[Path]:
+    """The ``.sql`` files named by ``paths`` (folders are searched recursively), in order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.sql") if p.is_file() and not p.name.startswith("."))
+            if not found:
+                raise UsageError(
+                    f"{show_path(path)} holds no .sql files: pass a migrations folder or SQL files."
+                )
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{show_path(path)} does not exist: pass a migrations folder or SQL files.")
+    return files
+
+
+def lint_paths(
+    paths: Sequence[Path], settings: Settings, tables: Mapping[str, TableFacts] | None = None
+) -> list[Finding]:
+    """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception."""
+    findings: list[Finding] = []
+    for path in collect_files(paths):
+        findings.extend(lint_file(path, settings, tables))
+    return findings
+
+
+def lint_file(
+    path: Path, settings: Settings, tables: Mapping[str, TableFacts] | None = None
+) -> list[Finding]:
+    shown = show_path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [
+                _file_problem(
+                    shown,
+                    f"{shown} is {size // (1024 * 1024)} MB; pgwarden lints files up to "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it into smaller migrations.",
+                )
+            ]
+        data = path.read_bytes()
+    except OSError as exc:
+        return [_file_problem(shown, f"Cannot read {shown}: {exc.strerror or exc}.")]
+    return lint_bytes(shown, data, settings, tables)
+
+
+def lint_text(
+    path: str, text: str, settings: Settings, tables: Mapping[str, TableFacts] | None = None
+) -> list[Finding]:
+    """Lint SQL given as a string (tests, examples); ``path`` only names it in findings."""
+    return lint_bytes(path, text.encode("utf-8"), settings, tables)
+
+
+def lint_bytes(
+    path: str, data: bytes, settings: Settings, tables: Mapping[str, TableFacts] | None = None
+) -> list[Finding]:
+    data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [_file_problem(path, f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8.")]
+    statements, problem = parse_file(data)
+    findings: list[Finding] = []
+    locator = _Locator(path, data)
+    if problem is not None:
+        findings.append(
+            Finding(
+                code="syntax-error",
+                kind="syntax-error",
+                severity=Severity.ERROR,
+                object=locator.object(problem.offset),
+                message=f"PostgreSQL cannot parse this file: {problem.message}.",
+                hint="Fix the syntax; statements after this point were not checked.",
+                source="lint",
+                evidence=locator.evidence(problem.offset, None),
+            )
+        )
+    in_tx, timeouts = _directives(data)
+    source = Source(
+        path=path,
+        statements=tuple(statements),
+        in_transaction=in_tx and settings.assume_in_transaction,
+        timeouts=timeouts,
+        tables=tables,
+        data=data,
+    )
+    ignores = find_ignores(data, statements)
+    index = {id(s): i for i, s in enumerate(statements)}
+    parents = _parents(statements)
+    active = {r.id for r in settings.rules}
+    for rule in settings.rules:
+        for hit in rule.check(source):
+            position = index.get(id(hit.statement), -1)
+            silenced = [ig for ig in ignores if covers(ig, rule.id, position, parents)]
+            if silenced:
+                for ig in silenced:
+                    ig.used = True
+                continue
+            findings.append(_finding(rule, hit, settings, locator))
+    findings.extend(_unused(ignores, active, locator))
+    return findings
+
+
+def _finding(rule: Rule, hit: Hit, settings: Settings, locator: _Locator) -> Finding:
+    offset = hit.offset if hit.offset >= 0 else hit.statement.start
+    severity = settings.severities.get(rule.id) or hit.severity or rule.severity
+    evidence = locator.evidence(offset, hit.statement)
+    evidence["rule"] = rule.id
+    evidence.update(hit.evidence)
+    return Finding(
+        code=rule.id,
+        kind=rule.id,
+        severity=severity,
+        object=locator.object(offset),
+        message=hit.message,
+        hint=rule.help,
+        source="lint",
+        evidence=evidence,
+    )
+
+
+def _unused(ignores: Iterable[Ignore], active: set[str], locator: _Locator) -> list[Finding]:
+    from .rules import RULES_BY_ID
+
+    found: list[Finding] = []
+    for ig in ignores:
+        if ig.used:
+            continue
+        if not ig.rule or not valid_id(ig.rule) or ig.rule not in RULES_BY_ID:
+            what = f"`{ig.rule}` is not a pgwarden rule" if ig.rule else "it names no rule"
+            message = f"This ignore comment has no effect: {what}."
+            hint = (
+                "Write `-- pgwarden:ignore <rule-id> -- reason`; `pgwarden lint --list-rules` shows the ids."
+            )
+        elif ig.rule not in active:
+            continue
+        else:
+            scope = "this file" if ig.file_wide else "the statement it annotates"
+            message = f"`{ig.rule}` is ignored but does not fire on {scope}."
+            hint = "Remove the ignore comment so it cannot hide a future problem."
+        found.append(
+            Finding(
+                code="unused-ignore",
+                kind="unused-ignore",
+                severity=Severity.WARNING,
+                object=locator.object(ig.offset),
+                message=message,
+                hint=hint,
+                source="lint",
+                evidence=locator.evidence(ig.offset, None),
+            )
+        )
+    return found
+
+
+def _shown(path: Path, cwd: Path) -> str:
+    """Like ``show_path`` with the working directory resolved once (it costs a syscall per file)."""
+    absolute = path if path.is_absolute() else cwd / path
+    try:
+        return str(absolute.relative_to(cwd))
+    except ValueError:
+        return str(path)
+
+
+def _file_problem(path: str, message: str) -> Finding:
+    return Finding(
+        code="unreadable-file",
+        kind="unreadable-file",
+        severity=Severity.ERROR,
+        object=f"{path}:1:1",
+        message=message,
+        hint="Fix the file so it can be linted; other files were still checked.",
+        source="lint",
+        evidence={},
+    )
+
+
+def _parents(statements: Sequence[Statement]) -> dict[int, int]:
+    """Index of each DO-block statement -> index of the DO statement around it."""
+    parents: dict[int, int] = {}
+    current = -1
+    for i, stmt in enumerate(statements):
+        if stmt.in_block:
+            parents[i] = current
+        else:
+            current = i
+    return parents
+
+
+def _directives(data: bytes) -> tuple[bool, frozenset[str]]:
+    """``-- pgwarden:`` directives of the file header: (runs in a transaction, timeouts set)."""
+    in_tx = True
+    timeouts: set[str] = set()
+    for line in data[:4096].split(b"\n"):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith(b"--"):
+            break
+        match = _HEADER.match(stripped)
+        if not match:
+            continue
+        for word in match.group(1).decode("utf-8", "replace").lower().split():
+            if word == "no-transaction":
+                in_tx = False
+            elif word.startswith("lock-timeout="):
+                timeouts.add("lock_timeout")
+            elif word.startswith("statement-timeout="):
+                timeouts.add("statement_timeout")
+    return in_tx, frozenset(timeouts)
+
+
+class _Locator:
+    """Byte offsets -> ``path:line:col`` (1-based, columns in characters) and source excerpts."""
+
+    def __init__(self, path: str, data: bytes) -> None:
+        self.path = path
+        self.data = data
+
+    def line_col(self, offset: int) -> tuple[int, int, int]:
+        offset = min(max(offset, 0), len(self.data))
+        line_start = self.data.rfind(b"\n", 0, offset) + 1
+        line = self.data.count(b"\n", 0, line_start) + 1
+        col = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
+        return line, col, line_start
+
+    def object(self, offset: int) -> str:
+        line, col, _ = self.line_col(offset)
+        return f"{self.path}:{line}:{col}"
+
+    def evidence(self, offset: int, stmt: Statement | None) -> dict[str, Any]:
+        line, col, line_start = self.line_col(offset)
+        end = self.data.find(b"\n", line_start)
+        source_line = self.data[line_start : end if end >= 0 else len(self.data)].decode("utf-8", "replace")
+        evidence: dict[str, Any] = {"line": line, "column": col, "source_line": source_line[:400]}
+        if stmt is not None:
+            text = self.data[stmt.start : stmt.start + stmt.length].decode("utf-8", "replace")
+            evidence["statement"] = text if len(text) <= 400 else text[:400] + "…"
+        return evidence

@@ -1,0 +1,143 @@
+"""Small readers for libpg_query JSON nodes: names, types, constraints, walking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .model import Node, Source, Statement
+
+
+def strings(items: list[Any] | None) -> list[str]:
+    """``[{"String": {"sval": "a"}}, …]`` -> ``["a", …]``."""
+    return [i["String"].get("sval", "") for i in items or () if "String" in i]
+
+
+def relation_name(rel: Node | None) -> str:
+    """``{"schemaname": "s", "relname": "t"}`` -> ``s.t`` (``public.t`` without a schema)."""
+    if not rel:
+        return ""
+    return f"{rel.get('schemaname') or 'public'}.{rel.get('relname', '')}"
+
+
+def type_name(tn: Node | None) -> str:
+    """The last part of a TypeName: ``int4``, ``varchar``, ``timestamp``, ``serial``."""
+    if not tn:
+        return ""
+    names = strings(tn.get("names"))
+    return names[-1].lower() if names else ""
+
+
+def type_has_modifier(tn: Node) -> bool:
+    return bool(tn.get("typmods"))
+
+
+def column_defs(stmt: Statement) -> Iterator[Node]:
+    """ColumnDef bodies of a CREATE TABLE or of ALTER TABLE … ADD COLUMN."""
+    if stmt.tag == "CreateStmt":
+        for elt in stmt.node.get("tableElts", ()):
+            if "ColumnDef" in elt:
+                yield elt["ColumnDef"]
+    elif stmt.tag == "AlterTableStmt":
+        for cmd in alter_cmds(stmt):
+            if cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in cmd.get("def", {}):
+                yield cmd["def"]["ColumnDef"]
+
+
+def alter_cmds(stmt: Statement) -> tuple[Node, ...]:
+    return stmt.cmds
+
+
+def constraints(col: Node) -> Iterator[Node]:
+    for c in col.get("constraints", ()):
+        if "Constraint" in c:
+            yield c["Constraint"]
+
+
+def walk(node: Any) -> Iterator[tuple[str, Node]]:
+    """Every ``(tag, body)`` below ``node``, depth first."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, dict):
+                    if key[:1].isupper():
+                        yield key, value
+                    stack.append(value)
+                elif isinstance(value, list):
+                    stack.extend(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def created_in_file(source: Source, before: Statement) -> set[str]:
+    """Tables created unconditionally by statements before ``before`` in the same file."""
+    return {table for table, start in _creations(source).items() if start < before.start}
+
+
+_CACHE: list[tuple[Source, dict[str, int]]] = []
+
+
+def _creations(source: Source) -> dict[str, int]:
+    """Table -> byte offset of its first unconditional CREATE TABLE in the file (cached per file)."""
+    if _CACHE and _CACHE[0][0] is source:
+        return _CACHE[0][1]
+    made: dict[str, int] = {}
+    for stmt in source.statements:
+        if stmt.tag == "CreateStmt" and not stmt.conditional and not stmt.node.get("if_not_exists"):
+            made.setdefault(relation_name(stmt.node.get("relation")), stmt.start)
+    _CACHE[:] = [(source, made)]
+    return made
+
+
+def table_rows(source: Source, table: str) -> int | None:
+    """The live row estimate of ``table`` when the schema-aware mode knows it."""
+    if source.tables is None:
+        return None
+    facts = source.tables.get(table)
+    return facts.rows if facts else None
+
+
+def existing(source: Source, stmt: Statement, table: str) -> bool:
+    """Whether ``table`` may hold rows when ``stmt`` runs: not created earlier in this file."""
+    start = _creations(source).get(table)
+    if start is not None and start < stmt.start:
+        return False
+    # Schema-aware mode: a table absent before the file is new, hence empty.
+    return source.tables is None or table in source.tables
+
+
+def size_note(source: Source, table: str) -> str:
+    rows = table_rows(source, table)
+    if rows is None or rows < 0:
+        return ""
+    return f" ({table} holds about {_human(rows)} rows)"
+
+
+def _human(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1_000_000:.1f}M"
+    if n >= 10_000:
+        return f"{n / 1_000:.0f}k"
+    return str(n)
+
+
+def begin_depths(source: Source) -> list[int]:
+    """Explicit BEGIN nesting depth in force at each top-level statement (0 outside BEGIN … COMMIT)."""
+    depths: list[int] = []
+    depth = 0
+    for stmt in source.statements:
+        depths.append(depth)
+        if stmt.tag == "TransactionStmt" and not stmt.in_block:
+            kind = stmt.node.get("kind", "")
+            if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+                depth += 1
+            elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+                depth = max(depth - 1, 0)
+    return depths
+
+
+def in_transaction(source: Source) -> list[bool]:
+    """Whether each statement runs inside a transaction (the runner's or an explicit BEGIN)."""
+    return [source.in_transaction or d > 0 for d in begin_depths(source)]

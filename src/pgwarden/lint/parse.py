@@ -1,0 +1,181 @@
+"""Parse a SQL file into Statements with PostgreSQL's grammar (pglast JSON), DO-block bodies included."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pglast import parser
+
+from .model import Node, Statement
+
+
+@dataclass(frozen=True)
+class SyntaxProblem:
+    """A statement PostgreSQL's parser rejects."""
+
+    message: str
+    offset: int
+    """Byte offset in the file."""
+
+
+def parse_file(data: bytes) -> tuple[list[Statement], SyntaxProblem | None]:
+    """Statements of ``data`` (UTF-8 SQL) and, when the file does not parse, where it stops."""
+    text = data.decode("utf-8")
+    try:
+        tree = json.loads(parser.parse_sql_json(text))
+    except parser.ParseError as exc:
+        return _parse_prefix(data, exc)
+    return _statements(tree, data, 0), None
+
+
+def _parse_prefix(data: bytes, exc: parser.ParseError) -> tuple[list[Statement], SyntaxProblem]:
+    """Keep the statements before the broken one, so rules still see them."""
+    # pglast reports the error position as a 0-based character index.
+    text = data.decode("utf-8")
+    where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+    char_pos = max(where, 0)
+    offset = len(text[:char_pos].encode("utf-8"))
+    statements: list[Statement] = []
+    cut = data.rfind(b";", 0, offset)
+    if cut > 0:
+        try:
+            tree = json.loads(parser.parse_sql_json(data[: cut + 1].decode("utf-8")))
+            statements = _statements(tree, data, 0)
+        except (parser.ParseError, UnicodeDecodeError):
+            statements = []
+    message = str(exc.args[0]) if exc.args else str(exc)
+    return statements, SyntaxProblem(message, offset)
+
+
+def _statements(tree: dict[str, Any], data: bytes, base: int) -> list[Statement]:
+    found: list[Statement] = []
+    for raw in tree.get("stmts", ()):
+        wrapper: Node = raw.get("stmt", {})
+        if not wrapper:
+            continue
+        ((tag, node),) = wrapper.items()
+        start = base + raw.get("stmt_location", 0)
+        length = raw.get("stmt_len", 0) or (len(data) - start)
+        # libpg_query counts leading whitespace and comments into the statement; skip them.
+        start, length = _trim(data, start, length)
+        cmds = _cmds(node) if tag == "AlterTableStmt" else ()
+        stmt = Statement(tag=tag, node=node, start=start, length=length, base=base, cmds=cmds)
+        found.append(stmt)
+        if tag == "DoStmt":
+            found.extend(_do_block(stmt, data))
+    return found
+
+
+def _cmds(node: Node) -> tuple[Node, ...]:
+    return tuple(c["AlterTableCmd"] for c in node.get("cmds", ()) if "AlterTableCmd" in c)
+
+
+def _trim(data: bytes, start: int, length: int) -> tuple[int, int]:
+    end = start + length
+    i = start
+    while i < end:
+        c = data[i : i + 1]
+        if c.isspace():
+            i += 1
+        elif data.startswith(b"--", i):
+            nl = data.find(b"\n", i, end)
+            i = end if nl < 0 else nl + 1
+        elif data.startswith(b"/*", i):
+            close = data.find(b"*/", i + 2, end)
+            i = end if close < 0 else close + 2
+        else:
+            break
+    return (i, end - i) if i < end else (start, length)
+
+
+def _do_block(stmt: Statement, data: bytes) -> list[Statement]:
+    """SQL statements inside a PL/pgSQL DO block, marked conditional when under IF/CASE/loops."""
+    language = "plpgsql"
+    for arg in stmt.node.get("args", ()):
+        elem = arg.get("DefElem", {})
+        if elem.get("defname") == "language":
+            language = elem.get("arg", {}).get("String", {}).get("sval", "plpgsql").lower()
+    if language != "plpgsql":
+        return []
+    text = data[stmt.start : stmt.start + stmt.length]
+    try:
+        functions = json.loads(parser.parse_plpgsql_json(text.decode("utf-8")))
+    except (parser.ParseError, ValueError, UnicodeDecodeError):
+        return []
+    found: list[Statement] = []
+    cursor = [0]
+    for fn in functions:
+        action = fn.get("PLpgSQL_function", {}).get("action")
+        if action:
+            _plpgsql(action, False, stmt, text, cursor, found)
+    return found
+
+
+_BRANCHES = ("then_body", "else_body", "body", "stmts")
+_CONDITIONAL = {
+    "PLpgSQL_stmt_if",
+    "PLpgSQL_stmt_case",
+    "PLpgSQL_stmt_loop",
+    "PLpgSQL_stmt_while",
+    "PLpgSQL_stmt_fori",
+    "PLpgSQL_stmt_fors",
+    "PLpgSQL_stmt_forc",
+    "PLpgSQL_stmt_foreach_a",
+    "PLpgSQL_stmt_dynfors",
+}
+
+
+def _plpgsql(
+    node: Any, conditional: bool, outer: Statement, text: bytes, cursor: list[int], out: list[Statement]
+) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _plpgsql(item, conditional, outer, text, cursor, out)
+        return
+    if not isinstance(node, dict):
+        return
+    for tag, body in node.items():
+        if not isinstance(body, dict):
+            continue
+        if tag == "PLpgSQL_stmt_execsql":
+            query = body.get("sqlstmt", {}).get("PLpgSQL_expr", {}).get("query", "")
+            out.extend(_inner(query, conditional, outer, text, cursor))
+            continue
+        branch = conditional or tag in _CONDITIONAL
+        # The IF's own branches are conditional; an exception handler too.
+        for key, value in body.items():
+            if key in ("cond", "expr", "sqlstmt", "query"):
+                continue
+            _plpgsql(value, branch or key in ("elsif_list", "exceptions"), outer, text, cursor, out)
+
+
+def _inner(
+    query: str, conditional: bool, outer: Statement, text: bytes, cursor: list[int]
+) -> list[Statement]:
+    try:
+        tree = json.loads(parser.parse_sql_json(query))
+    except parser.ParseError:
+        return []
+    encoded = query.encode("utf-8")
+    pos = text.find(encoded, cursor[0])
+    if pos >= 0:
+        cursor[0] = pos + len(encoded)
+        base = outer.start + pos
+    else:
+        base = -1
+    inner = _statements(tree, encoded, 0)
+    return [
+        Statement(
+            tag=s.tag,
+            node=s.node,
+            start=base + s.start if base >= 0 else outer.start,
+            length=s.length if base >= 0 else outer.length,
+            base=base,
+            in_block=True,
+            conditional=conditional,
+            cmds=s.cmds,
+        )
+        for s in inner
+    ]

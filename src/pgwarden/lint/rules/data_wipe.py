@@ -1,0 +1,65 @@
+"""data-wipe: DELETE/UPDATE without WHERE, TRUNCATE, DROP … CASCADE."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...findings import Severity
+from ..model import Hit, Rule, Source
+from ..nodes import alter_cmds, existing, relation_name
+
+
+def check(source: Source) -> Iterator[Hit]:
+    for stmt in source.statements:
+        node = stmt.node
+        if stmt.tag in ("DeleteStmt", "UpdateStmt") and not node.get("whereClause"):
+            table = relation_name(node.get("relation"))
+            if existing(source, stmt, table):
+                verb = "DELETE" if stmt.tag == "DeleteStmt" else "UPDATE"
+                yield Hit(
+                    stmt,
+                    f"{verb} without WHERE touches every row of {table}.",
+                    offset=stmt.start,
+                    evidence={"table": table},
+                )
+        elif stmt.tag == "TruncateStmt":
+            tables = [relation_name(r.get("RangeVar")) for r in node.get("relations", ())]
+            cascade = (
+                " CASCADE also empties every table referencing them"
+                if node.get("behavior") == "DROP_CASCADE"
+                else ""
+            )
+            yield Hit(
+                stmt,
+                f"TRUNCATE empties {', '.join(tables)}{cascade}.",
+                offset=stmt.start,
+                evidence={"tables": tables},
+            )
+        elif stmt.tag == "DropStmt" and node.get("behavior") == "DROP_CASCADE":
+            yield Hit(
+                stmt,
+                "DROP … CASCADE also drops every object that depends on it (views, foreign keys, triggers) without naming them.",
+                offset=stmt.start,
+            )
+        else:
+            for cmd in alter_cmds(stmt):
+                if cmd.get("behavior") == "DROP_CASCADE" and cmd.get("subtype") in (
+                    "AT_DropColumn",
+                    "AT_DropConstraint",
+                ):
+                    yield Hit(
+                        stmt,
+                        "DROP … CASCADE also drops the views, constraints and indexes that depend on it.",
+                        offset=stmt.start,
+                    )
+
+
+RULE = Rule(
+    id="data-wipe",
+    severity=Severity.ERROR,
+    problem="A statement that deletes or empties whole tables, or drops dependents it does not name, turns a migration into data loss.",
+    help="Add a WHERE clause, drop the dependents explicitly by name, and take a backup you have restored before wiping data.",
+    bad="DELETE FROM jobs;",
+    good="DELETE FROM jobs WHERE finished_at < now() - interval '90 days';",
+    check=check,
+)

@@ -1,0 +1,44 @@
+"""foreign-key-lock: adding a validated foreign key locks both tables during a full scan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...findings import Severity
+from ..model import Hit, Rule, Source
+from ..nodes import alter_cmds, constraints, existing, relation_name
+
+
+def check(source: Source) -> Iterator[Hit]:
+    for stmt in source.statements:
+        table = relation_name(stmt.node.get("relation"))
+        for cmd in alter_cmds(stmt):
+            found = []
+            if cmd.get("subtype") == "AT_AddConstraint":
+                found = [cmd.get("def", {}).get("Constraint", {})]
+            elif cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in cmd.get("def", {}):
+                found = list(constraints(cmd["def"]["ColumnDef"]))
+            for con in found:
+                if (
+                    con.get("contype") == "CONSTR_FOREIGN"
+                    and not con.get("skip_validation")
+                    and existing(source, stmt, table)
+                ):
+                    target = relation_name(con.get("pktable"))
+                    yield Hit(
+                        stmt,
+                        f"Adding a foreign key from {table} to {target} scans {table} while writes to both tables wait.",
+                        offset=stmt.at(con.get("location")),
+                        evidence={"table": table, "references": target},
+                    )
+
+
+RULE = Rule(
+    id="foreign-key-lock",
+    severity=Severity.WARNING,
+    problem="A validated foreign key takes SHARE ROW EXCLUSIVE locks on both tables and checks every existing row first.",
+    help="Add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a separate statement (it only takes a light lock).",
+    bad="ALTER TABLE jobs ADD CONSTRAINT jobs_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
+    good="ALTER TABLE jobs ADD CONSTRAINT jobs_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE jobs VALIDATE CONSTRAINT jobs_user_fk;",
+    check=check,
+)

@@ -1,0 +1,141 @@
+"""The lint engine: locations, DO blocks, the incidents, ignore comments and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgwarden.errors import UsageError
+from pgwarden.findings import Finding
+from pgwarden.lint import ALL_RULES, RULES_BY_ID, Settings, lint_paths, lint_text
+from pgwarden.lint.engine import MAX_FILE_BYTES
+
+ALL = Settings(rules=ALL_RULES)
+
+MIGRATION_006 = """\
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_name = 'jobs') THEN
+        CREATE TABLE jobs (id bigint PRIMARY KEY, user_id bigint NOT NULL, chat_id bigint);
+    END IF;
+END $$;
+
+CREATE INDEX idx_jobs_chat_id ON jobs (chat_id);
+"""
+
+
+def only(*rules: str) -> Settings:
+    return Settings(rules=tuple(RULES_BY_ID[r] for r in rules))
+
+
+def by_code(findings: list[Finding], code: str) -> list[Finding]:
+    return [f for f in findings if f.code == code]
+
+
+def test_incident_006_conditional_create_then_index() -> None:
+    (f,) = by_code(lint_text("006_create_tables.sql", MIGRATION_006, ALL), "conditional-create-assumption")
+    assert f.object == "006_create_tables.sql:8:1"
+    assert f.severity.value == "error" and f.source == "lint"
+    assert "jobs.chat_id exists only if the conditional CREATE TABLE ran" in f.message
+    assert f.evidence["statement"] == "CREATE INDEX idx_jobs_chat_id ON jobs (chat_id)"
+    assert "ADD COLUMN IF NOT EXISTS" in f.hint
+
+
+def test_incident_006_fixed_version_is_clean() -> None:
+    fixed = MIGRATION_006.replace(
+        "END $$;",
+        "    IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE column_name = 'chat_id') THEN\n"
+        "        ALTER TABLE jobs ADD COLUMN chat_id bigint;\n    END IF;\nEND $$;",
+    )
+    assert by_code(lint_text("006.sql", fixed, ALL), "conditional-create-assumption") == []
+
+
+def test_statements_inside_the_do_block_are_located_in_the_file() -> None:
+    sql = "DO $$\nBEGIN\n  DELETE FROM jobs;\nEND $$;\n"
+    (f,) = lint_text("m.sql", sql, only("data-wipe"))
+    assert f.object == "m.sql:3:3"
+    assert f.evidence["source_line"] == "  DELETE FROM jobs;"
+
+
+def test_incident_000_rename() -> None:
+    sql = "ALTER TABLE conversations RENAME COLUMN started_at TO created_at;"
+    (f,) = lint_text("m.sql", sql, only("rename-while-running"))
+    assert "column started_at does not exist" in f.message
+    assert "expand/contract" in f.hint.lower()
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    sql = "SELECT 'ééé'; CREATE TABLE t (a int);"
+    (f,) = lint_text("m.sql", sql, only("int-instead-of-bigint"))
+    assert f.object == "m.sql:1:33"
+
+
+def test_ignore_on_the_statement_and_unused_ignores() -> None:
+    sql = (
+        "-- pgwarden:ignore data-wipe -- emptied on purpose, nothing reads it\n"
+        "DELETE FROM cache;\n"
+        "-- pgwarden:ignore drop-column\n"
+        "DELETE FROM jobs;\n"
+    )
+    found = lint_text("m.sql", sql, only("data-wipe", "drop-column"))
+    assert [(f.code, f.object) for f in found] == [("data-wipe", "m.sql:4:1"), ("unused-ignore", "m.sql:3:1")]
+
+
+def test_ignore_several_rules_and_file_wide() -> None:
+    sql = "-- pgwarden:ignore data-wipe, drop-table -- test fixture reset\n\nDELETE FROM a;\nDROP TABLE b;\nDELETE FROM c;\n"
+    assert lint_text("m.sql", sql, only("data-wipe", "drop-table")) == []
+
+
+def test_ignore_with_unknown_rule_is_reported() -> None:
+    (f,) = lint_text("m.sql", "-- pgwarden:ignore no-such-rule\nSELECT 1;\n", ALL)
+    assert f.code == "unused-ignore" and "not a pgwarden rule" in f.message
+
+
+def test_ignore_text_inside_a_string_is_not_a_comment() -> None:
+    sql = "INSERT INTO notes (t) VALUES ('-- pgwarden:ignore data-wipe');\nDELETE FROM jobs;\n"
+    assert [f.code for f in lint_text("m.sql", sql, only("data-wipe"))] == ["data-wipe"]
+
+
+def test_ignore_of_an_excluded_rule_is_not_reported() -> None:
+    assert lint_text("m.sql", "-- pgwarden:ignore data-wipe\nSELECT 1;\n", only("drop-table")) == []
+
+
+def test_syntax_error_is_located_and_earlier_statements_still_checked() -> None:
+    found = lint_text("m.sql", "DELETE FROM jobs;\nSELEC 1;\n", only("data-wipe"))
+    assert {(f.code, f.object) for f in found} == {("data-wipe", "m.sql:1:1"), ("syntax-error", "m.sql:2:1")}
+    assert 'syntax error at or near "SELEC"' in by_code(found, "syntax-error")[0].message
+
+
+def test_bad_files_do_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "001_empty.sql").write_text("")
+    (tmp_path / "002_latin1.sql").write_bytes("SELECT 'caf\xe9';".encode("latin-1"))
+    (tmp_path / "003_broken.sql").write_text("CREATE TABLE (;")
+    (tmp_path / "004_ok.sql").write_text("DELETE FROM jobs;")
+    (tmp_path / "005_huge.sql").write_bytes(b"-- x\n" * (MAX_FILE_BYTES // 5 + 1))
+    found = lint_paths([tmp_path], only("data-wipe"))
+    got = sorted((Path(f.object.split(":")[0]).name, f.code) for f in found)
+    assert got == [
+        ("002_latin1.sql", "unreadable-file"),
+        ("003_broken.sql", "syntax-error"),
+        ("004_ok.sql", "data-wipe"),
+        ("005_huge.sql", "unreadable-file"),
+    ]
+    assert (
+        "not UTF-8"
+        in by_code(found, "unreadable-file")[0].message + by_code(found, "unreadable-file")[1].message
+    )
+
+
+def test_folder_without_sql_and_missing_path(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("hi")
+    with pytest.raises(UsageError, match="holds no .sql files"):
+        lint_paths([tmp_path], ALL)
+    with pytest.raises(UsageError, match="does not exist"):
+        lint_paths([tmp_path / "nope"], ALL)
+
+
+def test_crlf_and_bom_do_not_shift_locations() -> None:
+    text = "\ufeffSELECT 1;\r\nDELETE FROM jobs;\r\n"
+    (f,) = lint_text("m.sql", text, only("data-wipe"))
+    assert f.object == "m.sql:2:1"
