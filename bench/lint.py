@@ -15,13 +15,15 @@ FILES = 1000
 STATEMENTS_PER_FILE = 8
 TARGET_RSS_MB = 100.0
 
-# Runs a command and prints "seconds peak_rss_kb" for it (its own process tree only).
+# Runs a command and prints "seconds peak_rss_kb exit_code cpu_seconds" for it (its own process
+# tree only; CPU is user + system over all its processes, so a tool using two cores shows it).
 _MEASURE = """
 import resource, subprocess, sys, time
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 elapsed = time.perf_counter() - t
-print(elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, p.returncode)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(elapsed, usage.ru_maxrss, p.returncode, usage.ru_utime + usage.ru_stime)
 """
 
 # pgwarden's lint command, run the way `pgwarden lint` runs it (click group, State, exit code).
@@ -32,8 +34,8 @@ from pgwarden.cli.lint import lint
 sys.exit(click.Group(commands=[lint]).main(["lint", *sys.argv[1:]], standalone_mode=False, obj=State()))
 """
 
-# The same lint and rendering without the click layer: what `pgwarden lint` costs once
-# pgwarden.cli stops importing every command (and SQLAlchemy) eagerly.
+# The same lint and rendering without the click layer and the config lookup: the difference
+# to the CLI row is what click, pgwarden.cli and the config file cost.
 _ENGINE = """
 import sys
 from pathlib import Path
@@ -141,10 +143,10 @@ def generate(folder: Path, files: int = FILES, per_file: int = STATEMENTS_PER_FI
     return count
 
 
-def measure(argv: list[str]) -> tuple[float, float, int]:
+def measure(argv: list[str]) -> tuple[float, float, int, float]:
     out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, check=True)
-    seconds, rss_kb, code = out.stdout.split()
-    return float(seconds), int(rss_kb) / 1024, int(code)
+    seconds, rss_kb, code, cpu = out.stdout.split()
+    return float(seconds), int(rss_kb) / 1024, int(code), float(cpu)
 
 
 def squawk_binary() -> str:
@@ -154,7 +156,7 @@ def squawk_binary() -> str:
     return found
 
 
-def speed(folder: Path, repeat: int) -> dict[str, tuple[float, float]]:
+def speed(folder: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
     files = sorted(str(p) for p in folder.glob("*.sql"))
     commands = {
         # One line per finding from both: squawk's gcc reporter, pgwarden's GitHub annotations.
@@ -162,10 +164,14 @@ def speed(folder: Path, repeat: int) -> dict[str, tuple[float, float]]:
         "pgwarden": [sys.executable, "-c", _PGWARDEN, "--format", "github", str(folder)],
         "engine": [sys.executable, "-c", _ENGINE, str(folder)],
     }
-    results: dict[str, tuple[float, float]] = {}
+    results: dict[str, tuple[float, float, float]] = {}
     for tool, argv in commands.items():
         runs = [measure(argv) for _ in range(repeat)]
-        results[tool] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+        results[tool] = (
+            statistics.median(r[0] for r in runs),
+            max(r[1] for r in runs),
+            statistics.median(r[3] for r in runs),
+        )
     return results
 
 
@@ -207,11 +213,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"corpus: {args.files} files, {n} statements; median of {args.repeat} runs, peak RSS of the worst run\n"
         )
-        print("| tool | wall time (s) | peak RSS (MB) |")
-        print("|---|---:|---:|")
-        print(f"| squawk-cli | {sq[0]:.3f} | {sq[1]:.1f} |")
-        print(f"| pgwarden lint (CLI) | {pw[0]:.3f} | {pw[1]:.1f} |")
-        print(f"| pgwarden lint engine + render, no click layer | {engine[0]:.3f} | {engine[1]:.1f} |")
+        print("| tool | wall time (s) | CPU time (s) | peak RSS (MB) |")
+        print("|---|---:|---:|---:|")
+        print(f"| squawk-cli | {sq[0]:.3f} | {sq[2]:.3f} | {sq[1]:.1f} |")
+        print(f"| pgwarden lint (CLI) | {pw[0]:.3f} | {pw[2]:.3f} | {pw[1]:.1f} |")
+        print(
+            f"| pgwarden lint engine + render, no click layer | {engine[0]:.3f} | {engine[2]:.3f} | {engine[1]:.1f} |"
+        )
         ratio = pw[0] / sq[0] if sq[0] else float("inf")
         print(
             f"\npgwarden / squawk wall time: {ratio:.2f}x (target <= 1.00); pgwarden peak RSS {pw[1]:.1f} MB (target <= {TARGET_RSS_MB:.0f})"

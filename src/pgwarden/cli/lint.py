@@ -9,7 +9,6 @@ import click
 from .. import findings as findings_module
 from ..errors import UsageError
 from ..lint import ALL_RULES, lint_paths
-from ..lint.report import render_text
 from ..lint.settings import settings_from
 from ._state import State, dev_url_option, format_option
 
@@ -71,6 +70,8 @@ def lint(
         found = lint_paths(targets, settings)
     title = f"pgwarden lint: {len(settings.rules)} rules" + (f", against {against}" if against else "")
     if fmt == "text":
+        from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
+
         render_text(found, state.out, color=state.color, title=title)
     else:
         findings_module.render(found, fmt, state.out, color=state.color, title=title)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..errors import UsageError
 from ..findings import Finding, Severity
-from ..migrate.source import show_path
+from ._parallel import lint_split, worth_forking
 from .ignores import Ignore, covers, find_ignores, valid_id
 from .model import Hit, Rule, Source, Statement, TableFacts
 from .parse import parse_file
@@ -57,16 +62,43 @@ def lint_paths(
     paths: Sequence[Path], settings: Settings, tables: Mapping[str, TableFacts] | None = None
 ) -> list[Finding]:
     """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception."""
-    findings: list[Finding] = []
-    for path in collect_files(paths):
-        findings.extend(lint_file(path, settings, tables))
-    return findings
+    files = collect_files(paths)
+    shown = _Shown()
+
+    def lint_some(some: Sequence[Path]) -> list[Finding]:
+        findings: list[Finding] = []
+        for path in some:
+            findings.extend(_lint_file(path, shown(path), settings, tables))
+        return findings
+
+    with _no_cyclic_gc():
+        if worth_forking(len(files)):
+            return lint_split(files, lint_some)
+        return lint_some(files)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector: parse trees are acyclic and freed by reference counting, but
+    their millions of small dicts trigger collections that cost more than the parsing itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def lint_file(
     path: Path, settings: Settings, tables: Mapping[str, TableFacts] | None = None
 ) -> list[Finding]:
-    shown = show_path(path)
+    return _lint_file(path, show_path(path), settings, tables)
+
+
+def _lint_file(
+    path: Path, shown: str, settings: Settings, tables: Mapping[str, TableFacts] | None
+) -> list[Finding]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -98,6 +130,23 @@ def lint_bytes(
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [_file_problem(path, f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8.")]
+    try:
+        return _lint_parsed(path, data, settings, tables)
+    except (RecursionError, orjson.JSONDecodeError):
+        # PostgreSQL accepts expressions nested hundreds deep; its JSON parse tree then outgrows
+        # the decoder and the rules' recursion. Say so instead of crashing.
+        return [
+            _file_problem(
+                path,
+                f"{path} has a statement nested too deeply for pgwarden to analyse (PostgreSQL itself "
+                "may accept it): split the expression, or leave this file out of the lint run.",
+            )
+        ]
+
+
+def _lint_parsed(
+    path: str, data: bytes, settings: Settings, tables: Mapping[str, TableFacts] | None
+) -> list[Finding]:
     statements, problem = parse_file(data)
     findings: list[Finding] = []
     locator = _Locator(path, data)
@@ -124,6 +173,11 @@ def lint_bytes(
         data=data,
     )
     ignores = find_ignores(data, statements)
+    if not ignores:
+        for rule in settings.rules:
+            for hit in rule.check(source):
+                findings.append(_finding(rule, hit, settings, locator))
+        return findings
     index = {id(s): i for i, s in enumerate(statements)}
     parents = _parents(statements)
     active = {r.id for r in settings.rules}
@@ -143,14 +197,15 @@ def lint_bytes(
 def _finding(rule: Rule, hit: Hit, settings: Settings, locator: _Locator) -> Finding:
     offset = hit.offset if hit.offset >= 0 else hit.statement.start
     severity = settings.severities.get(rule.id) or hit.severity or rule.severity
-    evidence = locator.evidence(offset, hit.statement)
+    where, evidence = locator.place(offset, hit.statement)
     evidence["rule"] = rule.id
-    evidence.update(hit.evidence)
+    if hit.evidence:
+        evidence.update(hit.evidence)
     return Finding(
         code=rule.id,
         kind=rule.id,
         severity=severity,
-        object=locator.object(offset),
+        object=where,
         message=hit.message,
         hint=rule.help,
         source="lint",
@@ -192,13 +247,40 @@ def _unused(ignores: Iterable[Ignore], active: set[str], locator: _Locator) -> l
     return found
 
 
-def _shown(path: Path, cwd: Path) -> str:
-    """Like ``show_path`` with the working directory resolved once (it costs a syscall per file)."""
-    absolute = path if path.is_absolute() else cwd / path
+def show_path(path: Path) -> str:
+    """``path`` relative to the current directory when it lies below it, else as given.
+
+    The same as ``pgwarden.migrate.source.show_path``, kept here so linting does not import
+    the migration runner.
+    """
     try:
-        return str(absolute.relative_to(cwd))
-    except ValueError:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
         return str(path)
+
+
+class _Shown:
+    """``show_path`` for many files: the working directory and each folder are resolved once."""
+
+    def __init__(self) -> None:
+        try:
+            cwd = str(Path.cwd().resolve())
+        except OSError:
+            cwd = ""
+        self.prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+        self.folders: dict[Path, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        if self.prefix == os.sep or os.path.islink(path):
+            return show_path(path)
+        folder = self.folders.get(path.parent)
+        if folder is None:
+            try:
+                folder = self.folders[path.parent] = os.path.realpath(path.parent)
+            except OSError:
+                return show_path(path)
+        resolved = os.path.join(folder, path.name)
+        return resolved[len(self.prefix) :] if resolved.startswith(self.prefix) else str(path)
 
 
 def _file_problem(path: str, message: str) -> Finding:
@@ -255,12 +337,16 @@ class _Locator:
     def __init__(self, path: str, data: bytes) -> None:
         self.path = path
         self.data = data
+        self.ascii = data.isascii()
 
     def line_col(self, offset: int) -> tuple[int, int, int]:
         offset = min(max(offset, 0), len(self.data))
         line_start = self.data.rfind(b"\n", 0, offset) + 1
         line = self.data.count(b"\n", 0, line_start) + 1
-        col = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
+        if self.ascii:
+            col = offset - line_start + 1
+        else:
+            col = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
         return line, col, line_start
 
     def object(self, offset: int) -> str:
@@ -268,11 +354,16 @@ class _Locator:
         return f"{self.path}:{line}:{col}"
 
     def evidence(self, offset: int, stmt: Statement | None) -> dict[str, Any]:
+        return self.place(offset, stmt)[1]
+
+    def place(self, offset: int, stmt: Statement | None) -> tuple[str, dict[str, Any]]:
+        """``object`` and ``evidence`` together, locating the offset once."""
         line, col, line_start = self.line_col(offset)
-        end = self.data.find(b"\n", line_start)
-        source_line = self.data[line_start : end if end >= 0 else len(self.data)].decode("utf-8", "replace")
+        data = self.data
+        end = data.find(b"\n", line_start)
+        source_line = data[line_start : end if end >= 0 else len(data)].decode("utf-8", "replace")
         evidence: dict[str, Any] = {"line": line, "column": col, "source_line": source_line[:400]}
         if stmt is not None:
-            text = self.data[stmt.start : stmt.start + stmt.length].decode("utf-8", "replace")
+            text = data[stmt.start : stmt.start + stmt.length].decode("utf-8", "replace")
             evidence["statement"] = text if len(text) <= 400 else text[:400] + "…"
-        return evidence
+        return f"{self.path}:{line}:{col}", evidence

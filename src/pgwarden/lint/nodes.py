@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from .model import Node, Source, Statement
@@ -24,8 +25,12 @@ def type_name(tn: Node | None) -> str:
     """The last part of a TypeName: ``int4``, ``varchar``, ``timestamp``, ``serial``."""
     if not tn:
         return ""
-    names = strings(tn.get("names"))
-    return names[-1].lower() if names else ""
+    names = tn.get("names")
+    if names and "String" in names[-1]:
+        # The last name is almost always a String; skip building the whole list.
+        return str(names[-1]["String"].get("sval", "")).lower()
+    found = strings(names)
+    return found[-1].lower() if found else ""
 
 
 def type_has_modifier(tn: Node) -> bool:
@@ -44,8 +49,8 @@ def column_defs(stmt: Statement) -> Iterator[Node]:
                 yield cmd["def"]["ColumnDef"]
 
 
-def alter_cmds(stmt: Statement) -> tuple[Node, ...]:
-    return stmt.cmds
+alter_cmds: Callable[[Statement], tuple[Node, ...]] = attrgetter("cmds")
+"""The ``AlterTableCmd`` bodies of a statement (a C-level getter: rules call it for every statement)."""
 
 
 def constraints(col: Node) -> Iterator[Node]:

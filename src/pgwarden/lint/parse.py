@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pglast import parser
 
 from .model import Node, Statement
@@ -24,7 +24,7 @@ def parse_file(data: bytes) -> tuple[list[Statement], SyntaxProblem | None]:
     """Statements of ``data`` (UTF-8 SQL) and, when the file does not parse, where it stops."""
     text = data.decode("utf-8")
     try:
-        tree = json.loads(parser.parse_sql_json(text))
+        tree = orjson.loads(parser.parse_sql_json(text))
     except parser.ParseError as exc:
         return _parse_prefix(data, exc)
     return _statements(tree, data, 0), None
@@ -41,7 +41,7 @@ def _parse_prefix(data: bytes, exc: parser.ParseError) -> tuple[list[Statement],
     cut = data.rfind(b";", 0, offset)
     if cut > 0:
         try:
-            tree = json.loads(parser.parse_sql_json(data[: cut + 1].decode("utf-8")))
+            tree = orjson.loads(parser.parse_sql_json(data[: cut + 1].decode("utf-8")))
             statements = _statements(tree, data, 0)
         except (parser.ParseError, UnicodeDecodeError):
             statements = []
@@ -101,7 +101,7 @@ def _do_block(stmt: Statement, data: bytes) -> list[Statement]:
         return []
     text = data[stmt.start : stmt.start + stmt.length]
     try:
-        functions = json.loads(parser.parse_plpgsql_json(text.decode("utf-8")))
+        functions = orjson.loads(parser.parse_plpgsql_json(text.decode("utf-8")))
     except (parser.ParseError, ValueError, UnicodeDecodeError):
         return []
     found: list[Statement] = []
@@ -155,7 +155,7 @@ def _inner(
     query: str, conditional: bool, outer: Statement, text: bytes, cursor: list[int]
 ) -> list[Statement]:
     try:
-        tree = json.loads(parser.parse_sql_json(query))
+        tree = orjson.loads(parser.parse_sql_json(query))
     except parser.ParseError:
         return []
     encoded = query.encode("utf-8")

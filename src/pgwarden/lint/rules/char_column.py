@@ -6,13 +6,12 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import type_name
 from ._types import column_types
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt, column, tn in column_types(source):
-        if type_name(tn) in ("bpchar", "char", "character"):
+    for stmt, column, tn, name in column_types(source):
+        if name in ("bpchar", "char", "character"):
             yield Hit(
                 stmt,
                 f"Column {column} is char(n): values are blank-padded and compare in surprising ways.",

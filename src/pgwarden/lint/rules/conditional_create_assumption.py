@@ -51,6 +51,8 @@ def check(source: Source) -> Iterator[Hit]:
     maybe: dict[str, set[str]] = {}
     ensured: dict[str, set[str]] = {}
     for stmt in source.statements:
+        if not maybe and stmt.tag != "CreateStmt" and stmt.tag != "AlterTableStmt":
+            continue  # nothing conditional seen yet, and only these two record anything
         table = relation_name(stmt.node.get("relation"))
         if _conditional_creation(stmt):
             if source.tables is not None and table not in source.tables:

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import type_name
 from ._types import column_types
 
 _SMALL = {
@@ -23,8 +22,7 @@ _SMALL = {
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt, column, tn in column_types(source):
-        name = type_name(tn)
+    for stmt, column, tn, name in column_types(source):
         if name in _SMALL and not tn.get("arrayBounds"):
             yield Hit(
                 stmt,

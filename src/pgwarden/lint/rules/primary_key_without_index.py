@@ -11,6 +11,8 @@ from ..nodes import alter_cmds, constraints, existing, relation_name
 
 def check(source: Source) -> Iterator[Hit]:
     for stmt in source.statements:
+        if not stmt.cmds:
+            continue
         table = relation_name(stmt.node.get("relation"))
         for cmd in alter_cmds(stmt):
             cons = []

@@ -6,18 +6,17 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import type_name
 from ._types import column_types
 
 _SERIAL = {"serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"}
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt, column, tn in column_types(source):
-        if type_name(tn) in _SERIAL:
+    for stmt, column, tn, name in column_types(source):
+        if name in _SERIAL:
             yield Hit(
                 stmt,
-                f"Column {column} uses {type_name(tn)}: its sequence has separate permissions and ownership, and dumps/copies get out of step.",
+                f"Column {column} uses {name}: its sequence has separate permissions and ownership, and dumps/copies get out of step.",
                 offset=stmt.at(tn.get("location")),
                 evidence={"column": column},
             )

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import type_name
 from ._types import column_types
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt, column, tn in column_types(source):
-        if type_name(tn) == "timestamp":
+    for stmt, column, tn, name in column_types(source):
+        if name == "timestamp":
             yield Hit(
                 stmt,
                 f"Column {column} is timestamp without time zone: values are wall-clock readings whose zone is lost.",

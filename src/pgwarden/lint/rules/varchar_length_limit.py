@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import type_has_modifier, type_name
+from ..nodes import type_has_modifier
 from ._types import column_types
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt, column, tn in column_types(source):
-        if type_name(tn) == "varchar" and type_has_modifier(tn):
+    for stmt, column, tn, name in column_types(source):
+        if name == "varchar" and type_has_modifier(tn):
             yield Hit(
                 stmt,
                 f"Column {column} is varchar(n): changing the limit later locks the table; text with a CHECK is as fast.",

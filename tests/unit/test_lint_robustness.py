@@ -1,0 +1,37 @@
+"""The linter on inputs that stress it: deep nesting, and enough files to use both cores."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgwarden.lint import engine
+from pgwarden.lint._parallel import MIN_FILES
+from pgwarden.lint.rules import ALL_RULES
+
+SETTINGS = engine.Settings(rules=ALL_RULES)
+
+
+def test_deeply_nested_statement_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "001_deep.sql"
+    path.write_text("SELECT " + "+".join(["1"] * 3000) + ";\n")
+    found = engine.lint_paths([path], SETTINGS)
+    assert [f.kind for f in found] == ["unreadable-file"]
+    assert "nested too deeply" in found[0].message
+
+
+def test_two_processes_give_the_same_findings_in_the_same_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(MIN_FILES + 20):
+        (tmp_path / f"{i:04d}_step.sql").write_text(
+            f"ALTER TABLE t{i} ADD COLUMN c{i} varchar(10) NOT NULL;\nCREATE INDEX i{i} ON t{i} (c{i});\n"
+        )
+    settings = SETTINGS
+    monkeypatch.setattr(engine, "worth_forking", lambda n: True)
+    forked = engine.lint_paths([tmp_path], settings)
+    monkeypatch.setattr(engine, "worth_forking", lambda n: False)
+    single = engine.lint_paths([tmp_path], settings)
+    assert forked == single
+    assert len(single) >= 2 * (MIN_FILES + 20)
