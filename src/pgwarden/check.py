@@ -20,6 +20,7 @@ from .contract import database as database_source
 from .contract import migrations as migrations_source
 from .contract import models as models_source
 from .contract import snapshot as snapshot_source
+from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
@@ -73,6 +74,22 @@ def load_expected(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]
     return sources
 
 
+def ledger_findings(url: str, cfg: Config) -> list[Finding]:
+    """What the migration ledger says: edited or missing files, failed runs, pending files.
+
+    A database no runner has recorded anything in gets none: every file would be "pending",
+    and the drift findings already say what is missing.
+    """
+    from .migrate import adopt, consistency, ledger
+    from .migrate.source import discover
+
+    files = discover(cfg.migrations) if cfg.migrations else []
+    with read_only(url, timeout=cfg.connect_timeout) as conn:
+        if not ledger.read(conn) and not adopt.detect(conn):
+            return []
+        return consistency.verify(conn, files)
+
+
 def covered(changes: Iterable[Change], source: Expected) -> list[Change]:
     """Only the changes about objects ``source`` can describe (models know no triggers)."""
     return [c for c in changes if c.object_type in source.covers]
@@ -104,6 +121,8 @@ def run_check(
             sources = load_expected(cfg, lazy)
     result = compare(sources, live.schema)
     result.findings += only_new(declared.check(cfg.expect, live.schema), result.findings)
+    if cfg.migrations:
+        result.findings += ledger_findings(url, cfg)
     result.seconds = time.monotonic() - started
     return result
 

@@ -76,6 +76,21 @@ ALL_CODES: tuple[Code, ...] = (
         "A row-level security policy exists that the expected schema does not know",
     ),
     Code("PW197", "policy_mismatch", E, "A row-level security policy differs"),
+    # migrations: ledger vs folder (verify), runs, convergence test
+    Code("PW201", "checksum_mismatch", E, "An applied migration file was edited afterwards"),
+    Code("PW202", "missing_migration_file", E, "An applied migration's file is gone from the folder"),
+    Code("PW203", "database_ahead", W, "The database has versions newer than any file in the folder"),
+    Code("PW204", "out_of_order_migration", E, "A pending migration is older than the newest applied one"),
+    Code("PW205", "failed_migration", E, "A migration failed or stopped half-way"),
+    Code("PW206", "pending_migration", W, "A migration file has not been applied"),
+    Code("PW207", "foreign_ledger", W, "Another tool's migration ledger was found and not imported"),
+    Code("PW208", "legacy_migration_failure", E, "The migration chain fails on an empty or a legacy schema"),
+    Code(
+        "PW209", "schema_divergence", E, "The migration chain builds different schemas from different starts"
+    ),
+    Code(
+        "PW210", "not_rerunnable", E, "A file declared rerunnable fails or changes the schema when run twice"
+    ),
 )
 
 _BY_KIND = {c.kind: c for c in ALL_CODES}

@@ -7,8 +7,12 @@
      |    +-- ConfigError         exit 2: malformed config, unknown key, wrong type
      |    +-- SourceError         exit 2: models path, migrations folder, snapshot file
      |         +-- MigrationError exit 2: a migration file failed (file:line:col)
+     |    +-- LedgerConflict      exit 2: ledger and folder disagree (migrate/errors.py)
      +-- DatabaseUnreachable      exit 3: host down, wrong password, database missing
      +-- ScratchError             exit 3: no throwaway PostgreSQL could be started
+     +-- LockWaitExceeded         exit 3: another migrator held the lock too long (migrate/errors.py)
+     +-- NotReady                 exit 1: schema behind the migrations (migrate/errors.py)
+          +-- PendingMigrations   exit 1: files pending and not asked to apply them
 
 Every message is one paragraph that names the file, key or host and says what
 to do; none contains a password.

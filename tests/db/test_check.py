@@ -213,3 +213,24 @@ def test_demo(fix: bool) -> None:
         assert code == 1, text + err.getvalue()
         for needle in ("started_at", "booking_create_chat", "chat_id", "RENAME COLUMN", "demo --fix"):
             assert needle in text, needle
+
+
+def test_check_reports_the_migration_ledger(tmp_path: Path, db_url: str) -> None:
+    folder = project(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["migrate", "up", "--db", db_url, "--migrations", str(folder / "migrations")], out, err) == 0
+    code, doc = check_json(folder, db_url)
+    assert (code, doc["findings"]) == (0, [])
+    # Edited after it ran: the schema still agrees, the ledger does not.
+    (folder / "migrations" / "002_rename.sql").write_text(
+        MIGRATIONS["002_rename.sql"] + "-- tidied\nSELECT 1;\n"
+    )
+    code, doc = check_json(folder, db_url)
+    assert code == 1
+    assert [(f["kind"], f["source"]) for f in doc["findings"]] == [("checksum_mismatch", "migrate")]  # type: ignore[index,union-attr]
+
+
+def test_a_database_without_any_ledger_gets_no_pending_noise(tmp_path: Path, db_url: str) -> None:
+    apply(db_url, "001_conversations.sql", "002_rename.sql")
+    code, doc = check_json(project(tmp_path), db_url)
+    assert (code, doc["findings"]) == (0, [])

@@ -23,6 +23,7 @@ COMMANDS = {
     "diff": "pgwarden.cli.diff:diff",
     "snapshot": "pgwarden.cli.snapshot:snapshot",
     "lint": "pgwarden.cli.lint:lint",
+    "migrate": "pgwarden.cli.migrate:migrate",
     "demo": "pgwarden.cli.demo:demo",
 }
 """Every command, imported only when it runs: `pgwarden lint` need not load SQLAlchemy."""

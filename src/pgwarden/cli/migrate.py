@@ -1,0 +1,423 @@
+"""``pgwarden migrate``: status, up, verify, baseline, repair, test and new for a folder of SQL migrations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from .. import findings as findings_module
+from ..config import Config
+from ..db import connect
+from ..errors import UsageError
+from ..findings import Finding
+from ..migrate import discover, ledger, lock
+from ..migrate.adopt import baseline as baseline_versions
+from ..migrate.adopt import detect, import_foreign
+from ..migrate.consistency import finding
+from ..migrate.consistency import verify as verify_ledger
+from ..migrate.repair import repair as repair_ledger
+from ..migrate.runner import UpResult
+from ..migrate.runner import up as run_up
+from ..migrate.settings import Settings, from_config
+from ..migrate.source import MigrationFile, show_path
+from ..migrate.status import lines, new_file
+from ..scratch import LazyScratch, open_scratch
+from ..urls import describe
+from ._state import State, db_option, dev_url_option, format_option
+
+__all__ = ["migrate"]
+
+migrations_option = click.option(
+    "--migrations", type=click.Path(file_okay=False), help="Folder of NNN_name.sql migrations."
+)
+lock_wait_option = click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    help="Seconds to wait while another migrator holds the lock (default 300, `migrate.lock_wait`).",
+)
+
+
+def _setup(state: State, **flags: Any) -> tuple[Config, list[MigrationFile], Settings]:
+    cfg = state.config(**flags)
+    if cfg.migrations is None:
+        raise UsageError(f"No migrations folder: pass --migrations DIR or set `migrations` in {cfg.where}.")
+    return cfg, discover(cfg.migrations), from_config(cfg)
+
+
+def _say(state: State, fmt: str) -> Any:
+    def say(message: str) -> None:
+        if fmt == "text":
+            state.err.write(f"pgwarden: {message}\n")
+            state.err.flush()
+
+    return say
+
+
+def _json(out: IO[str], doc: dict[str, Any]) -> None:
+    json.dump(doc, out, indent=2, default=str)
+    out.write("\n")
+
+
+@click.group()
+def migrate() -> None:
+    """Apply SQL migrations safely: a ledger with checksums, one migrator at a time, atomic files.
+
+    Files are NNN_description.sql in the migrations folder; a leading comment may say
+    `-- pgwarden: no-transaction`, `-- pgwarden: lock-timeout=5s statement-timeout=10min`
+    or `-- pgwarden: rerunnable`. The ledger lives in the `pgwarden` schema.
+    """
+
+
+@migrate.command()
+@db_option
+@migrations_option
+@format_option
+@click.pass_obj
+def status(state: State, database_url: str | None, migrations: str | None, fmt: str) -> int:
+    """Show every version: applied, pending, failed, partial, edited or missing (read-only)."""
+    cfg, files, _ = _setup(state, database_url=database_url, migrations=migrations)
+    url = cfg.db_url()
+    assert url is not None
+    with connect(url, timeout=cfg.connect_timeout) as conn:
+        conn.read_only = True
+        applied = ledger.read(conn)
+        found = verify_ledger(conn, files)
+        conn.rollback()
+    rows = lines(files, applied)
+    if fmt == "json":
+        _json(
+            state.out,
+            {
+                "database": describe(url),
+                "migrations": [r.to_dict() for r in rows],
+                "findings": [f.to_dict() for f in found],
+            },
+        )
+        return 0
+    state.out.write(f"pgwarden migrate status: {describe(url)}, {show_path(cfg.migrations or Path())}\n")
+    for r in rows:
+        when = f"{r.applied_at:%Y-%m-%d %H:%M:%S}" if r.applied_at else ""
+        took = f"{r.duration_ms} ms" if r.duration_ms is not None else ""
+        state.out.write(
+            f"  {r.version:>14}  {r.state:<8} {r.name:<32} {when:<19} {took:>9}  {r.applied_by}\n"
+        )
+    counts = {
+        s: sum(r.state == s for r in rows)
+        for s in ("applied", "pending", "failed", "partial", "edited", "missing")
+    }
+    state.out.write(
+        "  " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + "\n" if rows else "  no migrations\n"
+    )
+    for f in found:
+        if f.kind == "foreign_ledger":
+            state.out.write(f"  note: {f.message} {f.hint}\n")
+    return 0
+
+
+@migrate.command()
+@db_option
+@migrations_option
+@click.option("--to", "to", type=int, metavar="VERSION", help="Apply pending files up to this version only.")
+@lock_wait_option
+@click.option(
+    "--dry-run", is_flag=True, help="Apply in a transaction that is rolled back; show the schema change."
+)
+@click.option("--on-scratch", is_flag=True, help="With --dry-run: use a scratch copy of the schema instead.")
+@dev_url_option
+@format_option
+@click.pass_obj
+def up(
+    state: State,
+    database_url: str | None,
+    migrations: str | None,
+    to: int | None,
+    lock_wait: float | None,
+    dry_run: bool,
+    on_scratch: bool,
+    dev_url: str | None,
+    fmt: str,
+) -> int:
+    """Apply pending migrations, each file in one transaction with its ledger row.
+
+    Several instances may run this at once: one applies, the others wait for the lock
+    (--lock-wait) and then find the database at the target.
+    """
+    cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
+    settings = settings.with_overrides(lock_wait=lock_wait)
+    url = cfg.db_url()
+    assert url is not None
+    say = _say(state, fmt)
+    if on_scratch and not dry_run:
+        raise click.UsageError("--on-scratch goes with --dry-run.")
+    if dry_run:
+        return _dry_run(state, url, files, to, settings, cfg.dev_url if on_scratch else None, on_scratch, fmt)
+    result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)
+    found = _failure_findings(result)
+    if fmt == "json":
+        _json(
+            state.out,
+            {
+                "database": describe(url),
+                "applied": [vars(s) for s in result.applied],
+                "pending_before": result.pending_before,
+                "waited_s": round(result.waited, 3),
+                "warnings": result.warnings,
+                "findings": [f.to_dict() for f in found],
+                "ok": result.ok,
+            },
+        )
+    elif fmt == "text":
+        total = sum(s.duration_ms for s in result.applied)
+        state.out.write(
+            f"pgwarden migrate up: {describe(url)}: applied {len(result.applied)} of "
+            f"{result.pending_before} pending file(s) in {total} ms"
+            + (f" after waiting {result.waited:.1f} s for the lock" if result.waited >= 1 else "")
+            + ".\n"
+        )
+        for s in result.applied:
+            state.out.write(
+                f"  {s.filename:<40} {s.duration_ms:>7} ms"
+                + (f"  ({s.attempts} attempts)" if s.attempts > 1 else "")
+                + "\n"
+            )
+        if found:
+            findings_module.render(found, "text", state.out, color=state.color)
+    else:
+        findings_module.render(found, fmt, state.out)
+    return 0 if result.ok else 1
+
+
+def _failure_findings(result: UpResult) -> list[Finding]:
+    if result.error is None or result.failed is None:
+        return []
+    error = result.error
+    return [
+        finding(
+            "failed_migration",
+            f"{error.path}:{error.line}:{error.column}",
+            f"{result.failed.filename} failed and was rolled back: {str(error).split(': ', 1)[-1]}",
+            "Earlier files stay applied, later ones pending. Fix the file and run `pgwarden migrate up` again.",
+            version=result.failed.version,
+            sqlstate=error.sqlstate,
+        )
+    ]
+
+
+def _dry_run(
+    state: State,
+    url: str,
+    files: Sequence[MigrationFile],
+    to: int | None,
+    settings: Settings,
+    dev_url: str | None,
+    on_scratch: bool,
+    fmt: str,
+) -> int:
+    from ..migrate.dryrun import dry_run
+
+    say = _say(state, fmt)
+    if on_scratch:
+        with open_scratch(dev_url) as scratch:
+            result = dry_run(url, files, to=to, settings=settings, scratch=scratch, progress=say)
+    else:
+        result = dry_run(url, files, to=to, settings=settings, progress=say)
+    if fmt == "json":
+        _json(
+            state.out,
+            {
+                "database": describe(url),
+                "where": result.where,
+                "would_apply": [vars(s) for s in result.steps],
+                "skipped": result.skipped,
+                "schema_sql": result.schema_sql,
+                "error": str(result.error) if result.error else None,
+            },
+        )
+    else:
+        state.out.write(
+            f"pgwarden migrate up --dry-run on the {result.where} of {describe(url)} (rolled back):\n"
+        )
+        for s in result.steps:
+            state.out.write(f"  {s.filename:<40} {s.duration_ms:>7} ms\n")
+        for name in result.skipped:
+            state.out.write(f"  {name:<40} skipped (no-transaction; use --on-scratch)\n")
+        if result.error:
+            state.out.write(f"  error: {result.error}\n")
+        state.out.write("Schema change:\n" + (result.schema_sql.strip() or "(none)") + "\n")
+    return 1 if result.error else 0
+
+
+@migrate.command()
+@db_option
+@migrations_option
+@format_option
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (pending files, a newer database).")
+@click.pass_obj
+def verify(state: State, database_url: str | None, migrations: str | None, fmt: str, strict: bool) -> int:
+    """Compare the ledger with the folder: edited, missing, unknown, out-of-order, failed (read-only)."""
+    cfg, files, _ = _setup(state, database_url=database_url, migrations=migrations)
+    url = cfg.db_url()
+    assert url is not None
+    found = verify_ledger(url, files)
+    findings_module.render(
+        found,
+        fmt,
+        state.out,
+        color=state.color,
+        title=f"pgwarden migrate verify: {describe(url)}",
+        extra={"database": describe(url)},
+    )
+    return findings_module.exit_code(found, strict=strict)
+
+
+@migrate.command()
+@db_option
+@migrations_option
+@click.option(
+    "--version", "version", type=int, help="Mark every file up to VERSION applied without running it."
+)
+@lock_wait_option
+@format_option
+@click.pass_obj
+def baseline(
+    state: State,
+    database_url: str | None,
+    migrations: str | None,
+    version: int | None,
+    lock_wait: float | None,
+    fmt: str,
+) -> int:
+    """Adopt a database made before pgwarden: import another tool's ledger, or mark files up to --version."""
+    cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
+    url = cfg.db_url()
+    assert url is not None
+    wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
+    who = ledger.actor(settings.app_version)
+    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=_say(state, fmt)) as (conn, _):
+        ledger.ensure(conn)
+        if version is not None:
+            marked, source = baseline_versions(conn, files, version, who), f"baseline at {version}"
+        else:
+            importable = [f for f in detect(conn) if f.importable]
+            if not importable:
+                raise UsageError(
+                    "No other tool's ledger to import (applied_migrations, schema_migrations, "
+                    "flyway_schema_history): pass --version V to mark files up to V applied."
+                )
+            if ledger.read(conn):
+                raise UsageError("The pgwarden ledger already has rows: nothing is imported over them.")
+            marked, source = (
+                import_foreign(conn, files, importable[0], who),
+                f"imported from {importable[0].table}",
+            )
+    if fmt == "json":
+        _json(state.out, {"database": describe(url), "marked": marked, "how": source})
+    else:
+        state.out.write(f"pgwarden migrate baseline: {source}: {len(marked)} version(s) marked applied.\n")
+    return 0
+
+
+@migrate.command()
+@db_option
+@migrations_option
+@click.option(
+    "--mark-applied", "mark_applied", type=int, metavar="V", help="Record V as applied (its file's checksum)."
+)
+@click.option("--mark-unapplied", "mark_unapplied", type=int, metavar="V", help="Remove V from the ledger.")
+@click.option("--clear", "clear", type=int, metavar="V", help="Clear a failed or partial run of V.")
+@lock_wait_option
+@format_option
+@click.pass_obj
+def repair(
+    state: State,
+    database_url: str | None,
+    migrations: str | None,
+    mark_applied: int | None,
+    mark_unapplied: int | None,
+    clear: int | None,
+    lock_wait: float | None,
+    fmt: str,
+) -> int:
+    """Settle the ledger by hand; every change is kept in pgwarden.migration_audit."""
+    chosen = [
+        (a, v)
+        for a, v in (("mark-applied", mark_applied), ("mark-unapplied", mark_unapplied), ("clear", clear))
+        if v is not None
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError("Give exactly one of --mark-applied V, --mark-unapplied V, --clear V.")
+    action, version = chosen[0]
+    cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
+    url = cfg.db_url()
+    assert url is not None
+    wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
+    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=_say(state, fmt)) as (conn, _):
+        ledger.ensure(conn)
+        done = repair_ledger(conn, files, action, version, ledger.actor(settings.app_version))
+    if fmt == "json":
+        _json(state.out, {"database": describe(url), "action": action, "version": version, "done": done})
+    else:
+        state.out.write(f"pgwarden migrate repair: {done}.\n")
+    return 0
+
+
+@migrate.command(name="test")
+@migrations_option
+@click.option(
+    "--legacy",
+    type=click.Path(file_okay=False),
+    help="Folder of legacy schemas: pg_dump --schema-only .sql or snapshot .json.",
+)
+@click.option("--models", metavar="MODULE:ATTR", help="Also compare with SQLAlchemy models.")
+@dev_url_option
+@format_option
+@click.pass_obj
+def test_command(
+    state: State,
+    migrations: str | None,
+    legacy: str | None,
+    models: str | None,
+    dev_url: str | None,
+    fmt: str,
+) -> int:
+    """Convergence test on scratch databases: empty start, each legacy schema, rerunnable files twice."""
+    from ..migrate.converge import converge
+    from ..migrate.legacy import find_legacy
+
+    cfg, files, _ = _setup(state, migrations=migrations, dev_url=dev_url, models=models)
+    starts = find_legacy(Path(legacy)) if legacy else []
+    with LazyScratch(cfg.dev_url) as lazy:
+        model_schema = None
+        if cfg.models:
+            from ..contract import models as models_source
+
+            model_schema = models_source.load(
+                cfg.models, lazy(), root=cfg.root, schemas=cfg.schemas, ignore=cfg.ignore
+            ).schema
+        outcome = converge(
+            files, lazy(), legacy=starts, models=model_schema, schemas=cfg.schemas, ignore=cfg.ignore
+        )
+    title = f"pgwarden migrate test: {len(files)} file(s) onto an empty database" + (
+        f" and {len(starts)} legacy schema(s)" if starts else ""
+    )
+    findings_module.render(
+        outcome.findings, fmt, state.out, color=state.color, title=title, extra={"runs": outcome.runs}
+    )
+    return findings_module.exit_code(outcome.findings)
+
+
+@migrate.command()
+@click.argument("name")
+@migrations_option
+@click.pass_obj
+def new(state: State, name: str, migrations: str | None) -> int:
+    """Create the next migration file, NNN_NAME.sql."""
+    cfg, files, _ = _setup(state, migrations=migrations)
+    assert cfg.migrations is not None
+    path = new_file(cfg.migrations, files, name)
+    state.out.write(f"{show_path(path)}\n")
+    return 0

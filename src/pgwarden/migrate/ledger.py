@@ -1,0 +1,121 @@
+"""The ledger ``pgwarden.migrations``: which versions ran, with checksums, timings, who ran them and how it ended."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import psycopg
+
+from .. import __version__
+
+__all__ = ["Applied", "actor", "audit", "ensure", "exists", "forget", "read", "record"]
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One ledger row."""
+
+    version: int
+    name: str
+    checksum: str
+    applied_at: datetime | None
+    duration_ms: int
+    applied_by: dict[str, Any]
+    success: bool
+    error: str | None = None
+    statements_done: int | None = None
+    """For a non-transactional file: how many of its statements completed."""
+
+    @property
+    def partial(self) -> bool:
+        return not self.success and self.statements_done is not None and self.error is None
+
+
+def actor(app_version: str | None = None) -> dict[str, Any]:
+    """Who is applying: host, pid, pgwarden version and the application's version when known."""
+    found = app_version or os.environ.get("PGWARDEN_APP_VERSION") or os.environ.get("GIT_COMMIT")
+    who: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid(), "pgwarden": __version__}
+    if found:
+        who["app_version"] = found
+    return who
+
+
+def exists(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.migrations') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def ensure(conn: psycopg.Connection[Any]) -> None:
+    """Create the schema and tables if missing (call with the migration lock held)."""
+    if exists(conn) and _audit_exists(conn):
+        return
+    text = resources.files(__package__).joinpath("queries/ledger.sql").read_text(encoding="utf-8")
+    with conn.transaction():
+        conn.execute(text.encode("utf-8"))
+
+
+def _audit_exists(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.migration_audit') IS NOT NULL").fetchone()
+    return bool(row and row[0])
+
+
+def read(conn: psycopg.Connection[Any]) -> dict[int, Applied]:
+    """Every ledger row by version; empty when the ledger does not exist yet."""
+    if not exists(conn):
+        return {}
+    rows = conn.execute(
+        "SELECT version, name, checksum, applied_at, duration_ms, applied_by, success, error, "
+        "statements_done FROM pgwarden.migrations ORDER BY version"
+    ).fetchall()
+    return {
+        int(r[0]): Applied(int(r[0]), r[1], r[2], r[3], int(r[4]), dict(r[5] or {}), *r[6:9]) for r in rows
+    }
+
+
+def record(
+    conn: psycopg.Connection[Any],
+    *,
+    version: int,
+    name: str,
+    checksum: str,
+    duration_ms: int,
+    applied_by: dict[str, Any],
+    success: bool,
+    error: str | None = None,
+    statements_done: int | None = None,
+) -> None:
+    """Insert or overwrite the row of ``version`` (a retry replaces the failed attempt)."""
+    conn.execute(
+        "INSERT INTO pgwarden.migrations AS m (version, name, checksum, duration_ms, applied_by, success, "
+        "error, statements_done) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s) "
+        "ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
+        "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by, "
+        "success = excluded.success, error = excluded.error, statements_done = excluded.statements_done",
+        (version, name, checksum, duration_ms, json.dumps(applied_by), success, error, statements_done),
+    )
+
+
+def forget(conn: psycopg.Connection[Any], version: int) -> bool:
+    cur = conn.execute("DELETE FROM pgwarden.migrations WHERE version = %s", (version,))
+    return cur.rowcount > 0
+
+
+def audit(
+    conn: psycopg.Connection[Any],
+    action: str,
+    *,
+    version: int | None,
+    detail: dict[str, Any],
+    who: dict[str, Any],
+) -> None:
+    """One row in ``pgwarden.migration_audit`` for a manual change (baseline, import, repair)."""
+    conn.execute(
+        "INSERT INTO pgwarden.migration_audit (action, version, detail, actor) VALUES (%s, %s, %s::jsonb, %s::jsonb)",
+        (action, version, json.dumps(detail, default=str), json.dumps(who)),
+    )

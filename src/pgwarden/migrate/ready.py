@@ -1,0 +1,71 @@
+"""``ensure_ready``: the schema gate an application passes before it starts serving."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..db import connect
+from ..findings import Severity
+from . import ledger, lock
+from .consistency import verify
+from .errors import LockWaitExceeded, NotReady, PendingMigrations
+from .runner import UpResult, pending, up
+from .settings import Settings
+from .source import MigrationFile, discover
+
+__all__ = ["ensure_ready"]
+
+
+def ensure_ready(
+    url: str,
+    migrations: str | Path,
+    *,
+    apply: bool = False,
+    timeout: float = 300.0,
+    settings: Settings | None = None,
+) -> UpResult | None:
+    """Return once the database has every file of ``migrations`` applied, else raise.
+
+    With ``apply`` the pending files are applied (one instance does it, the others
+    wait for the lock and find nothing left). Without it, waits while another
+    instance migrates and raises ``PendingMigrations`` when files remain pending
+    and nobody is applying them. ``NotReady`` also covers failed runs and applied
+    files edited since; ``LockWaitExceeded`` a migrator that takes longer than ``timeout``.
+    """
+    files = discover(Path(migrations))
+    if apply:
+        result = up(url, files, settings=(settings or Settings()).with_overrides(lock_wait=timeout))
+        if result.error is not None:
+            raise NotReady(f"The database is not ready: {result.error}")
+        _raise_on_errors(url, files)
+        return result
+    deadline = time.monotonic() + timeout
+    with connect(url, autocommit=True, what="database") as conn:
+        while True:
+            todo = pending(files, ledger.read(conn))
+            if not todo:
+                break
+            holder = lock.holder(conn)
+            if holder is None:
+                names = ", ".join(f.filename for f in todo[:5]) + (" …" if len(todo) > 5 else "")
+                raise PendingMigrations(
+                    f"The database is not ready: {len(todo)} migration(s) pending ({names}) and no migrator "
+                    "is running. Run `pgwarden migrate up`, or call ensure_ready(..., apply=True)."
+                )
+            if time.monotonic() >= deadline:
+                raise LockWaitExceeded(
+                    f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
+                )
+            time.sleep(0.2)
+    _raise_on_errors(url, files)
+    return None
+
+
+def _raise_on_errors(url: str, files: Sequence[MigrationFile]) -> None:
+    problems = [f for f in verify(url, files) if f.severity is Severity.ERROR]
+    if problems:
+        raise NotReady(
+            "The database is not ready: " + "; ".join(f"{f.object}: {f.message}" for f in problems[:3])
+        )

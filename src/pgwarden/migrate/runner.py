@@ -1,0 +1,311 @@
+"""Applying pending files under the migration lock: one transaction per file with its ledger row, or
+statement by statement with recorded progress for ``no-transaction`` files."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ..errors import MigrationError
+from . import ledger, lock
+from .errors import LedgerConflict
+from .ledger import Applied
+from .settings import Settings
+from .source import MigrationFile, show_path, statements
+
+__all__ = ["Step", "UpResult", "conflicts", "pending", "up"]
+
+Progress = Callable[[str], None]
+_LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass
+class Step:
+    version: int
+    filename: str
+    duration_ms: int
+    attempts: int = 1
+    resumed_at: int | None = None
+    """For a ``no-transaction`` file resumed after a partial run: the first statement run (0-based)."""
+
+
+@dataclass
+class UpResult:
+    applied: list[Step] = field(default_factory=list)
+    pending_before: int = 0
+    waited: float = 0.0
+    error: MigrationError | None = None
+    failed: MigrationFile | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def pending(
+    files: Sequence[MigrationFile], applied: dict[int, Applied], *, to: int | None = None
+) -> list[MigrationFile]:
+    """Files without a successful ledger row, up to version ``to``."""
+    return [
+        f
+        for f in files
+        if (to is None or f.version <= to) and not (f.version in applied and applied[f.version].success)
+    ]
+
+
+def conflicts(files: Sequence[MigrationFile], applied: dict[int, Applied]) -> list[str]:
+    """Reasons not to run at all: an applied file edited since, or a pending file older than the newest applied."""
+    reasons = []
+    newest = max((v for v, a in applied.items() if a.success), default=None)
+    for f in files:
+        row = applied.get(f.version)
+        if row and row.success and row.checksum != f.checksum:
+            reasons.append(f"{show_path(f.path)} was edited after it was applied (checksum differs)")
+        elif newest is not None and f.version < newest and not (row and row.success):
+            reasons.append(f"{show_path(f.path)} is pending but older than applied version {newest}")
+    return reasons
+
+
+def up(
+    url: str,
+    files: Sequence[MigrationFile],
+    *,
+    to: int | None = None,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    connect_timeout: float = 5.0,
+) -> UpResult:
+    """Apply every pending file (up to ``to``) under the migration lock; stop at the first failure."""
+    from .adopt import require_adopted
+
+    settings = settings or Settings()
+    say = progress or (lambda _msg: None)
+    result = UpResult()
+    warning = lock.pooler_warning(url)
+    if warning:
+        result.warnings.append(warning)
+        say(f"warning: {warning}")
+    with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
+        result.waited = waited
+        require_adopted(conn)
+        ledger.ensure(conn)
+        applied = ledger.read(conn)
+        reasons = conflicts(files, applied)
+        if reasons:
+            raise LedgerConflict(
+                "Not migrating: "
+                + "; ".join(reasons)
+                + ". Run `pgwarden migrate verify` for details; restore the file, or record the "
+                "decision with `pgwarden migrate repair`."
+            )
+        todo = pending(files, applied, to=to)
+        result.pending_before = len(todo)
+        if not todo:
+            say("nothing to apply: the database is at the target version")
+        backend = conn.info.backend_pid
+        defaults = _defaults(conn, settings)
+        conn.execute(defaults)
+        who = ledger.actor(settings.app_version)
+        for file in todo:
+            say(f"applying {file.filename} …")
+            try:
+                step = _apply(conn, file, applied.get(file.version), settings, who, backend, defaults)
+            except MigrationError as exc:
+                result.error, result.failed = exc, file
+                say(f"failed {file.filename}: {exc}")
+                break
+            result.applied.append(step)
+            say(f"applied {file.filename} in {step.duration_ms} ms")
+    return result
+
+
+def _apply(
+    conn: psycopg.Connection[Any],
+    file: MigrationFile,
+    previous: Applied | None,
+    settings: Settings,
+    who: dict[str, Any],
+    backend: int,
+    defaults: bytes,
+) -> Step:
+    parts = statements(file)
+    started = time.monotonic()
+    if not file.transactional:
+        return _apply_statements(conn, file, parts, previous, settings, who, started, defaults)
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            with conn.transaction():
+                _timeouts(conn, file, local=True)
+                for offset, text in parts:
+                    _run(conn, file, text, offset)
+                _record_success(conn, file, who, started, backend)
+            break
+        except MigrationError as exc:
+            if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempt <= settings.retries:
+                time.sleep(settings.backoff * 2 ** (attempt - 1))
+                continue
+            _record_failure(conn, file, who, started, str(exc), None)
+            raise
+        finally:
+            _reset(conn, defaults)
+    return Step(file.version, file.filename, _ms(started), attempts=attempt)
+
+
+def _apply_statements(
+    conn: psycopg.Connection[Any],
+    file: MigrationFile,
+    parts: list[tuple[int, str]],
+    previous: Applied | None,
+    settings: Settings,
+    who: dict[str, Any],
+    started: float,
+    defaults: bytes,
+) -> Step:
+    first = 0
+    if previous is not None and previous.statements_done:
+        if previous.checksum != file.checksum:
+            raise LedgerConflict(
+                f"{show_path(file.path)} changed since its partial run ({previous.statements_done} of its "
+                "statements completed): restore it, or clear the partial run with "
+                f"`pgwarden migrate repair --clear {file.version}` after checking the database by hand."
+            )
+        first = previous.statements_done
+    attempts = 1
+    done = first
+    try:
+        _timeouts(conn, file, local=False)
+        for index in range(first, len(parts)):
+            offset, text = parts[index]
+            while True:
+                try:
+                    _run(conn, file, text, offset)
+                    break
+                except MigrationError as exc:
+                    if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempts <= settings.retries:
+                        time.sleep(settings.backoff * 2 ** (attempts - 1))
+                        attempts += 1
+                        continue
+                    _record_failure(conn, file, who, started, str(exc), index)
+                    raise
+            done = index + 1
+            ledger.record(
+                conn,
+                version=file.version,
+                name=file.name,
+                checksum=file.checksum,
+                duration_ms=_ms(started),
+                applied_by=who,
+                success=done == len(parts),
+                statements_done=done,
+            )
+        if first >= len(parts):
+            _record_success(conn, file, who, started, None, done=done)
+    finally:
+        _reset(conn, defaults)
+    return Step(file.version, file.filename, _ms(started), attempts=attempts, resumed_at=first or None)
+
+
+def _record_success(
+    conn: psycopg.Connection[Any],
+    file: MigrationFile,
+    who: dict[str, Any],
+    started: float,
+    backend: int | None,
+    *,
+    done: int | None = None,
+) -> None:
+    ledger.record(
+        conn,
+        version=file.version,
+        name=file.name,
+        checksum=file.checksum,
+        duration_ms=_ms(started),
+        applied_by=who,
+        success=True,
+        statements_done=done,
+    )
+    if backend is not None and conn.info.backend_pid != backend:
+        raise LedgerConflict(
+            "The server connection changed during the run: the URL goes through a connection pooler "
+            "in transaction mode, where the migration lock does not hold. Use a direct URL."
+        )
+
+
+def _record_failure(
+    conn: psycopg.Connection[Any],
+    file: MigrationFile,
+    who: dict[str, Any],
+    started: float,
+    error: str,
+    done: int | None,
+) -> None:
+    if conn.closed or conn.broken:
+        return
+    # The failure itself is what the caller reports; a second one while recording it adds nothing.
+    with contextlib.suppress(psycopg.Error):
+        ledger.record(
+            conn,
+            version=file.version,
+            name=file.name,
+            checksum=file.checksum,
+            duration_ms=_ms(started),
+            applied_by=who,
+            success=False,
+            error=error,
+            statements_done=done,
+        )
+
+
+def _timeouts(conn: psycopg.Connection[Any], file: MigrationFile, *, local: bool) -> None:
+    """The file's own timeouts; the session defaults (``_defaults``) cover the rest."""
+    for setting, value in (
+        ("lock_timeout", file.lock_timeout),
+        ("statement_timeout", file.statement_timeout),
+    ):
+        if value is not None:
+            conn.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (setting, value, local))
+
+
+def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
+    """One round trip that undoes whatever a file set for the session and restores the runner's settings."""
+    statements = [
+        sql.SQL("RESET ALL"),
+        # A file and its ledger row commit together; that commit must survive a server crash
+        # even where the server runs with synchronous_commit off.
+        sql.SQL("SET synchronous_commit = on"),
+        sql.SQL("SET lock_timeout = {}").format(sql.Literal(settings.lock_timeout)),
+        sql.SQL("SET statement_timeout = {}").format(sql.Literal(settings.statement_timeout)),
+    ]
+    if conn.info.server_version >= 140000:
+        # A migrator killed mid-statement must not keep its transaction (and the lock) for long.
+        statements.append(sql.SQL("SET client_connection_check_interval = '1s'"))
+    return sql.SQL("; ").join(statements).as_string(conn).encode("utf-8")
+
+
+def _run(conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: int) -> None:
+    try:
+        # Bytes without parameters: psycopg sends them untouched, with no placeholder processing.
+        conn.execute(text.encode("utf-8"))
+    except psycopg.Error as exc:
+        # Imported on failure only: pgwarden.contract loads SQLAlchemy, which `migrate up` does not need.
+        from ..contract.migrations import failure
+
+        raise failure(file, exc, offset=offset, statement=text) from None
+
+
+def _reset(conn: psycopg.Connection[Any], defaults: bytes) -> None:
+    if not conn.closed and not conn.broken:
+        conn.execute(defaults)
+
+
+def _ms(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)

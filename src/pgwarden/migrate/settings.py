@@ -1,0 +1,72 @@
+"""``[tool.pgwarden.migrate]``: lock waiting, default timeouts and retries, validated with the key named."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..config import Config
+from ..errors import ConfigError
+
+__all__ = ["Settings", "from_config"]
+
+_DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*(?:us|ms|s|min|h|d)?")
+
+
+@dataclass(frozen=True)
+class Settings:
+    lock_wait: float = 300.0
+    """Seconds to wait for another migrator before giving up."""
+    lock_timeout: str = "5s"
+    """Per-file default for PostgreSQL's ``lock_timeout`` (a directive overrides it)."""
+    statement_timeout: str = "10min"
+    retries: int = 3
+    """Extra attempts of a file that hit ``lock_timeout``, with doubling backoff."""
+    backoff: float = 0.5
+    app_version: str | None = None
+
+    def with_overrides(self, **flags: Any) -> Settings:
+        return replace(self, **{k: v for k, v in flags.items() if v is not None})
+
+
+_KEYS: dict[str, type | tuple[type, ...]] = {
+    "lock_wait": (int, float),
+    "lock_timeout": str,
+    "statement_timeout": str,
+    "retries": int,
+    "backoff": (int, float),
+    "app_version": str,
+}
+
+
+def from_config(cfg: Config) -> Settings:
+    """Settings from ``cfg.sections['migrate']``; ``ConfigError`` naming the file and key."""
+    raw = cfg.sections.get("migrate") or {}
+    where = cfg.where
+
+    def key(name: str) -> str:
+        return f"{cfg.prefix}migrate.{name}"
+
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where}: `{cfg.prefix}migrate` must be a table of settings.")
+    values: dict[str, Any] = {}
+    for name, given in raw.items():
+        value: Any = given
+        expected = _KEYS.get(name)
+        if expected is None:
+            raise ConfigError(f"{where}: unknown key `{key(name)}`; known: {', '.join(sorted(_KEYS))}.")
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{where}: `{key(name)}` has the wrong type ({type(value).__name__}).")
+        if name in ("lock_timeout", "statement_timeout") and not _DURATION.fullmatch(str(value)):
+            raise ConfigError(
+                f"{where}: `{key(name)}` = {value!r} is not a duration such as '5s' or '10min'."
+            )
+        if isinstance(value, (int, float)):
+            if value < 0:
+                raise ConfigError(f"{where}: `{key(name)}` must not be negative.")
+            values[name] = value if name == "retries" else float(value)
+        else:
+            values[name] = value
+    return Settings(**values)
