@@ -18,7 +18,6 @@ from .config import Config
 from .contract import Expected, declared
 from .contract import database as database_source
 from .contract import migrations as migrations_source
-from .contract import models as models_source
 from .contract import snapshot as snapshot_source
 from .db import read_only
 from .diff import Change, diff, to_findings
@@ -55,6 +54,8 @@ def load_expected(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]
     """Every expected-schema source the configuration names."""
     sources: list[Expected] = []
     if cfg.models:
+        from .contract import models as models_source  # imports SQLAlchemy: only when models are set
+
         sources.append(
             models_source.load(
                 cfg.models,

@@ -37,9 +37,18 @@ class Expected:
 from . import declared  # noqa: E402
 from .database import load as load_database  # noqa: E402
 from .migrations import load as load_migrations  # noqa: E402
-from .models import load as load_models  # noqa: E402
 from .resolve import resolve  # noqa: E402
 from .snapshot import load as load_snapshot  # noqa: E402
+
+
+def __getattr__(name: str) -> object:
+    # The models loader imports SQLAlchemy (~0.2 s): only commands that read models pay for it.
+    if name == "load_models":
+        from .models import load
+
+        return load
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ALL_OBJECT_TYPES",

@@ -10,7 +10,7 @@ from ..config import Config
 from ..errors import UsageError
 from ..scratch import Scratch
 from ..urls import redact
-from . import Expected, database, migrations, models, snapshot
+from . import Expected, database, migrations, snapshot
 
 __all__ = ["FORMS", "resolve"]
 
@@ -67,6 +67,8 @@ def _models(target: str, cfg: Config, scratch: Callable[[], Scratch]) -> Expecte
     module, sep, attr = target.strip().partition(":")
     if not sep or not module or not attr:
         raise UsageError(f"`models:{target}` must be models:MODULE:ATTR, e.g. models:app.db:Base.")
+    from . import models  # imports SQLAlchemy: only when models are asked for
+
     return models.load(
         f"{module}:{attr}",
         scratch(),
