@@ -196,3 +196,49 @@ def test_works_read_only_and_leaves_session_alone(loaded: psycopg.Connection[Any
         c.rollback()
     assert schema == inspect(loaded)
     assert hash(schema) == hash(inspect(loaded))
+
+
+INDEX_SHAPES = """
+CREATE SCHEMA "Odd Schema";
+CREATE TABLE "Odd Schema"."Mixed Case" ("Id" int PRIMARY KEY, "select" text, v varchar(20) COLLATE "C",
+    n numeric, t timestamptz, j jsonb, a int[]);
+CREATE INDEX "Ix Plain" ON "Odd Schema"."Mixed Case" ("select");
+CREATE UNIQUE INDEX ix_unique_multi ON "Odd Schema"."Mixed Case" (n, t);
+CREATE INDEX ix_varchar ON "Odd Schema"."Mixed Case" (v);
+CREATE INDEX ix_desc ON "Odd Schema"."Mixed Case" (t DESC NULLS LAST);
+CREATE INDEX ix_nulls_first ON "Odd Schema"."Mixed Case" (n NULLS FIRST);
+CREATE INDEX ix_collate ON "Odd Schema"."Mixed Case" ("select" COLLATE "C");
+CREATE INDEX ix_opclass ON "Odd Schema"."Mixed Case" ("select" text_pattern_ops);
+CREATE INDEX ix_expr ON "Odd Schema"."Mixed Case" (lower("select"), n);
+CREATE INDEX ix_partial ON "Odd Schema"."Mixed Case" (n) WHERE n > 0;
+CREATE INDEX ix_include ON "Odd Schema"."Mixed Case" (n) INCLUDE (t);
+CREATE INDEX ix_hash ON "Odd Schema"."Mixed Case" USING hash (n);
+CREATE INDEX ix_gin ON "Odd Schema"."Mixed Case" USING gin (j);
+CREATE INDEX ix_gin_array ON "Odd Schema"."Mixed Case" USING gin (a);
+CREATE INDEX ix_fillfactor ON "Odd Schema"."Mixed Case" (n) WITH (fillfactor = 70);
+CREATE TABLE pt (id int, at date) PARTITION BY RANGE (at);
+CREATE INDEX ix_partitioned ON pt (at);
+CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE MATERIALIZED VIEW mv2 AS SELECT 1 AS one;
+CREATE UNIQUE INDEX ix_mv ON mv2 (one);
+"""
+
+
+def test_index_definitions_spelled_like_pg_get_indexdef(conn: psycopg.Connection[Any]) -> None:
+    conn.execute(FIXTURE)
+    conn.execute(INDEX_SHAPES)
+    if conn.info.server_version >= 150000:
+        conn.execute('CREATE UNIQUE INDEX ix_nnd ON "Odd Schema"."Mixed Case" (n) NULLS NOT DISTINCT')
+    schema = inspect(conn)
+    ours = {(t.schema, i.name): i.definition for t in (*schema.tables, *schema.views) for i in t.indexes}
+    assert len(ours) >= 25
+    with conn.transaction():
+        conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+        for (nsp, name), definition in ours.items():
+            row = conn.execute(
+                "SELECT pg_catalog.pg_get_indexdef(c.oid) FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+                (nsp, name),
+            ).fetchone()
+            assert row is not None
+            assert definition == row[0], name

@@ -60,14 +60,20 @@ _WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.DOTALL)
 T = TypeVar("T")
 
 
+OLDEST_VARIANT, NEWEST_VARIANT = 12, 14
+"""``queries/<name>_pg<N>.sql`` serves majors up to N where ``<name>.sql`` needs a newer catalog."""
+
+
 @cache
 def query(name: str, server_version: int = 0) -> str:
-    """The text of ``queries/<name>.sql`` (or its ``_pg12`` variant on PostgreSQL 12)."""
+    """The text of ``queries/<name>.sql``, or of the variant for an older server's catalog."""
     folder = resources.files(__package__).joinpath("queries")
-    if server_version and server_version < 130000:
-        older = folder.joinpath(f"{name}_pg12.sql")
-        if older.is_file():
-            return older.read_text(encoding="utf-8")
+    major = server_version // 10000
+    if server_version:
+        for newest in range(max(major, OLDEST_VARIANT), NEWEST_VARIANT + 1):
+            older = folder.joinpath(f"{name}_pg{newest}.sql")
+            if older.is_file():
+                return older.read_text(encoding="utf-8")
     return folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
