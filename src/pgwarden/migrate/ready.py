@@ -6,7 +6,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..config import load as load_config
 from ..db import connect
+from ..errors import UsageError
 from ..findings import Severity
 from . import ledger, lock
 from .consistency import verify
@@ -20,7 +22,7 @@ __all__ = ["ensure_ready"]
 
 def ensure_ready(
     url: str,
-    migrations: str | Path,
+    migrations: str | Path | None = None,
     *,
     apply: bool = False,
     timeout: float = 300.0,
@@ -28,12 +30,23 @@ def ensure_ready(
 ) -> UpResult | None:
     """Return once the database has every file of ``migrations`` applied, else raise.
 
+    ``migrations`` defaults to the folder the configuration (``pgwarden.toml`` or
+    ``[tool.pgwarden]``, found from the working directory) names.
+
     With ``apply`` the pending files are applied (one instance does it, the others
     wait for the lock and find nothing left). Without it, waits while another
     instance migrates and raises ``PendingMigrations`` when files remain pending
     and nobody is applying them. ``NotReady`` also covers failed runs and applied
     files edited since; ``LockWaitExceeded`` a migrator that takes longer than ``timeout``.
     """
+    if migrations is None:
+        cfg = load_config()
+        if cfg.migrations is None:
+            raise UsageError(
+                "ensure_ready() needs the migrations folder: pass it, or set `migrations` in "
+                f"{cfg.path or 'pgwarden.toml (or [tool.pgwarden] in pyproject.toml)'}."
+            )
+        migrations = cfg.migrations
     files = discover(Path(migrations))
     if apply:
         result = up(url, files, settings=(settings or Settings()).with_overrides(lock_wait=timeout))
