@@ -60,21 +60,28 @@ _WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.DOTALL)
 T = TypeVar("T")
 
 
-OLDEST_VARIANT, NEWEST_VARIANT = 12, 14
-"""``queries/<name>_pg<N>.sql`` serves majors up to N where ``<name>.sql`` needs a newer catalog."""
+_SINCE = re.compile(r"--\s*pg(\d+)\+\s*$")
 
 
 @cache
 def query(name: str, server_version: int = 0) -> str:
-    """The text of ``queries/<name>.sql``, or of the variant for an older server's catalog."""
-    folder = resources.files(__package__).joinpath("queries")
+    """The text of ``queries/<name>.sql`` for a server of ``server_version``.
+
+    A line ending in ``-- pgNN+`` uses catalog columns PostgreSQL NN introduced; it is left
+    out for older servers (``server_version`` 0 means the newest).
+    """
+    text = (
+        resources.files(__package__).joinpath("queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    )
     major = server_version // 10000
-    if server_version:
-        for newest in range(max(major, OLDEST_VARIANT), NEWEST_VARIANT + 1):
-            older = folder.joinpath(f"{name}_pg{newest}.sql")
-            if older.is_file():
-                return older.read_text(encoding="utf-8")
-    return folder.joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    if not server_version:
+        return text
+    kept = []
+    for line in text.splitlines(keepends=True):
+        since = _SINCE.search(line)
+        if since is None or major >= int(since.group(1)):
+            kept.append(line)
+    return "".join(kept)
 
 
 class _Ignore:

@@ -12,7 +12,7 @@ SELECT
   CASE
     WHEN k.plain AND am.amname = 'btree' AND i.indexprs IS NULL AND i.indpred IS NULL
       AND i.indnatts = i.indnkeyatts AND ic.reloptions IS NULL AND c.relkind <> 'p'
-      AND NOT i.indnullsnotdistinct
+      AND NOT i.indnullsnotdistinct  -- pg15+
     THEN 'CREATE ' || CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END || 'INDEX '
       || pg_catalog.quote_ident(ic.relname) || ' ON ' || pg_catalog.quote_ident(n.nspname) || '.'
       || pg_catalog.quote_ident(c.relname) || ' USING btree (' || k.keys || ')'
