@@ -59,6 +59,24 @@ def constraints(col: Node) -> Iterator[Node]:
             yield c["Constraint"]
 
 
+def added_constraints(source: Source, contype: str) -> Iterator[tuple[Statement, str, Node]]:
+    """``(statement, table, constraint)`` for each constraint of ``contype`` that an ALTER TABLE adds
+    (``ADD CONSTRAINT`` or inline in ``ADD COLUMN``) to a table that may already hold rows."""
+    for stmt in source.statements:
+        if not stmt.cmds:
+            continue
+        table = relation_name(stmt.node.get("relation"))
+        for cmd in alter_cmds(stmt):
+            found: list[Node] = []
+            if cmd.get("subtype") == "AT_AddConstraint":
+                found = [cmd.get("def", {}).get("Constraint", {})]
+            elif cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in cmd.get("def", {}):
+                found = list(constraints(cmd["def"]["ColumnDef"]))
+            for con in found:
+                if con.get("contype") == contype and existing(source, stmt, table):
+                    yield stmt, table, con
+
+
 def walk(node: Any) -> Iterator[tuple[str, Node]]:
     """Every ``(tag, body)`` below ``node``, depth first."""
     stack = [node]

@@ -6,33 +6,20 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import alter_cmds, constraints, existing, relation_name
+from ..nodes import added_constraints, relation_name
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
-        if not stmt.cmds:
+    for stmt, table, con in added_constraints(source, "CONSTR_FOREIGN"):
+        if con.get("skip_validation"):
             continue
-        table = relation_name(stmt.node.get("relation"))
-        for cmd in alter_cmds(stmt):
-            found = []
-            if cmd.get("subtype") == "AT_AddConstraint":
-                found = [cmd.get("def", {}).get("Constraint", {})]
-            elif cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in cmd.get("def", {}):
-                found = list(constraints(cmd["def"]["ColumnDef"]))
-            for con in found:
-                if (
-                    con.get("contype") == "CONSTR_FOREIGN"
-                    and not con.get("skip_validation")
-                    and existing(source, stmt, table)
-                ):
-                    target = relation_name(con.get("pktable"))
-                    yield Hit(
-                        stmt,
-                        f"Adding a foreign key from {table} to {target} scans {table} while writes to both tables wait.",
-                        offset=stmt.at(con.get("location")),
-                        evidence={"table": table, "references": target},
-                    )
+        target = relation_name(con.get("pktable"))
+        yield Hit(
+            stmt,
+            f"Adding a foreign key from {table} to {target} scans {table} while writes to both tables wait.",
+            offset=stmt.at(con.get("location")),
+            evidence={"table": table, "references": target},
+        )
 
 
 RULE = Rule(

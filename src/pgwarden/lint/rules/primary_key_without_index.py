@@ -6,32 +6,19 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import alter_cmds, constraints, existing, relation_name
+from ..nodes import added_constraints
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
-        if not stmt.cmds:
+    for stmt, table, con in added_constraints(source, "CONSTR_PRIMARY"):
+        if con.get("indexname"):
             continue
-        table = relation_name(stmt.node.get("relation"))
-        for cmd in alter_cmds(stmt):
-            cons = []
-            if cmd.get("subtype") == "AT_AddConstraint":
-                cons = [cmd.get("def", {}).get("Constraint", {})]
-            elif cmd.get("subtype") == "AT_AddColumn" and "ColumnDef" in cmd.get("def", {}):
-                cons = list(constraints(cmd["def"]["ColumnDef"]))
-            for con in cons:
-                if (
-                    con.get("contype") == "CONSTR_PRIMARY"
-                    and not con.get("indexname")
-                    and existing(source, stmt, table)
-                ):
-                    yield Hit(
-                        stmt,
-                        f"Adding a primary key to {table} builds a unique index while reads and writes wait.",
-                        offset=stmt.at(con.get("location")),
-                        evidence={"table": table},
-                    )
+        yield Hit(
+            stmt,
+            f"Adding a primary key to {table} builds a unique index while reads and writes wait.",
+            offset=stmt.at(con.get("location")),
+            evidence={"table": table},
+        )
 
 
 RULE = Rule(
