@@ -12,11 +12,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
-from .catalog import Schema
+import psycopg
+
+from .catalog import Schema, inspect
 from .config import Config
 from .contract import Expected, declared
-from .contract import database as database_source
 from .contract import migrations as migrations_source
 from .contract import snapshot as snapshot_source
 from .db import read_only
@@ -75,7 +78,7 @@ def load_expected(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]
     return sources
 
 
-def ledger_findings(url: str, cfg: Config) -> list[Finding]:
+def ledger_findings(conn: psycopg.Connection[Any], migrations: Path) -> list[Finding]:
     """What the migration ledger says: edited or missing files, failed runs, pending files.
 
     A database no runner has recorded anything in gets none: every file would be "pending",
@@ -84,11 +87,10 @@ def ledger_findings(url: str, cfg: Config) -> list[Finding]:
     from .migrate import adopt, consistency, ledger
     from .migrate.source import discover
 
-    files = discover(cfg.migrations) if cfg.migrations else []
-    with read_only(url, timeout=cfg.connect_timeout) as conn:
-        if not ledger.read(conn) and not adopt.detect(conn):
-            return []
-        return consistency.verify(conn, files)
+    files = discover(migrations)
+    if not ledger.read(conn) and not adopt.detect(conn):
+        return []
+    return consistency.verify(conn, files)
 
 
 def covered(changes: Iterable[Change], source: Expected) -> list[Change]:
@@ -112,18 +114,20 @@ def run_check(
             f"Nothing to check the database against: set `models`, `migrations`, `snapshot` or "
             f"[[expect.*]] in {cfg.where} (or pass --models / --migrations)."
         )
-    live = database_source.load(url, timeout=cfg.connect_timeout, schemas=cfg.schemas, ignore=cfg.ignore)
+    # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
+    with read_only(url, timeout=cfg.connect_timeout) as conn:
+        live = inspect(conn, schemas=cfg.schemas, ignore=cfg.ignore)
+        ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
     if update_snapshot and cfg.snapshot:
-        snapshot_source.write(live.schema, cfg.snapshot)
+        snapshot_source.write(live, cfg.snapshot)
     if scratch is not None:
         sources = load_expected(cfg, scratch)
     else:
         with LazyScratch(cfg.dev_url) as lazy:
             sources = load_expected(cfg, lazy)
-    result = compare(sources, live.schema)
-    result.findings += only_new(declared.check(cfg.expect, live.schema), result.findings)
-    if cfg.migrations:
-        result.findings += ledger_findings(url, cfg)
+    result = compare(sources, live)
+    result.findings += only_new(declared.check(cfg.expect, live), result.findings)
+    result.findings += ledger
     result.seconds = time.monotonic() - started
     return result
 
