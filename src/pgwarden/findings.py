@@ -145,7 +145,7 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
                 "id": f.code,
                 "name": f.kind,
                 "shortDescription": {"text": f.kind.replace("_", " ")},
-                "help": {"text": f"See docs/codes/{f.code}.md in pgwarden's documentation."},
+                "help": {"text": f"See pgwarden's documentation: {_docs_page(f)}."},
                 "defaultConfiguration": {"level": _sarif_level(f.severity)},
             },
         )
@@ -183,6 +183,11 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
             }
         ],
     }
+
+
+def _docs_page(f: Finding) -> str:
+    """Lint rules are documented under docs/rules/, finding codes under docs/codes/."""
+    return f"docs/rules/{f.code}.md" if f.source == "lint" else f"docs/codes/{f.code}.md"
 
 
 def _sarif_level(sev: Severity) -> str:
