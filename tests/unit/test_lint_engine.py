@@ -8,8 +8,7 @@ import pytest
 
 from pgwarden.errors import UsageError
 from pgwarden.findings import Finding
-from pgwarden.lint import ALL_RULES, RULES_BY_ID, Settings, lint_paths, lint_text
-from pgwarden.lint.engine import MAX_FILE_BYTES
+from pgwarden.lint import ALL_RULES, RULES_BY_ID, Settings, engine, lint_paths, lint_text, parse
 
 ALL = Settings(rules=ALL_RULES)
 
@@ -107,12 +106,13 @@ def test_syntax_error_is_located_and_earlier_statements_still_checked() -> None:
     assert 'syntax error at or near "SELEC"' in by_code(found, "syntax-error")[0].message
 
 
-def test_bad_files_do_not_stop_the_others(tmp_path: Path) -> None:
+def test_bad_files_do_not_stop_the_others(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "MAX_FILE_BYTES", 1000)
     (tmp_path / "001_empty.sql").write_text("")
     (tmp_path / "002_latin1.sql").write_bytes("SELECT 'caf\xe9';".encode("latin-1"))
     (tmp_path / "003_broken.sql").write_text("CREATE TABLE (;")
     (tmp_path / "004_ok.sql").write_text("DELETE FROM jobs;")
-    (tmp_path / "005_huge.sql").write_bytes(b"-- x\n" * (MAX_FILE_BYTES // 5 + 1))
+    (tmp_path / "005_huge.sql").write_bytes(b"-- x\n" * 201)
     found = lint_paths([tmp_path], only("data-wipe"))
     got = sorted((Path(f.object.split(":")[0]).name, f.code) for f in found)
     assert got == [
@@ -139,3 +139,50 @@ def test_crlf_and_bom_do_not_shift_locations() -> None:
     text = "\ufeffSELECT 1;\r\nDELETE FROM jobs;\r\n"
     (f,) = lint_text("m.sql", text, only("data-wipe"))
     assert f.object == "m.sql:2:1"
+
+
+CHUNKY = """\
+CREATE TABLE IF NOT EXISTS jobs (id bigint PRIMARY KEY);
+INSERT INTO jobs (id) VALUES (1), (2), (3);
+INSERT INTO jobs (id) VALUES (4);
+INSERT INTO jobs (id) VALUES (5);
+-- café: a non-ASCII comment shifts byte offsets from character offsets
+DELETE FROM jobs;
+INSERT INTO jobs (id) VALUES (6);
+CREATE INDEX jobs_note_idx ON jobs (note);
+UPDATE jobs SET id = id + 1;
+"""
+
+
+def test_large_files_are_linted_in_chunks_with_the_same_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = lint_text("m.sql", CHUNKY, ALL)
+    monkeypatch.setattr(parse, "CHUNK_BYTES", 40)
+    chunked = lint_text("m.sql", CHUNKY, ALL)
+    # A run of INSERTs into the same columns is analysed through its first statement (lines 3-4).
+    collapsed = {f for f in whole if f.object.startswith(("m.sql:3:", "m.sql:4:"))}
+    assert collapsed
+    assert sorted((f.code, f.object) for f in chunked) == sorted(
+        (f.code, f.object) for f in set(whole) - collapsed
+    )
+    assert {("data-wipe", "m.sql:6:1"), ("data-wipe", "m.sql:9:1")} <= {(f.code, f.object) for f in chunked}
+
+
+def test_a_syntax_error_in_a_later_chunk_keeps_what_came_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parse, "CHUNK_BYTES", 40)
+    found = lint_text("m.sql", CHUNKY + "SELEC 1;\nDELETE FROM jobs;\n", only("data-wipe"))
+    assert {(f.code, f.object) for f in found} == {
+        ("data-wipe", "m.sql:6:1"),
+        ("data-wipe", "m.sql:9:1"),
+        ("syntax-error", "m.sql:10:1"),
+    }
+
+
+def test_a_multi_megabyte_data_load_is_linted(tmp_path: Path) -> None:
+    rows = "".join(f"INSERT INTO users (id, name) VALUES ({i}, 'user {i}');\n" for i in range(60_000))
+    path = tmp_path / "002_seed.sql"
+    path.write_text("SET lock_timeout = '1s';\n" + rows + "DELETE FROM users;\n")
+    assert path.stat().st_size > 2 * parse.CHUNK_BYTES
+    found = lint_paths([path], ALL)
+    wipe = by_code(found, "data-wipe")
+    assert len(wipe) == 1 and wipe[0].object.endswith("002_seed.sql:60002:1")
+    assert "syntax-error" not in {f.code for f in found}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import gc
 import os
 import re
@@ -25,7 +26,8 @@ __all__ = ["ENGINE_CODES", "Settings", "collect_files", "lint_file", "lint_paths
 ENGINE_CODES = ("syntax-error", "unreadable-file", "unused-ignore", "server-error")
 """Finding codes the engine itself emits (documented in docs/rules/ like the rules)."""
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024 * 1024
+"""Beyond this a file is reported, not linted: no migration should be that large."""
 
 _HEADER = re.compile(rb"--[ \t]*pgwarden[ \t]*:(?!ignore)([^\n]*)", re.IGNORECASE)
 
@@ -338,11 +340,20 @@ class _Locator:
         self.path = path
         self.data = data
         self.ascii = data.isascii()
+        self._newlines: list[int] | None = None
+
+    def _line_number(self, line_start: int) -> int:
+        if len(self.data) < 65536:
+            return self.data.count(b"\n", 0, line_start) + 1
+        # Large files: count lines once, not once per finding.
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer(b"\n", self.data)]
+        return bisect.bisect_left(self._newlines, line_start) + 1
 
     def line_col(self, offset: int) -> tuple[int, int, int]:
         offset = min(max(offset, 0), len(self.data))
         line_start = self.data.rfind(b"\n", 0, offset) + 1
-        line = self.data.count(b"\n", 0, line_start) + 1
+        line = self._line_number(line_start)
         if self.ascii:
             col = offset - line_start + 1
         else:

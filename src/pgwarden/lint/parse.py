@@ -20,33 +20,115 @@ class SyntaxProblem:
     """Byte offset in the file."""
 
 
+CHUNK_BYTES = 1024 * 1024
+"""Files larger than this are parsed a chunk of whole statements at a time (bounded memory)."""
+
+
 def parse_file(data: bytes) -> tuple[list[Statement], SyntaxProblem | None]:
     """Statements of ``data`` (UTF-8 SQL) and, when the file does not parse, where it stops."""
-    text = data.decode("utf-8")
+    if len(data) > CHUNK_BYTES:
+        return _parse_chunked(data)
+    return _parse_chunk(data, 0, len(data), [])
+
+
+def _parse_chunk(
+    data: bytes, start: int, end: int, found: list[Statement]
+) -> tuple[list[Statement], SyntaxProblem | None]:
+    """Append the statements of ``data[start:end]`` to ``found``; on a syntax error keep those before it."""
+    chunk = data[start:end]
     try:
-        tree = orjson.loads(parser.parse_sql_json(text))
+        tree = orjson.loads(parser.parse_sql_json(chunk.decode("utf-8")))
     except parser.ParseError as exc:
-        return _parse_prefix(data, exc)
-    return _statements(tree, data, 0), None
+        # pglast reports the error position as a 0-based character index into the chunk.
+        where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
+        offset = len(chunk.decode("utf-8")[: max(where, 0)].encode("utf-8"))
+        cut = chunk.rfind(b";", 0, offset)
+        if cut > 0:
+            try:
+                tree = orjson.loads(parser.parse_sql_json(chunk[: cut + 1].decode("utf-8")))
+                found.extend(_statements(tree, data, start))
+            except (parser.ParseError, UnicodeDecodeError):
+                pass
+        message = str(exc.args[0]) if exc.args else str(exc)
+        return found, SyntaxProblem(message, start + offset)
+    found.extend(_statements(tree, data, start))
+    return found, None
 
 
-def _parse_prefix(data: bytes, exc: parser.ParseError) -> tuple[list[Statement], SyntaxProblem]:
-    """Keep the statements before the broken one, so rules still see them."""
-    # pglast reports the error position as a 0-based character index.
+def _parse_chunked(data: bytes) -> tuple[list[Statement], SyntaxProblem | None]:
+    """A large file: split it with PostgreSQL's scanner, parse about ``CHUNK_BYTES`` at a time.
+
+    Large migration files are data loads and backfills: thousands of INSERTs or UPDATEs of the
+    same shape. A run of such statements is represented by its first one (rules judge them
+    alike), and the VALUES of an INSERT are dropped after the first row, so memory stays near
+    the file's size instead of a parse tree per row.
+    """
     text = data.decode("utf-8")
-    where = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else 0
-    char_pos = max(where, 0)
-    offset = len(text[:char_pos].encode("utf-8"))
-    statements: list[Statement] = []
-    cut = data.rfind(b";", 0, offset)
-    if cut > 0:
-        try:
-            tree = orjson.loads(parser.parse_sql_json(data[: cut + 1].decode("utf-8")))
-            statements = _statements(tree, data, 0)
-        except (parser.ParseError, UnicodeDecodeError):
-            statements = []
-    message = str(exc.args[0]) if exc.args else str(exc)
-    return statements, SyntaxProblem(message, offset)
+    ascii_only = data.isascii()
+    found: list[Statement] = []
+    chunk_start = 0
+    consumed_chars = consumed_bytes = 0
+    for piece in parser.split(text, with_parser=False, only_slices=True):
+        if ascii_only:
+            end = piece.stop
+        else:
+            consumed_bytes += len(text[consumed_chars : piece.stop].encode("utf-8"))
+            consumed_chars = piece.stop
+            end = consumed_bytes
+        # The statement's terminating semicolon belongs to it.
+        if data[end : end + 1] == b";":
+            end += 1
+        if end - chunk_start < CHUNK_BYTES:
+            continue
+        kept = len(found)
+        found, problem = _parse_chunk(data, chunk_start, end, found)
+        _thin(found, kept)
+        if problem is not None:
+            return found, problem
+        chunk_start = end
+    kept = len(found)
+    found, problem = _parse_chunk(data, chunk_start, len(data), found)
+    _thin(found, kept)
+    return found, problem
+
+
+_DML = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt"})
+
+
+def _thin(found: list[Statement], start: int) -> None:
+    """Thin ``found[start:]`` as ``_parse_chunked`` describes."""
+    previous = _shape(found[start - 1]) if start > 0 else None
+    kept: list[Statement] = []
+    for stmt in found[start:]:
+        shape = _shape(stmt)
+        if shape is not None and shape == previous:
+            continue
+        if stmt.tag == "InsertStmt":
+            rows = stmt.node.get("selectStmt", {}).get("SelectStmt", {}).get("valuesLists")
+            if rows and len(rows) > 1:
+                del rows[1:]
+        kept.append(stmt)
+        previous = shape
+    found[start:] = kept
+
+
+def _shape(stmt: Statement) -> tuple[object, ...] | None:
+    """What makes two data statements alike for every rule: table, columns, clauses present."""
+    if stmt.tag not in _DML or stmt.in_block:
+        return None
+    node = stmt.node
+    relation = node.get("relation", {})
+    targets = node.get("cols") or node.get("targetList") or ()
+    columns = tuple(c.get("ResTarget", {}).get("name") for c in targets)
+    select = node.get("selectStmt", {}).get("SelectStmt", {})
+    return (
+        stmt.tag,
+        relation.get("schemaname"),
+        relation.get("relname"),
+        columns,
+        frozenset(node),
+        frozenset(select),
+    )
 
 
 def _statements(tree: dict[str, Any], data: bytes, base: int) -> list[Statement]:
