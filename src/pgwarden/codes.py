@@ -91,6 +91,53 @@ ALL_CODES: tuple[Code, ...] = (
     Code(
         "PW210", "not_rerunnable", E, "A file declared rerunnable fails or changes the schema when run twice"
     ),
+    # invariants (data checks) and declared server settings
+    Code("PW301", "invariant_violated", E, "Rows break a data invariant (kind is the invariant's name)"),
+    Code("PW302", "invariant_failed", E, "An invariant's check query failed (syntax error, missing table)"),
+    Code("PW303", "invariant_timeout", W, "An invariant's check query ran past its statement timeout"),
+    Code("PW304", "setting_mismatch", E, "A server setting differs from the declared value"),
+    # runtime guardian (pgwarden status)
+    Code("PW401", "not_ready", E, "An instance may not become active (schema gate, data loss, database)"),
+    Code("PW402", "stale_code_version", W, "An instance runs other code than the newest registered one"),
+    Code("PW403", "instance_not_seen", W, "A running instance has not reported within the lease ttl"),
+    Code("PW404", "data_loss", E, "The database lost data or was replaced under a running instance"),
+    Code("PW405", "no_active_instance", E, "Instances are running but none holds the lease"),
+    Code("PW406", "leader_takeover", I, "The last takeover of the lease and its reason"),
+    # doctor env: this host
+    Code(
+        "PW501", "duplicate_process", W, "Two or more processes run the same command line in the same folder"
+    ),
+    Code(
+        "PW502", "sourceless_bytecode", W, "A legacy .pyc file has no .py beside it and is still importable"
+    ),
+    Code(
+        "PW503", "stale_bytecode", I, "__pycache__ holds files of another interpreter or of deleted modules"
+    ),
+    Code("PW504", "code_newer_than_process", W, "Sources changed after the running process started"),
+    Code("PW505", "service_restarting", W, "systemd keeps restarting the service"),
+    Code("PW506", "service_failed", E, "The systemd unit is in the failed state"),
+    Code("PW507", "disk_nearly_full", W, "A file system is 85 % full or more"),
+    Code("PW508", "low_memory", W, "Less than 10 % of the host's memory is available"),
+    Code(
+        "PW509", "code_version_mismatch", E, "A registered instance runs another code version than the disk"
+    ),
+    # doctor env: the database server
+    Code("PW511", "server_restarted", W, "PostgreSQL started less than a day ago"),
+    Code("PW512", "cluster_identity_changed", E, "The server is not the cluster or database pgwarden pinned"),
+    Code("PW513", "connections_near_limit", W, "Connections in use are close to max_connections"),
+    Code("PW514", "long_running_query", W, "A statement has run for a long time"),
+    Code("PW515", "idle_in_transaction", W, "A session sits idle inside an open transaction"),
+    Code("PW516", "blocked_lock", W, "A session waits for a lock another session holds"),
+    Code("PW517", "database_size", I, "The database's size, server version and uptime"),
+    # backups
+    Code("PW601", "backup_archive_damaged", E, "A backup archive does not match its manifest's checksum"),
+    Code("PW602", "backup_restore_failed", E, "A backup archive could not be restored on a scratch server"),
+    Code("PW603", "backup_schema_mismatch", E, "A restored backup's schema differs from the one recorded"),
+    Code("PW604", "backup_row_count_mismatch", E, "A restored backup's row counts differ from the recorded"),
+    Code("PW605", "backup_too_old", E, "The newest verified backup is older than backup.max_age"),
+    Code("PW606", "backup_cluster_mismatch", E, "A backup was made on another cluster than the live one"),
+    Code("PW607", "no_verified_backup", E, "No verified backup exists"),
+    Code("PW608", "backup_run_failed", E, "The last scheduled backup run failed"),
 )
 
 _BY_KIND = {c.kind: c for c in ALL_CODES}

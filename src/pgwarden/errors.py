@@ -8,11 +8,16 @@
      |    +-- SourceError         exit 2: models path, migrations folder, snapshot file
      |         +-- MigrationError exit 2: a migration file failed (file:line:col)
      |    +-- LedgerConflict      exit 2: ledger and folder disagree (migrate/errors.py)
+     |    +-- BackupToolMissing   exit 2: no pg_dump/pg_restore of the server's major (backup/errors.py)
+     |    +-- BackupDirError      exit 2: backup directory missing or not writable (backup/errors.py)
+     |    +-- BackupNotFound      exit 2: unknown backup id, no verified backup (backup/errors.py)
+     |    +-- RestoreRefused      exit 2: non-empty target without --force, no --yes (backup/errors.py)
      +-- DatabaseUnreachable      exit 3: host down, wrong password, database missing
      +-- ScratchError             exit 3: no throwaway PostgreSQL could be started
      +-- LockWaitExceeded         exit 3: another migrator held the lock too long (migrate/errors.py)
      +-- NotReady                 exit 1: schema behind the migrations (migrate/errors.py)
-          +-- PendingMigrations   exit 1: files pending and not asked to apply them
+     |    +-- PendingMigrations   exit 1: files pending and not asked to apply them
+     +-- BackupFailed             exit 1: pg_dump/pg_restore failed, disk full, damaged archive (backup/errors.py)
 
 Every message is one paragraph that names the file, key or host and says what
 to do; none contains a password.

@@ -25,6 +25,12 @@ COMMANDS = {
     "lint": "pgwarden.cli.lint:lint",
     "migrate": "pgwarden.cli.migrate:migrate",
     "demo": "pgwarden.cli.demo:demo",
+    "doctor": "pgwarden.cli.doctor:doctor",
+    "health": "pgwarden.cli.health:health",
+    "run": "pgwarden.cli.run:run",
+    "status": "pgwarden.cli.status:status",
+    "repair": "pgwarden.cli.repair:repair_command",
+    "backup": "pgwarden.cli.backup:backup",
 }
 """Every command, imported only when it runs: `pgwarden lint` need not load SQLAlchemy."""
 
