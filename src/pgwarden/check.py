@@ -18,6 +18,9 @@ from typing import Any
 import psycopg
 
 from .catalog import Schema, inspect
+from .checks import Invariant, Outcome, load_invariants, run_outcomes
+from .checks.run import finding as invariant_finding
+from .checks.settings import read_settings
 from .config import Config
 from .contract import Expected, declared
 from .contract import migrations as migrations_source
@@ -37,6 +40,8 @@ class CheckResult:
     fixable: list[Change] = field(default_factory=list)
     """Changes whose fix turns the live database into the expected schema (for ``--fix``)."""
     seconds: float = 0.0
+    invariants: list[Outcome] = field(default_factory=list)
+    """One outcome per invariant that ran (clean ones too: counts, timings, lag percentiles)."""
 
 
 MODEL_AHEAD = "Model changed without a migration"
@@ -99,25 +104,46 @@ def covered(changes: Iterable[Change], source: Expected) -> list[Change]:
 
 
 def run_check(
-    cfg: Config, *, update_snapshot: bool = False, scratch: Callable[[], Scratch] | None = None
+    cfg: Config,
+    *,
+    update_snapshot: bool = False,
+    scratch: Callable[[], Scratch] | None = None,
+    invariants: bool = True,
 ) -> CheckResult:
     """Read the live database (read-only) and compare it with every configured source.
 
     ``scratch`` provides the throwaway server that models and migrations are applied to;
-    by default one is started when needed and stopped afterwards.
+    by default one is started when needed and stopped afterwards. Configured invariants
+    run afterwards (unless ``invariants`` is false), each in its own read-only transaction.
     """
     started = time.monotonic()
     url = cfg.db_url()
     assert url is not None
-    if not (cfg.models or cfg.migrations or cfg.snapshot or cfg.expect):
+    checks: list[Invariant] = load_invariants(cfg) if invariants else []
+    if not (cfg.models or cfg.migrations or cfg.snapshot or cfg.expect or checks):
         raise UsageError(
-            f"Nothing to check the database against: set `models`, `migrations`, `snapshot` or "
-            f"[[expect.*]] in {cfg.where} (or pass --models / --migrations)."
+            f"Nothing to check the database against: set `models`, `migrations`, `snapshot`, "
+            f"[[expect.*]] or [[invariants]] in {cfg.where} (or pass --models / --migrations)."
         )
+    if cfg.models or cfg.migrations or cfg.snapshot or cfg.expect:
+        result = _check_schema(cfg, url, update_snapshot=update_snapshot, scratch=scratch)
+    else:
+        result = CheckResult(findings=[], live=Schema())
+    if checks:
+        result.invariants = run_outcomes(url, checks, timeout=cfg.connect_timeout)
+        result.findings += [f for f in map(invariant_finding, result.invariants) if f is not None]
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _check_schema(
+    cfg: Config, url: str, *, update_snapshot: bool, scratch: Callable[[], Scratch] | None
+) -> CheckResult:
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only(url, timeout=cfg.connect_timeout) as conn:
         live = inspect(conn, schemas=cfg.schemas, ignore=cfg.ignore)
         ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
+        settings = read_settings(conn, [s.name for s in cfg.expect.settings])
     if update_snapshot and cfg.snapshot:
         snapshot_source.write(live, cfg.snapshot)
     if scratch is not None:
@@ -127,8 +153,8 @@ def run_check(
             sources = load_expected(cfg, lazy)
     result = compare(sources, live)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
+    result.findings += declared.check_settings(cfg.expect.settings, settings)
     result.findings += ledger
-    result.seconds = time.monotonic() - started
     return result
 
 

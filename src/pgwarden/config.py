@@ -67,6 +67,14 @@ class ExpectConstraint:
     schema: str = "public"
 
 
+@dataclass(frozen=True)
+class ExpectSetting:
+    name: str
+    """A server setting as ``SHOW`` names it (``session_replication_role``)."""
+    value: str
+    """The value a new session must see (``origin``), compared as ``SHOW`` prints it."""
+
+
 # Values a user may write for some keys, checked at load time so the error names file and key.
 _CHOICES: dict[tuple[type, str], tuple[str, ...]] = {
     (ExpectTrigger, "timing"): ("before", "after", "instead of"),
@@ -80,6 +88,7 @@ EXPECT_KINDS: dict[str, type] = {
     "indexes": ExpectIndex,
     "extensions": ExpectExtension,
     "constraints": ExpectConstraint,
+    "settings": ExpectSetting,
 }
 
 
@@ -90,6 +99,7 @@ class Expectations:
     indexes: tuple[ExpectIndex, ...] = ()
     extensions: tuple[ExpectExtension, ...] = ()
     constraints: tuple[ExpectConstraint, ...] = ()
+    settings: tuple[ExpectSetting, ...] = ()
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -160,7 +170,18 @@ _SCALARS: dict[str, type] = {
 }
 
 # Keys owned by other capabilities; accepted here so one file serves every command.
-_OTHER_SECTIONS = {"invariants", "migrate", "lint", "runtime", "backup", "doctor", "alerts", "repair", "name"}
+_OTHER_SECTIONS = {
+    "invariants",
+    "migrate",
+    "lint",
+    "runtime",
+    "backup",
+    "doctor",
+    "alerts",
+    "repair",
+    "name",
+    "invariants_dir",
+}
 
 
 def find_config(start: Path) -> Path | None:

@@ -6,6 +6,7 @@ import click
 
 from .. import findings as findings_module
 from ..check import run_check
+from ..checks.run import summary
 from ..urls import describe
 from ._state import State, db_option, dev_url_option, format_option
 
@@ -25,6 +26,13 @@ from ._state import State, db_option, dev_url_option, format_option
 @click.option(
     "--update-snapshot", is_flag=True, help="Accept the live schema: rewrite the snapshot file from it."
 )
+@click.option(
+    "--invariants/--no-invariants",
+    "with_invariants",
+    default=True,
+    show_default=True,
+    help="Run the configured data invariants ([[invariants]], invariants_dir) too.",
+)
 @click.pass_obj
 def check(
     state: State,
@@ -36,12 +44,14 @@ def check(
     fmt: str,
     strict: bool,
     update_snapshot: bool,
+    with_invariants: bool,
 ) -> int:
     """Compare the live database with what the code expects, and say how to fix each difference.
 
     Runs read-only (a READ ONLY transaction); a role with CONNECT and catalog access is enough.
     With models, migrations and a database all configured, each finding says where the
     disagreement lies: models vs migrations, or migrations vs the live database.
+    Data invariants run too, each read-only with its own statement_timeout.
     """
     cfg = state.config(
         database_url=database_url, models=models, migrations=migrations, snapshot=snapshot, dev_url=dev_url
@@ -50,17 +60,25 @@ def check(
         raise click.UsageError(
             "--update-snapshot needs a snapshot file: pass --snapshot FILE or set `snapshot`."
         )
-    result = run_check(cfg, update_snapshot=update_snapshot)
+    result = run_check(cfg, update_snapshot=update_snapshot, invariants=with_invariants)
     url = cfg.db_url()
-    title = f"pgwarden check: {describe(url or '')} against " + ", ".join(s.label for s in result.sources)
+    against = [s.label for s in result.sources]
     if cfg.expect:
-        title += (", " if result.sources else "") + "declared objects"
+        against.append("declared objects")
+    if result.invariants:
+        n = len(result.invariants)
+        against.append(f"{n} invariant{'s' if n != 1 else ''}")
+    title = f"pgwarden check: {describe(url or '')} against " + ", ".join(against)
     findings_module.render(
         result.findings,
         fmt,
         state.out,
         color=state.color,
         title=title,
-        extra={"database": describe(url or ""), "sources": [s.label for s in result.sources]},
+        extra={
+            "database": describe(url or ""),
+            "sources": [s.label for s in result.sources],
+            "invariants": [summary(o) for o in result.invariants],
+        },
     )
     return findings_module.exit_code(result.findings, strict=strict)
