@@ -209,9 +209,17 @@ def test_demo(fix: bool) -> None:
         assert code == 0, text + err.getvalue()
         assert text.rstrip().endswith("s)")
         assert "No findings: everything agrees." in text
+        assert "$ pgwarden repair active-booking-has-chat-room --apply\n3 rows written" in text
     else:
         assert code == 1, text + err.getvalue()
-        for needle in ("started_at", "booking_create_chat", "chat_id", "RENAME COLUMN", "demo --fix"):
+        for needle in (
+            "started_at",
+            "booking_create_chat",
+            "chat_id",
+            "RENAME COLUMN",
+            "3 rows break invariant active-booking-has-chat-room",
+            "demo --fix",
+        ):
             assert needle in text, needle
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 import psycopg
@@ -82,8 +83,22 @@ def demo(state: State, fix: bool, example: str | None, fmt: str) -> int:
                     conn.execute(script)
             except psycopg.Error as exc:
                 raise UsageError(f"Applying the demo's fixes failed: {exc}".strip()) from None
+        _repair(cfg, production, result.findings, say)
         after = run_check(cfg, scratch=lambda: scratch)
         say("")
         findings_module.render(after.findings, fmt, state.out, color=state.color, title="$ pgwarden check")
         say(f"[dim](whole demo took {time.monotonic() - started:.1f}s)[/dim]")
         return findings_module.exit_code(after.findings)
+
+
+def _repair(cfg: config_module.Config, url: str, found: list[findings_module.Finding], say: Any) -> None:
+    """The triggers are back, but rows they missed stay missing: repair every violated invariant."""
+    from ..checks import load_invariants
+    from ..checks.repair import repair
+
+    violated = {f.kind for f in found if f.source == "invariant"}
+    for inv in load_invariants(cfg):
+        if inv.name in violated and inv.repair is not None:
+            say(f"\n[bold]$ pgwarden repair {inv.name} --apply[/bold]")
+            done = repair(url, inv)
+            say(f"{done.rows_changed} rows written in {done.batches} batch(es), {done.seconds:.2f}s.")
