@@ -1,0 +1,135 @@
+"""``pgwarden doctor``: what the logs, the host and the database server say is wrong, and what to do."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from ._state import State
+
+__all__ = ["doctor"]
+
+_FORMATS = ("text", "json")
+
+
+@click.group()
+def doctor() -> None:
+    """Triage incidents: known log signatures with a fix for each, and probes of the host and server."""
+
+
+@doctor.command()
+@click.argument("files", nargs=-1, metavar="[FILE...|-]")
+@click.option("--journal", "units", multiple=True, metavar="UNIT", help="Read the journal of a systemd unit.")
+@click.option(
+    "--docker", "containers", multiple=True, metavar="CONTAINER", help="Read `docker logs` of a container."
+)
+@click.option(
+    "--since", metavar="TIME", help="Only events from then on: 2026-11-22, '10:00', 2h, '30 min ago'."
+)
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True)
+@click.option(
+    "--jobs", type=click.IntRange(min=1), help="Processes for large files (default: up to 4 cores)."
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML page with a timeline of the incidents.",
+)
+@click.pass_obj
+def logs(
+    state: State,
+    files: tuple[str, ...],
+    units: tuple[str, ...],
+    containers: tuple[str, ...],
+    since: str | None,
+    fmt: str,
+    jobs: int | None,
+    html_path: str | None,
+) -> int:
+    """Find known incidents in logs: plain text, JSON lines or gzip files, stdin (-), journald, docker.
+
+    Each incident has a count, first and last time seen, examples, why it happens, what to do
+    and the pgwarden command that checks or fixes it. Error-like lines no signature knows are
+    grouped into templates. Exit status 1 when an incident of error severity was found, else 0.
+    """
+    from ..doctor.logs import analyze
+    from ..doctor.reader import LogSource
+    from ..doctor.report import render_text, to_dict
+    from ..doctor.timestamps import parse_since
+
+    sources = [LogSource("stdin" if f == "-" else "file", f) for f in files]
+    sources += [LogSource("journal", u) for u in units]
+    sources += [LogSource("docker", c) for c in containers]
+    if not sources:
+        raise UsageError(
+            "Nothing to read: pass log files, - for standard input, --journal UNIT or --docker NAME."
+        )
+    if sum(1 for s in sources if s.kind == "stdin") > 1:
+        raise UsageError("Standard input (-) can be read only once.")
+    start = parse_since(since) if since else None
+    report = analyze(sources, since=start, jobs=jobs)
+    if html_path:
+        from ..doctor.html import render_html
+
+        try:
+            with open(html_path, "w", encoding="utf-8") as page:
+                render_html(report, page)
+        except OSError as exc:
+            raise UsageError(f"Cannot write the HTML report {html_path}: {exc.strerror or exc}.") from None
+    if fmt == "json":
+        json.dump(to_dict(report), state.out, indent=2, ensure_ascii=False)
+        state.out.write("\n")
+    else:
+        render_text(report, state.out, color=state.color)
+    return report.exit_code()
+
+
+@doctor.command()
+@click.option("--db", "database_url", metavar="URL", help="Also probe this database server.")
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    help="The service's code folder, for stale bytecode and code newer than the process (default: .).",
+)
+@click.option("--unit", "units", multiple=True, metavar="UNIT", help="A systemd unit to check restarts of.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "github", "sarif")), default="text")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.pass_obj
+def env(
+    state: State,
+    database_url: str | None,
+    paths: tuple[str, ...],
+    units: tuple[str, ...],
+    fmt: str,
+    strict: bool,
+) -> int:
+    """Probe the host (duplicate bot processes, stale bytecode, restarts, disk, memory) and the server.
+
+    With --db (or the configured database URL) also the server: start time, cluster identity,
+    connections, long-running and idle-in-transaction sessions, blocked locks, database size.
+    Runs read-only.
+    """
+    from .. import findings as findings_module
+    from ..doctor.host import probe_host
+    from ..doctor.server import probe_server
+    from ..urls import describe
+
+    folders = [Path(p) for p in paths] or [Path.cwd()]
+    found, notes = probe_host(folders, units=list(units))
+    url = state.config(database_url=database_url).db_url(required=False)
+    if url:
+        from ..runtime.registry import code_version
+
+        found += probe_server(url, disk_version=code_version(folders[0]))
+    title = "pgwarden doctor env: this host" + (f" and {describe(url)}" if url else "")
+    findings_module.render(found, fmt, state.out, color=state.color, title=title, extra={"notes": notes})
+    if fmt == "text":
+        for note in notes:
+            state.out.write(f"Note: {note}\n")
+    return findings_module.exit_code(found, strict=strict)
