@@ -71,6 +71,9 @@ def demo(state: State, fix: bool, example: str | None, fmt: str) -> int:
         result = run_check(cfg, scratch=lambda: scratch)
         findings_module.render(result.findings, fmt, state.out, color=state.color, title="$ pgwarden check")
         say(f"[dim](check took {result.seconds:.2f}s)[/dim]")
+        if fmt == "text":
+            _lint(cfg, state)
+            _doctor(folder, state)
         if not fix:
             say("\nRun [bold]pgwarden demo --fix[/bold] to apply these fixes and check again.")
             return findings_module.exit_code(result.findings)
@@ -102,3 +105,33 @@ def _repair(cfg: config_module.Config, url: str, found: list[findings_module.Fin
             say(f"\n[bold]$ pgwarden repair {inv.name} --apply[/bold]")
             done = repair(url, inv)
             say(f"{done.rows_changed} rows written in {done.batches} batch(es), {done.seconds:.2f}s.")
+
+
+def _lint(cfg: config_module.Config, state: State) -> None:
+    """Incidents 000 and 004 seen before the migrations ever ran: the lint's errors."""
+    from ..lint import lint_paths
+    from ..lint.report import render_text
+    from ..lint.settings import settings_from
+
+    assert cfg.migrations is not None
+    found = lint_paths([cfg.migrations], settings_from(cfg))
+    errors = [f for f in found if f.severity is findings_module.Severity.ERROR]
+    hidden = len(found) - len(errors)
+    state.out.write("\n")
+    render_text(
+        errors,
+        state.out,
+        color=state.color,
+        title=f"$ pgwarden lint migrations   (errors only; {hidden} warnings not shown)",
+    )
+
+
+def _doctor(folder: Path, state: State) -> None:
+    """Incidents 000 and 002 in the bot's own log."""
+    from ..doctor import analyze
+    from ..doctor.reader import LogSource
+    from ..doctor.report import render_text
+
+    log = folder / "logs" / "bot.log"
+    state.out.write(f"\n$ pgwarden doctor logs {log.relative_to(folder)}\n")
+    render_text(analyze([LogSource("file", str(log))], jobs=1), state.out, color=state.color, max_groups=3)
