@@ -1,0 +1,61 @@
+"""``pgwarden status``: which instances run, which is active, which code each runs, and what is wrong."""
+
+from __future__ import annotations
+
+import click
+
+from .. import findings as findings_module
+from ..db import read_only
+from ..runtime.status import evaluate, read_status, table
+from ..urls import describe
+from ._state import State, db_option, format_option
+
+
+@click.command()
+@db_option
+@click.option("--name", help="Only the instances of this lease name.")
+@click.option(
+    "--ttl",
+    type=float,
+    metavar="S",
+    help="Seconds after which a silent instance is flagged (default: the ttl each instance runs with).",
+)
+@format_option
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.pass_obj
+def status(
+    state: State, database_url: str | None, name: str | None, ttl: float | None, fmt: str, strict: bool
+) -> int:
+    """Show the registered instances and leases, and flag stale code, silent instances and data loss.
+
+    Read-only. Exit 1 when an instance is not ready, saw data loss, or no instance holds a lease.
+    """
+    cfg = state.config(database_url=database_url)
+    url = cfg.db_url()
+    assert url is not None
+    with read_only(url, timeout=cfg.connect_timeout) as conn:
+        current = read_status(conn, name=name)
+    found = evaluate(current, ttl=ttl)
+    title = f"pgwarden status: {describe(url)}"
+    if fmt == "text":
+        if not current.registered:
+            state.out.write(f"{title}: no pgwarden instance has registered in this database yet.\n")
+            return 0
+        state.out.write(title + "\n\n" + "\n".join(table(current.instances)) + "\n\n")
+        for lease in current.leases:
+            holder = "held" if lease.valid else "free"
+            state.out.write(f"lease {lease.name!r}: epoch {lease.epoch}, {holder}\n")
+        state.out.write("\n")
+    findings_module.render(
+        found,
+        fmt,
+        state.out,
+        color=state.color,
+        title="" if fmt == "text" else title,
+        extra={
+            "database": describe(url),
+            "instances": [i.to_dict() for i in current.instances],
+            "leases": [lease.to_dict() for lease in current.leases],
+        },
+    )
+    return findings_module.exit_code(found, strict=strict)

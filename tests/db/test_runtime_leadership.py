@@ -1,0 +1,260 @@
+"""Leadership with real PostgreSQL: one active, fencing epochs, takeover of a hung leader, foreign holders."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from pgwarden.errors import DatabaseUnreachable
+from pgwarden.runtime import RuntimeSettings, Warden
+from pgwarden.runtime.errors import LoginRefused, TakeoverNotPermitted
+from pgwarden.runtime.leadership import lock_key
+
+FAST = {"ttl": 1.2, "check_interval": 0.15}
+
+
+async def freeze(w: Warden) -> None:
+    """What SIGSTOP does to an instance: its loop and its lease guard stop; its session stays open."""
+    tasks = [t for t in w._tasks if t.get_name() == "pgwarden-warden"] + ([w._guard] if w._guard else [])
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    w._guard = None
+
+
+def settings(name: str = "bot", **extra: Any) -> RuntimeSettings:
+    return RuntimeSettings(name=name, **{**FAST, **extra})
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 6.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.02)
+
+
+def run(coro: Awaitable[None]) -> None:
+    asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def test_exactly_one_active_and_a_clean_handover(db_url: str) -> None:
+    async def scenario() -> None:
+        a, b = Warden(db_url, settings()), Warden(db_url, settings())
+        promoted: list[str] = []
+        a.on_promote(lambda: promoted.append("a"))
+        b.on_promote(lambda: promoted.append("b"))
+        await a.start()
+        await asyncio.wait_for(a.wait_active(), 5)
+        await b.start()
+        await asyncio.sleep(0.6)
+        assert (a.is_active, b.is_active) == (True, False)
+        assert a.epoch == 1 and b.epoch is None
+        assert b.ready and "active" in (b.readiness()[1]["standby"] or "")
+        await a.stop()  # releases: the standby needs no takeover delay
+        await asyncio.wait_for(b.wait_active(), 5)
+        assert b.epoch == 2 and b.promotion is not None and not b.promotion.takeover
+        assert b.takeover_delay == 0.0
+        assert promoted == ["a", "b"]
+        await b.stop()
+
+    run(scenario())
+
+
+def test_a_hung_leader_is_replaced_and_demotes_itself_when_it_resumes(db_url: str) -> None:
+    async def scenario() -> None:
+        a = Warden(db_url, settings())
+        b = Warden(db_url, settings(telegram=True))
+        await a.start()
+        await asyncio.wait_for(a.wait_active(), 5)
+        demoted: list[bool] = []
+        a.on_demote(lambda: demoted.append(bool(a.demotion and a.demotion.lost)))
+        # "Hang" a: its loop stops, its session (and the lock) stays, its lease is no longer renewed.
+        await freeze(a)
+        await b.start()
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(b.wait_active(), 8)
+        waited = asyncio.get_running_loop().time() - started
+        assert b.promotion is not None and b.promotion.takeover and b.epoch == 2
+        assert "expired" in b.promotion.reason
+        assert waited <= FAST["ttl"] + 2
+        assert b.takeover_delay >= 12.0  # the --telegram preset
+        # a resumes: it knows its lease ran out before asking the database anything.
+        assert a.leadership.expired_locally()
+        await a._tick()
+        assert demoted == [True] and not a.is_active
+        with psycopg.connect(db_url) as conn:
+            rows = conn.execute("SELECT epoch, reason FROM pgwarden.takeovers").fetchall()
+            assert [r[0] for r in rows] == [2]
+        await b.stop()
+        await a.stop()
+
+    run(scenario())
+
+
+def test_a_lock_held_by_a_foreign_session_keeps_everyone_standing_by(db_url: str) -> None:
+    async def scenario() -> None:
+        with psycopg.connect(db_url, autocommit=True, application_name="psql") as foreign:
+            foreign.execute("SELECT pg_advisory_lock(%s, %s)", lock_key("bot"))
+            w = Warden(db_url, settings())
+            await w.start()
+            await until(lambda: w._standby_reason is not None)
+            await asyncio.sleep(FAST["ttl"] + 0.5)  # no lease of ours expires: nobody is terminated
+            assert not w.is_active
+            assert "non-pgwarden session" in (w._standby_reason or "")
+            assert "psql" in (w._standby_reason or "")
+            foreign.execute("SELECT pg_advisory_unlock_all()")
+            await asyncio.wait_for(w.wait_active(), 5)
+            await w.stop()
+
+    run(scenario())
+
+
+@pytest.fixture
+def limited_role(db_url: str) -> Any:
+    """A login role without pg_signal_backend that may use pgwarden's tables."""
+    role = f"pgw_standby_{secrets.token_hex(3)}"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        yield role
+        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+def test_a_standby_without_pg_signal_backend_says_which_grant_it_needs(
+    db_url: str, limited_role: str
+) -> None:
+    async def scenario() -> None:
+        a = Warden(db_url, settings())
+        await a.start()
+        await asyncio.wait_for(a.wait_active(), 5)
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            role = sql.Identifier(limited_role)
+            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA pgwarden TO {}").format(role))
+            conn.execute(sql.SQL("GRANT ALL ON ALL TABLES IN SCHEMA pgwarden TO {}").format(role))
+            conn.execute(sql.SQL("GRANT ALL ON ALL SEQUENCES IN SCHEMA pgwarden TO {}").format(role))
+        await freeze(a)
+        standby_url = db_url.replace("postgresql://postgres@", f"postgresql://{limited_role}@")
+        b = Warden(standby_url, settings())
+        await b.start()
+        with pytest.raises(TakeoverNotPermitted) as caught:
+            await asyncio.wait_for(b.wait_active(), 8)
+        assert f"GRANT pg_signal_backend TO {limited_role}" in str(caught.value)
+        assert caught.value.exit_code == 2
+        assert not b.is_active
+        await b.stop()
+        await a.stop()
+
+    run(scenario())
+
+
+def test_an_unreachable_database_is_retried_and_reported(db_url: str) -> None:
+    async def scenario() -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        w = Warden(f"postgresql://postgres@127.0.0.1:{port}/postgres", settings())
+        await w.start()
+        await until(lambda: any("refused" in r for r in w.reasons))
+        await asyncio.sleep(0.5)
+        assert not w.ready and not w.is_active and w.fatal is None
+        ok, body = w.readiness()
+        assert not ok and any("Is PostgreSQL running" in r for r in body["reasons"])
+        await w.stop()
+
+    run(scenario())
+
+
+def test_a_missing_database_is_a_clear_fatal_error(db_url: str) -> None:
+    async def scenario() -> None:
+        w = Warden(db_url.rsplit("/", 1)[0] + "/no_such_db_here", settings())
+        await w.start()
+        with pytest.raises(LoginRefused) as caught:
+            await asyncio.wait_for(w.wait_active(), 5)
+        assert "does not exist" in str(caught.value)
+        assert isinstance(caught.value, DatabaseUnreachable) and caught.value.exit_code == 3
+        await w.stop()
+
+    run(scenario())
+
+
+def test_fenced_writes_refuse_a_stale_epoch(db_url: str) -> None:
+    async def scenario() -> None:
+        a = Warden(db_url, settings())
+        await a.start()
+        await asyncio.wait_for(a.wait_active(), 5)
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            holds = "SELECT pgwarden.holds_epoch(%s, %s)"
+            assert conn.execute(holds, ("bot", 1)).fetchone() == (True,)
+            await a.stop()
+            assert conn.execute(holds, ("bot", 1)).fetchone() == (False,)
+
+    run(scenario())
+
+
+def test_a_leader_whose_loop_stalls_stops_the_work_when_its_lease_runs_out(db_url: str) -> None:
+    async def scenario() -> None:
+        a = Warden(db_url, settings())
+        await a.start()
+        await asyncio.wait_for(a.wait_active(), 5)
+        lost: list[bool] = []
+        a.on_demote(lambda: lost.append(bool(a.demotion and a.demotion.lost)))
+        loop = next(t for t in a._tasks if t.get_name() == "pgwarden-warden")
+        loop.cancel()  # the loop stalls (a hung query, say); the event loop itself still runs
+        await asyncio.gather(loop, return_exceptions=True)
+        await asyncio.wait_for(a.wait_inactive(), FAST["ttl"] + 1)
+        assert lost == [True] and a.demotion is not None and "ran out" in a.demotion.reason
+        await a.stop()
+
+    run(scenario())
+
+
+def test_systemd_and_the_health_endpoints_see_the_role(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    import httpx
+
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.setblocking(False)
+    monkeypatch.setenv("NOTIFY_SOCKET", str(path))
+    monkeypatch.setenv("WATCHDOG_USEC", "200000")
+    monkeypatch.delenv("WATCHDOG_PID", raising=False)
+
+    async def scenario() -> None:
+        async with Warden(db_url, settings(health_port=0)) as w:
+            await asyncio.wait_for(w.wait_active(), 5)
+            await asyncio.sleep(0.4)
+            async with httpx.AsyncClient(base_url=w.server.url) as client:
+                ready = await client.get("/health/ready")
+                assert ready.status_code == 200 and ready.json()["role"] == "active"
+                metrics = (await client.get("/metrics")).text
+                assert 'pgwarden_leader{name="bot"} 1.0' in metrics
+                assert 'pgwarden_epoch{name="bot"} 1.0' in metrics
+                assert (await client.get("/health/live")).status_code == 200
+
+    try:
+        asyncio.run(scenario())
+        messages = []
+        while True:
+            try:
+                messages.append(sock.recv(512).decode())
+            except BlockingIOError:
+                break
+    finally:
+        sock.close()
+    assert messages[0] == "READY=1"
+    assert messages.count("WATCHDOG=1") >= 2
+    assert "STATUS=active bot epoch 1" in messages
