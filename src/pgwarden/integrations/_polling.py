@@ -1,0 +1,218 @@
+"""The getUpdates loop both integrations share: poll only while active, never overlap a successor's poll.
+
+Telegram answers ``409 Conflict: terminated by other getUpdates request`` to a pending
+getUpdates when another one arrives for the same bot. So on demotion this loop does not
+cancel the long poll in flight: it lets it finish (at most ``timeout`` seconds), ignores
+what it returned, and polls no more. A handled update is confirmed by the next getUpdates'
+``offset``; when demotion comes between handling and that next call, one short call
+(``timeout=0``) confirms it at once, so the successor does not handle it a second time. A
+successor that took over from a hung instance waits ``takeover_delay`` first, which must
+outlast the long-poll window. A leader with ``on_demote`` (a Warden) is asked to hold its lease
+until this loop is idle, so a graceful hand-over needs no delay at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Generic, TypeVar
+
+from ._leader import Leader
+
+U = TypeVar("U")
+
+log = logging.getLogger("pgwarden.integrations")
+
+BEACON = "telegram"
+_STANDBY_BEAT = 1.0
+"""While standing by, the loop still beats so liveness knows it is alive and waiting."""
+_BACKOFF_FIRST, _BACKOFF_MAX = 1.0, 30.0
+
+
+class PollingLoop(Generic[U]):
+    """Drives ``fetch`` and ``handle`` for one bot under ``leader``; ``run()`` returns only when cancelled."""
+
+    def __init__(
+        self,
+        leader: Leader,
+        *,
+        fetch: Callable[[int | None, int, int | None], Awaitable[Sequence[U]]],
+        handle: Callable[[U], Awaitable[None]],
+        update_id: Callable[[U], int],
+        timeout: int,
+        is_conflict: Callable[[BaseException], bool],
+        drain: Callable[[], Awaitable[None]] | None = None,
+        on_active: Callable[[], Awaitable[None]] | None = None,
+        poll_interval: float = 0.0,
+        name: str = "bot",
+    ) -> None:
+        self.leader = leader
+        self._fetch = fetch
+        self._handle = handle
+        self._update_id = update_id
+        self.timeout = timeout
+        self._is_conflict = is_conflict
+        self._drain = drain
+        self._on_active = on_active
+        self.poll_interval = poll_interval
+        self.name = name
+        self.offset: int | None = None
+        self._unconfirmed = False
+        self.rounds = 0
+        self.handled = 0
+        self.idle = asyncio.Event()
+        """Set while no getUpdates of ours can be in flight (standby, takeover delay, stopped)."""
+        self.idle.set()
+        register = getattr(leader, "on_demote", None)
+        if callable(register):
+            # A Warden runs demotion callbacks before it releases the lease: holding it until our
+            # last long poll has returned means the successor's first poll cannot overlap it.
+            register(self.idle.wait)
+
+    async def run(self) -> None:
+        while True:
+            await self._stand_by()
+            delay = self.leader.takeover_delay
+            if delay > 0:
+                log.info("%s: active; waiting %.1f s (takeover delay) before polling", self.name, delay)
+                await self._sleep_beating(delay)
+                if not self.leader.is_active:
+                    continue
+            log.info("%s: active (epoch %s); polling Telegram", self.name, self.leader.epoch)
+            self.idle.clear()
+            try:
+                await self._prepare()
+                await self._poll_while_active()
+            finally:
+                try:
+                    await self._wind_down()
+                finally:
+                    self.idle.set()
+            log.info("%s: no longer active; polling stopped", self.name)
+
+    async def _prepare(self) -> None:
+        if self._on_active is None:
+            return
+        try:
+            await self._on_active()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - polling itself will retry and say what is wrong
+            log.warning("%s: preparing to poll failed (%s: %s)", self.name, type(exc).__name__, exc)
+
+    async def _stand_by(self) -> None:
+        while not self.leader.is_active:
+            self.leader.beat(BEACON)
+            try:
+                await asyncio.wait_for(self.leader.wait_active(), _STANDBY_BEAT)
+            except asyncio.TimeoutError:
+                continue
+            if not self.leader.is_active:  # waiters released without a promotion (the leader is stopping)
+                await asyncio.sleep(_STANDBY_BEAT)
+
+    async def _sleep_beating(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while (left := end - loop.time()) > 0:
+            self.leader.beat(BEACON)
+            await asyncio.sleep(min(left, _STANDBY_BEAT))
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep while active; a demotion ends the pause at once, so a Warden's hand-over is not held up."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        while self.leader.is_active and (left := end - loop.time()) > 0:
+            self.leader.beat(BEACON)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.leader.wait_inactive(), min(left, _STANDBY_BEAT))
+
+    async def _poll_while_active(self) -> None:
+        backoff = _BACKOFF_FIRST
+        while self.leader.is_active:
+            try:
+                updates = await self._fetch(self.offset, self.timeout, None)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - network trouble must not end polling
+                if self._is_conflict(exc):
+                    log.warning(
+                        "%s: Telegram says another getUpdates poller is running (%s); is a copy of this bot "
+                        "running outside pgwarden? Retrying in %.0f s",
+                        self.name,
+                        exc,
+                        backoff,
+                    )
+                else:
+                    log.warning(
+                        "%s: getUpdates failed (%s: %s); retrying in %.0f s",
+                        self.name,
+                        type(exc).__name__,
+                        exc,
+                        backoff,
+                    )
+                await self._pause(backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX)
+                continue
+            backoff = _BACKOFF_FIRST
+            self.rounds += 1
+            self._unconfirmed = False
+            self.leader.beat(BEACON)
+            for update in updates:
+                if not self.leader.is_active:
+                    # Demoted while this batch was in flight: leave the rest unconfirmed for the successor.
+                    break
+                await self._handle(update)
+                self.offset = self._update_id(update) + 1
+                self._unconfirmed = True
+                self.handled += 1
+                self.leader.beat(BEACON)
+            if self.poll_interval > 0:
+                await self._pause(self.poll_interval)
+
+    async def _wind_down(self) -> None:
+        if self._drain is not None:
+            await self._drain()
+        if self._unconfirmed and self.offset is not None:
+            try:
+                await self._fetch(self.offset, 0, 1)
+                self._unconfirmed = False
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - the successor may see these updates once more
+                log.warning(
+                    "%s: could not confirm the last handled updates (%s: %s); the next active instance "
+                    "may receive them again",
+                    self.name,
+                    type(exc).__name__,
+                    exc,
+                )
+
+
+class TaskSet:
+    """Handler tasks started while active; demotion waits for them before anything else happens."""
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._semaphore = asyncio.Semaphore(limit) if limit else None
+
+    async def start(self, work: Callable[[], Awaitable[None]]) -> None:
+        if self._semaphore is not None:
+            await self._semaphore.acquire()
+        semaphore = self._semaphore
+
+        async def run() -> None:
+            try:
+                await work()
+            finally:
+                if semaphore is not None:
+                    semaphore.release()
+
+        task = asyncio.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)

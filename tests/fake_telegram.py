@@ -1,0 +1,359 @@
+"""A local fake of the Telegram Bot API, enough for aiogram 3, python-telegram-bot 22 and pgwarden's alerts.
+
+It runs an aiohttp server on 127.0.0.1 (free port) in a background thread with its own
+event loop, so synchronous tests and tests with their own ``asyncio.run`` can both use it.
+
+What it reproduces, because the tests depend on it:
+
+* ``getUpdates`` long-polls: with no unconfirmed update it waits up to ``timeout`` seconds
+  and answers as soon as an update arrives; ``offset`` confirms every update below it
+  (a negative offset keeps only the last ``-offset`` ones), ``limit`` caps the batch.
+* Two overlapping ``getUpdates`` for one token: the real Bot API server (tdlib's
+  telegram-bot-api) answers the *older*, still pending request with
+  ``409 Conflict: terminated by other getUpdates request; make sure that only one bot
+  instance is running`` — the wording says the request that gets it was terminated by
+  another one — and serves the newer request normally. The fake does exactly that and
+  counts each such 409 (``conflicts()``). A request whose client has already gone away
+  (cancelled, connection closed) cannot receive a 409, so it is dropped when the
+  connection closes and is not counted: nobody ever sees that error.
+* ``getUpdates`` while a webhook is set answers 409 "can't use getUpdates method while
+  webhook is active" (also counted), as the real API does.
+* ``sendMessage`` records the message (``sent()``) and returns a Message.
+* ``getMe``, ``deleteWebhook``, ``setWebhook``, ``getWebhookInfo``, ``close``, ``logOut``,
+  ``setMyCommands``, ``answerCallbackQuery``; unknown methods answer 404 like the real API.
+* Tokens that are not ``<digits>:<text>`` get 401 Unauthorized.
+
+Parameters are accepted as JSON, urlencoded or multipart bodies and in the query string.
+``POST /webhook/<name>`` records a JSON body (``webhooks()``) for alert tests; ``POST
+/webhook-fail`` answers 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import threading
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+T = TypeVar("T")
+
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+WEBHOOK_CONFLICT = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"
+_TOKEN = re.compile(r"^(\d+):[A-Za-z0-9_-]+$")
+
+
+@dataclass
+class _Bot:
+    bot_id: int
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    next_update_id: int = 1
+    next_message_id: int = 1
+    pending: asyncio.Future[str] | None = None
+    conflicts: int = 0
+    get_updates_calls: int = 0
+    webhook_url: str = ""
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+    def confirm(self, offset: int) -> None:
+        if offset < 0:
+            self.updates = self.updates[offset:]
+        else:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+    def wake(self) -> None:
+        if self.pending is not None and not self.pending.done():
+            self.pending.set_result("wake")
+
+
+class FakeTelegram:
+    """``with FakeTelegram() as tg:`` — ``tg.url`` is the API base (aiogram ``TelegramAPIServer.from_base``;
+    python-telegram-bot ``base_url(tg.url + "/bot")``)."""
+
+    def __init__(self) -> None:
+        self._bots: dict[str, _Bot] = {}
+        self._webhooks: list[tuple[str, Any]] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="fake-telegram", daemon=True)
+        self._runner: web.AppRunner | None = None
+        self._closing = False
+        self.port = 0
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> FakeTelegram:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        self._thread.start()
+        self._call(self._start())
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._call(self._stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    # --- what tests use --------------------------------------------------------------------
+
+    def add_message(self, token: str, text: str, *, chat_id: int = 1000) -> int:
+        """Queue a private-chat text message for the bot; returns its update_id."""
+        return self._call(self._add_message(token, text, chat_id))
+
+    def conflicts(self, token: str | None = None) -> int:
+        """How many 409 Conflict answers getUpdates produced (for one token, or all)."""
+        bots = [self._bots[token]] if token in self._bots else [] if token else list(self._bots.values())
+        return sum(b.conflicts for b in bots)
+
+    def sent(self, token: str) -> list[dict[str, Any]]:
+        """Messages the bot sent with sendMessage: ``{"chat_id", "text"}`` each."""
+        return list(self._bots[token].sent) if token in self._bots else []
+
+    def unconfirmed(self, token: str) -> int:
+        return len(self._bots[token].updates) if token in self._bots else 0
+
+    def get_updates_calls(self, token: str) -> int:
+        return self._bots[token].get_updates_calls if token in self._bots else 0
+
+    def calls(self, token: str) -> list[str]:
+        """Every method the bot called, in order."""
+        return list(self._bots[token].calls) if token in self._bots else []
+
+    def webhooks(self) -> list[tuple[str, Any]]:
+        """``(name, json_body)`` of each POST to /webhook/<name>."""
+        return list(self._webhooks)
+
+    # --- server ----------------------------------------------------------------------------
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout=30)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._api)
+        app.router.add_post("/webhook/{name}", self._webhook)
+        app.router.add_post("/webhook-fail", self._webhook_fail)
+        # handler_cancellation: a client that disconnects cancels its pending long poll.
+        self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def _stop(self) -> None:
+        self._closing = True
+        for bot in self._bots.values():
+            bot.wake()
+        assert self._runner is not None
+        await self._runner.cleanup()
+
+    def _bot(self, token: str) -> _Bot:
+        bot = self._bots.get(token)
+        if bot is None:
+            bot = self._bots[token] = _Bot(bot_id=int(token.split(":", 1)[0]))
+        return bot
+
+    async def _add_message(self, token: str, text: str, chat_id: int) -> int:
+        bot = self._bot(token)
+        update_id = bot.next_update_id
+        bot.next_update_id += 1
+        message: dict[str, Any] = {
+            "message_id": bot.next_message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Tester"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Tester"},
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        bot.next_message_id += 1
+        bot.updates.append({"update_id": update_id, "message": message})
+        bot.wake()
+        return update_id
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        self._webhooks.append((request.match_info["name"], await request.json()))
+        return web.json_response({"ok": True})
+
+    async def _webhook_fail(self, request: web.Request) -> web.Response:
+        return web.json_response({"error": "broken on purpose"}, status=500)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        token, method = request.match_info["token"], request.match_info["method"]
+        if not _TOKEN.match(token):
+            return _error(401, "Unauthorized")
+        params = await _params(request)
+        bot = self._bot(token)
+        bot.calls.append(method)
+        name = method.lower()
+        if name == "getupdates":
+            return await self._get_updates(bot, params)
+        if name == "getme":
+            return _ok(_bot_user(bot))
+        if name == "sendmessage":
+            if "chat_id" not in params or not params.get("text"):
+                return _error(400, "Bad Request: message text is empty")
+            bot.sent.append({"chat_id": params["chat_id"], "text": params["text"]})
+            message_id = bot.next_message_id
+            bot.next_message_id += 1
+            chat = params["chat_id"]
+            return _ok(
+                {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": {"id": chat if isinstance(chat, int) else -1001, "type": "private"},
+                    "from": _bot_user(bot),
+                    "text": params["text"],
+                }
+            )
+        if name == "deletewebhook":
+            bot.webhook_url = ""
+            if params.get("drop_pending_updates"):
+                bot.updates.clear()
+            return _ok(True)
+        if name == "setwebhook":
+            bot.webhook_url = str(params.get("url", ""))
+            bot.wake()
+            return _ok(True)
+        if name == "getwebhookinfo":
+            return _ok(
+                {
+                    "url": bot.webhook_url,
+                    "has_custom_certificate": False,
+                    "pending_update_count": len(bot.updates),
+                }
+            )
+        if name in ("close", "logout", "setmycommands", "deletemycommands", "answercallbackquery"):
+            return _ok(True)
+        return _error(404, "Not Found: method not found")
+
+    async def _get_updates(self, bot: _Bot, params: dict[str, Any]) -> web.Response:
+        bot.get_updates_calls += 1
+        if bot.pending is not None and not bot.pending.done():
+            bot.pending.set_result("conflict")  # the older request is the one terminated
+        if bot.webhook_url:
+            bot.conflicts += 1
+            return _error(409, WEBHOOK_CONFLICT)
+        if params.get("offset") is not None:
+            bot.confirm(int(params["offset"]))
+        limit = max(1, min(100, int(params.get("limit") or 100)))
+        timeout = float(params.get("timeout") or 0)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            if bot.updates or loop.time() >= deadline or self._closing:
+                return _ok(bot.updates[:limit])
+            waiter: asyncio.Future[str] = loop.create_future()
+            bot.pending = waiter
+            try:
+                outcome = await asyncio.wait_for(asyncio.shield(waiter), deadline - loop.time())
+            except asyncio.TimeoutError:
+                outcome = "timeout"
+            finally:
+                if bot.pending is waiter:
+                    bot.pending = None
+            if outcome == "conflict":
+                bot.conflicts += 1
+                return _error(409, CONFLICT)
+
+
+def _bot_user(bot: _Bot) -> dict[str, Any]:
+    return {
+        "id": bot.bot_id,
+        "is_bot": True,
+        "first_name": "Fake",
+        "username": f"fake{bot.bot_id}_bot",
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": False,
+    }
+
+
+def _ok(result: Any) -> web.Response:
+    return web.json_response({"ok": True, "result": result})
+
+
+def _error(code: int, description: str) -> web.Response:
+    return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    values: dict[str, Any] = {k: _value(v) for k, v in request.query.items()}
+    if request.can_read_body:
+        if request.content_type == "application/json":
+            body = await request.json()
+            if isinstance(body, dict):
+                values.update(body)
+        else:
+            form = await request.post()
+            for key, value in form.items():
+                values[key] = _value(value) if isinstance(value, str) else value
+    return values
+
+
+def _value(text: str) -> Any:
+    with contextlib.suppress(ValueError):
+        return int(text)
+    if text in ("true", "false"):
+        return text == "true"
+    if text[:1] and text[:1] in "[{":
+        with contextlib.suppress(ValueError):
+            return json.loads(text)
+    return text
+
+
+class ManualLeader:
+    """A Leader (pgwarden.integrations.Leader) the test switches by hand: ``set_active(True/False)``."""
+
+    def __init__(self, *, takeover_delay: float = 0.0) -> None:
+        self._active = False
+        self._epoch: int | None = None
+        self._epochs = 0
+        self._changed = asyncio.Event()
+        self.takeover_delay = takeover_delay
+        self.beats: dict[str, int] = {}
+
+    @property
+    def is_active(self) -> bool:
+        return self._active
+
+    @property
+    def epoch(self) -> int | None:
+        return self._epoch
+
+    def set_active(self, active: bool) -> None:
+        if active and not self._active:
+            self._epochs += 1
+            self._epoch = self._epochs
+        elif not active:
+            self._epoch = None
+        self._active = active
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_active(self) -> None:
+        while not self._active:
+            await self._changed.wait()
+
+    async def wait_inactive(self) -> None:
+        while self._active:
+            await self._changed.wait()
+
+    def beat(self, name: str = "progress") -> None:
+        self.beats[name] = self.beats.get(name, 0) + 1
