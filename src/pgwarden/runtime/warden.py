@@ -29,6 +29,7 @@ from ..config import Config
 from ..errors import ConfigError, DatabaseUnreachable, PgwardenError
 from ..urls import describe
 from . import identity, registry
+from .backups import backup_settings, keep_backups
 from .errors import LoginRefused, PermissionProblem
 from .gate import has_contract, run_gate_isolated
 from .health import ProcessHealth
@@ -102,6 +103,8 @@ class Warden:
             from .alerts import Alerter
 
             self.alerter = Alerter(alerts)
+        self.backups = backup_settings(self.config)
+        """``[backup]`` with a directory: the active instance backs up on schedule and watches health."""
         self.alarm = identity.Alarm()
         self.promotion: Promotion | None = None
         self.demotion: Demotion | None = None
@@ -263,6 +266,8 @@ class Warden:
             )
             log.info("health endpoints on %s", self.server.url)
         self._tasks.append(asyncio.create_task(self._run(), name="pgwarden-warden"))
+        if self.backups is not None:
+            self._tasks.append(asyncio.create_task(keep_backups(self, self.backups), name="pgwarden-backups"))
 
     async def stop(self, reason: str = "the instance is stopping") -> None:
         """Release the lease (after the demotion callbacks stopped the work) and close everything."""
@@ -647,6 +652,12 @@ class Warden:
         if status != self._sd_status:
             sd_notify(status)
             self._sd_status = status
+
+    async def alert(
+        self, key: str, text: str, *, severity: str = "error", evidence: dict[str, Any] | None = None
+    ) -> None:
+        """Alert the configured chats and webhook (deduplicated by ``key``); never raises."""
+        await self._alert(key, text, severity=severity, evidence=evidence)
 
     async def _alert(
         self, key: str, text: str, *, severity: str = "error", evidence: dict[str, Any] | None = None
