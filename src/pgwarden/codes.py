@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from .findings import Severity
+from .findings import Finding, Severity
 
 
 @dataclass(frozen=True)
@@ -151,3 +152,29 @@ def for_kind(kind: str) -> Code:
 
 def lookup(code: str) -> Code | None:
     return _BY_CODE.get(code)
+
+
+def finding(
+    kind: str,
+    obj: str,
+    message: str,
+    hint: str = "",
+    *,
+    source: str,
+    severity: Severity | None = None,
+    fix_sql: str | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> Finding:
+    """A finding with the code (and, unless given, the severity) registered for ``kind``."""
+    code = for_kind(kind)
+    return Finding(
+        code=code.code,
+        kind=kind,
+        severity=severity or code.severity,
+        object=obj,
+        message=message,
+        hint=hint,
+        fix_sql=fix_sql,
+        source=source,
+        evidence=evidence if evidence is not None else {},
+    )

@@ -31,14 +31,4 @@ _HINTS = {
 
 def finding(kind: str, obj: str, message: str, **evidence: Any) -> Finding:
     """A finding of ``kind`` (registered in ``codes.py``) about backup ``obj``."""
-    code = codes.for_kind(kind)
-    return Finding(
-        code=code.code,
-        kind=kind,
-        severity=code.severity,
-        object=obj,
-        message=message,
-        hint=_HINTS[kind],
-        source="backup",
-        evidence=evidence,
-    )
+    return codes.finding(kind, obj, message, _HINTS[kind], source="backup", evidence=evidence)

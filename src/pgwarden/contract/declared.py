@@ -88,16 +88,13 @@ def _finding(
     expected: Any = None,
     actual: Any = None,
 ) -> Finding:
-    code = codes.for_kind(kind)
-    return Finding(
-        code=code.code,
-        kind=kind,
-        severity=code.severity,
-        object=obj,
-        message=message,
-        hint=hint,
-        fix_sql=fix.as_string(None) if fix is not None else None,
+    return codes.finding(
+        kind,
+        obj,
+        message,
+        hint,
         source="drift",
+        fix_sql=fix.as_string(None) if fix is not None else None,
         evidence={"expected": expected, "actual": actual},
     )
 

@@ -11,10 +11,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import psutil
 
-from ..codes import for_kind
+from .. import codes
 from ..findings import Finding, Severity
 
 __all__ = ["Proc", "probe_host", "duplicate_processes", "stale_bytecode", "old_code", "unit_findings"]
@@ -40,20 +41,11 @@ class Proc:
     exe: str | None
 
 
-def _finding(
-    kind: str, obj: str, message: str, hint: str, evidence: dict[str, object], sev: Severity | None = None
+def finding(
+    kind: str, obj: str, message: str, hint: str, evidence: dict[str, Any], sev: Severity | None = None
 ) -> Finding:
-    code = for_kind(kind)
-    return Finding(
-        code=code.code,
-        kind=kind,
-        severity=sev or code.severity,
-        object=obj,
-        message=message,
-        hint=hint,
-        source="doctor",
-        evidence=evidence,
-    )
+    """A ``doctor`` finding of a probe of the host or the server."""
+    return codes.finding(kind, obj, message, hint, source="doctor", severity=sev, evidence=evidence)
 
 
 def python_processes() -> list[Proc]:
@@ -94,7 +86,7 @@ def duplicate_processes(procs: Sequence[Proc]) -> list[Finding]:
             continue
         command = " ".join(cmdline)
         found.append(
-            _finding(
+            finding(
                 "duplicate_process",
                 f"process:{command[:120]}",
                 f"{len(roots)} processes run `{command[:200]}`"
@@ -161,7 +153,7 @@ def stale_bytecode(folder: Path, *, expected_tags: Sequence[str] = ()) -> list[F
     found = []
     if sourceless:
         found.append(
-            _finding(
+            finding(
                 "sourceless_bytecode",
                 str(folder),
                 f"{len(sourceless)} .pyc file(s) under {folder} have no .py beside them "
@@ -182,7 +174,7 @@ def stale_bytecode(folder: Path, *, expected_tags: Sequence[str] = ()) -> list[F
         if orphans:
             parts.append(f"{len(orphans)} left over from deleted or renamed modules")
         found.append(
-            _finding(
+            finding(
                 "stale_bytecode",
                 str(folder),
                 f"__pycache__ under {folder} holds stale files: {'; '.join(parts)}.",
@@ -231,7 +223,7 @@ def old_code(folder: Path, procs: Sequence[Proc], sources: Sequence[tuple[float,
             continue
         command = " ".join(proc.cmdline)
         found.append(
-            _finding(
+            finding(
                 "code_newer_than_process",
                 f"process:{proc.pid}",
                 f"Process {proc.pid} (`{command[:120]}`) started at {_iso(proc.started)}, but {len(changed)} "
@@ -265,7 +257,7 @@ def unit_findings(unit: str, props: dict[str, str]) -> list[Finding]:
     restarts = int(props.get("NRestarts", "0") or 0) if props.get("NRestarts", "0").isdigit() else 0
     if restarts > 0:
         found.append(
-            _finding(
+            finding(
                 "service_restarting",
                 f"unit:{unit}",
                 f"systemd restarted {unit} {restarts} time(s) since it was last started by hand: it keeps crashing.",
@@ -280,7 +272,7 @@ def unit_findings(unit: str, props: dict[str, str]) -> list[Finding]:
         )
     if props.get("ActiveState") == "failed":
         found.append(
-            _finding(
+            finding(
                 "service_failed",
                 f"unit:{unit}",
                 f"{unit} is in the failed state ({props.get('Result', 'unknown result')}): it is not running.",
@@ -321,7 +313,7 @@ def disk_findings(usages: Sequence[tuple[str, int, int]]) -> list[Finding]:
         if used < 0.85:
             continue
         found.append(
-            _finding(
+            finding(
                 "disk_nearly_full",
                 f"disk:{where}",
                 f"The file system of {where} is {used:.0%} full ({free / 2**30:.1f} GiB free): at 100 % "
@@ -344,7 +336,7 @@ def memory_findings(total: int, available: int) -> list[Finding]:
     if total <= 0 or available / total >= 0.10:
         return []
     return [
-        _finding(
+        finding(
             "low_memory",
             "memory",
             f"Only {available / 2**20:.0f} MiB of {total / 2**30:.1f} GiB memory is available: the OOM killer will "

@@ -13,10 +13,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-from ..codes import for_kind
 from ..db import read_only
 from ..findings import Finding, Severity
 from ..urls import describe
+from .host import finding
 
 __all__ = ["Thresholds", "probe_server", "overview_findings"]
 
@@ -37,20 +37,13 @@ def _query(name: str) -> bytes:
     return resources.files(__package__).joinpath("queries").joinpath(f"{name}.sql").read_bytes()
 
 
-def _finding(
-    kind: str, obj: str, message: str, hint: str, evidence: dict[str, Any], sev: Severity | None = None
-) -> Finding:
-    code = for_kind(kind)
-    return Finding(code.code, kind, sev or code.severity, obj, message, hint, None, "doctor", evidence)
-
-
 def overview_findings(row: dict[str, Any], limits: Thresholds, *, target: str) -> list[Finding]:
     """Restart, connection and size findings from one row of ``overview.sql`` (pure)."""
     found = []
     up = row["now"] - row["started_at"]
     if up < limits.recent_restart:
         found.append(
-            _finding(
+            finding(
                 "server_restarted",
                 target,
                 f"PostgreSQL at {target} started {_ago(up)} ago ({row['started_at']:%Y-%m-%d %H:%M:%S %Z}): every "
@@ -64,7 +57,7 @@ def overview_findings(row: dict[str, Any], limits: Thresholds, *, target: str) -
     share = row["connections"] / usable
     if share >= limits.connections_warning:
         found.append(
-            _finding(
+            finding(
                 "connections_near_limit",
                 target,
                 f"{row['connections']} of {usable} usable connections are in use ({share:.0%}): new connections "
@@ -80,7 +73,7 @@ def overview_findings(row: dict[str, Any], limits: Thresholds, *, target: str) -
             )
         )
     found.append(
-        _finding(
+        finding(
             "database_size",
             f"{target}",
             f"Database {row['database']} uses {row['database_size'] / 2**20:.1f} MiB on PostgreSQL {row['version']}, "
@@ -106,7 +99,7 @@ def session_findings(rows: Sequence[dict[str, Any]]) -> list[Finding]:
         )
         if r["state"] == "active":
             found.append(
-                _finding(
+                finding(
                     "long_running_query",
                     f"pid:{r['pid']}",
                     f"Session {who} has run one statement for {_ago(timedelta(seconds=r['query_seconds']))}: "
@@ -118,7 +111,7 @@ def session_findings(rows: Sequence[dict[str, Any]]) -> list[Finding]:
             )
         else:
             found.append(
-                _finding(
+                finding(
                     "idle_in_transaction",
                     f"pid:{r['pid']}",
                     f"Session {who} has been idle inside a transaction for "
@@ -134,7 +127,7 @@ def session_findings(rows: Sequence[dict[str, Any]]) -> list[Finding]:
 
 def blocked_findings(rows: Sequence[dict[str, Any]]) -> list[Finding]:
     return [
-        _finding(
+        finding(
             "blocked_lock",
             f"pid:{r['pid']}",
             f"Session pid {r['pid']} has waited {_ago(timedelta(seconds=r['waiting_seconds'] or 0))} for a lock "
@@ -161,7 +154,7 @@ def identity_findings(
     else:
         return []
     return [
-        _finding(
+        finding(
             "cluster_identity_changed",
             target,
             f"{target} is not the database pgwarden pinned ({what}); data written before may be gone (incident 003).",
@@ -180,7 +173,7 @@ def identity_findings(
 def instance_findings(rows: Sequence[dict[str, Any]], *, disk_version: str, host: str) -> list[Finding]:
     """Running instances on this host whose code version differs from the code on disk (pure)."""
     return [
-        _finding(
+        finding(
             "code_version_mismatch",
             f"instance:{r['name']}@{r['host']}:{r['pid']}",
             f"Instance {r['name']} (pid {r['pid']}) registered code version {r['code_version']}, but the code on "

@@ -7,7 +7,7 @@ from typing import Any
 
 import psycopg
 
-from ..codes import for_kind
+from .. import codes
 from ..db import connect
 from ..findings import Finding
 from . import adopt, ledger
@@ -21,18 +21,7 @@ def finding(
     kind: str, obj: str, message: str, hint: str, *, fix_sql: str | None = None, **evidence: Any
 ) -> Finding:
     """A ``source="migrate"`` finding with the code and severity registered for ``kind``."""
-    code = for_kind(kind)
-    return Finding(
-        code=code.code,
-        kind=kind,
-        severity=code.severity,
-        object=obj,
-        message=message,
-        hint=hint,
-        fix_sql=fix_sql,
-        source="migrate",
-        evidence=evidence,
-    )
+    return codes.finding(kind, obj, message, hint, source="migrate", fix_sql=fix_sql, evidence=evidence)
 
 
 def verify(conn_or_url: psycopg.Connection[Any] | str, files: Sequence[MigrationFile]) -> list[Finding]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from ..codes import for_kind
+from .. import codes
 from ..findings import Finding
 from .leadership import sql_text
 
@@ -121,17 +121,7 @@ def read_status(conn: psycopg.Connection[Any], *, name: str | None = None) -> St
 
 
 def _finding(kind: str, obj: str, message: str, hint: str, **evidence: Any) -> Finding:
-    code = for_kind(kind)
-    return Finding(
-        code=code.code,
-        kind=kind,
-        severity=code.severity,
-        object=obj,
-        message=message,
-        hint=hint,
-        source="runtime",
-        evidence=evidence,
-    )
+    return codes.finding(kind, obj, message, hint, source="runtime", evidence=evidence)
 
 
 def evaluate(status: Status, *, ttl: float | None = None) -> list[Finding]:
