@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -41,3 +43,19 @@ dev_url_option = click.option(
     metavar="URL",
     help="A server where pgwarden may create and drop scratch databases (default: a throwaway local cluster).",
 )
+
+
+def progress(state: State, fmt: str) -> Callable[[str], None]:
+    """Progress lines on stderr for a person (text output only: json and friends stay parseable)."""
+
+    def say(message: str) -> None:
+        if fmt == "text":
+            state.err.write(f"pgwarden: {message}\n")
+            state.err.flush()
+
+    return say
+
+
+def write_json(out: IO[str], doc: dict[str, Any]) -> None:
+    json.dump(doc, out, indent=2, default=str)
+    out.write("\n")

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -34,7 +33,7 @@ from ..backup.report import age, entry_dict, size
 from ..backup.settings import Settings
 from ..config import Config
 from ..urls import describe
-from ._state import State, db_option, dev_url_option, format_option
+from ._state import State, db_option, dev_url_option, format_option, progress, write_json
 
 __all__ = ["backup"]
 
@@ -50,20 +49,6 @@ def _setup(state: State, directory: str | None, **flags: Any) -> tuple[Config, S
     cfg = state.config(**flags)
     settings = from_config(cfg).with_overrides(dir=directory)
     return cfg, settings, settings.directory(cfg.where)
-
-
-def _say(state: State, fmt: str) -> Any:
-    def say(message: str) -> None:
-        if fmt == "text":
-            state.err.write(f"pgwarden: {message}\n")
-            state.err.flush()
-
-    return say
-
-
-def _json(out: IO[str], doc: dict[str, Any]) -> None:
-    json.dump(doc, out, indent=2, default=str)
-    out.write("\n")
 
 
 def _rows(m: Manifest) -> str:
@@ -103,7 +88,7 @@ def create(
     cfg, settings, folder = _setup(state, directory, database_url=database_url, dev_url=dev_url)
     url = cfg.db_url()
     assert url is not None
-    say = _say(state, fmt)
+    say = progress(state, fmt)
     manifest = create_backup(
         url, folder, settings=settings, connect_timeout=cfg.connect_timeout, progress=say
     )
@@ -130,7 +115,7 @@ def create(
         doc["findings"] = [f.to_dict() for f in result.findings]
         doc["verified"] = result.verified
     if fmt == "json":
-        _json(state.out, doc)
+        write_json(state.out, doc)
     else:
         findings_module.render(result.findings if result else [], fmt, state.out)
     return _verify_exit(result)
@@ -154,7 +139,7 @@ def list_(state: State, database_url: str | None, directory: str | None, fmt: st
     problems = health(folder, url, settings, connect_timeout=cfg.connect_timeout) if url else []
     now = now_utc()
     if fmt == "json":
-        _json(
+        write_json(
             state.out,
             {
                 "directory": str(folder),
@@ -215,7 +200,7 @@ def verify(
         cfg=cfg,
         live_url=cfg.db_url(required=False),
         connect_timeout=cfg.connect_timeout,
-        progress=_say(state, fmt),
+        progress=progress(state, fmt),
     )
     if fmt == "text":
         _write_verify_text(state, result)
@@ -290,11 +275,11 @@ def restore(
         force=force,
         no_owner=no_owner,
         connect_timeout=cfg.connect_timeout,
-        progress=_say(state, fmt),
+        progress=progress(state, fmt),
     )
     m = result.manifest
     if fmt == "json":
-        _json(
+        write_json(
             state.out,
             {
                 "backup": m.id,
@@ -349,7 +334,7 @@ def prune(
     )
     plan = result.plan
     if fmt == "json":
-        _json(
+        write_json(
             state.out,
             {
                 "directory": str(folder),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 
@@ -27,7 +26,7 @@ from ..migrate.source import MigrationFile, show_path
 from ..migrate.status import lines, new_file
 from ..scratch import LazyScratch, open_scratch
 from ..urls import describe
-from ._state import State, db_option, dev_url_option, format_option
+from ._state import State, db_option, dev_url_option, format_option, progress, write_json
 
 __all__ = ["migrate"]
 
@@ -46,20 +45,6 @@ def _setup(state: State, **flags: Any) -> tuple[Config, list[MigrationFile], Set
     if cfg.migrations is None:
         raise UsageError(f"No migrations folder: pass --migrations DIR or set `migrations` in {cfg.where}.")
     return cfg, discover(cfg.migrations), from_config(cfg)
-
-
-def _say(state: State, fmt: str) -> Any:
-    def say(message: str) -> None:
-        if fmt == "text":
-            state.err.write(f"pgwarden: {message}\n")
-            state.err.flush()
-
-    return say
-
-
-def _json(out: IO[str], doc: dict[str, Any]) -> None:
-    json.dump(doc, out, indent=2, default=str)
-    out.write("\n")
 
 
 @click.group()
@@ -89,7 +74,7 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
         conn.rollback()
     rows = lines(files, applied)
     if fmt == "json":
-        _json(
+        write_json(
             state.out,
             {
                 "database": describe(url),
@@ -150,7 +135,7 @@ def up(
     settings = settings.with_overrides(lock_wait=lock_wait)
     url = cfg.db_url()
     assert url is not None
-    say = _say(state, fmt)
+    say = progress(state, fmt)
     if on_scratch and not dry_run:
         raise click.UsageError("--on-scratch goes with --dry-run.")
     if dry_run:
@@ -158,7 +143,7 @@ def up(
     result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)
     found = _failure_findings(result)
     if fmt == "json":
-        _json(
+        write_json(
             state.out,
             {
                 "database": describe(url),
@@ -219,14 +204,14 @@ def _dry_run(
 ) -> int:
     from ..migrate.dryrun import dry_run
 
-    say = _say(state, fmt)
+    say = progress(state, fmt)
     if on_scratch:
         with open_scratch(dev_url) as scratch:
             result = dry_run(url, files, to=to, settings=settings, scratch=scratch, progress=say)
     else:
         result = dry_run(url, files, to=to, settings=settings, progress=say)
     if fmt == "json":
-        _json(
+        write_json(
             state.out,
             {
                 "database": describe(url),
@@ -297,7 +282,7 @@ def baseline(
     assert url is not None
     wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
     who = ledger.actor(settings.app_version)
-    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=_say(state, fmt)) as (conn, _):
+    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
         ledger.ensure(conn)
         if version is not None:
             marked, source = baseline_versions(conn, files, version, who), f"baseline at {version}"
@@ -315,7 +300,7 @@ def baseline(
                 f"imported from {importable[0].table}",
             )
     if fmt == "json":
-        _json(state.out, {"database": describe(url), "marked": marked, "how": source})
+        write_json(state.out, {"database": describe(url), "marked": marked, "how": source})
     else:
         state.out.write(f"pgwarden migrate baseline: {source}: {len(marked)} version(s) marked applied.\n")
     return 0
@@ -355,11 +340,11 @@ def repair(
     url = cfg.db_url()
     assert url is not None
     wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
-    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=_say(state, fmt)) as (conn, _):
+    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
         ledger.ensure(conn)
         done = repair_ledger(conn, files, action, version, ledger.actor(settings.app_version))
     if fmt == "json":
-        _json(state.out, {"database": describe(url), "action": action, "version": version, "done": done})
+        write_json(state.out, {"database": describe(url), "action": action, "version": version, "done": done})
     else:
         state.out.write(f"pgwarden migrate repair: {done}.\n")
     return 0
