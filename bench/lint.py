@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -143,8 +144,15 @@ def generate(folder: Path, files: int = FILES, per_file: int = STATEMENTS_PER_FI
     return count
 
 
+# Users run pgwarden with bytecode caches; a sandbox that sets PYTHONDONTWRITEBYTECODE would make
+# every run compile pgwarden's modules again (it is installed editable here).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def measure(argv: list[str]) -> tuple[float, float, int, float]:
-    out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, check=True, env=_ENV
+    )
     seconds, rss_kb, code, cpu = out.stdout.split()
     return float(seconds), int(rss_kb) / 1024, int(code), float(cpu)
 
@@ -164,9 +172,15 @@ def speed(folder: Path, repeat: int) -> dict[str, tuple[float, float, float]]:
         "pgwarden": [sys.executable, "-c", _PGWARDEN, "--format", "github", str(folder)],
         "engine": [sys.executable, "-c", _ENGINE, str(folder)],
     }
+    for argv in commands.values():  # warm-up: bytecode caches, the page cache
+        measure(argv)
+    # Interleaved, so a noisy moment on a shared machine hits every tool alike.
+    all_runs: dict[str, list[tuple[float, float, int, float]]] = {tool: [] for tool in commands}
+    for _ in range(repeat):
+        for tool, argv in commands.items():
+            all_runs[tool].append(measure(argv))
     results: dict[str, tuple[float, float, float]] = {}
-    for tool, argv in commands.items():
-        runs = [measure(argv) for _ in range(repeat)]
+    for tool, runs in all_runs.items():
         results[tool] = (
             statistics.median(r[0] for r in runs),
             max(r[1] for r in runs),
@@ -201,7 +215,7 @@ def coverage(folder: Path) -> list[tuple[str, bool, str, bool]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, default=FILES)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args(argv)
     ok = True
     with tempfile.TemporaryDirectory(prefix="pgwarden-lint-bench-") as tmp:
