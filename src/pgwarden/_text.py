@@ -23,6 +23,8 @@ def group_of(obj: str) -> str:
     head, sep, tail = obj.rpartition(":")
     if sep and tail.isdigit():
         return group_of(head) if head.rpartition(":")[2].isdigit() else head
+    if "@" in obj or "/" in obj:  # a server (user@host:port/db) or a file: dots are not schema.table
+        return obj
     parts = obj.split(".")
     return ".".join(parts[:2]) if len(parts) >= 2 else obj
 

@@ -88,3 +88,14 @@ def test_exit_codes() -> None:
     assert exit_code(F[1:]) == 0
     assert exit_code(F[1:], strict=True) == 1
     assert exit_code([]) == 0
+
+
+def test_text_groups_servers_and_files_whole() -> None:
+    from pgwarden._text import group_of
+
+    assert group_of("bot@127.0.0.1:5432/shop") == "bot@127.0.0.1:5432/shop"
+    assert (
+        group_of("/opt/bot/app/__pycache__/db.cpython-39.pyc") == "/opt/bot/app/__pycache__/db.cpython-39.pyc"
+    )
+    assert group_of("public.jobs.chat_id") == "public.jobs"
+    assert group_of("migrations/006.sql:12:5") == "migrations/006.sql"
