@@ -117,7 +117,7 @@ async def two_instances(fake: FakeTelegram, runner: Runner, token: str, seconds:
     }
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--seconds", type=float, default=6.0)
@@ -153,7 +153,10 @@ def main() -> None:
         shown_a = f"{a[key]} / {a['injected']}" if key == "handled" else str(a[key])
         shown_p = f"{p[key]} / {p['injected']}" if key == "handled" else str(p[key])
         print(f"| {text} | {shown_a} | {shown_p} | — |")
+    clean = p["conflicts"] == 0 and p["twice"] == 0 and p["handled"] == p["injected"]
+    print(f"\npgwarden: {'no 409, every update handled once: PASS' if clean else 'MISS'}")
+    return 0 if clean else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
