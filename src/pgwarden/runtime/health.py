@@ -7,14 +7,14 @@ import sys
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import psutil
-from prometheus_client import CollectorRegistry
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 __all__ = ["ProcessHealth", "rss_trend"]
 
@@ -224,40 +224,9 @@ class ProcessHealth:
 
     def register(self, registry: CollectorRegistry) -> None:
         """Export live values to ``registry`` (read at every scrape, nothing cached)."""
-        registry.register(_HealthCollector(self))
+        from .metrics import HealthCollector  # prometheus_client only when metrics are served
+
+        registry.register(HealthCollector(self))
 
     def errors(self) -> dict[str, int]:
         return dict(self._errors)
-
-
-class _HealthCollector(Collector):
-    def __init__(self, health: ProcessHealth) -> None:
-        self._health = health
-
-    def collect(self) -> Iterator[Metric]:
-        h = self._health
-        rss = GaugeMetricFamily("pgwarden_rss_bytes", "Resident set size of this process, in bytes.")
-        if h.rss_bytes is not None:
-            rss.add_metric([], float(h.rss_bytes))
-        yield rss
-        progress = GaugeMetricFamily(
-            "pgwarden_last_progress_seconds",
-            "Seconds since each progress beacon last beat.",
-            labels=["beacon"],
-        )
-        for name, age in h.beacon_ages().items():
-            progress.add_metric([name], age)
-        yield progress
-        lag = GaugeMetricFamily(
-            "pgwarden_event_loop_lag_seconds", "How late the event loop woke up at the last measurement."
-        )
-        if h.loop_lag_seconds is not None:
-            lag.add_metric([], h.loop_lag_seconds)
-        yield lag
-        yield CounterMetricFamily(
-            "pgwarden_never_awaited", "Coroutines created and never awaited.", value=h.never_awaited
-        )
-        errors = CounterMetricFamily("pgwarden_errors", "Occurrences of each error, by key.", labels=["key"])
-        for key, count in sorted(h.errors().items()):
-            errors.add_metric([key], count)
-        yield errors

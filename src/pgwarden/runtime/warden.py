@@ -20,9 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import psycopg
-from prometheus_client import CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily, Metric
-from prometheus_client.registry import Collector
 
 from .. import config as config_module
 from ..config import Config
@@ -38,6 +35,8 @@ from .notify import sd_notify, watchdog_interval
 from .settings import RuntimeSettings
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
     from .alerts import Alerter, AlertSettings
 
 __all__ = ["Demotion", "Warden"]
@@ -135,9 +134,8 @@ class Warden:
         self._guard: asyncio.Task[None] | None = None
         self._sd_status = ""
         """The highest epoch this instance saw: a restore must never hand out a lower one."""
-        self.metrics = CollectorRegistry(auto_describe=True)
-        self.health.register(self.metrics)
-        self.metrics.register(_WardenCollector(self))
+        self.metrics: CollectorRegistry | None = None
+        """Built when the endpoints start: prometheus_client costs memory a quiet guardian need not pay."""
 
     @classmethod
     def from_config(
@@ -254,8 +252,10 @@ class Warden:
         self.health.install_hooks()
         self._tasks.append(asyncio.create_task(self.health.run(), name="pgwarden-health"))
         if self.settings.health_port is not None:
+            from .metrics import warden_registry
             from .server import start_server
 
+            self.metrics = warden_registry(self)
             self.server = await start_server(
                 live=self.live,
                 ready=self.readiness,
@@ -678,34 +678,3 @@ async def _call_all(callbacks: list[Callback]) -> None:
                 await result
         except Exception:  # noqa: BLE001 - one bad callback must not stop the guardian
             log.exception("a leadership callback failed")
-
-
-class _WardenCollector(Collector):
-    """pgwarden_leader, pgwarden_ready, pgwarden_epoch, pgwarden_db_latency_seconds, read live."""
-
-    def __init__(self, warden: Warden) -> None:
-        self.warden = warden
-
-    def collect(self) -> list[Metric]:
-        w = self.warden
-        labels = ["name"]
-        metrics: list[Metric] = []
-        for name, doc, value in (
-            ("pgwarden_leader", "1 when this instance is the active one", 1.0 if w.is_active else 0.0),
-            ("pgwarden_ready", "1 when this instance may become active", 1.0 if w.ready else 0.0),
-            (
-                "pgwarden_epoch",
-                "Fencing epoch of the active lease held by this instance (0: none)",
-                float(w.epoch or 0),
-            ),
-            (
-                "pgwarden_db_latency_seconds",
-                "Duration of the last identity check round trip",
-                w.db_latency or 0.0,
-            ),
-            ("pgwarden_data_loss", "1 while a data-loss condition is detected", 1.0 if w._losses else 0.0),
-        ):
-            family = GaugeMetricFamily(name, doc, labels=labels)
-            family.add_metric([w.settings.name], value)
-            metrics.append(family)
-        return metrics
