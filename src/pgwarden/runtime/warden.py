@@ -276,7 +276,7 @@ class Warden:
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
         if self._active:
-            await self._demote(reason, lost=False)
+            await self._demote(reason, lost=False, planned=True)
         await self.leadership.close()
         if self._work is not None and not self._work.closed:
             with contextlib.suppress(psycopg.Error, asyncio.TimeoutError, OSError):
@@ -534,7 +534,7 @@ class Warden:
             self._active_event.set()
             self._changed.set()
 
-    async def _demote(self, reason: str, *, lost: bool) -> None:
+    async def _demote(self, reason: str, *, lost: bool, planned: bool = False) -> None:
         if not self._active:
             return
         epoch = self.leadership.epoch or 0
@@ -546,7 +546,8 @@ class Warden:
         self._active_event.clear()
         self._inactive_event.set()
         self._changed.set()
-        (log.error if lost else log.warning)(
+        # A stop the instance was asked for (the command exited, SIGTERM) is news, not a warning.
+        (log.error if lost else log.info if planned else log.warning)(
             "STANDBY for %r (was epoch %d): %s", self.settings.name, epoch, reason
         )
         if lost:
