@@ -65,7 +65,7 @@ def demo(state: State, fix: bool, example: str | None, fmt: str) -> int:
             conn.execute((folder / "production.sql").read_text(encoding="utf-8"))
         say(
             "Built the [bold]production[/bold] database as the incidents left it: an old column name, "
-            "a disabled and a missing trigger, a legacy jobs table.\n"
+            "a disabled and a missing trigger (so active bookings without chat rooms), a legacy jobs table.\n"
         )
         cfg = config_module.load(folder / "pgwarden.toml").with_overrides(database_url=production)
         result = run_check(cfg, scratch=lambda: scratch)
