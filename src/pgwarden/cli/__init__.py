@@ -70,9 +70,12 @@ def cli(state: State, config_path: str | None, verbose: bool, traceback: bool, c
     """pgwarden keeps a Python service and its PostgreSQL database honest with each other.
 
     It compares what your code expects (SQLAlchemy models, SQL migrations, a snapshot,
-    declared triggers and functions) with the live database, and says what differs and
-    which statement fixes it. Exit codes: 0 clean, 1 findings at error level, 2 usage or
-    configuration error, 3 database unreachable, 70 internal error.
+    declared triggers, functions, settings and data invariants) with the live database,
+    and says what differs and which statement fixes it; it applies and lints migrations,
+    repairs data in batches, keeps exactly one instance of the bot active, reads logs for
+    known incidents and makes backups that are verified by restoring. Exit codes: 0 clean,
+    1 findings at error level, 2 usage or configuration error, 3 database unreachable,
+    70 internal error.
     """
     state.config_path = config_path
     state.color = color
