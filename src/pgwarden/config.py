@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,26 @@ class Config:
     @property
     def where(self) -> str:
         return str(self.path) if self.path else "the command line"
+
+    def table(
+        self, name: str, known: Iterable[str], *, error: type[ConfigError] = ConfigError
+    ) -> Mapping[str, Any]:
+        """The raw ``[name]`` table another capability owns (empty when absent), its keys checked.
+
+        Errors name the file and ``prefix + name.key``; the capability validates the values.
+        """
+        raw = self.sections.get(name)
+        if raw is None:
+            return {}
+        if not isinstance(raw, Mapping):
+            raise error(f"{self.where}: `{self.prefix}{name}` must be a table ([{self.prefix}{name}]).")
+        allowed = sorted(known)
+        for key in raw:
+            if key not in allowed:
+                raise error(
+                    f"{self.where}: unknown key `{self.prefix}{name}.{key}`; known: {', '.join(allowed)}."
+                )
+        return raw
 
     def db_url(self, *, required: bool = True) -> str | None:
         """The live database URL: ``--db``, else the environment variable ``database_url_env``."""

@@ -149,3 +149,18 @@ def test_choices_are_normalised(tmp_path: Path) -> None:
     assert cfg.expect.triggers[0].timing == "instead of"
     assert cfg.expect.triggers[0].events == ("insert",)
     assert cfg.expect.constraints[0].kind == "foreign_key"
+
+
+def test_a_capability_table_is_checked_for_unknown_keys_and_shape(tmp_path: Path) -> None:
+    from pgwarden.config import parse
+
+    file = tmp_path / "pyproject.toml"
+    cfg = parse({"backup": {"dir": "b", "kep": 3}, "lint": "strict"}, file=file, prefix="tool.pgwarden.")
+    assert cfg.table("runtime", ["ttl"]) == {}
+    with pytest.raises(ConfigError, match=r"unknown key `tool\.pgwarden\.backup\.kep`; known: dir, keep"):
+        cfg.table("backup", ["keep", "dir"])
+    with pytest.raises(
+        ConfigError, match=r"`tool\.pgwarden\.lint` must be a table \(\[tool\.pgwarden\.lint\]\)"
+    ):
+        cfg.table("lint", [])
+    assert cfg.table("backup", ["dir", "kep"]) == {"dir": "b", "kep": 3}

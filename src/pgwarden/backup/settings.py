@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,19 +53,15 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
 
 def from_config(cfg: Config) -> Settings:
     """Settings from ``cfg.sections['backup']``; a ``ConfigError`` names the file and the key."""
-    raw = cfg.sections.get("backup") or {}
+    raw = cfg.table("backup", _KEYS)
     where = cfg.where
 
     def key(name: str) -> str:
         return f"{cfg.prefix}backup.{name}"
 
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: `{cfg.prefix}backup` must be a table of settings.")
     values: dict[str, Any] = {}
     for name, given in raw.items():
-        expected = _KEYS.get(name)
-        if expected is None:
-            raise ConfigError(f"{where}: unknown key `{key(name)}`; known: {', '.join(sorted(_KEYS))}.")
+        expected = _KEYS[name]
         if not isinstance(given, expected) or isinstance(given, bool):
             raise ConfigError(f"{where}: `{key(name)}` has the wrong type ({type(given).__name__}).")
         value: Any = given

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import fields, replace
 from typing import Any
 
@@ -20,21 +19,15 @@ _DURATIONS = {"lock_timeout", "statement_timeout"}
 
 def options_from_config(cfg: Config, **flags: Any) -> Options:
     """``Options`` from ``[repair]`` (or ``[tool.pgwarden.repair]``), then ``flags`` that are not ``None``."""
-    raw = cfg.sections.get("repair") or {}
+    known = {f.name for f in fields(Options)}
+    raw = cfg.table("repair", known, error=InvariantConfigError)
     where = cfg.where
 
     def key(name: str) -> str:
         return f"`{cfg.prefix}repair.{name}`"
 
-    if not isinstance(raw, Mapping):
-        raise InvariantConfigError(f"{where}: `{cfg.prefix}repair` must be a table of settings.")
-    known = {f.name for f in fields(Options)}
     values: dict[str, Any] = {}
     for name, value in raw.items():
-        if name not in known:
-            raise InvariantConfigError(
-                f"{where}: unknown key {key(name)}; known: {', '.join(sorted(known))}."
-            )
         if name in _INTS:
             if isinstance(value, bool) or not isinstance(value, int) or value < _INTS[name]:
                 raise InvariantConfigError(

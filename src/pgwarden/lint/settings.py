@@ -23,14 +23,9 @@ def settings_from(
     assume_in_transaction: bool | None = None,
 ) -> Settings:
     """Settings from ``[lint]`` in ``cfg`` with ``--rule``/``--exclude`` applied on top."""
-    raw = cfg.sections.get("lint") or {}
+    raw = cfg.table("lint", _KEYS)
     where = cfg.where
     key = f"{cfg.prefix}lint"
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: `{key}` must be a table ([lint]).")
-    for name in raw:
-        if name not in _KEYS:
-            raise ConfigError(f"{where}: unknown key `{key}.{name}`. Known keys: {', '.join(_KEYS)}.")
     assume = raw.get("assume_in_transaction", True)
     if not isinstance(assume, bool):
         raise ConfigError(f"{where}: `{key}.assume_in_transaction` must be true or false.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -43,20 +42,16 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
 
 def from_config(cfg: Config) -> Settings:
     """Settings from ``cfg.sections['migrate']``; ``ConfigError`` naming the file and key."""
-    raw = cfg.sections.get("migrate") or {}
+    raw = cfg.table("migrate", _KEYS)
     where = cfg.where
 
     def key(name: str) -> str:
         return f"{cfg.prefix}migrate.{name}"
 
-    if not isinstance(raw, Mapping):
-        raise ConfigError(f"{where}: `{cfg.prefix}migrate` must be a table of settings.")
     values: dict[str, Any] = {}
     for name, given in raw.items():
         value: Any = given
-        expected = _KEYS.get(name)
-        if expected is None:
-            raise ConfigError(f"{where}: unknown key `{key(name)}`; known: {', '.join(sorted(_KEYS))}.")
+        expected = _KEYS[name]
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{where}: `{key(name)}` has the wrong type ({type(value).__name__}).")
         if name in ("lock_timeout", "statement_timeout") and not _DURATION.fullmatch(str(value)):

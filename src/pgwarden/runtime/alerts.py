@@ -53,11 +53,6 @@ class AlertSettings:
     @classmethod
     def from_config(cls, cfg: Config) -> AlertSettings:
         """Read ``[alerts]``; the bot token comes from the file or from the env var ``telegram_token_env``."""
-        section = cfg.sections.get("alerts", {})
-        where = cfg.where
-        key = f"{cfg.prefix}alerts"
-        if not isinstance(section, dict):
-            raise ConfigError(f"{where}: `{key}` must be a table ([{key}]).")
         known = (
             "telegram_token",
             "telegram_token_env",
@@ -67,9 +62,9 @@ class AlertSettings:
             "min_interval",
             "timeout",
         )
-        for name in section:
-            if name not in known:
-                raise ConfigError(f"{where}: unknown key `{key}.{name}`. Known keys: {', '.join(known)}.")
+        section = cfg.table("alerts", known)
+        where = cfg.where
+        key = f"{cfg.prefix}alerts"
 
         def text(name: str) -> str | None:
             value = section.get(name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -96,11 +95,9 @@ class RuntimeSettings:
     @classmethod
     def from_config(cls, cfg: Config, **overrides: Any) -> RuntimeSettings:
         """Settings from ``cfg.sections['runtime']`` and top-level ``name``; flags in ``overrides``."""
-        raw = cfg.sections.get("runtime", {})
+        raw = cfg.table("runtime", _TYPES)
         where = cfg.where
         prefix = f"{cfg.prefix}runtime."
-        if not isinstance(raw, Mapping):
-            raise ConfigError(f"{where}: `{cfg.prefix}runtime` must be a table of settings.")
         values: dict[str, Any] = {}
         top_name = cfg.sections.get("name")
         if top_name is not None:
