@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -25,8 +24,6 @@ log = logging.getLogger("pgwarden.runtime")
 
 HEALTH_EVERY = 300.0
 """Seconds between assessments of the backups (too old, none verified, another cluster)."""
-
-Alert = Callable[[str, str], Awaitable[None]]
 
 
 def backup_settings(cfg: Config) -> BackupSettings | None:
@@ -76,7 +73,10 @@ async def keep_backups(
 async def _run_once(warden: Warden, settings: BackupSettings) -> None:
     from .. import backup
 
-    log.info("scheduled backup of %s starting", settings.schedule.text if settings.schedule else "")
+    log.info(
+        "scheduled backup starting (backup.schedule = %s)",
+        settings.schedule.text if settings.schedule else "-",
+    )
     try:
         result = await asyncio.to_thread(
             backup.run_scheduled, warden.url, settings, cfg=warden.config, dev_url=warden.config.dev_url
