@@ -28,7 +28,7 @@ from .contract import snapshot as snapshot_source
 from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
-from .findings import Finding
+from .findings import Finding, Severity
 from .scratch import LazyScratch, Scratch
 
 
@@ -109,12 +109,17 @@ def run_check(
     update_snapshot: bool = False,
     scratch: Callable[[], Scratch] | None = None,
     invariants: bool = True,
+    operations: bool = True,
 ) -> CheckResult:
     """Read the live database (read-only) and compare it with every configured source.
 
     ``scratch`` provides the throwaway server that models and migrations are applied to;
     by default one is started when needed and stopped afterwards. Configured invariants
     run afterwards (unless ``invariants`` is false), each in its own read-only transaction.
+    With ``operations``, what the running service and its backups say is added: instances
+    registered by ``pgwarden run`` (not ready, data loss, stale code, silent, no leader) and
+    the health of the backups when ``backup.dir`` is set. The schema gate and a backup's
+    verification check a schema, not a service: they pass ``invariants=False, operations=False``.
     """
     started = time.monotonic()
     url = cfg.db_url()
@@ -132,8 +137,26 @@ def run_check(
     if checks:
         result.invariants = run_outcomes(url, checks, timeout=cfg.connect_timeout)
         result.findings += [f for f in map(invariant_finding, result.invariants) if f is not None]
+    if operations:
+        result.findings += operations_findings(cfg, url)
     result.seconds = time.monotonic() - started
     return result
+
+
+def operations_findings(cfg: Config, url: str) -> list[Finding]:
+    """Warnings and errors about the running instances and the backups (none when neither is set up)."""
+    from .runtime.status import evaluate, read_status
+
+    with read_only(url, timeout=cfg.connect_timeout) as conn:
+        status = read_status(conn)
+    found = [f for f in evaluate(status) if f.severity is not Severity.INFO]
+    raw = cfg.sections.get("backup")
+    if isinstance(raw, dict) and raw.get("dir"):
+        from . import backup
+
+        settings = backup.from_config(cfg)
+        found += backup.health(settings.directory(cfg.where), url, settings)
+    return found
 
 
 def _check_schema(

@@ -236,7 +236,12 @@ def _contract(cfg: Config, target: str, scratch: Scratch) -> list[Finding]:
     if cfg.models or cfg.migrations or cfg.snapshot or cfg.expect:
         from ..check import run_check
 
-        found += run_check(cfg.with_overrides(database_url=target), scratch=lambda: scratch).findings
+        found += run_check(
+            cfg.with_overrides(database_url=target),
+            scratch=lambda: scratch,
+            invariants=False,  # run once, below, also when no schema source is configured
+            operations=False,  # the copy has no instances and is not the backups' database
+        ).findings
     from ..checks import load_invariants, run_invariants
 
     if load_invariants(cfg):

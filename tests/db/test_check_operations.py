@@ -1,0 +1,62 @@
+"""`pgwarden check` also says what the running instances and the backups say; the schema gate does not."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from pgwarden.check import run_check
+from pgwarden.config import Config, parse
+from pgwarden.runtime.gate import run_gate
+from pgwarden.runtime.leadership import sql_text
+from pgwarden.runtime.settings import RuntimeSettings
+
+SCHEMA = """
+CREATE TABLE bookings (id bigint PRIMARY KEY, status text NOT NULL);
+CREATE TABLE chat_rooms (booking_id bigint PRIMARY KEY);
+INSERT INTO bookings VALUES (1, 'active'), (2, 'active');
+"""
+
+INVARIANT = {
+    "name": "active-booking-has-chat-room",
+    "check": "SELECT b.id FROM bookings b LEFT JOIN chat_rooms c ON c.booking_id = b.id "
+    "WHERE b.status = 'active' AND c.booking_id IS NULL",
+}
+
+
+def config(tmp_path: Path, **sections: object) -> Config:
+    table = {
+        "expect": {"constraints": [{"table": "bookings", "name": "bookings_pkey"}]},
+        "invariants": [INVARIANT],
+        **sections,
+    }
+    return parse(table, file=tmp_path / "pgwarden.toml")
+
+
+def test_check_reports_a_not_ready_instance_and_missing_backups(db_url: str, tmp_path: Path) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        conn.execute(sql_text("schema.sql").encode())
+        conn.execute(
+            "INSERT INTO pgwarden.instances (id, name, host, pid, role, code_version, ready, reasons) "
+            "VALUES (%s, 'bot', 'vm1', 4242, 'standby', 'abc123', false, %s)",
+            (uuid.uuid4(), ["migrations are not at head: 007_payments.sql is pending"]),
+        )
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    cfg = config(tmp_path, backup={"dir": str(backups)}).with_overrides(database_url=db_url)
+    found = {(f.kind, f.source) for f in run_check(cfg).findings}
+    assert ("active-booking-has-chat-room", "invariant") in found
+    assert {("not_ready", "runtime"), ("no_active_instance", "runtime")} <= found
+    assert ("no_verified_backup", "backup") in found
+    quiet = run_check(cfg, invariants=False, operations=False).findings
+    assert quiet == []
+
+
+def test_the_schema_gate_ignores_data_invariants(db_url: str, tmp_path: Path) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+    cfg = config(tmp_path)
+    assert run_gate(cfg, RuntimeSettings(name="bot"), db_url) == []
