@@ -19,6 +19,7 @@ def warden_registry(warden: Warden) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=True)
     warden.health.register(registry)
     registry.register(WardenCollector(warden))
+    registry.register(InvariantCollector(warden))
     return registry
 
 
@@ -84,3 +85,32 @@ class WardenCollector(Collector):
             family.add_metric([w.settings.name], value)
             metrics.append(family)
         return metrics
+
+
+class InvariantCollector(Collector):
+    """pgwarden_invariant_violations{invariant} and, for invariants with a lag query,
+    pgwarden_invariant_lag_seconds{invariant,quantile}: the last run by the active instance."""
+
+    def __init__(self, warden: Warden) -> None:
+        self.warden = warden
+
+    def collect(self) -> Iterator[Metric]:
+        outcomes = self.warden.invariant_outcomes
+        violations = GaugeMetricFamily(
+            "pgwarden_invariant_violations",
+            "Rows breaking each invariant at its last run (-1: the check failed or timed out)",
+            labels=["invariant"],
+        )
+        lag = GaugeMetricFamily(
+            "pgwarden_invariant_lag_seconds",
+            "How long rows waited for what the invariant expects (p50, p95, max)",
+            labels=["invariant", "quantile"],
+        )
+        for o in outcomes:
+            violations.add_metric([o.invariant.name], -1.0 if o.error is not None else float(o.count))
+            for quantile, key in (("0.5", "p50_seconds"), ("0.95", "p95_seconds"), ("1", "max_seconds")):
+                value = (o.lag or {}).get(key)
+                if value is not None:
+                    lag.add_metric([o.invariant.name, quantile], float(value))
+        yield violations
+        yield lag

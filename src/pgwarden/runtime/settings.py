@@ -44,6 +44,8 @@ class RuntimeSettings:
     health_token_env: str = "PGWARDEN_HEALTH_TOKEN"
     rss_growth_mb_per_hour: float | None = None
     progress_timeout: float | None = None
+    invariants_every: float = 300.0
+    """Seconds between runs of the configured invariants by the active instance (0: never)."""
 
     @property
     def renew_interval(self) -> float:
@@ -87,6 +89,8 @@ class RuntimeSettings:
             raise bad("data_loss_policy", f"must be one of {', '.join(POLICIES)}")
         if self.health_port is not None and not 0 <= self.health_port <= 65535:
             raise bad("health_port", "must be a TCP port number (0-65535)")
+        if self.invariants_every < 0:
+            raise bad("invariants_every", "must be zero (off) or a positive number of seconds")
         for key in ("rss_growth_mb_per_hour", "progress_timeout"):
             value = getattr(self, key)
             if value is not None and value <= 0:
@@ -131,6 +135,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "health_token_env": (str,),
     "rss_growth_mb_per_hour": (int, float),
     "progress_timeout": (int, float),
+    "invariants_every": (int, float),
 }
 
 

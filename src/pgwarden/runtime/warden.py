@@ -30,6 +30,7 @@ from .backups import backup_settings, keep_backups
 from .errors import LoginRefused, PermissionProblem
 from .gate import has_contract, run_gate_isolated
 from .health import ProcessHealth
+from .invariants import watch_invariants
 from .leadership import AsyncConn, Leadership, Promotion, ensure_schema, open_connection
 from .notify import sd_notify, watchdog_interval
 from .settings import RuntimeSettings
@@ -37,6 +38,7 @@ from .settings import RuntimeSettings
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
+    from ..checks import Invariant, Outcome
     from .alerts import Alerter, AlertSettings
 
 __all__ = ["Demotion", "Warden"]
@@ -102,6 +104,16 @@ class Warden:
             from .alerts import Alerter
 
             self.alerter = Alerter(alerts)
+        self.invariants: list[Invariant] = []
+        """Watched by the active instance every ``invariants_every`` seconds (metrics and alerts)."""
+        sections = self.config.sections
+        if self.settings.invariants_every > 0 and (
+            sections.get("invariants") or sections.get("invariants_dir")
+        ):
+            from ..checks import load_invariants
+
+            self.invariants = load_invariants(self.config)
+        self.invariant_outcomes: list[Outcome] = []
         self.backups = backup_settings(self.config)
         """``[backup]`` with a directory: the active instance backs up on schedule and watches health."""
         self.alarm = identity.Alarm()
@@ -268,6 +280,9 @@ class Warden:
         self._tasks.append(asyncio.create_task(self._run(), name="pgwarden-warden"))
         if self.backups is not None:
             self._tasks.append(asyncio.create_task(keep_backups(self, self.backups), name="pgwarden-backups"))
+        if self.invariants:
+            watch = watch_invariants(self, self.invariants, self.settings.invariants_every)
+            self._tasks.append(asyncio.create_task(watch, name="pgwarden-invariants"))
 
     async def stop(self, reason: str = "the instance is stopping") -> None:
         """Release the lease (after the demotion callbacks stopped the work) and close everything."""

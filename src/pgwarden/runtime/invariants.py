@@ -1,0 +1,43 @@
+"""Data invariants watched by the active instance: violation counts and lag as metrics, errors as alerts.
+
+``pgwarden check`` answers on demand; this keeps answering while the service runs, so a trigger
+that stops creating rows (incident 001) shows up on a dashboard and in the admin chat within
+``runtime.invariants_every`` seconds, not when someone thinks of looking.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from ..errors import PgwardenError
+from ..findings import Severity
+
+if TYPE_CHECKING:
+    from ..checks import Invariant, Outcome
+    from .warden import Warden
+
+log = logging.getLogger("pgwarden.runtime")
+
+
+async def watch_invariants(warden: Warden, invariants: list[Invariant], every: float) -> None:
+    """Run until cancelled: while active, run ``invariants`` every ``every`` seconds."""
+    from ..checks import run_outcomes
+    from ..checks.run import finding
+
+    while True:
+        await warden.wait_active()
+        try:
+            outcomes: list[Outcome] = await asyncio.to_thread(
+                run_outcomes, warden.url, invariants, timeout=warden.config.connect_timeout
+            )
+        except PgwardenError as exc:  # the database is away: the guardian's own loop says so
+            log.warning("invariants could not run: %s", exc)
+        else:
+            warden.invariant_outcomes = outcomes
+            for outcome in outcomes:
+                f = finding(outcome)
+                if f is not None and f.severity is Severity.ERROR:
+                    await warden.alert(f"invariant:{f.kind}", f"{f.message} {f.hint}".strip())
+        await asyncio.sleep(every)
