@@ -145,16 +145,16 @@ def run_check(
 
 def operations_findings(cfg: Config, url: str) -> list[Finding]:
     """Warnings and errors about the running instances and the backups (none when neither is set up)."""
+    from .runtime.backups import backup_settings
     from .runtime.status import evaluate, read_status
 
     with read_only(url, timeout=cfg.connect_timeout) as conn:
         status = read_status(conn)
     found = [f for f in evaluate(status) if f.severity is not Severity.INFO]
-    raw = cfg.sections.get("backup")
-    if isinstance(raw, dict) and raw.get("dir"):
+    settings = backup_settings(cfg)
+    if settings is not None:
         from . import backup
 
-        settings = backup.from_config(cfg)
         found += backup.health(settings.directory(cfg.where), url, settings)
     return found
 
