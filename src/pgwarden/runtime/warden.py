@@ -164,9 +164,7 @@ class Warden:
         url = cfg.db_url()
         assert url is not None
         settings = RuntimeSettings.from_config(cfg, name=name, **overrides)
-        return cls(
-            url, settings, config=cfg, alerts=AlertSettings.from_config(cfg), accept_database=accept_database
-        )
+        return cls(url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database)
 
     # --- the Leader protocol ---------------------------------------------------------
 
