@@ -6,11 +6,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from docs_blocks import OUTCOMES
 
 from pgwarden.scratch import Cluster, Scratch, find_binaries
-
-OUTCOMES: list[tuple[str, str, str]] = []
-"""(block id, "ran" | "skipped", reason) for every documentation block the session ran or skipped."""
 
 
 @pytest.fixture(scope="session")

@@ -10,10 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from blocks import Block, all_blocks
-from conftest import OUTCOMES
-from harness import HARNESSES
-from runners import RUNNABLE, run_json, run_python, run_shell, run_sql, run_toml
+from docs_blocks import OUTCOMES, Block, all_blocks
+from docs_harness import HARNESSES
+from docs_runners import RUNNABLE, run_json, run_python, run_shell, run_sql, run_toml
 
 BLOCKS = all_blocks()
 

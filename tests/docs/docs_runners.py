@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from blocks import Block
-from harness import HARNESSES, shell_env
+from docs_blocks import Block
+from docs_harness import HARNESSES, shell_env
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,19 +39,23 @@ async def _run_python(block: Block, stage_names: dict[str, Any], done: Any) -> N
             await main()
 
     task = asyncio.create_task(body())
-    if done is None:
-        await task
-        return
-    waiter = asyncio.create_task(done())
-    finished, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    if task in finished:
-        waiter.cancel()
-        task.result()  # raises what the block raised
-        raise AssertionError(f"{block.id} returned before it did its work")
-    waiter.result()
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    waiter = asyncio.create_task(done()) if done is not None else None
+    try:
+        if waiter is None:
+            await task
+            return
+        finished, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+        if task in finished:
+            task.result()  # raises what the block raised
+            raise AssertionError(f"{block.id} returned before it did its work")
+        waiter.result()
+    finally:
+        # Also when this coroutine is cancelled: the block must stop as a process would, not linger.
+        for pending in (waiter, task):
+            if pending is not None and not pending.done():
+                pending.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pending
 
 
 def run_python(block: Block, db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -131,7 +135,7 @@ def _run_command(block: Block, command: str, shown: list[str], code: int, folder
 
 def run_toml(block: Block, folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Parse the block and pass it through every capability's config validation."""
-    from validate import validate_config
+    from docs_validate import validate_config
 
     # Configured alerts want their token from the environment, where the docs say it comes from.
     monkeypatch.setenv("PGWARDEN_ALERT_TELEGRAM_TOKEN", "123:docs")

@@ -94,7 +94,7 @@ async def _telegram(
         yield Stage({**_bot_names(), **names(fake)}, done=done, check=check)
 
 
-def _aiogram(fake: FakeTelegram) -> dict[str, Any]:
+def _aiogram(fake: FakeTelegram, who: str = "echo") -> dict[str, Any]:
     from aiogram import Bot, Dispatcher, F
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -104,7 +104,7 @@ def _aiogram(fake: FakeTelegram) -> dict[str, Any]:
 
     @dp.message(F.text)
     async def echo(message: Message) -> None:
-        await message.answer(f"echo: {message.text}")
+        await message.answer(f"{who}: {message.text}")
 
     bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(fake.url)))
     return {"dp": dp, "bot": bot}

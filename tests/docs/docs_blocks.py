@@ -26,6 +26,10 @@ _MARKER = re.compile(r"<!--\s*pgwarden-docs:(?P<body>.*?)-->", re.DOTALL)
 _KEYS = {"skip", "reason", "harness", "exit"}
 
 
+OUTCOMES: list[tuple[str, str, str]] = []
+"""(block id, "ran" | "skipped", reason) for every block this session ran or skipped: the summary line's source."""
+
+
 class MarkerError(ValueError):
     """A ``pgwarden-docs`` marker that cannot be understood."""
 
