@@ -34,6 +34,8 @@ from .scratch import LazyScratch, Scratch
 
 @dataclass
 class CheckResult:
+    """What ``run_check`` found: the findings, the live schema it read, and each source's view."""
+
     findings: list[Finding]
     live: Schema
     sources: list[Expected] = field(default_factory=list)

@@ -12,6 +12,8 @@ from . import __version__
 
 
 class Severity(str, enum.Enum):
+    """How bad a finding is: ``error`` fails a check (exit 1), ``warning`` only with ``--strict``."""
+
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -23,6 +25,8 @@ class Severity(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing that is wrong or worth knowing; every capability returns these (never raises them)."""
+
     code: str
     """Stable id documented in ``docs/codes/<code>.md`` (``PW101``)."""
     kind: str

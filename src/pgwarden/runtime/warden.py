@@ -59,6 +59,8 @@ def alert_settings(cfg: Config) -> AlertSettings | None:
 
 @dataclass
 class Demotion:
+    """Why this instance stopped being the active one (``Warden.demotion``)."""
+
     reason: str
     lost: bool
     """True when the lease was lost (another instance may already be active): stop the work at once."""
