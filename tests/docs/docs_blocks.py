@@ -83,7 +83,7 @@ def parse_marker(text: str, *, where: str) -> dict[str, str]:
 
 def blocks_of(path: Path) -> list[Block]:
     """Every fenced block of one Markdown file, in order."""
-    rel = path.relative_to(ROOT).as_posix()
+    rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     tokens = MarkdownIt("commonmark").parse(path.read_text(encoding="utf-8"))
     found: list[Block] = []
     pending: dict[str, str] = {}

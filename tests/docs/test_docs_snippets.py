@@ -20,7 +20,7 @@ BLOCKS = all_blocks()
 @pytest.mark.db
 @pytest.mark.parametrize("block", BLOCKS, ids=[b.id for b in BLOCKS])
 def test_block_runs_as_documented(
-    block: Block, docs_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     reason = block.skip_reason
     if reason is not None:
@@ -34,7 +34,7 @@ def test_block_runs_as_documented(
         f"{block.id}: unknown harness {block.harness!r}; known: {sorted(HARNESSES)}"
     )
     if block.lang == "python":
-        run_python(block, docs_db, tmp_path, monkeypatch)
+        run_python(block, request.getfixturevalue("docs_db"), tmp_path, monkeypatch)
     elif block.lang == "toml":
         run_toml(block, tmp_path, monkeypatch)
     elif block.lang == "json":
@@ -42,7 +42,7 @@ def test_block_runs_as_documented(
     elif block.lang == "sql":
         run_sql(block)
     else:
-        run_shell(block, docs_db, tmp_path, monkeypatch)
+        run_shell(block, request.getfixturevalue("docs_db"), tmp_path, monkeypatch)
     OUTCOMES.append((block.id, "ran", ""))
 
 

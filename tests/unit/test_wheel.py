@@ -7,6 +7,7 @@ breaks every user and no other test would notice, since they all import ``src/``
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -68,7 +69,10 @@ def test_the_installed_wheel_carries_the_public_api_and_its_data_files(tmp_path:
     )
     # -S: no site-packages processing, so the editable install's path hook cannot bring src/ back;
     # the dependencies come from this virtualenv's site-packages, named after the wheel.
-    env = {"PYTHONPATH": f"{target}:{sysconfig.get_paths()['purelib']}", "PATH": "/usr/bin:/bin"}
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]]),
+        "PATH": "/usr/bin:/bin",
+    }
     done = subprocess.run(
         [sys.executable, "-S", "-c", PROBE],
         cwd=tmp_path,
