@@ -16,6 +16,8 @@ import orjson
 
 from ..errors import UsageError
 from ..findings import Finding, Severity
+from ..migrate.formats import FormatError, blank_lines, split
+from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
 from .ignores import Ignore, covers, find_ignores, valid_id
 from .model import Hit, Rule, Source, Statement, TableFacts
@@ -23,7 +25,14 @@ from .parse import parse_file
 
 __all__ = ["ENGINE_CODES", "Settings", "collect_files", "lint_file", "lint_paths", "lint_text"]
 
-ENGINE_CODES = ("syntax-error", "unreadable-file", "unused-ignore", "server-error")
+ENGINE_CODES = (
+    "syntax-error",
+    "unreadable-file",
+    "unused-ignore",
+    "server-error",
+    "down-part",
+    "unknown-section",
+)
 """Finding codes the engine itself emits (documented in docs/rules/ like the rules)."""
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -47,7 +56,11 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*.sql") if p.is_file() and not p.name.startswith("."))
+            found = sorted(
+                p
+                for p in path.rglob("*.sql")
+                if p.is_file() and not p.name.startswith(".") and not _never_runs(p.name)
+            )
             if not found:
                 raise UsageError(
                     f"{show_path(path)} holds no .sql files: pass a migrations folder or SQL files."
@@ -58,6 +71,15 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
         else:
             raise UsageError(f"{show_path(path)} does not exist: pass a migrations folder or SQL files.")
     return files
+
+
+def _never_runs(filename: str) -> bool:
+    """Down files (``1_init.down.sql``) and Flyway undo files: another tool's rollback, not linted."""
+    try:
+        name = parse_name(filename)
+    except FormatError:
+        return False
+    return name is not None and name.role != "up"
 
 
 def lint_paths(
@@ -129,11 +151,22 @@ def lint_bytes(
 ) -> list[Finding]:
     data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
     try:
-        data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return [_file_problem(path, f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8.")]
+    extra: list[Finding] = []
     try:
-        return _lint_parsed(path, data, settings, tables)
+        sections = split(text)
+    except FormatError as exc:
+        return [
+            _file_problem(path, f"{path} is not linted (nor run by `migrate up`): {exc}.", "unknown-section")
+        ]
+    if sections.down_lines is not None:
+        # Only the up part runs: the down part is blanked byte for byte, so positions stay.
+        data = blank_lines(data, sections.down_lines)
+        extra.append(_down_part(path, sections.tool, sections.down_lines[0] + 1))
+    try:
+        return _lint_parsed(path, data, settings, tables) + extra
     except (RecursionError, orjson.JSONDecodeError):
         # PostgreSQL accepts expressions nested hundreds deep; its JSON parse tree then outgrows
         # the decoder and the rules' recursion. Say so instead of crashing.
@@ -285,10 +318,23 @@ class _Shown:
         return resolved[len(self.prefix) :] if resolved.startswith(self.prefix) else str(path)
 
 
-def _file_problem(path: str, message: str) -> Finding:
+def _down_part(path: str, tool: str, line: int) -> Finding:
     return Finding(
-        code="unreadable-file",
-        kind="unreadable-file",
+        code="down-part",
+        kind="down-part",
+        severity=Severity.INFO,
+        object=f"{path}:{line}:1",
+        message=f"From line {line} on, this {tool} file holds a down (rollback) part: not linted, never run.",
+        hint="Nothing to do: `pgwarden migrate up` runs the up part only.",
+        source="lint",
+        evidence={"tool": tool, "line": line},
+    )
+
+
+def _file_problem(path: str, message: str, code: str = "unreadable-file") -> Finding:
+    return Finding(
+        code=code,
+        kind=code,
         severity=Severity.ERROR,
         object=f"{path}:1:1",
         message=message,

@@ -7,6 +7,10 @@ may start with directive comments::
     -- pgwarden: no-transaction
     -- pgwarden: lock-timeout=5s statement-timeout=10min
     -- pgwarden: rerunnable
+    -- pgwarden: destructive -- the legacy_jobs table was exported to S3 on 2024-05-01
+
+Other tools' layouts are read too (``formats``, ``names``): only a file's up part
+is kept in ``MigrationFile.sql``; down files and Flyway undo files are never run.
 
 This module only reads files; applying them is the runner's job.
 """
@@ -15,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pglast import parser
 
 from ..errors import SourceError
+from .formats import FormatError, split
+from .names import Name, parse_name
 
 __all__ = ["DIRECTIVES", "MigrationFile", "discover", "parse", "show_path", "statements"]
 
@@ -28,7 +34,13 @@ _FILENAME = re.compile(r"(?P<version>[0-9]+)_(?P<name>[^\s]+)\.sql")
 _DIRECTIVE = re.compile(r"--\s*pgwarden\s*:(?!\s*ignore\b)(?P<rest>.*)", re.IGNORECASE)
 _DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*(?:us|ms|s|min|h|d)?")
 
-DIRECTIVES = ("no-transaction", "lock-timeout=DURATION", "statement-timeout=DURATION", "rerunnable")
+DIRECTIVES = (
+    "no-transaction",
+    "lock-timeout=DURATION",
+    "statement-timeout=DURATION",
+    "rerunnable",
+    "destructive -- REASON",
+)
 """What a ``-- pgwarden:`` comment may say, as shown in error messages."""
 
 
@@ -39,14 +51,21 @@ class MigrationFile:
     """The description after the version: ``add_jobs`` for ``006_add_jobs.sql``."""
     path: Path
     sql: str
-    """The file's text, without a byte-order mark and with ``\\n`` line endings."""
+    """The file's up part, without a byte-order mark and with ``\\n`` line endings; a down part in the
+    same file is blanked out (spaces), so positions in ``sql`` are positions in the file."""
     checksum: str
-    """sha256 (hex) of ``sql``: unchanged by CRLF/LF conversion, changed by any other edit."""
+    """sha256 (hex) of the whole file's text: unchanged by CRLF/LF conversion, changed by any other edit."""
     transactional: bool = True
     """False for ``-- pgwarden: no-transaction`` (e.g. ``CREATE INDEX CONCURRENTLY``)."""
     lock_timeout: str | None = None
     statement_timeout: str | None = None
     rerunnable: bool = False
+    destructive: str | None = None
+    """The reason given by ``-- pgwarden: destructive -- REASON``: the file means to drop rows."""
+    tool: str = "plain"
+    """Whose layout: ``plain``, ``aerich``, ``dbmate``, ``goose``, ``golang-migrate`` or ``flyway``."""
+    down: str | None = None
+    """Where the down part is (``line 12``, ``file 1_init.down.sql``), which pgwarden never runs."""
 
     @property
     def filename(self) -> str:
@@ -70,16 +89,30 @@ def discover(folder: Path) -> list[MigrationFile]:
             "or the --migrations path."
         )
     by_version: dict[int, list[Path]] = {}
+    others: dict[tuple[int, str], Path] = {}  # (version, role) of down and undo files
+    layouts: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         if path.suffix != ".sql" or path.name.startswith(".") or not path.is_file():
             continue
-        match = _FILENAME.fullmatch(path.name)
-        if match is None:
+        name = _name(path)
+        layouts.setdefault(name.layout, path)
+        if name.role == "up":
+            by_version.setdefault(name.version, []).append(path)
+        else:
+            others[(name.version, name.role)] = path
+    if len(layouts) > 1:
+        first, second = sorted(layouts.values())[:2]
+        raise SourceError(
+            f"Migrations folder {show_path(folder)} mixes file layouts ({show_path(first)} and "
+            f"{show_path(second)}): keep one tool's naming in one folder."
+        )
+    for (version, role), path in sorted(others.items()):
+        if version not in by_version:
+            wanted = "up file" if role == "down" else "V file"
             raise SourceError(
-                f"Migration file {show_path(path)} has no version: name migration files "
-                "NNN_description.sql (e.g. 007_add_jobs.sql or 20240105120000_add_jobs.sql)."
+                f"{show_path(path)} has no {wanted} of version {version}: pgwarden never runs {role} files; "
+                "restore the forward migration or remove this file."
             )
-        by_version.setdefault(int(match["version"]), []).append(path)
     files: list[MigrationFile] = []
     for version in sorted(by_version):
         paths = by_version[version]
@@ -88,15 +121,39 @@ def discover(folder: Path) -> list[MigrationFile]:
             raise SourceError(
                 f"Migration files {names} share version {version}: give each file its own number."
             )
-        files.append(parse(paths[0]))
+        file = parse(paths[0])
+        down = others.get((version, "down")) or others.get((version, "undo"))
+        if down is not None:
+            file = replace(file, down=f"file {down.name}")
+        files.append(file)
+    tools = sorted({f.tool for f in files if f.tool in ("aerich", "dbmate", "goose")})
+    if len(tools) > 1:
+        examples = [next(show_path(f.path) for f in files if f.tool == t) for t in tools[:2]]
+        raise SourceError(
+            f"Migrations folder {show_path(folder)} mixes {tools[0]} and {tools[1]} files "
+            f"({examples[0]} and {examples[1]}): keep one tool's format in one folder."
+        )
     return files
 
 
+def _name(path: Path) -> Name:
+    try:
+        name = parse_name(path.name)
+    except FormatError as exc:
+        raise SourceError(f"Migration file {show_path(path)}: {exc}.") from None
+    if name is None:
+        raise SourceError(
+            f"Migration file {show_path(path)} has no version: name migration files "
+            "NNN_description.sql (e.g. 007_add_jobs.sql or 20240105120000_add_jobs.sql)."
+        )
+    return name
+
+
 def parse(path: Path) -> MigrationFile:
-    """Read one migration file (its name must be ``NNN_description.sql``)."""
-    match = _FILENAME.fullmatch(path.name)
-    if match is None:
-        raise SourceError(f"Migration file {show_path(path)} is not named NNN_description.sql.")
+    """Read one migration file (named as ``names`` describes); its up part only."""
+    name = _name(path)
+    if name.role != "up":
+        raise SourceError(f"{show_path(path)} is a {name.role} file, which pgwarden never runs.")
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             raw = fh.read()
@@ -107,17 +164,29 @@ def parse(path: Path) -> MigrationFile:
     except OSError as exc:
         raise SourceError(f"Cannot read migration file {show_path(path)}: {exc.strerror or exc}.") from None
     text = raw.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    options = _directives(text, path)
+    try:
+        sections = split(text)
+    except FormatError as exc:
+        raise SourceError(f"Migration file {show_path(path)} is not run: {exc}.") from None
+    options = _directives(sections.up, path)
+    tool = (
+        sections.tool
+        if sections.tool != "plain"
+        else {"up-down": "golang-migrate", "flyway": "flyway"}.get(name.layout, "plain")
+    )
     return MigrationFile(
-        version=int(match["version"]),
-        name=match["name"],
+        version=name.version,
+        name=name.name,
         path=path,
-        sql=text,
+        sql=sections.up,
         checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        transactional=not options.get("no-transaction", False),
+        transactional=not options.get("no-transaction", False) and sections.transactional is not False,
         lock_timeout=_str_or_none(options.get("lock-timeout")),
         statement_timeout=_str_or_none(options.get("statement-timeout")),
         rerunnable=bool(options.get("rerunnable", False)),
+        destructive=_str_or_none(options.get("destructive")),
+        tool=tool,
+        down=f"line {sections.down_line}" if sections.down_line else None,
     )
 
 
@@ -162,6 +231,17 @@ def _is_comment_at(text: str, lines: list[str], number: int) -> bool:
 
 
 def _parse_directive(rest: str, options: dict[str, str | bool], *, where: str) -> None:
+    head, dashes, reason = rest.partition("--")
+    if [w.lower() for w in head.split()[:1]] == ["destructive"]:
+        if head.strip().lower() != "destructive" or not dashes or not reason.strip():
+            raise SourceError(
+                f"{where}: `-- pgwarden: destructive` needs a reason, on its own line: "
+                "`-- pgwarden: destructive -- the rows were archived to jobs_2023 first`."
+            )
+        if "destructive" in options:
+            raise SourceError(f"{where}: directive `destructive` is given twice; keep one.")
+        options["destructive"] = reason.strip()
+        return
     words = rest.split()
     if not words:
         raise SourceError(f"{where}: empty `-- pgwarden:` directive; known: {', '.join(DIRECTIVES)}.")
