@@ -92,6 +92,7 @@ ALL_CODES: tuple[Code, ...] = (
     Code(
         "PW210", "not_rerunnable", E, "A file declared rerunnable fails or changes the schema when run twice"
     ),
+    Code("PW211", "data_loss_refused", E, "A migration would lose rows and does not say it means to"),
     # invariants (data checks) and declared server settings
     Code("PW301", "invariant_violated", E, "Rows break a data invariant (kind is the invariant's name)"),
     Code("PW302", "invariant_failed", E, "An invariant's check query failed (syntax error, missing table)"),

@@ -18,6 +18,7 @@ from ..migrate.adopt import baseline as baseline_versions
 from ..migrate.adopt import detect, import_foreign
 from ..migrate.consistency import finding
 from ..migrate.consistency import verify as verify_ledger
+from ..migrate.errors import DataLossRefused
 from ..migrate.repair import repair as repair_ledger
 from ..migrate.runner import UpResult
 from ..migrate.runner import up as run_up
@@ -112,6 +113,11 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
     "--dry-run", is_flag=True, help="Apply in a transaction that is rolled back; show the schema change."
 )
 @click.option("--on-scratch", is_flag=True, help="With --dry-run: use a scratch copy of the schema instead.")
+@click.option(
+    "--allow-data-loss",
+    is_flag=True,
+    help="Let statements that drop rows run without `-- pgwarden: destructive -- REASON` in their file.",
+)
 @dev_url_option
 @format_option
 @click.pass_obj
@@ -123,16 +129,19 @@ def up(
     lock_wait: float | None,
     dry_run: bool,
     on_scratch: bool,
+    allow_data_loss: bool,
     dev_url: str | None,
     fmt: str,
 ) -> int:
     """Apply pending migrations, each file in one transaction with its ledger row.
 
     Several instances may run this at once: one applies, the others wait for the lock
-    (--lock-wait) and then find the database at the target.
+    (--lock-wait) and then find the database at the target. A statement that would lose
+    rows (DROP TABLE, DROP COLUMN, TRUNCATE, DELETE/UPDATE without WHERE, a narrowing type
+    change) is refused unless its file says `-- pgwarden: destructive -- REASON`.
     """
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
-    settings = settings.with_overrides(lock_wait=lock_wait)
+    settings = settings.with_overrides(lock_wait=lock_wait, allow_data_loss=allow_data_loss or None)
     url = cfg.db_url()
     assert url is not None
     say = progress(state, fmt)
@@ -180,6 +189,22 @@ def _failure_findings(result: UpResult) -> list[Finding]:
     if result.error is None or result.failed is None:
         return []
     error = result.error
+    if isinstance(error, DataLossRefused):
+        return [
+            finding(
+                "data_loss_refused",
+                f"{error.path}:{error.line}:{error.column}",
+                f"{result.failed.filename} was refused and rolled back: "
+                + "; ".join(f"{loss.what} would lose {loss.rows_text} row(s)" for loss in error.losses)
+                + ".",
+                "If these rows may go, add `-- pgwarden: destructive -- <why>` to the comment block at the top "
+                "of the file (or run `pgwarden migrate up --allow-data-loss`); otherwise change the statement "
+                "(rename the table or column instead of dropping it, or add a WHERE).",
+                version=result.failed.version,
+                statement=error.statement.strip(),
+                losses=[{"what": loss.what, "table": loss.table, "rows": loss.rows} for loss in error.losses],
+            )
+        ]
     return [
         finding(
             "failed_migration",

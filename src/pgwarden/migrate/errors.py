@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ..errors import PgwardenError, UsageError
+from typing import Any
 
-__all__ = ["LedgerConflict", "LockWaitExceeded", "NotReady", "PendingMigrations"]
+from ..errors import MigrationError, PgwardenError, UsageError
+
+__all__ = ["DataLossRefused", "LedgerConflict", "LockWaitExceeded", "NotReady", "PendingMigrations"]
 
 
 class LockWaitExceeded(PgwardenError):
@@ -25,3 +27,17 @@ class PendingMigrations(NotReady):
 
 class LedgerConflict(UsageError):
     """The ledger and the folder disagree in a way a person must settle (``migrate repair``)."""
+
+
+class DataLossRefused(MigrationError):
+    """The data guard stopped a file: a statement would lose rows and the file does not say it means to.
+
+    ``losses`` holds ``guard_rows.Loss`` values (typed loosely: errors sit below the guard).
+    """
+
+    def __init__(
+        self, message: str, *, path: str, line: int, column: int, losses: list[Any], statement: str
+    ) -> None:
+        super().__init__(message, path=path, line=line, column=column, sqlstate=None)
+        self.losses = losses
+        self.statement = statement

@@ -13,8 +13,8 @@ import psycopg
 from psycopg import sql
 
 from ..errors import MigrationError
-from . import ledger, lock
-from .errors import LedgerConflict
+from . import guard, guard_rows, ledger, lock
+from .errors import DataLossRefused, LedgerConflict
 from .ledger import Applied
 from .settings import Settings
 from .source import MigrationFile, show_path, statements
@@ -146,6 +146,7 @@ def _apply(
             with conn.transaction():
                 _timeouts(conn, file, local=True)
                 for offset, text in parts:
+                    _guard(conn, file, text, offset, settings)
                     _run(conn, file, text, offset)
                 _record_success(conn, file, who, started, backend)
             break
@@ -187,6 +188,7 @@ def _apply_statements(
             offset, text = parts[index]
             while True:
                 try:
+                    _guard(conn, file, text, offset, settings)
                     _run(conn, file, text, offset)
                     break
                 except MigrationError as exc:
@@ -300,6 +302,42 @@ def _run(conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: 
         from ..contract.migrations import failure
 
         raise failure(file, exc, offset=offset, statement=text) from None
+
+
+def _guard(
+    conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: int, settings: Settings
+) -> None:
+    """Refuse ``text`` when it would lose rows the file does not say it means to lose."""
+    if not settings.data_guard or settings.allow_data_loss or file.destructive:
+        return
+    risks = guard.risks(text)
+    if not risks:
+        return
+    lost = guard_rows.losses(conn, risks)
+    if not lost:
+        return
+    path = show_path(file.path)
+    start = offset + len(text) - len(text.lstrip())
+    line, column = guard.line_of(file.sql, start)
+    what = "; ".join(f"{loss.what} loses {loss.rows_text} row(s)" for loss in lost)
+    shown = " ".join(text.split())
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    raise DataLossRefused(
+        f"{path}:{line}:{column}: refused `{shown}`: {what}, and the file does not say it means to. "
+        + (
+            "The file was rolled back and nothing after it ran. "
+            if file.transactional
+            else "Its earlier statements stay applied (no-transaction file); nothing after it ran. "
+        )
+        + "If these rows may go, add "
+        "`-- pgwarden: destructive -- <why>` to the comment block at the top of the file (or run "
+        "`pgwarden migrate up --allow-data-loss`); otherwise change the statement",
+        path=path,
+        line=line,
+        column=column,
+        losses=lost,
+        statement=text,
+    )
 
 
 def _reset(conn: psycopg.Connection[Any], defaults: bytes) -> None:

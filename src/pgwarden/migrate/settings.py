@@ -25,6 +25,10 @@ class Settings:
     """Extra attempts of a file that hit ``lock_timeout``, with doubling backoff."""
     backoff: float = 0.5
     app_version: str | None = None
+    data_guard: bool = True
+    """Refuse a file whose statements would lose rows unless it says ``-- pgwarden: destructive -- REASON``."""
+    allow_data_loss: bool = False
+    """``--allow-data-loss``: this run may lose rows (the guard still says what it let through)."""
 
     def with_overrides(self, **flags: Any) -> Settings:
         return replace(self, **{k: v for k, v in flags.items() if v is not None})
@@ -37,6 +41,7 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "retries": int,
     "backoff": (int, float),
     "app_version": str,
+    "data_guard": bool,
 }
 
 
@@ -52,6 +57,11 @@ def from_config(cfg: Config) -> Settings:
     for name, given in raw.items():
         value: Any = given
         expected = _KEYS[name]
+        if expected is bool:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: `{key(name)}` must be true or false.")
+            values[name] = value
+            continue
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{where}: `{key(name)}` has the wrong type ({type(value).__name__}).")
         if name in ("lock_timeout", "statement_timeout") and not _DURATION.fullmatch(str(value)):
