@@ -196,7 +196,7 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             _diagnosed(f, _model_diagnosis(c.kind), "models_vs_migrations")
             for c, f in _paired(model_changes, attributes)
         ]
-        live_changes = diff(migrations.schema, live)
+        live_changes = _not_ledgers(diff(migrations.schema, live))
         findings += [
             _diagnosed(f, LIVE_BEHIND, "migrations_vs_live") for _, f in _paired(live_changes, attributes)
         ]
@@ -205,7 +205,7 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
     else:
         rest = sources
     for source in rest:
-        changes = covered(diff(source.schema, live), source)
+        changes = _not_ledgers(covered(diff(source.schema, live), source))
         findings += [
             replace(f, evidence={**f.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
             for _, f in _paired(changes, attributes)
@@ -213,6 +213,21 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
         if not fixable:
             fixable = changes
     return CheckResult(findings=findings, live=live, sources=sources, fixable=fixable)
+
+
+def _not_ledgers(changes: list[Change]) -> list[Change]:
+    """Without other migration tools' ledgers (``aerich``, ``schema_migrations``, …) found only live:
+    they are not drift, and dropping one makes its tool re-run every migration."""
+    from .migrate.foreign import KNOWN_TABLES
+
+    def ledger_object(change: Change) -> bool:
+        if not change.kind.startswith("extra_"):
+            return False
+        parts = change.object.split(".")
+        name = parts[1] if len(parts) > 1 else parts[0]
+        return any(name == t or name.startswith(f"{t}_") for t in KNOWN_TABLES)
+
+    return [c for c in changes if not ledger_object(c)]
 
 
 def _paired(changes: list[Change], attributes: Mapping[str, str]) -> list[tuple[Change, Finding]]:

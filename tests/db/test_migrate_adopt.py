@@ -53,11 +53,12 @@ def test_foreign_ledgers_are_recognised_and_imported(db_url: str, folder: Path, 
         [found] = detect(conn)
         assert (found.tool, found.versions) == (tool, versions)
     files = discover(folder)
-    # Not adopted yet: verify says so, up refuses to redo version 1.
-    [finding] = verify(db_url, files)
+    # Not adopted yet: verify says so; up refuses to redo version 1 while an entry is failed or dirty.
+    finding = verify(db_url, files)[0]
     assert finding.kind == "foreign_ledger" and finding.evidence["tool"] == tool
-    with pytest.raises(LedgerConflict, match="migrated by another tool"):
-        up(db_url, files)
+    if tool in ("golang-migrate", "flyway"):
+        with pytest.raises(LedgerConflict, match="failed or dirty"):
+            up(db_url, files)
     with psycopg.connect(db_url, autocommit=True) as conn:
         ledger.ensure(conn)
         imported = import_foreign(conn, files, found, ledger.actor())
@@ -109,3 +110,19 @@ def test_import_refuses_versions_without_files(db_url: str, folder: Path) -> Non
         ledger.ensure(conn)
         with pytest.raises(LedgerConflict, match="77"):
             import_foreign(conn, discover(folder), detect(conn)[0], ledger.actor())
+
+
+@pytest.mark.parametrize("tool", ["applied_migrations", "dbmate"])
+def test_up_adopts_one_clean_foreign_ledger_and_runs_only_what_is_new(
+    db_url: str, folder: Path, tool: str
+) -> None:
+    setup, versions = FOREIGN[tool]
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(setup)
+    files = discover(folder)
+    result = up(db_url, files)
+    assert result.ok and [s.version for s in result.applied] == [v for v in range(1, 5) if v not in versions]
+    with psycopg.connect(db_url) as conn:
+        rows = ledger.read(conn)
+        audit = conn.execute("SELECT action FROM pgwarden.migration_audit").fetchall()
+    assert sorted(rows) == [1, 2, 3, 4] and audit == [("import",)]

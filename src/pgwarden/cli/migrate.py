@@ -15,10 +15,10 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..migrate import discover, ledger, lock
 from ..migrate.adopt import baseline as baseline_versions
-from ..migrate.adopt import detect, import_foreign
+from ..migrate.adopt import detect, effective, import_foreign
 from ..migrate.consistency import finding
 from ..migrate.consistency import verify as verify_ledger
-from ..migrate.errors import DataLossRefused
+from ..migrate.errors import AlreadyBaselined, DataLossRefused
 from ..migrate.repair import repair as repair_ledger
 from ..migrate.runner import UpResult
 from ..migrate.runner import up as run_up
@@ -65,13 +65,13 @@ def migrate() -> None:
 @click.pass_obj
 def status(state: State, database_url: str | None, migrations: str | None, fmt: str) -> int:
     """Show every version: applied, pending, failed, partial, edited or missing (read-only)."""
-    cfg, files, _ = _setup(state, database_url=database_url, migrations=migrations)
+    cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
     url = cfg.db_url()
     assert url is not None
     with connect(url, timeout=cfg.connect_timeout) as conn:
         conn.read_only = True
-        applied = ledger.read(conn)
-        found = verify_ledger(conn, files)
+        applied = effective(conn, files, settings.configured_ledger)
+        found = verify_ledger(conn, files, settings)
         conn.rollback()
     rows = lines(files, applied)
     if fmt == "json":
@@ -101,6 +101,12 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
     for f in found:
         if f.kind == "foreign_ledger":
             state.out.write(f"  note: {f.message} {f.hint}\n")
+    downs = [f for f in files if f.down]
+    if downs:
+        state.out.write(
+            f"  note: {len(downs)} file(s) carry a down part ({downs[0].filename}: {downs[0].down}); "
+            "pgwarden runs the up part only.\n"
+        )
     return 0
 
 
@@ -269,10 +275,10 @@ def _dry_run(
 @click.pass_obj
 def verify(state: State, database_url: str | None, migrations: str | None, fmt: str, strict: bool) -> int:
     """Compare the ledger with the folder: edited, missing, unknown, out-of-order, failed (read-only)."""
-    cfg, files, _ = _setup(state, database_url=database_url, migrations=migrations)
+    cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
     url = cfg.db_url()
     assert url is not None
-    found = verify_ledger(url, files)
+    found = verify_ledger(url, files, settings)
     findings_module.render(
         found,
         fmt,
@@ -310,25 +316,53 @@ def baseline(
     with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
         ledger.ensure(conn)
         if version is not None:
-            marked, source = baseline_versions(conn, files, version, who), f"baseline at {version}"
+            try:
+                marked, source = baseline_versions(conn, files, version, who), f"baseline at {version}"
+            except AlreadyBaselined as exc:
+                marked, source = [], str(exc)
         else:
-            importable = [f for f in detect(conn) if f.importable]
-            if not importable:
-                raise UsageError(
-                    "No other tool's ledger to import (applied_migrations, schema_migrations, "
-                    "flyway_schema_history): pass --version V to mark files up to V applied."
-                )
-            if ledger.read(conn):
-                raise UsageError("The pgwarden ledger already has rows: nothing is imported over them.")
-            marked, source = (
-                import_foreign(conn, files, importable[0], who),
-                f"imported from {importable[0].table}",
-            )
+            marked, source = _import(conn, files, settings, who)
     if fmt == "json":
         write_json(state.out, {"database": describe(url), "marked": marked, "how": source})
     else:
-        state.out.write(f"pgwarden migrate baseline: {source}: {len(marked)} version(s) marked applied.\n")
+        done = f"{len(marked)} version(s) marked applied" if marked else "nothing marked"
+        state.out.write(f"pgwarden migrate baseline: {source}: {done}.\n")
     return 0
+
+
+def _import(
+    conn: Any, files: Sequence[MigrationFile], settings: Settings, who: dict[str, Any]
+) -> tuple[list[int], str]:
+    """Import the one foreign ledger of the database, or say precisely why not."""
+    found = detect(conn, settings.configured_ledger)
+    broken = [f for f in found if f.problem]
+    if broken:
+        raise UsageError(
+            f"Cannot import: {broken[0].problem}. Name the ledger and its version or file-name column with "
+            "`foreign_ledger` and `foreign_ledger_column` under [migrate]."
+        )
+    importable = [f for f in found if f.importable]
+    if not importable:
+        raise UsageError(
+            "No other tool's ledger to import (aerich, goose_db_version, schema_migrations, _sqlx_migrations, "
+            "flyway_schema_history, applied_migrations, or `foreign_ledger` under [migrate])"
+            + (f"; {found[0].table} is Alembic's" if found else "")
+            + ": pass --version V to mark files up to V applied (`pgwarden migrate test` or `check` shows "
+            "which version the live schema matches)."
+        )
+    if len(importable) > 1:
+        names = ", ".join(f"{f.table} ({f.tool})" for f in importable)
+        raise UsageError(
+            f"Several ledgers to import ({names}): name the one to import with `foreign_ledger` under [migrate]."
+        )
+    if ledger.read(conn):
+        raise UsageError("The pgwarden ledger already has rows: nothing is imported over them.")
+    only = importable[0]
+    marked = import_foreign(conn, files, only, who)
+    source = f"imported from {only.table} ({only.tool})"
+    if only.dirty:
+        source += f"; version(s) {', '.join(map(str, only.dirty))} failed or dirty there: recorded as failed, they run again"
+    return [v for v in marked if v not in only.dirty], source
 
 
 @migrate.command()

@@ -2,111 +2,59 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from . import ledger
-from .errors import LedgerConflict
+from .errors import AlreadyBaselined, LedgerConflict
+from .foreign import Foreign, detect, versions_up_to
+from .ledger import Applied
 from .source import MigrationFile
 
-__all__ = ["Foreign", "baseline", "detect", "import_foreign", "require_adopted"]
-
-_LEADING_VERSION = re.compile(r"([0-9]+)")
-
-_TABLES = """
-SELECT n.nspname, c.relname,
-       array_agg(a.attname::text ORDER BY a.attnum) FILTER (WHERE a.attnum > 0 AND NOT a.attisdropped)
-FROM pg_catalog.pg_class c
-JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid
-WHERE c.relkind IN ('r', 'p') AND c.relname = ANY(%s)
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pgwarden')
-GROUP BY n.nspname, c.relname
-ORDER BY n.nspname, c.relname
-"""
+__all__ = ["Foreign", "baseline", "detect", "effective", "import_foreign", "require_adopted"]
 
 
-@dataclass(frozen=True)
-class Foreign:
-    """A ledger another tool (or a hand-written runner) left in the database."""
+def require_adopted(
+    conn: psycopg.Connection[Any],
+    files: Sequence[MigrationFile] = (),
+    who: dict[str, Any] | None = None,
+    configured: tuple[str, str] | None = None,
+) -> Foreign | None:
+    """Adopt the one clean foreign ledger of a database pgwarden has no ledger for, or refuse to run.
 
-    tool: str
-    """``applied_migrations``, ``dbmate``, ``golang-migrate``, ``flyway`` or ``alembic``."""
-    table: str
-    versions: dict[int, bool] = field(default_factory=dict)
-    """Version -> whether it completed (``False`` for golang-migrate's dirty version, Flyway failures)."""
-    revision: str | None = None
-    """Alembic's current revision, which pgwarden reports and never runs."""
-
-    @property
-    def importable(self) -> bool:
-        return self.tool != "alembic"
-
-
-def detect(conn: psycopg.Connection[Any]) -> list[Foreign]:
-    """Every foreign ledger in the database, read without changing anything."""
-    rows = conn.execute(
-        _TABLES, (["applied_migrations", "schema_migrations", "flyway_schema_history", "alembic_version"],)
-    ).fetchall()
-    found: list[Foreign] = []
-    for schema, table, columns in rows:
-        cols = set(columns or [])
-        name = sql.Identifier(schema, table)
-        label = f"{schema}.{table}"
-        if table == "applied_migrations" and "filename" in cols:
-            found.append(Foreign("applied_migrations", label, _filenames(conn, name)))
-        elif table == "schema_migrations" and "version" in cols:
-            found.append(_schema_migrations(conn, name, label, dirty="dirty" in cols))
-        elif table == "flyway_schema_history" and {"version", "success"} <= cols:
-            query = sql.SQL("SELECT version, success FROM {} WHERE version IS NOT NULL").format(name)
-            versions = {int(v): bool(ok) for v, ok in conn.execute(query) if _is_int(str(v))}
-            found.append(Foreign("flyway", label, versions))
-        elif table == "alembic_version" and "version_num" in cols:
-            query = sql.SQL("SELECT string_agg(version_num, ', ') FROM {}").format(name)
-            row = conn.execute(query).fetchone()
-            found.append(Foreign("alembic", label, revision=row[0] if row else None))
-    return found
-
-
-def _is_int(text: str) -> bool:
-    return text.isdigit()
-
-
-def _filenames(conn: psycopg.Connection[Any], name: sql.Identifier) -> dict[int, bool]:
-    versions: dict[int, bool] = {}
-    for (filename,) in conn.execute(sql.SQL("SELECT filename::text FROM {}").format(name)):
-        match = _LEADING_VERSION.match(filename or "")
-        if match:
-            versions[int(match.group(1))] = True
-    return versions
-
-
-def _schema_migrations(
-    conn: psycopg.Connection[Any], name: sql.Identifier, label: str, *, dirty: bool
-) -> Foreign:
-    if dirty:
-        # golang-migrate keeps one row: the current version, and whether it stopped half-way.
-        query = sql.SQL("SELECT version::text, dirty FROM {}").format(name)
-        rows = [(str(v), bool(d)) for v, d in conn.execute(query)]
-        versions = {int(v): not d for v, d in rows if _is_int(v)}
-        return Foreign("golang-migrate", label, versions)
-    query = sql.SQL("SELECT version::text FROM {}").format(name)
-    return Foreign("dbmate", label, {int(v): True for (v,) in conn.execute(query) if _is_int(str(v))})
-
-
-def require_adopted(conn: psycopg.Connection[Any]) -> None:
-    """Refuse to run version 1 onto a database another tool already migrated."""
-    if ledger.exists(conn):
-        return
-    foreign = detect(conn)
+    Running version 1 onto a database another tool migrated would redo what it did. One
+    importable ledger whose entries are all complete and all have files is imported (with
+    ``who`` and an audit row; call with the lock held) and returned; anything else raises.
+    """
+    if ledger.exists(conn) and ledger.read(conn):
+        return None
+    foreign = detect(conn, configured)
     if not foreign:
-        return
+        return None
     names = ", ".join(f"{f.table} ({f.tool})" for f in foreign)
+    broken = [f for f in foreign if f.problem]
+    if broken:
+        raise LedgerConflict(
+            f"Not migrating: {broken[0].problem}; name the ledger and its version or file-name column with "
+            "`foreign_ledger` and `foreign_ledger_column` under [migrate], or baseline with "
+            "`pgwarden migrate baseline --version V`."
+        )
+    importable = [f for f in foreign if f.importable]
+    if len(importable) == 1 and who is not None and files:
+        only = importable[0]
+        dirty = [v for v, ok in versions_up_to(only, [f.version for f in files]).items() if not ok]
+        if dirty:
+            raise LedgerConflict(
+                f"Not migrating: {only.table} ({only.tool}) marks version(s) {', '.join(map(str, sorted(dirty)))} "
+                "as failed or dirty, so what the database holds is unknown: check those files' changes by hand, "
+                "then import with `pgwarden migrate baseline` (failed versions run again) or mark a version "
+                "with `pgwarden migrate baseline --version V`."
+            )
+        ledger.ensure(conn)
+        import_foreign(conn, files, only, who)
+        return only
     if all(not f.importable for f in foreign):
         advice = (
             "pgwarden does not run Alembic: record where the database stands with "
@@ -114,13 +62,40 @@ def require_adopted(conn: psycopg.Connection[Any]) -> None:
         )
     else:
         advice = (
-            "import it with `pgwarden migrate baseline` (or mark a version with "
+            "import one with `pgwarden migrate baseline` (or mark a version with "
             "`pgwarden migrate baseline --version V`)"
         )
     raise LedgerConflict(
         f"The database has no pgwarden ledger but was migrated by another tool: {names}. Running every file "
         f"from the first would redo what it did; {advice}, then run `pgwarden migrate up` again."
     )
+
+
+def effective(
+    conn: psycopg.Connection[Any], files: Sequence[MigrationFile], configured: tuple[str, str] | None = None
+) -> dict[int, Applied]:
+    """The pgwarden ledger, or (while it is empty) what the one importable foreign ledger says, as rows."""
+    applied = ledger.read(conn)
+    if applied:
+        return applied
+    importable = [f for f in detect(conn, configured) if f.importable]
+    if len(importable) != 1:
+        return applied
+    only = importable[0]
+    by_version = {f.version: f for f in files}
+    return {
+        v: Applied(
+            v,
+            by_version[v].name,
+            by_version[v].checksum,
+            None,
+            0,
+            {"tool": only.tool, "table": only.table},
+            ok,
+        )
+        for v, ok in versions_up_to(only, list(by_version)).items()
+        if v in by_version
+    }
 
 
 def import_foreign(
@@ -138,11 +113,7 @@ def import_foreign(
             "versions: use `pgwarden migrate baseline --version V`."
         )
     by_version = {f.version: f for f in files}
-    versions = dict(foreign.versions)
-    if foreign.tool == "golang-migrate" and versions:
-        current, clean = next(iter(versions.items()))
-        versions = {f.version: True for f in files if f.version < current}
-        versions[current] = clean
+    versions = versions_up_to(foreign, list(by_version))
     unknown = sorted(v for v in versions if v not in by_version)
     if unknown:
         raise LedgerConflict(
@@ -183,7 +154,17 @@ def baseline(
             f"No migration file has version {version}: baseline at the version of a file in the folder."
         )
     existing = ledger.read(conn)
-    marked = [f for f in files if f.version <= version and f.version not in existing]
+    # A failed or partial run of a version is replaced: the person says the database is past it.
+    marked = [
+        f
+        for f in files
+        if f.version <= version and not (f.version in existing and existing[f.version].success)
+    ]
+    if not marked:
+        raise AlreadyBaselined(
+            f"Nothing to mark: every file up to version {version} is already recorded as applied "
+            "(`pgwarden migrate status` lists them)."
+        )
     with conn.transaction():
         for file in marked:
             ledger.record(
@@ -196,6 +177,13 @@ def baseline(
                 success=True,
             )
         ledger.audit(
-            conn, "baseline", version=version, detail={"marked": [f.version for f in marked]}, who=who
+            conn,
+            "baseline",
+            version=version,
+            detail={
+                "marked": [f.version for f in marked],
+                "replaced_failed": [f.version for f in marked if f.version in existing],
+            },
+            who=who,
         )
     return [f.version for f in marked]

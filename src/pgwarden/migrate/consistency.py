@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import psycopg
@@ -10,8 +11,9 @@ import psycopg
 from .. import codes
 from ..db import connect
 from ..findings import Finding
-from . import adopt, ledger
+from . import adopt, guard_rows, ledger
 from .ledger import Applied
+from .settings import Settings
 from .source import MigrationFile, show_path
 
 __all__ = ["finding", "verify", "verify_rows"]
@@ -24,25 +26,62 @@ def finding(
     return codes.finding(kind, obj, message, hint, source="migrate", fix_sql=fix_sql, evidence=evidence)
 
 
-def verify(conn_or_url: psycopg.Connection[Any] | str, files: Sequence[MigrationFile]) -> list[Finding]:
+def verify(
+    conn_or_url: psycopg.Connection[Any] | str,
+    files: Sequence[MigrationFile],
+    settings: Settings | None = None,
+) -> list[Finding]:
     """Findings about the ledger of the database against ``files``; reads only."""
     if isinstance(conn_or_url, str):
         with connect(conn_or_url, what="database") as conn:
             conn.read_only = True
             try:
-                return _verify(conn, files)
+                return _verify(conn, files, settings or Settings())
             finally:
                 conn.rollback()
-    return _verify(conn_or_url, files)
+    return _verify(conn_or_url, files, settings or Settings())
 
 
-def _verify(conn: psycopg.Connection[Any], files: Sequence[MigrationFile]) -> list[Finding]:
+def _verify(
+    conn: psycopg.Connection[Any], files: Sequence[MigrationFile], settings: Settings
+) -> list[Finding]:
+    return [
+        _refusal(conn, f, files, settings) for f in _ledger_findings(conn, files, settings.configured_ledger)
+    ]
+
+
+def _refusal(
+    conn: psycopg.Connection[Any], found: Finding, files: Sequence[MigrationFile], settings: Settings
+) -> Finding:
+    """A pending file the data guard would refuse: say so, instead of advising `migrate up`."""
+    if found.kind != "pending_migration":
+        return found
+    file = next(f for f in files if f.version == found.evidence["version"])
+    lost = guard_rows.would_refuse(conn, file, settings)
+    if not lost:
+        return found
+    what = "; ".join(f"{loss.what} would lose {loss.rows_text} row(s)" for loss in lost[:3])
+    return replace(
+        found,
+        message=f"{file.filename} has not been applied, and `pgwarden migrate up` would refuse it: {what}.",
+        hint="If the rows may go, add `-- pgwarden: destructive -- <why>` to the file's top comment (see PW211); "
+        "otherwise change the file. Then run `pgwarden migrate up`.",
+        evidence={**found.evidence, "would_lose": [{"what": x.what, "rows": x.rows} for x in lost]},
+    )
+
+
+def _ledger_findings(
+    conn: psycopg.Connection[Any], files: Sequence[MigrationFile], configured: tuple[str, str] | None
+) -> list[Finding]:
     applied = ledger.read(conn)
     if not applied:
-        foreign = adopt.detect(conn)
+        foreign = adopt.detect(conn, configured)
         if foreign:
-            # Which files are pending is unknown until the foreign ledger is imported.
-            return [_foreign(f) for f in foreign]
+            found = [_foreign(f) for f in foreign]
+            if len([f for f in foreign if f.importable]) == 1 and not any(f.problem for f in foreign):
+                # What the foreign ledger says is applied; the rest is pending as usual.
+                found += verify_rows(adopt.effective(conn, files, configured), files)
+            return found
     return verify_rows(applied, files)
 
 
@@ -140,9 +179,27 @@ def verify_rows(applied: dict[int, Applied], files: Sequence[MigrationFile]) -> 
 
 
 def _foreign(foreign: adopt.Foreign) -> Finding:
-    if foreign.importable:
+    if foreign.problem:
+        return finding(
+            "foreign_ledger",
+            foreign.table,
+            f"A migration ledger cannot be read: {foreign.problem}.",
+            "Name the ledger and its version or file-name column with `foreign_ledger` and "
+            "`foreign_ledger_column` under [migrate], or baseline with `pgwarden migrate baseline --version V`.",
+            tool=foreign.tool,
+        )
+    if foreign.importable and foreign.dirty:
+        what = f"{len(foreign.versions)} version(s), failed or dirty: {', '.join(map(str, foreign.dirty))}"
+        hint = (
+            "Check what the failed version(s) left behind by hand; `pgwarden migrate baseline` then imports the "
+            "ledger (failed versions run again), or `baseline --version V` marks a version."
+        )
+    elif foreign.importable:
         what = f"{len(foreign.versions)} version(s)"
-        hint = "Import it with `pgwarden migrate baseline`, then `pgwarden migrate up` runs only what is new."
+        hint = (
+            "`pgwarden migrate up` adopts it and runs only what is new (or import it first with "
+            "`pgwarden migrate baseline`)."
+        )
     else:
         what = f"revision {foreign.revision}"
         hint = "pgwarden does not run Alembic: record where the database stands with `pgwarden migrate baseline --version V`."

@@ -6,7 +6,14 @@ from typing import Any
 
 from ..errors import MigrationError, PgwardenError, UsageError
 
-__all__ = ["DataLossRefused", "LedgerConflict", "LockWaitExceeded", "NotReady", "PendingMigrations"]
+__all__ = [
+    "AlreadyBaselined",
+    "DataLossRefused",
+    "LedgerConflict",
+    "LockWaitExceeded",
+    "NotReady",
+    "PendingMigrations",
+]
 
 
 class LockWaitExceeded(PgwardenError):
@@ -41,3 +48,9 @@ class DataLossRefused(MigrationError):
         super().__init__(message, path=path, line=line, column=column, sqlstate=None)
         self.losses = losses
         self.statement = statement
+
+
+class AlreadyBaselined(PgwardenError):
+    """``baseline --version V`` found nothing to mark: every file up to V is already applied (not an error)."""
+
+    exit_code = 0

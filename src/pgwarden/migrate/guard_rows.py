@@ -15,9 +15,12 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from . import guard
 from .guard import Risk
+from .settings import Settings
+from .source import MigrationFile, statements
 
-__all__ = ["CAP", "Loss", "losses"]
+__all__ = ["CAP", "Loss", "losses", "would_refuse"]
 
 CAP = 1_000_000
 
@@ -115,3 +118,19 @@ def _count(
 def _scalar(conn: psycopg.Connection[Any], query: sql.Composed) -> int:
     row = conn.execute(query).fetchone()
     return int(row[0]) if row else 0
+
+
+def would_refuse(conn: psycopg.Connection[Any], file: MigrationFile, settings: Settings) -> list[Loss]:
+    """What the guard would refuse in pending ``file`` if it ran now (read-only; statements are not run).
+
+    Counted against the database as it is, before the file's own earlier statements: a
+    preview for the schema gate and ``check``, not the decision ``up`` takes.
+    """
+    if not settings.data_guard or file.destructive:
+        return []
+    found: list[Loss] = []
+    for _offset, text in statements(file):
+        risks = guard.risks(text)
+        if risks:
+            found.extend(losses(conn, risks))
+    return found

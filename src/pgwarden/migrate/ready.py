@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ..config import load as load_config
 from ..db import connect
 from ..errors import UsageError
 from ..findings import Severity
-from . import ledger, lock
+from . import guard_rows, lock
+from .adopt import effective
 from .consistency import verify
 from .errors import LockWaitExceeded, NotReady, PendingMigrations
 from .runner import UpResult, pending, up
@@ -55,9 +57,10 @@ def ensure_ready(
         _raise_on_errors(url, files)
         return result
     deadline = time.monotonic() + timeout
+    settings = settings or Settings()
     with connect(url, autocommit=True, what="database") as conn:
         while True:
-            todo = pending(files, ledger.read(conn))
+            todo = pending(files, effective(conn, files, settings.configured_ledger))
             if not todo:
                 break
             holder = lock.holder(conn)
@@ -65,7 +68,7 @@ def ensure_ready(
                 names = ", ".join(f.filename for f in todo[:5]) + (" …" if len(todo) > 5 else "")
                 raise PendingMigrations(
                     f"The database is not ready: {len(todo)} migration(s) pending ({names}) and no migrator "
-                    "is running. Run `pgwarden migrate up`, or call ensure_ready(..., apply=True)."
+                    f"is running. {_advice(conn, todo, settings)}"
                 )
             if time.monotonic() >= deadline:
                 raise LockWaitExceeded(
@@ -74,6 +77,19 @@ def ensure_ready(
             time.sleep(0.2)
     _raise_on_errors(url, files)
     return None
+
+
+def _advice(conn: Any, todo: Sequence[MigrationFile], settings: Settings) -> str:
+    """Run `migrate up` -- unless the data guard would refuse a pending file: then say that instead."""
+    for file in todo:
+        lost = guard_rows.would_refuse(conn, file, settings)
+        if lost:
+            what = "; ".join(f"{loss.what} would lose {loss.rows_text} row(s)" for loss in lost[:3])
+            return (
+                f"`pgwarden migrate up` would refuse {file.filename}: {what}. If the rows may go, add "
+                "`-- pgwarden: destructive -- <why>` to that file's top comment; otherwise change the file."
+            )
+    return "Run `pgwarden migrate up`, or call ensure_ready(..., apply=True)."
 
 
 def _raise_on_errors(url: str, files: Sequence[MigrationFile]) -> None:

@@ -94,7 +94,10 @@ def up(
         say(f"warning: {warning}")
     with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
         result.waited = waited
-        require_adopted(conn)
+        who = ledger.actor(settings.app_version)
+        adopted = require_adopted(conn, files, who, settings.configured_ledger)
+        if adopted is not None:
+            say(f"adopted {adopted.tool}'s ledger {adopted.table}: its versions count as applied")
         ledger.ensure(conn)
         applied = ledger.read(conn)
         reasons = conflicts(files, applied)
@@ -112,7 +115,6 @@ def up(
         backend = conn.info.backend_pid
         defaults = _defaults(conn, settings)
         conn.execute(defaults)
-        who = ledger.actor(settings.app_version)
         for file in todo:
             say(f"applying {file.filename} …")
             try:

@@ -29,6 +29,14 @@ class Settings:
     """Refuse a file whose statements would lose rows unless it says ``-- pgwarden: destructive -- REASON``."""
     allow_data_loss: bool = False
     """``--allow-data-loss``: this run may lose rows (the guard still says what it let through)."""
+    foreign_ledger: str | None = None
+    """A hand-made ledger table (``schema.table``) another runner keeps, read like the known ones."""
+    foreign_ledger_column: str = "version"
+    """Its column holding a version (``7``) or a file name (``007_add_jobs.sql``)."""
+
+    @property
+    def configured_ledger(self) -> tuple[str, str] | None:
+        return (self.foreign_ledger, self.foreign_ledger_column) if self.foreign_ledger else None
 
     def with_overrides(self, **flags: Any) -> Settings:
         return replace(self, **{k: v for k, v in flags.items() if v is not None})
@@ -42,6 +50,8 @@ _KEYS: dict[str, type | tuple[type, ...]] = {
     "backoff": (int, float),
     "app_version": str,
     "data_guard": bool,
+    "foreign_ledger": str,
+    "foreign_ledger_column": str,
 }
 
 

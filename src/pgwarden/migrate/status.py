@@ -58,6 +58,8 @@ def lines(files: Sequence[MigrationFile], applied: dict[int, Applied]) -> list[L
         by = f"{who.get('host', '?')} pid {who.get('pid', '?')}" + (
             f" ({who['app_version']})" if who.get("app_version") else ""
         )
+        if "tool" in who:
+            by = f"{who['tool']}'s ledger {who.get('table', '')}".rstrip()
         found.append(Line(version, row.name, state, row.applied_at, row.duration_ms, by))
     return found
 
