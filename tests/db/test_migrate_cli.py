@@ -93,46 +93,32 @@ def test_verify_reports_edits_missing_files_newer_database_and_out_of_order(
     assert code == 2 and "edited after it was applied" in err and "older than applied version" in err
 
 
-def test_dry_run_rolls_back_and_shows_the_schema_change(db_url: str, folder: Path) -> None:
-    code, out, _ = run("up", "--db", db_url, "--migrations", str(folder), "--dry-run")
-    assert code == 0 and "CREATE TABLE" in out and '"jobs"' in out and "001_users.sql" in out
+def _server(db_url: str) -> str:
+    return db_url.rsplit("/", 1)[0] + "/postgres"
+
+
+def test_dry_run_runs_on_scratch_and_shows_each_files_effect(db_url: str, folder: Path) -> None:
+    dev = ("--dev-url", _server(db_url))
+    code, out, err = run("up", "--db", db_url, "--migrations", str(folder), "--dry-run", *dev)
+    assert code == 0, err
+    assert "CREATE TABLE" in out and '"jobs"' in out and "001_users.sql" in out and "scratch copy" in out
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT to_regclass('public.users')").fetchone() == (None,)
     run("up", "--db", db_url, "--migrations", str(folder), "--to", "1")
     (folder / "003_idx.sql").write_text(
         "-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY j ON jobs (id);\n"
     )
-    code, out, _ = run("up", "--db", db_url, "--migrations", str(folder), "--dry-run", "--format", "json")
+    code, out, _ = run(
+        "up", "--db", db_url, "--migrations", str(folder), "--dry-run", "--format", "json", *dev
+    )
     doc = json.loads(out)
+    assert code == 0 and doc["where"] == "scratch copy"
+    assert [f["version"] for f in doc["files"]] == [2, 3]
     assert (
-        code == 0 and [s["version"] for s in doc["would_apply"]] == [2] and doc["skipped"] == ["003_idx.sql"]
+        '"jobs"' in doc["schema_sql"]
+        and '"users"' not in doc["schema_sql"]
+        and "CREATE INDEX" in doc["schema_sql"]
     )
-    assert '"jobs"' in doc["schema_sql"] and '"users"' not in doc["schema_sql"]
-
-
-def test_dry_run_on_scratch_runs_no_transaction_files(db_url: str, folder: Path) -> None:
-    run("up", "--db", db_url, "--migrations", str(folder))
-    (folder / "003_idx.sql").write_text(
-        "-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY j ON jobs (id);\n"
-    )
-    server = db_url.rsplit("/", 1)[0] + "/postgres"
-    code, out, err = run(
-        "up",
-        "--db",
-        db_url,
-        "--migrations",
-        str(folder),
-        "--dry-run",
-        "--on-scratch",
-        "--dev-url",
-        server,
-        "--format",
-        "json",
-    )
-    doc = json.loads(out)
-    assert code == 0, err
-    assert doc["where"] == "scratch copy" and [s["version"] for s in doc["would_apply"]] == [3]
-    assert "CREATE INDEX" in doc["schema_sql"]
 
 
 def test_repair_and_baseline_write_audit_rows(db_url: str, folder: Path) -> None:

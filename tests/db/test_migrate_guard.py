@@ -179,3 +179,51 @@ def test_a_marker_without_a_reason_is_exit_2_and_nothing_runs(
     assert code == 2 and "needs a reason" in err and "Traceback" not in err
     with psycopg.connect(db_url) as conn:
         assert conn.execute("SELECT to_regclass('notes')").fetchone() == (None,)
+
+
+def _snapshot(url: str) -> tuple[object, ...]:
+    with psycopg.connect(url) as conn:
+        schema = conn.execute(
+            "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY 1) "
+            "FROM information_schema.columns WHERE table_schema = 'public'"
+        ).fetchone()
+        notes = conn.execute(
+            "SELECT count(*), sum(id), string_agg(tag, ',' ORDER BY id) FROM notes"
+        ).fetchone()
+        ledger_rows = conn.execute(
+            "SELECT version, success, checksum FROM pgwarden.migrations ORDER BY 1"
+        ).fetchall()
+        audit = conn.execute("SELECT count(*) FROM pgwarden.migration_audit").fetchone()
+    return schema, notes, ledger_rows, audit
+
+
+def test_dry_run_touches_nothing_and_puts_destructive_files_first(
+    db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(folder.parent)
+    assert up(db_url, discover(folder)).ok
+    fill(db_url, 12)
+    write(folder, "002_add.sql", "ALTER TABLE notes ADD COLUMN extra int;\n")
+    write(folder, "003_drop.sql", "ALTER TABLE notes DROP COLUMN body;\nDROP TABLE notes;\n")
+    write(
+        folder, "004_more.sql", "-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY n_tag ON keep (id);\n"
+    )
+    before = _snapshot(db_url)
+    dev = db_url.rsplit("/", 1)[0] + "/postgres"
+    code, out, err = cli("up", "--db", db_url, "--migrations", str(folder), "--dry-run", "--dev-url", dev)
+    assert code == 1, (out, err)
+    lines = out.splitlines()
+    assert lines[1].split()[0] == "003_drop.sql" and "REFUSED" in lines[1]
+    assert "DROP TABLE public.notes: 12 row(s) at stake" in out and "DROP COLUMN public.notes.body: 12" in out
+    assert "would stop at 003_drop.sql" in out
+    code, out, _ = cli(
+        "up", "--db", db_url, "--migrations", str(folder), "--dry-run", "--dev-url", dev, "--format", "json"
+    )
+    doc = json.loads(out)
+    assert doc["would_refuse"] == ["003_drop.sql"] and [f["version"] for f in doc["files"]] == [3, 2, 4]
+    assert _snapshot(db_url) == before
+    with psycopg.connect(db_url) as conn:  # nothing ran on live, not even inside a rolled-back transaction
+        row = conn.execute(
+            "SELECT n_tup_del + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'notes'"
+        ).fetchone()
+        assert row == (0,)

@@ -116,9 +116,14 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
 @click.option("--to", "to", type=int, metavar="VERSION", help="Apply pending files up to this version only.")
 @lock_wait_option
 @click.option(
-    "--dry-run", is_flag=True, help="Apply in a transaction that is rolled back; show the schema change."
+    "--dry-run",
+    is_flag=True,
+    help="Run pending files on a scratch copy of the live schema (never on the live database); show each "
+    "file's effect, destructive ones first with the rows at stake.",
 )
-@click.option("--on-scratch", is_flag=True, help="With --dry-run: use a scratch copy of the schema instead.")
+@click.option(
+    "--on-scratch", is_flag=True, hidden=True, help="Kept for old scripts: --dry-run always uses scratch."
+)
 @click.option(
     "--allow-data-loss",
     is_flag=True,
@@ -154,7 +159,7 @@ def up(
     if on_scratch and not dry_run:
         raise click.UsageError("--on-scratch goes with --dry-run.")
     if dry_run:
-        return _dry_run(state, url, files, to, settings, cfg.dev_url if on_scratch else None, on_scratch, fmt)
+        return _dry_run(state, url, files, to, settings, cfg.dev_url, fmt)
     result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)
     found = _failure_findings(result)
     if fmt == "json":
@@ -230,41 +235,51 @@ def _dry_run(
     to: int | None,
     settings: Settings,
     dev_url: str | None,
-    on_scratch: bool,
     fmt: str,
 ) -> int:
     from ..migrate.dryrun import dry_run
 
     say = progress(state, fmt)
-    if on_scratch:
-        with open_scratch(dev_url) as scratch:
-            result = dry_run(url, files, to=to, settings=settings, scratch=scratch, progress=say)
-    else:
-        result = dry_run(url, files, to=to, settings=settings, progress=say)
+    with open_scratch(dev_url) as scratch:
+        result = dry_run(url, files, to=to, settings=settings, scratch=scratch, progress=say)
+    refused = [f for f in result.files if f.refused]
     if fmt == "json":
         write_json(
             state.out,
             {
                 "database": describe(url),
                 "where": result.where,
-                "would_apply": [vars(s) for s in result.steps],
-                "skipped": result.skipped,
+                "files": [vars(f) for f in result.destructive_first],
+                "would_refuse": [f.filename for f in refused],
                 "schema_sql": result.schema_sql,
                 "error": str(result.error) if result.error else None,
             },
         )
     else:
         state.out.write(
-            f"pgwarden migrate up --dry-run on the {result.where} of {describe(url)} (rolled back):\n"
+            f"pgwarden migrate up --dry-run: {len(result.files)} pending file(s) run on a {result.where} of "
+            f"{describe(url)}'s schema; the live database was only read.\n"
         )
-        for s in result.steps:
-            state.out.write(f"  {s.filename:<40} {s.duration_ms:>7} ms\n")
-        for name in result.skipped:
-            state.out.write(f"  {name:<40} skipped (no-transaction; use --on-scratch)\n")
+        for f in result.destructive_first:
+            verdict = (
+                "REFUSED by the data guard"
+                if f.refused
+                else (f"destructive, marked: {f.marker}" if f.losses and f.marker else "")
+            )
+            state.out.write(f"  {f.filename:<40} {f.duration_ms:>7} ms  {verdict}\n".rstrip() + "\n")
+            for loss in f.losses:
+                rows = f"~{loss['rows']:,} (estimate)" if loss["estimated"] else f"{loss['rows']:,}"
+                state.out.write(f"      {loss['what']}: {rows} row(s) at stake\n")
+            for line in f.schema_sql.strip().splitlines():
+                state.out.write(f"      {line}\n")
+        if refused:
+            state.out.write(
+                f"`pgwarden migrate up` would stop at {refused[0].filename}: add `-- pgwarden: destructive -- <why>` "
+                "to its top comment if the rows may go, or change the statement.\n"
+            )
         if result.error:
             state.out.write(f"  error: {result.error}\n")
-        state.out.write("Schema change:\n" + (result.schema_sql.strip() or "(none)") + "\n")
-    return 1 if result.error else 0
+    return 1 if result.error or refused else 0
 
 
 @migrate.command()

@@ -45,7 +45,7 @@ class Loss:
 
 
 @cache
-def _query(name: str) -> bytes:
+def query(name: str) -> bytes:
     return resources.files(__package__).joinpath(f"queries/{name}.sql").read_bytes()
 
 
@@ -54,13 +54,13 @@ def losses(conn: psycopg.Connection[Any], risks: list[Risk]) -> list[Loss]:
     found: list[Loss] = []
     for risk in risks:
         if risk.action.startswith("DROP SCHEMA"):
-            for schema, table in conn.execute(_query("guard_schema"), {"schema": risk.name}).fetchall():
+            for schema, table in conn.execute(query("guard_schema"), {"schema": risk.name}).fetchall():
                 rows = _count(conn, sql.Identifier(schema, table), None)
                 if rows:
                     found.append(Loss(risk, f"{schema}.{table}", rows))
             continue
-        name = _regclass_text(conn, risk)
-        row = conn.execute(_query("guard_table"), {"name": name}).fetchone()
+        name = regclass_text(conn, risk)
+        row = conn.execute(query("guard_table"), {"name": name}).fetchone()
         if row is None:
             continue  # no such table (yet): the statement fails or creates nothing to lose
         table = sql.Identifier(row[0], row[1])
@@ -70,7 +70,7 @@ def losses(conn: psycopg.Connection[Any], risks: list[Risk]) -> list[Loss]:
     return found
 
 
-def _regclass_text(conn: psycopg.Connection[Any], risk: Risk) -> str:
+def regclass_text(conn: psycopg.Connection[Any], risk: Risk) -> str:
     parts = (risk.schema, risk.name) if risk.schema else (risk.name,)
     return sql.Identifier(*parts).as_string(conn)
 
@@ -82,7 +82,7 @@ def _condition(conn: psycopg.Connection[Any], risk: Risk, name: str) -> sql.Comp
     column = sql.Identifier(risk.column)
     if risk.action == "DROP COLUMN":
         return sql.SQL("{} IS NOT NULL").format(column)
-    row = conn.execute(_query("guard_column"), {"name": name, "column": risk.column}).fetchone()
+    row = conn.execute(query("guard_column"), {"name": name, "column": risk.column}).fetchone()
     if row is None or risk.new_type is None:
         return None
     # A value is lost when the round trip old -> new -> old does not give it back (compared as text, which
