@@ -227,3 +227,30 @@ def test_dry_run_touches_nothing_and_puts_destructive_files_first(
             "SELECT n_tup_del + n_tup_upd FROM pg_stat_user_tables WHERE relname = 'notes'"
         ).fetchone()
         assert row == (0,)
+
+
+def test_the_gate_and_verify_do_not_advise_up_while_it_would_refuse(db_url: str, folder: Path) -> None:
+    from pgwarden.migrate import ensure_ready, verify
+    from pgwarden.migrate.errors import PendingMigrations
+
+    assert up(db_url, discover(folder)).ok
+    fill(db_url, 4)
+    write(folder, "002_drop.sql", "DROP TABLE notes;\n")
+    with pytest.raises(PendingMigrations) as info:
+        ensure_ready(db_url, folder, timeout=1)
+    message = str(info.value)
+    assert (
+        "would refuse 002_drop.sql" in message
+        and "4 row(s)" in message
+        and "Run `pgwarden migrate up`" not in message
+    )
+    (found,) = verify(db_url, discover(folder))
+    assert found.kind == "pending_migration" and "would refuse it" in found.message
+    assert "destructive" in found.hint and found.evidence["would_lose"][0]["rows"] == 4
+    write(
+        folder,
+        "002_drop.sql",
+        "-- pgwarden: destructive -- notes moved to the archive db\nDROP TABLE notes;\n",
+    )
+    with pytest.raises(PendingMigrations, match="Run `pgwarden migrate up`"):
+        ensure_ready(db_url, folder, timeout=1)

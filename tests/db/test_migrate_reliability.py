@@ -188,3 +188,69 @@ def test_server_restarted_mid_run_then_the_next_run_completes(scratch: Scratch, 
         assert second.ok and [s.version for s in second.applied] == [2, 3]
     finally:
         scratch.drop_database(url)
+
+
+def test_the_data_guard_holds_under_concurrent_migrators(scratch: Scratch, tmp_path: Path) -> None:
+    """Eight migrators race on a file that would drop a filled table: every one refuses, nothing is lost."""
+    COMMANDS.setdefault("migrate", "pgwarden.cli.migrate:migrate")
+    context = multiprocessing.get_context("fork")
+    folder = chain(tmp_path / "migrations")
+    (folder / "006_drop.sql").write_text("CREATE TABLE t6 (id int);\nDROP TABLE runs;\n")
+    url = scratch.create_database("guard_concurrent")
+    try:
+        reports = [tmp_path / f"guard_proc{i}.json" for i in range(PROCESSES)]
+        procs = [context.Process(target=_migrator, args=(url, str(folder), str(r))) for r in reports]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(timeout=120)
+        results = [json.loads(r.read_text()) for r in reports]
+        assert [r["code"] for r in results] == [1] * PROCESSES, results
+        assert all("PW211" in r["out"] and "DROP TABLE public.runs" in r["out"] for r in results), results
+        with psycopg.connect(url) as conn:
+            counts = dict(conn.execute("SELECT file, count(*) FROM runs GROUP BY file").fetchall())
+            rows = ledger.read(conn)
+            assert conn.execute("SELECT to_regclass('t6')").fetchone() == (None,)
+        assert counts == {f"00{n}": 1 for n in range(1, 6)}
+        assert sorted(rows) == [1, 2, 3, 4, 5, 6] and not rows[6].success
+        assert all(rows[v].success for v in range(1, 6))
+    finally:
+        scratch.drop_database(url)
+
+
+DESTRUCTIVE_SLEEPY = """\
+-- pgwarden: destructive -- the test means it
+DROP TABLE runs;
+SELECT pg_sleep(CASE WHEN current_setting('pgwarden.test_sleep', true) = '1' THEN 60 ELSE 0 END);
+"""
+
+
+def test_kill_9_mid_destructive_file_loses_nothing(scratch: Scratch, tmp_path: Path) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_log.sql").write_text(
+        "CREATE TABLE runs (file text NOT NULL);\nINSERT INTO runs VALUES ('a'), ('b');\n"
+    )
+    (folder / "002_drop.sql").write_text(DESTRUCTIVE_SLEEPY)
+    url = scratch.create_database("guard_kill")
+    try:
+        assert up(url, discover(folder), to=1).ok
+        env = {**os.environ, "PGOPTIONS": "-c pgwarden.test_sleep=1"}
+        proc = subprocess.Popen(
+            command(url, folder), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 30
+        while not _backend_running(url, "pg_sleep"):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        while _backend_running(url, "pg_sleep"):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT count(*) FROM runs").fetchone() == (2,)
+            rows = ledger.read(conn)
+        assert sorted(rows) == [1]
+    finally:
+        scratch.drop_database(url)

@@ -58,7 +58,10 @@ RULE = Rule(
     id="data-wipe",
     severity=Severity.ERROR,
     problem="A statement that deletes or empties whole tables, or drops dependents it does not name, turns a migration into data loss.",
-    help="Add a WHERE clause, drop the dependents explicitly by name, and take a backup you have restored before wiping data.",
+    help=(
+        "Add a WHERE clause, drop the dependents explicitly by name, and take a backup you have restored before wiping data."
+        " When the rows may go, say so at the top of the file with `-- pgwarden: destructive -- <why>`: `pgwarden migrate up` refuses a file that would lose rows without it (PW211)."
+    ),
     bad="DELETE FROM jobs;",
     good="DELETE FROM jobs WHERE finished_at < now() - interval '90 days';",
     check=check,

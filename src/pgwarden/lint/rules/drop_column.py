@@ -26,7 +26,10 @@ RULE = Rule(
     id="drop-column",
     severity=Severity.WARNING,
     problem="The previous code version keeps running during a deploy; a query naming a dropped column fails with `column does not exist`.",
-    help="Stop using the column in code first (release 1), drop it in a later migration (release 2).",
+    help=(
+        "Stop using the column in code first (release 1), drop it in a later migration (release 2)."
+        " When the rows may go, say so at the top of the file with `-- pgwarden: destructive -- <why>`: `pgwarden migrate up` refuses a file that would lose rows without it (PW211)."
+    ),
     bad="ALTER TABLE conversations DROP COLUMN started_at;",
     good="ALTER TABLE conversations ADD COLUMN created_at timestamptz;",
     check=check,

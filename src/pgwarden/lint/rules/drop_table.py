@@ -25,7 +25,10 @@ RULE = Rule(
     id="drop-table",
     severity=Severity.WARNING,
     problem="A dropped table takes its data with it, and running instances that query it fail.",
-    help="Stop using the table in code first; drop it in a later release, after a backup you have restored once.",
+    help=(
+        "Stop using the table in code first; drop it in a later release, after a backup you have restored once."
+        " When the rows may go, say so at the top of the file with `-- pgwarden: destructive -- <why>`: `pgwarden migrate up` refuses a file that would lose rows without it (PW211)."
+    ),
     bad="DROP TABLE legacy_jobs;",
     good="ALTER TABLE legacy_jobs RENAME TO legacy_jobs_unused_since_2024;",
     check=check,
