@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +11,19 @@ from .. import findings as findings_module
 from ..config import Config
 from ..db import connect
 from ..errors import UsageError
-from ..findings import Finding
 from ..migrate import discover, ledger, lock
 from ..migrate.adopt import baseline as baseline_versions
-from ..migrate.adopt import detect, effective, import_foreign
-from ..migrate.consistency import finding
+from ..migrate.adopt import effective
 from ..migrate.consistency import verify as verify_ledger
-from ..migrate.errors import AlreadyBaselined, DataLossRefused
+from ..migrate.errors import AlreadyBaselined
 from ..migrate.repair import repair as repair_ledger
-from ..migrate.runner import UpResult
 from ..migrate.runner import up as run_up
 from ..migrate.settings import Settings, from_config
 from ..migrate.source import MigrationFile, show_path
 from ..migrate.status import lines, new_file
-from ..scratch import LazyScratch, open_scratch
+from ..scratch import LazyScratch
 from ..urls import describe
+from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
 from ._state import State, db_option, dev_url_option, format_option, progress, write_json
 
 __all__ = ["migrate"]
@@ -159,9 +156,9 @@ def up(
     if on_scratch and not dry_run:
         raise click.UsageError("--on-scratch goes with --dry-run.")
     if dry_run:
-        return _dry_run(state, url, files, to, settings, cfg.dev_url, fmt)
+        return dry_run_command(state, url, files, to, settings, cfg.dev_url, fmt)
     result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)
-    found = _failure_findings(result)
+    found = failure_findings(result)
     if fmt == "json":
         write_json(
             state.out,
@@ -196,92 +193,6 @@ def up(
     return 0 if result.ok else 1
 
 
-def _failure_findings(result: UpResult) -> list[Finding]:
-    if result.error is None or result.failed is None:
-        return []
-    error = result.error
-    if isinstance(error, DataLossRefused):
-        return [
-            finding(
-                "data_loss_refused",
-                f"{error.path}:{error.line}:{error.column}",
-                f"{result.failed.filename} was refused and rolled back: "
-                + "; ".join(f"{loss.what} would lose {loss.rows_text} row(s)" for loss in error.losses)
-                + ".",
-                "If these rows may go, add `-- pgwarden: destructive -- <why>` to the comment block at the top "
-                "of the file (or run `pgwarden migrate up --allow-data-loss`); otherwise change the statement "
-                "(rename the table or column instead of dropping it, or add a WHERE).",
-                version=result.failed.version,
-                statement=error.statement.strip(),
-                losses=[{"what": loss.what, "table": loss.table, "rows": loss.rows} for loss in error.losses],
-            )
-        ]
-    return [
-        finding(
-            "failed_migration",
-            f"{error.path}:{error.line}:{error.column}",
-            f"{result.failed.filename} failed and was rolled back: {str(error).split(': ', 1)[-1]}",
-            "Earlier files stay applied, later ones pending. Fix the file and run `pgwarden migrate up` again.",
-            version=result.failed.version,
-            sqlstate=error.sqlstate,
-        )
-    ]
-
-
-def _dry_run(
-    state: State,
-    url: str,
-    files: Sequence[MigrationFile],
-    to: int | None,
-    settings: Settings,
-    dev_url: str | None,
-    fmt: str,
-) -> int:
-    from ..migrate.dryrun import dry_run
-
-    say = progress(state, fmt)
-    with open_scratch(dev_url) as scratch:
-        result = dry_run(url, files, to=to, settings=settings, scratch=scratch, progress=say)
-    refused = [f for f in result.files if f.refused]
-    if fmt == "json":
-        write_json(
-            state.out,
-            {
-                "database": describe(url),
-                "where": result.where,
-                "files": [vars(f) for f in result.destructive_first],
-                "would_refuse": [f.filename for f in refused],
-                "schema_sql": result.schema_sql,
-                "error": str(result.error) if result.error else None,
-            },
-        )
-    else:
-        state.out.write(
-            f"pgwarden migrate up --dry-run: {len(result.files)} pending file(s) run on a {result.where} of "
-            f"{describe(url)}'s schema; the live database was only read.\n"
-        )
-        for f in result.destructive_first:
-            verdict = (
-                "REFUSED by the data guard"
-                if f.refused
-                else (f"destructive, marked: {f.marker}" if f.losses and f.marker else "")
-            )
-            state.out.write(f"  {f.filename:<40} {f.duration_ms:>7} ms  {verdict}\n".rstrip() + "\n")
-            for loss in f.losses:
-                rows = f"~{loss['rows']:,} (estimate)" if loss["estimated"] else f"{loss['rows']:,}"
-                state.out.write(f"      {loss['what']}: {rows} row(s) at stake\n")
-            for line in f.schema_sql.strip().splitlines():
-                state.out.write(f"      {line}\n")
-        if refused:
-            state.out.write(
-                f"`pgwarden migrate up` would stop at {refused[0].filename}: add `-- pgwarden: destructive -- <why>` "
-                "to its top comment if the rows may go, or change the statement.\n"
-            )
-        if result.error:
-            state.out.write(f"  error: {result.error}\n")
-    return 1 if result.error or refused else 0
-
-
 @migrate.command()
 @db_option
 @migrations_option
@@ -312,6 +223,7 @@ def verify(state: State, database_url: str | None, migrations: str | None, fmt: 
     "--version", "version", type=int, help="Mark every file up to VERSION applied without running it."
 )
 @lock_wait_option
+@dev_url_option
 @format_option
 @click.pass_obj
 def baseline(
@@ -320,10 +232,15 @@ def baseline(
     migrations: str | None,
     version: int | None,
     lock_wait: float | None,
+    dev_url: str | None,
     fmt: str,
 ) -> int:
-    """Adopt a database made before pgwarden: import another tool's ledger, or mark files up to --version."""
-    cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
+    """Adopt a database made before pgwarden: import another tool's ledger, or mark files up to --version.
+
+    With no ledger to import, says which version the live schema matches (the chain applied
+    file by file to a scratch database and compared with it).
+    """
+    cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
     url = cfg.db_url()
     assert url is not None
     wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
@@ -336,48 +253,15 @@ def baseline(
             except AlreadyBaselined as exc:
                 marked, source = [], str(exc)
         else:
-            marked, source = _import(conn, files, settings, who)
+            marked, source = import_ledger(
+                conn, files, settings, who, lambda: proposal(conn, files, cfg.dev_url)
+            )
     if fmt == "json":
         write_json(state.out, {"database": describe(url), "marked": marked, "how": source})
     else:
         done = f"{len(marked)} version(s) marked applied" if marked else "nothing marked"
         state.out.write(f"pgwarden migrate baseline: {source}: {done}.\n")
     return 0
-
-
-def _import(
-    conn: Any, files: Sequence[MigrationFile], settings: Settings, who: dict[str, Any]
-) -> tuple[list[int], str]:
-    """Import the one foreign ledger of the database, or say precisely why not."""
-    found = detect(conn, settings.configured_ledger)
-    broken = [f for f in found if f.problem]
-    if broken:
-        raise UsageError(
-            f"Cannot import: {broken[0].problem}. Name the ledger and its version or file-name column with "
-            "`foreign_ledger` and `foreign_ledger_column` under [migrate]."
-        )
-    importable = [f for f in found if f.importable]
-    if not importable:
-        raise UsageError(
-            "No other tool's ledger to import (aerich, goose_db_version, schema_migrations, _sqlx_migrations, "
-            "flyway_schema_history, applied_migrations, or `foreign_ledger` under [migrate])"
-            + (f"; {found[0].table} is Alembic's" if found else "")
-            + ": pass --version V to mark files up to V applied (`pgwarden migrate test` or `check` shows "
-            "which version the live schema matches)."
-        )
-    if len(importable) > 1:
-        names = ", ".join(f"{f.table} ({f.tool})" for f in importable)
-        raise UsageError(
-            f"Several ledgers to import ({names}): name the one to import with `foreign_ledger` under [migrate]."
-        )
-    if ledger.read(conn):
-        raise UsageError("The pgwarden ledger already has rows: nothing is imported over them.")
-    only = importable[0]
-    marked = import_foreign(conn, files, only, who)
-    source = f"imported from {only.table} ({only.tool})"
-    if only.dirty:
-        source += f"; version(s) {', '.join(map(str, only.dirty))} failed or dirty there: recorded as failed, they run again"
-    return [v for v in marked if v not in only.dirty], source
 
 
 @migrate.command()

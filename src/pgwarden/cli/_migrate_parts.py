@@ -1,0 +1,169 @@
+"""The longer parts of ``pgwarden migrate``: failure findings, ``up --dry-run`` output, ``baseline``'s import."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..errors import UsageError
+from ..findings import Finding
+from ..migrate import ledger
+from ..migrate.adopt import detect, import_foreign
+from ..migrate.consistency import finding
+from ..migrate.errors import DataLossRefused
+from ..migrate.runner import UpResult
+from ..migrate.settings import Settings
+from ..migrate.source import MigrationFile
+from ..scratch import open_scratch
+from ..urls import describe
+from ._state import State, progress, write_json
+
+__all__ = ["dry_run_command", "failure_findings", "import_ledger", "proposal"]
+
+
+def failure_findings(result: UpResult) -> list[Finding]:
+    if result.error is None or result.failed is None:
+        return []
+    error = result.error
+    if isinstance(error, DataLossRefused):
+        return [
+            finding(
+                "data_loss_refused",
+                f"{error.path}:{error.line}:{error.column}",
+                f"{result.failed.filename} was refused and rolled back: "
+                + "; ".join(f"{loss.what} would lose {loss.rows_text} row(s)" for loss in error.losses)
+                + ".",
+                "If these rows may go, add `-- pgwarden: destructive -- <why>` to the comment block at the top "
+                "of the file (or run `pgwarden migrate up --allow-data-loss`); otherwise change the statement "
+                "(rename the table or column instead of dropping it, or add a WHERE).",
+                version=result.failed.version,
+                statement=error.statement.strip(),
+                losses=[{"what": loss.what, "table": loss.table, "rows": loss.rows} for loss in error.losses],
+            )
+        ]
+    return [
+        finding(
+            "failed_migration",
+            f"{error.path}:{error.line}:{error.column}",
+            f"{result.failed.filename} failed and was rolled back: {str(error).split(': ', 1)[-1]}",
+            "Earlier files stay applied, later ones pending. Fix the file and run `pgwarden migrate up` again.",
+            version=result.failed.version,
+            sqlstate=error.sqlstate,
+        )
+    ]
+
+
+def dry_run_command(
+    state: State,
+    url: str,
+    files: Sequence[MigrationFile],
+    to: int | None,
+    settings: Settings,
+    dev_url: str | None,
+    fmt: str,
+) -> int:
+    from ..migrate.dryrun import dry_run
+
+    say = progress(state, fmt)
+    with open_scratch(dev_url) as scratch:
+        result = dry_run(url, files, to=to, settings=settings, scratch=scratch, progress=say)
+    refused = [f for f in result.files if f.refused]
+    if fmt == "json":
+        write_json(
+            state.out,
+            {
+                "database": describe(url),
+                "where": result.where,
+                "files": [vars(f) for f in result.destructive_first],
+                "would_refuse": [f.filename for f in refused],
+                "schema_sql": result.schema_sql,
+                "error": str(result.error) if result.error else None,
+            },
+        )
+    else:
+        state.out.write(
+            f"pgwarden migrate up --dry-run: {len(result.files)} pending file(s) run on a {result.where} of "
+            f"{describe(url)}'s schema; the live database was only read.\n"
+        )
+        for f in result.destructive_first:
+            verdict = (
+                "REFUSED by the data guard"
+                if f.refused
+                else (f"destructive, marked: {f.marker}" if f.losses and f.marker else "")
+            )
+            state.out.write(f"  {f.filename:<40} {f.duration_ms:>7} ms  {verdict}\n".rstrip() + "\n")
+            for loss in f.losses:
+                rows = f"~{loss['rows']:,} (estimate)" if loss["estimated"] else f"{loss['rows']:,}"
+                state.out.write(f"      {loss['what']}: {rows} row(s) at stake\n")
+            for line in f.schema_sql.strip().splitlines():
+                state.out.write(f"      {line}\n")
+        if refused:
+            state.out.write(
+                f"`pgwarden migrate up` would stop at {refused[0].filename}: add `-- pgwarden: destructive -- <why>` "
+                "to its top comment if the rows may go, or change the statement.\n"
+            )
+        if result.error:
+            state.out.write(f"  error: {result.error}\n")
+    return 1 if result.error or refused else 0
+
+
+def proposal(conn: Any, files: Sequence[MigrationFile], dev_url: str | None) -> str:
+    """Which version to baseline at: the one whose prefix of the chain builds the live schema."""
+    from ..catalog import inspect
+    from ..migrate.propose import LEDGER_PATTERNS, propose
+
+    live = inspect(conn, ignore=LEDGER_PATTERNS)
+    with open_scratch(dev_url) as scratch:
+        found = propose(files, live, scratch)
+    if found.version is not None:
+        name = next(f.filename for f in files if f.version == found.version)
+        return (
+            f"the live schema is what the migrations build up to version {found.version} ({name}): "
+            f"run `pgwarden migrate baseline --version {found.version}`."
+        )
+    why = f" (the chain stops on a scratch database: {found.failed})" if found.failed else ""
+    if found.closest is None:
+        return f"no prefix of the migrations could be compared with the live schema{why}: pass --version V."
+    return (
+        f"no prefix of the migrations builds the live schema{why}; the closest is version {found.closest}, "
+        f"{found.differences} difference(s) away (`pgwarden check` lists them): fix the schema or the files, "
+        "or pass --version V."
+    )
+
+
+def import_ledger(
+    conn: Any,
+    files: Sequence[MigrationFile],
+    settings: Settings,
+    who: dict[str, Any],
+    proposal: Callable[[], str],
+) -> tuple[list[int], str]:
+    """Import the one foreign ledger of the database, or say precisely why not."""
+    found = detect(conn, settings.configured_ledger)
+    broken = [f for f in found if f.problem]
+    if broken:
+        raise UsageError(
+            f"Cannot import: {broken[0].problem}. Name the ledger and its version or file-name column with "
+            "`foreign_ledger` and `foreign_ledger_column` under [migrate]."
+        )
+    importable = [f for f in found if f.importable]
+    if not importable:
+        raise UsageError(
+            "No other tool's ledger to import (aerich, goose_db_version, schema_migrations, _sqlx_migrations, "
+            "flyway_schema_history, applied_migrations, or `foreign_ledger` under [migrate])"
+            + (f"; {found[0].table} is Alembic's" if found else "")
+            + f"; {proposal()}"
+        )
+    if len(importable) > 1:
+        names = ", ".join(f"{f.table} ({f.tool})" for f in importable)
+        raise UsageError(
+            f"Several ledgers to import ({names}): name the one to import with `foreign_ledger` under [migrate]."
+        )
+    if ledger.read(conn):
+        raise UsageError("The pgwarden ledger already has rows: nothing is imported over them.")
+    only = importable[0]
+    marked = import_foreign(conn, files, only, who)
+    source = f"imported from {only.table} ({only.tool})"
+    if only.dirty:
+        source += f"; version(s) {', '.join(map(str, only.dirty))} failed or dirty there: recorded as failed, they run again"
+    return [v for v in marked if v not in only.dirty], source
