@@ -1,11 +1,18 @@
-"""Benchmark: 200 small migrations onto an empty database, pgwarden ``migrate up`` vs Alembic ``upgrade head``."""
+"""Benchmark: 200 small migrations onto an empty database, pgwarden ``migrate up`` vs Alembic ``upgrade head``.
+
+``--guard`` measures the data guard instead, as whole commands (process start to exit):
+``pgwarden migrate up`` with ``data_guard`` on and off, against a plain loop (one process,
+one transaction per file, no ledger, no lock, no guard), on files the guard has to look at.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -154,6 +161,100 @@ def measure(scratch: Scratch, root: Path, count: int, shape: str, repeat: int) -
     return result
 
 
+def guarded_sql(n: int) -> str:
+    """A file whose every later statement the guard must parse, and two of them count rows (none lost)."""
+    text = (
+        f"CREATE TABLE g{n} (id int, name varchar(50), note text);\nINSERT INTO g{n} VALUES (1, 'a', NULL);\n"
+    )
+    if n > 1:
+        text += (
+            f"ALTER TABLE g{n - 1} DROP COLUMN note;\n"
+            f"ALTER TABLE g{n - 1} ALTER COLUMN name TYPE varchar(40);\n"
+            f"DELETE FROM g{n - 1} WHERE id < 0;\n"
+        )
+    return text
+
+
+PLAIN = """
+import sys, psycopg
+from pathlib import Path
+from pgwarden.migrate.source import discover, statements
+folder, url = Path(sys.argv[1]), sys.argv[2]
+with psycopg.connect(url, autocommit=True) as conn:
+    for file in discover(folder):
+        with conn.transaction():
+            for _o, text in statements(file):
+                conn.execute(text.encode())
+"""
+
+
+def command_runner(root: Path, folder: Path, mode: str) -> Callable[[str], None]:
+    """A whole process: the plain loop, or ``pgwarden migrate up`` with the guard on or off."""
+    work = root / f"cwd_{mode}"
+    work.mkdir(exist_ok=True)
+    (work / "pgwarden.toml").write_text(
+        f"[migrate]\ndata_guard = {'true' if mode == 'guard_on' else 'false'}\n"
+    )
+
+    def run(url: str) -> None:
+        if mode == "plain":
+            argv = [sys.executable, "-c", PLAIN, str(folder), url]
+        else:
+            argv = [
+                sys.executable,
+                "-m",
+                "pgwarden",
+                "migrate",
+                "up",
+                "--db",
+                url,
+                "--migrations",
+                str(folder),
+            ]
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        done = subprocess.run(argv, cwd=work, env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+
+    return run
+
+
+def measure_guard(scratch: Scratch, root: Path, count: int, shape: str, repeat: int) -> dict[str, float]:
+    folder = root / f"guard_{shape}"
+    folder.mkdir(parents=True)
+    for n in range(1, count + 1):
+        text = guarded_sql(n) if shape == "guarded" else migration_sql(n, shape)
+        (folder / f"{n:03d}_step_{n}.sql").write_text(text)
+    modes = ["plain", "guard_off", "guard_on"]
+    runners = {m: command_runner(root, folder, m) for m in modes}
+    times: dict[str, list[float]] = {m: [] for m in modes}
+    for i in range(repeat):
+        for mode in modes[i % 3 :] + modes[: i % 3]:
+            times[mode].append(timed_once(scratch, f"{mode}_{i}", runners[mode]))
+    return {f"{m}_s": statistics.median(v) for m, v in times.items()} | {
+        f"{m}_best_s": min(v) for m, v in times.items()
+    }
+
+
+def guard_report(results: dict[str, dict[str, float]], count: int, repeat: int) -> list[tuple[str, bool]]:
+    print(f"data guard, {count} files, whole commands (process start to exit), median of {repeat} (best)")
+    print()
+    print("| files | plain loop s | up, guard off s | up, guard on s | on/off | on/plain | guard ms/file |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    checks: list[tuple[str, bool]] = []
+    for shape, r in results.items():
+        on_off = r["guard_on_s"] / r["guard_off_s"]
+        on_plain = r["guard_on_s"] / r["plain_s"]
+        per_file = (r["guard_on_s"] - r["guard_off_s"]) / count * 1000
+        r.update(on_off=on_off, on_plain=on_plain, guard_ms_per_file=per_file)
+        print(
+            f"| {shape} | {r['plain_s']:.3f} ({r['plain_best_s']:.3f}) | {r['guard_off_s']:.3f} "
+            f"({r['guard_off_best_s']:.3f}) | {r['guard_on_s']:.3f} ({r['guard_on_best_s']:.3f}) | "
+            f"{on_off:.3f}x | {on_plain:.3f}x | {per_file:.2f} |"
+        )
+        checks.append((f"{shape}: guard on <= 1.05x guard off ({on_off:.3f}x)", on_off <= 1.05))
+    return checks
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=200)
@@ -165,9 +266,25 @@ def main(argv: list[str] | None = None) -> int:
         "--dev-url", help="A server where databases may be created (default: a throwaway cluster)."
     )
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--guard", action="store_true", help="Measure the data guard (shapes realistic and guarded) instead."
+    )
     args = parser.parse_args(argv)
     shapes = [s.strip() for s in args.shapes.split(",") if s.strip()]
     results: dict[str, dict[str, float]] = {}
+    if args.guard:
+        with tempfile.TemporaryDirectory() as tmp, open_scratch(args.dev_url) as scratch:
+            for shape in ("realistic", "guarded"):
+                results[shape] = measure_guard(scratch, Path(tmp), args.count, shape, args.repeat)
+        checks = guard_report(results, args.count, args.repeat)
+        print()
+        for text, ok in checks:
+            print(f"{'PASS' if ok else 'MISS'}  {text}")
+        if args.json:
+            args.json.write_text(
+                json.dumps({"count": args.count, "repeat": args.repeat, "guard": results}, indent=2)
+            )
+        return 0 if all(ok for _t, ok in checks) else 1
     with tempfile.TemporaryDirectory() as tmp, open_scratch(args.dev_url) as scratch:
         for shape in shapes:
             results[shape] = measure(scratch, Path(tmp), args.count, shape, args.repeat)
