@@ -252,3 +252,19 @@ def test_check_never_reports_a_ledger_table_as_drift(
     assert not any(
         "DROP TABLE" in (f.get("fix_sql") or "") and "aerich" in (f.get("fix_sql") or "") for f in found
     )
+
+
+def test_migrate_test_and_check_read_the_up_parts_and_say_so(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    folder = layout(tmp_path, LAYOUTS["dbmate"])
+    dev = db_url.rsplit("/", 1)[0] + "/postgres"
+    code, out, err = run("migrate", "test", "--migrations", str(folder), "--dev-url", dev)
+    assert code == 0, (out, err)
+    assert "up parts only, 2 file(s) carry a down part" in out
+    assert run("migrate", "up", "--db", db_url, "--migrations", str(folder))[0] == 0
+    code, out, err = run(
+        "check", "--db", db_url, "--migrations", str(folder), "--dev-url", dev, "--format", "json"
+    )
+    assert code == 0 and json.loads(out)["findings"] == [], out

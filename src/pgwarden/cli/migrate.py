@@ -344,8 +344,11 @@ def test_command(
         outcome = converge(
             files, lazy(), legacy=starts, models=model_schema, schemas=cfg.schemas, ignore=cfg.ignore
         )
-    title = f"pgwarden migrate test: {len(files)} file(s) onto an empty database" + (
-        f" and {len(starts)} legacy schema(s)" if starts else ""
+    downs = sum(1 for f in files if f.down)
+    title = (
+        f"pgwarden migrate test: {len(files)} file(s) onto an empty database"
+        + (f" and {len(starts)} legacy schema(s)" if starts else "")
+        + (f"; up parts only, {downs} file(s) carry a down part that is not run" if downs else "")
     )
     findings_module.render(
         outcome.findings, fmt, state.out, color=state.color, title=title, extra={"runs": outcome.runs}
