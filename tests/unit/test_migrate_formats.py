@@ -38,7 +38,10 @@ def test_the_down_part_is_blanked_and_positions_stay(text: str, tool: str, down_
 
 
 def test_plain_files_are_unchanged() -> None:
-    text = "-- add a column\nALTER TABLE t ADD COLUMN c int;\n-- roll back if the deploy fails, by hand\n"
+    text = (
+        "-- migrate: add a column\nALTER TABLE t ADD COLUMN c int;\n-- roll back if the deploy fails, by hand\n"
+        "-- goose is a bird; upgrade later\n"
+    )
     sections = split(text)
     assert (sections.tool, sections.up, sections.down_lines) == ("plain", text, None)
 
@@ -64,6 +67,7 @@ def test_unknown_section_markers_are_an_error(marker: str) -> None:
         ("-- +goose Up\nSELECT 1;\n-- +goose Up\nSELECT 2;\n", "2 goose up markers"),
         ("SELECT 1;\n-- migrate:up\nSELECT 2;\n", "SQL before its dbmate up marker"),
         ("-- +goose Upp\nSELECT 1;\n", "not a marker pgwarden knows"),
+        ("-- migrate:sideways\nSELECT 1;\n", "not a marker pgwarden knows"),
         ("-- migrate:down\nSELECT 1;\n", "0 dbmate up markers"),
     ],
 )

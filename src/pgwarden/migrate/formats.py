@@ -52,7 +52,7 @@ _GOOSE_OTHER = re.compile(
     r"--\s*\+goose\s+(statementbegin|statementend|no\s+transaction|envsub\s+(on|off))\s*", re.IGNORECASE
 )
 _GOOSE_ANY = re.compile(r"--\s*\+goose\b.*", re.IGNORECASE)
-_DBMATE_ANY = re.compile(r"--\s*migrate:\S*.*")
+_DBMATE_ANY = re.compile(r"--\s*migrate:[A-Za-z]\S*.*")  # `-- migrate: add users` is prose
 # A comment line that is nothing but a direction word (with decoration): a section marker of some
 # tool pgwarden does not know. Words in a sentence ("-- roll back the flag if ...") do not match.
 _DIRECTION = re.compile(

@@ -28,7 +28,7 @@ class Settings:
     data_guard: bool = True
     """Refuse a file whose statements would lose rows unless it says ``-- pgwarden: destructive -- REASON``."""
     allow_data_loss: bool = False
-    """``--allow-data-loss``: this run may lose rows (the guard still says what it let through)."""
+    """``--allow-data-loss``: this run may lose rows; the guard does not look."""
     foreign_ledger: str | None = None
     """A hand-made ledger table (``schema.table``) another runner keeps, read like the known ones."""
     foreign_ledger_column: str = "version"
