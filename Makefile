@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-python-matrix lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,14 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	@$(BIN)/pgwarden demo || [ $$? -eq 1 ]
 
+# The whole suite on the main interpreter (PostgreSQL: the system's and the embedded 18), then the
+# built wheel on the lowest and newest supported Python (tests/matrix/run.sh).
 test: lint
 	$(BIN)/pytest
+	$(MAKE) test-python-matrix
+
+test-python-matrix: $(BIN)/.installed
+	tests/matrix/run.sh $(BIN)/python 3.10 3.13
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench examples tools

@@ -31,6 +31,7 @@ import psycopg
 from psycopg import sql
 
 from pgwarden.scratch import open_scratch
+from pgwarden.urls import dbname_of, with_dbname
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = (ROOT / "tests" / "db" / "incident001.sql").read_text(encoding="utf-8")
@@ -192,9 +193,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"seeded {args.bookings:,} bookings, {args.missing:,} without a room in {time.monotonic() - started:.0f}s"
         )
-        dbname = template.rsplit("/", 1)[1]
+        dbname = dbname_of(template)
         urls = {}
-        with psycopg.connect(template.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        with psycopg.connect(with_dbname(template, "postgres"), autocommit=True) as admin:
             for label in ("anchor", "pgwarden"):
                 name = f"{dbname}_{label}"
                 admin.execute(
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                         sql.Identifier(name), sql.Identifier(dbname)
                     )
                 )
-                urls[label] = template.rsplit("/", 1)[0] + "/" + name
+                urls[label] = with_dbname(template, name)
         a = anchor(urls["anchor"], args.rate)
         p = pgwarden(urls["pgwarden"], args.rate, args.batch_size, Path(tmp))
     ratio = p.rate / a.rate

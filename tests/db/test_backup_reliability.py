@@ -22,6 +22,7 @@ from psycopg import sql
 from pgwarden import backup
 from pgwarden.backup.manifest import read_manifest, write_manifest
 from pgwarden.scratch import Scratch, open_scratch
+from pgwarden.urls import with_dbname
 
 
 def test_create_lose_everything_restore_is_identical(db_url: str, scratch: Scratch, tmp_path: Path) -> None:
@@ -109,7 +110,7 @@ def test_a_backup_from_another_cluster_is_flagged(db_url: str, scratch: Scratch,
         # the same database name on a new cluster: what a re-initialised server looks like
         with psycopg.connect(other.server_url, autocommit=True) as conn:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname(db_url))))
-        source = f"{other.server_url.rsplit('/', 1)[0]}/{dbname(db_url)}"
+        source = with_dbname(other.server_url, dbname(db_url))
         seed(source, rows=20)
         m = backup.create(source, tmp_path)
         result = backup.verify(tmp_path, m.id, dev_url=scratch.server_url, live_url=db_url)

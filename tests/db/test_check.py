@@ -143,7 +143,9 @@ def test_read_only_role_with_connect_only(tmp_path: Path, db_url: str) -> None:
         c.execute(f'GRANT CONNECT ON DATABASE "{dbname}" TO watcher')
         c.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
     parts = urlsplit(db_url)
-    watcher = urlunsplit((parts.scheme, parts.netloc.replace("postgres@", "watcher@"), parts.path, "", ""))
+    watcher = urlunsplit(
+        (parts.scheme, parts.netloc.replace("postgres@", "watcher@"), parts.path, parts.query, "")
+    )
     try:
         code, doc = check_json(project(tmp_path), watcher)
         assert [f["kind"] for f in doc["findings"]] == ["probable_rename"]  # type: ignore[index,union-attr]

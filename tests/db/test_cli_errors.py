@@ -90,18 +90,18 @@ def test_connect_timeout(project: Path, silent_server: int) -> None:
 
 @pytest.fixture
 def password_user(scratch: Scratch) -> Iterator[str]:
-    """A role that must log in with a password over TCP (a pg_hba rule ahead of trust)."""
+    """A role that must log in with a password (a pg_hba rule ahead of trust on the socket)."""
     assert scratch.cluster is not None
     hba = scratch.cluster.data / "pg_hba.conf"
     original = hba.read_text()
-    hba.write_text("host all pw_user 127.0.0.1/32 scram-sha-256\n" + original)
+    hba.write_text("local all pw_user scram-sha-256\n" + original)
     with psycopg.connect(scratch.server_url, autocommit=True) as c:
         c.execute("SET password_encryption = 'scram-sha-256'")
         c.execute("DROP ROLE IF EXISTS pw_user")
         c.execute("CREATE ROLE pw_user LOGIN PASSWORD 'right-password'")
         c.execute("SELECT pg_reload_conf()")
     try:
-        yield f"postgresql://pw_user:wrong-password@127.0.0.1:{scratch.cluster.port}/postgres"
+        yield scratch.cluster.url.replace("postgres@", "pw_user:wrong-password@", 1)
     finally:
         hba.write_text(original)
         with psycopg.connect(scratch.server_url, autocommit=True) as c:
@@ -109,16 +109,16 @@ def password_user(scratch: Scratch) -> Iterator[str]:
             c.execute("DROP ROLE pw_user")
 
 
-def test_wrong_password(project: Path, password_user: str) -> None:
+def test_wrong_password(project: Path, password_user: str, scratch: Scratch) -> None:
     code, _, err = run("check", "--db", password_user, "--migrations", "migrations")
-    assert code == 3
-    assert_clean_error(err, "rejected the password", "pw_user@127.0.0.1")
+    assert code == 3 and scratch.cluster is not None
+    assert_clean_error(err, "rejected the password", f"pw_user@{scratch.cluster.socket_dir}")
     assert "wrong-password" not in err
 
 
 def test_database_missing(project: Path, scratch: Scratch) -> None:
     assert scratch.cluster is not None
-    url = f"postgresql://postgres@127.0.0.1:{scratch.cluster.port}/no_such_db"
+    url = scratch.cluster.url.replace("/postgres?", "/no_such_db?")
     code, _, err = run("check", "--db", url, "--migrations", "migrations")
     assert code == 3
     assert_clean_error(err, "no_such_db does not exist")

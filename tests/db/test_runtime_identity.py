@@ -109,9 +109,6 @@ def test_a_dropped_required_table_halts_without_recreating_it(db_url: str) -> No
     asyncio.run(scenario())
 
 
-_OPTIONS = "-c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=30 -c shared_buffers=16MB"
-
-
 @pytest.fixture
 def own_cluster(scratch: Scratch) -> Iterator[Cluster]:
     """A cluster of this test's own, to restart and re-initialise (one major is enough)."""
@@ -142,14 +139,13 @@ def _reinitialise(cluster: Cluster) -> None:
             str(cluster.data),
             "-U",
             "postgres",
-            "-A",
-            "trust",
+            "--auth-local=trust",
+            "--auth-host=reject",
             "--no-sync",
         ],
         what="initdb",
     )
-    options = f"-p {cluster.port} -k {cluster.dir} {_OPTIONS}"
-    _pg_ctl(cluster, "-l", str(cluster.dir / "server.log"), "-o", options, "-w", "start")
+    _pg_ctl(cluster, "-l", str(cluster.dir / "server.log"), "-o", cluster.server_options(), "-w", "start")
 
 
 def test_restart_leaves_exactly_one_active_and_a_new_cluster_raises_the_alarm(own_cluster: Cluster) -> None:

@@ -16,6 +16,7 @@ from pgwarden.errors import DatabaseUnreachable
 from pgwarden.runtime import RuntimeSettings, Warden
 from pgwarden.runtime.errors import LoginRefused, TakeoverNotPermitted
 from pgwarden.runtime.leadership import lock_key
+from pgwarden.urls import with_dbname
 
 FAST = {"ttl": 1.2, "check_interval": 0.15}
 
@@ -176,7 +177,7 @@ def test_an_unreachable_database_is_retried_and_reported(db_url: str) -> None:
 
 def test_a_missing_database_is_a_clear_fatal_error(db_url: str) -> None:
     async def scenario() -> None:
-        w = Warden(db_url.rsplit("/", 1)[0] + "/no_such_db_here", settings())
+        w = Warden(with_dbname(db_url, "no_such_db_here"), settings())
         await w.start()
         with pytest.raises(LoginRefused) as caught:
             await asyncio.wait_for(w.wait_active(), 5)

@@ -16,6 +16,7 @@ import pytest
 from conftest import SERVERS
 
 from pgwarden.scratch import Scratch
+from pgwarden.urls import with_dbname
 
 CHILD = """
 import os, sys, time, psycopg
@@ -185,7 +186,7 @@ def test_a_command_that_does_not_exist_exits_127_before_touching_the_database(tm
 def test_a_database_that_does_not_exist_exits_3_with_one_sentence(
     db_url: str, tmp_path: Path, one_major: None
 ) -> None:
-    missing = db_url.rsplit("/", 1)[0] + "/no_such_database"
+    missing = with_dbname(db_url, "no_such_database")
     argv = [sys.executable, "-m", "pgwarden", "run", "--db", missing, "--", "sleep", "60"]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=30, cwd=tmp_path)
     assert done.returncode == 3

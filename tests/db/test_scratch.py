@@ -16,23 +16,26 @@ import pytest
 
 from pgwarden.cli import main
 from pgwarden.errors import ScratchError
-from pgwarden.scratch import open_scratch
+from pgwarden.scratch import Scratch, open_scratch
+from pgwarden.urls import dbname_of
 
 
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
+def _listening(folder: Path | str, port: int = 5432) -> bool:
+    """Whether a server accepts connections on the Unix socket in ``folder``."""
+    with socket.socket(socket.AF_UNIX) as s:
+        return s.connect_ex(str(Path(folder) / f".s.PGSQL.{port}")) == 0
 
 
 def test_removed_after_ctrl_c() -> None:
     with pytest.raises(KeyboardInterrupt), open_scratch() as scratch:
         assert scratch.cluster is not None
-        folder, port = scratch.cluster.dir, scratch.cluster.port
+        folder = scratch.cluster.socket_dir
         with psycopg.connect(scratch.create_database("x")) as c:
             assert c.execute("SELECT 1").fetchone() == (1,)
+        assert _listening(folder)
         raise KeyboardInterrupt
     assert not folder.exists()
-    assert not _listening(port)
+    assert not _listening(folder)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -44,20 +47,20 @@ def test_cli_process_cleans_up_when_interrupted(tmp_path: Path, sig: signal.Sign
         "from pgwarden import scratch as s\n"
         "_exit_cleanly_on_sigterm()\n"
         "with s.open_scratch() as sc:\n"
-        "    print(sc.cluster.dir, sc.cluster.port, flush=True)\n"
+        "    print(sc.cluster.socket_dir, flush=True)\n"
         "    time.sleep(60)\n"
     )
     with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True) as proc:
         assert proc.stdout is not None
-        folder, port = proc.stdout.readline().split()
-        assert _listening(int(port))
+        folder = proc.stdout.readline().strip()
+        assert _listening(folder)
         proc.send_signal(sig)
         proc.wait(timeout=30)
     assert not Path(folder).exists()
     deadline = time.monotonic() + 5
-    while _listening(int(port)) and time.monotonic() < deadline:
+    while _listening(folder) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _listening(int(port))
+    assert not _listening(folder)
 
 
 def test_verbose_mode_prints_startup_time(
@@ -68,19 +71,22 @@ def test_verbose_mode_prints_startup_time(
     (tmp_path / "migrations" / "001_init.sql").write_text("CREATE TABLE t (id int);\n")
     out, err = io.StringIO(), io.StringIO()
     main(["-v", "check", "--db", db_url, "--migrations", "migrations"], out, err)
-    assert "scratch PostgreSQL" in err.getvalue() and "ready on port" in err.getvalue()
+    assert "scratch PostgreSQL" in err.getvalue() and "ready on socket" in err.getvalue()
 
 
 def test_no_binaries_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("pgwarden.scratch.find_binaries", lambda: None)
-    with pytest.raises(ScratchError, match="pip install pgserver"):
+    with pytest.raises(ScratchError) as info:
         open_scratch()
+    message = str(info.value)
+    assert "pip install 'pgwarden[embedded]'" in message and "--dev-url" in message
+    assert len(message.splitlines()) == 1
 
 
 def test_dev_url_hands_out_and_drops_databases(db_url: str) -> None:
     with open_scratch(db_url) as scratch:
         url = scratch.create_database("t")
-        name = url.rsplit("/", 1)[1]
+        name = dbname_of(url)
         with psycopg.connect(db_url) as c:
             assert c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     with psycopg.connect(db_url) as c:
@@ -96,3 +102,66 @@ def test_runs_as_an_unprivileged_user_when_root() -> None:
             row = c.execute("SELECT pg_catalog.current_setting('data_directory')").fetchone()
         assert row is not None
         assert os.stat(row[0]).st_uid == scratch.cluster.owner[0] != 0
+
+
+# --- only pgwarden can enter --------------------------------------------------------------
+
+_CONNECT_AS_OTHER = (
+    "import sys, psycopg\n"
+    "try:\n"
+    "    psycopg.connect(sys.argv[1], connect_timeout=5).close()\n"
+    "except psycopg.OperationalError as exc:\n"
+    "    print(str(exc).strip().splitlines()[-1]); sys.exit(1)\n"
+    "print('connected'); sys.exit(0)\n"
+)
+
+
+def _other_user(owner: tuple[int, int] | None) -> tuple[int, int]:
+    """An OS user that is neither us nor the cluster's, to knock on the door as."""
+    import pwd
+
+    for name in ("nobody", "daemon", "bin"):
+        try:
+            entry = pwd.getpwnam(name)
+        except KeyError:
+            continue
+        if entry.pw_uid not in (0, os.geteuid()) and (owner is None or entry.pw_uid != owner[0]):
+            return entry.pw_uid, entry.pw_gid
+    pytest.skip("no second OS user to try the scratch cluster as")
+
+
+def test_another_os_user_cannot_connect_to_a_running_scratch_cluster() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("switching to another OS user needs root (CI runs as root)")
+    with open_scratch() as scratch:
+        cluster = scratch.cluster
+        assert cluster is not None
+        uid, gid = _other_user(cluster.owner)
+        url = scratch.create_database("door")
+        with psycopg.connect(url) as c:  # pgwarden itself gets in
+            assert c.execute("SELECT current_setting('listen_addresses')").fetchone() == ("",)
+        # The same interpreter and URL, as another user: the socket's folder is closed to it.
+        other = subprocess.run(
+            [sys.executable, "-c", _CONNECT_AS_OTHER, url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            cwd="/",
+        )
+        assert other.returncode == 1, other.stdout + other.stderr
+        assert "Permission denied" in other.stdout, other.stdout + other.stderr
+        assert oct(cluster.socket_dir.stat().st_mode & 0o777) == oct(0o700)
+
+
+def test_no_tcp_listener_and_tcp_rules_reject(scratch: Scratch) -> None:
+    """The clusters the tests use are the same kind: socket only, and pg_hba rejects TCP anyway."""
+    assert scratch.cluster is not None
+    with psycopg.connect(scratch.server_url) as c:
+        assert c.execute("SELECT current_setting('listen_addresses')").fetchone() == ("",)
+        rules = c.execute("SELECT type, auth_method FROM pg_hba_file_rules").fetchall()
+    assert {method for kind, method in rules if kind.startswith("host")} == {"reject"}
+    assert {method for kind, method in rules if kind == "local"} == {"trust"}
+    assert scratch.cluster.socket_dir.stat().st_mode & 0o077 == 0

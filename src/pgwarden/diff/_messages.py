@@ -167,8 +167,8 @@ def _column(c: ColumnChange, attributes: Mapping[str, str]) -> Described:
             f"Column {c.object} is {_generation(a)} in the database but the code expects {_generation(e)}.",
             "Align the column with the fix SQL; changing a generated expression rewrites the column.",
             {
-                "expected": {"identity": e.identity, "generated": e.generated},
-                "actual": {"identity": a.identity, "generated": a.generated},
+                "expected": {"identity": e.identity, "generated": e.generated, "virtual": e.virtual},
+                "actual": {"identity": a.identity, "generated": a.generated, "virtual": a.virtual},
             },
         )
     if c.kind == "collation_mismatch":
@@ -218,7 +218,7 @@ def _python_type(c: Column) -> str:
 
 def _generation(c: Column) -> str:
     if c.generated is not None:
-        return f"generated as {c.generated}"
+        return f"generated as {c.generated} ({'virtual' if c.virtual else 'stored'})"
     if c.identity is not None:
         return f"an identity column ({c.identity})"
     return "a plain column"

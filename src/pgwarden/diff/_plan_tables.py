@@ -261,14 +261,17 @@ def _alter_column(t: Q, e: Column, a: Column, kinds: set[str], table: str) -> tu
     may not cast) and before identity is added, and come back last.
     """
     out: list[Q] = []
-    if e.generated != a.generated:
-        if e.generated is None:
+    if e.generated != a.generated or e.virtual != a.virtual:
+        if e.generated is None and not a.virtual:
             out.append(ddl.alter_column(t, e.name, sql.SQL("DROP EXPRESSION")))
             a = Column(a.name, a.type, a.nullable, None, a.identity, None, a.collation, a.comment)
         else:
-            # A column cannot become generated (or change its expression) in place.
+            # A column cannot become generated, change its expression or switch between stored and
+            # virtual in place; a virtual one cannot DROP EXPRESSION (it has no values to keep).
             why = (
-                None if a.generated is not None else f"replaces column {table}.{a.name} by a generated column"
+                None
+                if a.generated is not None and e.generated is not None
+                else f"replaces column {table}.{a.name} by a {'generated' if e.generated else 'plain'} column"
             )
             return [
                 sql.SQL("ALTER TABLE {} DROP COLUMN {};").format(t, sql.Identifier(a.name)),

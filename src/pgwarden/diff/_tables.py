@@ -37,7 +37,7 @@ _COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
     ("type_mismatch", attrgetter("type"), True),
     ("nullability_mismatch", attrgetter("nullable"), False),
     ("default_mismatch", attrgetter("default"), False),
-    ("identity_mismatch", attrgetter("identity", "generated"), False),
+    ("identity_mismatch", attrgetter("identity", "generated", "virtual"), False),
     ("collation_mismatch", attrgetter("collation"), True),
     ("comment_mismatch", attrgetter("comment"), False),
 )

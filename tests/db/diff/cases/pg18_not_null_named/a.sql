@@ -1,0 +1,5 @@
+CREATE TABLE users (
+    id integer,
+    email text,
+    nick text NOT NULL
+);

@@ -1,0 +1,5 @@
+-- min-server: 18
+CREATE TABLE jobs (
+    id integer NOT NULL,
+    chat_id bigint NOT NULL
+);

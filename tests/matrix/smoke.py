@@ -1,0 +1,52 @@
+"""Smoke run of an installed pgwarden: ``--help``, then ``check`` of the sample bot against scratch clusters.
+
+Run by ``tests/matrix/run.sh`` with the interpreter of a fresh virtualenv that has the built
+wheel installed (not this checkout), so it proves the wheel works on that Python.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+
+import pgwarden
+from pgwarden.scratch import open_scratch
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot"
+
+
+def pgwarden_cli(*args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("pgwarden")), *args]
+    if url:
+        command += ["--db", url]
+    return subprocess.run(command, cwd=EXAMPLE, capture_output=True, text=True, timeout=300)
+
+
+def expect(proc: subprocess.CompletedProcess[str], code: int, what: str) -> None:
+    if proc.returncode != code:
+        sys.exit(f"smoke: {what} exited {proc.returncode}, expected {code}:\n{proc.stdout}\n{proc.stderr}")
+    print(f"smoke: {what}: exit {code} as expected")
+
+
+def main() -> None:
+    where = Path(pgwarden.__file__).resolve()
+    if Path(sys.prefix).resolve() not in where.parents:
+        sys.exit(f"smoke: pgwarden was imported from {where}, not from the virtualenv {sys.prefix}")
+    expect(pgwarden_cli("--help"), 0, "pgwarden --help")
+    with open_scratch() as live:  # the bot's "production" database, on a throwaway cluster of its own
+        assert live.cluster is not None
+        print(f"smoke: live database on PostgreSQL {live.version} ({live.cluster.binaries.origin})")
+        url = live.create_database("live")
+        expect(pgwarden_cli("migrate", "up", url=url), 0, "pgwarden migrate up on the sample bot")
+        expect(pgwarden_cli("check", url=url), 0, "pgwarden check of the sample bot (clean)")
+        drifted = live.create_database("drifted")
+        with psycopg.connect(drifted, autocommit=True) as conn:
+            conn.execute((EXAMPLE / "production.sql").read_text(encoding="utf-8"))  # type: ignore[call-overload]
+        expect(pgwarden_cli("check", url=drifted), 1, "pgwarden check of the drifted sample bot (findings)")
+
+
+if __name__ == "__main__":
+    main()
