@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from pgwarden.cli import main
+from pgwarden.urls import with_dbname
 
 FILES = {
     "001_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY, name text);\n",
@@ -34,7 +35,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_baseline_proposes_the_version_the_live_schema_matches(db_url: str, folder: Path) -> None:
-    dev = ("--dev-url", db_url.rsplit("/", 1)[0] + "/postgres")
+    dev = ("--dev-url", with_dbname(db_url, "postgres"))
     with psycopg.connect(db_url) as conn:  # built by hand (or another tool without a ledger) up to 002
         conn.execute(FILES["001_users.sql"] + FILES["002_notes.sql"])
     code, _, err = run("baseline", "--db", db_url, "--migrations", str(folder), *dev)
@@ -46,7 +47,7 @@ def test_baseline_proposes_the_version_the_live_schema_matches(db_url: str, fold
 
 
 def test_baseline_says_when_no_prefix_matches(db_url: str, folder: Path) -> None:
-    dev = ("--dev-url", db_url.rsplit("/", 1)[0] + "/postgres")
+    dev = ("--dev-url", with_dbname(db_url, "postgres"))
     with psycopg.connect(db_url) as conn:
         conn.execute("CREATE TABLE users (id bigint PRIMARY KEY, name text, extra int)")
     code, _, err = run("baseline", "--db", db_url, "--migrations", str(folder), *dev)

@@ -12,6 +12,7 @@ import pytest
 from pgwarden.cli import COMMANDS, main
 from pgwarden.migrate import lock
 from pgwarden.scratch import Scratch
+from pgwarden.urls import with_dbname
 
 # The lead registers the group in cli/__init__.py; until then the tests add it.
 COMMANDS.setdefault("migrate", "pgwarden.cli.migrate:migrate")
@@ -94,7 +95,7 @@ def test_verify_reports_edits_missing_files_newer_database_and_out_of_order(
 
 
 def _server(db_url: str) -> str:
-    return db_url.rsplit("/", 1)[0] + "/postgres"
+    return with_dbname(db_url, "postgres")
 
 
 def test_dry_run_runs_on_scratch_and_shows_each_files_effect(db_url: str, folder: Path) -> None:

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from pgwarden.cli import main
+from pgwarden.urls import with_dbname
 
 USERS = "CREATE TABLE users (id serial PRIMARY KEY, name text NOT NULL)"
 NOTES = "CREATE TABLE notes (id serial PRIMARY KEY, user_id int REFERENCES users, body text)"
@@ -259,7 +260,7 @@ def test_migrate_test_and_check_read_the_up_parts_and_say_so(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     folder = layout(tmp_path, LAYOUTS["dbmate"])
-    dev = db_url.rsplit("/", 1)[0] + "/postgres"
+    dev = with_dbname(db_url, "postgres")
     code, out, err = run("migrate", "test", "--migrations", str(folder), "--dev-url", dev)
     assert code == 0, (out, err)
     assert "up parts only, 2 file(s) carry a down part" in out

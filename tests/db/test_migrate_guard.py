@@ -14,6 +14,7 @@ from pgwarden.cli import main
 from pgwarden.migrate import discover, ledger, up
 from pgwarden.migrate.errors import DataLossRefused
 from pgwarden.migrate.settings import Settings
+from pgwarden.urls import with_dbname
 
 BASE = (
     "CREATE TABLE notes (id bigint PRIMARY KEY, body text, price numeric(10,2), tag varchar(50));\n"
@@ -209,7 +210,7 @@ def test_dry_run_touches_nothing_and_puts_destructive_files_first(
         folder, "004_more.sql", "-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY n_tag ON keep (id);\n"
     )
     before = _snapshot(db_url)
-    dev = db_url.rsplit("/", 1)[0] + "/postgres"
+    dev = with_dbname(db_url, "postgres")
     code, out, err = cli("up", "--db", db_url, "--migrations", str(folder), "--dry-run", "--dev-url", dev)
     assert code == 1, (out, err)
     lines = out.splitlines()
