@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import UsageError
+from .redact import register_secret
 
 _SCHEMES = {
     "postgresql",
@@ -32,7 +33,17 @@ def to_libpq(url: str, *, what: str = "database URL") -> str:
             f"The {what} {redact(url)!r} has scheme {scheme!r}; pgwarden speaks PostgreSQL "
             "only: use postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://."
         )
+    _register_password(rest)
     return "postgresql://" + rest
+
+
+def _register_password(rest: str) -> None:
+    """The password of a URL pgwarden was given is hidden wherever it turns up later."""
+    userinfo, at, _ = rest.rpartition("@")
+    if at and ":" in userinfo:
+        secret = userinfo.split(":", 1)[1]
+        register_secret(secret)
+        register_secret(unquote(secret))
 
 
 _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)

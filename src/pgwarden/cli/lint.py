@@ -10,6 +10,7 @@ from .. import findings as findings_module
 from ..errors import UsageError
 from ..lint import ALL_RULES, lint_paths
 from ..lint.settings import settings_from
+from ..urls import describe
 from ._state import State, dev_url_option, format_option
 
 
@@ -68,7 +69,9 @@ def lint(
         found = lint_against(targets, settings, against, dev_url=cfg.dev_url)
     else:
         found = lint_paths(targets, settings)
-    title = f"pgwarden lint: {len(settings.rules)} rules" + (f", against {against}" if against else "")
+    title = f"pgwarden lint: {len(settings.rules)} rules" + (
+        f", against {describe(against)}" if against else ""
+    )
     if fmt == "text":
         from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
 

@@ -14,6 +14,7 @@ import httpx
 import orjson
 
 from ..errors import ConfigError
+from ..redact import redact, register_secret
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -82,6 +83,7 @@ class AlertSettings:
 
         token_env = text("telegram_token_env") or DEFAULT_TOKEN_ENV
         token = text("telegram_token") or os.environ.get(token_env) or None
+        register_secret(token)
         raw_ids = section.get("chat_ids", [])
         if isinstance(raw_ids, int | str) and not isinstance(raw_ids, bool):
             raw_ids = [raw_ids]
@@ -103,6 +105,7 @@ class AlertSettings:
             )
         api_base = (text("api_base") or cls.api_base).rstrip("/")
         webhook = text("webhook_url")
+        register_secret(webhook)  # chat webhooks carry their credential in the path
         for name, url in (("api_base", api_base), ("webhook_url", webhook)):
             if url is not None and not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{where}: `{key}.{name}` must be an http:// or https:// URL.")
@@ -145,6 +148,10 @@ class Alerter:
         self._last[key] = now
         repeats = self._suppressed.pop(key, 0)
         delivered = False
+        # an alert leaves the host: nothing secret in its text or evidence
+        text = redact(text)
+        if evidence:
+            evidence = orjson.loads(redact(orjson.dumps(evidence, default=str).decode()))
         try:
             client = self._http()
             if settings.telegram_token and settings.chat_ids:
@@ -223,7 +230,7 @@ class Alerter:
 
     def _scrub(self, text: str) -> str:
         token = self.settings.telegram_token
-        return text.replace(token, "***") if token else text
+        return redact(text.replace(token, "***") if token else text)
 
 
 def _telegram_text(
