@@ -99,6 +99,17 @@ def _exit_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _database_refusal(exc: Exception) -> PgwardenError | None:
+    """A privilege or read-only refusal from the server, wherever it was raised: exit 2 with the GRANT."""
+    if "psycopg" not in sys.modules:  # lint and doctor logs never load it
+        return None
+    from ..privileges import PRIVILEGE_ERRORS, from_database_error
+
+    if isinstance(exc, PRIVILEGE_ERRORS):
+        return from_database_error(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     """Run pgwarden with ``argv`` and return its exit code."""
     if argv is None:
@@ -137,6 +148,12 @@ def _main(args: list[str], state: State) -> int:
         state.err.write(f"pgwarden: {exc}\n")
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, reported as one
+        known = _database_refusal(exc)
+        if known is not None:
+            if show_traceback:
+                traceback.print_exc(file=state.err)
+            state.err.write(f"pgwarden: {known}\n")
+            return known.exit_code
         if show_traceback:
             traceback.print_exc(file=state.err)
         state.err.write(
