@@ -90,9 +90,9 @@ def grant_for(message: str, role: str) -> str | None:
     return f"GRANT {target} TO {role}"
 
 
-def from_database_error(exc: psycopg.Error, *, doing: str = "") -> PrivilegeError:
+def from_database_error(exc: psycopg.Error, *, doing: str = "", role: str | None = None) -> PrivilegeError:
     """One sentence for a privilege failure: what was refused and the grant or setting that allows it."""
-    role = role_of(exc)
+    role = ident(role) if role else role_of(exc)
     first = (str(exc).strip().splitlines() or ["permission denied"])[0].rstrip(".")
     context = f" while {doing}" if doing else ""
     if isinstance(exc, pgerrors.ReadOnlySqlTransaction):

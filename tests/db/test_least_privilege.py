@@ -7,6 +7,9 @@ with exit 2 and the GRANT that would let it run. No output carries the role's pa
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,3 +122,19 @@ def test_read_only_role_that_must_write_is_told_so(project: Path, roles: dict[st
     code, _, err = run("repair", "no-odd-status", "--apply", "--db", roles["readonly"])
     assert code == 2, err
     assert "read-only" in err and "default_transaction_read_only" in err
+
+
+def test_run_stops_on_a_missing_grant_instead_of_waiting_forever(
+    project: Path, roles: dict[str, str]
+) -> None:
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pgwarden", "run", "--db", roles["connect"], "--", "sleep", "60"],
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert time.monotonic() - started < 30
+    assert "GRANT USAGE ON SCHEMA pgwarden TO lp_connect_" in proc.stderr
+    assert PASSWORD not in proc.stderr + proc.stdout
