@@ -54,16 +54,7 @@ class AlertSettings:
     @classmethod
     def from_config(cls, cfg: Config) -> AlertSettings:
         """Read ``[alerts]``; the bot token comes from the file or from the env var ``telegram_token_env``."""
-        known = (
-            "telegram_token",
-            "telegram_token_env",
-            "chat_ids",
-            "api_base",
-            "webhook_url",
-            "min_interval",
-            "timeout",
-        )
-        section = cfg.table("alerts", known)
+        section = cfg.table("alerts", ALERT_KEYS)
         where = cfg.where
         key = f"{cfg.prefix}alerts"
 
@@ -120,6 +111,17 @@ class AlertSettings:
             min_interval=seconds("min_interval", cls.min_interval),
             timeout=timeout,
         )
+
+
+ALERT_KEYS = (
+    "telegram_token",
+    "telegram_token_env",
+    "chat_ids",
+    "api_base",
+    "webhook_url",
+    "min_interval",
+    "timeout",
+)
 
 
 class Alerter:
