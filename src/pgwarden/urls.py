@@ -34,7 +34,38 @@ def to_libpq(url: str, *, what: str = "database URL") -> str:
             "only: use postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://."
         )
     _register_password(rest)
+    _check_shape(url, rest, what)
     return "postgresql://" + rest
+
+
+_RESERVED_HINT = "percent-encode it (@ as %40, : as %3A, / as %2F, # as %23, ? as %3F, % as %25)"
+
+
+def _check_shape(url: str, rest: str, what: str) -> None:
+    """Catch what libpq would misread as another host or port: an unencoded character, a bad port."""
+    cut = min((i for i in (rest.find(m) for m in "/?#") if i >= 0), default=len(rest))
+    netloc, after = rest[:cut], rest[cut:]
+    if netloc.count("@") > 1:
+        raise UsageError(
+            f"The {what} {redact(url)!r} has more than one '@' before the host: the password (or user "
+            f"name) contains an unencoded '@'; {_RESERVED_HINT}."
+        )
+    if "@" not in netloc and "@" in after and not netloc.rpartition(":")[2].isdigit() and ":" in netloc:
+        raise UsageError(
+            f"The {what} {redact(url)!r} has an '@' after the host: the password probably contains an "
+            f"unencoded '/', '?' or '#'; {_RESERVED_HINT}."
+        )
+    hostport = netloc.rpartition("@")[2]
+    for host in hostport.split(","):
+        if host.startswith("["):  # [IPv6]:port
+            port = host.partition("]")[2].removeprefix(":")
+        else:
+            port = host.rpartition(":")[2] if ":" in host else ""
+        if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise UsageError(
+                f"The {what} {redact(url)!r} has port {port!r}: a port is a number from 1 to 65535; "
+                "fix the port in the URL."
+            )
 
 
 def _register_password(rest: str) -> None:
