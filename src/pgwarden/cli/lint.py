@@ -10,6 +10,7 @@ from .. import findings as findings_module
 from ..errors import UsageError
 from ..lint import ALL_RULES, lint_paths
 from ..lint.settings import settings_from
+from ..migrate.source import discover, is_migrations_folder
 from ..urls import describe
 from ._state import State, dev_url_option, format_option
 
@@ -63,6 +64,10 @@ def lint(
                 f"Nothing to lint: pass SQL files or folders, or set `{cfg.prefix}migrations` in {cfg.where}."
             )
         targets = [cfg.migrations]
+    for target in targets:
+        # a migrations folder is named the way `migrate` wants it, or lint says no as migrate would
+        if target.is_dir() and (target == cfg.migrations or is_migrations_folder(target)):
+            discover(target)
     if against:
         from ..lint.simulate import lint_against
 
