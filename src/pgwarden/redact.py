@@ -42,7 +42,7 @@ _SECRET_NAME = r"[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|P
 _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     # scheme://user:password@host — greedy up to the last '@' of the word, so an unencoded '@'
     # inside the password is hidden too (over-hiding a host is the safe side).
-    (re.compile(r"(://[^:/@\s'\"<>]*):[^\s'\"<>]*@"), r"\1:" + MASK + "@"),
+    (re.compile(r"(://[^:/\s'\"<>]*):[^\s'\"<>]*@"), r"\1:" + MASK + "@"),
     # password=… in a libpq DSN, a URL query or a command line (--password=…, --password …)
     (
         re.compile(r"(?i)(\bpass(?:word|wd)?\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&;,'\"<>]+)"),

@@ -6,6 +6,7 @@ import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from .errors import UsageError
+from .redact import redact as redact_text
 from .redact import register_secret
 
 _SCHEMES = {
@@ -21,6 +22,8 @@ _SCHEMES = {
 def to_libpq(url: str, *, what: str = "database URL") -> str:
     """Return ``url`` as a libpq connection URI, accepting SQLAlchemy driver suffixes."""
     scheme, sep, rest = url.partition("://")
+    if sep:
+        _register_password(rest)  # first: every message below may quote the URL
     if not sep:
         if "=" in url:  # a libpq keyword/value string: host=... dbname=...
             return url
@@ -33,7 +36,6 @@ def to_libpq(url: str, *, what: str = "database URL") -> str:
             f"The {what} {redact(url)!r} has scheme {scheme!r}; pgwarden speaks PostgreSQL "
             "only: use postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://."
         )
-    _register_password(rest)
     _check_shape(url, rest, what)
     return "postgresql://" + rest
 
@@ -50,22 +52,27 @@ def _check_shape(url: str, rest: str, what: str) -> None:
             f"The {what} {redact(url)!r} has more than one '@' before the host: the password (or user "
             f"name) contains an unencoded '@'; {_RESERVED_HINT}."
         )
-    if "@" not in netloc and "@" in after and not netloc.rpartition(":")[2].isdigit() and ":" in netloc:
+    hostport = netloc.rpartition("@")[2]
+    ports = [_port_of(host) for host in hostport.split(",")]
+    if "@" in after and (("@" not in netloc and ":" in netloc) or any(p and not p.isdigit() for p in ports)):
         raise UsageError(
             f"The {what} {redact(url)!r} has an '@' after the host: the password probably contains an "
             f"unencoded '/', '?' or '#'; {_RESERVED_HINT}."
         )
-    hostport = netloc.rpartition("@")[2]
-    for host in hostport.split(","):
-        if host.startswith("["):  # [IPv6]:port
-            port = host.partition("]")[2].removeprefix(":")
-        else:
-            port = host.rpartition(":")[2] if ":" in host else ""
+    for port in ports:
         if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+            # quoted only when it is digits: anything else may be a misplaced piece of the password
+            shown = f"port {port}" if port.isdigit() else "a port that is not a number"
             raise UsageError(
-                f"The {what} {redact(url)!r} has port {port!r}: a port is a number from 1 to 65535; "
+                f"The {what} {redact(url)!r} has {shown}: a port is a number from 1 to 65535; "
                 "fix the port in the URL."
             )
+
+
+def _port_of(host: str) -> str:
+    if host.startswith("["):  # [IPv6]:port
+        return host.partition("]")[2].removeprefix(":")
+    return host.rpartition(":")[2] if ":" in host else ""
 
 
 def _register_password(rest: str) -> None:
@@ -82,6 +89,10 @@ _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORE
 
 def redact(url: str) -> str:
     """``postgresql://bot:secret@host/db`` -> ``postgresql://bot:***@host/db``."""
+    return redact_text(_redact_url(url))
+
+
+def _redact_url(url: str) -> str:
     if "://" not in url:
         return _KV_PASSWORD.sub(r"\1***", url)
     try:
@@ -110,4 +121,4 @@ def describe(url: str) -> str:
     except ValueError:
         return redact(url)
     db = parts.path.lstrip("/") or user or "postgres"
-    return f"{user + '@' if user else ''}{host}{port}/{db}"
+    return redact_text(f"{user + '@' if user else ''}{host}{port}/{db}")
