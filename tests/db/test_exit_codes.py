@@ -54,6 +54,16 @@ CASES: list[tuple[str, int, str]] = [
     ("backup restore --to {db} --dir missing-backups --yes", 2, "missing-backups"),
     ("backup create --db {dead} --dir backups", 3, "refused"),
     ("run --db {db}", 2, "COMMAND"),
+    ("run --db {db} --ttl 0 -- true", 2, "ttl"),
+    ("status --db {db} --ttl -1", 2, "--ttl"),
+    ("--config bad.toml check --db {db}", 2, "not valid TOML"),
+    ("--config binary.toml check --db {db}", 2, "binary.toml"),
+    ("check --db postgresql://u:{pw}@127.0.0.1:0/app --migrations migrations", 2, "port 0"),
+    ("check --db postgres://u:pa/ss{pw}@127.0.0.1:5432/app --migrations migrations", 2, "unencoded"),
+    ("lint --rule no-such-rule migrations", 2, "no-such-rule"),
+    ("check --db {db} --format xml", 2, "xml"),
+    ("doctor logs - -", 2, "only once"),
+    ("health --url http://127.0.0.1:1", 3, "nothing answered"),
 ]
 
 
@@ -67,6 +77,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "unversioned").mkdir()
     (tmp_path / "unversioned" / "init.sql").write_text("CREATE TABLE t (id int);\n")
     (tmp_path / "backups").mkdir()
+    (tmp_path / "bad.toml").write_text("x = [\n")
+    (tmp_path / "binary.toml").write_bytes(b"\xff\xfe")
     (tmp_path / "app.log").write_text(f"ERROR calling https://api.telegram.org/bot{TOKEN}/getUpdates\n")
     return tmp_path
 
