@@ -28,6 +28,7 @@ __all__ = [
     "RedactingStream",
     "redact",
     "redacting",
+    "guard_loggers",
     "register_secret",
     "register_environment",
 ]
@@ -149,6 +150,27 @@ def redacting(target: IO[str]) -> IO[str]:
     return cast("IO[str]", RedactingStream(target))
 
 
+LOGGERS = (
+    "pgwarden",
+    "pgwarden.runtime",
+    "pgwarden.runtime.server",
+    "pgwarden.runtime.alerts",
+    "pgwarden.integrations",
+    "pgwarden.scratch",
+)
+"""Every logger pgwarden writes to. A filter on a logger sees the records made on it, so each one
+carries its own: inside a bot (aiogram, python-telegram-bot) the records reach the application's
+handlers already redacted."""
+
+
+def guard_loggers() -> None:
+    """Put a :class:`RedactingFilter` on each of pgwarden's loggers (once)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
 class RedactingFilter(logging.Filter):
     """A logging filter that redacts the formatted message (and any exception text)."""
 
@@ -162,3 +184,7 @@ class RedactingFilter(logging.Filter):
             exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_text = redact(exc_text)
         return True
+
+
+# on import: whoever imports pgwarden (the CLI, or a bot through pgwarden.integrations) is covered
+guard_loggers()

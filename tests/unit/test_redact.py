@@ -84,3 +84,11 @@ def test_errors_printed_by_the_command_line_are_redacted() -> None:
     code = main(["lint", "--against", "mysql://bot:clipassword1@db/app", "nothing.sql"], out, err)
     assert code == 2
     assert "clipassword1" not in out.getvalue() + err.getvalue()
+
+
+def test_records_of_pgwarden_loggers_reach_any_handler_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="pgwarden.integrations"):
+        logging.getLogger("pgwarden.integrations").info("polling with %s", f"bot{TOKEN}")
+        logging.getLogger("pgwarden.runtime").warning("lost postgresql://bot:hunter2xyz@db/app")
+    assert "polling with bot123456789:***" in caplog.text
+    assert "lost postgresql://bot:***@db/app" in caplog.text
