@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 
+from . import codes
 from .catalog import Schema, inspect
 from .checks import Invariant, Outcome, load_invariants, run_outcomes
 from .checks.run import finding as invariant_finding
@@ -29,6 +30,7 @@ from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding, Severity
+from .privileges import pgwarden_schema_grant
 from .scratch import LazyScratch, Scratch
 
 
@@ -100,6 +102,18 @@ def ledger_findings(conn: psycopg.Connection[Any], migrations: Path) -> list[Fin
     return consistency.verify(conn, files)
 
 
+def skipped(what: str, grant: str) -> Finding:
+    """A part of the check this role may not read: said, with the GRANT, instead of failing the run."""
+    return codes.finding(
+        "check_skipped",
+        "pgwarden",
+        f"Skipped {what}: this role may not read schema pgwarden.",
+        f"Run {grant}; or check as the role that runs migrations. Everything else was checked.",
+        source="drift",
+        evidence={"grant": grant, "skipped": what},
+    )
+
+
 def covered(changes: Iterable[Change], source: Expected) -> list[Change]:
     """Only the changes about objects ``source`` can describe (models know no triggers)."""
     return [c for c in changes if c.object_type in source.covers]
@@ -151,7 +165,10 @@ def operations_findings(cfg: Config, url: str) -> list[Finding]:
     from .runtime.status import evaluate, read_status
 
     with read_only(url, timeout=cfg.connect_timeout) as conn:
-        status = read_status(conn)
+        grant = pgwarden_schema_grant(conn)
+        status = None if grant else read_status(conn)
+    if status is None:
+        return [skipped("the running instances and the backups", grant or "")]
     found = [f for f in evaluate(status) if f.severity is not Severity.INFO]
     settings = backup_settings(cfg)
     if settings is not None:
@@ -167,7 +184,11 @@ def _check_schema(
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only(url, timeout=cfg.connect_timeout) as conn:
         live = inspect(conn, schemas=cfg.schemas, ignore=cfg.ignore)
-        ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
+        grant = pgwarden_schema_grant(conn) if cfg.migrations else None
+        if grant:
+            ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]
+        else:
+            ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
         settings = read_settings(conn, [s.name for s in cfg.expect.settings])
     if update_snapshot and cfg.snapshot:
         snapshot_source.write(live, cfg.snapshot)

@@ -98,6 +98,7 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW302", "invariant_failed", E, "An invariant's check query failed (syntax error, missing table)"),
     Code("PW303", "invariant_timeout", W, "An invariant's check query ran past its statement timeout"),
     Code("PW304", "setting_mismatch", E, "A server setting differs from the declared value"),
+    Code("PW305", "check_skipped", W, "Part of the check was skipped: the role may not read it"),
     # runtime guardian (pgwarden status)
     Code("PW401", "not_ready", E, "An instance may not become active (schema gate, data loss, database)"),
     Code("PW402", "stale_code_version", W, "An instance runs other code than the newest registered one"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -145,12 +146,9 @@ class Config:
             return {}
         if not isinstance(raw, Mapping):
             raise error(f"{self.where}: `{self.prefix}{name}` must be a table ([{self.prefix}{name}]).")
-        allowed = sorted(known)
-        for key in raw:
-            if key not in allowed:
-                raise error(
-                    f"{self.where}: unknown key `{self.prefix}{name}.{key}`; known: {', '.join(allowed)}."
-                )
+        unknown = [key for key in raw if key not in set(known)]
+        if unknown:
+            raise error(unknown_keys(self.where, f"{self.prefix}{name}.", unknown, known))
         return raw
 
     def db_url(self, *, required: bool = True) -> str | None:
@@ -257,13 +255,13 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
     root = file.parent.resolve()
     values: dict[str, Any] = {}
     others: dict[str, Any] = {}
+    unknown = [key for key in section if key not in _OTHER_SECTIONS and key not in _SCALARS]
+    if unknown:
+        raise ConfigError(unknown_keys(str(file), prefix, unknown, [*_SCALARS, *_OTHER_SECTIONS]))
     for key, value in section.items():
         if key in _OTHER_SECTIONS:
             others[key] = value
             continue
-        if key not in _SCALARS:
-            known = ", ".join(sorted(_SCALARS))
-            raise ConfigError(f"{file}: unknown key `{prefix}{key}`. Known keys: {known}.")
         expected = _SCALARS[key]
         value = _check_type(value, expected, file=file, key=f"{prefix}{key}")
         values[key] = value
@@ -291,6 +289,19 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
     if "expect" in values:
         changes["expect"] = _parse_expect(values["expect"], file=file, prefix=f"{prefix}expect")
     return replace(cfg, **changes)
+
+
+def unknown_keys(
+    where: str, prefix: str, unknown: Iterable[str], known: Iterable[str], *, noun: str = "key"
+) -> str:
+    """One sentence naming every unknown key at once, each with the nearest known name."""
+    choices = sorted(known)
+    named = []
+    for key in unknown:
+        near = difflib.get_close_matches(str(key), choices, n=1, cutoff=0.6)
+        named.append(f"`{prefix}{key}`" + (f" (did you mean `{prefix}{near[0]}`?)" if near else ""))
+    noun = noun if len(named) == 1 else noun + "s"
+    return f"{where}: unknown {noun} {', '.join(named)}; known: {', '.join(choices)}."
 
 
 def _check_type(value: Any, expected: type, *, file: Path, key: str) -> Any:
@@ -328,11 +339,11 @@ def _strings(items: list[Any], *, file: Path, key: str) -> list[str]:
 
 def _parse_expect(section: dict[str, Any], *, file: Path, prefix: str) -> Expectations:
     parsed: dict[str, tuple[Any, ...]] = {}
+    unknown = [kind for kind in section if kind not in EXPECT_KINDS]
+    if unknown:
+        raise ConfigError(unknown_keys(str(file), f"{prefix}.", unknown, EXPECT_KINDS, noun="section"))
     for kind, entries in section.items():
-        spec = EXPECT_KINDS.get(kind)
-        if spec is None:
-            known = ", ".join(f"[[{prefix}.{k}]]" for k in EXPECT_KINDS)
-            raise ConfigError(f"{file}: unknown section `{prefix}.{kind}`. Known: {known}.")
+        spec = EXPECT_KINDS[kind]
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
             raise ConfigError(f"{file}: `{prefix}.{kind}` must be an array of tables ([[{prefix}.{kind}]]).")
         parsed[kind] = tuple(
@@ -344,9 +355,10 @@ def _parse_expect(section: dict[str, Any], *, file: Path, prefix: str) -> Expect
 def _build(spec: type, entry: dict[str, Any], *, file: Path, where: str) -> Any:
     allowed = {f.name: f for f in fields(spec)}
     kwargs: dict[str, Any] = {}
+    unknown = [key for key in entry if key not in allowed]
+    if unknown:
+        raise ConfigError(unknown_keys(str(file), f"{where}.", unknown, allowed))
     for key, value in entry.items():
-        if key not in allowed:
-            raise ConfigError(f"{file}: unknown key `{where}.{key}`. Known keys: {', '.join(allowed)}.")
         annotation = str(allowed[key].type)
         if "tuple" in annotation:
             if not isinstance(value, list):

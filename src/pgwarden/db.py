@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import psycopg
 
 from .errors import DatabaseUnreachable
+from .privileges import remember_role
 from .urls import describe, redact, to_libpq
 
 
@@ -22,7 +23,7 @@ def connect(
     """Open a connection or raise ``DatabaseUnreachable`` naming the host and what to do."""
     dsn = to_libpq(url, what=f"{what} URL")
     try:
-        return psycopg.connect(
+        conn = psycopg.connect(
             dsn,
             connect_timeout=max(1, round(timeout)),
             autocommit=autocommit,
@@ -35,6 +36,8 @@ def connect(
             f"Cannot use the {what} URL {redact(url)}: {_first_line(str(exc))}. "
             "Write it as postgresql://user:password@host:5432/dbname."
         ) from None
+    remember_role(conn.info.user)
+    return conn
 
 
 @contextmanager

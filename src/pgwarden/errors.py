@@ -12,6 +12,7 @@
      |    +-- BackupDirError      exit 2: backup directory missing or not writable (backup/errors.py)
      |    +-- BackupNotFound      exit 2: unknown backup id, no verified backup (backup/errors.py)
      |    +-- RestoreRefused      exit 2: non-empty target without --force, no --yes (backup/errors.py)
+     |    +-- PrivilegeError      exit 2: the role lacks a grant, or runs read-only (names the GRANT)
      +-- DatabaseUnreachable      exit 3: host down, wrong password, database missing
      +-- ScratchError             exit 3: no throwaway PostgreSQL could be started
      +-- LockWaitExceeded         exit 3: another migrator held the lock too long (migrate/errors.py)
@@ -63,6 +64,14 @@ class MigrationError(SourceError):
         self.line = line
         self.column = column
         self.sqlstate = sqlstate
+
+
+class PrivilegeError(UsageError):
+    """The database role lacks a privilege the command needs; ``grant`` is the statement that gives it."""
+
+    def __init__(self, message: str, *, grant: str | None = None) -> None:
+        super().__init__(message)
+        self.grant = grant
 
 
 class DatabaseUnreachable(PgwardenError):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from .errors import UsageError
+from .redact import redact as redact_text
+from .redact import register_secret
 
 _SCHEMES = {
     "postgresql",
@@ -20,6 +22,8 @@ _SCHEMES = {
 def to_libpq(url: str, *, what: str = "database URL") -> str:
     """Return ``url`` as a libpq connection URI, accepting SQLAlchemy driver suffixes."""
     scheme, sep, rest = url.partition("://")
+    if sep:
+        _register_password(rest)  # first: every message below may quote the URL
     if not sep:
         if "=" in url:  # a libpq keyword/value string: host=... dbname=...
             return url
@@ -32,7 +36,52 @@ def to_libpq(url: str, *, what: str = "database URL") -> str:
             f"The {what} {redact(url)!r} has scheme {scheme!r}; pgwarden speaks PostgreSQL "
             "only: use postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://."
         )
+    _check_shape(url, rest, what)
     return "postgresql://" + rest
+
+
+_RESERVED_HINT = "percent-encode it (@ as %40, : as %3A, / as %2F, # as %23, ? as %3F, % as %25)"
+
+
+def _check_shape(url: str, rest: str, what: str) -> None:
+    """Catch what libpq would misread as another host or port: an unencoded character, a bad port."""
+    cut = min((i for i in (rest.find(m) for m in "/?#") if i >= 0), default=len(rest))
+    netloc, after = rest[:cut], rest[cut:]
+    if netloc.count("@") > 1:
+        raise UsageError(
+            f"The {what} {redact(url)!r} has more than one '@' before the host: the password (or user "
+            f"name) contains an unencoded '@'; {_RESERVED_HINT}."
+        )
+    hostport = netloc.rpartition("@")[2]
+    ports = [_port_of(host) for host in hostport.split(",")]
+    if "@" in after and (("@" not in netloc and ":" in netloc) or any(p and not p.isdigit() for p in ports)):
+        raise UsageError(
+            f"The {what} {redact(url)!r} has an '@' after the host: the password probably contains an "
+            f"unencoded '/', '?' or '#'; {_RESERVED_HINT}."
+        )
+    for port in ports:
+        if port and not (port.isdigit() and 1 <= int(port) <= 65535):
+            # quoted only when it is digits: anything else may be a misplaced piece of the password
+            shown = f"port {port}" if port.isdigit() else "a port that is not a number"
+            raise UsageError(
+                f"The {what} {redact(url)!r} has {shown}: a port is a number from 1 to 65535; "
+                "fix the port in the URL."
+            )
+
+
+def _port_of(host: str) -> str:
+    if host.startswith("["):  # [IPv6]:port
+        return host.partition("]")[2].removeprefix(":")
+    return host.rpartition(":")[2] if ":" in host else ""
+
+
+def _register_password(rest: str) -> None:
+    """The password of a URL pgwarden was given is hidden wherever it turns up later."""
+    userinfo, at, _ = rest.rpartition("@")
+    if at and ":" in userinfo:
+        secret = userinfo.split(":", 1)[1]
+        register_secret(secret)
+        register_secret(unquote(secret))
 
 
 _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
@@ -40,6 +89,10 @@ _KV_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORE
 
 def redact(url: str) -> str:
     """``postgresql://bot:secret@host/db`` -> ``postgresql://bot:***@host/db``."""
+    return redact_text(_redact_url(url))
+
+
+def _redact_url(url: str) -> str:
     if "://" not in url:
         return _KV_PASSWORD.sub(r"\1***", url)
     try:
@@ -71,7 +124,7 @@ def describe(url: str) -> str:
     except ValueError:
         return redact(url)
     db = parts.path.lstrip("/") or user or "postgres"
-    return f"{user + '@' if user else ''}{host}{port}/{db}"
+    return redact_text(f"{user + '@' if user else ''}{host}{port}/{db}")
 
 
 def with_dbname(url: str, dbname: str) -> str:

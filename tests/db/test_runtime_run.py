@@ -192,3 +192,19 @@ def test_a_database_that_does_not_exist_exits_3_with_one_sentence(
     assert done.returncode == 3
     assert "no_such_database does not exist" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_sigint_stops_a_standby_with_130_like_the_leader(work: tuple[str, Path], tmp_path: Path) -> None:
+    db_url, script = work
+    a, _ = start(db_url, script, "a", tmp_path)
+    b = None
+    try:
+        wait_for(lambda: writers(db_url) == [(1, "a")])
+        b, b_log = start(db_url, script, "b", tmp_path)
+        wait_for(lambda: "standing by" in b_log.read_text())
+        b.send_signal(signal.SIGINT)
+        assert b.wait(timeout=10) == 130
+        a.send_signal(signal.SIGINT)
+        assert a.wait(timeout=10) == 130
+    finally:
+        stop_all(a, *([b] if b else []))

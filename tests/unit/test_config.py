@@ -157,10 +157,42 @@ def test_a_capability_table_is_checked_for_unknown_keys_and_shape(tmp_path: Path
     file = tmp_path / "pyproject.toml"
     cfg = parse({"backup": {"dir": "b", "kep": 3}, "lint": "strict"}, file=file, prefix="tool.pgwarden.")
     assert cfg.table("runtime", ["ttl"]) == {}
-    with pytest.raises(ConfigError, match=r"unknown key `tool\.pgwarden\.backup\.kep`; known: dir, keep"):
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown key `tool\.pgwarden\.backup\.kep` \(did you mean `tool\.pgwarden\.backup\.keep`\?\); known: dir, keep",
+    ):
         cfg.table("backup", ["keep", "dir"])
     with pytest.raises(
         ConfigError, match=r"`tool\.pgwarden\.lint` must be a table \(\[tool\.pgwarden\.lint\]\)"
     ):
         cfg.table("lint", [])
     assert cfg.table("backup", ["dir", "kep"]) == {"dir": "b", "kep": 3}
+
+
+def test_every_unknown_key_is_named_at_once_with_the_nearest_known_one(tmp_path: Path) -> None:
+    from pgwarden.config import parse
+
+    file = tmp_path / "pgwarden.toml"
+    with pytest.raises(ConfigError) as caught:
+        parse({"migratons": "m", "modles": "a:b", "zzz": 1}, file=file)
+    text = str(caught.value)
+    assert "`migratons` (did you mean `migrations`?)" in text
+    assert "`modles` (did you mean `models`?)" in text
+    assert "`zzz`" in text and "zzz` (did" not in text
+    assert len(text.splitlines()) == 1
+
+
+def test_a_typo_in_runtime_fails_every_command_that_reads_the_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from pgwarden.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pgwarden.toml").write_text('migrations = "m"\n\n[runtime]\nttll = 3\n')
+    (tmp_path / "m").mkdir()
+    for argv in (["check", "--db", "postgresql://u@127.0.0.1:1/x"], ["lint", "m"], ["migrate", "status"]):
+        err = io.StringIO()
+        assert main(argv, io.StringIO(), err) == 2, argv
+        assert "`runtime.ttll` (did you mean `runtime.ttl`?)" in err.getvalue(), argv

@@ -158,17 +158,31 @@ def test_since_drops_older_events(tmp_path: Path) -> None:
     assert doc["summary"]["skipped_before_since"] > 0  # type: ignore[index]
 
 
-def test_binary_garbage_and_invalid_utf8_become_unclassified(tmp_path: Path) -> None:
+def test_binary_garbage_is_unclassified_and_latin1_is_read_as_text(tmp_path: Path) -> None:
     log = tmp_path / "bot.log"
     body = bot_log(40).encode() + b"\x00\x01\x02binary\xff\xfe\n" + b"caf\xe9 ERROR broken latin-1\n"
     log.write_bytes(body)
     doc = run(log, jobs=1)
     assert counts(doc) == {"telegram-conflict": 2, "undefined-column": 2}
-    assert {"template": GARBAGE_TEMPLATE, "count": 2} in [
+    groups = [
         {"template": g["template"], "count": g["count"]}
         for g in doc["unclassified"]  # type: ignore[attr-defined]
     ]
-    assert doc["notes"]
+    assert {"template": GARBAGE_TEMPLATE, "count": 1} in groups
+    assert any(g["template"].startswith("café ERROR") for g in groups)
+    assert any("not UTF-8" in note for note in doc["notes"])  # type: ignore[attr-defined]
+
+
+def test_a_latin1_login_failure_is_still_an_incident(tmp_path: Path) -> None:
+    log = tmp_path / "pg.log"
+    log.write_bytes(
+        b'2026-11-22 10:00:01.123 UTC [123] FATAL:  password authentication failed for user "b\xf3t"\n'
+        b'2026-11-22 10:00:02.000 UTC [124] \xce\xf8\xe8\xe1\xea\xe0 FATAL:  password authentication failed for user "x"\n'
+    )
+    doc = run(log, jobs=1)
+    assert counts(doc) == {"pg-password-failed": 2}
+    text = json.dumps(doc, ensure_ascii=False)
+    assert "bót" in text
 
 
 def test_ten_megabyte_line(tmp_path: Path) -> None:

@@ -130,3 +130,24 @@ def test_default_path_is_the_configured_migrations_folder(tmp_path: Path, folder
 def test_list_rules(tmp_path: Path) -> None:
     code, out = run(tmp_path, "--list-rules")
     assert code == 0 and "conditional-create-assumption" in out and "data-wipe" in out
+
+
+@pytest.mark.parametrize(
+    ("names", "needle"),
+    [(("001_a.sql", "init.sql"), "has no version"), (("001_a.sql", "001_b.sql"), "share version 1")],
+)
+def test_lint_refuses_a_migrations_folder_that_migrate_would_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...], needle: str
+) -> None:
+    import io
+
+    from pgwarden.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name in names:
+        (folder / name).write_text("CREATE TABLE t (id bigint);\n")
+    err = io.StringIO()
+    assert main(["lint", "migrations"], io.StringIO(), err) == 2
+    assert needle in err.getvalue()

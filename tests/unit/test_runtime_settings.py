@@ -79,3 +79,14 @@ def test_errors_name_the_file_and_the_key(section: dict[str, Any], key: str) -> 
 def test_overrides_are_checked_too() -> None:
     with pytest.raises(ConfigError, match="ttl"):
         settings({}, ttl=-1.0)
+
+
+@pytest.mark.parametrize("name", ["bad name!", "a.b.c", "", "x;drop", '"unclosed'])
+def test_table_names_postgres_cannot_parse_are_config_errors(name: str) -> None:
+    with pytest.raises(ConfigError, match=r"runtime\.non_empty_tables\[0\]"):
+        settings({"runtime": {"non_empty_tables": [name]}})
+
+
+@pytest.mark.parametrize("name", ["users", "public.users", '"Odd Name"', 'app."Mixed""Quote"', "заказы"])
+def test_table_names_postgres_parses_are_accepted(name: str) -> None:
+    assert settings({"runtime": {"non_empty_tables": [name]}}).non_empty_tables == (name,)

@@ -19,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ..catalog import Schema
 from ..contract import snapshot
+from ..privileges import grant_for, role_of_last
 from ..urls import to_libpq
 
 __all__ = [
@@ -69,6 +70,9 @@ def failure_reason(program: str, proc: subprocess.CompletedProcess[str]) -> str:
     if proc.returncode < 0:
         return f"{program} was killed by signal {signal.Signals(-proc.returncode).name}"
     detail = " / ".join(line.removeprefix(f"{program}: ") for line in lines[-3:]) or "no message"
+    grant = grant_for(text, role_of_last())
+    if grant:
+        return f"{program} was refused a privilege ({detail}); grant it with {grant}"
     return f"{program} exited with status {proc.returncode}: {detail}"
 
 

@@ -17,6 +17,7 @@ from psycopg import sql
 from .. import codes
 from ..errors import DatabaseUnreachable
 from ..findings import Finding, Severity
+from ..privileges import grant_for, hidden_relation_grant, ident
 from .invariants import Invariant
 
 __all__ = ["Outcome", "finding", "jsonable", "run_all", "run_one", "summary"]
@@ -39,6 +40,8 @@ class Outcome:
     sqlstate: str | None = None
     timed_out: bool = False
     seconds: float = 0.0
+    grant: str | None = None
+    """The GRANT the checking role lacks, when the query was refused for want of a privilege."""
 
     @property
     def severity(self) -> Severity | None:
@@ -111,8 +114,21 @@ def run_one(conn: psycopg.Connection[Any], inv: Invariant) -> Outcome:
         outcome.error, outcome.sqlstate = f"{stage} query: {_first_line(exc)}", exc.sqlstate
     except psycopg.Error as exc:
         outcome.error, outcome.sqlstate = f"{stage} query: {_first_line(exc)}", exc.sqlstate
+        outcome.grant = _missing_grant(conn, exc)
     outcome.seconds = time.monotonic() - started
     return outcome
+
+
+def _missing_grant(conn: psycopg.Connection[Any], exc: psycopg.Error) -> str | None:
+    """The GRANT behind a refused query (also behind "relation does not exist" from a hidden schema)."""
+    if isinstance(exc, pg_errors.InsufficientPrivilege):
+        return grant_for(_first_line(exc), ident(conn.info.user))
+    if isinstance(exc, pg_errors.UndefinedTable) and not conn.broken:
+        try:
+            return hidden_relation_grant(conn, _first_line(exc))
+        except psycopg.Error:
+            return None
+    return None
 
 
 def _lag(conn: psycopg.Connection[Any], query: str) -> dict[str, float | int | None]:
@@ -188,15 +204,28 @@ def finding(outcome: Outcome) -> Finding | None:
         else:
             message = f"Invariant {inv.name} could not run: {outcome.error}."
             hint = f"Fix the query in {inv.origin} (run it in psql to see the whole error); the other invariants ran."
+            if outcome.grant:
+                message = (
+                    f"Invariant {inv.name} was not checked: the checking role lacks a privilege "
+                    f"({outcome.error})."
+                )
+                hint = f"Run {outcome.grant}; or check as a role that may read the tables. The other invariants ran."
         return Finding(
             code=code.code,
             kind=inv.name,
-            severity=code.severity,
+            # not checked for want of a grant: said, like every other part check skips, not an error
+            severity=Severity.WARNING if outcome.grant else code.severity,
             object=obj,
             message=message,
             hint=hint,
             source="invariant",
-            evidence={**base, "error": outcome.error, "sqlstate": outcome.sqlstate, "timeout": inv.timeout},
+            evidence={
+                **base,
+                "error": outcome.error,
+                "sqlstate": outcome.sqlstate,
+                "timeout": inv.timeout,
+                "grant": outcome.grant,
+            },
         )
     severity = outcome.severity
     if severity is None:

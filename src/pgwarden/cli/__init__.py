@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import signal
@@ -14,6 +15,7 @@ import click
 
 from .. import __version__
 from ..errors import PgwardenError
+from ..redact import RedactingFilter, redacting, register_environment
 from ._state import State
 
 __all__ = ["main", "cli"]
@@ -82,6 +84,7 @@ def cli(state: State, config_path: str | None, verbose: bool, traceback: bool, c
     if verbose:
         handler = logging.StreamHandler(state.err)
         handler.setFormatter(logging.Formatter("pgwarden: %(message)s"))
+        handler.addFilter(RedactingFilter())
         root = logging.getLogger("pgwarden")
         root.addHandler(handler)
         root.setLevel(logging.INFO)
@@ -96,12 +99,35 @@ def _exit_cleanly_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+def _database_refusal(exc: Exception) -> PgwardenError | None:
+    """A privilege or read-only refusal from the server, wherever it was raised: exit 2 with the GRANT."""
+    if "psycopg" not in sys.modules:  # lint and doctor logs never load it
+        return None
+    from ..privileges import PRIVILEGE_ERRORS, from_database_error
+
+    if isinstance(exc, PRIVILEGE_ERRORS):
+        return from_database_error(exc)
+    return None
+
+
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[str] | None = None) -> int:
     """Run pgwarden with ``argv`` and return its exit code."""
     if argv is None:
         _exit_cleanly_on_sigterm()
     args = list(sys.argv[1:] if argv is None else argv)
-    state = State(out=out or sys.stdout, err=err or sys.stderr)
+    # Every byte pgwarden prints passes the redaction layer: URLs' passwords, tokens, and the
+    # values of secret-looking environment variables wherever they turn up.
+    register_environment()
+    state = State(out=redacting(out or sys.stdout), err=redacting(err or sys.stderr))
+    try:
+        return _main(args, state)
+    finally:
+        for stream in (state.out, state.err):
+            with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing left to protect
+                stream.flush()
+
+
+def _main(args: list[str], state: State) -> int:
     show_traceback = "--traceback" in args
     try:
         result = cli.main(args=args, prog_name="pgwarden", standalone_mode=False, obj=state)
@@ -122,6 +148,12 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
         state.err.write(f"pgwarden: {exc}\n")
         return exc.exit_code
     except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, reported as one
+        known = _database_refusal(exc)
+        if known is not None:
+            if show_traceback:
+                traceback.print_exc(file=state.err)
+            state.err.write(f"pgwarden: {known}\n")
+            return known.exit_code
         if show_traceback:
             traceback.print_exc(file=state.err)
         state.err.write(

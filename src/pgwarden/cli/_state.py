@@ -23,8 +23,44 @@ class State:
     color: bool | None = None
 
     def config(self, **flags: Any) -> Config:
-        """The configuration file with command-line flags applied."""
-        return config_module.load(self.config_path).with_overrides(**flags)
+        """The configuration file with command-line flags applied, every section validated."""
+        cfg = config_module.load(self.config_path).with_overrides(**flags)
+        validate_sections(cfg)
+        return cfg
+
+
+def validate_sections(cfg: Config) -> None:
+    """Check every capability's table whichever command runs: a typo in [runtime] fails `check` too.
+
+    Only sections present are imported, so `lint` on a file without [alerts] never loads httpx.
+    Alerts are checked for their keys only: the bot token lives in the service's environment,
+    not in CI's.
+    """
+    sections = cfg.sections
+    if "lint" in sections:
+        from ..lint.settings import settings_from
+
+        settings_from(cfg)
+    if "migrate" in sections:
+        from ..migrate.settings import from_config as migrate_settings
+
+        migrate_settings(cfg)
+    if "backup" in sections:
+        from ..backup.settings import from_config as backup_settings
+
+        backup_settings(cfg)
+    if "repair" in sections:
+        from ..checks.options import options_from_config
+
+        options_from_config(cfg)
+    if "runtime" in sections or "name" in sections:
+        from ..runtime.settings import RuntimeSettings
+
+        RuntimeSettings.from_config(cfg)
+    if "alerts" in sections:
+        from ..runtime.alerts import ALERT_KEYS
+
+        cfg.table("alerts", ALERT_KEYS)
 
 
 format_option = click.option(

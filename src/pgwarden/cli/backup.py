@@ -27,7 +27,7 @@ from ..backup import (
     verify as verify_backup,
 )
 from ..backup.create import prepare_directory
-from ..backup.errors import RestoreRefused
+from ..backup.errors import BackupDirError, RestoreRefused
 from ..backup.manifest import Manifest, now_utc
 from ..backup.report import age, entry_dict, size
 from ..backup.settings import Settings
@@ -134,6 +134,12 @@ def list_(state: State, database_url: str | None, directory: str | None, fmt: st
     another cluster, or the last scheduled run failed. Exit 1 then.
     """
     cfg, settings, folder = _setup(state, directory, database_url=database_url)
+    if not folder.is_dir():
+        # "0 backups" would read as "backups are configured and there are none": a typo says so
+        raise BackupDirError(
+            f"The backup directory {folder} does not exist: check --dir or `backup.dir`, "
+            "or make the first backup with `pgwarden backup create`."
+        )
     entries = scan(folder)
     url = cfg.db_url(required=False)
     problems = health(folder, url, settings, connect_timeout=cfg.connect_timeout) if url else []

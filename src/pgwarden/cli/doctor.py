@@ -74,10 +74,13 @@ def logs(
     report = analyze(sources, since=start, jobs=jobs)
     if html_path:
         from ..doctor.html import render_html
+        from ..redact import redacting
 
         try:
             with open(html_path, "w", encoding="utf-8") as page:
-                render_html(report, page)
+                cleaned = redacting(page)
+                render_html(report, cleaned)
+                cleaned.flush()
         except OSError as exc:
             raise UsageError(f"Cannot write the HTML report {html_path}: {exc.strerror or exc}.") from None
     if fmt == "json":

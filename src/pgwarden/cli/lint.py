@@ -10,6 +10,8 @@ from .. import findings as findings_module
 from ..errors import UsageError
 from ..lint import ALL_RULES, lint_paths
 from ..lint.settings import settings_from
+from ..migrate.source import discover, is_migrations_folder
+from ..urls import describe
 from ._state import State, dev_url_option, format_option
 
 
@@ -62,13 +64,19 @@ def lint(
                 f"Nothing to lint: pass SQL files or folders, or set `{cfg.prefix}migrations` in {cfg.where}."
             )
         targets = [cfg.migrations]
+    for target in targets:
+        # a migrations folder is named the way `migrate` wants it, or lint says no as migrate would
+        if target.is_dir() and (target == cfg.migrations or is_migrations_folder(target)):
+            discover(target)
     if against:
         from ..lint.simulate import lint_against
 
         found = lint_against(targets, settings, against, dev_url=cfg.dev_url)
     else:
         found = lint_paths(targets, settings)
-    title = f"pgwarden lint: {len(settings.rules)} rules" + (f", against {against}" if against else "")
+    title = f"pgwarden lint: {len(settings.rules)} rules" + (
+        f", against {describe(against)}" if against else ""
+    )
     if fmt == "text":
         from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
 

@@ -155,6 +155,12 @@ def up(
     say = progress(state, fmt)
     if on_scratch and not dry_run:
         raise click.UsageError("--on-scratch goes with --dry-run.")
+    if to is not None and all(f.version != to for f in files):
+        known = f"{files[0].version} to {files[-1].version}" if files else "none"
+        raise UsageError(
+            f"--to {to}: no migration file in {cfg.migrations} has version {to} (versions there: "
+            f"{known}); pass the version of an existing file."
+        )
     if dry_run:
         return dry_run_command(state, url, files, to, settings, cfg.dev_url, fmt)
     result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)

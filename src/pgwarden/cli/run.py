@@ -9,6 +9,7 @@ from typing import IO
 
 import click
 
+from ..redact import RedactingFilter
 from ..runtime.settings import RuntimeSettings
 from ..runtime.supervisor import Supervisor, resolve_command
 from ..runtime.warden import Warden, alert_settings
@@ -93,6 +94,7 @@ def _log_to(stream: IO[str]) -> None:
         return
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter(f"pgwarden[{os.getpid()}] %(asctime)s %(levelname)s %(message)s"))
+    handler.addFilter(RedactingFilter())
     handler._pgwarden_run = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

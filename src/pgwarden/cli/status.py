@@ -16,7 +16,7 @@ from ._state import State, db_option, format_option
 @click.option("--name", help="Only the instances of this lease name.")
 @click.option(
     "--ttl",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     metavar="S",
     help="Seconds after which a silent instance is flagged (default: the ttl each instance runs with).",
 )

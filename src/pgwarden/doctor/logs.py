@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import IO
 
 from . import catalog
+from .errors import LogSourceError
 from .reader import LogSource, blocks, is_gzip
 from .report import LogReport, build
 from .scan import PARALLEL_MIN_BYTES, Result, Scanner, default_jobs, scan_file_parallel
@@ -34,13 +35,24 @@ def analyze(
         scanner = Scanner(since=since, engine=engine)
         scanner.feed(blocks(source, since=since, stdin=stdin))
         part = scanner.finish()
+        if part.bytes_read == 0 and source.kind == "journal" and since is None:
+            # journalctl says nothing and exits 0 for a unit name that does not exist
+            raise LogSourceError(
+                f"The journal has no entries for unit {source.name!r}: check the unit name "
+                f"(systemctl list-units --all {source.name!r}) and that this user may read the "
+                "journal (root or the systemd-journal group)."
+            )
         if part.bytes_read == 0:
             notes.append(f"{source.label} is empty.")
         total.merge(part)
     report = build(total, catalog.load(), sources=[s.label for s in sources], since=since)
     if total.garbage_lines:
         notes.append(
-            f"{total.garbage_lines} line(s) were binary or not UTF-8; they are counted as unclassified."
+            f"{total.garbage_lines} line(s) were binary (control bytes); they are counted as unclassified."
+        )
+    if total.legacy_lines:
+        notes.append(
+            f"{total.legacy_lines} line(s) were not UTF-8; they were read as cp1251 or Latin-1 and matched as usual."
         )
     report.notes = notes
     return report

@@ -15,6 +15,7 @@ import orjson
 
 from . import catalog
 from .cluster import Cluster, Drain
+from .encoding import decode_line, is_utf8
 from .events import cut_point, event_bounds, message
 from .matcher import Prefilter, classify, prefilter
 from .reader import read_range, split_ranges
@@ -99,6 +100,9 @@ class Result:
     """Events that matched a signature or looked like a problem."""
     before_since: int = 0
     garbage_lines: int = 0
+    """Lines with control bytes: binary, not text."""
+    legacy_lines: int = 0
+    """Lines that were not UTF-8 and were decoded as cp1251 or cp1252 (Latin-1)."""
 
     def merge(self, other: Result) -> None:
         for sig_id, tally in other.tallies.items():
@@ -108,6 +112,7 @@ class Result:
         self.events += other.events
         self.before_since += other.before_since
         self.garbage_lines += other.garbage_lines
+        self.legacy_lines += other.legacy_lines
 
 
 @lru_cache(maxsize=2)
@@ -183,9 +188,13 @@ class Scanner:
     def _event(self, raw: bytes, candidates: set[int], json_mode: bool) -> None:
         if self.prefilter.garbage_id in candidates:
             lines = raw.rstrip(b"\n").split(b"\n")
-            bad = sum(1 for line in lines if not _is_text(line))
-            self.result.garbage_lines += bad
-            if bad == len(lines):
+            binary = sum(1 for line in lines if _CONTROL.search(line))
+            self.result.garbage_lines += binary
+            # text in a legacy code page is still text: decoded below, matched like any other line
+            self.result.legacy_lines += sum(
+                1 for line in lines if not _CONTROL.search(line) and not is_utf8(line)
+            )
+            if binary == len(lines):
                 return
         if json_mode and raw[:1] == b"{":
             text, when = self._json_event(raw)
@@ -202,7 +211,7 @@ class Scanner:
         key = raw[stamp.end() :] if stamp else raw
         known = self._seen.get(key)
         if known is None:
-            known = self._classified(raw.decode("utf-8", "replace").rstrip("\r\n"), when, candidates)
+            known = self._classified(decode_line(raw).rstrip("\r\n"), when, candidates)
             if len(self._seen) >= SEEN_LIMIT:
                 self._seen.clear()
             self._seen[key] = known
@@ -211,7 +220,7 @@ class Scanner:
             return
         self.result.events += 1
         if isinstance(known, Tally):
-            known.note(None if known.complete else raw.decode("utf-8", "replace").rstrip("\r\n"), when)
+            known.note(None if known.complete else decode_line(raw).rstrip("\r\n"), when)
         else:
             known.note(1, when)
 
@@ -275,16 +284,6 @@ class Scanner:
 
     def finish(self) -> Result:
         return self.result
-
-
-def _is_text(line: bytes) -> bool:
-    if _CONTROL.search(line):
-        return False
-    try:
-        line.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _representative(text: str) -> str:

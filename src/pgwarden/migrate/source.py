@@ -136,6 +136,17 @@ def discover(folder: Path) -> list[MigrationFile]:
     return files
 
 
+def is_migrations_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds at least one ``.sql`` file named the way a migration is."""
+    for path in folder.glob("*.sql"):
+        try:
+            if parse_name(path.name) is not None:
+                return True
+        except FormatError:
+            return True
+    return False
+
+
 def _name(path: Path) -> Name:
     try:
         name = parse_name(path.name)

@@ -14,6 +14,7 @@ import httpx
 import orjson
 
 from ..errors import ConfigError
+from ..redact import redact, register_secret
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -53,16 +54,7 @@ class AlertSettings:
     @classmethod
     def from_config(cls, cfg: Config) -> AlertSettings:
         """Read ``[alerts]``; the bot token comes from the file or from the env var ``telegram_token_env``."""
-        known = (
-            "telegram_token",
-            "telegram_token_env",
-            "chat_ids",
-            "api_base",
-            "webhook_url",
-            "min_interval",
-            "timeout",
-        )
-        section = cfg.table("alerts", known)
+        section = cfg.table("alerts", ALERT_KEYS)
         where = cfg.where
         key = f"{cfg.prefix}alerts"
 
@@ -82,6 +74,7 @@ class AlertSettings:
 
         token_env = text("telegram_token_env") or DEFAULT_TOKEN_ENV
         token = text("telegram_token") or os.environ.get(token_env) or None
+        register_secret(token)
         raw_ids = section.get("chat_ids", [])
         if isinstance(raw_ids, int | str) and not isinstance(raw_ids, bool):
             raw_ids = [raw_ids]
@@ -103,6 +96,7 @@ class AlertSettings:
             )
         api_base = (text("api_base") or cls.api_base).rstrip("/")
         webhook = text("webhook_url")
+        register_secret(webhook)  # chat webhooks carry their credential in the path
         for name, url in (("api_base", api_base), ("webhook_url", webhook)):
             if url is not None and not url.startswith(("http://", "https://")):
                 raise ConfigError(f"{where}: `{key}.{name}` must be an http:// or https:// URL.")
@@ -117,6 +111,17 @@ class AlertSettings:
             min_interval=seconds("min_interval", cls.min_interval),
             timeout=timeout,
         )
+
+
+ALERT_KEYS = (
+    "telegram_token",
+    "telegram_token_env",
+    "chat_ids",
+    "api_base",
+    "webhook_url",
+    "min_interval",
+    "timeout",
+)
 
 
 class Alerter:
@@ -145,6 +150,10 @@ class Alerter:
         self._last[key] = now
         repeats = self._suppressed.pop(key, 0)
         delivered = False
+        # an alert leaves the host: nothing secret in its text or evidence
+        text = redact(text)
+        if evidence:
+            evidence = orjson.loads(redact(orjson.dumps(evidence, default=str).decode()))
         try:
             client = self._http()
             if settings.telegram_token and settings.chat_ids:
@@ -223,7 +232,7 @@ class Alerter:
 
     def _scrub(self, text: str) -> str:
         token = self.settings.telegram_token
-        return text.replace(token, "***") if token else text
+        return redact(text.replace(token, "***") if token else text)
 
 
 def _telegram_text(

@@ -14,6 +14,7 @@ import pickle
 import sys
 
 from ..config import Config
+from ..redact import RedactingFilter
 from .settings import RuntimeSettings
 
 __all__ = ["has_contract", "run_gate", "run_gate_isolated"]
@@ -99,6 +100,7 @@ def _child() -> None:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("pgwarden gate: %(message)s"))
+    handler.addFilter(RedactingFilter())
     logging.getLogger("pgwarden").addHandler(handler)
     logging.getLogger("pgwarden").setLevel(logging.WARNING)
     cfg, settings, url, apply = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - from our parent

@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..errors import ConfigError
+from ..redact import redact
 
 __all__ = ["HealthServer", "Probe", "build_app", "start_server"]
 
@@ -30,7 +31,7 @@ log = logging.getLogger("pgwarden.runtime.server")
 
 class _JSON(JSONResponse):
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content, default=str)
+        return redact(orjson.dumps(content, default=str).decode()).encode()
 
 
 def build_app(
@@ -68,7 +69,9 @@ def build_app(
     async def metrics(request: Request) -> Response:
         if not authorised(request):
             return denied()
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+        # label values come from config and the database: redacted like every other output
+        body = redact(generate_latest(registry).decode()).encode()
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return Starlette(
         routes=[

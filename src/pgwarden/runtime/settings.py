@@ -118,6 +118,9 @@ class RuntimeSettings:
         return settings.with_overrides(**overrides) if overrides else settings
 
 
+_IDENT = r'(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*|"(?:[^"]|"")+")'
+_TABLE_NAME = re.compile(rf"{_IDENT}(?:\.{_IDENT})?")
+
 _TYPES: dict[str, tuple[type, ...]] = {
     "name": (str,),
     "ttl": (int, float),
@@ -149,8 +152,12 @@ def _coerce(key: str, value: Any, *, where: str, prefix: str) -> Any:
         raise ConfigError(f"{where}: `{prefix}{key}` must be {wanted}, got {value!r}.")
     if isinstance(value, list):
         for i, item in enumerate(value):
-            if not isinstance(item, str) or not item:
-                raise ConfigError(f"{where}: `{prefix}{key}[{i}]` must be a table name (schema.table).")
+            # a name PostgreSQL cannot parse would fail every round: caught here, not retried forever
+            if not isinstance(item, str) or not _TABLE_NAME.fullmatch(item):
+                raise ConfigError(
+                    f"{where}: `{prefix}{key}[{i}]` must be a table name (table or schema.table, "
+                    f'"quoted" where needed), got {item!r}.'
+                )
         return tuple(value)
     if float in expected:
         return float(value)  # type: ignore[arg-type]

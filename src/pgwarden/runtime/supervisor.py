@@ -109,19 +109,24 @@ class Supervisor:
                 )
                 await self._until(self.warden.wait_active())
             if self._signalled.is_set():
-                return 0
+                return self._standby_status()
             delay = self.warden.takeover_delay
             if delay > 0:
                 log.info("took over: waiting %.1f s before starting the command (takeover delay)", delay)
                 await self._until(self.warden.wait_inactive(), timeout=delay)
                 if self._signalled.is_set():
-                    return 0
+                    return self._standby_status()
                 if not self.warden.is_active:
                     continue
             code = await self._run_child()
             if code is None:
                 continue  # demoted: stand by again
             return code
+
+    def _standby_status(self) -> int:
+        """Stopped before the command ran: Ctrl-C is 130 as for a leader (and every other command);
+        SIGTERM or SIGHUP from a service manager is a clean stop of a standby, 0."""
+        return 128 + signal.SIGINT if self._signal == signal.SIGINT else 0
 
     async def _until(self, aw: Awaitable[None], timeout: float | None = None) -> None:
         """Wait for ``aw`` or a stop signal (or ``timeout``); exceptions of ``aw`` (a fatal error) propagate."""

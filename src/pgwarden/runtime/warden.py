@@ -24,6 +24,7 @@ import psycopg
 from .. import config as config_module
 from ..config import Config
 from ..errors import ConfigError, DatabaseUnreachable, PgwardenError
+from ..privileges import PRIVILEGE_ERRORS, from_database_error
 from ..urls import describe
 from . import identity, registry
 from .backups import backup_settings, keep_backups
@@ -341,6 +342,11 @@ class Warden:
                 delay = self.settings.check_interval
             except asyncio.CancelledError:
                 raise
+            except PRIVILEGE_ERRORS as exc:
+                # a missing grant or a read-only role does not heal by waiting: stop and name it
+                role = self._work.info.user if self._work is not None and not self._work.closed else None
+                await self._fail(from_database_error(exc, doing="guarding the service", role=role))
+                return
             except (LoginRefused, PermissionProblem) as exc:
                 if isinstance(exc, PermissionProblem) or not self._connected_once:
                     await self._fail(exc)

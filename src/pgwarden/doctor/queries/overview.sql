@@ -8,5 +8,13 @@ SELECT pg_catalog.pg_postmaster_start_time() AS started_at,
        pg_catalog.current_database() AS database,
        pg_catalog.pg_database_size(pg_catalog.current_database()) AS database_size,
        (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) AS database_oid,
-       pg_catalog.to_regclass('pgwarden.identity') IS NOT NULL AS has_identity,
-       pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL AS has_instances
+       -- readable, not just present: a monitoring role without USAGE on schema pgwarden skips these
+       -- probes (to_regclass would fail the whole transaction with "permission denied")
+       EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'pgwarden' AND c.relname = 'identity'
+                 AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+                 AND pg_catalog.has_table_privilege(c.oid, 'SELECT')) AS has_identity,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+               WHERE n.nspname = 'pgwarden' AND c.relname = 'instances'
+                 AND pg_catalog.has_schema_privilege(n.oid, 'USAGE')
+                 AND pg_catalog.has_table_privilege(c.oid, 'SELECT')) AS has_instances

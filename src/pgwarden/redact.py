@@ -1,0 +1,202 @@
+"""One redaction layer: passwords, tokens and other secrets never leave pgwarden in any output.
+
+Every output path goes through :func:`redact`: the command line wraps its stdout and stderr in
+:class:`RedactingStream`, log handlers carry :class:`RedactingFilter`, and alerts, health JSON
+and metrics labels call :func:`redact` before they are sent. What is hidden:
+
+- database URLs and DSNs: ``user:password@`` and ``password=…`` key/values;
+- ``PGPASSWORD``-style variables (any upper-case name containing PASSWORD, TOKEN, SECRET, …);
+- Telegram bot tokens (``123456:AA…``, also inside ``/bot<token>/`` URLs);
+- ``Authorization`` headers and bearer tokens;
+- any literal value registered with :func:`register_secret` (passwords of the URLs pgwarden
+  was given, the values of secret-looking environment variables, configured tokens).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import IO, cast
+
+__all__ = [
+    "MASK",
+    "RedactingFilter",
+    "RedactingStream",
+    "redact",
+    "redacting",
+    "guard_loggers",
+    "register_secret",
+    "register_environment",
+]
+
+MASK = "***"
+
+_MIN_LITERAL = 4
+"""Shorter registered values would mask ordinary words; the patterns still catch them in URLs."""
+
+_SECRET_NAME = r"[A-Z0-9_]*(?:PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|API_?KEY|PRIVATE_KEY)[A-Z0-9_]*"
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    # scheme://user:password@host — greedy up to the last '@' of the word, so an unencoded '@'
+    # inside the password is hidden too (over-hiding a host is the safe side).
+    (re.compile(r"(://[^:/\s'\"<>]*):[^\s'\"<>]*@"), r"\1:" + MASK + "@"),
+    # password=… in a libpq DSN, a URL query or a command line (--password=…, --password …)
+    (
+        re.compile(r"(?i)(\bpass(?:word|wd)?\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&;,'\"<>]+)"),
+        r"\1" + MASK,
+    ),
+    (re.compile(r"(?i)(--pass(?:word|wd)?[= ])([^\s'\"]+)"), r"\1" + MASK),
+    # PGPASSWORD=…, BOT_TOKEN: …, "API_KEY": "…"
+    (
+        re.compile(r"(\b" + _SECRET_NAME + r"\b\"?\s*[=:]\s*\"?)([^\s\"',&;<>]+)"),
+        r"\1" + MASK,
+    ),
+    # Telegram bot tokens: keep the bot id (it is public), hide the secret half
+    (re.compile(r"(?<![0-9])([0-9]{6,}):[A-Za-z0-9_-]{30,}"), r"\1:" + MASK),
+    # Authorization: Bearer …, Basic …, or a bare value
+    (
+        re.compile(r"(?i)(\bauthorization\"?\s*[:=]\s*\"?)(?:(bearer|basic|token)\s+)?[^\s\"',;<>]+"),
+        lambda m: m.group(1) + (m.group(2) + " " if m.group(2) else "") + MASK,
+    ),
+    (re.compile(r"(?i)(\bbearer\s+)(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}"), r"\1" + MASK),
+)
+
+_TRIGGERS = ("://", "pass", "token", "secret", "key", "authorization", "bearer")
+_TOKEN_START = re.compile(r"[0-9]{6}:")
+"""Every pattern above needs one of these; most output has none, and substring tests are cheap
+(a regex alternation of them costs about ten times as much on a large lint report)."""
+
+
+def _may_hold_secret(text: str) -> bool:
+    low = text.lower()
+    return any(t in low for t in _TRIGGERS) or _TOKEN_START.search(text) is not None
+
+
+_literals: set[str] = set()
+_literal_re: re.Pattern[str] | None = None
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Hide ``value`` wherever it appears from now on (values under four characters are ignored)."""
+    global _literal_re
+    if not value or len(value) < _MIN_LITERAL or value == MASK:
+        return
+    with _lock:
+        if value in _literals:
+            return
+        _literals.add(value)
+        ordered = sorted(_literals, key=len, reverse=True)
+        _literal_re = re.compile("|".join(re.escape(v) for v in ordered))
+
+
+def register_environment(environ: Iterable[tuple[str, str]] | None = None) -> None:
+    """Register secret-looking environment variables and the passwords of URLs in any of them."""
+    from urllib.parse import unquote
+
+    name_re = re.compile(_SECRET_NAME)
+    url_password = re.compile(r"://[^:/@\s]*:([^\s]*)@")
+    for name, value in environ if environ is not None else os.environ.items():
+        if name_re.fullmatch(name.upper()):
+            register_secret(value)
+        for found in url_password.findall(value):
+            register_secret(found)
+            register_secret(unquote(found))
+
+
+def redact(text: str) -> str:
+    """``text`` with every password, token and registered secret replaced by ``***``."""
+    if not text:
+        return text
+    if _may_hold_secret(text):
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
+    literal = _literal_re
+    if literal is not None:
+        text = literal.sub(MASK, text)
+    return text
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that redacts whole lines before passing them on.
+
+    Writes are held until a newline (or an explicit flush), so a secret written in pieces — as
+    ``json.dump`` does — is still seen whole.
+    """
+
+    def __init__(self, target: IO[str]) -> None:
+        super().__init__()
+        self.target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            head, _, self._pending = self._pending.rpartition("\n")
+            self.target.write(redact(head + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, ""
+            self.target.write(redact(pending))
+        self.target.flush()
+
+    def isatty(self) -> bool:
+        return bool(getattr(self.target, "isatty", lambda: False)())
+
+    def writable(self) -> bool:
+        return True
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self.target, "encoding", None) or "utf-8")
+
+
+def redacting(target: IO[str]) -> IO[str]:
+    """``target`` behind a :class:`RedactingStream`, typed as the text stream it stands in for."""
+    return cast("IO[str]", RedactingStream(target))
+
+
+LOGGERS = (
+    "pgwarden",
+    "pgwarden.runtime",
+    "pgwarden.runtime.server",
+    "pgwarden.runtime.alerts",
+    "pgwarden.integrations",
+    "pgwarden.scratch",
+)
+"""Every logger pgwarden writes to. A filter on a logger sees the records made on it, so each one
+carries its own: inside a bot (aiogram, python-telegram-bot) the records reach the application's
+handlers already redacted."""
+
+
+def guard_loggers() -> None:
+    """Put a :class:`RedactingFilter` on each of pgwarden's loggers (once)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that redacts the formatted message (and any exception text)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg = cleaned
+            record.args = None
+        if record.exc_info and record.exc_info[1] is not None:
+            exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_text = redact(exc_text)
+        return True
+
+
+# on import: whoever imports pgwarden (the CLI, or a bot through pgwarden.integrations) is covered
+guard_loggers()
