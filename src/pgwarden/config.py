@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, UsageError
+from . import dburl
+from .errors import ConfigError
 from .urls import redact
 
 if sys.version_info >= (3, 11):
@@ -114,7 +114,10 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     database_url_env: str = "DATABASE_URL"
     database_url: str | None = None
-    """Only from ``--db``; the file never holds a production URL."""
+    """Only from ``--db``; the file's ``database_url`` is ``database_url_from``."""
+    database_url_from: str | None = None  # the file's `database_url`, checked by dburl.parse_keys
+    env_file: str = ".env"
+    database_parts: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: DB_* and POSTGRES_*
     models: str | None = None
     migrations: Path | None = None
     snapshot: Path | None = None
@@ -153,15 +156,13 @@ class Config:
                 )
         return raw
 
+    def db_source(self) -> dburl.Resolution:
+        """Which source names the live database, in the order documented in ``dburl``."""
+        return dburl.for_config(self)
+
     def db_url(self, *, required: bool = True) -> str | None:
-        """The live database URL: ``--db``, else the environment variable ``database_url_env``."""
-        url = self.database_url or os.environ.get(self.database_url_env)
-        if not url and required:
-            raise UsageError(
-                f"No database to check: pass --db URL or set the environment variable "
-                f"{self.database_url_env} (its name comes from `database_url_env` in {self.where})."
-            )
-        return url or None
+        """The live database URL from the first source that has one (see ``dburl``)."""
+        return dburl.url_for(self, required=required)
 
     def with_overrides(self, **flags: Any) -> Config:
         """Return a copy with command-line flags applied (``None`` means not given)."""
@@ -179,6 +180,9 @@ class Config:
 
 _SCALARS: dict[str, type] = {
     "database_url_env": str,
+    "database_url": str,
+    "env_file": str,
+    "database_parts": dict,
     "models": str,
     "migrations": str,
     "snapshot": str,
@@ -273,6 +277,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
     for key in ("database_url_env", "models", "dev_url"):
         if key in values:
             changes[key] = values[key]
+    changes.update(dburl.parse_keys(values, file=file, prefix=prefix))
     if "models" in values and ":" not in values["models"]:
         raise ConfigError(
             f"{file}: `{prefix}models` must be `module:attribute` (e.g. `app.db:Base`), "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .errors import UsageError
 
@@ -62,10 +62,14 @@ def describe(url: str) -> str:
         return redact(url)
     try:
         parts = urlsplit(url)
-        user = parts.username or ""
-        host = parts.hostname or "localhost"
-        port = f":{parts.port}" if parts.port else ""
+        query = dict(parse_qsl(parts.query))  # libpq URIs may carry everything here (?host=…&dbname=…)
+        if "service" in query and not parts.hostname:
+            return f"service {query['service']}"
+        user = parts.username or query.get("user", "")
+        host = parts.hostname or query.get("host") or "localhost"
+        port_number = parts.port or query.get("port")
+        port = f":{port_number}" if port_number else ""
     except ValueError:
         return redact(url)
-    db = parts.path.lstrip("/") or user or "postgres"
+    db = parts.path.lstrip("/") or query.get("dbname") or user or "postgres"
     return f"{user + '@' if user else ''}{host}{port}/{db}"
