@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import importlib
 import io
+import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -46,29 +47,39 @@ def read_env_file(path: Path) -> dict[str, str] | None:
 
 
 @contextlib.contextmanager
-def _project_import(root: Path) -> Iterator[None]:
-    """``root`` first on the path, no bytecode written, the module's print() sent to stderr."""
+def _project_import(root: Path, env_file: Mapping[str, str] | None) -> Iterator[None]:
+    """``root`` first on the path, no bytecode written, the module's print() sent to stderr.
+
+    The ``.env`` variables the environment lacks are set while the module imports, as
+    systemd's ``EnvironmentFile=`` or compose's ``env_file:`` set them for the running bot,
+    and removed afterwards.
+    """
     entry = str(root)
     sys.path.insert(0, entry)
     importlib.invalidate_caches()
     dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+    added = [k for k in (env_file or {}) if k not in os.environ]
+    for key in added:
+        os.environ[key] = (env_file or {})[key]
     try:
         with contextlib.redirect_stdout(sys.stderr):
             yield
     finally:
+        for key in added:
+            os.environ.pop(key, None)
         sys.dont_write_bytecode = dont_write
         if entry in sys.path:
             sys.path.remove(entry)
 
 
-def from_settings(spec: str, root: Path) -> str:
-    """The URL a project's settings object holds at ``module:attr.path``."""
+def from_settings(spec: str, root: Path, env_file: Mapping[str, str] | None = None) -> str:
+    """The URL a project's settings object holds at ``module:attr.path`` (``.env`` values visible)."""
     module_name, sep, attr = spec.partition(":")
     if not sep or not module_name or not attr:
         raise ConfigError(
             f"`database_url` = {spec!r} must be `module:attribute` (e.g. `bot.config:settings.db_url`)."
         )
-    with _project_import(root):
+    with _project_import(root, env_file):
         try:
             obj: Any = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -99,7 +99,7 @@ def resolve(
     *,
     flag: str | None,
     settings: str | None,
-    load_settings: Callable[[str, Path], str],
+    load_settings: Callable[[str, Path, Mapping[str, str] | None], str],
     env_name: str,
     environ: Mapping[str, str],
     env_file: Mapping[str, str] | None,
@@ -121,7 +121,7 @@ def resolve(
         if "://" in settings or "=" in settings.partition(":")[0]:
             found.append((settings, f"`database_url` in {config_where}"))
         else:
-            found.append((load_settings(settings, root), f"settings object {settings}"))
+            found.append((load_settings(settings, root, env_file), f"settings object {settings}"))
     if environ.get(env_name):
         found.append((environ[env_name], f"environment variable {env_name}"))
     if env_file is not None and env_file.get(env_name):

@@ -77,7 +77,7 @@ def test_env_file_parts_fill_in_behind_the_environment(tmp_path: Path) -> None:
 
 
 def test_flag_wins_without_importing_settings(tmp_path: Path) -> None:
-    def boom(spec: str, root: Path) -> str:
+    def boom(spec: str, root: Path, env: object) -> str:
         raise AssertionError("settings imported although --db was given")
 
     found = _resolve(tmp_path, flag="postgresql://x/y", settings="nope:settings", load_settings=boom)

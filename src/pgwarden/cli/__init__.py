@@ -31,6 +31,7 @@ COMMANDS = {
     "status": "pgwarden.cli.status:status",
     "repair": "pgwarden.cli.repair:repair_command",
     "backup": "pgwarden.cli.backup:backup",
+    "init": "pgwarden.cli.init:init",
 }
 """Every command, imported only when it runs: `pgwarden lint` need not load SQLAlchemy."""
 
