@@ -82,3 +82,16 @@ def test_a_password_in_env_is_never_shown(tmp_path: Path) -> None:
     assert code == 0
     text = (tmp_path / "pgwarden.toml").read_text(encoding="utf-8")
     assert "s3cr3t" not in text + out + err and "DATABASE_URL" in out
+
+
+def test_a_missing_extra_is_named() -> None:
+    from pgwarden._extras import require
+    from pgwarden.errors import UsageError
+
+    require("server", ("json",), "Anything")  # present: no error
+    with pytest.raises(
+        UsageError,
+        match=r"The health port needs pgw_no_such_module, which is not installed: "
+        r"run pip install 'pgwarden\[server\]'",
+    ):
+        require("server", ("pgw_no_such_module",), "The health port")
