@@ -95,3 +95,15 @@ def test_a_missing_extra_is_named() -> None:
         r"run pip install 'pgwarden\[server\]'",
     ):
         require("server", ("pgw_no_such_module",), "The health port")
+
+
+def test_help_summaries_match_the_commands() -> None:
+    import click
+
+    from pgwarden.cli import COMMANDS, SUMMARIES, cli
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert SUMMARIES[name] == command.get_short_help_str(limit=1000), name
