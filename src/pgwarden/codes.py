@@ -105,7 +105,7 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW303", "invariant_timeout", W, "An invariant's check query ran past its statement timeout"),
     Code("PW304", "setting_mismatch", E, "A server setting differs from the declared value"),
     Code(
-        "PW305",
+        "PW306",
         "replication_role_replica",
         E,
         "session_replication_role is replica for a role, a database or the server: no FK checks, no triggers",

@@ -134,7 +134,7 @@ class Config:
 
     @property
     def where(self) -> str:
-        return str(self.path) if self.path else "the command line"
+        return str(self.path) if self.path else "pgwarden.toml (none found yet: `pgwarden init` writes one)"
 
     def table(
         self, name: str, known: Iterable[str], *, error: type[ConfigError] = ConfigError

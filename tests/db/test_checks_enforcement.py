@@ -75,11 +75,11 @@ def test_replica_for_a_role_and_for_the_database(conn: psycopg.Connection[Any]) 
         conn.execute(
             sql.SQL("ALTER DATABASE {} SET session_replication_role = replica").format(sql.Identifier(db))
         )
-        found = {f["object"]: f for f in _found(conn)["PW305"]}
+        found = {f["object"]: f for f in _found(conn)["PW306"]}
         assert set(found) == {f"role {role}", f"database {db}"}
         for f in found.values():
             conn.execute(f["fix_sql"])
-        assert "PW305" not in _found(conn)
+        assert "PW306" not in _found(conn)
         declared = enforcement.findings(
             enforcement.read(conn), declared_settings=["session_replication_role"]
         )
@@ -105,7 +105,7 @@ def test_server_wide_replica_through_alter_system(conn: psycopg.Connection[Any])
     try:
         _wait_for_new_sessions_to_see(conn, "replica")
         with psycopg.connect(conn.info.dsn, autocommit=True) as fresh:
-            (f,) = _found(fresh)["PW305"]
+            (f,) = _found(fresh)["PW306"]
         assert f["object"] == "server" and "postgresql.auto.conf" in f["message"]
         for statement in f["fix_sql"].split(";\n"):
             conn.execute(statement.rstrip(";"))
