@@ -233,18 +233,29 @@ def parse_keys(values: Mapping[str, Any], *, file: Path, prefix: str) -> dict[st
 def for_config(cfg: Config) -> Resolution:
     """:func:`resolve` with a loaded config's keys and this process's environment."""
     env_path = (cfg.root / cfg.env_file) if cfg.env_file else None
-    return resolve(
+    env_values: dict[str, str] | None = None
+    unread: tuple[str, ...] = ()
+    if env_path and not cfg.database_url:
+        try:
+            env_values = read_env_file(env_path)
+        except ConfigError as exc:
+            # A .env the winning source does not need must not stop a service that has its URL.
+            if not (os.environ.get(cfg.database_url_env) or cfg.database_url_from):
+                raise
+            unread = (f"Skipped {env_path}: {exc}",)
+    found = resolve(
         flag=cfg.database_url,
         settings=cfg.database_url_from,
         load_settings=from_settings,
         env_name=cfg.database_url_env,
         environ=os.environ,
-        env_file=read_env_file(env_path) if env_path and not cfg.database_url else None,
+        env_file=env_values,
         env_file_name=str(env_path),
         parts=cfg.database_parts if cfg.database_parts is not None else DEFAULT_PARTS,
         root=cfg.root,
         config_where=cfg.where,
     )
+    return Resolution(found.url, found.source, found.notes + unread) if unread else found
 
 
 def url_for(cfg: Config, *, required: bool) -> str | None:

@@ -156,3 +156,18 @@ def test_config_keys_reach_the_resolution(tmp_path: Path, monkeypatch: pytest.Mo
     found = config.load(cwd=tmp_path).db_source()
     assert found.url == "postgresql://db/app"
     assert (found.source or "").endswith("bot.env: BOT_DB_*")
+
+
+def test_a_broken_env_file_stops_only_when_it_is_needed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_URL", "PGHOST", "PGSERVICE", "PGDATABASE", "PGUSER", "PGPORT", "PGHOSTADDR"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text("DB_HOST=db\nnot a line\n")
+    cfg = config.load(cwd=tmp_path)
+    with pytest.raises(ConfigError, match=r"\.env:2"):
+        cfg.db_url()
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@db/app")
+    found = cfg.db_source()
+    assert found.url == "postgresql://bot@db/app"
+    assert any(n.startswith("Skipped ") and ".env:2" in n for n in found.notes)
