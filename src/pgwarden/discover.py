@@ -40,6 +40,7 @@ _BASE_CLASSES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
 _BASE_FACTORIES = {"declarative_base", "generate_base"}
 _SQL_MIGRATION = re.compile(r"^\d+[_\-.].*\.sql$")
 _URL_ATTRS = re.compile(r"(database|db|postgres|pg|sqlalchemy)_?(url|uri|dsn)$", re.IGNORECASE)
+_SETTINGS_MODULE = re.compile(r"(^|\.)(config|settings|conf|configuration)$")
 _ENV_URL_KEYS = re.compile(r"^(DATABASE_URL|DB_HOST|DB_NAME|POSTGRES_DB|POSTGRES_HOST|PGHOST|PGDATABASE)$")
 
 
@@ -193,6 +194,10 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
                 attr = _url_path(classes[called], classes, depth=2)
                 if attr:
                     project.settings.append(Settings(f"{module}:{name}.{attr}", path, node.lineno))
+            elif _URL_ATTRS.search(name) and _SETTINGS_MODULE.search(module):
+                project.settings.append(
+                    Settings(f"{module}:{name}", path, node.lineno)
+                )  # DB_URL = getenv(...)
     project.bases.extend(local_bases.values())
     project.imports[module] = _imported(tree, module, is_package=path.name == "__init__.py")
     return tree

@@ -107,3 +107,11 @@ def test_help_summaries_match_the_commands() -> None:
         command = cli.get_command(ctx, name)
         assert command is not None
         assert SUMMARIES[name] == command.get_short_help_str(limit=1000), name
+
+
+def test_a_module_level_url_in_config_py_is_a_settings_source(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "__init__.py").write_text("")
+    (tmp_path / "bot" / "config.py").write_text('import os\nDATABASE_URL = os.getenv("DATABASE_URL")\n')
+    (tmp_path / "bot" / "handlers.py").write_text('db_url = "not settings"\n')
+    assert [s.spec for s in scan(tmp_path).settings] == ["bot.config:DATABASE_URL"]
