@@ -258,11 +258,16 @@ def for_config(cfg: Config) -> Resolution:
     return Resolution(found.url, found.source, found.notes + unread) if unread else found
 
 
+_SAID: set[str] = set()
+
+
 def url_for(cfg: Config, *, required: bool) -> str | None:
     """The winning URL; conflicts go to stderr (through logging), a missing URL is a UsageError."""
     found = for_config(cfg)
     for note in found.notes:
-        logging.getLogger("pgwarden").warning("pgwarden: %s", note)
+        if note not in _SAID:  # a command asks for its URL more than once: say each note once
+            _SAID.add(note)
+            logging.getLogger("pgwarden").warning("pgwarden: %s", note)
     if not found.url and required:
         raise UsageError(
             f"No database to check: pass --db URL, set {cfg.database_url_env}, put it in "
