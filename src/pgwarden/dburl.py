@@ -270,9 +270,10 @@ def url_for(cfg: Config, *, required: bool) -> str | None:
             logging.getLogger("pgwarden").warning("pgwarden: %s", note)
     if not found.url and required:
         raise UsageError(
-            f"No database to check: pass --db URL, set {cfg.database_url_env}, put it in "
-            f"{cfg.env_file or '.env'} next to the config, or point `database_url` in "
-            f"{cfg.where} at your settings object (`pgwarden doctor env` lists every source)."
+            f"No database to check: pass --db URL or set the environment variable {cfg.database_url_env}; "
+            f"pgwarden also finds it in {cfg.env_file or '.env'} next to the config, in DB_*/POSTGRES_* parts, "
+            f"libpq's PG* variables, or your settings object named by `database_url` in {cfg.where} "
+            "(docs/database-url.md)."
         )
     return found.url
 
