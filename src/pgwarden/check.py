@@ -19,7 +19,7 @@ import psycopg
 
 from . import codes
 from .catalog import Schema, inspect
-from .checks import Invariant, Outcome, load_invariants, run_outcomes
+from .checks import Invariant, Outcome, enforcement, load_invariants, run_outcomes
 from .checks.run import finding as invariant_finding
 from .checks.settings import read_settings
 from .config import Config
@@ -190,6 +190,7 @@ def _check_schema(
         else:
             ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
         settings = read_settings(conn, [s.name for s in cfg.expect.settings])
+        switched_off = enforcement.read(conn)
     if update_snapshot and cfg.snapshot:
         snapshot_source.write(live, cfg.snapshot)
     if scratch is not None:
@@ -201,6 +202,11 @@ def _check_schema(
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
     result.findings += declared.check_settings(cfg.expect.settings, settings)
     result.findings += ledger
+    declared_names = [s.name for s in cfg.expect.settings]
+    off = enforcement.findings(
+        switched_off, schemas=cfg.schemas, ignore=cfg.ignore, declared_settings=declared_names
+    )
+    result.findings += only_new(off, result.findings)
     return result
 
 

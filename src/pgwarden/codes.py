@@ -50,6 +50,12 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW142", "extra_trigger", W, "A trigger exists that the expected schema does not know"),
     Code("PW143", "trigger_disabled", E, "A trigger exists but does not fire"),
     Code("PW144", "trigger_mismatch", E, "A trigger has a different timing, events, condition or function"),
+    Code(
+        "PW145",
+        "foreign_key_triggers_disabled",
+        E,
+        "A foreign key checks nothing: its internal triggers are disabled (DISABLE TRIGGER ALL)",
+    ),
     Code("PW151", "missing_function", E, "A function or procedure the code relies on does not exist"),
     Code("PW152", "extra_function", I, "A function exists that the expected schema does not know"),
     Code("PW153", "function_changed", W, "A function's body or attributes differ"),
@@ -99,6 +105,12 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW303", "invariant_timeout", W, "An invariant's check query ran past its statement timeout"),
     Code("PW304", "setting_mismatch", E, "A server setting differs from the declared value"),
     Code("PW305", "check_skipped", W, "Part of the check was skipped: the role may not read it"),
+    Code(
+        "PW306",
+        "replication_role_replica",
+        E,
+        "session_replication_role is replica for a role, a database or the server: no FK checks, no triggers",
+    ),
     # runtime guardian (pgwarden status)
     Code("PW401", "not_ready", E, "An instance may not become active (schema gate, data loss, database)"),
     Code("PW402", "stale_code_version", W, "An instance runs other code than the newest registered one"),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, UsageError
+from . import dburl
+from .errors import ConfigError
 from .urls import redact
 
 if sys.version_info >= (3, 11):
@@ -115,7 +115,10 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
     database_url_env: str = "DATABASE_URL"
     database_url: str | None = None
-    """Only from ``--db``; the file never holds a production URL."""
+    """Only from ``--db``; the file's ``database_url`` is ``database_url_from``."""
+    database_url_from: str | None = None  # the file's `database_url`, checked by dburl.parse_keys
+    env_file: str = ".env"
+    database_parts: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: DB_* and POSTGRES_*
     models: str | None = None
     migrations: Path | None = None
     snapshot: Path | None = None
@@ -132,7 +135,7 @@ class Config:
 
     @property
     def where(self) -> str:
-        return str(self.path) if self.path else "the command line"
+        return str(self.path) if self.path else "pgwarden.toml (none found yet: `pgwarden init` writes one)"
 
     def table(
         self, name: str, known: Iterable[str], *, error: type[ConfigError] = ConfigError
@@ -151,15 +154,13 @@ class Config:
             raise error(unknown_keys(self.where, f"{self.prefix}{name}.", unknown, known))
         return raw
 
+    def db_source(self) -> dburl.Resolution:
+        """Which source names the live database, in the order documented in ``dburl``."""
+        return dburl.for_config(self)
+
     def db_url(self, *, required: bool = True) -> str | None:
-        """The live database URL: ``--db``, else the environment variable ``database_url_env``."""
-        url = self.database_url or os.environ.get(self.database_url_env)
-        if not url and required:
-            raise UsageError(
-                f"No database to check: pass --db URL or set the environment variable "
-                f"{self.database_url_env} (its name comes from `database_url_env` in {self.where})."
-            )
-        return url or None
+        """The live database URL from the first source that has one (see ``dburl``)."""
+        return dburl.url_for(self, required=required)
 
     def with_overrides(self, **flags: Any) -> Config:
         """Return a copy with command-line flags applied (``None`` means not given)."""
@@ -177,6 +178,9 @@ class Config:
 
 _SCALARS: dict[str, type] = {
     "database_url_env": str,
+    "database_url": str,
+    "env_file": str,
+    "database_parts": dict,
     "models": str,
     "migrations": str,
     "snapshot": str,
@@ -271,6 +275,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
     for key in ("database_url_env", "models", "dev_url"):
         if key in values:
             changes[key] = values[key]
+    changes.update(dburl.parse_keys(values, file=file, prefix=prefix))
     if "models" in values and ":" not in values["models"]:
         raise ConfigError(
             f"{file}: `{prefix}models` must be `module:attribute` (e.g. `app.db:Base`), "

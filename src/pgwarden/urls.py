@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 from .errors import UsageError
 from .redact import redact as redact_text
@@ -115,15 +115,16 @@ def describe(url: str) -> str:
         return redact(url)
     try:
         parts = urlsplit(url)
-        user = parts.username or ""
-        # host=/path in the query is a Unix socket folder (how scratch clusters are reached)
-        query = parse_qs(parts.query)
-        host = parts.hostname or query.get("host", ["localhost"])[0]
-        port_value = parts.port or query.get("port", [""])[0]
-        port = f":{port_value}" if port_value else ""
+        query = dict(parse_qsl(parts.query))  # libpq URIs may carry everything here (?host=…&dbname=…)
+        if "service" in query and not parts.hostname:
+            return f"service {query['service']}"
+        user = parts.username or query.get("user", "")
+        host = parts.hostname or query.get("host") or "localhost"
+        port_number = parts.port or query.get("port")
+        port = f":{port_number}" if port_number else ""
     except ValueError:
         return redact(url)
-    db = parts.path.lstrip("/") or user or "postgres"
+    db = parts.path.lstrip("/") or query.get("dbname") or user or "postgres"
     return redact_text(f"{user + '@' if user else ''}{host}{port}/{db}")
 
 

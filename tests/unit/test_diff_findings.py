@@ -49,6 +49,19 @@ def test_rename_finding_offers_both_fixes_and_names_the_model_attribute() -> Non
     assert finding.evidence["actual"]["name"] == "started_at"
 
 
+def test_rename_hint_for_a_classic_column_model_uses_column() -> None:
+    finding = one(
+        Schema(tables=(t("conversations", ID, Column("created_at", TS, False, "now()")),)),
+        Schema(tables=(t("conversations", ID, Column("started_at", TS, False, "now()")),)),
+        attributes={
+            "public.conversations.created_at": "Conversation.created_at",
+            "public.conversations.created_at#classic": "Column",
+        },
+    )
+    assert '`created_at = Column("started_at", ...)` (the database\'s column name first' in finding.hint
+    assert "mapped_column" not in finding.hint and "class Conversation" in finding.hint
+
+
 def test_rename_hint_without_attributes_uses_the_column_name_and_optional_type() -> None:
     finding = one(
         Schema(tables=(t("c", ID, Column("note", "text")),)),
@@ -158,3 +171,30 @@ def test_every_finding_has_code_message_hint_and_json_evidence() -> None:
         assert f.hint
         json.dumps(f.to_dict())
         assert set(f.evidence) == {"expected", "actual"}
+
+
+def test_default_hint_for_an_autoincrement_key_the_database_lacks() -> None:
+    serial = Column("id", "integer", False, "nextval('users_id_seq'::regclass)")
+    finding = one(Schema(tables=(t("users", serial),)), Schema(tables=(t("users", ID),)))
+    assert finding.code == "PW108"
+    assert "autoincrement=False" in finding.hint and "NOT NULL" in finding.hint
+    dropped = one(Schema(tables=(t("users", ID),)), Schema(tables=(t("users", serial),)))
+    assert dropped.hint.startswith("Drop the default with the fix SQL")
+
+
+UNIQUE = Index(
+    "users_email_key",
+    "CREATE UNIQUE INDEX users_email_key ON public.users USING btree (email)",
+    ("email",),
+    unique=True,
+)
+EMAIL = Column("email", "text")
+
+
+def test_unique_index_hints_talk_about_duplicates() -> None:
+    with_index = Schema(tables=(t("users", ID, EMAIL, indexes=(UNIQUE,)),))
+    without = Schema(tables=(t("users", ID, EMAIL),))
+    missing = one(with_index, without)
+    assert missing.code == "PW121" and "accepts duplicates" in missing.hint
+    extra = one(without, with_index)
+    assert extra.code == "PW122" and "keeps duplicates out" in extra.hint and "unique=True" in extra.hint

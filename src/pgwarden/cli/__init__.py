@@ -33,13 +33,44 @@ COMMANDS = {
     "status": "pgwarden.cli.status:status",
     "repair": "pgwarden.cli.repair:repair_command",
     "backup": "pgwarden.cli.backup:backup",
+    "init": "pgwarden.cli.init:init",
 }
 """Every command, imported only when it runs: `pgwarden lint` need not load SQLAlchemy."""
+
+
+SUMMARIES = {
+    "check": "Compare the live database with what the code expects, and say how to fix each difference.",
+    "diff": "Compare two schemas: findings, or with --sql the script that turns FROM into TO.",
+    "snapshot": "Write the schema of the live database (or another source) to a snapshot file.",
+    "lint": "Lint SQL migrations with PostgreSQL's own parser (default: the configured migrations folder).",
+    "migrate": "Apply SQL migrations safely: a ledger with checksums, one migrator at a time, atomic files.",
+    "demo": "Replay the incidents on an embedded PostgreSQL: a renamed column, missing triggers, a legacy table.",
+    "doctor": "Triage incidents: known log signatures with a fix for each, and probes of the host and server.",
+    "health": "Exit 0 when the guardian answers 200 on /health/ready (or /health/live), 1 when it answers 503.",
+    "run": "Run COMMAND only while this instance is the active one (one per --name across hosts).",
+    "status": "Show the registered instances and leases, and flag stale code, silent instances and data loss.",
+    "repair": "Fix the rows that break an invariant: a dry run by default, batches with --apply.",
+    "backup": "Backups that know their database: pg_dump archives with a manifest, verified by restoring.",
+    "init": "Find the models, migrations, settings and deployment files, and write pgwarden.toml.",
+}
+"""Each command's first help sentence, so `pgwarden --help` imports no command (a test keeps them equal)."""
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 3, 10)].rsplit(" ", 1)[0].rstrip(",;:") + "..."
 
 
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, _shorten(SUMMARIES[name], limit)) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         target = COMMANDS.get(name)

@@ -114,7 +114,9 @@ def env(
 ) -> int:
     """Probe the host (duplicate bot processes, stale bytecode, restarts, disk, memory) and the server.
 
-    With --db (or the configured database URL) also the server: start time, cluster identity,
+    Says which source the database URL came from (--db, the settings object, DATABASE_URL,
+    .env, DB_* parts, libpq's PG* variables) and which sources lost to it, never the
+    password. With a database URL it also probes the server: start time, cluster identity,
     connections, long-running and idle-in-transaction sessions, blocked locks, database size.
     Runs read-only.
     """
@@ -125,7 +127,12 @@ def env(
 
     folders = [Path(p) for p in paths] or [Path.cwd()]
     found, notes = probe_host(folders, units=list(units))
-    url = state.config(database_url=database_url).db_url(required=False)
+    where = state.config(database_url=database_url).db_source()
+    url = where.url
+    notes = [where.summary(), *where.notes, *notes]
+    if fmt == "text" and url:  # said before the probe, so an unreachable server still shows the source
+        for line in (where.summary(), *where.notes):
+            state.err.write(f"pgwarden: {line}\n")
     if url:
         from ..runtime.registry import code_version
 

@@ -28,6 +28,7 @@ from sqlalchemy.schema import DDL, ExecutableDDLElement
 
 from ..catalog import inspect
 from ..db import connect
+from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
 from ..scratch import Scratch
 from . import MODEL_OBJECT_TYPES, Expected
@@ -249,7 +250,18 @@ def _attributes(metadata: MetaData) -> dict[str, str]:
             table = column.table
             qualname = f"{table.schema or 'public'}.{table.name}.{column.name}"
             attributes.setdefault(qualname, f"{mapper.class_.__name__}.{key}")
+            if not _annotated(mapper.class_, key):  # so a rename hint shows Column(...), not mapped_column
+                attributes.setdefault(f"{qualname}{CLASSIC_SUFFIX}", "Column")
     return attributes
+
+
+def _annotated(cls: type, key: str) -> bool:
+    """Whether ``key`` is declared ``Mapped[...]`` on ``cls`` or a base (2.0 style)."""
+    for klass in cls.__mro__:
+        annotation = vars(klass).get("__annotations__", {}).get(key)
+        if annotation is not None:
+            return "Mapped" in str(annotation)
+    return False
 
 
 def _registries() -> list[registry]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..catalog.model import OBJECT_TYPES, ObjectType
+from ._messages import CLASSIC_SUFFIX
 from .changes import (
     Change,
     ColumnChange,
@@ -25,6 +26,7 @@ from .findings import to_findings
 from .render import fix_sql, plan, render_sql
 
 __all__ = [
+    "CLASSIC_SUFFIX",
     "OBJECT_TYPES",
     "Change",
     "ColumnChange",

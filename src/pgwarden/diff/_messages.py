@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ..catalog.model import Column, Extension, Table
+from ..catalog.model import Column, Extension, Index, Table
 from .changes import (
     Change,
     ColumnChange,
@@ -25,6 +25,9 @@ from .changes import (
 )
 
 Described = tuple[str, str, dict[str, Any]]
+
+CLASSIC_SUFFIX = "#classic"
+"""``attributes[qualname + CLASSIC_SUFFIX]`` is set (by the models source) for a classic ``Column(...)``."""
 
 _NOUN = {
     "schema": "Schema",
@@ -159,7 +162,7 @@ def _column(c: ColumnChange, attributes: Mapping[str, str]) -> Described:
         return (
             f"Column {c.object} has default {_show(a.default)} in the database but the code expects "
             f"{_show(e.default)}.",
-            "Set the default with the fix SQL; it only affects rows inserted from now on.",
+            _default_hint(e.default, a.default),
             {"expected": e.default, "actual": a.default},
         )
     if c.kind == "identity_mismatch":
@@ -185,18 +188,40 @@ def _column(c: ColumnChange, attributes: Mapping[str, str]) -> Described:
     )
 
 
+def _default_hint(expected: str | None, actual: str | None) -> str:
+    if expected and expected.startswith("nextval(") and actual is None:
+        return (
+            "Inserts that leave the column out (SQLAlchemy's autoincrement primary key) fail with a NOT NULL "
+            "error: add the default with the fix SQL, or set autoincrement=False in the model if the code "
+            "always supplies the value."
+        )
+    if expected is None:
+        return "Drop the default with the fix SQL (existing rows keep their values), or add it to the model."
+    if actual is None:
+        return (
+            "Add the default with the fix SQL: inserts that leave the column out get it from now on; "
+            "existing rows keep their values."
+        )
+    return "Change the default with the fix SQL: existing rows keep their values; only new inserts get it."
+
+
 def _column_rename(c: ColumnChange, e: Column, a: Column, attributes: Mapping[str, str]) -> Described:
     table = c.table_qualname
     attribute = attributes.get(c.object)
     cls, _, attr = attribute.rpartition(".") if attribute else ("", "", e.name)
     annotation = _python_type(e)
-    mapping = f'{attr}: Mapped[{annotation}] = mapped_column("{a.name}")'
+    note = ""
+    if attributes.get(c.object + CLASSIC_SUFFIX):  # a classic Column(...) model: say it in its own style
+        mapping = f'{attr} = Column("{a.name}", ...)'
+        note = " (the database's column name first; type and options as before)"
+    else:
+        mapping = f'{attr}: Mapped[{annotation}] = mapped_column("{a.name}")'
     where = f" in class {cls}" if cls else " in the model"
     return (
         f"Column {table}.{e.name} is expected but the database has {table}.{a.name} of the same type: "
         "probably renamed on one side only.",
         f"Either rename the column in the database (the fix SQL, a migration), or keep the database as it "
-        f"is and map the model attribute to the existing column{where}: `{mapping}`.",
+        f"is and map the model attribute to the existing column{where}: `{mapping}`{note}.",
         {
             "expected": {"name": e.name, "type": e.type, "nullable": e.nullable, "attribute": attribute},
             "actual": {"name": a.name, "type": a.type, "nullable": a.nullable},
@@ -355,9 +380,15 @@ def _generic(c: Change) -> Described:
             {"expected": _facts(e), "actual": None},
         )
     if c.kind.startswith("extra_"):
+        hint = "Add it to the expected schema if it belongs there, or drop it with the fix SQL."
+        if isinstance(a, Index) and a.unique:
+            hint = (
+                "It keeps duplicates out: most likely the models lack it (unique=True or a UniqueConstraint). "
+                "Add it there; drop it with the fix SQL only if duplicates are meant to be allowed."
+            )
         return (
             f"{noun} {c.object} exists in the database but not in the expected schema.",
-            "Add it to the expected schema if it belongs there, or drop it with the fix SQL.",
+            hint,
             {"expected": None, "actual": _facts(a)},
         )
     if c.kind == "probable_rename":
@@ -421,6 +452,11 @@ def _consequence(c: Change) -> str:
         return " Objects that use it cannot be created until it exists."
     if isinstance(c, ViewChange):
         return " Queries that read it fail."
+    if isinstance(c, IndexChange) and isinstance(c.expected, Index) and c.expected.unique:
+        return (
+            " Until it exists the database accepts duplicates, and creating it fails if some were"
+            " already written: look for them first."
+        )
     if isinstance(c, IndexChange):
         return " Queries that rely on it scan the table instead."
     if isinstance(c, ConstraintChange):

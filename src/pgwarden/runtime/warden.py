@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from .. import config as config_module
+from .._extras import require
 from ..config import Config
 from ..errors import ConfigError, DatabaseUnreachable, PgwardenError
 from ..privileges import PRIVILEGE_ERRORS, from_database_error
@@ -262,6 +263,8 @@ class Warden:
         await self.stop()
 
     async def start(self) -> None:
+        if self.settings.health_port is not None:  # before anything starts: nothing to undo
+            require("server", ("starlette", "uvicorn", "prometheus_client"), "The health port (health_port)")
         self.health.install_hooks()
         self._tasks.append(asyncio.create_task(self.health.run(), name="pgwarden-health"))
         if self.settings.health_port is not None:

@@ -1,0 +1,363 @@
+"""What a project holds that pgwarden can use, found by reading files: nothing of the project is imported.
+
+``scan(root)`` parses every Python file's syntax tree (``ast``) for SQLAlchemy
+declarative bases and ``MetaData`` objects, the model classes on them and settings
+objects that carry a database URL; it finds Alembic, SQL migration folders, ``.env``
+and deployment files by name. Importing the project to look would run its code
+(connect to Telegram, need its secrets) before the user has agreed to anything.
+"""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Base", "Project", "Settings", "scan"]
+
+_SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".venv",
+    "venv",
+    "env",
+    ".tox",
+    ".nox",
+    "node_modules",
+    "__pycache__",
+    "site-packages",
+    "build",
+    "dist",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+}
+_MAX_FILES = 3000  # a bot is far smaller; a huge tree means we were started in the wrong folder
+_BASE_CLASSES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
+_BASE_FACTORIES = {"declarative_base", "generate_base"}
+_SQL_MIGRATION = re.compile(r"^\d+[_\-.].*\.sql$")
+_URL_ATTRS = re.compile(r"(database|db|postgres|pg|sqlalchemy)_?(url|uri|dsn)$", re.IGNORECASE)
+_SETTINGS_MODULE = re.compile(r"(^|\.)(config|settings|conf|configuration)$")
+_ENV_URL_KEYS = re.compile(r"^(DATABASE_URL|DB_HOST|DB_NAME|POSTGRES_DB|POSTGRES_HOST|PGHOST|PGDATABASE)$")
+
+
+@dataclass(frozen=True)
+class Base:
+    """A declarative base or ``MetaData`` object, as ``module:attr``, with the tables mapped on it."""
+
+    spec: str
+    path: Path
+    line: int
+    tables: int = 0
+    styles: frozenset[str] = frozenset()
+    """``"Column"`` (classic ``Column(...)``), ``"Mapped"`` (``Mapped[...] = mapped_column(...)``)."""
+    module: str = ""
+    model_modules: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A module-level settings object with an attribute that looks like the database URL."""
+
+    spec: str
+    path: Path
+    line: int
+
+
+@dataclass
+class Project:
+    root: Path
+    bases: list[Base] = field(default_factory=list)
+    settings: list[Settings] = field(default_factory=list)
+    alembic: Path | None = None
+    """``alembic.ini`` (or the script folder holding ``env.py`` and ``versions/``)."""
+    migrations: Path | None = None
+    migration_files: int = 0
+    env_file: Path | None = None
+    env_keys: tuple[str, ...] = ()
+    """The URL-related variable names in ``.env`` (names only: values may be secrets)."""
+    deploy: list[Path] = field(default_factory=list)
+    entry: str | None = None
+    """How the bot starts: ``python -m bot`` or ``python bot.py``."""
+    python_files: int = 0
+    truncated: bool = False
+    imports: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Each module's imports, to tell whether importing ``models`` registers every table."""
+
+    def unimported(self, base: Base) -> list[str]:
+        """Model modules of ``base`` that importing ``base.module`` does not import (directly)."""
+        seen = {base.module}
+        todo = [base.module]
+        while todo:  # follow imports inside the project: base -> package __init__ -> models
+            current = todo.pop()
+            for name in self.imports.get(current, ()):
+                if name in self.imports and name not in seen:
+                    seen.add(name)
+                    todo.append(name)
+            parent = current.rpartition(".")[0]
+            if parent and parent in self.imports and parent not in seen:
+                seen.add(parent)  # importing a.b runs a/__init__.py first
+                todo.append(parent)
+        return sorted(m for m in base.model_modules if m not in seen)
+
+    @property
+    def empty(self) -> bool:
+        return self.python_files == 0 and not self.migrations and not self.alembic
+
+
+def scan(root: Path) -> Project:
+    project = Project(root=root)
+    files = list(_python_files(root))
+    project.truncated = len(files) > _MAX_FILES
+    files = files[:_MAX_FILES]
+    project.python_files = len(files)
+    trees = [(_module_name(root, p), _scan_module(p, _module_name(root, p), project)) for p in files]
+    for module, tree in trees:  # second pass: a model may live in another module than its base
+        if tree is not None:
+            _count_models(tree, module, project)
+    project.bases.sort(key=lambda b: (-b.tables, str(b.path)))
+    project.alembic = _alembic(root)
+    project.migrations, project.migration_files = _sql_migrations(root)
+    project.env_file, project.env_keys = _env_file(root)
+    project.deploy = _deploy_files(root)
+    project.entry = _entry(root, files)
+    return project
+
+
+# --- Python files ----------------------------------------------------------------------
+
+
+def _python_files(root: Path) -> Iterator[Path]:
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(folder.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir():
+                if entry.name not in _SKIP_DIRS and not entry.name.startswith("."):
+                    stack.append(entry)
+            elif entry.suffix == ".py":
+                yield entry
+
+
+def _module_name(root: Path, path: Path) -> str:
+    rel = path.relative_to(root).with_suffix("")
+    parts = list(rel.parts)
+    if parts and parts[0] == "src":  # src layout: the package is imported without `src.`
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def _names(node: ast.expr) -> str:
+    """``sa.orm.DeclarativeBase`` -> ``DeclarativeBase``."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Call):
+        return _names(node.func)
+    if isinstance(node, ast.Subscript):
+        return _names(node.value)
+    return ""
+
+
+def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None:
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
+        return None
+    local_bases: dict[str, Base] = {}
+    classes: dict[str, ast.ClassDef] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            parents = {_names(b) for b in node.bases}
+            if parents & _BASE_CLASSES:
+                local_bases[node.name] = Base(f"{module}:{node.name}", path, node.lineno, module=module)
+            else:
+                classes[node.name] = node
+        elif (
+            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        ):
+            name, value = node.targets[0].id, node.value
+            called = _names(value) if isinstance(value, ast.Call) else ""
+            if called in _BASE_FACTORIES or called == "MetaData":
+                local_bases[name] = Base(f"{module}:{name}", path, node.lineno, module=module)
+            elif called in classes:
+                attr = _url_path(classes[called], classes, depth=2)
+                if attr:
+                    project.settings.append(Settings(f"{module}:{name}.{attr}", path, node.lineno))
+            elif _URL_ATTRS.search(name) and _SETTINGS_MODULE.search(module):
+                project.settings.append(
+                    Settings(f"{module}:{name}", path, node.lineno)
+                )  # DB_URL = getenv(...)
+    project.bases.extend(local_bases.values())
+    project.imports[module] = _imported(tree, module, is_package=path.name == "__init__.py")
+    return tree
+
+
+def _imported(tree: ast.Module, module: str, *, is_package: bool) -> frozenset[str]:
+    """Modules ``tree`` imports, relative ones made absolute (``from . import a`` -> ``pkg.a``)."""
+    package = module if is_package else module.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package else []
+                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join([*parts, base] if base else parts)
+            out.add(base)
+            out.update(f"{base}.{a.name}" for a in node.names)
+    return frozenset(out)
+
+
+def _url_path(cls: ast.ClassDef, classes: dict[str, ast.ClassDef], *, depth: int) -> str | None:
+    """``db_url``, or ``db.url`` through a nested settings class (``db: DbSettings``)."""
+    direct = _url_attribute(cls)
+    if direct or depth <= 1:
+        return direct
+    for item in cls.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            inner = classes.get(_names(item.annotation))
+            if inner is not None and inner is not cls:
+                found = _url_path(inner, classes, depth=depth - 1)
+                if found:
+                    return f"{item.target.id}.{found}"
+    return None
+
+
+def _url_attribute(cls: ast.ClassDef) -> str | None:
+    for item in cls.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+            name = item.target.id
+        elif isinstance(item, ast.FunctionDef) and any(_names(d) == "property" for d in item.decorator_list):
+            name = item.name
+        elif isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name):
+            name = item.targets[0].id
+        else:
+            continue
+        if _URL_ATTRS.search(name):
+            return name
+    return None
+
+
+def _count_models(tree: ast.Module, module: str, project: Project) -> None:
+    """Add each ``__tablename__`` class to the base it derives from (by name, across modules)."""
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        if not any(
+            isinstance(i, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__tablename__" for t in i.targets)
+            for i in node.body
+        ):
+            continue
+        styles = set()
+        for item in node.body:
+            if isinstance(item, ast.AnnAssign) and _names(item.annotation) == "Mapped":
+                styles.add("Mapped")
+            elif isinstance(item, ast.Assign) and _names(item.value) == "Column":
+                styles.add("Column")
+        parents = {_names(b) for b in node.bases}
+        for i, base in enumerate(project.bases):
+            if base.spec.rpartition(":")[2] in parents:
+                project.bases[i] = Base(
+                    base.spec,
+                    base.path,
+                    base.line,
+                    base.tables + 1,
+                    base.styles | frozenset(styles),
+                    base.module,
+                    base.model_modules | {module},
+                )
+                break
+
+
+# --- other files -----------------------------------------------------------------------
+
+
+def _alembic(root: Path) -> Path | None:
+    ini = root / "alembic.ini"
+    if ini.is_file():
+        return ini
+    for candidate in (root / "alembic", root / "migrations", root / "db" / "migrations"):
+        if (candidate / "env.py").is_file() and (candidate / "versions").is_dir():
+            return candidate
+    return None
+
+
+def alembic_script_location(ini: Path) -> str | None:
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(ini, encoding="utf-8")
+        return parser.get("alembic", "script_location", fallback=None)
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+
+
+def _sql_migrations(root: Path) -> tuple[Path | None, int]:
+    best: tuple[Path | None, int] = (None, 0)
+    for folder in (
+        root / "migrations",
+        root / "db" / "migrations",
+        root / "sql",
+        root / "db",
+        root / "schema",
+    ):
+        if not folder.is_dir():
+            continue
+        count = sum(1 for f in folder.iterdir() if f.is_file() and _SQL_MIGRATION.match(f.name))
+        if count > best[1]:
+            best = (folder, count)
+    return best
+
+
+def _env_file(root: Path) -> tuple[Path | None, tuple[str, ...]]:
+    path = root / ".env"
+    if not path.is_file():
+        return None, ()
+    keys: list[str] = []
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            key = line.strip().removeprefix("export ").partition("=")[0].strip()
+            if _ENV_URL_KEYS.match(key) or key.startswith(("DB_", "POSTGRES_", "PG")):
+                keys.append(key)
+    except (OSError, UnicodeDecodeError):
+        return path, ()
+    return path, tuple(dict.fromkeys(keys))
+
+
+def _deploy_files(root: Path) -> list[Path]:
+    names = (
+        "Dockerfile",
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "compose.yml",
+        "compose.yaml",
+        "Procfile",
+    )
+    found = [root / n for n in names if (root / n).is_file()]
+    for folder in (root, root / "deploy", root / "systemd"):
+        if folder.is_dir():
+            found.extend(sorted(folder.glob("*.service")))
+    return found
+
+
+def _entry(root: Path, files: list[Path]) -> str | None:
+    for path in files:
+        if path.name == "__main__.py" and path.parent != root:
+            return f"python -m {_module_name(root, path.parent / '__init__.py')}"
+    for name in ("bot.py", "main.py", "app.py", "run.py"):
+        if (root / name).is_file():
+            return f"python {name}"
+    return None

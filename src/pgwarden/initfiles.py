@@ -1,0 +1,206 @@
+"""The text ``pgwarden init`` writes or prints: a commented config and deployment recipes (pure)."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from .discover import Project
+
+__all__ = ["RECIPES", "render_config", "recipe", "report"]
+
+RECIPES = ("systemd", "compose", "paas")
+
+
+def _rel(project: Project, path: Path) -> str:
+    try:
+        return path.relative_to(project.root).as_posix() or "."
+    except ValueError:
+        return str(path)
+
+
+def _q(value: str) -> str:
+    """A TOML basic string."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def render_config(project: Project, *, pyproject: bool) -> str:
+    """A commented ``pgwarden.toml`` (or ``[tool.pgwarden]`` table) for what ``scan`` found.
+
+    The database URL itself is never written: it stays wherever the project keeps it.
+    """
+    lines: list[str] = []
+    if pyproject:
+        lines += ["", "[tool.pgwarden]"]
+    else:
+        lines += [
+            "# pgwarden configuration, written by `pgwarden init`; every key is documented in README.md."
+        ]
+    lines.append("")
+    lines += _models_lines(project)
+    lines.append("")
+    lines += _migrations_lines(project)
+    lines.append("")
+    lines += _url_lines(project)
+    lines += [
+        "",
+        '# schemas = ["public"]            # only these schemas (default: every schema but pgwarden\'s)',
+        '# ignore = ["public.legacy_*"]     # objects to leave out of the check',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _models_lines(project: Project) -> list[str]:
+    if not project.bases:
+        return [
+            "# No SQLAlchemy declarative base or MetaData was found; name yours as module:attribute:",
+            '# models = "bot.db:Base"',
+        ]
+    best, *others = project.bases
+    out = [f"# {_rel(project, best.path)}:{best.line}, {best.tables} mapped table(s)"]
+    out.append(f"models = {_q(best.spec)}")
+    missing = project.unimported(best)
+    if missing:
+        out += [
+            f"# Careful: importing {best.module} does not import {', '.join(missing)}, so their tables",
+            "# would be missing from the check: point `models` at a module that imports every model module.",
+        ]
+    for other in others[:3]:
+        out.append(
+            f"# models = {_q(other.spec)}   # {_rel(project, other.path)}:{other.line}, {other.tables} table(s)"
+        )
+    return out
+
+
+def _migrations_lines(project: Project) -> list[str]:
+    out: list[str] = []
+    if project.migrations is not None:
+        out.append(
+            f"# {project.migration_files} numbered .sql file(s), applied in order to a scratch database"
+        )
+        out.append(f"migrations = {_q(_rel(project, project.migrations))}")
+    if project.alembic is not None:
+        out += [
+            f"# Alembic found ({_rel(project, project.alembic)}). pgwarden does not read Alembic revisions yet",
+            "# (issue 13): `check` compares your models with the live database; `migrate` does not run",
+            "# Alembic revisions - keep running `alembic upgrade head` for those.",
+        ]
+    if not out:
+        out = [
+            "# No migrations folder found; numbered SQL files (001_init.sql, ...) go here:",
+            '# migrations = "migrations"',
+        ]
+    return out
+
+
+def _url_lines(project: Project) -> list[str]:
+    out = ["# The database URL is never written here. pgwarden looks, in order: --db, `database_url`,"]
+    out.append("# $DATABASE_URL, .env, DB_*/POSTGRES_* parts, libpq's PG* (docs/database-url.md).")
+    if project.settings:
+        first, *rest = project.settings
+        out.append(
+            f"database_url = {_q(first.spec)}   # your settings object ({_rel(project, first.path)}:{first.line})"
+        )
+        out += [f"# database_url = {_q(s.spec)}" for s in rest[:2]]
+    elif project.env_keys:
+        out.append(f"# .env holds {', '.join(project.env_keys[:6])}: pgwarden reads it from there.")
+    else:
+        out.append('# database_url = "bot.config:settings.db_url"   # a settings object, if you have one')
+    return out
+
+
+def report(project: Project, *, target: str) -> str:
+    """What ``init`` found, as lines for a person, and the next three commands."""
+    lines = [f"pgwarden init: looked at {project.python_files} Python file(s) in {project.root}."]
+    if project.truncated:
+        lines.append("  (stopped after 3000 files: run init in the project's own folder)")
+    for base in project.bases[:4]:
+        style = f", {'/'.join(sorted(base.styles))} style" if base.styles else ""
+        lines.append(f"  models:     {base.spec} ({base.tables} table(s){style})")
+        missing = project.unimported(base)
+        if missing:
+            lines.append(
+                f"              importing it does not import {', '.join(missing)}: see pgwarden.toml"
+            )
+    if not project.bases:
+        lines.append("  models:     none found (no DeclarativeBase, declarative_base() or MetaData())")
+    if project.migrations:
+        lines.append(
+            f"  migrations: {_rel(project, project.migrations)} ({project.migration_files} SQL files)"
+        )
+    if project.alembic:
+        lines.append(
+            f"  alembic:    {_rel(project, project.alembic)} - revisions are not read yet (issue 13); "
+            "models vs live works today"
+        )
+    for s in project.settings[:2]:
+        lines.append(f"  settings:   {s.spec}")
+    if project.env_file:
+        keys = ", ".join(project.env_keys) or "no database variables"
+        lines.append(f"  .env:       {keys} (values not shown)")
+    for path in project.deploy:
+        lines.append(f"  deploy:     {_rel(project, path)}")
+    recipe_hint = "systemd"
+    if any("compose" in p.name or p.name == "Dockerfile" for p in project.deploy):
+        recipe_hint = "compose"
+    elif any(p.name == "Procfile" for p in project.deploy):
+        recipe_hint = "paas"
+    lines += [
+        f"Wrote {target}." if target else "Nothing written (--print).",
+        "Next:",
+        "  pgwarden doctor env      # which database URL source pgwarden uses, and the server's state",
+        "  pgwarden check           # models, migrations and the live database, compared",
+        f"  pgwarden init --recipe {recipe_hint}   # run the bot under pgwarden: one active instance, health",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def recipe(kind: str, project: Project) -> str:
+    """A deployment snippet that runs the bot under ``pgwarden run``."""
+    entry = project.entry or "python bot.py"
+    run = f"pgwarden run --telegram --health-port 8081 -- {entry}"
+    name = project.root.name or "bot"
+    if kind == "systemd":
+        return f"""# /etc/systemd/system/{name}.service
+[Unit]
+Description={name} under pgwarden (one active instance, schema gate, health)
+After=network-online.target postgresql.service
+Wants=network-online.target
+
+[Service]
+Type=notify
+NotifyAccess=main
+WorkingDirectory={project.root}
+# DATABASE_URL (or .env / DB_* parts next to pgwarden.toml) is read as documented in docs/database-url.md
+EnvironmentFile=-{project.root}/.env
+ExecStart={project.root}/.venv/bin/{run}
+WatchdogSec=30
+Restart=on-failure
+RestartSec=5
+TimeoutStopSec=20
+
+[Install]
+WantedBy=multi-user.target
+"""
+    if kind == "compose":
+        return f"""# docker-compose.yml (service part); install pgwarden[server] in the image for --health-port
+services:
+  {name}:
+    build: .
+    env_file: .env
+    command: {shlex.join(run.split())}
+    restart: unless-stopped
+    stop_grace_period: 20s
+    healthcheck:
+      test: ["CMD", "pgwarden", "health", "--url", "http://127.0.0.1:8081"]
+      interval: 30s
+      timeout: 6s
+      retries: 3
+      start_period: 60s
+"""
+    if kind == "paas":
+        return f"""# Procfile (Heroku, Railway, Render, Fly: the start command); DATABASE_URL comes from the platform
+worker: pgwarden run --telegram -- {entry}
+# Health checks where the platform supports them: add --health-port $PORT and point it at /health/ready
+"""
+    raise ValueError(kind)

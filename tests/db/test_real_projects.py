@@ -1,0 +1,101 @@
+"""Projects shaped like real bots, end to end: `init`, `check`, `run` with the URL where they keep it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "projects"
+_URL_VARS = ("DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGHOSTADDR")
+
+
+def _pgwarden(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in _URL_VARS and not k.startswith("DB_")}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "pgwarden", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def shop(db_url: str, tmp_path: Path) -> Path:
+    """The aiogram-style shop bot, with a .env holding the scratch database's parts and a password."""
+    project = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "aiogram_shop", project)
+    parts = urlsplit(db_url)
+    (project / ".env").write_text(
+        f"BOT_TOKEN=123:abc\nDB_HOST={parts.hostname}\nDB_PORT={parts.port}\nDB_USER={parts.username}\n"
+        f"DB_PASS=hunter2-never-shown\nDB_NAME={parts.path.lstrip('/')}\n",
+        encoding="utf-8",
+    )
+    return project
+
+
+def test_init_check_run_on_an_aiogram_style_bot(shop: Path, tmp_path: Path) -> None:
+    init = _pgwarden(shop, "init")
+    assert init.returncode == 0, init.stderr
+    config = (shop / "pgwarden.toml").read_text(encoding="utf-8")
+    assert 'models = "shopbot.db.base:Base"' in config
+    assert 'migrations = "migrations"' in config
+    assert "hunter2" not in config + init.stdout + init.stderr
+    # The settings object reads DB_* from the environment; pgwarden lends it .env's, as systemd would.
+    doctor = _pgwarden(shop, "doctor", "env")
+    assert "from settings object shopbot.config:settings.db.db_url" in doctor.stderr
+    assert "Ignored" not in doctor.stderr  # settings and .env parts name the same database
+    assert "hunter2" not in doctor.stdout + doctor.stderr
+
+    up = _pgwarden(shop, "migrate", "up")
+    assert up.returncode == 0, up.stderr
+    check = _pgwarden(shop, "check", "--format", "json")
+    assert check.returncode == 0, check.stdout + check.stderr
+    doc = json.loads(check.stdout)  # the settings module's print() went to stderr, not here
+    assert [f["code"] for f in doc["findings"] if f["severity"] == "error"] == []
+    assert "hunter2" not in check.stdout + check.stderr
+
+    marker = tmp_path / "ran"
+    os.environ["SHOPBOT_MARKER"] = str(marker)
+    try:
+        run = _pgwarden(shop, "run", "--", sys.executable, "-m", "shopbot")
+    finally:
+        del os.environ["SHOPBOT_MARKER"]
+    assert run.returncode == 0, run.stderr
+    assert marker.read_text() == "ran"
+    assert "hunter2" not in run.stdout + run.stderr
+
+
+def test_init_on_a_ptb_style_bot_with_alembic(tmp_path: Path) -> None:
+    project = tmp_path / "ptb"
+    shutil.copytree(FIXTURES / "ptb_legacy", project)
+    (project / ".env").write_text("DATABASE_URL=postgresql://bot:hunter2-secret@db.internal/ptb\n")
+    init = _pgwarden(project, "init", "--pyproject")
+    assert init.returncode == 0, init.stderr
+    text = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert "[tool.pgwarden]" in text and 'models = "app.models:Base"' in text
+    assert "does not import app.models.chat, app.models.message" in text
+    assert "Alembic found" in text and "migrations =" not in text.replace("# migrations", "")
+    assert "hunter2" not in text + init.stdout + init.stderr
+    again = _pgwarden(project, "init", "--pyproject")
+    assert again.returncode == 2 and "--force" in again.stderr
+    assert _pgwarden(project, "init", "--pyproject", "--force").returncode == 0
+    assert (project / "pyproject.toml").read_text(encoding="utf-8").count("[tool.pgwarden]") == 1
+
+
+def test_settings_that_raise_on_import_exit_2_in_one_sentence(shop: Path) -> None:
+    (shop / "pgwarden.toml").write_text('database_url = "shopbot.config:settings.db.db_url"\n')
+    (shop / "shopbot" / "config.py").write_text("raise KeyError('BOT_TOKEN')\n")
+    result = _pgwarden(shop, "check")
+    assert result.returncode == 2
+    assert "Importing settings module `shopbot.config` for `database_url` raised KeyError" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,117 @@
+"""`pgwarden init` without a database: detection by syntax tree, --print, --force, recipes, bad input."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pgwarden.cli import main
+from pgwarden.discover import scan
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "projects"
+
+
+def _run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def test_scan_finds_bases_styles_settings_and_deploy_files() -> None:
+    shop = scan(FIXTURES / "aiogram_shop")
+    (base,) = shop.bases
+    assert (base.spec, base.tables, base.styles) == ("shopbot.db.base:Base", 2, frozenset({"Mapped"}))
+    assert [s.spec for s in shop.settings] == ["shopbot.config:settings.db.db_url"]
+    assert shop.migrations is not None and shop.migration_files == 1
+    assert shop.entry == "python -m shopbot"
+    assert [p.name for p in shop.deploy] == ["Dockerfile"]
+    ptb = scan(FIXTURES / "ptb_legacy")
+    assert ptb.bases[0].styles == frozenset({"Column"}) and ptb.alembic is not None
+    assert ptb.unimported(ptb.bases[0]) == ["app.models.chat", "app.models.message"]
+
+
+def test_scan_never_imports_the_project(tmp_path: Path) -> None:
+    (tmp_path / "models.py").write_text(
+        "open(__file__ + '.ran', 'w').close()\nfrom sqlalchemy import MetaData\nmetadata = MetaData()\n",
+        encoding="utf-8",
+    )
+    assert [b.spec for b in scan(tmp_path).bases] == ["models:metadata"]
+    assert not (tmp_path / "models.py.ran").exists()
+
+
+def test_print_writes_nothing_and_force_is_needed_to_overwrite(tmp_path: Path) -> None:
+    project = tmp_path / "shop"
+    shutil.copytree(FIXTURES / "aiogram_shop", project)
+    code, out, err = _run("init", "--path", str(project), "--print")
+    assert code == 0 and 'models = "shopbot.db.base:Base"' in out and "Nothing written" in err
+    assert not (project / "pgwarden.toml").exists()
+    assert _run("init", "--path", str(project))[0] == 0
+    code, _, err = _run("init", "--path", str(project))
+    assert code == 2 and "pgwarden.toml exists; pass --force" in err
+
+
+def test_init_in_an_empty_folder_is_exit_2(tmp_path: Path) -> None:
+    code, out, err = _run("init", "--path", str(tmp_path))
+    assert code == 2 and out == ""
+    assert "holds no Python files and no migrations" in err and err[-1] == "\n" and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "needle"),
+    [
+        ("systemd", "WatchdogSec=30"),
+        ("compose", "healthcheck:"),
+        ("paas", "worker: pgwarden run --telegram -- python -m shopbot"),
+    ],
+)
+def test_recipes(kind: str, needle: str) -> None:
+    code, out, _ = _run("init", "--path", str(FIXTURES / "aiogram_shop"), "--recipe", kind)
+    assert code == 0 and needle in out
+    if kind == "systemd":
+        assert (
+            "Type=notify" in out and "pgwarden run --telegram --health-port 8081 -- python -m shopbot" in out
+        )
+
+
+def test_a_password_in_env_is_never_shown(tmp_path: Path) -> None:
+    (tmp_path / "bot.py").write_text("print('hi')\n")
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://bot:s3cr3t-value@db/bot\n")
+    code, out, err = _run("init", "--path", str(tmp_path))
+    assert code == 0
+    text = (tmp_path / "pgwarden.toml").read_text(encoding="utf-8")
+    assert "s3cr3t" not in text + out + err and "DATABASE_URL" in out
+
+
+def test_a_missing_extra_is_named() -> None:
+    from pgwarden._extras import require
+    from pgwarden.errors import UsageError
+
+    require("server", ("json",), "Anything")  # present: no error
+    with pytest.raises(
+        UsageError,
+        match=r"The health port needs pgw_no_such_module, which is not installed: "
+        r"run pip install 'pgwarden\[server\]'",
+    ):
+        require("server", ("pgw_no_such_module",), "The health port")
+
+
+def test_help_summaries_match_the_commands() -> None:
+    import click
+
+    from pgwarden.cli import COMMANDS, SUMMARIES, cli
+
+    ctx = click.Context(cli)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        assert SUMMARIES[name] == command.get_short_help_str(limit=1000), name
+
+
+def test_a_module_level_url_in_config_py_is_a_settings_source(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "__init__.py").write_text("")
+    (tmp_path / "bot" / "config.py").write_text('import os\nDATABASE_URL = os.getenv("DATABASE_URL")\n')
+    (tmp_path / "bot" / "handlers.py").write_text('db_url = "not settings"\n')
+    assert [s.spec for s in scan(tmp_path).settings] == ["bot.config:DATABASE_URL"]
