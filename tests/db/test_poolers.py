@@ -17,13 +17,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from pooler_helpers import PgBouncer, available
 
 from pgwarden.errors import PgwardenError
 from pgwarden.migrate import discover, up
 from pgwarden.pooling import probe
 from pgwarden.scratch import Cluster, Scratch, find_binaries
-
-from pooler_helpers import PgBouncer, available
 
 pytestmark = pytest.mark.skipif(
     not available(),
