@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -206,13 +207,17 @@ def test_a_leader_whose_loop_stalls_stops_the_work_when_its_lease_runs_out(db_ur
         a = Warden(db_url, settings())
         await a.start()
         await asyncio.wait_for(a.wait_active(), 5)
-        lost: list[bool] = []
-        a.on_demote(lambda: lost.append(bool(a.demotion and a.demotion.lost)))
+        stopped_at: list[float] = []
+        a.on_demote(lambda: stopped_at.append(time.monotonic()))
         loop = next(t for t in a._tasks if t.get_name() == "pgwarden-warden")
         loop.cancel()  # the loop stalls (a hung query, say); the event loop itself still runs
         await asyncio.gather(loop, return_exceptions=True)
+        valid_until = a.leadership.valid_until
         await asyncio.wait_for(a.wait_inactive(), FAST["ttl"] + 1)
-        assert lost == [True] and a.demotion is not None and "ran out" in a.demotion.reason
+        # The work is told to stop (SIGTERM) before the lease runs out, and must be gone when it does.
+        demotion = a.demotion
+        assert demotion is not None and "runs out" in demotion.reason and not demotion.lost
+        assert demotion.kill_by == valid_until and len(stopped_at) == 1 and stopped_at[0] < valid_until
         await a.stop()
 
     run(scenario())
