@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
