@@ -113,6 +113,9 @@ class Config:
     """The file the settings came from, ``None`` when no file was found."""
     root: Path = field(default_factory=Path.cwd)
     database_url_env: str = "DATABASE_URL"
+    direct_url_env: str = "DIRECT_URL"
+    """The environment variable with a URL straight to PostgreSQL, when the usual one goes through a
+    pooler (Prisma's ``directUrl`` and Supabase's convention): migrations, the lease and backups use it."""
     database_url: str | None = None
     """Only from ``--db``; the file never holds a production URL."""
     models: str | None = None
@@ -163,6 +166,13 @@ class Config:
             )
         return url or None
 
+    def direct_db_url(self, *, required: bool = True) -> str | None:
+        """The URL for work that wants a direct connection (migrations, ``run``'s lease, backups):
+        ``--db`` when given, else the environment variable ``direct_url_env`` when set, else ``db_url``."""
+        if self.database_url:
+            return self.database_url
+        return os.environ.get(self.direct_url_env) or self.db_url(required=required)
+
     def with_overrides(self, **flags: Any) -> Config:
         """Return a copy with command-line flags applied (``None`` means not given)."""
         changes: dict[str, Any] = {}
@@ -179,6 +189,7 @@ class Config:
 
 _SCALARS: dict[str, type] = {
     "database_url_env": str,
+    "direct_url_env": str,
     "models": str,
     "migrations": str,
     "snapshot": str,
@@ -270,7 +281,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
 
     cfg = Config(path=file, root=root, sections=others, prefix=prefix)
     changes: dict[str, Any] = {}
-    for key in ("database_url_env", "models", "dev_url"):
+    for key in ("database_url_env", "direct_url_env", "models", "dev_url"):
         if key in values:
             changes[key] = values[key]
     if "models" in values and ":" not in values["models"]:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import psycopg
 
 from .errors import DatabaseUnreachable
+from .pooling import Pooling, probe
 from .urls import describe, redact, to_libpq
 
 
@@ -39,6 +40,15 @@ def connect(
             f"Cannot use the {what} URL {redact(url)}: {_first_line(str(exc))}. "
             "Write it as postgresql://user:password@host:5432/dbname."
         ) from None
+
+
+def pooling(url: str, *, timeout: float = 5.0, what: str = "database") -> Pooling:
+    """What sits between us and PostgreSQL at ``url`` (two short connections, nothing written)."""
+    with (
+        connect(url, timeout=timeout, autocommit=True, what=what) as first,
+        connect(url, timeout=timeout, autocommit=True, what=what) as second,
+    ):
+        return probe(first, second)
 
 
 @contextmanager

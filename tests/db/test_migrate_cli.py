@@ -64,6 +64,9 @@ def test_up_failure_reports_file_line_and_exit_1(db_url: str, folder: Path) -> N
     assert f["code"] == "PW205" and f["object"].endswith("003_bad.sql:2:1") and "42703" in f["message"]
     code, out, _ = run("status", "--db", db_url, "--migrations", str(folder), "--format", "json")
     assert [m["state"] for m in json.loads(out)["migrations"]] == ["applied", "applied", "failed", "pending"]
+    assert code == 1  # a failed file is not a clean status
+    code, out, _ = run("status", "--db", db_url, "--migrations", str(folder))
+    assert code == 1 and "1 failed" in out
     code, out, _ = run("verify", "--db", db_url, "--migrations", str(folder), "--format", "json")
     assert code == 1 and "failed_migration" in {f["kind"] for f in json.loads(out)["findings"]}
 

@@ -339,7 +339,30 @@ def test_a_single_instance_is_never_demoted_through_a_transaction_pooler(
         assert alone.poll() is None
         epoch, takeovers, workers = leadership(direct)
         assert (epoch, takeovers, len(workers)) == (1, 0, 1), workers
+        assert "STANDBY" not in (tmp_path / "alone.log").read_text()
     finally:
         stop(alone)
         target.scratch.drop_database(direct)
-    assert "STANDBY" not in (tmp_path / "alone.log").read_text()
+
+
+def test_status_and_doctor_env_say_what_sits_in_between(target: Target) -> None:
+    direct = target.scratch.create_database("says")
+    try:
+        url = target.url(direct)
+        out = subprocess.run(
+            [sys.executable, "-m", "pgwarden", "status", "--db", url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        expected = "pooler in transaction mode" if target.mode == "transaction" else "session mode"
+        assert expected in out.stdout, out.stdout + out.stderr
+        doc = subprocess.run(
+            [sys.executable, "-m", "pgwarden", "doctor", "env", "--db", url, "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert expected in doc.stdout, doc.stdout + doc.stderr
+    finally:
+        target.scratch.drop_database(direct)

@@ -165,7 +165,7 @@ class Warden:
     ) -> Warden:
         """A Warden from ``pgwarden.toml`` / ``[tool.pgwarden]`` (found from the working directory by default)."""
         cfg = config_module.load(path).with_overrides(database_url=db)
-        url = cfg.db_url()
+        url = cfg.direct_db_url()
         assert url is not None
         settings = RuntimeSettings.from_config(cfg, name=name, **overrides)
         return cls(url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database)
