@@ -26,8 +26,9 @@ from typing import Any
 import psycopg
 
 from ..db import SCHEMA_LOCK, connect
-from ..errors import PgwardenError
-from ..pooling import Pooling, probe
+from ..errors import PgwardenError, UsageError
+from ..pooling import STATEMENT, Pooling, probe
+from ..urls import redact
 from .errors import LockWaitExceeded
 
 __all__ = [
@@ -131,6 +132,12 @@ class MigrationLock:
             self.url, timeout=self.timeout, autocommit=True, application_name=application_name()
         )
         self.pooling = probe(self.conn, self._renewer)
+        if self.pooling.mode == STATEMENT:
+            raise UsageError(
+                f"The database URL {redact(self.url)} goes through a pooler in statement mode, which refuses "
+                "the transactions migrations need: set DIRECT_URL to a direct URL (or a session or "
+                "transaction pool) and run again."
+            )
 
     def try_take(self) -> bool:
         params = {

@@ -30,7 +30,8 @@ from uuid import UUID
 
 import psycopg
 
-from ..pooling import Pooling, probe_async
+from ..errors import ConfigError
+from ..pooling import STATEMENT, Pooling, probe_async
 from ..urls import describe
 from .connection import AsyncConn, ensure_schema, open_connection, scalar, sql_text
 from .errors import TakeoverNotPermitted
@@ -157,6 +158,11 @@ class Leadership:
                 finally:
                     await other.close()
                 log.info("the lease of %r goes through %s", self.settings.name, self.pooling.describe())
+                if self.pooling.mode == STATEMENT:
+                    raise ConfigError(
+                        f"The database URL {describe(self.url)} goes through a pooler in statement mode, which "
+                        "refuses the transactions the lease needs: set DIRECT_URL to a direct URL."
+                    )
             self.conn, self._fresh = conn, True
         return self.conn
 
