@@ -191,7 +191,10 @@ def _apply_statements(
     attempts = 1
     done = first
     try:
-        _timeouts(conn, file, local=False)
+        if (
+            held.session_state
+        ):  # through a transaction pooler a session SET would outlive us on a shared connection
+            _timeouts(conn, file, local=False)
         for index in range(first, len(parts)):
             offset, text = parts[index]
             held.renew()  # no transaction can fence these statements: renew, and stop if the lock is gone
