@@ -24,8 +24,6 @@ import logging
 import os
 import socket
 import time
-import zlib
-from dataclasses import dataclass
 from uuid import UUID
 
 import psycopg
@@ -35,6 +33,7 @@ from ..pooling import STATEMENT, Pooling, probe_async
 from ..urls import describe
 from .connection import AsyncConn, ensure_schema, open_connection, scalar, sql_text
 from .errors import TakeoverNotPermitted
+from .lease_model import LOCK_CLASS, Holder, Promotion, lock_key
 from .settings import RuntimeSettings
 
 __all__ = [
@@ -51,50 +50,9 @@ __all__ = [
 
 log = logging.getLogger("pgwarden.runtime")
 
-LOCK_CLASS = 1886877541
-"""First half of the ``pg_advisory_lock(int4, int4)`` key; the migration lock uses 1886877540."""
-
-
-def lock_key(name: str) -> tuple[int, int]:
-    """The advisory lock key of a lease name (stable across Python versions and hosts)."""
-    return LOCK_CLASS, zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
-
-
-@dataclass(frozen=True)
-class Promotion:
-    epoch: int
-    takeover: bool
-    """True when the previous holder had not released its lease (it crashed, hung or lost its session)."""
-    previous: UUID | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who holds the leadership lock, as the server sees it."""
-
-    pid: int
-    application_name: str
-    client_addr: str | None
-    user: str
-    is_lease_holder: bool
-    expired: bool
-    expired_for: float | None
-    epoch: int | None
-
-    @property
-    def is_pgwarden(self) -> bool:
-        return self.application_name.startswith("pgwarden")
-
-    def describe(self) -> str:
-        who = self.application_name or "an unnamed client"
-        where = f" from {self.client_addr}" if self.client_addr else ""
-        return f"{who} (server pid {self.pid}, user {self.user}{where})"
-
-
 _OLD_LEASE = (
     b"SELECT holder, released, extract(epoch FROM expires_at - now())::float8, "
-    b"renewed_at < pg_catalog.pg_postmaster_start_time(), epoch "
+    b"renewed_at < pg_catalog.pg_postmaster_start_time(), backend_pid IS NULL "
     b"FROM pgwarden.leases WHERE name = %(name)s FOR UPDATE"
 )
 _POOLED_HOLDER = (
@@ -192,16 +150,24 @@ class Leadership:
                 if not got:
                     return None
         sent = time.monotonic()
-        params = {"name": self.settings.name, "holder": self.instance_id, "ttl": self.settings.ttl}
+        params = {
+            "name": self.settings.name,
+            "holder": self.instance_id,
+            "ttl": self.settings.ttl,
+            "direct": self.direct,
+        }
         async with conn.transaction():
             old = await (await conn.execute(_OLD_LEASE, params)).fetchone()
-            previous, released, remaining, restarted = (
-                (old[0], bool(old[1]), float(old[2] or 0), bool(old[3])) if old else (None, True, 0.0, False)
+            previous, released, remaining, restarted, sessionless = (
+                (old[0], bool(old[1]), float(old[2] or 0), bool(old[3]), bool(old[4]))
+                if old
+                else (None, True, 0.0, False, False)
             )
             running = previous is not None and previous != self.instance_id and not released and remaining > 0
-            # Through a pooler nothing tells a crash from a live leader: the lease must run out. Directly,
-            # a server restart since the last renewal ended the leader's session, not the leader.
-            if running and (not self.direct or restarted):
+            # Through a pooler (ours or the leader's: no server process recorded) nothing tells a crash from
+            # a live leader: the lease must run out. Directly, a server restart since the last renewal
+            # ended the leader's session, not the leader.
+            if running and (not self.direct or restarted or sessionless):
                 epoch = None
             else:
                 epoch = int(await scalar(conn, sql_text("acquire.sql"), params))
@@ -322,6 +288,7 @@ class Leadership:
             "ttl": self.settings.ttl,
             # The server process only identifies the leader's session on a direct connection.
             "check_pid": self.direct and not reclaim,
+            "direct": self.direct,
         }
         row = await (await conn.execute(sql_text("renew.sql").encode(), params)).fetchone()
         return row is not None
