@@ -263,3 +263,32 @@ def test_systemd_and_the_health_endpoints_see_the_role(
     assert messages[0] == "READY=1"
     assert messages.count("WATCHDOG=1") >= 2
     assert "STATUS=active bot epoch 1" in messages
+
+
+def test_a_direct_standby_waits_out_a_pooled_leaders_lease_instead_of_taking_it(db_url: str) -> None:
+    """A leader behind a transaction pooler holds no advisory lock: a standby on a direct URL must not
+    read the free lock as a crash. It takes over only once the lease expired."""
+
+    async def scenario() -> None:
+        from uuid import uuid4
+
+        from pgwarden.pooling import TRANSACTION, Pooling
+        from pgwarden.runtime.leadership import Leadership, ensure_schema
+
+        pooled = Leadership(db_url, settings(ttl=2.0), uuid4())
+        pooled.pooling = Pooling(TRANSACTION, "as if behind PgBouncer")
+        direct = Leadership(db_url, settings(ttl=2.0), uuid4())
+        await ensure_schema(await direct.connect(), db_url)
+        assert direct.direct
+        first = await pooled.try_acquire()
+        assert first is not None and not first.takeover
+        started = time.monotonic()
+        while (second := await direct.try_acquire()) is None:
+            await asyncio.sleep(0.1)
+        waited = time.monotonic() - started
+        assert second.takeover and second.epoch == first.epoch + 1 and waited >= 1.5
+        assert not await pooled.keep()  # the old leader learns at its next step
+        await pooled.close()
+        await direct.release()
+
+    run(scenario())
