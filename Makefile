@@ -11,6 +11,14 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# The pooler tests need a real PgBouncer; installed only when missing, and only as root with apt.
+	@if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
+		else \
+			echo "note: pgbouncer is not installed: the pooler tests will be skipped (apt-get install pgbouncer)"; \
+		fi; \
+	fi
 	touch $@
 
 # pgwarden demo exits 1 because it finds drift on purpose; only other codes are failures.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -114,6 +115,9 @@ class Config:
     """The file the settings came from, ``None`` when no file was found."""
     root: Path = field(default_factory=Path.cwd)
     database_url_env: str = "DATABASE_URL"
+    direct_url_env: str = "DIRECT_URL"
+    """The environment variable with a URL straight to PostgreSQL, when the usual one goes through a
+    pooler (Prisma's ``directUrl`` and Supabase's convention): migrations, the lease and backups use it."""
     database_url: str | None = None
     """Only from ``--db``; the file's ``database_url`` is ``database_url_from``."""
     database_url_from: str | None = None  # the file's `database_url`, checked by dburl.parse_keys
@@ -162,6 +166,13 @@ class Config:
         """The live database URL from the first source that has one (see ``dburl``)."""
         return dburl.url_for(self, required=required)
 
+    def direct_db_url(self, *, required: bool = True) -> str | None:
+        """The URL for work that wants a direct connection (migrations, ``run``'s lease, backups):
+        ``--db`` when given, else the environment variable ``direct_url_env`` when set, else ``db_url``."""
+        if self.database_url:
+            return self.database_url
+        return os.environ.get(self.direct_url_env) or self.db_url(required=required)
+
     def with_overrides(self, **flags: Any) -> Config:
         """Return a copy with command-line flags applied (``None`` means not given)."""
         changes: dict[str, Any] = {}
@@ -181,6 +192,7 @@ _SCALARS: dict[str, type] = {
     "database_url": str,
     "env_file": str,
     "database_parts": dict,
+    "direct_url_env": str,
     "models": str,
     "migrations": str,
     "snapshot": str,
@@ -272,7 +284,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
 
     cfg = Config(path=file, root=root, sections=others, prefix=prefix)
     changes: dict[str, Any] = {}
-    for key in ("database_url_env", "models", "dev_url"):
+    for key in ("database_url_env", "direct_url_env", "models", "dev_url"):
         if key in values:
             changes[key] = values[key]
     changes.update(dburl.parse_keys(values, file=file, prefix=prefix))

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import psycopg
 
 from .errors import DatabaseUnreachable
+from .pooling import Pooling, probe
 from .privileges import remember_role
 from .urls import describe, redact, to_libpq
 
@@ -28,6 +29,10 @@ def connect(
             connect_timeout=max(1, round(timeout)),
             autocommit=autocommit,
             application_name=application_name,
+            # No server-side prepared statements: behind a pooler in transaction mode the next
+            # statement may run on another server connection, where the prepared one is missing
+            # (or one of the same name from another client exists).
+            prepare_threshold=None,
         )
     except psycopg.OperationalError as exc:
         raise DatabaseUnreachable(explain(exc, url, what=what), sqlstate=exc.sqlstate) from None
@@ -38,6 +43,15 @@ def connect(
         ) from None
     remember_role(conn.info.user)
     return conn
+
+
+def pooling(url: str, *, timeout: float = 5.0, what: str = "database") -> Pooling:
+    """What sits between us and PostgreSQL at ``url`` (two short connections, nothing written)."""
+    with (
+        connect(url, timeout=timeout, autocommit=True, what=what) as first,
+        connect(url, timeout=timeout, autocommit=True, what=what) as second,
+    ):
+        return probe(first, second)
 
 
 @contextmanager
@@ -52,6 +66,14 @@ def read_only(url: str, *, timeout: float = 5.0, what: str = "database") -> Iter
             conn.rollback()
         finally:
             conn.close()
+
+
+SCHEMA_LOCK = (1886877541, 0)
+"""``pg_advisory_xact_lock`` key taken by every transaction that creates pgwarden's own tables.
+
+Transaction-scoped, so it holds through a pooler in transaction mode: concurrent first runs
+(migrators, instances) create the schema one after the other instead of racing on
+``CREATE SCHEMA IF NOT EXISTS`` (which is not atomic in PostgreSQL)."""
 
 
 def explain(exc: psycopg.OperationalError, url: str, *, what: str = "database") -> str:

@@ -15,7 +15,7 @@
      |    +-- PrivilegeError      exit 2: the role lacks a grant, or runs read-only (names the GRANT)
      +-- DatabaseUnreachable      exit 3: host down, wrong password, database missing
      +-- ScratchError             exit 3: no throwaway PostgreSQL could be started
-     +-- LockWaitExceeded         exit 3: another migrator held the lock too long (migrate/errors.py)
+     +-- LockWaitExceeded         exit 1: another migrator held the lock too long (migrate/errors.py)
      +-- NotReady                 exit 1: schema behind the migrations (migrate/errors.py)
      |    +-- PendingMigrations   exit 1: files pending and not asked to apply them
      +-- BackupFailed             exit 1: pg_dump/pg_restore failed, disk full, damaged archive (backup/errors.py)

@@ -155,10 +155,13 @@ def test_a_dirty_foreign_ledger_is_reported_not_adopted(
     code, _, err = run("migrate", "up", "--db", db_url, "--migrations", str(folder))
     assert code == 2 and "version(s) 2 as failed or dirty" in err
     with psycopg.connect(db_url) as conn:
-        assert conn.execute("SELECT to_regclass('notes'), to_regnamespace('pgwarden')").fetchone() == (
+        # Nothing adopted and no ledger: only the migration lock's own table (pgwarden.locks, a row
+        # lock that holds through poolers) exists, since the lock is taken before the ledger is read.
+        assert conn.execute("SELECT to_regclass('notes'), to_regclass('pgwarden.migrations')").fetchone() == (
             None,
             None,
         )
+        assert conn.execute("SELECT count(*) FROM pgwarden.locks WHERE NOT released").fetchone() == (0,)
 
 
 LEDGERS = {

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from lock_helpers import hold_migration_lock
 
 from pgwarden.migrate import discover, ensure_ready, ledger, lock, up
 from pgwarden.migrate.errors import LedgerConflict, LockWaitExceeded, PendingMigrations
@@ -137,14 +138,53 @@ def test_lock_timeout_exhausted_reports_the_lock(db_url: str, tmp_path: Path) ->
 
 def test_waiting_for_the_lock_is_bounded_and_names_the_holder(db_url: str, tmp_path: Path) -> None:
     chain(tmp_path)
-    with psycopg.connect(db_url, autocommit=True, application_name="other migrator") as other:
-        other.execute("SELECT pg_advisory_lock(%s, %s)", lock.LOCK_KEY)
+    with psycopg.connect(db_url, autocommit=True) as other:
+        hold_migration_lock(other, "other migrator")
         said: list[str] = []
         with pytest.raises(LockWaitExceeded, match="other migrator") as info:
             up(db_url, discover(tmp_path), settings=Settings(lock_wait=2.5), progress=said.append)
         assert "server pid" in str(info.value) and "since" in str(info.value)
         assert any("waiting for the migration lock" in line for line in said)
     assert tables(db_url) == set()
+
+
+def test_a_dead_direct_holder_lets_go_at_once_and_an_expired_pooled_one_after_its_ttl(
+    db_url: str, tmp_path: Path
+) -> None:
+    chain(tmp_path)
+    with psycopg.connect(db_url, autocommit=True) as other:
+        hold_migration_lock(other, "crashed migrator")
+    # Its server process is gone: no waiting for the row's expiry.
+    result = up(db_url, discover(tmp_path), settings=Settings(lock_wait=2))
+    assert result.ok and result.waited < 1.0
+    write(tmp_path, "004_more.sql", "CREATE TABLE more (id int);\n")
+    with psycopg.connect(db_url, autocommit=True) as other:
+        # A holder behind a pooler records no server process: only the expiry frees its row.
+        hold_migration_lock(other, "pooled migrator", session=False)
+        other.execute("UPDATE pgwarden.locks SET expires_at = now() + interval '1 second'")
+        result = up(db_url, discover(tmp_path), settings=Settings(lock_wait=5))
+    assert result.ok and 0.5 < result.waited < 3.0 and [s.version for s in result.applied] == [4]
+
+
+def test_a_migrator_that_lost_the_lock_commits_nothing(db_url: str, tmp_path: Path) -> None:
+    write(tmp_path, "001_slow.sql", "CREATE TABLE slow (id int);\nSELECT pg_sleep(1);\n")
+    stolen = threading.Event()
+
+    def steal() -> None:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            while lock.holder(conn) is None:
+                pass
+            conn.execute("UPDATE pgwarden.locks SET token = token + 1")
+            stolen.set()
+
+    thief = threading.Thread(target=steal)
+    thief.start()
+    try:
+        with pytest.raises(lock.LockLost, match="Nothing more was committed"):
+            up(db_url, discover(tmp_path))
+    finally:
+        thief.join()
+    assert stolen.is_set() and tables(db_url) == set() and rows(db_url) == {}
 
 
 def test_ensure_ready_raises_on_pending_and_applies_when_asked(db_url: str, tmp_path: Path) -> None:

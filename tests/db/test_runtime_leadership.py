@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -207,13 +208,17 @@ def test_a_leader_whose_loop_stalls_stops_the_work_when_its_lease_runs_out(db_ur
         a = Warden(db_url, settings())
         await a.start()
         await asyncio.wait_for(a.wait_active(), 5)
-        lost: list[bool] = []
-        a.on_demote(lambda: lost.append(bool(a.demotion and a.demotion.lost)))
+        stopped_at: list[float] = []
+        a.on_demote(lambda: stopped_at.append(time.monotonic()))
         loop = next(t for t in a._tasks if t.get_name() == "pgwarden-warden")
         loop.cancel()  # the loop stalls (a hung query, say); the event loop itself still runs
         await asyncio.gather(loop, return_exceptions=True)
+        valid_until = a.leadership.valid_until
         await asyncio.wait_for(a.wait_inactive(), FAST["ttl"] + 1)
-        assert lost == [True] and a.demotion is not None and "ran out" in a.demotion.reason
+        # The work is told to stop (SIGTERM) before the lease runs out, and must be gone when it does.
+        demotion = a.demotion
+        assert demotion is not None and "runs out" in demotion.reason and not demotion.lost
+        assert demotion.kill_by == valid_until and len(stopped_at) == 1 and stopped_at[0] < valid_until
         await a.stop()
 
     run(scenario())
@@ -259,3 +264,32 @@ def test_systemd_and_the_health_endpoints_see_the_role(
     assert messages[0] == "READY=1"
     assert messages.count("WATCHDOG=1") >= 2
     assert "STATUS=active bot epoch 1" in messages
+
+
+def test_a_direct_standby_waits_out_a_pooled_leaders_lease_instead_of_taking_it(db_url: str) -> None:
+    """A leader behind a transaction pooler holds no advisory lock: a standby on a direct URL must not
+    read the free lock as a crash. It takes over only once the lease expired."""
+
+    async def scenario() -> None:
+        from uuid import uuid4
+
+        from pgwarden.pooling import TRANSACTION, Pooling
+        from pgwarden.runtime.leadership import Leadership, ensure_schema
+
+        pooled = Leadership(db_url, settings(ttl=2.0), uuid4())
+        pooled.pooling = Pooling(TRANSACTION, "as if behind PgBouncer")
+        direct = Leadership(db_url, settings(ttl=2.0), uuid4())
+        await ensure_schema(await direct.connect(), db_url)
+        assert direct.direct
+        first = await pooled.try_acquire()
+        assert first is not None and not first.takeover
+        started = time.monotonic()
+        while (second := await direct.try_acquire()) is None:
+            await asyncio.sleep(0.1)
+        waited = time.monotonic() - started
+        assert second.takeover and second.epoch == first.epoch + 1 and waited >= 1.5
+        assert not await pooled.keep()  # the old leader learns at its next step
+        await pooled.close()
+        await direct.release()
+
+    run(scenario())

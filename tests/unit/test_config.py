@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.config import ExpectTrigger, find_config, load
+from pgwarden.config import ExpectTrigger, find_config, load, parse
 from pgwarden.errors import ConfigError, UsageError
 
 
@@ -196,3 +196,19 @@ def test_a_typo_in_runtime_fails_every_command_that_reads_the_config(
         err = io.StringIO()
         assert main(argv, io.StringIO(), err) == 2, argv
         assert "`runtime.ttll` (did you mean `runtime.ttl`?)" in err.getvalue(), argv
+
+
+def test_direct_url_serves_migrations_the_lease_and_backups(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot@pooler:6543/app")
+    monkeypatch.setenv("DIRECT_URL", "postgresql://bot@db:5432/app")
+    cfg = parse({"database_url_env": "DATABASE_URL"}, file=tmp_path / "pgwarden.toml")
+    assert cfg.db_url() == "postgresql://bot@pooler:6543/app"
+    assert cfg.direct_db_url() == "postgresql://bot@db:5432/app"
+    assert cfg.with_overrides(database_url="postgresql://x@h/d").direct_db_url() == "postgresql://x@h/d"
+    monkeypatch.delenv("DIRECT_URL")
+    assert cfg.direct_db_url() == "postgresql://bot@pooler:6543/app"
+    named = parse({"direct_url_env": "SUPABASE_DIRECT"}, file=tmp_path / "pgwarden.toml")
+    monkeypatch.setenv("SUPABASE_DIRECT", "postgresql://bot@direct/app")
+    assert named.direct_db_url() == "postgresql://bot@direct/app"

@@ -11,9 +11,9 @@ from pgwarden.config import parse
 from pgwarden.errors import ConfigError, UsageError
 from pgwarden.migrate import MigrationFile, discover
 from pgwarden.migrate.ledger import Applied
-from pgwarden.migrate.lock import pooler_warning
 from pgwarden.migrate.settings import Settings, from_config
 from pgwarden.migrate.status import lines, new_file
+from pgwarden.pooling import classify
 
 
 def file(version: int) -> MigrationFile:
@@ -81,18 +81,16 @@ def test_new_file_rejects_an_empty_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "warned"),
+    ("rounds", "mode"),
     [
-        ("postgresql://bot:pw@db:6432/app", True),
-        ("postgresql://bot@pgbouncer.internal/app", True),
-        ("postgresql://bot@db:5432/app", False),
+        ([(10, 11, 10)] * 3, "session"),
+        ([(10, 11, 10), (10, 10, 10)], "transaction"),  # the other client got our server process
+        ([(10, 11, 12)], "transaction"),  # our server process changed between transactions
     ],
 )
-def test_pgbouncer_urls_are_warned_about(url: str, warned: bool) -> None:
-    warning = pooler_warning(url)
-    assert (warning is not None) == warned
-    if warning:
-        assert "direct URL" in warning and "pw" not in warning.replace("pooling", "")
+def test_pooling_is_told_by_behaviour_not_by_port(rounds: list[tuple[int, int, int]], mode: str) -> None:
+    found = classify(rounds)
+    assert found.mode == mode and found.session_state == (mode == "session")
 
 
 def test_settings_from_config(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def create(
 ) -> int:
     """Dump the database with pg_dump (custom format) into the backup directory, with a manifest."""
     cfg, settings, folder = _setup(state, directory, database_url=database_url, dev_url=dev_url)
-    url = cfg.db_url()
+    url = cfg.direct_db_url()
     assert url is not None
     say = progress(state, fmt)
     manifest = create_backup(

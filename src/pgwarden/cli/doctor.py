@@ -137,9 +137,31 @@ def env(
         from ..runtime.registry import code_version
 
         found += probe_server(url, disk_version=code_version(folders[0]))
+        notes.append(connection_note(url, state.config(database_url=database_url).connect_timeout))
     title = "pgwarden doctor env: this host" + (f" and {describe(url)}" if url else "")
     findings_module.render(found, fmt, state.out, color=state.color, title=title, extra={"notes": notes})
     if fmt == "text":
         for note in notes:
             state.out.write(f"Note: {note}\n")
     return findings_module.exit_code(found, strict=strict)
+
+
+def connection_note(url: str, timeout: float) -> str:
+    """What sits between this host and PostgreSQL, and what that means for pgwarden and the service."""
+    from ..db import pooling
+    from ..errors import DatabaseUnreachable
+
+    try:
+        found = pooling(url, timeout=timeout)
+    except DatabaseUnreachable as exc:
+        return f"connection: could not probe ({exc})"
+    note = f"connection: {found.describe()}."
+    if found.mode == "transaction":
+        note += (
+            " pgwarden's locks and lease need no session state there; the service's own session state "
+            "(SET, advisory locks, LISTEN, server-side prepared statements such as asyncpg's statement "
+            "cache) does not hold. See docs/poolers.md."
+        )
+    elif found.mode == "statement":
+        note += " Transactions are refused there: run migrations and `pgwarden run` through a direct URL (DIRECT_URL)."
+    return note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def migrate() -> None:
 def status(state: State, database_url: str | None, migrations: str | None, fmt: str) -> int:
     """Show every version: applied, pending, failed, partial, edited or missing (read-only)."""
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
-    url = cfg.db_url()
+    url = cfg.direct_db_url()
     assert url is not None
     with connect(url, timeout=cfg.connect_timeout) as conn:
         conn.read_only = True
@@ -80,7 +81,7 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
                 "findings": [f.to_dict() for f in found],
             },
         )
-        return 0
+        return _status_code(rows)
     state.out.write(f"pgwarden migrate status: {describe(url)}, {show_path(cfg.migrations or Path())}\n")
     for r in rows:
         when = f"{r.applied_at:%Y-%m-%d %H:%M:%S}" if r.applied_at else ""
@@ -104,7 +105,12 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
             f"  note: {len(downs)} file(s) carry a down part ({downs[0].filename}: {downs[0].down}); "
             "pgwarden runs the up part only.\n"
         )
-    return 0
+    return _status_code(rows)
+
+
+def _status_code(rows: Sequence[Any]) -> int:
+    """1 when a file failed, stopped part-way or was edited after it was applied: `migrate up` would not pass."""
+    return 1 if any(r.state in ("failed", "partial", "edited") for r in rows) else 0
 
 
 @migrate.command()
@@ -150,7 +156,7 @@ def up(
     """
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
     settings = settings.with_overrides(lock_wait=lock_wait, allow_data_loss=allow_data_loss or None)
-    url = cfg.db_url()
+    url = cfg.direct_db_url()
     assert url is not None
     say = progress(state, fmt)
     if on_scratch and not dry_run:
@@ -208,7 +214,7 @@ def up(
 def verify(state: State, database_url: str | None, migrations: str | None, fmt: str, strict: bool) -> int:
     """Compare the ledger with the folder: edited, missing, unknown, out-of-order, failed (read-only)."""
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
-    url = cfg.db_url()
+    url = cfg.direct_db_url()
     assert url is not None
     found = verify_ledger(url, files, settings)
     findings_module.render(
@@ -247,7 +253,7 @@ def baseline(
     file by file to a scratch database and compared with it).
     """
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
-    url = cfg.db_url()
+    url = cfg.direct_db_url()
     assert url is not None
     wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
     who = ledger.actor(settings.app_version)
@@ -301,7 +307,7 @@ def repair(
         raise click.UsageError("Give exactly one of --mark-applied V, --mark-unapplied V, --clear V.")
     action, version = chosen[0]
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
-    url = cfg.db_url()
+    url = cfg.direct_db_url()
     assert url is not None
     wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
     with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):

@@ -161,7 +161,7 @@ def repair_command(
     if dry_run and (apply_ or yes):
         raise UsageError("--dry-run and --apply contradict each other; pass one of them.")
     cfg = state.config(database_url=database_url)
-    url = cfg.db_url()
+    url = cfg.direct_db_url()  # the repair's lock is a session advisory lock: a direct URL where one exists
     assert url is not None
     options = options_from_config(
         cfg,

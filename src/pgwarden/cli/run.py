@@ -73,7 +73,7 @@ def run(
         grace=grace,
         health_port=health_port,
     )
-    url = cfg.db_url()
+    url = cfg.direct_db_url()
     assert url is not None
     warden = Warden(url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database)
     _log_to(state.err)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
-from ..db import read_only
+from ..db import pooling, read_only
 from ..runtime.status import evaluate, read_status, table
 from ..urls import describe
 from ._state import State, db_option, format_option
@@ -35,13 +35,16 @@ def status(
     assert url is not None
     with read_only(url, timeout=cfg.connect_timeout) as conn:
         current = read_status(conn, name=name)
+    through = pooling(url, timeout=cfg.connect_timeout)
     found = evaluate(current, ttl=ttl)
     title = f"pgwarden status: {describe(url)}"
     if fmt == "text":
         if not current.registered:
             state.out.write(f"{title}: no pgwarden instance has registered in this database yet.\n")
+            state.out.write(f"connection: {through.describe()}\n")
             return 0
-        state.out.write(title + "\n\n" + "\n".join(table(current.instances)) + "\n\n")
+        state.out.write(title + f"\nconnection: {through.describe()}\n\n")
+        state.out.write("\n".join(table(current.instances)) + "\n\n")
         for lease in current.leases:
             holder = "held" if lease.valid else "free"
             state.out.write(f"lease {lease.name!r}: epoch {lease.epoch}, {holder}\n")
@@ -54,6 +57,7 @@ def status(
         title="" if fmt == "text" else title,
         extra={
             "database": describe(url),
+            "connection": through.to_dict(),
             "instances": [i.to_dict() for i in current.instances],
             "leases": [lease.to_dict() for lease in current.leases],
         },

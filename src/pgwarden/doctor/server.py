@@ -62,8 +62,10 @@ def overview_findings(row: dict[str, Any], limits: Thresholds, *, target: str) -
                 target,
                 f"{row['connections']} of {usable} usable connections are in use ({share:.0%}): new connections "
                 "will soon be refused with 'too many clients'.",
-                "Lower pool sizes or the number of processes, end idle-in-transaction sessions, or put PgBouncer in "
-                "front; raise max_connections only with memory to spare.",
+                "Lower pool sizes or the number of processes and end idle-in-transaction sessions; a pooler "
+                "(PgBouncer in transaction mode) shares few server connections among many clients, but session "
+                "state (SET, advisory locks, LISTEN, prepared statements) stops holding for the application, "
+                "so read docs/poolers.md first; raise max_connections only with memory to spare.",
                 {
                     "connections": row["connections"],
                     "max_connections": row["max_connections"],

@@ -17,9 +17,14 @@ __all__ = [
 
 
 class LockWaitExceeded(PgwardenError):
-    """Another migrator held the migration lock for longer than we were allowed to wait."""
+    """Another migrator held the migration lock for longer than we were allowed to wait.
 
-    exit_code = 3
+    Exit 1, not 3: the database was reached and answered; it is in a state (another migrator at
+    work) that stops this job, like a finding at error. 3 is for an unreachable database, and 2
+    would send the operator to fix arguments or configuration that are not wrong.
+    """
+
+    exit_code = 1
 
 
 class NotReady(PgwardenError):

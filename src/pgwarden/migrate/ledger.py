@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from .. import __version__
+from ..db import SCHEMA_LOCK
 
 __all__ = ["Applied", "actor", "audit", "ensure", "exists", "forget", "read", "record"]
 
@@ -52,11 +53,17 @@ def exists(conn: psycopg.Connection[Any]) -> bool:
 
 
 def ensure(conn: psycopg.Connection[Any]) -> None:
-    """Create the schema and tables if missing (call with the migration lock held)."""
+    """Create the schema and tables if missing.
+
+    Serialised with every other creation of pgwarden's tables (runtime instances starting at the
+    same time, a migrator without the lock such as ``migrate baseline`` on a fresh database) by a
+    transaction-scoped advisory lock, which holds through a pooler in transaction mode.
+    """
     if exists(conn) and _audit_exists(conn):
         return
     text = resources.files(__package__).joinpath("queries/ledger.sql").read_text(encoding="utf-8")
     with conn.transaction():
+        conn.execute(b"SELECT pg_catalog.pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
         conn.execute(text.encode("utf-8"))
 
 

@@ -88,12 +88,12 @@ def up(
     settings = settings or Settings()
     say = progress or (lambda _msg: None)
     result = UpResult()
-    warning = lock.pooler_warning(url)
-    if warning:
-        result.warnings.append(warning)
-        say(f"warning: {warning}")
     with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
         result.waited = waited
+        held = lock.current(conn)
+        assert held is not None and held.pooling is not None
+        if not held.session_state:
+            say(f"connected through {held.pooling.describe()}: the lock and timeouts use no session state")
         who = ledger.actor(settings.app_version)
         adopted = require_adopted(conn, files, who, settings.configured_ledger)
         if adopted is not None:
@@ -112,13 +112,15 @@ def up(
         result.pending_before = len(todo)
         if not todo:
             say("nothing to apply: the database is at the target version")
-        backend = conn.info.backend_pid
-        defaults = _defaults(conn, settings)
-        conn.execute(defaults)
+        # Through a pooler in transaction mode a session SET would land on a shared server
+        # connection: the defaults are then set per file, inside its transaction.
+        defaults = _defaults(conn, settings) if held.session_state else b""
+        _reset(conn, defaults)
+        local = None if held.session_state else settings
         for file in todo:
             say(f"applying {file.filename} …")
             try:
-                step = _apply(conn, file, applied.get(file.version), settings, who, backend, defaults)
+                step = _apply(conn, file, applied.get(file.version), settings, who, held, defaults, local)
             except MigrationError as exc:
                 result.error, result.failed = exc, file
                 say(f"failed {file.filename}: {exc}")
@@ -134,29 +136,32 @@ def _apply(
     previous: Applied | None,
     settings: Settings,
     who: dict[str, Any],
-    backend: int,
+    held: lock.MigrationLock,
     defaults: bytes,
+    local: Settings | None,
 ) -> Step:
     parts = statements(file)
     started = time.monotonic()
     if not file.transactional:
-        return _apply_statements(conn, file, parts, previous, settings, who, started, defaults)
+        return _apply_statements(conn, file, parts, previous, settings, who, started, defaults, held)
     attempt = 0
     while True:
         attempt += 1
         try:
             with conn.transaction():
+                if local is not None:
+                    _local_defaults(conn, local)
                 _timeouts(conn, file, local=True)
                 for offset, text in parts:
                     _guard(conn, file, text, offset, settings)
                     _run(conn, file, text, offset)
-                _record_success(conn, file, who, started, backend)
+                _record_success(conn, file, who, started, held)
             break
         except MigrationError as exc:
             if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempt <= settings.retries:
                 time.sleep(settings.backoff * 2 ** (attempt - 1))
                 continue
-            _record_failure(conn, file, who, started, str(exc), None)
+            _record_failure(conn, file, who, started, str(exc), None, held)
             raise
         finally:
             _reset(conn, defaults)
@@ -172,6 +177,7 @@ def _apply_statements(
     who: dict[str, Any],
     started: float,
     defaults: bytes,
+    held: lock.MigrationLock,
 ) -> Step:
     first = 0
     if previous is not None and previous.statements_done:
@@ -185,9 +191,13 @@ def _apply_statements(
     attempts = 1
     done = first
     try:
-        _timeouts(conn, file, local=False)
+        if (
+            held.session_state
+        ):  # through a transaction pooler a session SET would outlive us on a shared connection
+            _timeouts(conn, file, local=False)
         for index in range(first, len(parts)):
             offset, text = parts[index]
+            held.renew()  # no transaction can fence these statements: renew, and stop if the lock is gone
             while True:
                 try:
                     _guard(conn, file, text, offset, settings)
@@ -198,21 +208,24 @@ def _apply_statements(
                         time.sleep(settings.backoff * 2 ** (attempts - 1))
                         attempts += 1
                         continue
-                    _record_failure(conn, file, who, started, str(exc), index)
+                    _record_failure(conn, file, who, started, str(exc), index, held)
                     raise
             done = index + 1
-            ledger.record(
-                conn,
-                version=file.version,
-                name=file.name,
-                checksum=file.checksum,
-                duration_ms=_ms(started),
-                applied_by=who,
-                success=done == len(parts),
-                statements_done=done,
-            )
+            with conn.transaction():
+                held.fence()
+                ledger.record(
+                    conn,
+                    version=file.version,
+                    name=file.name,
+                    checksum=file.checksum,
+                    duration_ms=_ms(started),
+                    applied_by=who,
+                    success=done == len(parts),
+                    statements_done=done,
+                )
         if first >= len(parts):
-            _record_success(conn, file, who, started, None, done=done)
+            with conn.transaction():
+                _record_success(conn, file, who, started, held, done=done)
     finally:
         _reset(conn, defaults)
     return Step(file.version, file.filename, _ms(started), attempts=attempts, resumed_at=first or None)
@@ -223,10 +236,12 @@ def _record_success(
     file: MigrationFile,
     who: dict[str, Any],
     started: float,
-    backend: int | None,
+    held: lock.MigrationLock,
     *,
     done: int | None = None,
 ) -> None:
+    """Record the file applied, in the transaction that applied it, after checking the lock is still ours."""
+    held.fence(conn)
     ledger.record(
         conn,
         version=file.version,
@@ -237,11 +252,6 @@ def _record_success(
         success=True,
         statements_done=done,
     )
-    if backend is not None and conn.info.backend_pid != backend:
-        raise LedgerConflict(
-            "The server connection changed during the run: the URL goes through a connection pooler "
-            "in transaction mode, where the migration lock does not hold. Use a direct URL."
-        )
 
 
 def _record_failure(
@@ -251,11 +261,14 @@ def _record_failure(
     started: float,
     error: str,
     done: int | None,
+    held: lock.MigrationLock,
 ) -> None:
     if conn.closed or conn.broken:
         return
     # The failure itself is what the caller reports; a second one while recording it adds nothing.
-    with contextlib.suppress(psycopg.Error):
+    # Fenced like a success: a migrator that lost the lock must not mark another one's file failed.
+    with contextlib.suppress(psycopg.Error, lock.LockLost), conn.transaction():
+        held.fence(conn)
         ledger.record(
             conn,
             version=file.version,
@@ -293,6 +306,15 @@ def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
         # A migrator killed mid-statement must not keep its transaction (and the lock) for long.
         statements.append(sql.SQL("SET client_connection_check_interval = '1s'"))
     return sql.SQL("; ").join(statements).as_string(conn).encode("utf-8")
+
+
+def _local_defaults(conn: psycopg.Connection[Any], settings: Settings) -> None:
+    """The runner's defaults for this transaction only (through a pooler in transaction mode)."""
+    conn.execute(
+        b"SELECT pg_catalog.set_config('synchronous_commit', 'on', true), "
+        b"pg_catalog.set_config('lock_timeout', %s, true), pg_catalog.set_config('statement_timeout', %s, true)",
+        (settings.lock_timeout, settings.statement_timeout),
+    )
 
 
 def _run(conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: int) -> None:
@@ -343,7 +365,7 @@ def _guard(
 
 
 def _reset(conn: psycopg.Connection[Any], defaults: bytes) -> None:
-    if not conn.closed and not conn.broken:
+    if defaults and not conn.closed and not conn.broken:
         conn.execute(defaults)
 
 

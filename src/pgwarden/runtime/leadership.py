@@ -1,12 +1,19 @@
-"""Exactly one active instance: a session advisory lock plus a lease row with a fencing epoch.
+"""Exactly one active instance: a lease row with expiry and a fencing epoch, plus (directly on
+PostgreSQL only) a session advisory lock that makes a crashed leader's takeover fast.
 
-The lock is the mutual exclusion; the lease (``pgwarden.leases``) carries the epoch that
-grows at every acquisition and tells a standby whether the holder is still alive. A leader
-renews its lease every ``ttl/3`` and checks its session every ``check_interval``; it counts
-its lease as valid for ``ttl`` from the moment it *sent* the last successful renewal, which
-is never later than the server's ``renewed_at``, so a leader that was paused (SIGSTOP, frozen
-VM) knows it lost the lease before a standby may have taken it. A standby that finds the
-lease expired while its holder still has the lock terminates the holder's session.
+The lease (``pgwarden.leases``) is the truth: its epoch grows at every acquisition and a leader
+renews it in short transactions every ``ttl/3``; it counts its lease as valid for ``ttl`` from the
+moment it *sent* the last successful renewal, never later than the server's ``renewed_at``, so a
+leader that was paused (SIGSTOP, frozen VM) knows it lost the lease before a standby may take it.
+
+Through a pooler in transaction mode (found by ``pooling.probe``, not by port) nothing else is
+used: a standby takes the lease once it expired or was released, so a crash costs ``ttl``.
+Directly, the leader also holds a session advisory lock: when a standby gets it while the lease
+still runs, the leader's session ended (a crash) and it takes over at once, unless the server
+itself restarted since the last renewal (then the leader is probably alive and reconnecting: the
+standby waits for the lease to expire or be renewed). A leader that reconnects renews the same
+epoch when the row still names it. A standby that finds the lease expired while its holder still
+has the lock terminates the holder's session.
 """
 
 from __future__ import annotations
@@ -17,133 +24,40 @@ import logging
 import os
 import socket
 import time
-import zlib
-from dataclasses import dataclass
-from importlib import resources
-from typing import Any
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import TupleRow
 
-from ..db import explain
-from ..errors import DatabaseUnreachable
-from ..urls import describe, to_libpq
-from .errors import LoginRefused, PermissionProblem, TakeoverNotPermitted
+from ..errors import ConfigError
+from ..pooling import STATEMENT, Pooling, probe_async
+from ..urls import describe
+from .connection import AsyncConn, ensure_schema, open_connection, scalar, sql_text
+from .errors import TakeoverNotPermitted
+from .lease_model import LOCK_CLASS, Holder, Promotion, lock_key
 from .settings import RuntimeSettings
 
-__all__ = ["LOCK_CLASS", "Holder", "Leadership", "Promotion", "lock_key", "open_connection", "sql_text"]
+__all__ = [
+    "LOCK_CLASS",
+    "AsyncConn",
+    "Holder",
+    "Leadership",
+    "Promotion",
+    "ensure_schema",
+    "lock_key",
+    "open_connection",
+    "sql_text",
+]
 
 log = logging.getLogger("pgwarden.runtime")
 
-LOCK_CLASS = 1886877541
-"""First half of the ``pg_advisory_lock(int4, int4)`` key; the migration lock uses 1886877540."""
-
-AsyncConn = psycopg.AsyncConnection[TupleRow]
-
-
-def lock_key(name: str) -> tuple[int, int]:
-    """The advisory lock key of a lease name (stable across Python versions and hosts)."""
-    return LOCK_CLASS, zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF
-
-
-def sql_text(name: str) -> str:
-    return resources.files("pgwarden.runtime").joinpath("sql").joinpath(name).read_text(encoding="utf-8")
-
-
-_LOGIN_STATES = {"28P01", "28000", "3D000"}
-_LOGIN_TEXTS = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
-
-
-def _is_login_problem(exc: psycopg.OperationalError) -> bool:
-    """Refusals that retrying cannot fix (psycopg often reports connection failures without a SQLSTATE)."""
-    text = str(exc).lower()
-    return exc.sqlstate in _LOGIN_STATES or any(t in text for t in _LOGIN_TEXTS)
-
-
-async def open_connection(url: str, *, application_name: str, timeout: float, ttl: float) -> AsyncConn:
-    """An autocommit connection with TCP keepalives, so a dead server is noticed within about ``ttl``."""
-    dsn = to_libpq(url)
-    try:
-        return await psycopg.AsyncConnection.connect(
-            dsn,
-            autocommit=True,
-            application_name=application_name[:63],
-            connect_timeout=max(1, round(timeout)),
-            keepalives=1,
-            keepalives_idle=max(1, round(ttl / 3)),
-            keepalives_interval=1,
-            keepalives_count=3,
-            tcp_user_timeout=max(1000, round(ttl * 1000)),
-        )
-    except psycopg.OperationalError as exc:
-        message = explain(exc, url)
-        if _is_login_problem(exc):
-            raise LoginRefused(message, sqlstate=exc.sqlstate) from None
-        raise DatabaseUnreachable(message, sqlstate=exc.sqlstate) from None
-
-
-_SCHEMA_PRESENT = """
-SELECT pg_catalog.to_regclass('pgwarden.leases') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL
-   AND pg_catalog.to_regclass('pgwarden.takeovers') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.identity') IS NOT NULL
-   AND pg_catalog.to_regprocedure('pgwarden.holds_epoch(text,bigint)') IS NOT NULL
-   AND EXISTS (SELECT FROM pg_catalog.pg_attribute
-               WHERE attrelid = pg_catalog.to_regclass('pgwarden.instances') AND attname = 'ttl')
-"""
-
-
-async def ensure_schema(conn: AsyncConn, url: str) -> None:
-    """Create pgwarden's runtime tables once (serialised, so instances starting together do not race)."""
-    if await _scalar(conn, _SCHEMA_PRESENT):
-        return  # no DDL: a role without CREATE privileges may run instances once the tables exist
-    try:
-        async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s, 0)", (LOCK_CLASS,))
-            await conn.execute(sql_text("schema.sql").encode())
-    except psycopg.errors.InsufficientPrivilege:
-        row = await (await conn.execute("SELECT current_user, current_database()")).fetchone()
-        user, db = row if row else ("?", "?")
-        raise PermissionProblem(
-            f"The role {user} may not create pgwarden's tables in {describe(url)}: run "
-            f"`GRANT CREATE ON DATABASE {db} TO {user}` once, or create the schema `pgwarden` owned by {user}."
-        ) from None
-
-
-@dataclass(frozen=True)
-class Promotion:
-    epoch: int
-    takeover: bool
-    """True when the previous holder had not released its lease (it crashed, hung or lost its session)."""
-    previous: UUID | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Holder:
-    """Who holds the leadership lock, as the server sees it."""
-
-    pid: int
-    application_name: str
-    client_addr: str | None
-    user: str
-    is_lease_holder: bool
-    expired: bool
-    expired_for: float | None
-    epoch: int | None
-
-    @property
-    def is_pgwarden(self) -> bool:
-        return self.application_name.startswith("pgwarden")
-
-    def describe(self) -> str:
-        who = self.application_name or "an unnamed client"
-        where = f" from {self.client_addr}" if self.client_addr else ""
-        return f"{who} (server pid {self.pid}, user {self.user}{where})"
-
-
 _OLD_LEASE = (
-    b"SELECT holder, released, extract(epoch FROM expires_at - now())::float8 "
+    b"SELECT holder, released, extract(epoch FROM expires_at - now())::float8, "
+    b"renewed_at < pg_catalog.pg_postmaster_start_time(), backend_pid IS NULL "
     b"FROM pgwarden.leases WHERE name = %(name)s FOR UPDATE"
+)
+_POOLED_HOLDER = (
+    b"SELECT i.pid, i.host, l.epoch FROM pgwarden.leases l LEFT JOIN pgwarden.instances i ON i.id = l.holder "
+    b"WHERE l.name = %s"
 )
 
 
@@ -163,6 +77,10 @@ class Leadership:
         self.holder: Holder | None = None
         """The last holder seen while standing by."""
         self.highest_epoch = 0
+        self.pooling: Pooling | None = None
+        """What sits between us and PostgreSQL (probed at the first connection)."""
+        self._fresh = False
+        """The connection is new: a leader must reclaim its lease on it before renewing."""
 
     @property
     def application_name(self) -> str:
@@ -172,47 +90,93 @@ class Leadership:
     def active(self) -> bool:
         return self.epoch is not None
 
+    @property
+    def direct(self) -> bool:
+        """Session state holds: the advisory lock and backend pids mean something."""
+        return self.pooling is not None and self.pooling.session_state
+
     def expired_locally(self) -> bool:
         return self.active and time.monotonic() >= self.valid_until
 
+    async def _open(self) -> AsyncConn:
+        return await open_connection(
+            self.url,
+            application_name=self.application_name,
+            timeout=min(5.0, self.settings.ttl),
+            ttl=self.settings.ttl,
+        )
+
     async def connect(self) -> AsyncConn:
         if self.conn is None or self.conn.closed:
-            self.conn = await open_connection(
-                self.url,
-                application_name=self.application_name,
-                timeout=min(5.0, self.settings.ttl),
-                ttl=self.settings.ttl,
-            )
+            conn = await self._open()
+            if self.pooling is None:
+                other = await self._open()
+                try:
+                    self.pooling = await probe_async(conn, other)
+                finally:
+                    await other.close()
+                log.info("the lease of %r goes through %s", self.settings.name, self.pooling.describe())
+                if self.pooling.mode == STATEMENT:
+                    raise ConfigError(
+                        f"The database URL {describe(self.url)} goes through a pooler in statement mode, which "
+                        "refuses the transactions the lease needs: set DIRECT_URL to a direct URL."
+                    )
+            self.conn, self._fresh = conn, True
         return self.conn
 
-    async def close(self) -> None:
-        """Drop the session (and with it the lock); the lease stays until it expires or is replaced."""
-        self.epoch = None
+    async def disconnect(self) -> None:
+        """Drop the connection but keep the epoch: a leader that reconnects within ttl renews it."""
         conn, self.conn = self.conn, None
         if conn is not None and not conn.closed:
             with contextlib.suppress(Exception):  # the session is gone either way
                 await asyncio.wait_for(conn.close(), timeout=1.0)
 
+    async def close(self) -> None:
+        """Drop the session (and with it the lock); the lease stays until it expires or is replaced."""
+        self.epoch = None
+        await self.disconnect()
+
     async def try_acquire(self) -> Promotion | None:
-        """One standby step: take the lock if free (terminating a hung holder first); the promotion, if any."""
+        """One standby step: take the lease if it is free; the promotion, if any."""
         conn = await self.connect()
-        got = await _scalar(conn, "SELECT pg_try_advisory_lock(%s, %s)", self.key)
-        if not got:
-            await self._look_at_holder(conn)
-            if self.holder is not None and self.holder.is_lease_holder and self.holder.expired:
-                await self._terminate(conn, self.holder)
-                got = await self._retry_lock(conn)
+        self._fresh = False
+        if self.direct:
+            got = await scalar(conn, "SELECT pg_try_advisory_lock(%s, %s)", self.key)
             if not got:
-                return None
-        self.holder = None
+                await self._look_at_holder(conn)
+                if self.holder is not None and self.holder.is_lease_holder and self.holder.expired:
+                    await self._terminate(conn, self.holder)
+                    got = await self._retry_lock(conn)
+                if not got:
+                    return None
         sent = time.monotonic()
-        params = {"name": self.settings.name, "holder": self.instance_id, "ttl": self.settings.ttl}
+        params = {
+            "name": self.settings.name,
+            "holder": self.instance_id,
+            "ttl": self.settings.ttl,
+            "direct": self.direct,
+        }
         async with conn.transaction():
             old = await (await conn.execute(_OLD_LEASE, params)).fetchone()
-            epoch = int(await _scalar(conn, sql_text("acquire.sql"), params))
-        previous, released, remaining = (
-            (old[0], bool(old[1]), float(old[2] or 0)) if old else (None, True, 0.0)
-        )
+            previous, released, remaining, restarted, sessionless = (
+                (old[0], bool(old[1]), float(old[2] or 0), bool(old[3]), bool(old[4]))
+                if old
+                else (None, True, 0.0, False, False)
+            )
+            running = previous is not None and previous != self.instance_id and not released and remaining > 0
+            # Through a pooler (ours or the leader's: no server process recorded) nothing tells a crash from
+            # a live leader: the lease must run out. Directly, a server restart since the last renewal
+            # ended the leader's session, not the leader.
+            if running and (not self.direct or restarted or sessionless):
+                epoch = None
+            else:
+                epoch = int(await scalar(conn, sql_text("acquire.sql"), params))
+        if epoch is None:
+            if self.direct:
+                await conn.execute("SELECT pg_advisory_unlock(%s, %s)", self.key)
+            await self._lease_holder(conn)
+            return None
+        self.holder = None
         takeover = previous is not None and previous != self.instance_id and not released
         if takeover and remaining > 0:
             # The holder's session ended while its lease still ran (a crash, or a lost connection).
@@ -244,27 +208,59 @@ class Leadership:
         """One leader step: renew when due, else check that the session and epoch are still ours."""
         assert self.epoch is not None
         conn = await self.connect()
-        due = time.monotonic() - self.renewed_at >= self.settings.renew_interval
         remaining = self.valid_until - time.monotonic()
         if remaining <= 0:
             return False
-        sent = time.monotonic()
         try:
+            if self._fresh:
+                return await asyncio.wait_for(self._reclaim(conn), timeout=remaining)
+            due = time.monotonic() - self.renewed_at >= self.settings.renew_interval
+            sent = time.monotonic()
             if due:
                 ok = await asyncio.wait_for(self._renew(conn, self.epoch), timeout=remaining)
                 if ok:
                     self.renewed_at = sent
                     self.valid_until = sent + self.settings.ttl
                 return ok
-            query = "SELECT epoch = %s AND holder = %s AND backend_pid = pg_backend_pid() FROM pgwarden.leases WHERE name = %s"
+            query = "SELECT epoch = %s AND holder = %s AND NOT released" + (
+                " AND backend_pid = pg_backend_pid()" if self.direct else ""
+            )
             return bool(
                 await asyncio.wait_for(
-                    _scalar(conn, query, (self.epoch, self.instance_id, self.settings.name)),
+                    scalar(
+                        conn,
+                        query + " FROM pgwarden.leases WHERE name = %s",
+                        (self.epoch, self.instance_id, self.settings.name),
+                    ),
                     timeout=remaining,
                 )
             )
         except asyncio.TimeoutError:
             return False
+
+    async def _reclaim(self, conn: AsyncConn) -> bool:
+        """On a new connection (the old one or the server went away): renew the same epoch if the row
+        still names us. Directly, only with the advisory lock in hand, so no standby mistakes us for dead."""
+        assert self.epoch is not None
+        if self.direct:
+            deadline = time.monotonic() + min(1.0, self.settings.check_interval)
+            while not await scalar(conn, "SELECT pg_try_advisory_lock(%s, %s)", self.key):
+                if time.monotonic() >= deadline:
+                    # A standby holds it for a moment: report the lease as still ours without renewing.
+                    return await self._still_ours(conn)
+                await asyncio.sleep(0.05)
+        sent = time.monotonic()
+        if not await self._renew(conn, self.epoch, reclaim=True):
+            return False
+        self._fresh = False
+        self.renewed_at = sent
+        self.valid_until = sent + self.settings.ttl
+        log.info("reconnected: the lease of %r is still ours (epoch %d)", self.settings.name, self.epoch)
+        return True
+
+    async def _still_ours(self, conn: AsyncConn) -> bool:
+        query = "SELECT epoch = %s AND holder = %s AND NOT released FROM pgwarden.leases WHERE name = %s"
+        return bool(await scalar(conn, query, (self.epoch, self.instance_id, self.settings.name)))
 
     async def release(self) -> None:
         """Give the lease up on purpose: standbys take over at once, without a takeover delay."""
@@ -284,15 +280,37 @@ class Leadership:
                 )
         await self.close()
 
-    async def _renew(self, conn: AsyncConn, epoch: int) -> bool:
+    async def _renew(self, conn: AsyncConn, epoch: int, *, reclaim: bool = False) -> bool:
         params = {
             "name": self.settings.name,
             "holder": self.instance_id,
             "epoch": epoch,
             "ttl": self.settings.ttl,
+            # The server process only identifies the leader's session on a direct connection.
+            "check_pid": self.direct and not reclaim,
+            "direct": self.direct,
         }
         row = await (await conn.execute(sql_text("renew.sql").encode(), params)).fetchone()
         return row is not None
+
+    async def _lease_holder(self, conn: AsyncConn) -> None:
+        """Who holds the lease, from its row (through a pooler no server process identifies it)."""
+        row = await (await conn.execute(_POOLED_HOLDER, (self.settings.name,))).fetchone()
+        if row is None:
+            self.holder = None
+            return
+        pid, host, epoch = int(row[0] or 0), row[1] or "?", int(row[2])
+        self.highest_epoch = max(self.highest_epoch, epoch)
+        self.holder = Holder(
+            pid=pid,
+            application_name=f"pgwarden leader {self.settings.name} {host} pid {pid}",
+            client_addr=None,
+            user="?",
+            is_lease_holder=True,
+            expired=False,
+            expired_for=None,
+            epoch=epoch,
+        )
 
     async def _look_at_holder(self, conn: AsyncConn) -> None:
         params = {"name": self.settings.name, "classid": self.key[0], "objid": self.key[1]}
@@ -331,7 +349,7 @@ class Leadership:
         try:
             await conn.execute("SELECT pg_terminate_backend(%s)", (holder.pid,))
         except psycopg.errors.InsufficientPrivilege:
-            me = await _scalar(conn, "SELECT current_user")
+            me = await scalar(conn, "SELECT current_user")
             raise TakeoverNotPermitted(
                 f"The leader of {self.settings.name!r} at {describe(self.url)} hangs (lease expired "
                 f"{holder.expired_for or 0:.0f} s ago) and the role {me} may not terminate its session "
@@ -343,12 +361,7 @@ class Leadership:
         """The terminated session lets go of the lock a moment later."""
         deadline = time.monotonic() + max(1.0, self.settings.check_interval)
         while time.monotonic() < deadline:
-            if await _scalar(conn, "SELECT pg_try_advisory_lock(%s, %s)", self.key):
+            if await scalar(conn, "SELECT pg_try_advisory_lock(%s, %s)", self.key):
                 return True
             await asyncio.sleep(0.02)
         return False
-
-
-async def _scalar(conn: AsyncConn, query: str | bytes, params: Any = None) -> Any:
-    row = await (await conn.execute(query.encode() if isinstance(query, str) else query, params)).fetchone()
-    return row[0] if row else None

@@ -16,8 +16,9 @@ from ..config import Config
 from ..errors import ConfigError, PgwardenError, UsageError
 from ..urls import describe
 from . import identity
+from .connection import scalar as _scalar
 from .gate import run_gate_isolated
-from .leadership import LOCK_CLASS, AsyncConn, _scalar, ensure_schema
+from .leadership import LOCK_CLASS, AsyncConn, ensure_schema
 from .settings import RuntimeSettings
 
 __all__ = ["backup_directory", "recover"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -117,7 +117,22 @@ def read_status(conn: psycopg.Connection[Any], *, name: str | None = None) -> St
     leases = [
         LeaseRow(r[0], int(r[1]), str(r[2]) if r[2] else None, bool(r[3]), r[4], r[5]) for r in lease_rows
     ]
-    return Status(instances, leases, registered=True)
+    return Status([shown(i, leases) for i in instances], leases, registered=True)
+
+
+def shown(inst: InstanceRow, leases: Sequence[LeaseRow]) -> InstanceRow:
+    """The row with the role it has now: a process killed with SIGKILL never wrote ``stopped``, so its
+    row still says what it was; once it is silent past its ttl (its lease expired with it) it is gone,
+    and an ``active`` row whose lease is no longer valid and its own has lost it."""
+    if inst.stopped:
+        return inst
+    if inst.seen_ago > inst.ttl:
+        return replace(inst, role="gone")
+    if inst.role == "active" and not any(
+        lease.name == inst.name and lease.valid and lease.holder == inst.id for lease in leases
+    ):
+        return replace(inst, role="lost")
+    return inst
 
 
 def _finding(kind: str, obj: str, message: str, hint: str, **evidence: Any) -> Finding:

@@ -15,6 +15,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 from .errors import CommandNotFound
@@ -205,11 +206,13 @@ class Supervisor:
             await child.wait()
             return
         _signal_group(child.pid, first)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.warden.settings.grace
+        deadline = time.monotonic() + self.warden.settings.grace
+        demotion = self.warden.demotion
+        if self._stopped_by_demotion and demotion is not None and demotion.kill_by is not None:
+            deadline = min(deadline, demotion.kill_by)  # the lease ends then: nothing may run after it
         while child.returncode is None:
             demotion = self.warden.demotion
-            if loop.time() >= deadline or (
+            if time.monotonic() >= deadline or (
                 demotion is not None and demotion.lost and self._stopped_by_demotion
             ):
                 log.warning("the command did not stop in time: killing it")

@@ -67,6 +67,8 @@ class Demotion:
     lost: bool
     """True when the lease was lost (another instance may already be active): stop the work at once."""
     epoch: int
+    kill_by: float | None = None
+    """Monotonic time by which the work must be gone: the lease runs out then (SIGTERM first, SIGKILL then)."""
 
 
 class Warden:
@@ -165,7 +167,7 @@ class Warden:
     ) -> Warden:
         """A Warden from ``pgwarden.toml`` / ``[tool.pgwarden]`` (found from the working directory by default)."""
         cfg = config_module.load(path).with_overrides(database_url=db)
-        url = cfg.db_url()
+        url = cfg.direct_db_url()
         assert url is not None
         settings = RuntimeSettings.from_config(cfg, name=name, **overrides)
         return cls(url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database)
@@ -363,6 +365,8 @@ class Warden:
                 elif not isinstance(exc, DatabaseUnreachable):
                     text = f"a query on {describe(self.url)} failed ({text})"
                 delay, backoff = backoff, min(backoff * 2, cap)
+                if self._active:  # reconnect quickly: the lease may still be renewed in time
+                    delay = backoff = self.settings.check_interval
                 await self._lost_database(text, delay)
             except PgwardenError as exc:
                 await self._fail(exc)
@@ -558,11 +562,13 @@ class Warden:
             self._active_event.set()
             self._changed.set()
 
-    async def _demote(self, reason: str, *, lost: bool, planned: bool = False) -> None:
+    async def _demote(
+        self, reason: str, *, lost: bool, planned: bool = False, kill_by: float | None = None
+    ) -> None:
         if not self._active:
             return
         epoch = self.leadership.epoch or 0
-        self.demotion = Demotion(reason=reason, lost=lost, epoch=epoch)
+        self.demotion = Demotion(reason=reason, lost=lost, epoch=epoch, kill_by=kill_by)
         self._active = False
         guard, self._guard = self._guard, None
         if guard is not None and guard is not asyncio.current_task():
@@ -577,26 +583,51 @@ class Warden:
         if lost:
             await self.leadership.close()
             await _call_all(self._demote_cbs)
+        elif kill_by is not None:
+            # The lease cannot be renewed: the work gets SIGTERM and its grace, cut to when the lease ends.
+            await _call_all(self._demote_cbs)
+            await self.leadership.release()
         else:
             await self._stop_work_holding_lease()
             await self.leadership.release()
-        if lost:
+        if lost or kill_by is not None:
             await self._alert(
                 "demoted",
                 f"Instance {self.instance.host} pid {self.instance.pid} lost {self.settings.name!r}: {reason}.",
             )
 
+    @property
+    def stop_margin(self) -> float:
+        """Seconds before the lease runs out at which an unrenewed leader starts stopping its work.
+
+        A third of ttl at most: a healthy leader renews every ttl/3, so it never gets here, and a
+        database restart shorter than that keeps the work running; the grace when it is shorter.
+        """
+        return min(self.settings.grace, self.settings.renew_interval)
+
     async def _guard_lease(self) -> None:
-        """Stop the work the moment the lease may have run out, whatever the loop is waiting for."""
+        """Stop the work before the lease may run out, whatever the loop is waiting for.
+
+        SIGTERM (and the grace period) once the lease is within ``stop_margin`` of running out;
+        SIGKILL at once only when it already ran out: then another instance may be active.
+        """
         while self._active:
-            left = self.leadership.valid_until - time.monotonic()
+            until = self.leadership.valid_until
+            left = until - time.monotonic()
             if left <= 0:
                 await self._demote(
                     "the lease ran out before it could be renewed (the database or this process stalled)",
                     lost=True,
                 )
                 return
-            await asyncio.sleep(left + 0.001)
+            if left <= self.stop_margin:
+                await self._demote(
+                    f"the lease could not be renewed and runs out in {left:.1f} s: stopping the work first",
+                    lost=False,
+                    kill_by=until,
+                )
+                return
+            await asyncio.sleep(left - self.stop_margin + 0.001)
 
     async def _stop_work_holding_lease(self) -> None:
         """Run the demotion callbacks while renewing the lease, so no standby starts before the work stopped."""
@@ -620,8 +651,13 @@ class Warden:
         else:
             log.debug("still no database; retrying in %.1f s", retry_in)
         self._db_reason = reason
-        await self._demote(f"the database connection was lost ({reason})", lost=True)
-        await self.leadership.close()
+        if self._active and not self.leadership.expired_locally():
+            # A database restart or a network blip: keep the work running while the lease lasts;
+            # the guard stops it in time if the lease cannot be renewed (reconnecting renews the epoch).
+            await self.leadership.disconnect()
+        else:
+            await self._demote(f"the database connection was lost ({reason})", lost=True)
+            await self.leadership.close()
         await self._close_work()
         self._changed.set()
 

@@ -1,6 +1,7 @@
--- Called once the advisory lock is ours (after reading the old row FOR UPDATE): bump the fencing epoch.
+-- Called once the lease may be ours (after reading the old row FOR UPDATE): bump the fencing epoch.
+-- backend_pid only on a direct connection: a null one tells standbys there is no session to watch.
 INSERT INTO pgwarden.leases AS l (name, epoch, holder, backend_pid, renewed_at, expires_at, released, taken_at)
-VALUES (%(name)s, 1, %(holder)s, pg_backend_pid(), now(), now() + make_interval(secs => %(ttl)s), false, now())
+VALUES (%(name)s, 1, %(holder)s, CASE WHEN %(direct)s THEN pg_backend_pid() END, now(), now() + make_interval(secs => %(ttl)s), false, now())
 ON CONFLICT (name) DO UPDATE SET
     epoch = l.epoch + 1, holder = excluded.holder, backend_pid = excluded.backend_pid,
     renewed_at = excluded.renewed_at, expires_at = excluded.expires_at, released = false,

@@ -1,0 +1,109 @@
+"""Is a pooler in transaction (or statement) mode between pgwarden and PostgreSQL? Found by behaviour.
+
+Port numbers and host names say nothing reliable (Supabase's pooler listens on 6543, a VPS's
+PgBouncer on 5432 or anything else). What does: in transaction mode a client connection has no
+server connection of its own, so ``pg_backend_pid()`` can change from one transaction to the
+next, and a second client is handed the server connection the first one just used (PgBouncer
+reuses the most recently released one). Directly on PostgreSQL, and through a pooler in session
+mode, neither can happen: both behave the same for pgwarden (session state holds).
+
+The probe needs two client connections, and never keeps a transaction open on one while it
+queries the other, so a pool of size 1 cannot deadlock it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+
+__all__ = ["SESSION", "STATEMENT", "TRANSACTION", "Pooling", "classify", "probe", "probe_async"]
+
+SESSION = "session"
+TRANSACTION = "transaction"
+STATEMENT = "statement"
+
+_ROUNDS = 3
+_PID = b"SELECT pg_catalog.pg_backend_pid()"
+
+
+@dataclass(frozen=True)
+class Pooling:
+    """What the probe found: ``mode`` is ``session``, ``transaction`` or ``statement``."""
+
+    mode: str
+    evidence: str
+
+    @property
+    def session_state(self) -> bool:
+        """True when session state (advisory locks, SET, prepared statements) holds on this URL."""
+        return self.mode == SESSION
+
+    def describe(self) -> str:
+        if self.mode == SESSION:
+            return f"direct PostgreSQL or a pooler in session mode ({self.evidence})"
+        return f"a connection pooler in {self.mode} mode ({self.evidence})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mode": self.mode, "session_state": self.session_state, "evidence": self.evidence}
+
+
+def classify(rounds: list[tuple[int, int, int]]) -> Pooling:
+    """Each round: our pid, the other client's pid inside a transaction, our pid again."""
+    for before, other, after in rounds:
+        if other == before:
+            return Pooling(TRANSACTION, f"two client connections shared server process {before}")
+        if after != before:
+            return Pooling(
+                TRANSACTION, f"the server process changed from {before} to {after} between transactions"
+            )
+    return Pooling(SESSION, "the server process stayed the same across transactions")
+
+
+def _statement_mode(exc: psycopg.Error) -> bool:
+    return "statement pooling" in str(exc).lower()
+
+
+def probe(conn: psycopg.Connection[Any], other: psycopg.Connection[Any]) -> Pooling:
+    """Probe with two autocommit client connections to the same URL (both left idle)."""
+    rounds = []
+    try:
+        for _ in range(_ROUNDS):
+            before = _pid(conn)
+            with other.transaction():
+                mid = _pid(other)
+            rounds.append((before, mid, _pid(conn)))
+    except psycopg.Error as exc:
+        if _statement_mode(exc):
+            return Pooling(STATEMENT, "the pooler refused a transaction block")
+        raise
+    return classify(rounds)
+
+
+async def probe_async(conn: psycopg.AsyncConnection[Any], other: psycopg.AsyncConnection[Any]) -> Pooling:
+    """``probe`` for asyncio connections."""
+    rounds = []
+    try:
+        for _ in range(_ROUNDS):
+            before = await _apid(conn)
+            async with other.transaction():
+                mid = await _apid(other)
+            rounds.append((before, mid, await _apid(conn)))
+    except psycopg.Error as exc:
+        if _statement_mode(exc):
+            return Pooling(STATEMENT, "the pooler refused a transaction block")
+        raise
+    return classify(rounds)
+
+
+def _pid(conn: psycopg.Connection[Any]) -> int:
+    row = conn.execute(_PID).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _apid(conn: psycopg.AsyncConnection[Any]) -> int:
+    row = await (await conn.execute(_PID)).fetchone()
+    assert row is not None
+    return int(row[0])

@@ -1,0 +1,88 @@
+"""pgwarden's runtime connections: opening them (keepalives, no prepared statements), its tables, small queries."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from ..db import SCHEMA_LOCK, explain
+from ..errors import DatabaseUnreachable
+from ..urls import describe, to_libpq
+from .errors import LoginRefused, PermissionProblem
+
+__all__ = ["AsyncConn", "ensure_schema", "open_connection", "scalar", "sql_text"]
+
+AsyncConn = psycopg.AsyncConnection[TupleRow]
+
+
+def sql_text(name: str) -> str:
+    return resources.files("pgwarden.runtime").joinpath("sql").joinpath(name).read_text(encoding="utf-8")
+
+
+_LOGIN_STATES = {"28P01", "28000", "3D000"}
+_LOGIN_TEXTS = ("password authentication failed", "does not exist", "no pg_hba.conf entry")
+
+
+def _is_login_problem(exc: psycopg.OperationalError) -> bool:
+    """Refusals that retrying cannot fix (psycopg often reports connection failures without a SQLSTATE)."""
+    text = str(exc).lower()
+    return exc.sqlstate in _LOGIN_STATES or any(t in text for t in _LOGIN_TEXTS)
+
+
+async def open_connection(url: str, *, application_name: str, timeout: float, ttl: float) -> AsyncConn:
+    """An autocommit connection with TCP keepalives, so a dead server is noticed within about ``ttl``."""
+    dsn = to_libpq(url)
+    try:
+        return await psycopg.AsyncConnection.connect(
+            dsn,
+            autocommit=True,
+            application_name=application_name[:63],
+            connect_timeout=max(1, round(timeout)),
+            # No server-side prepared statements: through a pooler in transaction mode the next
+            # execution may reach another server connection (psycopg prepares after 5 by default).
+            prepare_threshold=None,
+            keepalives=1,
+            keepalives_idle=max(1, round(ttl / 3)),
+            keepalives_interval=1,
+            keepalives_count=3,
+            tcp_user_timeout=max(1000, round(ttl * 1000)),
+        )
+    except psycopg.OperationalError as exc:
+        message = explain(exc, url)
+        if _is_login_problem(exc):
+            raise LoginRefused(message, sqlstate=exc.sqlstate) from None
+        raise DatabaseUnreachable(message, sqlstate=exc.sqlstate) from None
+
+
+_SCHEMA_PRESENT = """
+SELECT pg_catalog.to_regclass('pgwarden.leases') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL
+   AND pg_catalog.to_regclass('pgwarden.takeovers') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.identity') IS NOT NULL
+   AND pg_catalog.to_regprocedure('pgwarden.holds_epoch(text,bigint)') IS NOT NULL
+   AND EXISTS (SELECT FROM pg_catalog.pg_attribute
+               WHERE attrelid = pg_catalog.to_regclass('pgwarden.instances') AND attname = 'ttl')
+"""
+
+
+async def ensure_schema(conn: AsyncConn, url: str) -> None:
+    """Create pgwarden's runtime tables once (serialised, so instances starting together do not race)."""
+    if await scalar(conn, _SCHEMA_PRESENT):
+        return  # no DDL: a role without CREATE privileges may run instances once the tables exist
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
+            await conn.execute(sql_text("schema.sql").encode())
+    except psycopg.errors.InsufficientPrivilege:
+        row = await (await conn.execute("SELECT current_user, current_database()")).fetchone()
+        user, db = row if row else ("?", "?")
+        raise PermissionProblem(
+            f"The role {user} may not create pgwarden's tables in {describe(url)}: run "
+            f"`GRANT CREATE ON DATABASE {db} TO {user}` once, or create the schema `pgwarden` owned by {user}."
+        ) from None
+
+
+async def scalar(conn: AsyncConn, query: str | bytes, params: Any = None) -> Any:
+    row = await (await conn.execute(query.encode() if isinstance(query, str) else query, params)).fetchone()
+    return row[0] if row else None
