@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from pgwarden.scratch import Cluster
 
@@ -39,7 +40,8 @@ class PgBouncer:
 
     def url(self, server_url: str) -> str:
         """``server_url`` (a database on the cluster) rewritten to go through this pooler."""
-        return server_url.replace(f"127.0.0.1:{self.cluster.port}/", f"127.0.0.1:{self.port}/")
+        parts = conninfo_to_dict(server_url)  # the cluster is reached on its socket folder
+        return f"postgresql://{parts.get('user', 'postgres')}@127.0.0.1:{self.port}/{parts['dbname']}"
 
     def start(self) -> None:
         owner = self.cluster.owner
@@ -50,7 +52,7 @@ class PgBouncer:
             ini = self.dir / "pgbouncer.ini"
             ini.write_text(
                 "[databases]\n"
-                f"* = host=127.0.0.1 port={self.cluster.port}\n"
+                f"* = host={self.cluster.socket_dir} port={self.cluster.port}\n"
                 "[pgbouncer]\n"
                 f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
                 f"auth_type = trust\nauth_file = {self.dir / 'users.txt'}\n"
