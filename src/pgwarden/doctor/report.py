@@ -9,11 +9,12 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from ..findings import Severity
+from ..incidents import cite_text
 from .catalog import Signature
 from .cluster import Cluster
 from .scan import Result, Tally
 
-__all__ = ["Incident", "Group", "LogReport", "build", "render_text", "to_dict"]
+__all__ = ["Incident", "Group", "LogReport", "build", "command_to_run", "render_text", "to_dict"]
 
 GARBAGE_TEMPLATE = "<binary data or invalid UTF-8>"
 _SECRETS = (
@@ -31,6 +32,11 @@ def redact(text: str) -> str:
 
 
 MAX_GROUPS = 50
+
+
+def command_to_run(sig: Signature) -> str | None:
+    """The signature's command, unless it is the doctor's own log reading (the reader just ran it)."""
+    return None if sig.command.startswith("pgwarden doctor logs") else sig.command
 
 
 @dataclass(frozen=True)
@@ -172,9 +178,11 @@ def render_text(report: LogReport, out: IO[str], *, color: bool | None = None, m
         shown = lines[:1] + (lines[-1:] if len(lines) > 1 else [])
         for line in shown:
             console.print(f"  [dim]| {escape(line[:200])}[/]")
-        console.print(f"  Why: {escape(sig.explanation)}")
-        console.print(f"  Fix: {escape(sig.remedy)}")
-        console.print(f"  Run: [bold]{escape(sig.command)}[/]")
+        console.print(f"  Why: {escape(cite_text(sig.explanation))}")
+        console.print(f"  Fix: {escape(cite_text(sig.remedy))}")
+        command = command_to_run(sig)
+        if command:
+            console.print(f"  Run: [bold]{escape(command)}[/]")
     if report.unclassified:
         console.print()
         total = len(report.unclassified) + report.more_groups

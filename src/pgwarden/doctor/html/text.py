@@ -1,0 +1,59 @@
+"""Text for the HTML report: escaped, inline code as ``<code>``, incident links, counts and sizes people read."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from html import escape
+
+from ...incidents import cite_html
+
+__all__ = ["count", "inline", "size", "stamp", "zone_name"]
+
+
+def inline(text: str, *, href: str = "#") -> str:
+    """``text`` escaped, with `backticked` spans as ``<code>`` and incident references as links.
+
+    An unpaired backtick stays a plain character: it is the writer's, not markup.
+    """
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an odd number of backticks: the last one is unpaired
+        parts[-2:] = [parts[-2] + "`" + parts[-1]]
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f"<code>{escape(part)}</code>")
+        else:
+            out.append(cite_html(escape(part), href))
+    return "".join(out)
+
+
+def count(n: int) -> str:
+    """``12,345``: thousands separated, the same on every machine (no locale)."""
+    return f"{n:,}"
+
+
+def size(n: int) -> str:
+    """``512 bytes``, ``12 KB``, ``3.4 MB``, ``1.2 GB`` (powers of 1,000, like the bytes a disk tool shows)."""
+    if n < 1000:
+        return f"{n:,} byte{'s' if n != 1 else ''}"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
+        value = n / scale
+        if value < 999.5 or unit == "TB":
+            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def zone_name(zone: tzinfo, at: datetime) -> str:
+    """``UTC`` or ``UTC+03:00``: what the page's times are in, without guessing a region name."""
+    offset = at.astimezone(zone).utcoffset() or timedelta(0)
+    if not offset:
+        return "UTC"
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def stamp(when: datetime, zone: tzinfo, *, seconds: bool = False) -> str:
+    """``<time>2026-11-22 10:02</time>`` in ``zone`` (named once on the page, not on every time)."""
+    text = when.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return f"<time>{text}</time>"
