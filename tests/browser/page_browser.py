@@ -61,9 +61,11 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-def measure(chromium: Any, page: Path, width: int, *, screenshot: Path | None = None) -> dict[str, Any]:
+def measure(
+    chromium: Any, page: Path, width: int, *, screenshot: Path | None = None, height: int = 900
+) -> dict[str, Any]:
     """Metrics of ``page`` at ``width`` px; a screenshot of the first screen when asked."""
-    tab = chromium.new_page(viewport={"width": width, "height": 900}, device_scale_factor=1)
+    tab = chromium.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
     try:
         tab.goto(page.as_uri())
         found: dict[str, Any] = tab.evaluate(MEASURE)

@@ -51,3 +51,11 @@ def test_zones_are_named_by_offset_and_times_shown_in_them() -> None:
     assert zone_name(moscow, at) == "UTC+03:00"
     assert zone_name(timezone(-timedelta(hours=9, minutes=30)), at) == "UTC-09:30"
     assert stamp(at, moscow) == "<time>2026-11-22 13:00</time>"
+
+
+def test_the_summary_quotes_the_first_sentence_of_a_fix() -> None:
+    from pgwarden.doctor.html.summary import first_sentence
+
+    assert first_sentence("Stop one. Then run `a.b`.") == "Stop one."
+    assert first_sentence("Use `x. y` first. Then") == "Use `x. y` first."
+    assert first_sentence("No stop") == "No stop"

@@ -14,7 +14,7 @@ from .chart import timeline_section
 from .page import incident_index, incidents_section, notes_section, unclassified_section
 from .style import CSS
 from .summary import summary_section
-from .text import size, zone_name
+from .text import zone_name
 
 __all__ = ["render_html", "page"]
 
@@ -40,7 +40,7 @@ def page(report: LogReport, *, zone: tzinfo | None = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="color-scheme" content="light dark">'
         f"<title>pgwarden doctor logs: {sources}</title><style>{CSS}</style></head><body>"
-        f'<header><h1>pgwarden doctor logs</h1><p class="muted">{sources} · {size(report.bytes_read)}</p>'
+        f'<header><h1>pgwarden doctor logs</h1><p class="muted">{sources}</p>'
         f"{zone_note}</header>"
         + summary_section(report, zone, label)
         + timeline_section(report.incidents, zone)

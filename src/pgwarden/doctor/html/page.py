@@ -25,8 +25,8 @@ def _row(incident: Incident, zone: tzinfo) -> str:
     run = f"<p><b>Run:</b> <code>{escape(command)}</code></p>" if command else ""
     sid = escape(sig.id)
     return (
-        f'<tr id="{sid}"><td class="sev sev-{sig.severity.value}" data-label="severity">{sig.severity.value}</td>'
-        f'<td data-label="incident"><div class="title">{inline(sig.title)}</div>'
+        f'<tr id="{sid}"><td class="sev sev-{sig.severity.value}">{sig.severity.value}</td>'
+        f'<td class="wide"><div class="title">{inline(sig.title)}</div>'
         f'<div class="muted">{sid}</div>'
         + (f"<pre>{example}</pre>" if example else "")
         + f"<p>{inline(sig.explanation)}</p><p><b>Fix:</b> {inline(sig.remedy)}</p>{run}</td>"
@@ -49,7 +49,7 @@ def _group_row(g: Group, zone: tzinfo) -> str:
     seen = f"{stamp(g.last_seen, zone)}" if g.last_seen else ""
     return (
         f'<tr><td class="num" data-label="count">{count(g.count)}</td>'
-        f'<td data-label="template"><code>{escape(redact(g.template))}</code></td>'
+        f'<td class="wide"><code>{escape(redact(g.template))}</code></td>'
         f'<td class="seen" data-label="last seen">{seen}</td></tr>'
     )
 

@@ -55,10 +55,12 @@ td.seen{white-space:nowrap;font-size:13px}
 @media (max-width:700px){
 body{padding:.75rem;font-size:15px}
 .lanes{display:block}.lane{display:block;margin:.5rem 0}
-table.cards,table.cards tbody,table.cards tr,table.cards td{display:block;width:100%}
+table.cards,table.cards tbody{display:block;width:100%}
 table.cards thead{display:none}
-table.cards tr{border:1px solid var(--line);border-radius:6px;margin:.7rem 0;padding:.3rem .6rem}
-table.cards td{border:0;padding:.25rem 0;text-align:left;white-space:normal}
+table.cards tr{display:flex;flex-wrap:wrap;align-items:baseline;gap:0 1rem;border:1px solid var(--line);
+border-radius:6px;margin:.7rem 0;padding:.3rem .6rem}
+table.cards td{display:block;border:0;padding:.25rem 0;text-align:left;white-space:normal}
+table.cards td.wide{flex-basis:100%;order:9;min-width:0}
 table.cards td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-size:12px;font-weight:600}
 }
 @media print{

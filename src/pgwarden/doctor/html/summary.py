@@ -10,7 +10,7 @@ from ..report import LogReport, command_to_run
 from .text import count, inline, size, stamp
 from .timeline import axis_for, merged
 
-__all__ = ["summary_section"]
+__all__ = ["first_sentence", "summary_section"]
 
 _LABEL = {Severity.ERROR: "errors", Severity.WARNING: "warnings", Severity.INFO: "info"}
 
@@ -36,6 +36,14 @@ def _span(report: LogReport, zone: tzinfo, label: str) -> str:
     if axis.after:
         text += f"; {_plural(axis.after, 'event')} later, until {stamp(last, zone)}"
     return text + "."
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence (the rest is in the incident's card)."""
+    for i, char in enumerate(text):
+        if char == "." and text[i + 1 : i + 2] in (" ", "") and text.count("`", 0, i) % 2 == 0:
+            return text[: i + 1]
+    return text
 
 
 def _hour(hour: int) -> datetime:
@@ -75,7 +83,7 @@ def summary_section(report: LogReport, zone: tzinfo, zone_label: str) -> str:
         parts.append(
             f'<div class="first sev-{sig.severity.value}-edge"><p><b>Act on this first:</b> '
             f'<a href="#{escape(sig.id)}">{inline(sig.title)}</a> ({sig.severity.value}, '
-            f"{_plural(t.count, 'time')}{last}).</p><p>{inline(sig.remedy)}</p>"
+            f"{_plural(t.count, 'time')}{last}).</p><p>{inline(first_sentence(sig.remedy))}</p>"
             + (f"<p>{todo}</p>" if todo else "")
             + "</div>"
         )
