@@ -36,6 +36,8 @@ _DIGITS = re.compile(r"\d+")
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _LEADING_TIME = re.compile(rb"\[?[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:]{8}[.,]?[0-9]*(?:Z|[+-][0-9:]{4,5})?\]?")
 _IGNORED = Cluster(["(not", "an", "event)"])
+MAX_MINUTES = 1440
+"""Distinct minutes a tally counts before it keeps hours only: enough to draw a day in minutes."""
 SEEN_LIMIT = 20_000
 """Distinct events remembered for repeats; the memory stays bounded on logs that never repeat."""
 _MESSAGE_KEYS = ("MESSAGE", "message", "msg", "log", "event", "text")
@@ -45,7 +47,11 @@ _TIME_KEYS = ("time", "timestamp", "@timestamp", "asctime", "ts", "t", "date")
 
 @dataclass
 class Tally:
-    """What one signature matched: how often, when, a few distinct examples, counts per hour."""
+    """What one signature matched: how often, when, a few distinct examples, counts per hour.
+
+    Counts per minute are kept too while they fit in ``MAX_MINUTES`` distinct minutes, so a
+    short log's timeline can have bars narrower than an hour; ``minutes`` is ``None`` after.
+    """
 
     count: int = 0
     first_seen: datetime | None = None
@@ -53,6 +59,7 @@ class Tally:
     examples: list[str] = field(default_factory=list)
     example_keys: set[str] = field(default_factory=set)
     hours: dict[int, int] = field(default_factory=dict)
+    minutes: dict[int, int] | None = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -71,8 +78,17 @@ class Tally:
                 self.first_seen = when
             if self.last_seen is None or when > self.last_seen:
                 self.last_seen = when
-            hour = int(when.timestamp()) // 3600
+            minute = int(when.timestamp()) // 60
+            hour = minute // 60
             self.hours[hour] = self.hours.get(hour, 0) + 1
+            minutes = self.minutes
+            if minutes is not None:
+                if minute in minutes:
+                    minutes[minute] += 1
+                elif len(minutes) < MAX_MINUTES:
+                    minutes[minute] = 1
+                else:
+                    self.minutes = None
 
     def merge(self, other: Tally) -> None:
         self.count += other.count
@@ -89,6 +105,13 @@ class Tally:
                     self.last_seen = when
         for hour, n in other.hours.items():
             self.hours[hour] = self.hours.get(hour, 0) + n
+        if self.minutes is not None and other.minutes is not None:
+            for minute, n in other.minutes.items():
+                self.minutes[minute] = self.minutes.get(minute, 0) + n
+            if len(self.minutes) > MAX_MINUTES:
+                self.minutes = None
+        elif other.count:
+            self.minutes = None
 
 
 @dataclass

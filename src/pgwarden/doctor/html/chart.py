@@ -9,7 +9,7 @@ from html import escape
 from ...findings import Severity
 from ..report import Incident
 from .text import count, stamp
-from .timeline import Axis, axis_for, bucket_counts, merged
+from .timeline import DAY, HOUR, Axis, axis_for, bucket_counts, merged, per_minute
 
 __all__ = ["timeline_section", "MAX_LANES"]
 
@@ -18,16 +18,17 @@ MAX_LANES = 12
 _ORDER = (Severity.ERROR, Severity.WARNING, Severity.INFO)
 
 
-def _at(hour: int) -> datetime:
-    return datetime.fromtimestamp(hour * 3600, timezone.utc)
+def _at(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, timezone.utc)
 
 
 def _width(step: int) -> str:
-    if step % 168 == 0:
-        return f"{step // 168} week{'s' if step > 168 else ''}"
-    if step % 24 == 0:
-        return f"{step // 24} day{'s' if step > 24 else ''}"
-    return f"{step} hour{'s' if step > 1 else ''}"
+    """``2 hours``, ``1 day``: a bar's width in words."""
+    for unit, size in (("week", 7 * DAY), ("day", DAY), ("hour", HOUR), ("minute", 1)):
+        if step % size == 0:
+            n = step // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    raise AssertionError(step)  # pragma: no cover - steps are whole minutes
 
 
 def _height(n: int, top: int) -> float:
@@ -42,9 +43,13 @@ def _svg(cls: str, label: str, axis: Axis, body: list[str]) -> str:
     )
 
 
-def _stacked(axis: Axis, incidents: Sequence[Incident], zone: tzinfo) -> tuple[str, int]:
+def _stacked(
+    axis: Axis, incidents: Sequence[Incident], series: list[dict[int, int]], zone: tzinfo
+) -> tuple[str, int]:
     per_sev = {
-        sev: bucket_counts(axis, merged(i.tally.hours for i in incidents if i.signature.severity is sev))
+        sev: bucket_counts(
+            axis, merged(c for i, c in zip(incidents, series, strict=True) if i.signature.severity is sev)
+        )
         for sev in _ORDER
     }
     totals = [sum(per_sev[s][k] for s in _ORDER) for k in range(axis.buckets)]
@@ -67,8 +72,8 @@ def _stacked(axis: Axis, incidents: Sequence[Incident], zone: tzinfo) -> tuple[s
     return _svg("bars", "events over time, stacked by severity", axis, body), top
 
 
-def _lane(axis: Axis, title: str, anchor: str, sev: str, hours: dict[int, int]) -> str:
-    counts = bucket_counts(axis, hours)
+def _lane(axis: Axis, title: str, anchor: str, sev: str, series: dict[int, int]) -> str:
+    counts = bucket_counts(axis, series)
     top = max(counts) or 1
     body = [
         f'<rect class="sev-{sev}" x="{k + 0.1:.2f}" y="{100 - _height(n, top):.2f}" width="0.8" '
@@ -105,26 +110,27 @@ def timeline_section(incidents: Sequence[Incident], zone: tzinfo) -> str:
     """The section's HTML; empty when there is nothing to draw and nothing to say."""
     if not incidents:
         return ""
-    everything = merged(i.tally.hours for i in incidents)
+    series, min_step = per_minute([i.tally for i in incidents])
+    everything = merged(series)
     sample = _at(min(everything)) if everything else datetime.now(timezone.utc)
     offset = sample.astimezone(zone).utcoffset() or timedelta(0)
-    axis = axis_for(everything, offset_hours=int(offset.total_seconds()) // 3600)
+    axis = axis_for(everything, offset=int(offset.total_seconds()) // 60, min_step=min_step)
     head = '<section id="timeline"><h2>Timeline</h2>'
     if axis is None:
         return (
             head
             + "<p>None of the incidents' lines carried a timestamp, so there is no timeline.</p></section>"
         )
-    bars, top = _stacked(axis, incidents, zone)
+    bars, top = _stacked(axis, incidents, series, zone)
     lanes = [
-        _lane(axis, i.signature.title, i.signature.id, i.signature.severity.value, i.tally.hours)
-        for i in incidents[:MAX_LANES]
-        if i.tally.hours
+        _lane(axis, i.signature.title, i.signature.id, i.signature.severity.value, c)
+        for i, c in zip(incidents[:MAX_LANES], series[:MAX_LANES], strict=True)
+        if c
     ]
     rest = incidents[MAX_LANES:]
     if rest:
         worst = min(rest, key=lambda i: i.signature.severity.rank).signature.severity.value
-        others = merged(i.tally.hours for i in rest)
+        others = merged(series[MAX_LANES:])
         lanes.append(_lane(axis, f"{len(rest)} other incidents", "incidents", worst, others))
     middle = axis.start + axis.buckets // 2 * axis.step
     ticks = (
@@ -137,8 +143,9 @@ def timeline_section(incidents: Sequence[Incident], zone: tzinfo) -> str:
         head + f'<p class="muted">Each bar is {_width(axis.step)}; the tallest holds {count(top)} '
         f'event{"s" if top != 1 else ""}. <span class="legend">{legend}</span></p>'
         + _edges(axis, zone)
+        + '<div class="lanes"><div class="lane-label"><b>All incidents</b>, stacked by severity</div>'
         + f'<div class="chart">{bars}{ticks}</div>'
-        + '<h3>Per incident</h3><div class="lanes">'
+        + '<h3 class="across">Per incident</h3>'
         + "".join(lanes)
         + "</div></section>"
     )

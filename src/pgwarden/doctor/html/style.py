@@ -35,15 +35,16 @@ margin:.4rem 0;border-radius:4px;max-height:16rem;overflow:auto}
 .sev-error-edge{border-left-color:var(--error)}.sev-warning-edge{border-left-color:var(--warning)}
 .sev-info-edge{border-left-color:var(--info)}
 .clean p{font-size:1.05rem}
-.chart{margin:.4rem 0 1rem}
+.chart{margin:.2rem 0 .4rem;min-width:0}
 svg.bars{display:block;width:100%;height:150px;background:var(--panel);border-bottom:1px solid var(--muted)}
 svg.spark{display:block;width:100%;height:30px;background:var(--panel)}
 .ticks{display:flex;justify-content:space-between;font-size:12px;color:var(--muted);gap:.5rem}
 .edge{font-size:13px;color:var(--muted);border:1px dashed var(--muted);border-radius:4px;padding:.1rem .5rem;
 display:inline-block;margin:.2rem .4rem .2rem 0}
-.lanes{display:grid;grid-template-columns:minmax(12rem,22rem) 1fr;gap:.35rem 1rem;align-items:center}
+.lanes{display:grid;grid-template-columns:minmax(10rem,18rem) minmax(0,1fr);gap:.35rem 1rem;align-items:center}
 .lane{display:contents}
 .lane-label{font-size:13px;line-height:1.3}
+.across{grid-column:1/-1;margin:.6rem 0 0}
 table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid var(--line);padding:.5rem .4rem;vertical-align:top;text-align:left}
 th{font-size:13px;color:var(--muted);font-weight:600}

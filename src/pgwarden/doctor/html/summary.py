@@ -8,7 +8,7 @@ from html import escape
 from ...findings import Severity
 from ..report import LogReport, command_to_run
 from .text import count, inline, size, stamp
-from .timeline import axis_for, merged
+from .timeline import axis_for, merged, per_minute
 
 __all__ = ["first_sentence", "summary_section"]
 
@@ -27,10 +27,12 @@ def _span(report: LogReport, zone: tzinfo, label: str) -> str:
         return ""
     first: datetime = min(firsts)
     last: datetime = max(lasts)
-    axis = axis_for(merged(i.tally.hours for i in report.incidents))
+    series, min_step = per_minute([i.tally for i in report.incidents])
+    axis = axis_for(merged(series), min_step=min_step)
     if axis is None or not (axis.before or axis.after):
         return f"from {stamp(first, zone)} to {stamp(last, zone)} {label}."
-    text = f"mostly from {stamp(_hour(axis.first), zone)} to {stamp(_hour(axis.last + 1), zone)} {label}"
+    end = _minute(axis.last + min_step)
+    text = f"mostly from {stamp(_minute(axis.first), zone)} to {stamp(end, zone)} {label}"
     if axis.before:
         text += f"; {_plural(axis.before, 'event')} earlier, from {stamp(first, zone)}"
     if axis.after:
@@ -46,8 +48,8 @@ def first_sentence(text: str) -> str:
     return text
 
 
-def _hour(hour: int) -> datetime:
-    return datetime.fromtimestamp(hour * 3600, timezone.utc)
+def _minute(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, timezone.utc)
 
 
 def summary_section(report: LogReport, zone: tzinfo, zone_label: str) -> str:

@@ -1,145 +1,162 @@
-"""Where the timeline's axis goes and how wide its bars are: over the hours most events are in.
+"""Where the timeline's axis goes and how wide its bars are: over the minutes most events are in.
 
 A log of one week with one line dated seven years earlier must still show the week: the axis
-covers the shortest run of hours holding nearly all events, grown over nearby hours so a steady
-log is never trimmed, and what lies outside is counted as an edge, not drawn to scale.
+covers the shortest run of time holding nearly all events, grown over nearby events so a steady
+log is never trimmed, and what lies outside is counted as an edge, not drawn to scale. Times are
+epoch minutes (UTC); with counts per hour only, they are whole hours and bars are never narrower.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Axis", "MAX_BUCKETS", "STEPS", "axis_for", "bucket_counts", "merged"]
+from ..scan import Tally
+
+__all__ = ["Axis", "MAX_BUCKETS", "STEPS", "axis_for", "bucket_counts", "merged", "per_minute"]
 
 CORE_PERCENT = 98
 """The share of events the axis is first fitted to; the rest may be outliers."""
 FAR = 4
-"""An end hour this many times the rest's span away from it is an outlier, even in a short log..."""
+"""An end point this many times the rest's span away from it is an outlier, even in a short log..."""
 FAR_SHARE = 10
-"""...while the hours cut that way hold at most this percentage of the events."""
+"""...while the events cut that way are at most this percentage of all."""
 NEAR = 0.25
-"""Hours outside the core that are closer than this share of its span (or ``MIN_NEAR``) join it."""
-MIN_NEAR = 6
-STEPS = (1, 2, 3, 6, 12, 24, 48, 168, 336, 720)
-"""Bar widths in hours: the narrowest that keeps the bars at or under ``MAX_BUCKETS``."""
+"""Events outside the core closer than this share of its span (or ``MIN_NEAR``) join it."""
+MIN_NEAR = 360
+HOUR = 60
+DAY = 24 * HOUR
+STEPS = (1, 2, 5, 10, 15, 30, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY)
+"""Bar widths in minutes: the narrowest that keeps the bars at or under ``MAX_BUCKETS``."""
 MAX_BUCKETS = 96
 
 
 @dataclass(frozen=True)
 class Axis:
-    """Buckets ``start + i * step`` hours (epoch hours, UTC) for ``i`` in ``range(buckets)``."""
+    """Buckets ``start + i * step`` minutes (epoch minutes, UTC) for ``i`` in ``range(buckets)``."""
 
     start: int
     step: int
     buckets: int
     first: int
-    """The first and last hour with events on the axis."""
+    """The first and last minute with events on the axis."""
     last: int
     before: int = 0
-    """Events before the axis (outliers), and the hour of the earliest one."""
+    """Events before the axis (outliers), and the minute of the earliest one."""
     earliest: int | None = None
     after: int = 0
     latest: int | None = None
 
     @property
     def end(self) -> int:
-        """The first hour after the axis."""
+        """The first minute after the axis."""
         return self.start + self.step * self.buckets
 
-    def index(self, hour: int) -> int | None:
-        """The bucket of ``hour``, or ``None`` when it is an outlier."""
-        if hour < self.start or hour >= self.end:
+    def index(self, minute: int) -> int | None:
+        """The bucket of ``minute``, or ``None`` when it is an outlier."""
+        if minute < self.start or minute >= self.end:
             return None
-        return (hour - self.start) // self.step
+        return (minute - self.start) // self.step
 
 
-def _core(hours: list[int], weights: list[int], need: int) -> tuple[int, int]:
-    """Indices ``[i, j]`` of the shortest run of hours whose weights add up to at least ``need``."""
-    best = (0, len(hours) - 1)
+def per_minute(tallies: Sequence[Tally]) -> tuple[list[dict[int, int]], int]:
+    """Each tally's counts by epoch minute, and the finest bar width those counts allow.
+
+    Minutes when every tally still has all of its events per minute, else whole hours.
+    """
+    if all(t.minutes is not None and sum(t.minutes.values()) == sum(t.hours.values()) for t in tallies):
+        return [dict(t.minutes or {}) for t in tallies], 1
+    return [{h * HOUR: n for h, n in t.hours.items()} for t in tallies], HOUR
+
+
+def _core(points: list[int], weights: list[int], need: int) -> tuple[int, int]:
+    """Indices ``[i, j]`` of the shortest run of points whose weights add up to at least ``need``."""
+    best = (0, len(points) - 1)
     total, i = 0, 0
     for j, w in enumerate(weights):
         total += w
         while total - weights[i] >= need:
             total -= weights[i]
             i += 1
-        if total >= need and hours[j] - hours[i] < hours[best[1]] - hours[best[0]]:
+        if total >= need and points[j] - points[i] < points[best[1]] - points[best[0]]:
             best = (i, j)
     return best
 
 
-def _trim_far(hours: list[int], weights: list[int], i: int, j: int) -> tuple[int, int]:
-    """Drop end hours of ``hours[i..j]`` far from the rest: a short log has no 2 % to spare for them."""
+def _trim_far(points: list[int], weights: list[int], i: int, j: int) -> tuple[int, int]:
+    """Drop end points of ``points[i..j]`` far from the rest: a short log has no 2 % to spare for them."""
     budget = sum(weights) * FAR_SHARE // 100 - sum(weights[:i]) - sum(weights[j + 1 :])
-    while j > i and hours[i + 1] - hours[i] > FAR * (hours[j] - hours[i + 1] + 1) and weights[i] <= budget:
+    while (
+        j > i and points[i + 1] - points[i] > FAR * (points[j] - points[i + 1] + 1) and weights[i] <= budget
+    ):
         budget -= weights[i]
         i += 1
-    while j > i and hours[j] - hours[j - 1] > FAR * (hours[j - 1] - hours[i] + 1) and weights[j] <= budget:
+    while (
+        j > i and points[j] - points[j - 1] > FAR * (points[j - 1] - points[i] + 1) and weights[j] <= budget
+    ):
         budget -= weights[j]
         j -= 1
     return i, j
 
 
-def _aligned(hour: int, step: int, offset_hours: int) -> int:
-    return (hour + offset_hours) // step * step - offset_hours
+def _aligned(minute: int, step: int, offset: int) -> int:
+    return (minute + offset) // step * step - offset
 
 
-def _buckets(first: int, last: int, step: int, offset_hours: int) -> int:
-    return (last - _aligned(first, step, offset_hours)) // step + 1
+def _buckets(first: int, last: int, step: int, offset: int) -> int:
+    return (last - _aligned(first, step, offset)) // step + 1
 
 
-def axis_for(per_hour: Mapping[int, int], *, offset_hours: int = 0) -> Axis | None:
-    """The axis for events counted per epoch hour; ``None`` when there are none.
+def axis_for(counts: Mapping[int, int], *, offset: int = 0, min_step: int = 1) -> Axis | None:
+    """The axis for events counted per epoch minute; ``None`` when there are none.
 
-    ``offset_hours`` is the display zone's offset, so day-wide bars start at local midnight.
+    ``offset`` is the display zone's offset in minutes, so day-wide bars start at local midnight;
+    ``min_step`` the finest bar the counts allow (60 for counts per hour).
     """
-    hours = sorted(h for h, n in per_hour.items() if n > 0)
-    if not hours:
+    points = sorted(m for m, n in counts.items() if n > 0)
+    if not points:
         return None
-    weights = [per_hour[h] for h in hours]
+    weights = [counts[m] for m in points]
     total = sum(weights)
-    need = max(1, -(-total * CORE_PERCENT // 100))
-    i, j = _core(hours, weights, need)
-    i, j = _trim_far(hours, weights, i, j)
-    span = hours[j] - hours[i] + 1
-    near = max(MIN_NEAR, int(span * NEAR))
-    while i > 0 and hours[i] - hours[i - 1] <= near:
+    i, j = _core(points, weights, max(1, -(-total * CORE_PERCENT // 100)))
+    i, j = _trim_far(points, weights, i, j)
+    near = max(MIN_NEAR, int((points[j] - points[i] + 1) * NEAR))
+    while i > 0 and points[i] - points[i - 1] <= near:
         i -= 1
-    while j < len(hours) - 1 and hours[j + 1] - hours[j] <= near:
+    while j < len(points) - 1 and points[j + 1] - points[j] <= near:
         j += 1
-    first, last = hours[i], hours[j]
-    step = next((s for s in STEPS if _buckets(first, last, s, offset_hours) <= MAX_BUCKETS), 0)
+    first, last = points[i], points[j]
+    steps = [s for s in STEPS if s >= min_step]
+    step = next((s for s in steps if _buckets(first, last, s, offset) <= MAX_BUCKETS), 0)
     if not step:  # years apart: bars of whole days, as wide as it takes
-        step = -(-(last - first + 1) // (MAX_BUCKETS - 1) // 24) * 24
-    start = _aligned(first, step, offset_hours)
-    buckets = _buckets(first, last, step, offset_hours)
+        step = -(-(last - first + 1) // (MAX_BUCKETS - 1) // DAY) * DAY
     return Axis(
-        start=start,
+        start=_aligned(first, step, offset),
         step=step,
-        buckets=buckets,
+        buckets=_buckets(first, last, step, offset),
         first=first,
         last=last,
         before=sum(weights[:i]),
-        earliest=hours[0] if i > 0 else None,
+        earliest=points[0] if i > 0 else None,
         after=sum(weights[j + 1 :]),
-        latest=hours[-1] if j < len(hours) - 1 else None,
+        latest=points[-1] if j < len(points) - 1 else None,
     )
 
 
-def bucket_counts(axis: Axis, per_hour: Mapping[int, int]) -> list[int]:
+def bucket_counts(axis: Axis, counts: Mapping[int, int]) -> list[int]:
     """Events per bucket of ``axis``; outliers are left out (the axis counts them)."""
-    counts = [0] * axis.buckets
-    for hour, n in per_hour.items():
-        k = axis.index(hour)
+    out = [0] * axis.buckets
+    for minute, n in counts.items():
+        k = axis.index(minute)
         if k is not None:
-            counts[k] += n
-    return counts
+            out[k] += n
+    return out
 
 
 def merged(parts: Iterable[Mapping[int, int]]) -> dict[int, int]:
-    """Counts per hour of several incidents added up."""
+    """Counts of several incidents added up."""
     total: dict[int, int] = {}
     for part in parts:
-        for hour, n in part.items():
-            total[hour] = total.get(hour, 0) + n
+        for minute, n in part.items():
+            total[minute] = total.get(minute, 0) + n
     return total
