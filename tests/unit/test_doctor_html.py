@@ -84,3 +84,27 @@ def test_unwritable_html_path_is_a_usage_error(tmp_path: Path) -> None:
         ["doctor", "logs", "--html", str(tmp_path / "no" / "such" / "r.html"), str(log)], io.StringIO(), err
     )
     assert code == 2 and "Cannot write the HTML report" in err.getvalue()
+
+
+def test_tz_reads_zoneless_times_in_that_zone_and_names_it(tmp_path: Path) -> None:
+    log, page = tmp_path / "bot.log", tmp_path / "report.html"
+    log.write_text(LOG, encoding="utf-8")
+    out = io.StringIO()
+    code = main(
+        ["doctor", "logs", "--tz", "Europe/Moscow", "--format", "json", "--html", str(page), str(log)],
+        out,
+        io.StringIO(),
+    )
+    assert code == 1
+    assert '"first_seen": "2026-11-22T09:00:00+03:00"' in out.getvalue()
+    text = page.read_text(encoding="utf-8")
+    assert "Times are UTC+03:00, the zone asked for with --tz" in text
+    assert "from <time>2026-11-22 09:00</time>" in text
+
+
+def test_an_unknown_tz_is_a_usage_error(tmp_path: Path) -> None:
+    log = tmp_path / "bot.log"
+    log.write_text(LOG, encoding="utf-8")
+    err = io.StringIO()
+    assert main(["doctor", "logs", "--tz", "Mars/Base", str(log)], io.StringIO(), err) == 2
+    assert "--tz 'Mars/Base' is not a time zone" in err.getvalue()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from multiprocessing import get_context
 
@@ -147,13 +147,19 @@ class Scanner:
     """Feeds streams of blocks through the prefilter and tallies what it finds into ``result``."""
 
     def __init__(
-        self, *, since: datetime | None = None, engine: str | None = None, now: datetime | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        engine: str | None = None,
+        now: datetime | None = None,
+        zone: tzinfo | None = None,
     ):
         self.signatures = catalog.load()
         self.prefilter = _prefilter(engine)
         self.since = since
         self.now = now or datetime.now().astimezone()
-        self.local = local_zone()
+        self.local = zone or local_zone()
+        """The zone of log times that name none: ``--tz``, else this host's."""
         self.result = Result()
         self._seen: dict[bytes, Tally | Cluster] = {}
 
@@ -320,18 +326,22 @@ def _representative(text: str) -> str:
     return head[:1000]
 
 
-def _scan_range(path: str, start: int, end: int, since: datetime | None, engine: str | None) -> Result:
-    scanner = Scanner(since=since, engine=engine)
+def _scan_range(
+    path: str, start: int, end: int, since: datetime | None, engine: str | None, zone: tzinfo | None
+) -> Result:
+    scanner = Scanner(since=since, engine=engine, zone=zone)
     scanner.feed(read_range(path, start, end))
     return scanner.result
 
 
-def scan_file_parallel(path: str, *, jobs: int, since: datetime | None, engine: str | None = None) -> Result:
+def scan_file_parallel(
+    path: str, *, jobs: int, since: datetime | None, engine: str | None = None, zone: tzinfo | None = None
+) -> Result:
     """Scan a large plain file in ``jobs`` processes, one byte range each, and merge the results."""
     ranges = split_ranges(path, jobs)
     _prefilter(engine)  # compiled once here, inherited by the forked workers
     with ProcessPoolExecutor(max_workers=len(ranges), mp_context=get_context("fork")) as pool:
-        futures = [pool.submit(_scan_range, path, a, b, since, engine) for a, b in ranges]
+        futures = [pool.submit(_scan_range, path, a, b, since, engine, zone) for a, b in ranges]
         parts = [f.result() for f in futures]
     total = parts[0]
     for part in parts[1:]:

@@ -20,18 +20,18 @@ __all__ = ["render_html", "page"]
 
 
 def page(report: LogReport, *, zone: tzinfo | None = None) -> str:
-    """The whole page as a string; times are shown in ``zone`` (default: this host's zone).
+    """The whole page as a string; times are shown in ``zone`` (``--tz``; default: this host's zone).
 
     Log times without a zone were read in this host's zone, so showing them in it gives back
     the wall-clock times the log had; the page names the zone instead of calling it UTC.
     """
+    whose = "the zone asked for with --tz" if zone else "this computer's zone"
     zone = zone or datetime.now().astimezone().tzinfo or timezone.utc
     seen = [i.tally.first_seen for i in report.incidents if i.tally.first_seen]
     label = zone_name(zone, min(seen) if seen else datetime.now(timezone.utc))
     sources = escape(", ".join(report.sources) or "nothing")
     zone_note = (
-        f'<p class="muted">Times are {label}, this computer\'s zone; log times without a zone were '
-        "read as this zone.</p>"
+        f'<p class="muted">Times are {label}, {whose}; log times without a zone were read as this zone.</p>'
         if report.incidents
         else ""
     )
