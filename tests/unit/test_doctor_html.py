@@ -108,3 +108,11 @@ def test_an_unknown_tz_is_a_usage_error(tmp_path: Path) -> None:
     err = io.StringIO()
     assert main(["doctor", "logs", "--tz", "Mars/Base", str(log)], io.StringIO(), err) == 2
     assert "--tz 'Mars/Base' is not a time zone" in err.getvalue()
+
+
+def test_the_terminal_says_sizes_and_counts_as_people_read_them(tmp_path: Path) -> None:
+    log = tmp_path / "bot.log"
+    log.write_text("2026-11-22 10:00:00,000 - app - INFO - started\n", encoding="utf-8")
+    out = io.StringIO()
+    assert main(["--no-color", "doctor", "logs", str(log)], out, io.StringIO()) == 0
+    assert "0 incidents (0 at error), 47 bytes read." in out.getvalue()

@@ -65,7 +65,8 @@ table.cards td.wide{flex-basis:100%;order:9;min-width:0}
 table.cards td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-size:12px;font-weight:600}
 }
 @media print{
-:root{--fg:#000;--muted:#444;--bg:#fff;--panel:#f3f3f3;--line:#bbb;--link:#000;--code:#eee}
+:root{color-scheme:light;--fg:#000;--muted:#444;--bg:#fff;--panel:#f3f3f3;--line:#bbb;--link:#000;--code:#eee;
+--error:#c5221f;--warning:#b06000;--info:#1a73e8}
 body{max-width:none;padding:0;font-size:11pt}
 pre{max-height:none;overflow:visible}
 tr,.first,.lane{break-inside:avoid}

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, tzinfo
 from html import escape
 
 from ...incidents import cite_html
+from ..report import size
 
 __all__ = ["count", "inline", "size", "stamp", "zone_name"]
 
@@ -30,17 +31,6 @@ def inline(text: str, *, href: str = "#") -> str:
 def count(n: int) -> str:
     """``12,345``: thousands separated, the same on every machine (no locale)."""
     return f"{n:,}"
-
-
-def size(n: int) -> str:
-    """``512 bytes``, ``12 KB``, ``3.4 MB``, ``1.2 GB`` (powers of 1,000, like the bytes a disk tool shows)."""
-    if n < 1000:
-        return f"{n:,} byte{'s' if n != 1 else ''}"
-    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
-        value = n / scale
-        if value < 999.5 or unit == "TB":
-            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:,.0f} {unit}"
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def zone_name(zone: tzinfo, at: datetime) -> str:
