@@ -8,7 +8,7 @@ from html import escape
 
 from ...findings import Severity
 from ..report import Incident
-from .text import count, stamp
+from .text import clock, count, stamp
 from .timeline import DAY, HOUR, Axis, axis_for, bucket_counts, merged, per_minute
 
 __all__ = ["timeline_section", "MAX_LANES"]
@@ -58,7 +58,7 @@ def _stacked(
     body = []
     for k in range(axis.buckets):
         y = 100.0
-        begin = stamp(_at(axis.start + k * axis.step), zone)
+        begin = clock(_at(axis.start + k * axis.step), zone)
         for sev in _ORDER:
             n = per_sev[sev][k]
             if not n:

@@ -8,7 +8,7 @@ from html import escape
 from ...incidents import cite_html
 from ..report import size
 
-__all__ = ["count", "inline", "size", "stamp", "zone_name"]
+__all__ = ["clock", "count", "inline", "size", "stamp", "zone_name"]
 
 
 def inline(text: str, *, href: str = "#") -> str:
@@ -43,7 +43,11 @@ def zone_name(zone: tzinfo, at: datetime) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def stamp(when: datetime, zone: tzinfo, *, seconds: bool = False) -> str:
+def clock(when: datetime, zone: tzinfo) -> str:
+    """``2026-11-22 10:02`` in ``zone``, as plain text (for SVG titles)."""
+    return when.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def stamp(when: datetime, zone: tzinfo) -> str:
     """``<time>2026-11-22 10:02</time>`` in ``zone`` (named once on the page, not on every time)."""
-    text = when.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
-    return f"<time>{text}</time>"
+    return f"<time>{clock(when, zone)}</time>"
