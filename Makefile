@@ -5,21 +5,29 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-python-matrix lint bench clean
+.PHONY: demo test test-python-matrix lint bench clean system-packages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@# The pooler tests need a real PgBouncer; installed only when missing, and only as root with apt.
-	@if ! command -v pgbouncer >/dev/null 2>&1 && [ ! -x /usr/sbin/pgbouncer ]; then \
-		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer >/dev/null; \
-		else \
-			echo "note: pgbouncer is not installed: the pooler tests will be skipped (apt-get install pgbouncer)"; \
-		fi; \
-	fi
+	@$(MAKE) --no-print-directory system-packages
 	touch $@
+
+# System packages the tests drive for real: PgBouncer (pooler tests) and Debian's Chromium (browser
+# tests, through Playwright; never `playwright install`). Installed with apt when missing and we are
+# root (CI); elsewhere those tests skip and say why.
+system-packages:
+	@missing=""; \
+	command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || missing="$$missing pgbouncer"; \
+	command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing="$$missing chromium"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing$$missing for the tests (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+		echo "note:$$missing not installed and not root: those tests will be skipped (apt-get install$$missing)"; \
+	fi
 
 # pgwarden demo exits 1 because it finds drift on purpose; only other codes are failures.
 demo: $(BIN)/.installed
@@ -27,7 +35,7 @@ demo: $(BIN)/.installed
 
 # The whole suite on the main interpreter (PostgreSQL: the system's and the embedded 18), then the
 # built wheel on the lowest and newest supported Python (tests/matrix/run.sh).
-test: lint
+test: lint chromium
 	$(BIN)/pytest
 	$(MAKE) test-python-matrix
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from .findings import Finding, summarize
+from .incidents import cite_text
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "error", "warning": "warn ", "info": "info "}
@@ -57,10 +58,10 @@ def render_text(
             line = Text("  ")
             line.append(_LABEL[sev], style=_STYLE[sev])
             line.append(f" {f.code} ", style="dim")
-            line.append(f.message)
+            line.append(cite_text(f.message))
             console.print(line)
             if f.hint:
-                console.print(f"        [dim]hint:[/dim] {escape(f.hint)}")
+                console.print(f"        [dim]hint:[/dim] {escape(cite_text(f.hint))}")
             if f.fix_sql:
                 lines = f.fix_sql.strip().splitlines()
                 console.print(f"        [dim]fix:[/dim]  [green]{escape(lines[0])}[/green]")

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from pgwarden.doctor.errors import BadSince
-from pgwarden.doctor.timestamps import line_time, parse_since
+from pgwarden.doctor.errors import BadSince, BadZone
+from pgwarden.doctor.timestamps import line_time, parse_since, parse_zone
 
 NOW = datetime(2026, 11, 22, 12, 0, 0, tzinfo=timezone.utc)
 UTC = timezone.utc
@@ -59,3 +59,19 @@ def test_parse_since(text: str, expected: datetime) -> None:
 def test_bad_since_is_a_usage_error(text: str) -> None:
     with pytest.raises(BadSince, match="is not a time pgwarden understands"):
         parse_since(text, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("text", "offset_hours"),
+    [("UTC", 0), ("z", 0), ("+03:00", 3), ("UTC+3", 3), ("-0930", -9.5), ("Europe/Moscow", 3)],
+)
+def test_zones_by_name_or_offset(text: str, offset_hours: float) -> None:
+    at = datetime(2026, 11, 22, 10, tzinfo=timezone.utc)
+    offset = parse_zone(text).utcoffset(at)
+    assert offset is not None and offset.total_seconds() == offset_hours * 3600
+
+
+@pytest.mark.parametrize("text", ["Mars/Base", "+25:00", "", "3"])
+def test_not_a_zone(text: str) -> None:
+    with pytest.raises(BadZone, match="is not a time zone"):
+        parse_zone(text)

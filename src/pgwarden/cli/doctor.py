@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -29,6 +30,13 @@ def doctor() -> None:
 @click.option(
     "--since", metavar="TIME", help="Only events from then on: 2026-11-22, '10:00', 2h, '30 min ago'."
 )
+@click.option(
+    "--tz",
+    "tz",
+    metavar="ZONE",
+    help="The zone of log times that name none, and of the times shown: UTC, Europe/Moscow, +03:00 "
+    "(default: this computer's).",
+)
 @click.option("--format", "fmt", type=click.Choice(_FORMATS), default="text", show_default=True)
 @click.option(
     "--jobs", type=click.IntRange(min=1), help="Processes for large files (default: up to 4 cores)."
@@ -46,6 +54,7 @@ def logs(
     units: tuple[str, ...],
     containers: tuple[str, ...],
     since: str | None,
+    tz: str | None,
     fmt: str,
     jobs: int | None,
     html_path: str | None,
@@ -59,7 +68,7 @@ def logs(
     from ..doctor.logs import analyze
     from ..doctor.reader import LogSource
     from ..doctor.report import render_text, to_dict
-    from ..doctor.timestamps import parse_since
+    from ..doctor.timestamps import parse_since, parse_zone
 
     sources = [LogSource("stdin" if f == "-" else "file", f) for f in files]
     sources += [LogSource("journal", u) for u in units]
@@ -70,8 +79,9 @@ def logs(
         )
     if sum(1 for s in sources if s.kind == "stdin") > 1:
         raise UsageError("Standard input (-) can be read only once.")
-    start = parse_since(since) if since else None
-    report = analyze(sources, since=start, jobs=jobs)
+    zone = parse_zone(tz) if tz else None
+    start = parse_since(since, now=datetime.now(zone) if zone else None) if since else None
+    report = analyze(sources, since=start, jobs=jobs, zone=zone)
     if html_path:
         from ..doctor.html import render_html
         from ..redact import redacting
@@ -79,7 +89,7 @@ def logs(
         try:
             with open(html_path, "w", encoding="utf-8") as page:
                 cleaned = redacting(page)
-                render_html(report, cleaned)
+                render_html(report, cleaned, zone=zone)
                 cleaned.flush()
         except OSError as exc:
             raise UsageError(f"Cannot write the HTML report {html_path}: {exc.strerror or exc}.") from None

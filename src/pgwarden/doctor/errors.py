@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import UsageError
 
-__all__ = ["LogSourceError", "BadSince"]
+__all__ = ["LogSourceError", "BadSince", "BadZone"]
 
 
 class LogSourceError(UsageError):
@@ -13,3 +13,7 @@ class LogSourceError(UsageError):
 
 class BadSince(UsageError):
     """A ``--since`` value is not a time."""
+
+
+class BadZone(UsageError):
+    """A ``--tz`` value is not a time zone."""

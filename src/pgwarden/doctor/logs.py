@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import IO
 
 from . import catalog
@@ -23,16 +23,20 @@ def analyze(
     stdin: IO[bytes] | None = None,
     jobs: int | None = None,
     engine: str | None = None,
+    zone: tzinfo | None = None,
 ) -> LogReport:
-    """Scan ``sources`` and report incidents; raises ``LogSourceError`` for a source that cannot be read."""
+    """Scan ``sources`` and report incidents; raises ``LogSourceError`` for a source that cannot be read.
+
+    ``zone`` is what log times without a zone are read in (default: this host's zone).
+    """
     jobs = default_jobs() if jobs is None else jobs
     total = Result()
     notes: list[str] = []
     for source in sources:
         if source.kind == "file" and jobs > 1 and _splittable(source.name):
-            total.merge(scan_file_parallel(source.name, jobs=jobs, since=since, engine=engine))
+            total.merge(scan_file_parallel(source.name, jobs=jobs, since=since, engine=engine, zone=zone))
             continue
-        scanner = Scanner(since=since, engine=engine)
+        scanner = Scanner(since=since, engine=engine, zone=zone)
         scanner.feed(blocks(source, since=since, stdin=stdin))
         part = scanner.finish()
         if part.bytes_read == 0 and source.kind == "journal" and since is None:

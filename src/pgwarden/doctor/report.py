@@ -9,11 +9,12 @@ from datetime import datetime, timezone
 from typing import IO, Any
 
 from ..findings import Severity
+from ..incidents import cite_text
 from .catalog import Signature
 from .cluster import Cluster
 from .scan import Result, Tally
 
-__all__ = ["Incident", "Group", "LogReport", "build", "render_text", "to_dict"]
+__all__ = ["Incident", "Group", "LogReport", "build", "command_to_run", "render_text", "size", "to_dict"]
 
 GARBAGE_TEMPLATE = "<binary data or invalid UTF-8>"
 _SECRETS = (
@@ -31,6 +32,22 @@ def redact(text: str) -> str:
 
 
 MAX_GROUPS = 50
+
+
+def size(n: int) -> str:
+    """``512 bytes``, ``12 KB``, ``3.4 MB``, ``1.2 GB`` (powers of 1,000, like the bytes a disk tool shows)."""
+    if n < 1000:
+        return f"{n:,} byte{'s' if n != 1 else ''}"
+    for unit, scale in (("KB", 1e3), ("MB", 1e6), ("GB", 1e9), ("TB", 1e12)):
+        value = n / scale
+        if value < 999.5 or unit == "TB":
+            return f"{value:.1f} {unit}" if value < 9.95 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def command_to_run(sig: Signature) -> str | None:
+    """The signature's command, unless it is the doctor's own log reading (the reader just ran it)."""
+    return None if sig.command.startswith("pgwarden doctor logs") else sig.command
 
 
 @dataclass(frozen=True)
@@ -165,16 +182,18 @@ def render_text(report: LogReport, out: IO[str], *, color: bool | None = None, m
         console.print()
         console.print(
             f"[{_STYLE[sig.severity]}]{sig.severity.value.upper()}[/] [bold]{escape(sig.title)}[/] "
-            f"({sig.id}): {t.count} time{'s' if t.count != 1 else ''}{when}"
+            f"({sig.id}): {t.count:,} time{'s' if t.count != 1 else ''}{when}"
         )
         example = redact(t.examples[0]) if t.examples else ""
         lines = example.splitlines()
         shown = lines[:1] + (lines[-1:] if len(lines) > 1 else [])
         for line in shown:
             console.print(f"  [dim]| {escape(line[:200])}[/]")
-        console.print(f"  Why: {escape(sig.explanation)}")
-        console.print(f"  Fix: {escape(sig.remedy)}")
-        console.print(f"  Run: [bold]{escape(sig.command)}[/]")
+        console.print(f"  Why: {escape(cite_text(sig.explanation))}")
+        console.print(f"  Fix: {escape(cite_text(sig.remedy))}")
+        command = command_to_run(sig)
+        if command:
+            console.print(f"  Run: [bold]{escape(command)}[/]")
     if report.unclassified:
         console.print()
         total = len(report.unclassified) + report.more_groups
@@ -182,14 +201,14 @@ def render_text(report: LogReport, out: IO[str], *, color: bool | None = None, m
             f"[bold]Unclassified[/] ({total} group{'s' if total != 1 else ''} of error-like lines):"
         )
         for g in report.unclassified[:max_groups]:
-            console.print(f"  {g.count:>7}  {escape(redact(g.template)[:160])}")
+            console.print(f"  {g.count:>9,}  {escape(redact(g.template)[:160])}")
         if total > max_groups:
             console.print(f"  ... {total - max_groups} more (see --format json)")
     errors = sum(1 for i in report.incidents if i.signature.severity is Severity.ERROR)
     console.print()
     console.print(
         f"{len(report.incidents)} incident{'s' if len(report.incidents) != 1 else ''} "
-        f"({errors} at error), {report.bytes_read / 1e6:.1f} MB read."
+        f"({errors} at error), {size(report.bytes_read)} read."
     )
     for note in report.notes:
         console.print(f"Note: {escape(note)}")

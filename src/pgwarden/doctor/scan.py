@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from functools import lru_cache
 from multiprocessing import get_context
 
@@ -36,6 +36,8 @@ _DIGITS = re.compile(r"\d+")
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 _LEADING_TIME = re.compile(rb"\[?[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:]{8}[.,]?[0-9]*(?:Z|[+-][0-9:]{4,5})?\]?")
 _IGNORED = Cluster(["(not", "an", "event)"])
+MAX_MINUTES = 1440
+"""Distinct minutes a tally counts before it keeps hours only: enough to draw a day in minutes."""
 SEEN_LIMIT = 20_000
 """Distinct events remembered for repeats; the memory stays bounded on logs that never repeat."""
 _MESSAGE_KEYS = ("MESSAGE", "message", "msg", "log", "event", "text")
@@ -45,7 +47,11 @@ _TIME_KEYS = ("time", "timestamp", "@timestamp", "asctime", "ts", "t", "date")
 
 @dataclass
 class Tally:
-    """What one signature matched: how often, when, a few distinct examples, counts per hour."""
+    """What one signature matched: how often, when, a few distinct examples, counts per hour.
+
+    Counts per minute are kept too while they fit in ``MAX_MINUTES`` distinct minutes, so a
+    short log's timeline can have bars narrower than an hour; ``minutes`` is ``None`` after.
+    """
 
     count: int = 0
     first_seen: datetime | None = None
@@ -53,6 +59,7 @@ class Tally:
     examples: list[str] = field(default_factory=list)
     example_keys: set[str] = field(default_factory=set)
     hours: dict[int, int] = field(default_factory=dict)
+    minutes: dict[int, int] | None = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -71,8 +78,17 @@ class Tally:
                 self.first_seen = when
             if self.last_seen is None or when > self.last_seen:
                 self.last_seen = when
-            hour = int(when.timestamp()) // 3600
+            minute = int(when.timestamp()) // 60
+            hour = minute // 60
             self.hours[hour] = self.hours.get(hour, 0) + 1
+            minutes = self.minutes
+            if minutes is not None:
+                if minute in minutes:
+                    minutes[minute] += 1
+                elif len(minutes) < MAX_MINUTES:
+                    minutes[minute] = 1
+                else:
+                    self.minutes = None
 
     def merge(self, other: Tally) -> None:
         self.count += other.count
@@ -89,6 +105,13 @@ class Tally:
                     self.last_seen = when
         for hour, n in other.hours.items():
             self.hours[hour] = self.hours.get(hour, 0) + n
+        if self.minutes is not None and other.minutes is not None:
+            for minute, n in other.minutes.items():
+                self.minutes[minute] = self.minutes.get(minute, 0) + n
+            if len(self.minutes) > MAX_MINUTES:
+                self.minutes = None
+        elif other.count:
+            self.minutes = None
 
 
 @dataclass
@@ -124,13 +147,19 @@ class Scanner:
     """Feeds streams of blocks through the prefilter and tallies what it finds into ``result``."""
 
     def __init__(
-        self, *, since: datetime | None = None, engine: str | None = None, now: datetime | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        engine: str | None = None,
+        now: datetime | None = None,
+        zone: tzinfo | None = None,
     ):
         self.signatures = catalog.load()
         self.prefilter = _prefilter(engine)
         self.since = since
         self.now = now or datetime.now().astimezone()
-        self.local = local_zone()
+        self.local = zone or local_zone()
+        """The zone of log times that name none: ``--tz``, else this host's."""
         self.result = Result()
         self._seen: dict[bytes, Tally | Cluster] = {}
 
@@ -297,18 +326,22 @@ def _representative(text: str) -> str:
     return head[:1000]
 
 
-def _scan_range(path: str, start: int, end: int, since: datetime | None, engine: str | None) -> Result:
-    scanner = Scanner(since=since, engine=engine)
+def _scan_range(
+    path: str, start: int, end: int, since: datetime | None, engine: str | None, zone: tzinfo | None
+) -> Result:
+    scanner = Scanner(since=since, engine=engine, zone=zone)
     scanner.feed(read_range(path, start, end))
     return scanner.result
 
 
-def scan_file_parallel(path: str, *, jobs: int, since: datetime | None, engine: str | None = None) -> Result:
+def scan_file_parallel(
+    path: str, *, jobs: int, since: datetime | None, engine: str | None = None, zone: tzinfo | None = None
+) -> Result:
     """Scan a large plain file in ``jobs`` processes, one byte range each, and merge the results."""
     ranges = split_ranges(path, jobs)
     _prefilter(engine)  # compiled once here, inherited by the forked workers
     with ProcessPoolExecutor(max_workers=len(ranges), mp_context=get_context("fork")) as pool:
-        futures = [pool.submit(_scan_range, path, a, b, since, engine) for a, b in ranges]
+        futures = [pool.submit(_scan_range, path, a, b, since, engine, zone) for a, b in ranges]
         parts = [f.result() for f in futures]
     total = parts[0]
     for part in parts[1:]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
 
-from .errors import BadSince
+from .errors import BadSince, BadZone
 
-__all__ = ["line_time", "parse_since", "local_zone"]
+__all__ = ["line_time", "parse_since", "parse_zone", "local_zone"]
 
 _ISO = re.compile(
     rb"(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:[.,](\d{1,9}))?(?: ?(Z|UTC|GMT|[+-]\d\d:?\d\d)(?!\d))?"
@@ -102,4 +102,31 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     raise BadSince(
         f"--since {text!r} is not a time pgwarden understands: use a date or time such as "
         "2026-11-22, '2026-11-22 10:00', 10:00, or a relative one such as 2h, '30 min ago', yesterday."
+    )
+
+
+_OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d\d))?")
+
+
+def parse_zone(text: str) -> tzinfo:
+    """``UTC``, ``Europe/Moscow``, ``+03:00`` or ``UTC+3`` -> a zone; anything else raises ``BadZone``."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = text.strip()
+    if value.upper() in ("UTC", "Z", "GMT"):
+        return timezone.utc
+    offset = _OFFSET.fullmatch(value.upper())
+    if offset:
+        hours, minutes = int(offset.group(2)), int(offset.group(3) or 0)
+        if hours < 24 and minutes < 60:
+            sign = -1 if offset.group(1) == "-" else 1
+            return timezone(sign * timedelta(hours=hours, minutes=minutes))
+    else:
+        try:
+            return ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise BadZone(
+        f"--tz {text!r} is not a time zone pgwarden knows: use a name such as Europe/Moscow or UTC, "
+        "or an offset such as +03:00."
     )
