@@ -59,7 +59,7 @@ def demo(state: State, fix: bool, example: str | None, fmt: str) -> int:
     say(f"[bold]pgwarden demo[/bold] — sample project: {folder}")
     with open_scratch() as scratch:
         version = f"PostgreSQL {scratch.version}" if scratch.version else "PostgreSQL"
-        say(f"Started an embedded {version} in {time.monotonic() - started:.1f}s.")
+        say(f"Started a throwaway {version} in {time.monotonic() - started:.1f}s.")
         production = scratch.create_database("production")
         with connect(production, autocommit=True, what="demo database") as conn:
             conn.execute((folder / "production.sql").read_text(encoding="utf-8"))
