@@ -35,7 +35,7 @@ demo: $(BIN)/.installed
 
 # The whole suite on the main interpreter (PostgreSQL: the system's and the embedded 18), then the
 # built wheel on the lowest and newest supported Python (tests/matrix/run.sh).
-test: lint chromium
+test: lint system-packages
 	$(BIN)/pytest
 	$(MAKE) test-python-matrix
 
