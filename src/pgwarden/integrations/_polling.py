@@ -14,11 +14,11 @@ until this loop is idle, so a graceful hand-over needs no delay at all.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from .._aio import wait_quietly
 from ._leader import Leader
 
 U = TypeVar("U")
@@ -105,9 +105,7 @@ class PollingLoop(Generic[U]):
     async def _stand_by(self) -> None:
         while not self.leader.is_active:
             self.leader.beat(BEACON)
-            try:
-                await asyncio.wait_for(self.leader.wait_active(), _STANDBY_BEAT)
-            except asyncio.TimeoutError:
+            if not await wait_quietly(self.leader.wait_active(), _STANDBY_BEAT):
                 continue
             if not self.leader.is_active:  # waiters released without a promotion (the leader is stopping)
                 await asyncio.sleep(_STANDBY_BEAT)
@@ -125,8 +123,7 @@ class PollingLoop(Generic[U]):
         end = loop.time() + seconds
         while self.leader.is_active and (left := end - loop.time()) > 0:
             self.leader.beat(BEACON)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.leader.wait_inactive(), min(left, _STANDBY_BEAT))
+            await wait_quietly(self.leader.wait_inactive(), min(left, _STANDBY_BEAT))
 
     async def _poll_while_active(self) -> None:
         backoff = _BACKOFF_FIRST

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from .. import config as config_module
+from .._aio import cancel_and_wait, wait_quietly
 from .._extras import require
 from ..config import Config
 from ..errors import ConfigError, DatabaseUnreachable, PgwardenError
@@ -292,10 +293,8 @@ class Warden:
 
     async def stop(self, reason: str = "the instance is stopping") -> None:
         """Release the lease (after the demotion callbacks stopped the work) and close everything."""
-        for task in self._tasks:
-            if task.get_name() == "pgwarden-warden":
-                task.cancel()
-                await asyncio.gather(task, return_exceptions=True)
+        # Re-cancelled until it ends: one cancel() may be swallowed by wait_for (see pgwarden._aio).
+        await cancel_and_wait(t for t in self._tasks if t.get_name() == "pgwarden-warden")
         if self._active:
             await self._demote(reason, lost=False, planned=True)
         await self.leadership.close()
@@ -303,9 +302,7 @@ class Warden:
             with contextlib.suppress(psycopg.Error, asyncio.TimeoutError, OSError):
                 await asyncio.wait_for(registry.stopped(self._work, self.instance), timeout=2.0)
         await self._close_work()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         self._tasks.clear()
         if self._gate_task is not None:
             self._gate_task.cancel()
@@ -381,8 +378,7 @@ class Warden:
                 )
                 return
             self._watchdog()  # also while the database is away: the guardian itself is fine
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+            await wait_quietly(self._wake.wait(), delay)
             self._wake.clear()
 
     async def _tick(self) -> None:
