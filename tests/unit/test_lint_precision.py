@@ -1,0 +1,47 @@
+"""Issue 17's lint misses and wrong flags: one case per line of the issue, each bad and its safe twin."""
+
+from __future__ import annotations
+
+import pytest
+
+from pgwarden.findings import Finding
+from pgwarden.lint import RULES_BY_ID, Settings, lint_text
+
+
+def run(sql: str, rule: str, *, in_tx: bool = True) -> list[Finding]:
+    return lint_text("m.sql", sql, Settings(rules=(RULES_BY_ID[rule],), assume_in_transaction=in_tx))
+
+
+DUPLICATES = [
+    "CREATE TABLE t (a int, a text);",
+    "CREATE VIEW v AS SELECT a, b AS a FROM t;",
+    "CREATE VIEW v AS SELECT 1, 2;",
+    "CREATE VIEW v AS SELECT count(*), count(x) FROM t;",
+    "CREATE MATERIALIZED VIEW v AS SELECT a, t.a FROM t;",
+    "CREATE TABLE t2 AS SELECT 1::int, 2::int;",
+    "SELECT a, a INTO t2 FROM t;",
+    "INSERT INTO t (id, a) VALUES (1, 2) ON CONFLICT (id) DO UPDATE SET a = 1, a = 2;",
+    "MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET a = 1, a = 2;",
+    "MERGE INTO t USING s ON t.id = s.id WHEN NOT MATCHED THEN INSERT (a, a) VALUES (1, 2);",
+    "UPDATE t SET a = 1, a.x = 2;",
+]
+
+NOT_DUPLICATES = [
+    "UPDATE t SET a.x = 1, a.y = 2;",
+    "UPDATE t SET a[1] = 1, a[2] = 2;",
+    "INSERT INTO t (a[1], a[2]) VALUES (1, 2);",
+    "CREATE VIEW v (x, y) AS SELECT a, a FROM t;",
+    "CREATE VIEW v AS SELECT *, a FROM t;",
+    "SELECT 1, 2;",
+    "CREATE TABLE t (a int, b text);",
+]
+
+
+@pytest.mark.parametrize("sql", DUPLICATES)
+def test_duplicate_columns_are_flagged(sql: str) -> None:
+    assert [f.code for f in run(sql, "duplicate-column-assignment")] == ["duplicate-column-assignment"]
+
+
+@pytest.mark.parametrize("sql", NOT_DUPLICATES)
+def test_assignments_postgres_accepts_are_not_flagged(sql: str) -> None:
+    assert run(sql, "duplicate-column-assignment") == []
