@@ -45,3 +45,25 @@ def test_duplicate_columns_are_flagged(sql: str) -> None:
 @pytest.mark.parametrize("sql", NOT_DUPLICATES)
 def test_assignments_postgres_accepts_are_not_flagged(sql: str) -> None:
     assert run(sql, "duplicate-column-assignment") == []
+
+
+def test_commit_concurrently_begin_steps_out_of_the_runner_transaction() -> None:
+    sql = "COMMIT;\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a);\nBEGIN;"
+    assert run(sql, "concurrently-in-transaction") == []
+    assert run(sql, "nested-transaction") == []
+    assert run("CREATE INDEX CONCURRENTLY i ON t (a);", "concurrently-in-transaction") != []
+    assert run("BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;", "concurrently-in-transaction", in_tx=False)
+
+
+def test_begin_begin_commit_is_nested_not_unclosed() -> None:
+    sql = "BEGIN;\nBEGIN;\nSELECT 1;\nCOMMIT;"
+    assert run(sql, "unclosed-transaction", in_tx=False) == []
+    assert [f.code for f in run(sql, "nested-transaction", in_tx=False)] == ["nested-transaction"]
+    assert run("BEGIN;\nSELECT 1;", "unclosed-transaction", in_tx=False) != []
+
+
+@pytest.mark.parametrize("end", ["COMMIT", "ROLLBACK"])
+def test_stray_commit_in_a_runner_wrapped_file(end: str) -> None:
+    sql = f"ALTER TABLE t ADD COLUMN a int;\n{end};\nALTER TABLE t ADD COLUMN b int;"
+    assert [f.code for f in run(sql, "nested-transaction")] == ["nested-transaction"]
+    assert run(sql, "nested-transaction", in_tx=False) == []
