@@ -67,3 +67,30 @@ def test_stray_commit_in_a_runner_wrapped_file(end: str) -> None:
     sql = f"ALTER TABLE t ADD COLUMN a int;\n{end};\nALTER TABLE t ADD COLUMN b int;"
     assert [f.code for f in run(sql, "nested-transaction")] == ["nested-transaction"]
     assert run(sql, "nested-transaction", in_tx=False) == []
+
+
+@pytest.mark.parametrize(
+    ("rule", "add"),
+    [
+        ("constraint-without-not-valid", "CHECK (price > 0)"),
+        ("foreign-key-lock", "FOREIGN KEY (user_id) REFERENCES users (id)"),
+    ],
+)
+def test_not_valid_then_validate_in_the_same_transaction(rule: str, add: str) -> None:
+    sql = f"ALTER TABLE jobs ADD CONSTRAINT c {add} NOT VALID;\nALTER TABLE jobs VALIDATE CONSTRAINT c;"
+    found = run(sql, rule)
+    assert [f.code for f in found] == [rule] and "same transaction" in found[0].message
+    assert run(sql, rule, in_tx=False) == []
+    assert run(sql.replace(";\nALTER", ";\nCOMMIT;\nBEGIN;\nALTER"), rule) == []
+
+
+def test_set_not_null_after_its_documented_fix() -> None:
+    fix = (
+        "ALTER TABLE jobs ADD CONSTRAINT nn CHECK (chat_id IS NOT NULL) NOT VALID;\n"
+        "ALTER TABLE jobs VALIDATE CONSTRAINT nn;\n"
+        "ALTER TABLE jobs ALTER COLUMN chat_id SET NOT NULL;"
+    )
+    assert run(fix, "set-not-null-scan", in_tx=False) == []
+    assert run(fix.replace("SET NOT NULL", "SET NOT NULL, ALTER COLUMN x SET NOT NULL"), "set-not-null-scan")
+    unvalidated = fix.replace("ALTER TABLE jobs VALIDATE CONSTRAINT nn;\n", "")
+    assert [f.code for f in run(unvalidated, "set-not-null-scan")] == ["set-not-null-scan"]

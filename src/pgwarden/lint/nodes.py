@@ -182,3 +182,14 @@ def transaction_states(source: Source) -> list[tuple[bool, bool]]:
 def in_transaction(source: Source) -> list[bool]:
     """Whether each statement runs inside a transaction (the runner's or an explicit BEGIN)."""
     return [state[0] for state in transaction_states(source)]
+
+
+def transaction_ids(source: Source) -> list[int]:
+    """A number per statement, equal for statements that run in the same transaction."""
+    ids: list[int] = []
+    current = 0
+    for (open_, _runner), stmt in zip(transaction_states(source), source.statements, strict=True):
+        if not open_ or transaction_kind(stmt):
+            current += 1  # outside a transaction each statement commits alone
+        ids.append(current)
+    return ids
