@@ -52,7 +52,9 @@ def test_commit_concurrently_begin_steps_out_of_the_runner_transaction() -> None
     assert run(sql, "concurrently-in-transaction") == []
     assert run(sql, "nested-transaction") == []
     assert run("CREATE INDEX CONCURRENTLY i ON t (a);", "concurrently-in-transaction") != []
-    assert run("BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;", "concurrently-in-transaction", in_tx=False)
+    assert run(
+        "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;", "concurrently-in-transaction", in_tx=False
+    )
 
 
 def test_begin_begin_commit_is_nested_not_unclosed() -> None:
@@ -94,3 +96,62 @@ def test_set_not_null_after_its_documented_fix() -> None:
     assert run(fix.replace("SET NOT NULL", "SET NOT NULL, ALTER COLUMN x SET NOT NULL"), "set-not-null-scan")
     unvalidated = fix.replace("ALTER TABLE jobs VALIDATE CONSTRAINT nn;\n", "")
     assert [f.code for f in run(unvalidated, "set-not-null-scan")] == ["set-not-null-scan"]
+
+
+@pytest.mark.parametrize("kind", ["int[]", "smallint[]", "integer[][]"])
+def test_integer_arrays_are_covered_by_the_bigint_rule(kind: str) -> None:
+    found = run(f"CREATE TABLE t (ids {kind});", "int-instead-of-bigint")
+    assert [f.code for f in found] == ["int-instead-of-bigint"] and "[]" in found[0].message
+    assert run("CREATE TABLE t (ids bigint[]);", "int-instead-of-bigint") == []
+
+
+def test_identifier_with_escaped_quote_is_measured() -> None:
+    name = '"' + "a" * 60 + '""bcd"'  # 60 + 1 + 3 = 64 bytes once the doubled quote is one
+    found = run(f"CREATE TABLE {name} (id bigint);", "identifier-over-63-bytes")
+    assert [f.code for f in found] == ["identifier-over-63-bytes"]
+    assert run('CREATE TABLE "' + "a" * 59 + '""bcd" (id bigint);', "identifier-over-63-bytes") == []
+
+
+@pytest.mark.parametrize(
+    "sql", ["VACUUM (FULL FALSE) t;", "VACUUM (FULL 0) t;", "VACUUM (FULL off, ANALYZE) t;"]
+)
+def test_vacuum_full_turned_off_is_not_flagged(sql: str) -> None:
+    assert run(sql, "vacuum-full-or-cluster", in_tx=False) == []
+
+
+@pytest.mark.parametrize(
+    "sql", ["VACUUM FULL t;", "VACUUM (FULL) t;", "VACUUM (FULL TRUE) t;", "VACUUM (FULL 1) t;"]
+)
+def test_vacuum_full_is_flagged(sql: str) -> None:
+    assert run(sql, "vacuum-full-or-cluster", in_tx=False) != []
+
+
+def test_reindex_system_is_not_told_to_use_concurrently() -> None:
+    assert run("REINDEX SYSTEM bot;", "reindex-without-concurrently", in_tx=False) == []
+    assert run("REINDEX TABLE t;", "reindex-without-concurrently", in_tx=False) != []
+
+
+def test_rerunnable_judgement_outside_a_transaction() -> None:
+    def flagged(sql: str) -> bool:
+        return bool(run(sql, "non-robust-statement", in_tx=False))
+
+    assert not flagged("CREATE TEMP TABLE scratch (id bigint) ON COMMIT DROP;")
+    assert flagged("ALTER TABLE t RENAME COLUMN a TO b;")
+    assert flagged("ALTER TABLE t RENAME TO u;")
+    assert flagged("ALTER TABLE t DETACH PARTITION t_2024;")
+    assert flagged("ALTER TABLE t DETACH PARTITION t_2024 CONCURRENTLY;")
+    assert not run("ALTER TABLE t RENAME COLUMN a TO b;", "non-robust-statement")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "LOCK TABLE jobs IN ACCESS EXCLUSIVE MODE;",
+        "CREATE TABLE jobs (id bigint, user_id bigint REFERENCES users (id));",
+        "CREATE TABLE jobs (id bigint, user_id bigint, FOREIGN KEY (user_id) REFERENCES users (id));",
+    ],
+)
+def test_lock_timeout_for_lock_table_and_references(sql: str) -> None:
+    assert [f.code for f in run(sql, "missing-lock-timeout")] == ["missing-lock-timeout"]
+    assert run("SET lock_timeout = '2s';\n" + sql, "missing-lock-timeout") == []
+    assert run("CREATE TABLE jobs (id bigint);", "missing-lock-timeout") == []

@@ -146,8 +146,6 @@ def _human(n: int) -> str:
     return str(n)
 
 
-
-
 def transaction_kind(stmt: Statement) -> str:
     """``open``, ``close`` or ``""`` for a top-level statement that starts or ends a transaction."""
     if stmt.tag != "TransactionStmt" or stmt.in_block:

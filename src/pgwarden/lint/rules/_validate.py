@@ -19,9 +19,9 @@ def validated_in_same_transaction(source: Source, contype: str) -> Iterator[tupl
             kind = cmd.get("subtype")
             if kind == "AT_AddConstraint":
                 con: Node = cmd.get("def", {}).get("Constraint", {})
-                if con.get("contype") == contype and con.get("skip_validation") and con.get("conname"):
-                    if existing(source, stmt, table):
-                        added[(table, con["conname"])] = tx
+                wanted = con.get("contype") == contype and con.get("skip_validation")
+                if wanted and con.get("conname") and existing(source, stmt, table):
+                    added[(table, con["conname"])] = tx
             elif kind == "AT_ValidateConstraint" and added.get((table, str(cmd.get("name")))) == tx:
                 yield stmt, table, str(cmd.get("name"))
 

@@ -89,7 +89,9 @@ def _relation_names(stmt: Statement) -> Iterator[Hit]:
         what = "The materialized view" if node.get("objtype") == "OBJECT_MATVIEW" else "CREATE TABLE AS"
         yield from _names_twice(stmt, names, what)
     elif stmt.tag == "SelectStmt" and "intoClause" in node:
-        names = _with_aliases(list(output_names({"SelectStmt": node})), node["intoClause"].get("colNames", []))
+        names = _with_aliases(
+            list(output_names({"SelectStmt": node})), node["intoClause"].get("colNames", [])
+        )
         yield from _names_twice(stmt, names, "SELECT … INTO")
 
 
