@@ -31,6 +31,8 @@ def run(tmp_path: Path, *args: str, config: str = "") -> tuple[int, str]:
 def folder(tmp_path: Path) -> Path:
     path = tmp_path / "migrations"
     path.mkdir()
+    # The chain shows jobs without chat_id (incident 004), so 006's conditional CREATE is skipped.
+    (path / "001_jobs.sql").write_text("CREATE TABLE IF NOT EXISTS jobs (id bigint PRIMARY KEY);\n")
     (path / "006_jobs.sql").write_text(BAD)
     return path
 

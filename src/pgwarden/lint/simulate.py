@@ -139,9 +139,9 @@ def _one_file(
     error = _run(conn, data, [s for s in statements if not s.in_block])
     if error is not None:
         offset, message = error
-        from .engine import _Locator
+        from .locator import Locator
 
-        locator = _Locator(shown, data)
+        locator = Locator(shown, data)
         stmt = next((s for s in statements if s.start <= offset < s.start + s.length), None)
         findings.append(
             Finding(
