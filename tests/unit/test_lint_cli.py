@@ -153,3 +153,18 @@ def test_lint_refuses_a_migrations_folder_that_migrate_would_refuse(
     err = io.StringIO()
     assert main(["lint", "migrations"], io.StringIO(), err) == 2
     assert needle in err.getvalue()
+
+
+def test_postgres_version_setting(tmp_path: Path) -> None:
+    from pgwarden.config import load
+    from pgwarden.lint.settings import settings_from
+
+    cfg_path = tmp_path / "v.toml"
+    cfg_path.write_text("[lint]\npostgres_version = 11\n")
+    assert settings_from(load(cfg_path)).postgres_version == 11
+    cfg_path.write_text("")
+    assert settings_from(load(cfg_path)).postgres_version == 18
+    for bad in ("9", "19", "'16'", "true"):
+        cfg_path.write_text(f"[lint]\npostgres_version = {bad}\n")
+        with pytest.raises(ConfigError, match="`lint.postgres_version` must be a PostgreSQL major version"):
+            settings_from(load(cfg_path))

@@ -155,3 +155,35 @@ def test_lock_timeout_for_lock_table_and_references(sql: str) -> None:
     assert [f.code for f in run(sql, "missing-lock-timeout")] == ["missing-lock-timeout"]
     assert run("SET lock_timeout = '2s';\n" + sql, "missing-lock-timeout") == []
     assert run("CREATE TABLE jobs (id bigint);", "missing-lock-timeout") == []
+
+
+def at_version(sql: str, rule: str, version: int) -> list[Finding]:
+    settings = Settings(rules=(RULES_BY_ID[rule],), postgres_version=version)
+    return lint_text("m.sql", sql, settings)
+
+
+def test_constant_default_rewrites_before_11_only() -> None:
+    sql = "ALTER TABLE jobs ADD COLUMN attempts bigint NOT NULL DEFAULT 0;"
+    assert at_version(sql, "volatile-default-rewrite", 18) == []
+    (f,) = at_version(sql, "volatile-default-rewrite", 10)
+    assert "PostgreSQL 10 writes it into every row" in f.message
+    assert (
+        at_version("ALTER TABLE jobs ADD COLUMN a bigint DEFAULT NULL;", "volatile-default-rewrite", 10) == []
+    )
+
+
+def test_set_not_null_fix_needs_12() -> None:
+    fix = (
+        "ALTER TABLE jobs ADD CONSTRAINT nn CHECK (chat_id IS NOT NULL) NOT VALID;\nCOMMIT;\n"
+        "ALTER TABLE jobs VALIDATE CONSTRAINT nn;\nALTER TABLE jobs ALTER COLUMN chat_id SET NOT NULL;"
+    )
+    assert at_version(fix, "set-not-null-scan", 12) == []
+    assert [f.code for f in at_version(fix, "set-not-null-scan", 11)] == ["set-not-null-scan"]
+
+
+def test_concurrently_advice_follows_the_version() -> None:
+    (new,) = at_version("REINDEX TABLE jobs;", "reindex-without-concurrently", 16)
+    (old,) = at_version("REINDEX TABLE jobs;", "reindex-without-concurrently", 11)
+    assert "has no REINDEX CONCURRENTLY" in old.message and "has no" not in new.message
+    (old,) = at_version("ALTER TABLE e DETACH PARTITION e1;", "detach-partition-without-concurrently", 13)
+    assert "PostgreSQL 13 has no DETACH" in old.message

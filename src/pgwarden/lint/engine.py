@@ -36,6 +36,10 @@ ENGINE_CODES = (
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Beyond this a file is reported, not linted: no migration should be that large."""
 
+NEWEST_POSTGRES = 18
+OLDEST_POSTGRES = 10
+"""The server versions lint advice is written for (``[lint] postgres_version``)."""
+
 _CHAIN_RULES = ("conditional-create-assumption",)
 """Rules that read ``Source.chain``: a folder lint works the chain out only when one of them runs."""
 
@@ -50,6 +54,8 @@ class Settings:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     assume_in_transaction: bool = True
     """The migration runner wraps each file in a transaction unless it says ``no-transaction``."""
+    postgres_version: int = NEWEST_POSTGRES
+    """Major version of the server the migrations run on: some advice depends on it."""
 
 
 def collect_files(paths: Sequence[Path]) -> list[Path]:
@@ -233,6 +239,7 @@ def _lint_parsed(
         in_transaction=in_tx and settings.assume_in_transaction,
         timeouts=timeouts,
         tables=tables,
+        postgres_version=settings.postgres_version,
         chain=chain,
         data=data,
     )

@@ -64,6 +64,8 @@ class Source:
     """Timeouts set by ``-- pgwarden:`` directives: ``lock_timeout``, ``statement_timeout``."""
     tables: Mapping[str, TableFacts] | None = None
     """Tables existing before the file runs (schema-aware mode), keyed ``schema.name``."""
+    postgres_version: int = 18
+    """Major version of the server the migrations run on (``[lint] postgres_version``)."""
     chain: ChainTables | None = None
     """What the files before this one in the linted folder leave; None when linted alone."""
     data: bytes = b""
