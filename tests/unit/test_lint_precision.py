@@ -187,3 +187,23 @@ def test_concurrently_advice_follows_the_version() -> None:
     assert "has no REINDEX CONCURRENTLY" in old.message and "has no" not in new.message
     (old,) = at_version("ALTER TABLE e DETACH PARTITION e1;", "detach-partition-without-concurrently", 13)
     assert "PostgreSQL 13 has no DETACH" in old.message
+
+
+@pytest.mark.parametrize(
+    ("sql", "rule", "severity"),
+    [
+        ("DELETE FROM t;", "data-wipe", "error"),
+        ("TRUNCATE t;", "data-wipe", "error"),
+        ("UPDATE t SET a = 1;", "data-wipe", "warning"),  # the usual backfill
+        ("DROP TABLE t CASCADE;", "data-wipe", "warning"),  # dependents unknown
+        ("ALTER TABLE t DROP COLUMN a CASCADE;", "data-wipe", "warning"),
+        ("DROP FUNCTION f() CASCADE;", "trigger-function-order", "warning"),
+        (
+            "CREATE TRIGGER tr AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\nDROP FUNCTION f();",
+            "trigger-function-order",
+            "error",
+        ),
+    ],
+)
+def test_error_means_it_will_fail_or_break(sql: str, rule: str, severity: str) -> None:
+    assert [f.severity.value for f in run(sql, rule)] == [severity]
