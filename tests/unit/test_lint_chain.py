@@ -64,13 +64,35 @@ def test_the_target_schema_decides_when_given() -> None:
     assert lint_text("m.sql", LATER, SETTINGS, {}) == []  # absent: the CREATE runs
 
 
-def test_only_files_before_the_last_conditional_create_are_read_twice(tmp_path: Path) -> None:
-    from pgwarden.lint.chain import chain_before
+def test_only_earlier_files_naming_the_table_are_read_again(tmp_path: Path) -> None:
+    from pgwarden.lint.chain import chain_for
 
     paths = []
-    for i, sql in enumerate(["CREATE TABLE t (id bigint);", LATER, "CREATE TABLE u (id bigint);"], 1):
+    sqls = [
+        "CREATE TABLE t (id bigint);",
+        "CREATE TABLE u (id bigint);",
+        LATER,
+        "CREATE TABLE v (id bigint);",
+    ]
+    for i, sql in enumerate(sqls, 1):
         path = tmp_path / f"{i}.sql"
         path.write_text(sql)
         paths.append(path)
-    found = chain_before(paths)
-    assert set(found) == {paths[1]} and found[paths[1]] == {"public.t": frozenset({"id"})}
+    found = chain_for(paths, {paths[2]: {"public.t"}})
+    assert found == {paths[2]: {"public.t": frozenset({"id"})}}
+    assert chain_for(paths, {paths[2]: {"public.w"}}) == {}  # no earlier file names w: nothing to learn
+
+
+def test_findings_stay_in_file_order_after_the_second_look(tmp_path: Path) -> None:
+    settings = Settings(rules=(RULES_BY_ID[RULE], RULES_BY_ID["drop-table"]))
+    for i, sql in enumerate(
+        ["CREATE TABLE t (id bigint);\nDROP TABLE x;", LATER + "DROP TABLE y;", "DROP TABLE z;"], 1
+    ):
+        (tmp_path / f"{i}.sql").write_text(sql)
+    found = lint_paths([tmp_path], settings)
+    assert [(Path(f.object.rsplit(":", 2)[0]).name, f.code, f.severity.value) for f in found] == [
+        ("1.sql", "drop-table", "warning"),
+        ("2.sql", RULE, "error"),
+        ("2.sql", "drop-table", "warning"),
+        ("3.sql", "drop-table", "warning"),
+    ]

@@ -3,8 +3,8 @@
 Linting a folder reads its files in order; a file's statements may only make sense knowing what
 the files before it created (incident 004: ``CREATE TABLE IF NOT EXISTS`` skipped because an older
 table of that name exists). Parsing every file twice would double the cost of a lint run, so the
-chain is folded only up to the last file that holds a conditional CREATE TABLE, and only for files
-that mention a table at all.
+engine asks only about files where a statement depends on a conditional CREATE TABLE that nothing
+in the file explains, and only the earlier files that name such a table are parsed again.
 """
 
 from __future__ import annotations
@@ -17,34 +17,60 @@ from .model import ChainTables, Statement
 from .nodes import alter_cmds, column_defs, relation_name, strings
 from .parse import parse_file
 
-__all__ = ["chain_before", "fold"]
+__all__ = ["chain_for", "fold"]
 
-# A necessary condition for a conditional CREATE TABLE: IF NOT EXISTS, or a DO block around it.
-_CONDITIONAL = re.compile(rb"(?i)table\s+if\s+not\s+exists|\bdo\b")
-_TABLE = re.compile(rb"(?i)table|\binto\b")
+_WORD = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*")
 
 
-def chain_before(files: Sequence[Path]) -> dict[Path, ChainTables]:
-    """For each file that may hold a conditional CREATE TABLE: the tables the files before it leave."""
-    datas: list[bytes] = []
-    for path in files:
-        try:
-            datas.append(path.read_bytes())
-        except OSError:
-            datas.append(b"")  # the lint pass reports the unreadable file
-    wanted = [i for i, data in enumerate(datas) if _CONDITIONAL.search(data)]
-    if not wanted:
+def chain_for(files: Sequence[Path], wanted: Mapping[Path, set[str]]) -> dict[Path, ChainTables]:
+    """The chain before each ``wanted`` file, for the tables (``schema.name``) it asks about.
+
+    Only files that name one of those tables can change what is known of them, so only those
+    are parsed; a wanted file whose tables no earlier file names is left out (nothing to learn).
+    """
+    position = {path: i for i, path in enumerate(files)}
+    last: dict[bytes, int] = {}
+    for path, tables in wanted.items():
+        for table in tables:
+            name = _key(table)
+            last[name] = max(last.get(name, -1), position[path])
+    if not last:
         return {}
-    state: dict[str, frozenset[str] | None] = {}
+    datas: list[bytes] = []
+    mentions: list[set[bytes]] = []
+    for path in files[: max(last.values())]:
+        try:
+            data = path.read_bytes().removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+        except OSError:
+            data = b""  # the lint pass reports the unreadable file
+        words = set(_WORD.findall(data.lower()))
+        datas.append(data)
+        # A table matters here only if a later file asks about it.
+        mentions.append({name for name in words & last.keys() if len(mentions) < last[name]})
+    first: dict[bytes, int] = {}
+    for i, names in enumerate(mentions):
+        for name in names:
+            first.setdefault(name, i)
+    useful = {
+        path
+        for path, tables in wanted.items()
+        if any(first.get(_key(table), len(files)) < position[path] for table in tables)
+    }
     found: dict[Path, ChainTables] = {}
-    for i in range(wanted[-1] + 1):
-        if i in wanted:
+    state: dict[str, frozenset[str] | None] = {}
+    stop = max((position[p] for p in useful), default=-1)
+    for i in range(stop + 1):
+        if files[i] in useful:
             found[files[i]] = dict(state)
-        data = datas[i].removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
-        if _TABLE.search(data):
-            statements, _ = parse_file(data)
+        if i < len(mentions) and mentions[i]:
+            statements, _ = parse_file(datas[i])
             fold(state, statements)
     return found
+
+
+def _key(table: str) -> bytes:
+    """How a table's name shows in SQL text, lower-cased: what the word scan compares."""
+    return table.rsplit(".", 1)[-1].lower().encode("utf-8")
 
 
 def fold(state: dict[str, frozenset[str] | None], statements: Sequence[Statement]) -> None:

@@ -40,9 +40,6 @@ NEWEST_POSTGRES = 18
 OLDEST_POSTGRES = 10
 """The server versions lint advice is written for (``[lint] postgres_version``)."""
 
-_CHAIN_RULES = ("conditional-create-assumption",)
-"""Rules that read ``Source.chain``: a folder lint works the chain out only when one of them runs."""
-
 _HEADER = re.compile(rb"--[ \t]*pgwarden[ \t]*:(?!ignore)([^\n]*)", re.IGNORECASE)
 
 
@@ -95,22 +92,50 @@ def lint_paths(
     """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception."""
     files = collect_files(paths)
     shown = Shown()
-    chains: dict[Path, ChainTables] = {}
-    if tables is None and any(r.id in _CHAIN_RULES for r in settings.rules):
-        from .chain import chain_before
-
-        chains = chain_before(files)
 
     def lint_some(some: Sequence[Path]) -> list[Finding]:
         findings: list[Finding] = []
         for path in some:
-            findings.extend(_lint_file(path, shown(path), settings, tables, chains.get(path)))
+            findings.extend(_lint_file(path, shown(path), settings, tables, None))
         return findings
 
     with _no_cyclic_gc():
-        if worth_forking(len(files)):
-            return lint_split(files, lint_some)
-        return lint_some(files)
+        found = lint_split(files, lint_some) if worth_forking(len(files)) else lint_some(files)
+        if tables is None:
+            found = _with_chain(files, found, settings, shown)
+    return found
+
+
+def _with_chain(
+    files: Sequence[Path], found: list[Finding], settings: Settings, shown: Shown
+) -> list[Finding]:
+    """Lint again, knowing what the earlier files leave, the files where a rule said it did not know."""
+    asking = [f for f in found if f.evidence.get("chain") == "unknown"]
+    if not asking:
+        return found
+    by_shown = {shown(path): path for path in files}
+    wanted: dict[Path, set[str]] = {}
+    for f in asking:
+        path = by_shown.get(f.object.rsplit(":", 2)[0])
+        if path is not None:
+            wanted.setdefault(path, set()).add(str(f.evidence.get("table", "")))
+    from .chain import chain_for
+
+    chains = chain_for(files, wanted)
+    if not chains:
+        return found
+    again = {
+        shown(path): _lint_file(path, shown(path), settings, None, chain) for path, chain in chains.items()
+    }
+    replaced = set(again)
+    result: list[Finding] = []
+    for f in found:
+        name = f.object.rsplit(":", 2)[0]
+        if name in again:
+            result.extend(again.pop(name))  # the file's new findings, where its old ones began
+        elif name not in replaced:
+            result.append(f)
+    return result
 
 
 @contextmanager

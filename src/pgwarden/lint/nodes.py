@@ -165,6 +165,8 @@ def transaction_states(source: Source) -> list[tuple[bool, bool]]:
     ROLLBACK ends it whoever began it. The runner's transaction is open at the start of a file
     that does not say ``no-transaction``; an explicit COMMIT ends it early.
     """
+    if _TX_CACHE and _TX_CACHE[0][0] is source:
+        return _TX_CACHE[0][1]  # six rules ask, once per file
     states: list[tuple[bool, bool]] = []
     open_, runner = source.in_transaction, source.in_transaction
     for stmt in source.statements:
@@ -174,7 +176,11 @@ def transaction_states(source: Source) -> list[tuple[bool, bool]]:
             open_ = True
         elif kind == "close":
             open_, runner = False, False
+    _TX_CACHE[:] = [(source, states)]
     return states
+
+
+_TX_CACHE: list[tuple[Source, list[tuple[bool, bool]]]] = []
 
 
 def in_transaction(source: Source) -> list[bool]:
