@@ -220,7 +220,6 @@ def test_demo(fix: bool) -> None:
             "chat_id",
             "RENAME COLUMN",
             "3 rows break invariant active-booking-has-chat-room",
-            "error conditional-create-assumption",
             "error rename-while-running",
             "(telegram-conflict): 9 times",
             "demo --fix",

@@ -135,3 +135,30 @@ def test_against_a_missing_target_is_a_usage_error(tmp_path: Path, scratch: Scra
     folder = _files(tmp_path, **{"001_x": "SELECT 1;\n"})
     with pytest.raises(SourceError, match="no such database URL, file or folder"):
         lint_against([folder], SETTINGS, str(tmp_path / "nope.sql"), dev_url=scratch.server_url)
+
+
+def test_against_a_live_server_takes_its_postgres_version(db_url: str) -> None:
+    from pgwarden.lint.simulate import _major
+
+    with psycopg.connect(db_url) as conn:
+        major = conn.info.server_version // 10000
+    assert _major(db_url, 18) == major
+
+
+def test_against_legacy_schema_judges_a_conditional_create_with_its_columns(
+    tmp_path: Path, scratch: Scratch
+) -> None:
+    """The legacy jobs table has user_id: the conditional CREATE's index on it is safe, on chat_id an error."""
+    folder = _files(
+        tmp_path,
+        **{
+            "005_jobs": "CREATE TABLE IF NOT EXISTS jobs (id bigint PRIMARY KEY, user_id bigint, chat_id bigint);\n"
+            "CREATE INDEX IF NOT EXISTS jobs_user ON jobs (user_id);\n"
+            "CREATE INDEX IF NOT EXISTS jobs_chat ON jobs (chat_id);\n"
+        },
+    )
+    legacy = tmp_path / "legacy.sql"
+    legacy.write_text(LEGACY)
+    found = lint_against([folder], SETTINGS, str(legacy), dev_url=scratch.server_url)
+    cond = [f for f in found if f.code == "conditional-create-assumption"]
+    assert [(f.severity.value, f.evidence["column"]) for f in cond] == [("error", "chat_id")]

@@ -31,6 +31,8 @@ def run(tmp_path: Path, *args: str, config: str = "") -> tuple[int, str]:
 def folder(tmp_path: Path) -> Path:
     path = tmp_path / "migrations"
     path.mkdir()
+    # The chain shows jobs without chat_id (incident 004), so 006's conditional CREATE is skipped.
+    (path / "001_jobs.sql").write_text("CREATE TABLE IF NOT EXISTS jobs (id bigint PRIMARY KEY);\n")
     (path / "006_jobs.sql").write_text(BAD)
     return path
 
@@ -151,3 +153,18 @@ def test_lint_refuses_a_migrations_folder_that_migrate_would_refuse(
     err = io.StringIO()
     assert main(["lint", "migrations"], io.StringIO(), err) == 2
     assert needle in err.getvalue()
+
+
+def test_postgres_version_setting(tmp_path: Path) -> None:
+    from pgwarden.config import load
+    from pgwarden.lint.settings import settings_from
+
+    cfg_path = tmp_path / "v.toml"
+    cfg_path.write_text("[lint]\npostgres_version = 11\n")
+    assert settings_from(load(cfg_path)).postgres_version == 11
+    cfg_path.write_text("")
+    assert settings_from(load(cfg_path)).postgres_version == 18
+    for bad in ("9", "19", "'16'", "true"):
+        cfg_path.write_text(f"[lint]\npostgres_version = {bad}\n")
+        with pytest.raises(ConfigError, match="`lint.postgres_version` must be a PostgreSQL major version"):
+            settings_from(load(cfg_path))

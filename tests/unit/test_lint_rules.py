@@ -92,7 +92,9 @@ def test_transactions() -> None:
         "nested-transaction"
     ]
     assert codes("BEGIN; SELECT 1; COMMIT;", "nested-transaction", in_tx=False) == []
-    assert codes("BEGIN; CREATE TABLE t (id bigint);", "unclosed-transaction") == ["unclosed-transaction"]
+    assert codes("BEGIN; CREATE TABLE t (id bigint);", "unclosed-transaction", in_tx=False) == [
+        "unclosed-transaction"
+    ]
     assert codes("START TRANSACTION; SELECT 1; ROLLBACK;", "unclosed-transaction") == []
 
 

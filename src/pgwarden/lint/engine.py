@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import bisect
 import gc
-import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -20,7 +17,8 @@ from ..migrate.formats import FormatError, blank_lines, split
 from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
 from .ignores import Ignore, covers, find_ignores, valid_id
-from .model import Hit, Rule, Source, Statement, TableFacts
+from .locator import Locator, Shown, show_path
+from .model import ChainTables, Hit, Rule, Source, Statement, TableFacts
 from .parse import parse_file
 
 __all__ = ["ENGINE_CODES", "Settings", "collect_files", "lint_file", "lint_paths", "lint_text"]
@@ -38,6 +36,10 @@ ENGINE_CODES = (
 MAX_FILE_BYTES = 256 * 1024 * 1024
 """Beyond this a file is reported, not linted: no migration should be that large."""
 
+NEWEST_POSTGRES = 18
+OLDEST_POSTGRES = 10
+"""The server versions lint advice is written for (``[lint] postgres_version``)."""
+
 _HEADER = re.compile(rb"--[ \t]*pgwarden[ \t]*:(?!ignore)([^\n]*)", re.IGNORECASE)
 
 
@@ -49,6 +51,8 @@ class Settings:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     assume_in_transaction: bool = True
     """The migration runner wraps each file in a transaction unless it says ``no-transaction``."""
+    postgres_version: int = NEWEST_POSTGRES
+    """Major version of the server the migrations run on: some advice depends on it."""
 
 
 def collect_files(paths: Sequence[Path]) -> list[Path]:
@@ -87,18 +91,51 @@ def lint_paths(
 ) -> list[Finding]:
     """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception."""
     files = collect_files(paths)
-    shown = _Shown()
+    shown = Shown()
 
     def lint_some(some: Sequence[Path]) -> list[Finding]:
         findings: list[Finding] = []
         for path in some:
-            findings.extend(_lint_file(path, shown(path), settings, tables))
+            findings.extend(_lint_file(path, shown(path), settings, tables, None))
         return findings
 
     with _no_cyclic_gc():
-        if worth_forking(len(files)):
-            return lint_split(files, lint_some)
-        return lint_some(files)
+        found = lint_split(files, lint_some) if worth_forking(len(files)) else lint_some(files)
+        if tables is None:
+            found = _with_chain(files, found, settings, shown)
+    return found
+
+
+def _with_chain(
+    files: Sequence[Path], found: list[Finding], settings: Settings, shown: Shown
+) -> list[Finding]:
+    """Lint again, knowing what the earlier files leave, the files where a rule said it did not know."""
+    asking = [f for f in found if f.evidence.get("chain") == "unknown"]
+    if not asking:
+        return found
+    by_shown = {shown(path): path for path in files}
+    wanted: dict[Path, set[str]] = {}
+    for f in asking:
+        path = by_shown.get(f.object.rsplit(":", 2)[0])
+        if path is not None:
+            wanted.setdefault(path, set()).add(str(f.evidence.get("table", "")))
+    from .chain import chain_for
+
+    chains = chain_for(files, wanted)
+    if not chains:
+        return found
+    again = {
+        shown(path): _lint_file(path, shown(path), settings, None, chain) for path, chain in chains.items()
+    }
+    replaced = set(again)
+    result: list[Finding] = []
+    for f in found:
+        name = f.object.rsplit(":", 2)[0]
+        if name in again:
+            result.extend(again.pop(name))  # the file's new findings, where its old ones began
+        elif name not in replaced:
+            result.append(f)
+    return result
 
 
 @contextmanager
@@ -115,13 +152,20 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def lint_file(
-    path: Path, settings: Settings, tables: Mapping[str, TableFacts] | None = None
+    path: Path,
+    settings: Settings,
+    tables: Mapping[str, TableFacts] | None = None,
+    chain: ChainTables | None = None,
 ) -> list[Finding]:
-    return _lint_file(path, show_path(path), settings, tables)
+    return _lint_file(path, show_path(path), settings, tables, chain)
 
 
 def _lint_file(
-    path: Path, shown: str, settings: Settings, tables: Mapping[str, TableFacts] | None
+    path: Path,
+    shown: str,
+    settings: Settings,
+    tables: Mapping[str, TableFacts] | None,
+    chain: ChainTables | None,
 ) -> list[Finding]:
     try:
         size = path.stat().st_size
@@ -136,18 +180,29 @@ def _lint_file(
         data = path.read_bytes()
     except OSError as exc:
         return [_file_problem(shown, f"Cannot read {shown}: {exc.strerror or exc}.")]
-    return lint_bytes(shown, data, settings, tables)
+    return lint_bytes(shown, data, settings, tables, chain)
 
 
 def lint_text(
-    path: str, text: str, settings: Settings, tables: Mapping[str, TableFacts] | None = None
+    path: str,
+    text: str,
+    settings: Settings,
+    tables: Mapping[str, TableFacts] | None = None,
+    chain: ChainTables | None = None,
 ) -> list[Finding]:
-    """Lint SQL given as a string (tests, examples); ``path`` only names it in findings."""
-    return lint_bytes(path, text.encode("utf-8"), settings, tables)
+    """Lint SQL given as a string (tests, examples); ``path`` only names it in findings.
+
+    ``chain``: what earlier migrations leave (table -> columns), as a folder lint works it out.
+    """
+    return lint_bytes(path, text.encode("utf-8"), settings, tables, chain)
 
 
 def lint_bytes(
-    path: str, data: bytes, settings: Settings, tables: Mapping[str, TableFacts] | None = None
+    path: str,
+    data: bytes,
+    settings: Settings,
+    tables: Mapping[str, TableFacts] | None = None,
+    chain: ChainTables | None = None,
 ) -> list[Finding]:
     data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
     try:
@@ -166,7 +221,7 @@ def lint_bytes(
         data = blank_lines(data, sections.down_lines)
         extra.append(_down_part(path, sections.tool, sections.down_lines[0] + 1))
     try:
-        return _lint_parsed(path, data, settings, tables) + extra
+        return _lint_parsed(path, data, settings, tables, chain) + extra
     except (RecursionError, orjson.JSONDecodeError):
         # PostgreSQL accepts expressions nested hundreds deep; its JSON parse tree then outgrows
         # the decoder and the rules' recursion. Say so instead of crashing.
@@ -180,11 +235,15 @@ def lint_bytes(
 
 
 def _lint_parsed(
-    path: str, data: bytes, settings: Settings, tables: Mapping[str, TableFacts] | None
+    path: str,
+    data: bytes,
+    settings: Settings,
+    tables: Mapping[str, TableFacts] | None,
+    chain: ChainTables | None,
 ) -> list[Finding]:
     statements, problem = parse_file(data)
     findings: list[Finding] = []
-    locator = _Locator(path, data)
+    locator = Locator(path, data)
     if problem is not None:
         findings.append(
             Finding(
@@ -205,6 +264,8 @@ def _lint_parsed(
         in_transaction=in_tx and settings.assume_in_transaction,
         timeouts=timeouts,
         tables=tables,
+        postgres_version=settings.postgres_version,
+        chain=chain,
         data=data,
     )
     ignores = find_ignores(data, statements)
@@ -229,7 +290,7 @@ def _lint_parsed(
     return findings
 
 
-def _finding(rule: Rule, hit: Hit, settings: Settings, locator: _Locator) -> Finding:
+def _finding(rule: Rule, hit: Hit, settings: Settings, locator: Locator) -> Finding:
     offset = hit.offset if hit.offset >= 0 else hit.statement.start
     severity = settings.severities.get(rule.id) or hit.severity or rule.severity
     where, evidence = locator.place(offset, hit.statement)
@@ -248,7 +309,7 @@ def _finding(rule: Rule, hit: Hit, settings: Settings, locator: _Locator) -> Fin
     )
 
 
-def _unused(ignores: Iterable[Ignore], active: set[str], locator: _Locator) -> list[Finding]:
+def _unused(ignores: Iterable[Ignore], active: set[str], locator: Locator) -> list[Finding]:
     from .rules import RULES_BY_ID
 
     found: list[Finding] = []
@@ -280,42 +341,6 @@ def _unused(ignores: Iterable[Ignore], active: set[str], locator: _Locator) -> l
             )
         )
     return found
-
-
-def show_path(path: Path) -> str:
-    """``path`` relative to the current directory when it lies below it, else as given.
-
-    The same as ``pgwarden.migrate.source.show_path``, kept here so linting does not import
-    the migration runner.
-    """
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
-
-
-class _Shown:
-    """``show_path`` for many files: the working directory and each folder are resolved once."""
-
-    def __init__(self) -> None:
-        try:
-            cwd = str(Path.cwd().resolve())
-        except OSError:
-            cwd = ""
-        self.prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
-        self.folders: dict[Path, str] = {}
-
-    def __call__(self, path: Path) -> str:
-        if self.prefix == os.sep or os.path.islink(path):
-            return show_path(path)
-        folder = self.folders.get(path.parent)
-        if folder is None:
-            try:
-                folder = self.folders[path.parent] = os.path.realpath(path.parent)
-            except OSError:
-                return show_path(path)
-        resolved = os.path.join(folder, path.name)
-        return resolved[len(self.prefix) :] if resolved.startswith(self.prefix) else str(path)
 
 
 def _down_part(path: str, tool: str, line: int) -> Finding:
@@ -377,50 +402,3 @@ def _directives(data: bytes) -> tuple[bool, frozenset[str]]:
             elif word.startswith("statement-timeout="):
                 timeouts.add("statement_timeout")
     return in_tx, frozenset(timeouts)
-
-
-class _Locator:
-    """Byte offsets -> ``path:line:col`` (1-based, columns in characters) and source excerpts."""
-
-    def __init__(self, path: str, data: bytes) -> None:
-        self.path = path
-        self.data = data
-        self.ascii = data.isascii()
-        self._newlines: list[int] | None = None
-
-    def _line_number(self, line_start: int) -> int:
-        if len(self.data) < 65536:
-            return self.data.count(b"\n", 0, line_start) + 1
-        # Large files: count lines once, not once per finding.
-        if self._newlines is None:
-            self._newlines = [m.start() for m in re.finditer(b"\n", self.data)]
-        return bisect.bisect_left(self._newlines, line_start) + 1
-
-    def line_col(self, offset: int) -> tuple[int, int, int]:
-        offset = min(max(offset, 0), len(self.data))
-        line_start = self.data.rfind(b"\n", 0, offset) + 1
-        line = self._line_number(line_start)
-        if self.ascii:
-            col = offset - line_start + 1
-        else:
-            col = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
-        return line, col, line_start
-
-    def object(self, offset: int) -> str:
-        line, col, _ = self.line_col(offset)
-        return f"{self.path}:{line}:{col}"
-
-    def evidence(self, offset: int, stmt: Statement | None) -> dict[str, Any]:
-        return self.place(offset, stmt)[1]
-
-    def place(self, offset: int, stmt: Statement | None) -> tuple[str, dict[str, Any]]:
-        """``object`` and ``evidence`` together, locating the offset once."""
-        line, col, line_start = self.line_col(offset)
-        data = self.data
-        end = data.find(b"\n", line_start)
-        source_line = data[line_start : end if end >= 0 else len(data)].decode("utf-8", "replace")
-        evidence: dict[str, Any] = {"line": line, "column": col, "source_line": source_line[:400]}
-        if stmt is not None:
-            text = data[stmt.start : stmt.start + stmt.length].decode("utf-8", "replace")
-            evidence["statement"] = text if len(text) <= 400 else text[:400] + "…"
-        return f"{self.path}:{line}:{col}", evidence

@@ -47,6 +47,11 @@ class TableFacts:
     """Row estimate from a live database (``pg_class.reltuples``); None when unknown."""
 
 
+ChainTables = Mapping[str, "frozenset[str] | None"]
+"""Tables the earlier files of a linted chain leave, keyed ``schema.name``, with their columns
+(None: the table exists but its columns are not known, e.g. CREATE TABLE … AS)."""
+
+
 @dataclass(frozen=True)
 class Source:
     """A parsed file as rules see it."""
@@ -59,6 +64,10 @@ class Source:
     """Timeouts set by ``-- pgwarden:`` directives: ``lock_timeout``, ``statement_timeout``."""
     tables: Mapping[str, TableFacts] | None = None
     """Tables existing before the file runs (schema-aware mode), keyed ``schema.name``."""
+    postgres_version: int = 18
+    """Major version of the server the migrations run on (``[lint] postgres_version``)."""
+    chain: ChainTables | None = None
+    """What the files before this one in the linted folder leave; None when linted alone."""
     data: bytes = b""
     """The file's bytes, for the few rules that need tokens the parse tree drops (name truncation)."""
 

@@ -146,21 +146,54 @@ def _human(n: int) -> str:
     return str(n)
 
 
-def begin_depths(source: Source) -> list[int]:
-    """Explicit BEGIN nesting depth in force at each top-level statement (0 outside BEGIN … COMMIT)."""
-    depths: list[int] = []
-    depth = 0
+def transaction_kind(stmt: Statement) -> str:
+    """``open``, ``close`` or ``""`` for a top-level statement that starts or ends a transaction."""
+    if stmt.tag != "TransactionStmt" or stmt.in_block:
+        return ""
+    kind = stmt.node.get("kind", "")
+    if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
+        return "open"
+    if kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
+        return "close"
+    return ""
+
+
+def transaction_states(source: Source) -> list[tuple[bool, bool]]:
+    """``(a transaction is open, the runner opened it)`` in force at each statement.
+
+    PostgreSQL has one level of transaction: BEGIN inside one only warns, and the first COMMIT or
+    ROLLBACK ends it whoever began it. The runner's transaction is open at the start of a file
+    that does not say ``no-transaction``; an explicit COMMIT ends it early.
+    """
+    if _TX_CACHE and _TX_CACHE[0][0] is source:
+        return _TX_CACHE[0][1]  # six rules ask, once per file
+    states: list[tuple[bool, bool]] = []
+    open_, runner = source.in_transaction, source.in_transaction
     for stmt in source.statements:
-        depths.append(depth)
-        if stmt.tag == "TransactionStmt" and not stmt.in_block:
-            kind = stmt.node.get("kind", "")
-            if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
-                depth += 1
-            elif kind in ("TRANS_STMT_COMMIT", "TRANS_STMT_ROLLBACK"):
-                depth = max(depth - 1, 0)
-    return depths
+        states.append((open_, runner))
+        kind = transaction_kind(stmt)
+        if kind == "open":
+            open_ = True
+        elif kind == "close":
+            open_, runner = False, False
+    _TX_CACHE[:] = [(source, states)]
+    return states
+
+
+_TX_CACHE: list[tuple[Source, list[tuple[bool, bool]]]] = []
 
 
 def in_transaction(source: Source) -> list[bool]:
     """Whether each statement runs inside a transaction (the runner's or an explicit BEGIN)."""
-    return [source.in_transaction or d > 0 for d in begin_depths(source)]
+    return [state[0] for state in transaction_states(source)]
+
+
+def transaction_ids(source: Source) -> list[int]:
+    """A number per statement, equal for statements that run in the same transaction."""
+    ids: list[int] = []
+    current = 0
+    for (open_, _runner), stmt in zip(transaction_states(source), source.statements, strict=True):
+        if not open_ or transaction_kind(stmt):
+            current += 1  # outside a transaction each statement commits alone
+        ids.append(current)
+    return ids

@@ -8,10 +8,10 @@ from typing import Any
 from ..config import Config
 from ..errors import ConfigError, UsageError
 from ..findings import Severity
-from .engine import Settings
+from .engine import NEWEST_POSTGRES, OLDEST_POSTGRES, Settings
 from .rules import ALL_RULES, RULES_BY_ID
 
-_KEYS = ("rules", "assume_in_transaction")
+_KEYS = ("rules", "assume_in_transaction", "postgres_version")
 _RULE_KEYS = ("enabled", "severity")
 
 
@@ -31,6 +31,16 @@ def settings_from(
         raise ConfigError(f"{where}: `{key}.assume_in_transaction` must be true or false.")
     if assume_in_transaction is not None:
         assume = assume_in_transaction
+    version = raw.get("postgres_version", NEWEST_POSTGRES)
+    if (
+        isinstance(version, bool)
+        or not isinstance(version, int)
+        or not OLDEST_POSTGRES <= version <= NEWEST_POSTGRES
+    ):
+        raise ConfigError(
+            f"{where}: `{key}.postgres_version` must be a PostgreSQL major version from "
+            f"{OLDEST_POSTGRES} to {NEWEST_POSTGRES}, e.g. 16."
+        )
     enabled = {r.id: True for r in ALL_RULES}
     severities: dict[str, Severity] = {}
     rules = raw.get("rules", {})
@@ -52,7 +62,9 @@ def settings_from(
                 f"--rule/--exclude: `{rule_id}` is not a lint rule; `pgwarden lint --list-rules` shows the ids."
             )
     chosen = [r for r in ALL_RULES if (r.id in only if only else enabled[r.id]) and r.id not in exclude]
-    return Settings(rules=tuple(chosen), severities=severities, assume_in_transaction=assume)
+    return Settings(
+        rules=tuple(chosen), severities=severities, assume_in_transaction=assume, postgres_version=version
+    )
 
 
 def _rule_key(

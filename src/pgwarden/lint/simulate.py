@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..errors import SourceError
 from ..findings import Finding, Severity
 from ..migrate.source import discover, show_path
 from ..scratch import open_scratch
-from .engine import Settings, collect_files, lint_bytes
+from .engine import NEWEST_POSTGRES, OLDEST_POSTGRES, Settings, collect_files, lint_bytes
 from .model import Statement, TableFacts
 from .parse import parse_file
 
@@ -101,6 +102,8 @@ def lint_against(
     """Lint ``paths`` knowing the schema of ``target``, and report what the server rejects when each file runs."""
     files = collect_files(paths)
     findings: list[Finding] = []
+    if _is_url(target):
+        settings = replace(settings, postgres_version=_major(target, settings.postgres_version))
     with open_scratch(dev_url) as scratch:
         url = scratch.create_database("lint")
         try:
@@ -115,6 +118,13 @@ def lint_against(
         finally:
             scratch.drop_database(url)
     return findings
+
+
+def _major(url: str, fallback: int) -> int:
+    """The live server's major version: the advice must fit the server the migrations run on."""
+    with read_only(url) as live:
+        major = live.info.server_version // 10000
+    return min(max(major, OLDEST_POSTGRES), NEWEST_POSTGRES) if major else fallback
 
 
 def _merge(columns: Mapping[str, TableFacts], rows: Mapping[str, TableFacts] | None) -> dict[str, TableFacts]:
@@ -139,9 +149,9 @@ def _one_file(
     error = _run(conn, data, [s for s in statements if not s.in_block])
     if error is not None:
         offset, message = error
-        from .engine import _Locator
+        from .locator import Locator
 
-        locator = _Locator(shown, data)
+        locator = Locator(shown, data)
         stmt = next((s for s in statements if s.start <= offset < s.start + s.length), None)
         findings.append(
             Finding(

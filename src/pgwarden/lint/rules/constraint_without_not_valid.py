@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...findings import Severity
 from ..model import Hit, Rule, Source
 from ..nodes import alter_cmds, existing, relation_name, size_note
+from ._validate import validated_in_same_transaction
 
 
 def check(source: Source) -> Iterator[Hit]:
@@ -26,13 +27,26 @@ def check(source: Source) -> Iterator[Hit]:
                     evidence={"table": table},
                 )
 
+    for stmt, table, name in validated_in_same_transaction(source, "CONSTR_CHECK"):
+        yield Hit(
+            stmt,
+            f"CHECK constraint {name} is validated in the same transaction that added it NOT VALID: the lock taken by the ADD is held through the full scan of {table}, as if NOT VALID had not been written.",
+            offset=stmt.start,
+            evidence={"table": table, "constraint": name},
+        )
+
 
 RULE = Rule(
     id="constraint-without-not-valid",
     severity=Severity.WARNING,
-    problem="ADD CONSTRAINT … CHECK reads the whole table to validate it, holding an ACCESS EXCLUSIVE lock.",
-    help="Add it NOT VALID (instant), then run ALTER TABLE … VALIDATE CONSTRAINT in a separate statement, which allows writes.",
+    problem="ADD CONSTRAINT … CHECK reads the whole table to validate it, holding an ACCESS EXCLUSIVE lock; so does a NOT VALID one validated in the same transaction, which keeps that lock.",
+    help="Add it NOT VALID (instant), then run ALTER TABLE … VALIDATE CONSTRAINT in a separate transaction (a `no-transaction` file or the next migration), which allows writes.",
     bad="ALTER TABLE jobs ADD CONSTRAINT jobs_price_positive CHECK (price > 0);",
-    good="ALTER TABLE jobs ADD CONSTRAINT jobs_price_positive CHECK (price > 0) NOT VALID;\nALTER TABLE jobs VALIDATE CONSTRAINT jobs_price_positive;",
+    good=(
+        "-- pgwarden: no-transaction\n"
+        "ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_price_positive;\n"
+        "ALTER TABLE jobs ADD CONSTRAINT jobs_price_positive CHECK (price > 0) NOT VALID;\n"
+        "ALTER TABLE jobs VALIDATE CONSTRAINT jobs_price_positive;"
+    ),
     check=check,
 )

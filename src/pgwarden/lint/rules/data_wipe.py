@@ -15,13 +15,22 @@ def check(source: Source) -> Iterator[Hit]:
         if stmt.tag in ("DeleteStmt", "UpdateStmt") and not node.get("whereClause"):
             table = relation_name(node.get("relation"))
             if existing(source, stmt, table):
-                verb = "DELETE" if stmt.tag == "DeleteStmt" else "UPDATE"
-                yield Hit(
-                    stmt,
-                    f"{verb} without WHERE touches every row of {table}.",
-                    offset=stmt.start,
-                    evidence={"table": table},
-                )
+                if stmt.tag == "DeleteStmt":
+                    yield Hit(
+                        stmt,
+                        f"DELETE without WHERE removes every row of {table}.",
+                        offset=stmt.start,
+                        evidence={"table": table},
+                    )
+                else:
+                    # A whole-table UPDATE is the usual backfill: it loses nothing it was not asked to.
+                    yield Hit(
+                        stmt,
+                        f"UPDATE without WHERE rewrites every row of {table} in one transaction, locking them all; check that every row should change.",
+                        offset=stmt.start,
+                        evidence={"table": table},
+                        severity=Severity.WARNING,
+                    )
         elif stmt.tag == "TruncateStmt":
             tables = [relation_name(r.get("RangeVar")) for r in node.get("relations", ())]
             cascade = (
@@ -36,10 +45,12 @@ def check(source: Source) -> Iterator[Hit]:
                 evidence={"tables": tables},
             )
         elif stmt.tag == "DropStmt" and node.get("behavior") == "DROP_CASCADE":
+            # Whether anything depends on it is not known here: a risk, not a certain loss.
             yield Hit(
                 stmt,
                 "DROP … CASCADE also drops every object that depends on it (views, foreign keys, triggers) without naming them.",
                 offset=stmt.start,
+                severity=Severity.WARNING,
             )
         else:
             for cmd in alter_cmds(stmt):
@@ -51,6 +62,7 @@ def check(source: Source) -> Iterator[Hit]:
                         stmt,
                         "DROP … CASCADE also drops the views, constraints and indexes that depend on it.",
                         offset=stmt.start,
+                        severity=Severity.WARNING,
                     )
 
 

@@ -8,6 +8,8 @@ from ...findings import Severity
 from ..model import Hit, Rule, Source
 from ..nodes import alter_cmds
 
+_OLD = " PostgreSQL {} has no DETACH … CONCURRENTLY (14+): set lock_timeout and detach at a quiet time."
+
 
 def check(source: Source) -> Iterator[Hit]:
     for stmt in source.statements:
@@ -16,7 +18,8 @@ def check(source: Source) -> Iterator[Hit]:
             if cmd.get("subtype") == "AT_DetachPartition" and not part.get("concurrent"):
                 yield Hit(
                     stmt,
-                    "DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the parent table.",
+                    "DETACH PARTITION without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the parent table."
+                    + _OLD.format(source.postgres_version) * (source.postgres_version < 14),
                     offset=stmt.start,
                 )
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...findings import Severity
 from ..model import Hit, Rule, Source
 from ..nodes import added_constraints, relation_name
+from ._validate import validated_in_same_transaction
 
 
 def check(source: Source) -> Iterator[Hit]:
@@ -21,13 +22,26 @@ def check(source: Source) -> Iterator[Hit]:
             evidence={"table": table, "references": target},
         )
 
+    for stmt, table, name in validated_in_same_transaction(source, "CONSTR_FOREIGN"):
+        yield Hit(
+            stmt,
+            f"Foreign key {name} is validated in the same transaction that added it NOT VALID: the lock taken by the ADD is held through the full scan of {table}, as if NOT VALID had not been written.",
+            offset=stmt.start,
+            evidence={"table": table, "constraint": name},
+        )
+
 
 RULE = Rule(
     id="foreign-key-lock",
     severity=Severity.WARNING,
     problem="A validated foreign key takes SHARE ROW EXCLUSIVE locks on both tables and checks every existing row first.",
-    help="Add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a separate statement (it only takes a light lock).",
+    help="Add the foreign key NOT VALID, then VALIDATE CONSTRAINT in a separate transaction (a `no-transaction` file or the next migration); it only takes a light lock.",
     bad="ALTER TABLE jobs ADD CONSTRAINT jobs_user_fk FOREIGN KEY (user_id) REFERENCES users (id);",
-    good="ALTER TABLE jobs ADD CONSTRAINT jobs_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE jobs VALIDATE CONSTRAINT jobs_user_fk;",
+    good=(
+        "-- pgwarden: no-transaction\n"
+        "ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_user_fk;\n"
+        "ALTER TABLE jobs ADD CONSTRAINT jobs_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"
+        "ALTER TABLE jobs VALIDATE CONSTRAINT jobs_user_fk;"
+    ),
     check=check,
 )

@@ -12,7 +12,7 @@ from ..model import Hit, Rule, Source
 
 _LIMIT = 63
 # A cheap pre-filter; the scanner then decides what is really an identifier.
-_LONG = re.compile(rb'[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]{63,}|"[^"]{64,}"')
+_LONG = re.compile(rb'[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]{63,}|"(?:[^"]|""){64,}"')
 # Identifier bytes -> "a", others -> " ": a 64-byte name shows as 64 "a"s in a row.
 _WORD_BYTES = bytes(
     ord("a") if b >= 0x80 or chr(b).isalnum() or chr(b) in "_$" else ord(" ") for b in range(256)
@@ -41,7 +41,9 @@ def check(source: Source) -> Iterator[Hit]:
         for tok in tokens:
             if tok.name != "IDENT":
                 continue
-            name = text[tok.start : tok.end + 1].strip('"')
+            name = text[tok.start : tok.end + 1]
+            if name.startswith('"'):
+                name = name[1:-1].replace('""', '"')  # a doubled quote is one byte of the name
             size = len(name.encode("utf-8"))
             if size > _LIMIT:
                 offset = stmt.start + len(text[: tok.start].encode("utf-8"))

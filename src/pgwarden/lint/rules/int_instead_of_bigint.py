@@ -23,10 +23,12 @@ _SMALL = {
 
 def check(source: Source) -> Iterator[Hit]:
     for stmt, column, tn, name in column_types(source):
-        if name in _SMALL and not tn.get("arrayBounds"):
+        if name in _SMALL:
+            # An int[] of ids outgrows int4 the same way: the elements are the ids.
+            suffix = "[]" if tn.get("arrayBounds") else ""
             yield Hit(
                 stmt,
-                f"Column {column} is {_SMALL[name]}: ids and counters outgrow it; a later change to bigint rewrites the table.",
+                f"Column {column} is {_SMALL[name]}{suffix}: ids and counters outgrow it; a later change to bigint rewrites the table.",
                 offset=stmt.at(tn.get("location")),
                 evidence={"column": column, "type": _SMALL[name]},
             )

@@ -1,4 +1,4 @@
-"""nested-transaction: BEGIN inside a transaction does not nest; COMMIT ends the outer one early."""
+"""nested-transaction: BEGIN inside a transaction does not nest; a stray COMMIT ends the runner's early."""
 
 from __future__ import annotations
 
@@ -6,27 +6,27 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ..nodes import begin_depths
+from ..nodes import transaction_kind, transaction_states
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt, depth in zip(source.statements, begin_depths(source), strict=True):
-        if stmt.tag != "TransactionStmt" or stmt.in_block:
-            continue
-        kind = stmt.node.get("kind")
-        if kind in ("TRANS_STMT_BEGIN", "TRANS_STMT_START"):
-            if depth > 0:
-                yield Hit(
-                    stmt,
-                    "BEGIN inside an open transaction only warns; the first COMMIT then ends both.",
-                    offset=stmt.start,
-                )
-            elif source.in_transaction:
-                yield Hit(
-                    stmt,
-                    "The migration runner already wraps this file in a transaction: this BEGIN does not nest, and its COMMIT ends the runner's transaction early.",
-                    offset=stmt.start,
-                )
+    kinds = [transaction_kind(stmt) for stmt in source.statements]
+    states = transaction_states(source)
+    for i, (stmt, kind, (open_, runner)) in enumerate(zip(source.statements, kinds, states, strict=True)):
+        if kind == "open" and open_:
+            if runner:
+                message = "The migration runner already wraps this file in a transaction: this BEGIN does not nest, and its COMMIT ends the runner's transaction early."
+            else:
+                message = "BEGIN inside an open transaction only warns; the first COMMIT then ends both."
+            yield Hit(stmt, message, offset=stmt.start)
+        elif kind == "close" and runner and "open" not in kinds[i + 1 :]:
+            # `COMMIT; CREATE INDEX CONCURRENTLY …; BEGIN;` steps out of the runner's transaction on
+            # purpose and back in; a COMMIT or ROLLBACK with no BEGIN after it is a leftover.
+            yield Hit(
+                stmt,
+                "The migration runner wraps this file in a transaction: this ends it early, so the statements after it run without one and the runner's own COMMIT finds nothing to commit.",
+                offset=stmt.start,
+            )
 
 
 RULE = Rule(

@@ -11,8 +11,12 @@ from ..nodes import alter_cmds, in_transaction
 
 def _problem(stmt: Statement) -> str | None:
     node = stmt.node
+    if stmt.tag == "CreateStmt" and node.get("oncommit") == "ONCOMMIT_DROP":
+        return None  # a temporary table gone at commit: nothing is left for a retry to trip on
     if stmt.tag in ("CreateStmt", "IndexStmt") and not node.get("if_not_exists"):
         return "CREATE without IF NOT EXISTS"
+    if stmt.tag == "RenameStmt":
+        return "RENAME (the old name is gone once it ran)"
     if stmt.tag == "DropStmt" and not node.get("missing_ok"):
         return "DROP without IF EXISTS"
     for cmd in alter_cmds(stmt):
@@ -21,6 +25,8 @@ def _problem(stmt: Statement) -> str | None:
             return "ADD COLUMN without IF NOT EXISTS"
         if sub in ("AT_DropColumn", "AT_DropConstraint") and not cmd.get("missing_ok"):
             return "DROP without IF EXISTS"
+        if sub == "AT_DetachPartition":
+            return "DETACH PARTITION (the partition is no longer attached once it ran)"
         if sub == "AT_AddConstraint":
             return "ADD CONSTRAINT (which has no IF NOT EXISTS)"
     return None
@@ -52,7 +58,7 @@ RULE = Rule(
     id="non-robust-statement",
     severity=Severity.WARNING,
     problem="A file that runs outside a transaction can stop half-way; re-running it then fails on the objects it already created or dropped.",
-    help="Write IF NOT EXISTS / IF EXISTS; before ADD CONSTRAINT, DROP CONSTRAINT IF EXISTS the same name.",
+    help="Write IF NOT EXISTS / IF EXISTS; before ADD CONSTRAINT, DROP CONSTRAINT IF EXISTS the same name; run a RENAME or DETACH PARTITION inside a transaction, or in a DO block that checks the catalog first.",
     bad="-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY jobs_chat_id_idx ON jobs (chat_id);",
     good="-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_chat_id_idx ON jobs (chat_id);",
     check=check,

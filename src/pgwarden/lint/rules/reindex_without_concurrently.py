@@ -12,16 +12,25 @@ def _concurrent(params: list[Node]) -> bool:
     return any(p.get("DefElem", {}).get("defname") == "concurrently" for p in params)
 
 
+_OLD = (
+    " PostgreSQL {} has no REINDEX CONCURRENTLY: build a new index with CREATE INDEX CONCURRENTLY,"
+    " then drop the old one CONCURRENTLY."
+)
+
+
 def check(source: Source) -> Iterator[Hit]:
     for stmt in source.statements:
         if (
             stmt.tag == "ReindexStmt"
+            # REINDEX SYSTEM has no CONCURRENTLY form: advice to add it would be wrong.
+            and stmt.node.get("kind") != "REINDEX_OBJECT_SYSTEM"
             and not _concurrent(stmt.node.get("params", []))
             and not stmt.node.get("concurrent")
         ):
             yield Hit(
                 stmt,
-                "REINDEX without CONCURRENTLY blocks writes to the table and reads that need the index.",
+                "REINDEX without CONCURRENTLY blocks writes to the table and reads that need the index."
+                + _OLD.format(source.postgres_version) * (source.postgres_version < 12),
                 offset=stmt.start,
             )
 

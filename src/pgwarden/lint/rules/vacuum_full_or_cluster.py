@@ -5,7 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...findings import Severity
-from ..model import Hit, Rule, Source
+from ..model import Hit, Node, Rule, Source
+
+
+def _on(option: Node, name: str) -> bool:
+    """Whether ``option`` turns ``name`` on: ``FULL``, ``FULL TRUE``, ``FULL 1`` (not ``FULL FALSE``)."""
+    if option.get("defname") != name:
+        return False
+    arg = option.get("arg")
+    if not arg:
+        return True
+    if "Integer" in arg:
+        return bool(arg["Integer"].get("ival", 0))  # the parse tree leaves out ival for 0
+    value = arg.get("String", arg.get("Boolean", {})).get("sval", arg.get("Boolean", {}).get("boolval", True))
+    return str(value).lower() not in ("false", "off", "no")
 
 
 def check(source: Source) -> Iterator[Hit]:
@@ -16,14 +29,14 @@ def check(source: Source) -> Iterator[Hit]:
                 "CLUSTER rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait.",
                 offset=stmt.start,
             )
-        elif stmt.tag == "VacuumStmt":
-            options = [o.get("DefElem", {}).get("defname") for o in stmt.node.get("options", ())]
-            if "full" in options:
-                yield Hit(
-                    stmt,
-                    "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait.",
-                    offset=stmt.start,
-                )
+        elif stmt.tag == "VacuumStmt" and any(
+            _on(o.get("DefElem", {}), "full") for o in stmt.node.get("options", ())
+        ):
+            yield Hit(
+                stmt,
+                "VACUUM FULL rewrites the table under an ACCESS EXCLUSIVE lock: reads and writes wait.",
+                offset=stmt.start,
+            )
 
 
 RULE = Rule(

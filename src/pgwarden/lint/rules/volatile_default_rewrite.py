@@ -44,6 +44,10 @@ def _volatile(expr: object) -> str | None:
     return None
 
 
+def _null(expr: object) -> bool:
+    return isinstance(expr, dict) and expr.get("A_Const", {}).get("isnull") is True
+
+
 def check(source: Source) -> Iterator[Hit]:
     for stmt in source.statements:
         for cmd in alter_cmds(stmt):
@@ -62,6 +66,9 @@ def check(source: Source) -> Iterator[Hit]:
                     fn = _volatile(con.get("raw_expr"))
                     if fn:
                         why = f"the volatile default {fn}"
+                    elif source.postgres_version < 11 and not _null(con.get("raw_expr")):
+                        # Before 11 every non-null default was written into each row.
+                        why = f"a default (PostgreSQL {source.postgres_version} writes it into every row)"
                 elif contype == "CONSTR_IDENTITY":
                     why = "an identity column"
                 elif contype == "CONSTR_GENERATED":
