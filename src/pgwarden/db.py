@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from .errors import DatabaseUnreachable
+from .errors import DatabaseUnreachable, UsageError
 from .pooling import Pooling, probe
 from .privileges import remember_role
 from .urls import describe, redact, to_libpq
@@ -40,6 +40,11 @@ def connect(
         raise DatabaseUnreachable(
             f"Cannot use the {what} URL {redact(url)}: {_first_line(str(exc))}. "
             "Write it as postgresql://user:password@host:5432/dbname."
+        ) from None
+    except UnicodeError:  # the host is no valid DNS name (an empty label, e.g. "." or "a..b")
+        raise UsageError(
+            f"The host in the {what} URL {describe(url)} is not a valid host name. "
+            "Check the part after `@` (a `@` or `/` in the password must be percent-encoded)."
         ) from None
     remember_role(conn.info.user)
     return conn
