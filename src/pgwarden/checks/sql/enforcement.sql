@@ -32,6 +32,8 @@ FROM pg_catalog.pg_constraint con
 JOIN pg_catalog.pg_class c ON c.oid = con.conrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 WHERE con.contype IN ('f', 'c') AND NOT con.convalidated
+  -- PostgreSQL 18: a NOT ENFORCED constraint is never validated, by design (VALIDATE is refused)
+  AND pg_catalog.pg_get_constraintdef(con.oid) NOT LIKE '%NOT ENFORCED'
 UNION ALL
 SELECT 'role_setting', '', coalesce(r.rolname, ''), coalesce(db.datname, ''),
        jsonb_build_object('role', r.rolname, 'database', db.datname)
