@@ -18,12 +18,12 @@ from typing import Any
 import psycopg
 
 from . import codes
-from .catalog import Schema, inspect
-from .checks import Invariant, Outcome, enforcement, load_invariants, run_outcomes
+from .catalog import Schema, inspect, serialize
+from .checks import Invariant, Outcome, declared, enforcement, load_invariants, run_outcomes
+from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
-from .checks.settings import read_settings
 from .config import Config
-from .contract import Expected, declared
+from .contract import Expected
 from .contract import migrations as migrations_source
 from .contract import snapshot as snapshot_source
 from .db import read_only
@@ -192,7 +192,7 @@ def _check_schema(
         settings = read_settings(conn, [s.name for s in cfg.expect.settings])
         switched_off = enforcement.read(conn)
     if update_snapshot and cfg.snapshot:
-        snapshot_source.write(live, cfg.snapshot)
+        serialize.write(live, cfg.snapshot)
     if scratch is not None:
         sources = load_expected(cfg, scratch)
     else:

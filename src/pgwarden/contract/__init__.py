@@ -34,7 +34,6 @@ class Expected:
 
 
 # The loaders import ``Expected`` from here, so they come after it.
-from . import declared  # noqa: E402
 from .database import load as load_database  # noqa: E402
 from .migrations import load as load_migrations  # noqa: E402
 from .resolve import resolve  # noqa: E402
@@ -55,7 +54,6 @@ __all__ = [
     "MODEL_OBJECT_TYPES",
     "Expected",
     "SourceKind",
-    "declared",
     "load_database",
     "load_migrations",
     "load_models",
