@@ -13,10 +13,10 @@ from rich.text import Text
 from .. import config as config_module
 from .. import findings as findings_module
 from .._text import console_for
-from ..check import run_check
 from ..db import connect
 from ..diff import render_sql
 from ..errors import UsageError
+from ..orchestrator import run_check
 from ..scratch import open_scratch
 from ._state import State, format_option
 
