@@ -1,4 +1,4 @@
-"""Data invariants: loading, running read-only as findings, and a batched, resumable repair."""
+"""Checks of the live state: declared objects and server settings, registered instances, data invariants and their repair."""
 
 from __future__ import annotations
 
