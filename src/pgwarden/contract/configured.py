@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from ..config import Config
 from ..scratch import Scratch
-from . import Expected
 from . import migrations as migrations_source
 from . import snapshot as snapshot_source
+from .expected import Expected
 
 __all__ = ["load_configured", "load_configured_models"]
 

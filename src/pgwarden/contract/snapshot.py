@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..catalog.serialize import read
 from ..paths import show_path
-from . import Expected
+from .expected import Expected
 
 
 def load(path: Path) -> Expected:
