@@ -116,8 +116,10 @@ def main() -> None:
         inner_other += other
         if own:
             where.append(f"  {name}: {own}")
-    print(f"function-level imports: {inner_own + inner_other} "
-          f"({inner_own} of pgwarden modules, {inner_other} of third-party libraries)")
+    print(
+        f"function-level imports: {inner_own + inner_other} "
+        f"({inner_own} of pgwarden modules, {inner_other} of third-party libraries)"
+    )
     print("\n".join(where))
 
     def pkg(m: str) -> str:
