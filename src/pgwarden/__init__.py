@@ -22,7 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .check import CheckResult, run_check
+    from .orchestrator import CheckResult, run_check
     from .checks import run_invariants
     from .config import Config
     from .config import load as load_config
@@ -63,7 +63,7 @@ __all__ = [
 
 # name -> (module, attribute): where each public name lives.
 _WHERE = {
-    "CheckResult": ("check", "CheckResult"),
+    "CheckResult": ("orchestrator", "CheckResult"),
     "Config": ("config", "Config"),
     "ConfigError": ("errors", "ConfigError"),
     "DatabaseUnreachable": ("errors", "DatabaseUnreachable"),
@@ -81,7 +81,7 @@ _WHERE = {
     "ensure_ready": ("migrate.ready", "ensure_ready"),
     "load_config": ("config", "load"),
     "run_application": ("integrations.telegram", "run_application"),
-    "run_check": ("check", "run_check"),
+    "run_check": ("orchestrator", "run_check"),
     "run_invariants": ("checks", "run_invariants"),
     "run_polling": ("integrations.aiogram", "run_polling"),
 }
