@@ -22,7 +22,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .orchestrator import CheckResult, run_check
     from .checks import run_invariants
     from .config import Config
     from .config import load as load_config
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from .integrations.telegram import run_application
     from .migrate.errors import LockWaitExceeded, NotReady, PendingMigrations
     from .migrate.ready import ensure_ready
+    from .orchestrator import CheckResult, run_check
     from .runtime.warden import Demotion, Warden
 
 __version__ = "0.1.0"
