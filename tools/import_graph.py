@@ -3,6 +3,9 @@
 Run from the repository root: ``python tools/import_graph.py``. Prints the number of
 imports inside functions (and where), then every cycle (strongly connected component
 with more than one member) at package level (``pgwarden.X``) and at module level.
+Imports out of the root package are left out: ``pgwarden/__init__`` is the public facade
+(names under TYPE_CHECKING, loaded on first use) and would join every module into one cycle.
+Module cycles are printed twice: with the imports under ``if TYPE_CHECKING:`` and without.
 Used for issue 19's before/after figures; import-linter enforces the layers themselves.
 """
 
@@ -33,13 +36,21 @@ def resolve(current: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
-def imports(path: Path, known: set[str]) -> tuple[set[str], int, int]:
-    """(imported pgwarden modules, function-level imports of pgwarden, function-level imports of others)."""
+def imports(path: Path, known: set[str]) -> tuple[set[str], set[str], int, int]:
+    """(imported pgwarden modules, those imported for type checking only,
+    function-level imports of pgwarden, function-level imports of others)."""
     name = module_name(path)
     tree = ast.parse(path.read_text())
     found: set[str] = set()
+    typing_only: set[str] = set()
     inner_own = inner_other = 0
     function_nodes: set[int] = set()
+    typing_nodes: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for sub in ast.walk(node):
+                if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                    typing_nodes.add(id(sub))
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for sub in ast.walk(node):
@@ -60,8 +71,8 @@ def imports(path: Path, known: set[str]) -> tuple[set[str], int, int]:
                 inner_own += 1
             else:
                 inner_other += 1
-        found.update(own)
-    return found, inner_own, inner_other
+        (typing_only if id(node) in typing_nodes else found).update(own)
+    return found, typing_only - found, inner_own, inner_other
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -106,12 +117,16 @@ def main() -> None:
     files = sorted(ROOT.glob("pgwarden/**/*.py"))
     known = {module_name(p) for p in files}
     modules: dict[str, set[str]] = {}
+    executed: dict[str, set[str]] = {}
     inner_own = inner_other = 0
     where: list[str] = []
     for p in files:
-        deps, own, other = imports(p, known)
+        deps, typing_only, own, other = imports(p, known)
         name = module_name(p)
-        modules[name] = {d for d in deps if d in known and d != name}
+        if name == "pgwarden":  # the public facade (see the docstring)
+            deps, typing_only = set(), set()
+        executed[name] = {d for d in deps if d in known and d != name}
+        modules[name] = executed[name] | {d for d in typing_only if d in known and d != name}
         inner_own += own
         inner_other += other
         if own:
@@ -132,10 +147,11 @@ def main() -> None:
     print(f"package-level cycles: {len(pc)}")
     for c in pc:
         print("  " + " <-> ".join(c))
-    mc = cycles(modules)
-    print(f"module-level cycles: {len(mc)}")
-    for c in mc:
-        print("  " + " <-> ".join(c))
+    for label, graph in (("with type-only imports", modules), ("executed imports only", executed)):
+        mc = cycles(graph)
+        print(f"module-level cycles ({label}): {len(mc)}")
+        for c in mc:
+            print("  " + " <-> ".join(c))
     largest = sorted(((len(p.read_text().splitlines()), module_name(p)) for p in files), reverse=True)[:5]
     print("largest modules: " + ", ".join(f"{n} ({lines})" for lines, n in largest))
 
