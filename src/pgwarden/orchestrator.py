@@ -25,7 +25,15 @@ import psycopg
 from . import codes
 from .backup import BackupHealthProvider, CopyCheck
 from .catalog import Schema, inspect, serialize
-from .checks import Invariant, InvariantsProvider, Outcome, declared, enforcement, load_invariants, run_outcomes
+from .checks import (
+    Invariant,
+    InvariantsProvider,
+    Outcome,
+    declared,
+    enforcement,
+    load_invariants,
+    run_outcomes,
+)
 from .checks.instances import InstancesProvider
 from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
