@@ -45,6 +45,7 @@ from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
 from .migrate import adopt, consistency, ledger
+from .migrate.foreign import KNOWN_TABLES
 from .migrate.source import discover
 from .privileges import pgwarden_schema_grant
 from .providers import Context, FindingsProvider, collect
@@ -248,7 +249,6 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
 def _not_ledgers(changes: list[Change]) -> list[Change]:
     """Without other migration tools' ledgers (``aerich``, ``schema_migrations``, …) found only live:
     they are not drift, and dropping one makes its tool re-run every migration."""
-    from .migrate.foreign import KNOWN_TABLES
 
     def ledger_object(change: Change) -> bool:
         if not change.kind.startswith("extra_"):
