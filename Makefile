@@ -46,6 +46,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench examples tools
 	$(BIN)/ruff format --check src tests bench examples tools
 	$(BIN)/mypy src
+	$(BIN)/lint-imports
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

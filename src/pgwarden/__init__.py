@@ -22,7 +22,6 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .check import CheckResult, run_check
     from .checks import run_invariants
     from .config import Config
     from .config import load as load_config
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from .integrations.telegram import run_application
     from .migrate.errors import LockWaitExceeded, NotReady, PendingMigrations
     from .migrate.ready import ensure_ready
+    from .orchestrator import CheckResult, run_check
     from .runtime.warden import Demotion, Warden
 
 __version__ = "0.1.0"
@@ -63,7 +63,7 @@ __all__ = [
 
 # name -> (module, attribute): where each public name lives.
 _WHERE = {
-    "CheckResult": ("check", "CheckResult"),
+    "CheckResult": ("orchestrator", "CheckResult"),
     "Config": ("config", "Config"),
     "ConfigError": ("errors", "ConfigError"),
     "DatabaseUnreachable": ("errors", "DatabaseUnreachable"),
@@ -81,7 +81,7 @@ _WHERE = {
     "ensure_ready": ("migrate.ready", "ensure_ready"),
     "load_config": ("config", "load"),
     "run_application": ("integrations.telegram", "run_application"),
-    "run_check": ("check", "run_check"),
+    "run_check": ("orchestrator", "run_check"),
     "run_invariants": ("checks", "run_invariants"),
     "run_polling": ("integrations.aiogram", "run_polling"),
 }

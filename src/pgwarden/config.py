@@ -141,6 +141,11 @@ class Config:
     def where(self) -> str:
         return str(self.path) if self.path else "pgwarden.toml (none found yet: `pgwarden init` writes one)"
 
+    @property
+    def has_schema_source(self) -> bool:
+        """Whether anything says what the schema should be: models, migrations, a snapshot or ``[[expect.*]]``."""
+        return bool(self.models or self.migrations or self.snapshot or self.expect)
+
     def table(
         self, name: str, known: Iterable[str], *, error: type[ConfigError] = ConfigError
     ) -> Mapping[str, Any]:

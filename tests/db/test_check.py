@@ -11,8 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from pgwarden.check import LIVE_BEHIND, MODEL_AHEAD, MODEL_BEHIND
 from pgwarden.cli import main
+from pgwarden.orchestrator import LIVE_BEHIND, MODEL_AHEAD, MODEL_BEHIND
 
 MODELS = """
 from datetime import datetime

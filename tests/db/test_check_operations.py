@@ -7,8 +7,8 @@ from pathlib import Path
 
 import psycopg
 
-from pgwarden.check import run_check
 from pgwarden.config import Config, parse
+from pgwarden.orchestrator import run_check
 from pgwarden.runtime.gate import run_gate
 from pgwarden.runtime.leadership import sql_text
 from pgwarden.runtime.settings import RuntimeSettings

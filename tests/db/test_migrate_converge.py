@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pgwarden.contract import snapshot
+from pgwarden.catalog import serialize
 from pgwarden.migrate import discover
 from pgwarden.migrate.converge import converge
 from pgwarden.migrate.legacy import find_legacy
@@ -106,7 +106,7 @@ def test_snapshot_legacy_schemas_are_restored(scratch: Scratch, tmp_path: Path) 
             conn.execute(
                 dumped.read_text().replace("\\restrict abc123", "").replace("\\unrestrict abc123", "")
             )
-            snapshot.write(inspect(conn), legacy / "snap.json")
+            serialize.write(inspect(conn), legacy / "snap.json")
     finally:
         scratch.drop_database(db)
     dumped.unlink()

@@ -13,9 +13,8 @@ import psycopg
 import pytest
 from conftest import SERVERS
 
-from pgwarden.catalog import inspect
+from pgwarden.catalog import inspect, serialize
 from pgwarden.cli import main
-from pgwarden.contract import snapshot
 from pgwarden.scratch import Binaries, Cluster, Scratch
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot"
@@ -110,7 +109,7 @@ def test_pg18_feature_in_check_diff_and_snapshot(
             before = inspect(conn)
         # snapshot: the file holds the feature and reads back as the same schema
         assert cli("snapshot", "--db", live, "-o", "schema.json")[0] == 0
-        assert snapshot.loads(Path("schema.json").read_text(), path=Path("schema.json")) == before
+        assert serialize.loads(Path("schema.json").read_text(), path=Path("schema.json")) == before
         # check: clean on both expected sources while the database matches
         assert kinds("check", "--db", live, *dev) == (0, [])
         assert kinds("--config", "snap.toml", "check", "--db", live) == (0, [])

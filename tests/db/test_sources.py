@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
-from pgwarden.catalog import inspect
+from pgwarden.catalog import inspect, serialize
 from pgwarden.catalog.model import Schema
 from pgwarden.config import Config, Expectations, ExpectExtension
 from pgwarden.contract import (
@@ -491,15 +491,15 @@ def test_snapshot_of_a_real_schema_round_trips(db_url: str, conn: psycopg.Connec
     conn.execute(EVERYTHING)
     live = database.load(db_url).schema
     assert live.table("app.bookings") is not None and live.functions and live.views and live.domains
-    text = snapshot.dumps(live)
-    assert snapshot.loads(text, path=tmp_path / "s.json") == live
+    text = serialize.dumps(live)
+    assert serialize.loads(text, path=tmp_path / "s.json") == live
     path = tmp_path / "schema.json"
-    snapshot.write(live, path)
+    serialize.write(live, path)
     loaded = snapshot.load(path)
     assert loaded.schema == live and loaded.schema.server_version == live.server_version
     assert loaded.covers == ALL_OBJECT_TYPES
     with psycopg.connect(db_url) as again:
-        assert snapshot.dumps(inspect(again)) == text  # the same database always gives the same file
+        assert serialize.dumps(inspect(again)) == text  # the same database always gives the same file
 
 
 # --- resolve ---------------------------------------------------------------------------
@@ -532,7 +532,7 @@ def test_resolve_every_form(
     assert calls == [1, 1]
 
     path = tmp_path / "schema.json"
-    snapshot.write(from_migrations.schema, path)
+    serialize.write(from_migrations.schema, path)
     monkeypatch.chdir(tmp_path)
     assert resolve("schema.json", cfg=cfg, scratch=no_scratch).schema == from_migrations.schema
     with pytest.raises(SourceError, match="missing.json does not exist"):

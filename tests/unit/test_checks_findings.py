@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from pgwarden import config
+from pgwarden.checks.declared import LiveSetting, check_settings
 from pgwarden.checks.invariants import Invariant
 from pgwarden.checks.run import Outcome, finding
 from pgwarden.checks.thresholds import Threshold
 from pgwarden.config import ExpectSetting
-from pgwarden.contract.declared import LiveSetting, check_settings
 from pgwarden.errors import ConfigError
 from pgwarden.findings import Severity
 

@@ -8,6 +8,7 @@ import pytest
 
 from pgwarden import codes
 from pgwarden.catalog.model import Constraint, Extension, Function, Index, Schema, Table, Trigger
+from pgwarden.checks.declared import check
 from pgwarden.config import (
     Expectations,
     ExpectConstraint,
@@ -16,7 +17,6 @@ from pgwarden.config import (
     ExpectIndex,
     ExpectTrigger,
 )
-from pgwarden.contract.declared import check
 from pgwarden.errors import ConfigError
 from pgwarden.findings import Finding, Severity
 

@@ -8,11 +8,11 @@ from uuid import uuid4
 
 import pytest
 
+from pgwarden.checks.instances import InstanceRow, LeaseRow, Status, evaluate
 from pgwarden.runtime.errors import CommandNotFound
 from pgwarden.runtime.identity import Alarm, Observation, Pin
 from pgwarden.runtime.leadership import LOCK_CLASS, lock_key
 from pgwarden.runtime.registry import code_version, git_commit
-from pgwarden.runtime.status import InstanceRow, LeaseRow, Status, evaluate
 from pgwarden.runtime.supervisor import exit_status, resolve_command
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pgwarden.runtime.status import InstanceRow, LeaseRow, shown
+from pgwarden.checks.instances import InstanceRow, LeaseRow, shown
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

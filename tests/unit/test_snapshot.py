@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgwarden import __version__
+from pgwarden.catalog import serialize
 from pgwarden.catalog.model import (
     Column,
     Constraint,
@@ -195,11 +196,11 @@ HERE = Path("snap.json")
 @settings(max_examples=150, deadline=None)
 @given(schemas)
 def test_round_trip_is_exact(schema: Schema) -> None:
-    text = snapshot.dumps(schema)
-    back = snapshot.loads(text, path=HERE)
+    text = serialize.dumps(schema)
+    back = serialize.loads(text, path=HERE)
     assert back == schema
     assert back.server_version == schema.server_version
-    assert snapshot.dumps(back) == text
+    assert serialize.dumps(back) == text
 
 
 @settings(max_examples=50, deadline=None)
@@ -215,7 +216,7 @@ def test_order_of_named_collections_does_not_change_the_file(schema: Schema) -> 
         extensions=schema.extensions[::-1],
         schemas=schema.schemas[::-1],
     )
-    assert snapshot.dumps(shuffled) == snapshot.dumps(schema)
+    assert serialize.dumps(shuffled) == serialize.dumps(schema)
 
 
 def small_schema() -> Schema:
@@ -252,7 +253,7 @@ def small_schema() -> Schema:
 
 
 def test_document_layout_is_diff_friendly() -> None:
-    text = snapshot.dumps(small_schema())
+    text = serialize.dumps(small_schema())
     assert text.endswith("}\n") and not text.endswith("\n\n")
     doc = json.loads(text)
     assert list(doc) == ["format", "version", "pgwarden", "server_version", "schema"]
@@ -277,8 +278,8 @@ def test_document_layout_is_diff_friendly() -> None:
 
 def test_write_is_atomic_and_load_reads_it(tmp_path: Path) -> None:
     path = tmp_path / "schema" / "snapshot.json"
-    snapshot.write(small_schema(), path)
-    snapshot.write(replace(small_schema(), enums=()), path)
+    serialize.write(small_schema(), path)
+    serialize.write(replace(small_schema(), enums=()), path)
     assert sorted(p.name for p in path.parent.iterdir()) == ["snapshot.json"]
     assert path.read_bytes().endswith(b"}\n") and b"\r\n" not in path.read_bytes()
     expected = snapshot.load(path)
@@ -292,7 +293,7 @@ def test_write_failure_names_the_file(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(SourceError, match=r"Cannot write snapshot file .*file/snapshot\.json"):
-        snapshot.write(small_schema(), blocker / "snapshot.json")
+        serialize.write(small_schema(), blocker / "snapshot.json")
 
 
 def test_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
@@ -303,7 +304,7 @@ def test_missing_file_says_how_to_create_it(tmp_path: Path) -> None:
 
 
 def good_doc() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(snapshot.dumps(small_schema()))
+    doc: dict[str, Any] = json.loads(serialize.dumps(small_schema()))
     return doc
 
 
@@ -371,7 +372,7 @@ def test_optional_fields_may_be_left_out() -> None:
     for key in ("views", "sequences", "domains", "functions", "extensions"):
         del doc["schema"][key]
     del doc["schema"]["tables"][0]["columns"][1]["comment"]
-    assert snapshot.loads(json.dumps(doc), path=HERE) == small_schema()
+    assert serialize.loads(json.dumps(doc), path=HERE) == small_schema()
 
 
 def test_not_utf8(tmp_path: Path) -> None:

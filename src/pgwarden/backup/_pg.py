@@ -17,8 +17,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ..catalog import Schema
-from ..contract import snapshot
+from ..catalog import Schema, serialize
 from ..privileges import grant_for, role_of_last
 from ..urls import to_libpq
 
@@ -123,7 +122,7 @@ def fingerprint(schema: Schema, *, portable: bool = False) -> str:
         schema = dataclasses.replace(
             schema, views=tuple(dataclasses.replace(v, definition="") for v in schema.views)
         )
-    doc = json.loads(snapshot.dumps(schema))["schema"]
+    doc = json.loads(serialize.dumps(schema))["schema"]
     return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 

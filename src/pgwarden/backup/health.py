@@ -14,16 +14,16 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..config import Config
 from ..db import connect
 from ..findings import Finding
+from ..providers import Context
 from ._pg import system_identifier
 from .create import create, prepare_directory
 from .manifest import Manifest, atomic_write, format_time, now_utc, parse_time
 from .pick import newest, newest_verified
 from .problems import finding
-from .settings import Settings
-from .verify import VerifyResult, verify
+from .settings import Settings, configured
+from .verify import CopyCheck, VerifyResult, verify
 
 __all__ = ["LastRun", "assess", "health", "last_run", "run_scheduled"]
 
@@ -149,7 +149,7 @@ def run_scheduled(
     url: str,
     settings: Settings,
     *,
-    cfg: Config | None = None,
+    check: CopyCheck | None = None,
     dev_url: str | None = None,
     connect_timeout: float = 5.0,
     progress: Callable[[str], None] | None = None,
@@ -176,7 +176,7 @@ def run_scheduled(
             directory,
             manifest.id,
             dev_url=dev_url,
-            cfg=cfg,
+            check=check,
             live_url=url,
             connect_timeout=connect_timeout,
             progress=progress,
@@ -201,3 +201,15 @@ def _age(seconds: float) -> str:
     if seconds >= 3600:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 60:.0f} min"
+
+
+class BackupHealthProvider:
+    """The backups' health (too old, none verified, another cluster's) when ``backup.dir`` is set."""
+
+    name = "backups"
+
+    def findings(self, ctx: Context) -> list[Finding]:
+        settings = configured(ctx.cfg)
+        if settings is None:
+            return []
+        return health(settings.directory(ctx.cfg.where), ctx.url, settings)

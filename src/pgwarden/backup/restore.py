@@ -19,6 +19,7 @@ from ._pg import count_rows, failure_reason, list_tables, program_env, query, ru
 from .errors import BackupFailed, BackupNotFound, RestoreRefused
 from .manifest import Manifest
 from .pick import get, newest_verified
+from .tools import find_tools
 
 __all__ = ["RestoreResult", "restore", "target_objects"]
 
@@ -89,8 +90,6 @@ def restore(
             f"{', …' if len(existing) > 3 else ''}): restore into an empty database, or pass --force "
             "to replace the objects the backup contains."
         )
-    from .tools import find_tools
-
     tools = find_tools(manifest.dump_major, server=f"The archive {manifest.file}")
     conninfo, env = program_env(url)
     args = [tools.pg_restore, "--exit-on-error", "--single-transaction", "--no-password"]

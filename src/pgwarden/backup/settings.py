@@ -83,3 +83,11 @@ def from_config(cfg: Config) -> Settings:
             except ValueError as exc:
                 raise ConfigError(f"{where}: `{key(name)}` = {exc}.") from None
     return Settings(**values)
+
+
+def configured(cfg: Config) -> Settings | None:
+    """The ``[backup]`` settings when there is something to do with them (``backup.dir`` is set), else None."""
+    if not cfg.sections.get("backup"):
+        return None
+    settings = from_config(cfg)
+    return settings if settings.dir is not None else None

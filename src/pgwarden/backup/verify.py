@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..catalog import inspect
-from ..config import Config
 from ..db import connect
 from ..errors import ScratchError
 from ..findings import Finding
@@ -30,9 +29,16 @@ from .pick import get, newest
 from .problems import finding
 from .tools import find_server, find_tools
 
-__all__ = ["VerifyResult", "verify", "cluster_findings"]
+__all__ = ["CopyCheck", "VerifyResult", "verify", "cluster_findings"]
 
 Progress = Callable[[str], None]
+
+CopyCheck = Callable[[str, Scratch], list[Finding]]
+"""What to check on the restored copy: called with its URL and the scratch server it lives on.
+
+The caller composes it (``pgwarden check``'s schema comparison and the invariants), so
+backup verification runs a check without importing the module that composes checks.
+"""
 
 _MAX_COUNT_FINDINGS = 20
 
@@ -62,7 +68,7 @@ def verify(
     backup_id: str | None = None,
     *,
     dev_url: str | None = None,
-    cfg: Config | None = None,
+    check: CopyCheck | None = None,
     live_url: str | None = None,
     connect_timeout: float = 5.0,
     progress: Progress | None = None,
@@ -70,8 +76,8 @@ def verify(
     """Verify backup ``backup_id`` (default: the newest) and record the outcome in its manifest.
 
     ``dev_url`` names a server to restore on (default: a throwaway cluster of a major at
-    least the backup's); ``cfg`` supplies the contract check and invariants to run on the
-    copy; ``live_url``, when given, is compared with the backup's cluster identity.
+    least the backup's); ``check`` is run on the restored copy (the contract check and
+    invariants); ``live_url``, when given, is compared with the backup's cluster identity.
     Safe to call from a thread.
     """
     say = progress or (lambda _msg: None)
@@ -111,8 +117,8 @@ def verify(
             try:
                 say(f"restoring into a scratch database on {scratch_name}")
                 rows = _restore_and_compare(result, entry.archive, target, tools.pg_restore, connect_timeout)
-                if not result.problems and cfg is not None:
-                    result.contract = _contract(cfg, target, scratch)
+                if not result.problems and check is not None:
+                    result.contract = check(target, scratch)
             finally:
                 scratch.drop_database(target)
     result.seconds = time.monotonic() - clock
@@ -230,24 +236,6 @@ def _close(actual: int, estimate: int) -> bool:
     the backup can move it further: within half to double (plus 1,000 rows) counts as matching.
     """
     return estimate // 2 - 1000 <= actual <= estimate * 2 + 1000
-
-
-def _contract(cfg: Config, target: str, scratch: Scratch) -> list[Finding]:
-    found: list[Finding] = []
-    if cfg.models or cfg.migrations or cfg.snapshot or cfg.expect:
-        from ..check import run_check
-
-        found += run_check(
-            cfg.with_overrides(database_url=target),
-            scratch=lambda: scratch,
-            invariants=False,  # run once, below, also when no schema source is configured
-            operations=False,  # the copy has no instances and is not the backups' database
-        ).findings
-    from ..checks import load_invariants, run_invariants
-
-    if load_invariants(cfg):
-        found += run_invariants(target, cfg)
-    return found
 
 
 def cluster_findings(manifest: Manifest, live_url: str, *, connect_timeout: float = 5.0) -> list[Finding]:

@@ -1,10 +1,11 @@
-"""Data invariants: loading, running read-only as findings, and a batched, resumable repair."""
+"""Checks of the live state: declared objects and server settings, registered instances, data invariants and their repair."""
 
 from __future__ import annotations
 
 from ..config import Config
 from ..db import connect
 from ..findings import Finding
+from ..providers import Context
 from .errors import InvariantConfigError, RepairBusy, RepairFailed, UnknownInvariant
 from .invariants import Invariant, load_invariants
 from .run import Outcome, finding, run_all
@@ -12,6 +13,7 @@ from .run import Outcome, finding, run_all
 __all__ = [
     "Invariant",
     "InvariantConfigError",
+    "InvariantsProvider",
     "Outcome",
     "RepairBusy",
     "RepairFailed",
@@ -42,3 +44,14 @@ def run_invariants(url: str, cfg: Config) -> list[Finding]:
     """
     outcomes = run_outcomes(url, load_invariants(cfg), timeout=cfg.connect_timeout)
     return [f for f in (finding(o) for o in outcomes) if f is not None]
+
+
+class InvariantsProvider:
+    """The configured invariants, each run read-only; a finding per one that does not hold."""
+
+    name = "invariants"
+
+    def findings(self, ctx: Context) -> list[Finding]:
+        if not load_invariants(ctx.cfg):
+            return []
+        return run_invariants(ctx.url, ctx.cfg)

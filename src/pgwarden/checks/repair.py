@@ -14,20 +14,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from importlib import resources
 from typing import Any
 
-import orjson
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg import sql
 
 from ..db import connect
 from ..errors import UsageError
-from ..migrate.ledger import actor
 from ..urls import describe
-from .errors import RepairBusy, RepairFailed
+from .errors import RepairFailed
 from .invariants import DURATION, Invariant
+from .repair_runs import claim, find_resumable, finish_run, query, start_run
 from .run import Outcome, run_one, wrap
 
 __all__ = ["Options", "Plan", "Progress", "RepairResult", "plan", "repair"]
@@ -106,10 +104,6 @@ class RepairResult:
         return self.rows_seen / self.seconds if self.seconds > 0 else 0.0
 
 
-def _sql(name: str) -> str:
-    return resources.files(__package__).joinpath(f"sql/{name}.sql").read_text(encoding="utf-8")
-
-
 def _key_name(conn: psycopg.Connection[Any], inv: Invariant) -> str:
     with conn.transaction(force_rollback=True):
         cur = conn.execute(sql.SQL("SELECT * FROM {} AS q LIMIT 0").format(wrap(inv.check)))
@@ -147,19 +141,7 @@ def plan(url: str, inv: Invariant, *, timeout: float = 5.0, batch_size: int = 10
     conn = connect(url, timeout=timeout, autocommit=True, application_name="pgwarden-repair")
     try:
         before = run_one(conn, inv)
-        resumable = None
-        with conn.transaction(force_rollback=True):
-            conn.execute("SET TRANSACTION READ ONLY")
-            row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.repair_runs') IS NOT NULL").fetchone()
-            if row and row[0]:
-                found = conn.execute(_sql("resume"), {"invariant": inv.name}).fetchone()
-                if found and found[1] == inv.check_hash:
-                    resumable = {
-                        "run_id": found[0],
-                        "status": found[2],
-                        "last_key": found[4],
-                        "rows_seen": found[6],
-                    }
+        resumable = find_resumable(conn, inv)
     finally:
         conn.close()
     key = before.key or "<first column>"
@@ -173,71 +155,6 @@ def plan(url: str, inv: Invariant, *, timeout: float = 5.0, batch_size: int = 10
         "COMMIT;",
     ]
     return Plan(inv, before, statements, resumable)
-
-
-def _lock_key(inv: Invariant) -> sql.Composable:
-    return sql.SQL("pg_catalog.hashtext('pgwarden.repair'), pg_catalog.hashtext({})").format(
-        sql.Literal(inv.name)
-    )
-
-
-def _claim(conn: psycopg.Connection[Any], inv: Invariant, url: str, wait: float) -> None:
-    # A repair killed a moment ago may still hold the lock until its server process notices.
-    deadline = time.monotonic() + wait
-    while True:
-        row = conn.execute(
-            sql.SQL("SELECT pg_catalog.pg_try_advisory_lock({})").format(_lock_key(inv))
-        ).fetchone()
-        if (row and row[0]) or time.monotonic() >= deadline:
-            break
-        time.sleep(0.2)
-    if not (row and row[0]):
-        raise RepairBusy(
-            f"Another session is repairing invariant {inv.name} on {describe(url)} right now; "
-            "wait for it to finish (or stop it), then run again: the repair resumes where it stopped."
-        )
-    with conn.transaction():
-        # Serialise creation: two first-ever repairs at once would race on CREATE TABLE IF NOT EXISTS.
-        conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgwarden.repair_runs'))")
-        conn.execute(_sql("repair_runs").encode("utf-8"))
-
-
-def _start_run(conn: psycopg.Connection[Any], inv: Invariant, key: str) -> tuple[int, str | None, int]:
-    """Resume the newest unfinished run of ``inv`` with the same statements, or start a new one."""
-    with conn.transaction():
-        found = conn.execute(_sql("resume"), {"invariant": inv.name}).fetchone()
-        if found is not None:
-            run_id, check_hash, _, key_column, last_key, batches = found[:6]
-            if check_hash == inv.check_hash and key_column == key:
-                conn.execute(
-                    "UPDATE pgwarden.repair_runs SET status = 'running', error = NULL, updated_at = now() "
-                    "WHERE id = %s",
-                    (run_id,),
-                )
-                return int(run_id), last_key, int(batches)
-            conn.execute(
-                "UPDATE pgwarden.repair_runs SET status = 'abandoned', finished_at = now(), "
-                "error = 'the check or repair changed; a new run started' WHERE id = %s",
-                (run_id,),
-            )
-        row = conn.execute(
-            "INSERT INTO pgwarden.repair_runs (invariant, check_hash, key_column, actor) "
-            "VALUES (%s, %s, %s, %s::jsonb) RETURNING id",
-            (inv.name, inv.check_hash, key, orjson.dumps(actor()).decode()),
-        ).fetchone()
-        assert row is not None
-        return int(row[0]), None, 0
-
-
-def _finish(conn: psycopg.Connection[Any], run_id: int, status: str, error: str | None = None) -> None:
-    if conn.closed or conn.broken:
-        return
-    with conn.transaction():
-        conn.execute(
-            "UPDATE pgwarden.repair_runs SET status = %s, error = %s, updated_at = now(), "
-            "finished_at = CASE WHEN %s IN ('done', 'failed') THEN now() END WHERE id = %s",
-            (status, error, status, run_id),
-        )
 
 
 def _prepare_pending(conn: psycopg.Connection[Any], inv: Invariant, key: str, last_key: str | None) -> int:
@@ -291,7 +208,7 @@ def _batch(
             seen = conn.execute(fill_statement(inv, key, row[1])).rowcount
             changed = conn.execute(inv.repair.encode("utf-8")).rowcount if seen > 0 else 0
             conn.execute(
-                _sql("record_batch"),
+                query("record_batch"),
                 {
                     "run_id": run_id,
                     "first_key": first,
@@ -343,7 +260,7 @@ def repair(
     conn = connect(url, timeout=timeout, autocommit=True, application_name="pgwarden-repair")
     started = time.monotonic()
     try:
-        _claim(conn, inv, url, opts.lock_wait)
+        claim(conn, inv, url, opts.lock_wait)
         try:
             conn.execute("SELECT pg_catalog.set_config('lock_timeout', %s, false)", (opts.lock_timeout,))
             conn.execute(
@@ -356,7 +273,7 @@ def repair(
                     "AS SELECT q.* FROM {} AS q WITH NO DATA"
                 ).format(wrap(inv.check))
             )
-            run_id, last_key, batches = _start_run(conn, inv, key)
+            run_id, last_key, batches = start_run(conn, inv, key)
             total = _prepare_pending(conn, inv, key, last_key)
         except psycopg.OperationalError:
             raise
@@ -406,12 +323,12 @@ def repair(
                 if opts.throttle > 0:
                     time.sleep(opts.throttle)
         except RepairFailed as exc:
-            _finish(conn, run_id, "failed", str(exc))
+            finish_run(conn, run_id, "failed", str(exc))
             raise
         except BaseException:
-            _finish(conn, run_id, "stopped", "interrupted")
+            finish_run(conn, run_id, "stopped", "interrupted")
             raise
-        _finish(conn, run_id, result.status)
+        finish_run(conn, run_id, result.status)
         result.seconds = time.monotonic() - started
         result.after = run_one(conn, inv)
         result.check_seconds = result.after.seconds

@@ -32,6 +32,7 @@ from ..backup.manifest import Manifest, now_utc
 from ..backup.report import age, entry_dict, size
 from ..backup.settings import Settings
 from ..config import Config
+from ..orchestrator import copy_check
 from ..urls import describe
 from ._state import State, db_option, dev_url_option, format_option, progress, write_json
 
@@ -98,7 +99,7 @@ def create(
             folder,
             manifest.id,
             dev_url=cfg.dev_url,
-            cfg=cfg,
+            check=copy_check(cfg),
             connect_timeout=cfg.connect_timeout,
             progress=say,
         )
@@ -203,7 +204,7 @@ def verify(
         folder,
         backup_id,
         dev_url=cfg.dev_url,
-        cfg=cfg,
+        check=copy_check(cfg),
         live_url=cfg.db_url(required=False),
         connect_timeout=cfg.connect_timeout,
         progress=progress(state, fmt),

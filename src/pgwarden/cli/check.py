@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
-from ..check import run_check
 from ..checks.run import summary
+from ..orchestrator import run_check
 from ..urls import describe
 from ._state import State, db_option, dev_url_option, format_option
 

@@ -13,10 +13,18 @@ from rich.text import Text
 from .. import config as config_module
 from .. import findings as findings_module
 from .._text import console_for
-from ..check import run_check
+from ..checks import load_invariants
+from ..checks.repair import repair
 from ..db import connect
 from ..diff import render_sql
+from ..doctor import analyze
+from ..doctor.reader import LogSource
+from ..doctor.report import render_text as render_doctor
 from ..errors import UsageError
+from ..lint import lint_paths
+from ..lint.report import render_text as render_lint
+from ..lint.settings import settings_from
+from ..orchestrator import run_check
 from ..scratch import open_scratch
 from ._state import State, format_option
 
@@ -96,9 +104,6 @@ def demo(state: State, fix: bool, example: str | None, fmt: str) -> int:
 
 def _repair(cfg: config_module.Config, url: str, found: list[findings_module.Finding], say: Any) -> None:
     """The triggers are back, but rows they missed stay missing: repair every violated invariant."""
-    from ..checks import load_invariants
-    from ..checks.repair import repair
-
     violated = {f.kind for f in found if f.source == "invariant"}
     for inv in load_invariants(cfg):
         if inv.name in violated and inv.repair is not None:
@@ -113,16 +118,12 @@ def _lint(cfg: config_module.Config, state: State) -> None:
     (005_jobs.sql is incident 004's fixed migration: its columns are added with ADD COLUMN IF NOT
     EXISTS before the indexes use them, so the chain-aware lint has no error to show there.)
     """
-    from ..lint import lint_paths
-    from ..lint.report import render_text
-    from ..lint.settings import settings_from
-
     assert cfg.migrations is not None
     found = lint_paths([cfg.migrations], settings_from(cfg))
     errors = [f for f in found if f.severity is findings_module.Severity.ERROR]
     hidden = len(found) - len(errors)
     state.out.write("\n")
-    render_text(
+    render_lint(
         errors,
         state.out,
         color=state.color,
@@ -132,10 +133,6 @@ def _lint(cfg: config_module.Config, state: State) -> None:
 
 def _doctor(folder: Path, state: State) -> None:
     """Incidents 000 and 002 in the bot's own log."""
-    from ..doctor import analyze
-    from ..doctor.reader import LogSource
-    from ..doctor.report import render_text
-
     log = folder / "logs" / "bot.log"
     state.out.write(f"\n$ pgwarden doctor logs {log.relative_to(folder)}\n")
-    render_text(analyze([LogSource("file", str(log))], jobs=1), state.out, color=state.color, max_groups=3)
+    render_doctor(analyze([LogSource("file", str(log))], jobs=1), state.out, color=state.color, max_groups=3)

@@ -348,11 +348,11 @@ def test_command(
     with LazyScratch(cfg.dev_url) as lazy:
         model_schema = None
         if cfg.models:
-            from ..contract import models as models_source
+            # the same loader as check: the declared extensions are created first, so model
+            # defaults that call extension functions load here too
+            from ..contract.configured import load_configured_models
 
-            model_schema = models_source.load(
-                cfg.models, lazy(), root=cfg.root, schemas=cfg.schemas, ignore=cfg.ignore
-            ).schema
+            model_schema = load_configured_models(cfg, lazy()).schema
         outcome = converge(
             files, lazy(), legacy=starts, models=model_schema, schemas=cfg.schemas, ignore=cfg.ignore
         )

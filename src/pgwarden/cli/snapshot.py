@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..contract import snapshot as snapshot_source
+from ..catalog import serialize
 from ..contract.resolve import resolve
 from ..scratch import LazyScratch
 from ._state import State, db_option, dev_url_option
@@ -41,9 +41,9 @@ def snapshot(
     if target is None:
         raise click.UsageError("Where to? Pass -o FILE (or - for stdout), or set `snapshot` in the config.")
     if target == "-":
-        state.out.write(snapshot_source.dumps(expected.schema))
+        state.out.write(serialize.dumps(expected.schema))
         return 0
-    snapshot_source.write(expected.schema, Path(target))
+    serialize.write(expected.schema, Path(target))
     s = expected.schema
     state.err.write(
         f"Wrote {target}: {len(s.tables)} tables, {len(s.views)} views, {len(s.functions)} functions, "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
+from ..checks.instances import evaluate, read_status, table
 from ..db import pooling, read_only
-from ..runtime.status import evaluate, read_status, table
 from ..urls import describe
 from ._state import State, db_option, format_option
 

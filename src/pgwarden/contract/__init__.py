@@ -2,47 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Literal
-
-from ..catalog.model import OBJECT_TYPES, Schema
-
-SourceKind = Literal["database", "models", "migrations", "snapshot"]
-
-ALL_OBJECT_TYPES: frozenset[str] = frozenset(OBJECT_TYPES)
-"""Every object type a ``Schema`` holds."""
-
-MODEL_OBJECT_TYPES: frozenset[str] = frozenset(
-    {"schema", "table", "column", "index", "constraint", "enum", "sequence"}
-)
-"""What SQLAlchemy models can describe; the diff must not call the rest "extra"."""
-
-
-@dataclass(frozen=True)
-class Expected:
-    """The schema one source says the database should have, and what that source can speak about."""
-
-    label: str
-    """How messages name the source: ``app.db:Base``, ``migrations``, ``bot@host:5432/app``."""
-    kind: SourceKind
-    schema: Schema
-    attributes: Mapping[str, str] = field(default_factory=dict, hash=False)
-    """``schema.table.column`` -> ``ModelClass.attr`` (models only), for fixes that edit the model."""
-    covers: frozenset[str] = ALL_OBJECT_TYPES
-    """Object types this source describes; objects of other types are neither missing nor extra."""
-
-
-# The loaders import ``Expected`` from here, so they come after it.
-from . import declared  # noqa: E402
-from .database import load as load_database  # noqa: E402
-from .migrations import load as load_migrations  # noqa: E402
-from .resolve import resolve  # noqa: E402
-from .snapshot import load as load_snapshot  # noqa: E402
+from .database import load as load_database
+from .expected import ALL_OBJECT_TYPES, MODEL_OBJECT_TYPES, Expected, SourceKind
+from .migrations import load as load_migrations
+from .resolve import resolve
+from .snapshot import load as load_snapshot
 
 
 def __getattr__(name: str) -> object:
-    # The models loader imports SQLAlchemy (~0.2 s): only commands that read models pay for it.
+    # The models loader imports SQLAlchemy (~0.2 s), a heavy third-party library: only commands
+    # that read models pay for it.
     if name == "load_models":
         from .models import load
 
@@ -55,7 +24,6 @@ __all__ = [
     "MODEL_OBJECT_TYPES",
     "Expected",
     "SourceKind",
-    "declared",
     "load_database",
     "load_migrations",
     "load_models",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..catalog import inspect
 from ..db import read_only
 from ..urls import describe
-from . import Expected
+from .expected import Expected
 
 __all__ = ["load"]
 

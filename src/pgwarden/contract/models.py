@@ -31,7 +31,7 @@ from ..db import connect
 from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
 from ..scratch import Scratch
-from . import MODEL_OBJECT_TYPES, Expected
+from .expected import MODEL_OBJECT_TYPES, Expected
 from .migrations import server_message
 
 __all__ = ["find_metadata", "load"]

@@ -10,7 +10,8 @@ from ..config import Config
 from ..errors import UsageError
 from ..scratch import Scratch
 from ..urls import redact
-from . import Expected, database, migrations, snapshot
+from . import database, migrations, snapshot
+from .expected import Expected
 
 __all__ = ["FORMS", "resolve"]
 

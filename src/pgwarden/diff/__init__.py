@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..catalog.model import OBJECT_TYPES, ObjectType
-from ._messages import CLASSIC_SUFFIX
+from ._column_messages import CLASSIC_SUFFIX
 from .changes import (
     Change,
     ColumnChange,

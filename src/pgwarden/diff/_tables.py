@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from operator import attrgetter
 
 from ..catalog.model import Column, Constraint, Index, Table
@@ -20,7 +17,7 @@ from .changes import (
     TableChange,
     TriggerChange,
 )
-from .renames import pair_renames
+from .renames import Renames, pair_renames, rename_columns
 
 _OPTIONS = (
     "kind",
@@ -43,137 +40,8 @@ _COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
 )
 
 
-@dataclass
-class Renames:
-    """Renames found so far, to read the actual side in the expected side's names."""
-
-    sequences: dict[str, str] = field(default_factory=dict)
-    """Actual sequence qualname -> expected qualname."""
-    tables: dict[str, str] = field(default_factory=dict)
-    """Actual table qualname -> expected qualname."""
-    columns: dict[str, str] = field(default_factory=dict)
-    """Actual ``schema.table.column`` -> expected column name."""
-    _nextval: dict[str, str] = field(default_factory=dict)
-
-    def add_sequence(self, actual: str, expected: str) -> None:
-        self.sequences[actual] = expected
-        a_schema, _, a_name = actual.partition(".")
-        e_schema, _, e_name = expected.partition(".")
-        self._nextval[f"'{quoted(a_schema, a_name)}'::regclass"] = f"'{quoted(e_schema, e_name)}'::regclass"
-
-    def original_table(self, qualname: str) -> str:
-        """The actual name of the table the expected side calls ``qualname``."""
-        for old, new in self.tables.items():
-            if new == qualname:
-                return old
-        return qualname
-
-    def default(self, text: str | None) -> str | None:
-        """An actual default with renamed sequences named as expected (``nextval('s.t_id_seq')``)."""
-        if text is None or not self._nextval or "::regclass" not in text:
-            return text
-        for old, new in self._nextval.items():
-            text = text.replace(old, new)
-        return text
-
-    def owned_by(self, text: str | None) -> str | None:
-        """An actual ``schema.table.column`` with renamed tables and columns named as expected."""
-        if text is None:
-            return None
-        table, _, column = text.rpartition(".")
-        column = self.columns.get(text, column)
-        return f"{self.tables.get(table, table)}.{column}"
-
-
 options: Callable[[Table], tuple[object, ...]] = attrgetter(*_OPTIONS)
 """The table-level settings compared as one ``table_options_mismatch``."""
-
-
-def retarget(actual: Table, expected: Table) -> Table:
-    """``actual`` renamed to ``expected``'s name, with the table's name inside definitions rewritten.
-
-    Index and trigger definitions (and self-referencing foreign keys) spell the table's
-    name; after ``ALTER TABLE .. RENAME`` the server prints the new one, so comparing
-    with the new name avoids reporting every index of a renamed table as changed.
-    """
-    old, new = quoted(actual.schema, actual.name), quoted(expected.schema, expected.name)
-    old_q, new_q = actual.qualname, expected.qualname
-
-    def fix(text: str) -> str:
-        return text.replace(f" {old} ", f" {new} ").replace(f" {old}(", f" {new}(")
-
-    return dataclasses.replace(
-        actual,
-        schema=expected.schema,
-        name=expected.name,
-        constraints=tuple(
-            dataclasses.replace(
-                c,
-                definition=fix(c.definition),
-                references=new_q if c.references == old_q else c.references,
-            )
-            for c in actual.constraints
-        ),
-        indexes=tuple(dataclasses.replace(i, definition=fix(i.definition)) for i in actual.indexes),
-        triggers=tuple(
-            dataclasses.replace(t, table=new_q, definition=fix(t.definition)) for t in actual.triggers
-        ),
-        policies=tuple(dataclasses.replace(p, table=new_q) for p in actual.policies),
-    )
-
-
-_STRING = re.compile(r"('(?:[^']|'')*')")
-
-
-def rename_columns(table: Table, renames: dict[str, str]) -> Table:
-    """``table`` as the server prints it once its columns are renamed (old name -> new name).
-
-    Definitions of indexes, constraints, triggers and policies name the columns; the
-    server prints the new names after ``RENAME COLUMN``, so comparing with them keeps a
-    rename from also reporting every index on the column as changed. Names are replaced
-    as whole identifiers, outside string literals.
-    """
-    patterns = [
-        (re.compile(rf'(?<![\w"$]){re.escape(quote_ident(old))}(?![\w"$(])'), quote_ident(new))
-        for old, new in renames.items()
-    ]
-
-    def fix(text: str | None) -> str | None:
-        if text is None:
-            return None
-        parts = _STRING.split(text)
-        for i in range(0, len(parts), 2):  # even parts are outside quotes
-            for pattern, new in patterns:
-                parts[i] = pattern.sub(lambda _m, new=new: new, parts[i])
-        return "".join(parts)
-
-    def fixed(text: str) -> str:
-        return fix(text) or text
-
-    return dataclasses.replace(
-        table,
-        constraints=tuple(
-            dataclasses.replace(
-                c, definition=fixed(c.definition), columns=tuple(renames.get(n, n) for n in c.columns)
-            )
-            for c in table.constraints
-        ),
-        indexes=tuple(
-            dataclasses.replace(
-                i,
-                definition=fixed(i.definition),
-                columns=tuple(fixed(n) for n in i.columns),
-                predicate=fix(i.predicate),
-            )
-            for i in table.indexes
-        ),
-        triggers=tuple(
-            dataclasses.replace(t, definition=fixed(t.definition), when=fix(t.when)) for t in table.triggers
-        ),
-        policies=tuple(
-            dataclasses.replace(p, using=fix(p.using), with_check=fix(p.with_check)) for p in table.policies
-        ),
-    )
 
 
 def constraint_definition(c: Constraint) -> str:

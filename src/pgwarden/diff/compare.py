@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import TypeVar
 
 from ..catalog.model import Function, Schema, Sequence, Table, View
 from ._deps import view_references
 from ._names import quoted
-from ._tables import Renames, TableComparer, retarget
+from ._tables import TableComparer
 from .changes import (
     Change,
     ColumnChange,
@@ -23,7 +22,7 @@ from .changes import (
     TableChange,
     ViewChange,
 )
-from .renames import pair_renames
+from .renames import Renames, retarget, sequence_params, sequence_renames, table_renames
 
 T = TypeVar("T")
 
@@ -38,8 +37,8 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
     if expected == actual:
         return []
     renames = Renames()
-    table_pairs = _table_renames(expected, actual, renames)
-    sequence_pairs = _sequence_renames(expected, actual, renames)
+    table_pairs = table_renames(expected, actual, renames)
+    sequence_pairs = sequence_renames(expected, actual, renames)
     tables: list[Change] = []
     _tables(expected, actual, renames, table_pairs, tables)
     out: list[Change] = []
@@ -150,29 +149,6 @@ def _domains(expected: Schema, actual: Schema, renames: Renames, gone: set[str],
     out += [DomainChange("extra_domain", None, x) for x in extra]
 
 
-def _sequence_params(s: Sequence) -> tuple[object, ...]:
-    return (s.data_type, s.start, s.increment, s.min_value, s.max_value, s.cache, s.cycle)
-
-
-def _sequence_renames(expected: Schema, actual: Schema, renames: Renames) -> list[tuple[Sequence, Sequence]]:
-    """Sequences missing and extra with the same parameters and the same owner (once tables
-    are renamed): a serial sequence never pairs with another table's, which its drop would take.
-    """
-    if expected.sequences == actual.sequences:
-        return []
-    em, am = expected.sequence_map, actual.sequence_map
-    originals = {s.qualname: s for k, s in am.items() if k not in em}
-    pairs = pair_renames(
-        [s for k, s in em.items() if k not in am],
-        [dataclasses.replace(s, owned_by=renames.owned_by(s.owned_by)) for s in originals.values()],
-        signature=lambda s: (*_sequence_params(s), s.owned_by),
-        name=lambda s: s.qualname,
-    )
-    for e, a in pairs:
-        renames.add_sequence(a.qualname, e.qualname)
-    return [(e, originals[a.qualname]) for e, a in pairs]
-
-
 def _sequences(
     expected: Schema,
     actual: Schema,
@@ -193,7 +169,7 @@ def _sequences(
             out.append(SequenceChange("probable_rename", s, a))
             both.append((s, a))
     for e, a in sorted(both, key=lambda p: p[0].qualname):
-        if _sequence_params(e) != _sequence_params(a) or e.owned_by != renames.owned_by(a.owned_by):
+        if sequence_params(e) != sequence_params(a) or e.owned_by != renames.owned_by(a.owned_by):
             out.append(SequenceChange("sequence_mismatch", e, a))
     taken = {a.qualname for _, a in pairs}
     for s in extra:
@@ -201,27 +177,6 @@ def _sequences(
         # A serial column's sequence goes with its column or table: not a change of its own.
         if s.qualname not in taken and owner not in gone and owner.rpartition(".")[0] not in gone:
             out.append(SequenceChange("extra_sequence", None, s))
-
-
-def _table_renames(expected: Schema, actual: Schema, renames: Renames) -> list[tuple[Table, Table]]:
-    """Tables missing and extra with the same column names and types."""
-    if expected.tables == actual.tables:
-        return []
-    em, am = expected.table_map, actual.table_map
-
-    def signature(t: Table) -> frozenset[tuple[str, str]] | None:
-        return frozenset((c.name, c.type) for c in t.columns) or None
-
-    pairs = pair_renames(
-        [t for k, t in em.items() if k not in am],
-        [t for k, t in am.items() if k not in em],
-        signature=signature,
-        name=lambda t: t.qualname,
-        tiebreak=lambda e, a: e.schema == a.schema,
-    )
-    for e, a in pairs:
-        renames.tables[a.qualname] = e.qualname
-    return pairs
 
 
 def _tables(

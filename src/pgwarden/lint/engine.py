@@ -20,6 +20,7 @@ from .ignores import Ignore, covers, find_ignores, valid_id
 from .locator import Locator, Shown, show_path
 from .model import ChainTables, Hit, Rule, Source, Statement, TableFacts
 from .parse import parse_file
+from .rules import RULES_BY_ID
 
 __all__ = ["ENGINE_CODES", "Settings", "collect_files", "lint_file", "lint_paths", "lint_text"]
 
@@ -310,8 +311,6 @@ def _finding(rule: Rule, hit: Hit, settings: Settings, locator: Locator) -> Find
 
 
 def _unused(ignores: Iterable[Ignore], active: set[str], locator: Locator) -> list[Finding]:
-    from .rules import RULES_BY_ID
-
     found: list[Finding] = []
     for ig in ignores:
         if ig.used:

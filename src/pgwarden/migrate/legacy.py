@@ -8,8 +8,7 @@ from typing import Any
 
 import psycopg
 
-from ..catalog import Schema, inspect
-from ..contract import snapshot
+from ..catalog import Schema, inspect, serialize
 from ..diff import diff, render_sql
 from ..errors import SourceError
 from .source import MigrationFile, show_path, statements
@@ -47,7 +46,7 @@ def find_legacy(folder: Path) -> list[Legacy]:
 def restore(conn: psycopg.Connection[Any], legacy: Legacy) -> None:
     """Recreate ``legacy`` in the (empty) database behind the autocommit ``conn``."""
     if legacy.kind == "snapshot":
-        expected: Schema = snapshot.load(legacy.path).schema
+        expected: Schema = serialize.read(legacy.path)
         text = render_sql(diff(expected, inspect(conn)), allow_destructive=True)
     else:
         try:

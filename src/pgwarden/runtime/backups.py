@@ -28,12 +28,10 @@ HEALTH_EVERY = 300.0
 
 def backup_settings(cfg: Config) -> BackupSettings | None:
     """The ``[backup]`` settings when the guardian has something to do with them (a dir is set)."""
-    if not cfg.sections.get("backup"):
-        return None
-    from .. import backup
+    # Imported here, as below: the guardian loads the backup machinery only when backups are configured.
+    from ..backup import configured
 
-    settings = backup.from_config(cfg)
-    return settings if settings.dir is not None else None
+    return configured(cfg)
 
 
 async def keep_backups(
@@ -72,6 +70,7 @@ async def keep_backups(
 
 async def _run_once(warden: Warden, settings: BackupSettings) -> None:
     from .. import backup
+    from ..orchestrator import copy_check
 
     log.info(
         "scheduled backup starting (backup.schedule = %s)",
@@ -79,7 +78,11 @@ async def _run_once(warden: Warden, settings: BackupSettings) -> None:
     )
     try:
         result = await asyncio.to_thread(
-            backup.run_scheduled, warden.url, settings, cfg=warden.config, dev_url=warden.config.dev_url
+            backup.run_scheduled,
+            warden.url,
+            settings,
+            check=copy_check(warden.config),
+            dev_url=warden.config.dev_url,
         )
     except PgwardenError as exc:
         log.error("scheduled backup failed: %s", exc)

@@ -23,17 +23,17 @@ log = logging.getLogger("pgwarden.runtime")
 
 
 def has_contract(cfg: Config) -> bool:
-    return bool(cfg.models or cfg.migrations or cfg.snapshot or cfg.expect)
+    return cfg.has_schema_source
 
 
 def run_gate(cfg: Config, settings: RuntimeSettings, url: str, *, apply: bool | None = None) -> list[str]:
     """Why the database is not ready for this code (empty: it is). ``apply`` defaults to ``auto_migrate``."""
-    from ..check import run_check
     from ..errors import ScratchError, SourceError
     from ..findings import Severity
     from ..migrate import settings as migrate_settings
     from ..migrate.errors import LockWaitExceeded, NotReady
     from ..migrate.ready import ensure_ready
+    from ..orchestrator import run_check
 
     reasons: list[str] = []
     if cfg.migrations is not None:

@@ -31,7 +31,7 @@ RECOVERY_LOCK = (LOCK_CLASS, 1)
 
 def backup_directory(cfg: Config) -> Path:
     """Where ``restore`` finds verified backups; a ``ConfigError`` naming the key when not configured."""
-    from ..backup import settings as backup_settings
+    from ..backup import settings as backup_settings  # the guardian loads backup/ only to recover
 
     try:
         return backup_settings.from_config(cfg).directory(cfg.where)
@@ -82,7 +82,7 @@ async def recover(
 
 
 async def _restore(cfg: Config, url: str) -> str:
-    from ..backup.restore import restore
+    from ..backup.restore import restore  # the guardian loads backup/ only to recover
 
     directory = backup_directory(cfg)
     try:

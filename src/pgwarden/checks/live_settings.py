@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from ..contract.declared import LiveSetting
+from .declared import LiveSetting
 
 __all__ = ["read_settings"]
 

@@ -1,19 +1,24 @@
-"""``pgwarden status``: the registered instances and leases, read-only, and the findings they imply."""
+"""The instances ``pgwarden run`` registered and their leases, read-only, and the findings they imply.
+
+Read by ``pgwarden status`` and ``pgwarden check``; the runtime writes these tables, this module only reads them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from importlib import resources
 from typing import Any
 
 import psycopg
 
 from .. import codes
-from ..findings import Finding
-from .leadership import sql_text
+from ..db import read_only
+from ..findings import Finding, Severity
+from ..providers import Context
 
-__all__ = ["InstanceRow", "LeaseRow", "Status", "evaluate", "read_status"]
+__all__ = ["InstanceRow", "InstancesProvider", "LeaseRow", "Status", "evaluate", "read_status"]
 
 _RECENT_STOP = 3600.0
 """Seconds a stopped instance stays in the listing."""
@@ -86,13 +91,17 @@ class Status:
     """False when no instance ever registered in this database (no pgwarden.instances)."""
 
 
+def _sql(name: str) -> str:
+    return resources.files(__package__).joinpath("sql").joinpath(name).read_text(encoding="utf-8")
+
+
 def read_status(conn: psycopg.Connection[Any], *, name: str | None = None) -> Status:
     """Read instances and leases (call inside a read-only transaction)."""
     present = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL").fetchone()
     if not present or not present[0]:
         return Status([], [], registered=False)
     rows = conn.execute(
-        sql_text("status_instances.sql").encode(), {"name": name, "recent": _RECENT_STOP}
+        _sql("status_instances.sql").encode(), {"name": name, "recent": _RECENT_STOP}
     ).fetchall()
     instances = [
         InstanceRow(
@@ -113,7 +122,7 @@ def read_status(conn: psycopg.Connection[Any], *, name: str | None = None) -> St
         )
         for r in rows
     ]
-    lease_rows = conn.execute(sql_text("status_leases.sql").encode(), {"name": name}).fetchall()
+    lease_rows = conn.execute(_sql("status_leases.sql").encode(), {"name": name}).fetchall()
     leases = [
         LeaseRow(r[0], int(r[1]), str(r[2]) if r[2] else None, bool(r[3]), r[4], r[5]) for r in lease_rows
     ]
@@ -244,3 +253,14 @@ def table(instances: Sequence[InstanceRow]) -> list[str]:
             f"{i.code_version[:14]:<14} {seen:>7}  {'yes' if i.ready else 'no'}"
         )
     return lines
+
+
+class InstancesProvider:
+    """Warnings and errors about the running instances (not ready, data loss, stale code, silent, no leader)."""
+
+    name = "instances"
+
+    def findings(self, ctx: Context) -> list[Finding]:
+        with read_only(ctx.url, timeout=ctx.cfg.connect_timeout) as conn:
+            status = read_status(conn)
+        return [f for f in evaluate(status) if f.severity is not Severity.INFO]

@@ -1,4 +1,9 @@
-"""``pgwarden check``: compare every configured expected-schema source with the live database.
+"""The orchestrator behind ``pgwarden check``: every configured capability's findings, composed.
+
+It compares every configured expected-schema source with the live database and adds
+what the other capabilities (invariants, instances, backups) say through their findings
+providers. Nothing below it imports it: backup verification is handed the check it
+runs (``copy_check``); the runtime and the CLI, above it, call it.
 
 With models, migrations and a live database all configured the comparison is
 three-way, and each finding says where the disagreement lies: the models and
@@ -18,19 +23,32 @@ from typing import Any
 import psycopg
 
 from . import codes
-from .catalog import Schema, inspect
-from .checks import Invariant, Outcome, enforcement, load_invariants, run_outcomes
+from .backup import BackupHealthProvider, CopyCheck
+from .catalog import Schema, inspect, serialize
+from .checks import (
+    Invariant,
+    InvariantsProvider,
+    Outcome,
+    declared,
+    enforcement,
+    load_invariants,
+    run_outcomes,
+)
+from .checks.instances import InstancesProvider
+from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
-from .checks.settings import read_settings
 from .config import Config
-from .contract import Expected, declared
-from .contract import migrations as migrations_source
-from .contract import snapshot as snapshot_source
+from .contract import Expected
+from .contract.configured import load_configured
 from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
-from .findings import Finding, Severity
+from .findings import Finding
+from .migrate import adopt, consistency, ledger
+from .migrate.foreign import KNOWN_TABLES
+from .migrate.source import discover
 from .privileges import pgwarden_schema_grant
+from .providers import Context, FindingsProvider, collect
 from .scratch import LazyScratch, Scratch
 
 
@@ -62,40 +80,12 @@ _EXPLAIN = {
 }
 
 
-def load_expected(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]:
-    """Every expected-schema source the configuration names."""
-    sources: list[Expected] = []
-    if cfg.models:
-        from .contract import models as models_source  # imports SQLAlchemy: only when models are set
-
-        sources.append(
-            models_source.load(
-                cfg.models,
-                scratch(),
-                root=cfg.root,
-                schemas=cfg.schemas,
-                ignore=cfg.ignore,
-                extensions=[e.name for e in cfg.expect.extensions],
-            )
-        )
-    if cfg.migrations:
-        sources.append(
-            migrations_source.load(cfg.migrations, scratch(), schemas=cfg.schemas, ignore=cfg.ignore)
-        )
-    if cfg.snapshot and cfg.snapshot.exists():
-        sources.append(snapshot_source.load(cfg.snapshot))
-    return sources
-
-
 def ledger_findings(conn: psycopg.Connection[Any], migrations: Path) -> list[Finding]:
     """What the migration ledger says: edited or missing files, failed runs, pending files.
 
     A database no runner has recorded anything in gets none: every file would be "pending",
     and the drift findings already say what is missing.
     """
-    from .migrate import adopt, consistency, ledger
-    from .migrate.source import discover
-
     files = discover(migrations)
     if not ledger.read(conn) and not adopt.detect(conn):
         return []
@@ -141,12 +131,12 @@ def run_check(
     url = cfg.db_url()
     assert url is not None
     checks: list[Invariant] = load_invariants(cfg) if invariants else []
-    if not (cfg.models or cfg.migrations or cfg.snapshot or cfg.expect or checks):
+    if not (cfg.has_schema_source or checks):
         raise UsageError(
             f"Nothing to check the database against: set `models`, `migrations`, `snapshot`, "
             f"[[expect.*]] or [[invariants]] in {cfg.where} (or pass --models / --migrations)."
         )
-    if cfg.models or cfg.migrations or cfg.snapshot or cfg.expect:
+    if cfg.has_schema_source:
         result = _check_schema(cfg, url, update_snapshot=update_snapshot, scratch=scratch)
     else:
         result = CheckResult(findings=[], live=Schema())
@@ -159,23 +149,37 @@ def run_check(
     return result
 
 
-def operations_findings(cfg: Config, url: str) -> list[Finding]:
-    """Warnings and errors about the running instances and the backups (none when neither is set up)."""
-    from .runtime.backups import backup_settings
-    from .runtime.status import evaluate, read_status
+OPERATIONS: tuple[FindingsProvider, ...] = (InstancesProvider(), BackupHealthProvider())
+"""What the running service and its backups say, in the order ``check`` reports it."""
 
+
+def operations_findings(cfg: Config, url: str) -> list[Finding]:
+    """Warnings and errors about the running instances and the backups (none when neither is set up).
+
+    A role that may not read schema pgwarden gets one finding saying what was skipped and the GRANT."""
     with read_only(url, timeout=cfg.connect_timeout) as conn:
         grant = pgwarden_schema_grant(conn)
-        status = None if grant else read_status(conn)
-    if status is None:
-        return [skipped("the running instances and the backups", grant or "")]
-    found = [f for f in evaluate(status) if f.severity is not Severity.INFO]
-    settings = backup_settings(cfg)
-    if settings is not None:
-        from . import backup
+    if grant:
+        return [skipped("the running instances and the backups", grant)]
+    return collect(OPERATIONS, Context(cfg, url))
 
-        found += backup.health(settings.directory(cfg.where), url, settings)
-    return found
+
+def copy_check(cfg: Config) -> CopyCheck:
+    """The check a backup's verification runs on its restored copy: the schema, then the invariants."""
+
+    def check(target: str, scratch: Scratch) -> list[Finding]:
+        found: list[Finding] = []
+        if cfg.has_schema_source:
+            found += run_check(
+                cfg.with_overrides(database_url=target),
+                scratch=lambda: scratch,
+                invariants=False,  # run once, below, also when no schema source is configured
+                operations=False,  # the copy has no instances and is not the backups' database
+            ).findings
+        found += InvariantsProvider().findings(Context(cfg, target))
+        return found
+
+    return check
 
 
 def _check_schema(
@@ -192,12 +196,12 @@ def _check_schema(
         settings = read_settings(conn, [s.name for s in cfg.expect.settings])
         switched_off = enforcement.read(conn)
     if update_snapshot and cfg.snapshot:
-        snapshot_source.write(live, cfg.snapshot)
+        serialize.write(live, cfg.snapshot)
     if scratch is not None:
-        sources = load_expected(cfg, scratch)
+        sources = load_configured(cfg, scratch)
     else:
         with LazyScratch(cfg.dev_url) as lazy:
-            sources = load_expected(cfg, lazy)
+            sources = load_configured(cfg, lazy)
     result = compare(sources, live)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
     result.findings += declared.check_settings(cfg.expect.settings, settings)
@@ -245,7 +249,6 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
 def _not_ledgers(changes: list[Change]) -> list[Change]:
     """Without other migration tools' ledgers (``aerich``, ``schema_migrations``, …) found only live:
     they are not drift, and dropping one makes its tool re-run every migration."""
-    from .migrate.foreign import KNOWN_TABLES
 
     def ledger_object(change: Change) -> bool:
         if not change.kind.startswith("extra_"):
