@@ -141,6 +141,9 @@ class RedactingStream(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
+        if getattr(self.target, "closed", False):  # e.g. at garbage collection, after the file was closed
+            self._pending = ""
+            return
         if self._pending:
             pending, self._pending = self._pending, ""
             self.target.write(redact(pending))
