@@ -21,7 +21,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI (a core dependency there)
+    import tomli as tomllib
 
 TARGET_PERCENT = 95.0
 TARGET_WRONG = 3
