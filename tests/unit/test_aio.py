@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from pgwarden._aio import cancel_and_wait, wait_quietly
+from pgwarden.integrations._polling import TaskSet
 
 
 async def _swallows_first_cancel(ticks: list[int]) -> None:
@@ -50,3 +51,27 @@ def test_wait_quietly_times_out_finishes_and_propagates() -> None:
         assert inner.cancelled()
 
     asyncio.run(scenario())
+
+
+@pytest.mark.timeout(20)
+def test_task_set_wait_yields_while_a_finished_task_is_still_in_the_set() -> None:
+    """Python 3.12+ completes ``gather`` over finished tasks without yielding to the loop.
+
+    A handler task that finished in the same loop iteration as the wind-down began stays in the
+    set until its done callback runs; a wait that never yields spins forever (a hung CI run on
+    Python 3.13). With a 20 s timeout the old loop fails this test on 3.12+ instead of passing.
+    """
+    handled: list[int] = []
+
+    async def handler() -> None:
+        handled.append(1)
+
+    async def scenario() -> None:
+        tasks = TaskSet()
+        await tasks.start(handler)
+        # Step once: the handler runs to completion in this iteration, its done callback in the next.
+        await asyncio.sleep(0)
+        await asyncio.wait_for(tasks.wait(), timeout=5)
+
+    asyncio.run(scenario())
+    assert handled == [1]

@@ -211,5 +211,12 @@ class TaskSet:
         task.add_done_callback(self._tasks.discard)
 
     async def wait(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        # Wait on the unfinished tasks only. A finished task leaves the set in its done callback,
+        # which runs one loop iteration later; on Python 3.12+ ``gather`` over finished tasks
+        # completes without yielding, so looping on ``gather(*self._tasks)`` spun forever before
+        # that callback could run. ``asyncio.wait`` on a non-empty set always yields.
+        while pending := {task for task in self._tasks if not task.done()}:
+            await asyncio.wait(pending)
+        for task in list(self._tasks):
+            if not task.cancelled():
+                task.exception()  # the handler's own error handling has reported it; mark it seen
