@@ -141,6 +141,7 @@ def invariants(service: Service, outcomes: Sequence[Outcome] | None, read_at: da
             "Not configured.",
             missing="not configured: declare [[invariants]] in the config",
         )
+    read_at = read_at or (service.read_at if charts else None)
     broken = [o for o in outcomes or () if o.error is not None or o.count]
     summary = (
         f"{len(broken)} of {len(outcomes)} invariant(s) broken."
