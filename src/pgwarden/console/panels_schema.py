@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -13,6 +14,9 @@ from .panels_service import when
 from .read import Sample, Service
 
 __all__ = ["check", "invariants", "migrations"]
+
+_PLACE = re.compile(r"^\S+\.(?:sql|py):\d+(?::\d+)?: ")
+"""The file and position an error starts with: the row already names the migration."""
 
 
 def check(
@@ -68,7 +72,7 @@ def migrations(
             Cell("applied" if m.success else "FAILED", "ok" if m.success else "bad"),
             Cell(when(m.applied_at)),
             Cell(f"{m.duration_ms} ms"),
-            Cell(m.error or ""),
+            Cell(_PLACE.sub("", m.error or "", count=1)),
         )
         for m in ledger
     ]
@@ -104,7 +108,9 @@ def migrations(
     )
 
 
-def invariants(service: Service, outcomes: Sequence[Outcome] | None, read_at: datetime | None) -> Panel:
+def invariants(
+    service: Service, outcomes: Sequence[Outcome] | None, read_at: datetime | None, *, configured: bool = True
+) -> Panel:
     """Each invariant's violations now and its lag, with the guardian's samples charted over the last day."""
     series: dict[str, list[Sample]] = {}
     for s in service.samples:
@@ -133,7 +139,7 @@ def invariants(service: Service, outcomes: Sequence[Outcome] | None, read_at: da
     notes: tuple[str, ...] = ()
     if not service.sampled:
         notes = ("No history yet: the active guardian records a sample each time it runs the invariants.",)
-    if outcomes is None and not charts:
+    if outcomes is None and not charts and not configured:
         return Panel(
             "invariants",
             "Invariants",

@@ -59,7 +59,7 @@ def readers(cfg: Config, url: str, options: Options) -> list[Reader]:
             panels_service.data_loss(current, found),
             panels_service.takeovers(current),
             panels_schema.migrations(current, files, problem=problem),
-            panels_schema.invariants(current, state.outcomes if invariants else None, state.outcomes_at),
+            panels_schema.invariants(current, state.outcomes, state.outcomes_at, configured=bool(invariants)),
         ]
 
     def check() -> list[Panel]:

@@ -120,7 +120,11 @@ def _table(t: Table) -> str:
     body = "".join(
         "<tr>" + "".join(_cell(c, h) for c, h in zip(row, t.headers, strict=True)) + "</tr>" for row in t.rows
     )
-    return f"<table><caption>{escape(t.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    # A table wider than its panel scrolls inside it (keyboard-reachable), never the page.
+    return (
+        f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(t.caption)}">'
+        f"<table><caption>{escape(t.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    )
 
 
 def _cell(c: Cell, header: str) -> str:
