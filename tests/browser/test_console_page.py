@@ -102,6 +102,7 @@ def test_the_panels_refresh_in_place_and_copy_their_sql(chromium: Any, address: 
         _complete(tab)
         tab.wait_for_function("() => document.body.hasAttribute('data-refreshed')", timeout=30_000)
         assert tab.url.rstrip("/") == address.rstrip("/"), "refreshed without a reload"
+        assert tab.inner_text("#state") == "Broken", "the overall state follows the refreshed panels"
         button = tab.locator("#panel-check button.copy").first
         button.click()
         tab.wait_for_function(

@@ -160,3 +160,36 @@ def test_samples_are_kept_for_the_retention_window_only(db_url: str) -> None:
     with psycopg.connect(db_url) as conn:
         rows = conn.execute("SELECT violations, lag_p95_seconds FROM pgwarden.invariant_samples").fetchall()
     assert rows == [(1, 3.0)]
+
+
+def test_the_active_guardian_keeps_the_history_the_console_charts(db_url: str, tmp_path: Path) -> None:
+    import asyncio
+
+    from test_runtime_identity import INTERVAL, until
+
+    from pgwarden.config import parse
+    from pgwarden.runtime import RuntimeSettings, Warden
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bookings (id bigint PRIMARY KEY)")
+        conn.execute("INSERT INTO bookings VALUES (1), (2)")
+    cfg = parse(
+        {"invariants": [{"name": "no-bookings", "check": "SELECT id FROM bookings"}]},
+        file=tmp_path / "pgwarden.toml",
+    )
+    settings = RuntimeSettings(name="bot", ttl=1.2, check_interval=INTERVAL, invariants_every=0.2)
+
+    def stored() -> list[tuple[str, int]]:
+        with psycopg.connect(db_url) as conn:
+            present = conn.execute("SELECT to_regclass('pgwarden.invariant_samples') IS NOT NULL").fetchone()
+            if not present or not present[0]:
+                return []
+            return conn.execute("SELECT invariant, violations FROM pgwarden.invariant_samples").fetchall()
+
+    async def scenario() -> None:
+        async with Warden(db_url, settings, config=cfg) as w:
+            await asyncio.wait_for(w.wait_active(), 5)
+            await until(lambda: len(stored()) >= 2)
+
+    asyncio.run(scenario())
+    assert set(stored()) == {("no-bookings", 2)}

@@ -167,3 +167,9 @@ def test_each_client_is_rate_limited() -> None:
         200,
         429,
     ]
+
+
+def test_a_long_table_is_cut_with_a_count_of_the_rest() -> None:
+    many = [instance(f"vps-{i}", "v1", "standby") for i in range(120)]
+    html = page([instances(service(*many))], now=NOW, database="x", refresh=10, banner=None)
+    assert html.count("<tr>") == 51 and "And 70 more not shown here" in html

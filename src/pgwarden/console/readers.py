@@ -7,9 +7,12 @@ run the schema check (``orchestrator.run_check``, read-only on the live database
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
 
 from ..backup import BackupHealthProvider
 from ..backup.manifest import scan
@@ -18,7 +21,9 @@ from ..checks import Outcome, load_invariants, run_outcomes
 from ..checks.instances import evaluate
 from ..config import Config
 from ..doctor.reader import LogSource
+from ..doctor.report import LogReport
 from ..errors import PgwardenError
+from ..findings import Finding
 from ..migrate.source import MigrationFile, discover
 from ..orchestrator import run_check
 from ..providers import Context, collect
@@ -28,7 +33,7 @@ from .model import Panel
 from .read import Service, read_service
 from .state import Reader
 
-__all__ = ["Options", "placeholders", "readers"]
+__all__ = ["CheckFailed", "Options", "apart", "checked_apart", "placeholders", "readers"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +70,8 @@ def readers(cfg: Config, url: str, options: Options) -> list[Reader]:
     def check() -> list[Panel]:
         if not cfg.has_schema_source:
             return [panels_schema.check(None, None, configured=False)]
-        result = run_check(cfg, invariants=False, operations=False)
-        return [panels_schema.check(result.findings, _now(), configured=True, seconds=result.seconds)]
+        findings, seconds = checked_apart(cfg)
+        return [panels_schema.check(findings, _now(), configured=True, seconds=seconds)]
 
     def run_invariants() -> list[Panel]:
         state.outcomes = run_outcomes(url, invariants, timeout=timeout)
@@ -91,13 +96,10 @@ def readers(cfg: Config, url: str, options: Options) -> list[Reader]:
         labels = [s.label for s in options.logs]
         if not options.logs:
             return [panels_ops.incidents(None, _now(), sources=labels)]
-        from ..doctor import analyze
-
         since = _now() - timedelta(seconds=options.log_window)
-        try:
-            report = analyze(list(options.logs), since=since)
-        except PgwardenError as exc:  # an unreadable log is said on its panel, the rest stays up
-            return [panels_ops.incidents(None, _now(), sources=labels, problem=str(exc))]
+        report = apart(_scan, list(options.logs), since)
+        if isinstance(report, str):  # an unreadable log is said on its panel, the rest stays up
+            return [panels_ops.incidents(None, _now(), sources=labels, problem=report)]
         return [panels_ops.incidents(report, _now(), sources=labels)]
 
     chosen = [
@@ -130,6 +132,52 @@ def placeholders(cfg: Config) -> list[Panel]:
         Panel("incidents", "Incidents in the logs", None, "Reading the logs…"),
         Panel("invariants", "Invariants", None, "Running the invariants…"),
     ]
+
+
+class CheckFailed(PgwardenError):
+    """The schema check could not run (its sentence comes from the process that ran it)."""
+
+
+T = TypeVar("T")
+
+
+def apart(work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` computed in a child process.
+
+    Comparing thousands of tables builds two whole schemas, and a day of logs a scanner's state;
+    in a child their memory goes back to the system when it exits, so the long-running console
+    stays at its resting size. ``spawn``: the console runs threads, which ``fork`` does not copy.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(work, *args).result()
+
+
+def checked_apart(cfg: Config) -> tuple[list[Finding], float]:
+    """The schema check's findings and seconds, computed in a child process."""
+    outcome = apart(_check, cfg)
+    if isinstance(outcome, str):
+        raise CheckFailed(outcome)
+    return outcome
+
+
+def _scan(sources: list[LogSource], since: datetime) -> LogReport | str:
+    """Runs in the child: the doctor's report on ``sources``, or the sentence saying which one is unreadable."""
+    from ..doctor import analyze
+
+    try:
+        return analyze(sources, since=since)
+    except PgwardenError as exc:
+        return str(exc)
+
+
+def _check(cfg: Config) -> tuple[list[Finding], float] | str:
+    """Runs in the child: the findings and seconds, or the sentence of the error that stopped it."""
+    try:
+        result = run_check(cfg, invariants=False, operations=False)
+    except PgwardenError as exc:
+        return str(exc)
+    return result.findings, result.seconds
 
 
 @dataclass

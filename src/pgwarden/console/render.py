@@ -18,6 +18,8 @@ from .svg import sparkline
 
 __all__ = ["fragment", "page"]
 
+MAX_ROWS = 50
+"""Rows a table shows: 2,000 findings or 200 instances would make a page no one reads on a phone."""
 _TICKS = re.compile(r"`([^`]+)`")
 _WORDS = {"ok": "OK", "warn": "Needs a look", "bad": "Broken", "": "No data"}
 
@@ -67,12 +69,14 @@ def page(
 
 def fragment(panels: Sequence[Panel], *, now: datetime, banner: str | None) -> str:
     """The panels alone, as the script swaps them in at each refresh."""
+    tone = worst([p.tone for p in panels])
     nav = "".join(
         f'<a class="chip tone-{p.tone or "none"}" href="#panel-{p.key}">{escape(p.title)}</a>' for p in panels
     )
     top = f'<p class="banner" role="alert">{text(banner)}</p>' if banner else ""
     return (
-        f'{top}<nav class="chips" aria-label="Panels">{nav}</nav>'
+        f'{top}<nav class="chips" aria-label="Panels" data-state="{tone or "none"}" '
+        f'data-word="{escape(_WORDS[tone])}">{nav}</nav>'
         f'<p class="now">Page built {when(now)}</p>' + "".join(_panel(p, now) for p in panels)
     )
 
@@ -118,12 +122,20 @@ def _table(t: Table) -> str:
         return f'<p class="empty">{text(t.empty)}</p>'
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in t.headers)
     body = "".join(
-        "<tr>" + "".join(_cell(c, h) for c, h in zip(row, t.headers, strict=True)) + "</tr>" for row in t.rows
+        "<tr>" + "".join(_cell(c, h) for c, h in zip(row, t.headers, strict=True)) + "</tr>"
+        for row in t.rows[:MAX_ROWS]
+    )
+    more = len(t.rows) - MAX_ROWS
+    after = (
+        f'<p class="note">And {more} more not shown here; the command line lists them all.</p>'
+        if more > 0
+        else ""
     )
     # A table wider than its panel scrolls inside it (keyboard-reachable), never the page.
     return (
         f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(t.caption)}">'
         f"<table><caption>{escape(t.caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+        + after
     )
 
 
@@ -145,6 +157,12 @@ def _findings(found: Sequence[Finding]) -> str:
     items = "".join(
         f'<li class="tone-{tone_of(f.severity) or "none"}"><strong>{escape(f.severity.value)}</strong> '
         f"{text(f.message)}" + (f' <span class="hint">{text(f.hint)}</span>' if f.hint else "") + "</li>"
-        for f in found
+        for f in found[:MAX_ROWS]
     )
-    return f'<ul class="findings">{items}</ul>'
+    more = len(found) - MAX_ROWS
+    after = (
+        f'<p class="note">And {more} more; <code>pgwarden check</code> lists them all.</p>'
+        if more > 0
+        else ""
+    )
+    return f'<ul class="findings">{items}</ul>{after}'

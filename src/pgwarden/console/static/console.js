@@ -36,6 +36,11 @@
         main.innerHTML = html;
         window.scrollTo(0, y);
         wireCopy(main);
+        var nav = main.querySelector("nav.chips"), state = document.getElementById("state");
+        if (nav && state) {
+          state.className = "state tone-" + nav.getAttribute("data-state");
+          state.textContent = nav.getAttribute("data-word");
+        }
         document.body.setAttribute("data-refreshed", new Date().toISOString());
       })
       .catch(function () { /* the console itself is away: keep what is shown, try again */ })
