@@ -25,7 +25,6 @@ from ..doctor.report import LogReport
 from ..errors import PgwardenError
 from ..findings import Finding
 from ..migrate.source import MigrationFile, discover
-from ..orchestrator import run_check
 from ..providers import Context, collect
 from ..urls import describe
 from . import panels_ops, panels_schema, panels_service
@@ -173,6 +172,8 @@ def _scan(sources: list[LogSource], since: datetime) -> LogReport | str:
 
 def _check(cfg: Config) -> tuple[list[Finding], float] | str:
     """Runs in the child: the findings and seconds, or the sentence of the error that stopped it."""
+    from ..orchestrator import run_check  # here only: the console itself never loads the catalog and diff
+
     try:
         result = run_check(cfg, invariants=False, operations=False)
     except PgwardenError as exc:
