@@ -34,6 +34,8 @@ COMMANDS = {
     "repair": "pgwarden.cli.repair:repair_command",
     "backup": "pgwarden.cli.backup:backup",
     "init": "pgwarden.cli.init:init",
+    "console": "pgwarden.cli.console:console",
+    "export": "pgwarden.cli.export:export",
 }
 """Every command, imported only when it runs: `pgwarden lint` need not load SQLAlchemy."""
 
@@ -52,6 +54,8 @@ SUMMARIES = {
     "repair": "Fix the rows that break an invariant: a dry run by default, batches with --apply.",
     "backup": "Backups that know their database: pg_dump archives with a manifest, verified by restoring.",
     "init": "Find the models, migrations, settings and deployment files, and write pgwarden.toml.",
+    "console": "Serve one read-only page: instances, takeovers, the schema check, migrations, invariants, backups, incidents.",
+    "export": "Write the Grafana dashboard (JSON) or the Prometheus alerting rules (YAML) for pgwarden's /metrics.",
 }
 """Each command's first help sentence, so `pgwarden --help` imports no command (a test keeps them equal)."""
 

@@ -36,8 +36,19 @@ async def watch_invariants(warden: Warden, invariants: list[Invariant], every: f
             log.warning("invariants could not run: %s", exc)
         else:
             warden.invariant_outcomes = outcomes
+            await _keep_history(warden.url, outcomes, warden.config.connect_timeout)
             for outcome in outcomes:
                 f = finding(outcome)
                 if f is not None and f.severity is Severity.ERROR:
                     await warden.alert(f"invariant:{f.kind}", f"{f.message} {f.hint}".strip())
         await asyncio.sleep(every)
+
+
+async def _keep_history(url: str, outcomes: list[Outcome], timeout: float) -> None:
+    """Store the samples the console charts; a failure to store them costs the chart a point, nothing more."""
+    from ..checks.samples import record
+
+    try:
+        await asyncio.to_thread(record, url, outcomes, timeout=timeout)
+    except Exception as exc:  # noqa: BLE001 - history is a convenience; the watch loop must go on
+        log.warning("invariant samples not stored: %s", exc)

@@ -1,0 +1,55 @@
+"""The history of each invariant (violations, lag) kept in schema pgwarden with bounded retention.
+
+The guardian's active instance records a sample each time it runs the invariants; the console
+reads them back to chart the last hours. Kept in the database, not in a process's memory, so a
+restart or a takeover loses nothing and every console sees the same history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from importlib import resources
+
+from ..db import SCHEMA_LOCK, connect
+from .run import Outcome
+
+__all__ = ["RETENTION_SECONDS", "record"]
+
+RETENTION_SECONDS = 7 * 24 * 3600.0
+"""A week of samples: at one run a minute and ten invariants, about 100,000 rows."""
+
+
+def _sql(name: str) -> str:
+    return resources.files(__package__).joinpath("sql").joinpath(name).read_text(encoding="utf-8")
+
+
+def record(
+    url: str,
+    outcomes: Sequence[Outcome],
+    *,
+    keep: float = RETENTION_SECONDS,
+    timeout: float = 5.0,
+    at: datetime | None = None,
+) -> int:
+    """Store one sample per outcome and drop samples older than ``keep`` seconds; returns the rows stored."""
+    if not outcomes:
+        return 0
+    moment = at or datetime.now(timezone.utc)
+    rows = [
+        {
+            "invariant": o.invariant.name,
+            "at": moment,
+            "violations": None if o.error is not None else o.count,
+            "lag": (o.lag or {}).get("p95_seconds"),
+        }
+        for o in outcomes
+    ]
+    with connect(url, timeout=timeout, application_name="pgwarden-samples") as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
+        conn.execute(_sql("samples_schema.sql"))
+        with conn.cursor() as cur:
+            cur.executemany(_sql("samples_record.sql"), rows)
+        conn.execute(_sql("samples_prune.sql"), {"keep": keep})
+        conn.commit()
+    return len(rows)
