@@ -39,6 +39,8 @@ __all__ = [
     "DEFAULT_PARTS",
     "check_parts",
     "check_setting",
+    "direct_for_config",
+    "direct_url_for",
     "for_config",
     "parse_keys",
     "url_for",
@@ -256,6 +258,35 @@ def for_config(cfg: Config) -> Resolution:
         config_where=cfg.where,
     )
     return Resolution(found.url, found.source, found.notes + unread) if unread else found
+
+
+def direct_for_config(cfg: Config) -> Resolution | None:
+    """The direct URL (past a pooler) when one is set apart: ``None`` means use the live URL.
+
+    ``--db`` wins over it; then the variable ``direct_url_env`` (``DIRECT_URL``) from the
+    environment, then from the ``.env`` file, as for the live URL. Migrations, ``run``'s lease
+    and backups connect with it.
+    """
+    if cfg.database_url:
+        return None
+    name = cfg.direct_url_env
+    if os.environ.get(name):
+        return Resolution(os.environ[name], f"environment variable {name}")
+    if cfg.env_file:
+        path = cfg.root / cfg.env_file
+        try:
+            values = read_env_file(path)
+        except ConfigError:  # the live URL's resolution reports a broken .env, where it matters
+            values = None
+        if values and values.get(name):
+            return Resolution(values[name], f"{path}: {name}")
+    return None
+
+
+def direct_url_for(cfg: Config, *, required: bool) -> str | None:
+    """The direct URL where one is set (:func:`direct_for_config`), else the live database URL."""
+    found = direct_for_config(cfg)
+    return found.url if found is not None else url_for(cfg, required=required)
 
 
 _SAID: set[str] = set()
