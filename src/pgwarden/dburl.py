@@ -257,7 +257,25 @@ def for_config(cfg: Config) -> Resolution:
         root=cfg.root,
         config_where=cfg.where,
     )
+    if found.url is None and env_values:
+        unread += _empty_parts(
+            env_values, cfg.database_url_env, cfg.database_parts or DEFAULT_PARTS, env_path
+        )
     return Resolution(found.url, found.source, found.notes + unread) if unread else found
+
+
+def _empty_parts(
+    values: Mapping[str, str],
+    env_name: str,
+    parts: Sequence[Mapping[str, tuple[str, ...]]],
+    path: Path | None,
+) -> tuple[str, ...]:
+    """A note for a ``.env`` that names the database variables but leaves them empty (a template)."""
+    names = [env_name, *(n for group in parts for key in ("host", "dbname") for n in group.get(key, ()))]
+    empty = [n for n in names if n in values and not values[n].strip()]
+    if not empty:
+        return ()
+    return (f"{path} sets {', '.join(empty)} to an empty value; fill them in.",)
 
 
 def direct_for_config(cfg: Config) -> Resolution | None:

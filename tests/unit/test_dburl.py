@@ -210,3 +210,16 @@ def test_direct_url_from_env_file_and_environment(tmp_path: Path, monkeypatch: p
     monkeypatch.delenv("DIRECT_URL")
     (tmp_path / ".env").write_text("DATABASE_URL=postgresql://bot@db/app\n")
     assert dburl.direct_for_config(cfg) is None and cfg.direct_db_url() == "postgresql://bot@db/app"
+
+
+def test_an_env_file_with_empty_database_variables_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_URL", "PGHOST", "PGSERVICE", "PGDATABASE", "PGUSER", "PGPORT", "PGHOSTADDR"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("DB_HOST", "DB_NAME", "POSTGRES_HOST", "POSTGRES_DB"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text('BOT_TOKEN=""\nDB_HOST=\nDB_PORT=\nDB_NAME=\nDB_PASSWORD=\n')
+    found = config.load(cwd=tmp_path).db_source()
+    assert found.url is None
+    assert found.notes == (f"{tmp_path / '.env'} sets DB_HOST, DB_NAME to an empty value; fill them in.",)
