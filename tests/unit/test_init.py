@@ -179,3 +179,12 @@ def test_direct_url_in_env_is_mentioned(tmp_path: Path) -> None:
     code, out, _ = _run("init", "--path", str(tmp_path), "--print")
     assert code == 0 and "DIRECT_URL (a URL that bypasses the pooler)" in out
     assert "pw-one" not in out and "pw-two" not in out
+
+
+def test_a_folder_of_scripts_runs_as_python_folder_script(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "bot.py").write_text("import config\nif __name__ == '__main__':\n    print('up')\n")
+    (tmp_path / "bot" / "config.py").write_text("TOKEN = ''\n")
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "main.py").write_text("print('a helper without a main guard')\n")
+    assert scan(tmp_path).entry == "python bot/bot.py"
