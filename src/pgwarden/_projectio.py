@@ -21,7 +21,25 @@ from typing import Any
 from .errors import ConfigError
 from .urls import redact
 
-__all__ = ["from_settings", "read_env_file"]
+__all__ = ["from_settings", "import_root", "read_env_file"]
+
+
+def import_root(root: Path, module_name: str) -> Path:
+    """The folder to put first on the path so ``module_name`` imports as the project imports it.
+
+    ``root`` itself, or ``root/src`` when the top package lives there and not in ``root``: the
+    src layout, and bots run as ``python src/main.py`` whose modules say ``import core``.
+    ``pgwarden init`` names modules that way too.
+    """
+    top = module_name.partition(".")[0]
+    src = root / "src"
+    if not _holds(root, top) and _holds(src, top):
+        return src
+    return root
+
+
+def _holds(folder: Path, top: str) -> bool:
+    return (folder / f"{top}.py").is_file() or (folder / top).is_dir()
 
 
 def read_env_file(path: Path) -> dict[str, str] | None:
@@ -47,14 +65,14 @@ def read_env_file(path: Path) -> dict[str, str] | None:
 
 
 @contextlib.contextmanager
-def _project_import(root: Path, env_file: Mapping[str, str] | None) -> Iterator[None]:
+def _project_import(root: Path, env_file: Mapping[str, str] | None, module: str) -> Iterator[None]:
     """``root`` first on the path, no bytecode written, the module's print() sent to stderr.
 
     The ``.env`` variables the environment lacks are set while the module imports, as
     systemd's ``EnvironmentFile=`` or compose's ``env_file:`` set them for the running bot,
     and removed afterwards.
     """
-    entry = str(root)
+    entry = str(import_root(root, module))
     sys.path.insert(0, entry)
     importlib.invalidate_caches()
     dont_write, sys.dont_write_bytecode = sys.dont_write_bytecode, True
@@ -79,7 +97,7 @@ def from_settings(spec: str, root: Path, env_file: Mapping[str, str] | None = No
         raise ConfigError(
             f"`database_url` = {spec!r} must be `module:attribute` (e.g. `bot.config:settings.db_url`)."
         )
-    with _project_import(root, env_file):
+    with _project_import(root, env_file, module_name):
         try:
             obj: Any = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -116,14 +134,38 @@ def _as_url(value: Any, spec: str) -> str:
         raise ConfigError(
             f"`database_url`: `{spec}` is empty; set the variables the settings object reads, or pass --db."
         )
-    if isinstance(value, str):
-        return value
-    text = str(value)  # pydantic's PostgresDsn/AnyUrl and friends print as the URL
+    text = value if isinstance(value, str) else str(value)  # pydantic's PostgresDsn prints as the URL
     if "://" not in text:
         raise ConfigError(
             f"`database_url`: `{spec}` is a {type(value).__name__}, not a URL; point at the URL string."
         )
+    unset = _unset_parts(text)
+    if unset:
+        raise ConfigError(
+            f"`database_url`: `{spec}` has the text None as its {', '.join(unset)}: the environment "
+            "variables the settings module reads are not set; set them (or put them in .env), or pass --db."
+        )
     return text
+
+
+def _unset_parts(url: str) -> list[str]:
+    """Parts of a URL built with ``f"{os.getenv('DB_HOST')}"`` from variables that were not set."""
+    from urllib.parse import urlsplit
+
+    try:
+        split = urlsplit(url)
+        hostport = split.netloc.rpartition("@")[2]
+        port = hostport.rpartition(":")[2] if ":" in hostport else ""
+        found = {
+            "user": split.username,
+            "password": split.password,
+            "host": split.hostname,
+            "port": port,
+            "database": split.path.lstrip("/"),
+        }
+    except ValueError:
+        return []
+    return [part for part, value in found.items() if value in ("None", "none")]
 
 
 def _first_line(exc: BaseException) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
@@ -173,10 +172,8 @@ class Config:
 
     def direct_db_url(self, *, required: bool = True) -> str | None:
         """The URL for work that wants a direct connection (migrations, ``run``'s lease, backups):
-        ``--db`` when given, else the environment variable ``direct_url_env`` when set, else ``db_url``."""
-        if self.database_url:
-            return self.database_url
-        return os.environ.get(self.direct_url_env) or self.db_url(required=required)
+        ``--db`` when given, else ``direct_url_env`` from the environment or ``.env``, else ``db_url``."""
+        return dburl.direct_url_for(self, required=required)
 
     def with_overrides(self, **flags: Any) -> Config:
         """Return a copy with command-line flags applied (``None`` means not given)."""

@@ -39,6 +39,8 @@ __all__ = [
     "DEFAULT_PARTS",
     "check_parts",
     "check_setting",
+    "direct_for_config",
+    "direct_url_for",
     "for_config",
     "parse_keys",
     "url_for",
@@ -255,7 +257,54 @@ def for_config(cfg: Config) -> Resolution:
         root=cfg.root,
         config_where=cfg.where,
     )
+    if found.url is None and env_values:
+        unread += _empty_parts(
+            env_values, cfg.database_url_env, cfg.database_parts or DEFAULT_PARTS, env_path
+        )
     return Resolution(found.url, found.source, found.notes + unread) if unread else found
+
+
+def _empty_parts(
+    values: Mapping[str, str],
+    env_name: str,
+    parts: Sequence[Mapping[str, tuple[str, ...]]],
+    path: Path | None,
+) -> tuple[str, ...]:
+    """A note for a ``.env`` that names the database variables but leaves them empty (a template)."""
+    names = [env_name, *(n for group in parts for key in ("host", "dbname") for n in group.get(key, ()))]
+    empty = [n for n in names if n in values and not values[n].strip()]
+    if not empty:
+        return ()
+    return (f"{path} sets {', '.join(empty)} to an empty value; fill them in.",)
+
+
+def direct_for_config(cfg: Config) -> Resolution | None:
+    """The direct URL (past a pooler) when one is set apart: ``None`` means use the live URL.
+
+    ``--db`` wins over it; then the variable ``direct_url_env`` (``DIRECT_URL``) from the
+    environment, then from the ``.env`` file, as for the live URL. Migrations, ``run``'s lease
+    and backups connect with it.
+    """
+    if cfg.database_url:
+        return None
+    name = cfg.direct_url_env
+    if os.environ.get(name):
+        return Resolution(os.environ[name], f"environment variable {name}")
+    if cfg.env_file:
+        path = cfg.root / cfg.env_file
+        try:
+            values = read_env_file(path)
+        except ConfigError:  # the live URL's resolution reports a broken .env, where it matters
+            values = None
+        if values and values.get(name):
+            return Resolution(values[name], f"{path}: {name}")
+    return None
+
+
+def direct_url_for(cfg: Config, *, required: bool) -> str | None:
+    """The direct URL where one is set (:func:`direct_for_config`), else the live database URL."""
+    found = direct_for_config(cfg)
+    return found.url if found is not None else url_for(cfg, required=required)
 
 
 _SAID: set[str] = set()

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ._astscan import URL_ATTRS, bound_names, env_reads, imported, names, url_path
+
 __all__ = ["Base", "Project", "Settings", "scan"]
 
 _SKIP_DIRS = {
@@ -39,9 +41,8 @@ _MAX_FILES = 3000  # a bot is far smaller; a huge tree means we were started in 
 _BASE_CLASSES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
 _BASE_FACTORIES = {"declarative_base", "generate_base"}
 _SQL_MIGRATION = re.compile(r"^\d+[_\-.].*\.sql$")
-_URL_ATTRS = re.compile(r"(database|db|postgres|pg|sqlalchemy)_?(url|uri|dsn)$", re.IGNORECASE)
 _SETTINGS_MODULE = re.compile(r"(^|\.)(config|settings|conf|configuration)$")
-_ENV_URL_KEYS = re.compile(r"^(DATABASE_URL|DB_HOST|DB_NAME|POSTGRES_DB|POSTGRES_HOST|PGHOST|PGDATABASE)$")
+_ENV_URL_KEYS = re.compile(r"^(DATABASE_URL|DIRECT_URL)$")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Base:
     """``"Column"`` (classic ``Column(...)``), ``"Mapped"`` (``Mapped[...] = mapped_column(...)``)."""
     module: str = ""
     model_modules: frozenset[str] = frozenset()
+    model_classes: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class Settings:
     spec: str
     path: Path
     line: int
+    reads: tuple[str, ...] = ()
+    """The environment variables its module reads by name (``os.getenv("DB_HOST")``)."""
 
 
 @dataclass
@@ -79,6 +83,8 @@ class Project:
     env_file: Path | None = None
     env_keys: tuple[str, ...] = ()
     """The URL-related variable names in ``.env`` (names only: values may be secrets)."""
+    env_template: Path | None = None
+    """``.env.example`` and friends, when there is no ``.env``: what the project expects to be set."""
     deploy: list[Path] = field(default_factory=list)
     entry: str | None = None
     """How the bot starts: ``python -m bot`` or ``python bot.py``."""
@@ -86,11 +92,45 @@ class Project:
     truncated: bool = False
     imports: dict[str, frozenset[str]] = field(default_factory=dict)
     """Each module's imports, to tell whether importing ``models`` registers every table."""
+    bound: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Each module's top-level names (defined or imported)."""
 
     def unimported(self, base: Base) -> list[str]:
         """Model modules of ``base`` that importing ``base.module`` does not import (directly)."""
-        seen = {base.module}
-        todo = [base.module]
+        seen = self.closure(base.module)
+        return sorted(m for m in base.model_modules if m not in seen)
+
+    def models_spec(self, base: Base) -> str:
+        """``base.spec``, or a ``module:name`` whose import registers every table of ``base``.
+
+        Real bots define the Base in ``db/base.py`` and the models elsewhere; importing the
+        base module alone yields no tables. A module that imports all model modules and binds
+        the Base (or one model class, whose ``metadata`` is the Base's) does.
+        """
+        if not self.unimported(base):
+            return base.spec
+        name = base.spec.rpartition(":")[2]
+        wanted = base.model_modules | {base.module}
+        candidates = []
+        for module, bound in self.bound.items():
+            usable = [name] if name in bound else sorted(bound & base.model_classes)
+            if not usable:
+                continue
+            closure = self.closure(module)
+            if wanted <= closure:
+                # Model modules and their packages first: an entry point imports everything too,
+                # but importing it starts the bot's own set-up (tokens, network).
+                near = any(m == module or m.startswith(module + ".") for m in base.model_modules)
+                candidates.append((not near, len(closure), module, usable[0]))
+        if not candidates:
+            return base.spec
+        _, _, module, attr = min(candidates)
+        return f"{module}:{attr}"
+
+    def closure(self, module: str) -> set[str]:
+        """The project modules importing ``module`` runs: its imports, theirs, and parent packages."""
+        seen = {module}
+        todo = [module]
         while todo:  # follow imports inside the project: base -> package __init__ -> models
             current = todo.pop()
             for name in self.imports.get(current, ()):
@@ -101,7 +141,7 @@ class Project:
             if parent and parent in self.imports and parent not in seen:
                 seen.add(parent)  # importing a.b runs a/__init__.py first
                 todo.append(parent)
-        return sorted(m for m in base.model_modules if m not in seen)
+        return seen
 
     @property
     def empty(self) -> bool:
@@ -121,7 +161,11 @@ def scan(root: Path) -> Project:
     project.bases.sort(key=lambda b: (-b.tables, str(b.path)))
     project.alembic = _alembic(root)
     project.migrations, project.migration_files = _sql_migrations(root)
-    project.env_file, project.env_keys = _env_file(root)
+    env_file, project.env_keys = _env_file(root)
+    if env_file is not None and env_file.name != ".env":
+        project.env_template = env_file
+    else:
+        project.env_file = env_file
     project.deploy = _deploy_files(root)
     project.entry = _entry(root, files)
     return project
@@ -156,19 +200,6 @@ def _module_name(root: Path, path: Path) -> str:
     return ".".join(parts)
 
 
-def _names(node: ast.expr) -> str:
-    """``sa.orm.DeclarativeBase`` -> ``DeclarativeBase``."""
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Call):
-        return _names(node.func)
-    if isinstance(node, ast.Subscript):
-        return _names(node.value)
-    return ""
-
-
 def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None:
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -176,78 +207,40 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
         return None
     local_bases: dict[str, Base] = {}
     classes: dict[str, ast.ClassDef] = {}
+    settings: list[Settings] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
-            parents = {_names(b) for b in node.bases}
+            parents = {names(b) for b in node.bases}
             if parents & _BASE_CLASSES:
                 local_bases[node.name] = Base(f"{module}:{node.name}", path, node.lineno, module=module)
             else:
                 classes[node.name] = node
-        elif (
-            isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
-        ):
-            name, value = node.targets[0].id, node.value
-            called = _names(value) if isinstance(value, ast.Call) else ""
+        elif (assigned := _assigned(node)) is not None:
+            name, value = assigned
+            called = names(value) if isinstance(value, ast.Call) else ""
             if called in _BASE_FACTORIES or called == "MetaData":
                 local_bases[name] = Base(f"{module}:{name}", path, node.lineno, module=module)
             elif called in classes:
-                attr = _url_path(classes[called], classes, depth=2)
+                attr = url_path(classes[called], classes, depth=2)
                 if attr:
-                    project.settings.append(Settings(f"{module}:{name}.{attr}", path, node.lineno))
-            elif _URL_ATTRS.search(name) and _SETTINGS_MODULE.search(module):
-                project.settings.append(
-                    Settings(f"{module}:{name}", path, node.lineno)
-                )  # DB_URL = getenv(...)
+                    settings.append(Settings(f"{module}:{name}.{attr}", path, node.lineno))
+            elif URL_ATTRS.search(name) and _SETTINGS_MODULE.search(module):
+                settings.append(Settings(f"{module}:{name}", path, node.lineno))  # DB_URL = getenv(...)
+    if settings:
+        reads = env_reads(tree)
+        project.settings.extend(Settings(s.spec, s.path, s.line, reads) for s in settings)
     project.bases.extend(local_bases.values())
-    project.imports[module] = _imported(tree, module, is_package=path.name == "__init__.py")
+    project.imports[module] = imported(tree, module, is_package=path.name == "__init__.py")
+    project.bound[module] = bound_names(tree)
     return tree
 
 
-def _imported(tree: ast.Module, module: str, *, is_package: bool) -> frozenset[str]:
-    """Modules ``tree`` imports, relative ones made absolute (``from . import a`` -> ``pkg.a``)."""
-    package = module if is_package else module.rpartition(".")[0]
-    out: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            out.update(a.name for a in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parts = package.split(".") if package else []
-                parts = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
-                base = ".".join([*parts, base] if base else parts)
-            out.add(base)
-            out.update(f"{base}.{a.name}" for a in node.names)
-    return frozenset(out)
-
-
-def _url_path(cls: ast.ClassDef, classes: dict[str, ast.ClassDef], *, depth: int) -> str | None:
-    """``db_url``, or ``db.url`` through a nested settings class (``db: DbSettings``)."""
-    direct = _url_attribute(cls)
-    if direct or depth <= 1:
-        return direct
-    for item in cls.body:
-        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-            inner = classes.get(_names(item.annotation))
-            if inner is not None and inner is not cls:
-                found = _url_path(inner, classes, depth=depth - 1)
-                if found:
-                    return f"{item.target.id}.{found}"
-    return None
-
-
-def _url_attribute(cls: ast.ClassDef) -> str | None:
-    for item in cls.body:
-        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
-            name = item.target.id
-        elif isinstance(item, ast.FunctionDef) and any(_names(d) == "property" for d in item.decorator_list):
-            name = item.name
-        elif isinstance(item, ast.Assign) and isinstance(item.targets[0], ast.Name):
-            name = item.targets[0].id
-        else:
-            continue
-        if _URL_ATTRS.search(name):
-            return name
+def _assigned(node: ast.stmt) -> tuple[str, ast.expr] | None:
+    """The one name ``node`` assigns at module level and its value (``X = ...``, ``X: str = ...``)."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id, node.value
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        return node.target.id, node.value
     return None
 
 
@@ -264,11 +257,11 @@ def _count_models(tree: ast.Module, module: str, project: Project) -> None:
             continue
         styles = set()
         for item in node.body:
-            if isinstance(item, ast.AnnAssign) and _names(item.annotation) == "Mapped":
+            if isinstance(item, ast.AnnAssign) and names(item.annotation) == "Mapped":
                 styles.add("Mapped")
-            elif isinstance(item, ast.Assign) and _names(item.value) == "Column":
+            elif isinstance(item, ast.Assign) and names(item.value) == "Column":
                 styles.add("Column")
-        parents = {_names(b) for b in node.bases}
+        parents = {names(b) for b in node.bases}
         for i, base in enumerate(project.bases):
             if base.spec.rpartition(":")[2] in parents:
                 project.bases[i] = Base(
@@ -279,6 +272,7 @@ def _count_models(tree: ast.Module, module: str, project: Project) -> None:
                     base.styles | frozenset(styles),
                     base.module,
                     base.model_modules | {module},
+                    base.model_classes | {node.name},
                 )
                 break
 
@@ -322,9 +316,16 @@ def _sql_migrations(root: Path) -> tuple[Path | None, int]:
     return best
 
 
+_ENV_TEMPLATES = (".env.example", ".env.dist", ".env.sample", ".env.template", "example.env", "env.example")
+
+
 def _env_file(root: Path) -> tuple[Path | None, tuple[str, ...]]:
-    path = root / ".env"
-    if not path.is_file():
+    """``.env`` (else a template of it, such as ``.env.example``) and its database variable names."""
+    for name in (".env", *_ENV_TEMPLATES):
+        path = root / name
+        if path.is_file():
+            break
+    else:
         return None, ()
     keys: list[str] = []
     try:
@@ -357,7 +358,23 @@ def _entry(root: Path, files: list[Path]) -> str | None:
     for path in files:
         if path.name == "__main__.py" and path.parent != root:
             return f"python -m {_module_name(root, path.parent / '__init__.py')}"
-    for name in ("bot.py", "main.py", "app.py", "run.py"):
-        if (root / name).is_file():
-            return f"python {name}"
+    # A script in src/ or a folder of scripts (bot/bot.py importing `config` beside it) runs as
+    # `python src/main.py`: Python puts the script's folder first on the path, as the bot expects.
+    folders = [
+        root,
+        root / "src",
+        *sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
+    ]
+    for folder in folders:
+        for name in ("bot.py", "main.py", "app.py", "run.py", "__main__.py"):
+            script = folder / name
+            if script.is_file() and (folder == root or _runs_as_main(script)):
+                return f"python {script.relative_to(root).as_posix()}"
     return None
+
+
+def _runs_as_main(path: Path) -> bool:
+    try:
+        return "__main__" in path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
+import re
 import shlex
+from collections.abc import Mapping
 from pathlib import Path
 
-from .discover import Project
+from .discover import Project, Settings
+
+_PART_VAR = re.compile(
+    r"^(?:DATABASE|DB|POSTGRES(?:QL)?|PG|PSQL)_?(?:[A-Z0-9]+_)*?"
+    r"(HOST|PORT|USER|USERNAME|LOGIN|PASS|PASSWORD|PWD|NAME|DB|DATABASE|DBNAME)$"
+)
+_URL_VAR = re.compile(r"^(?:[A-Z0-9]+_)*(?:DATABASE|DB|POSTGRES(?:QL)?|PG|SQLALCHEMY)_?(?:URL|URI|DSN)$")
+_PART_OF = {
+    "HOST": "host",
+    "PORT": "port",
+    "USER": "user",
+    "USERNAME": "user",
+    "LOGIN": "user",
+    "PASS": "password",
+    "PASSWORD": "password",
+    "PWD": "password",
+    "NAME": "dbname",
+    "DB": "dbname",
+    "DATABASE": "dbname",
+    "DBNAME": "dbname",
+}
 
 __all__ = ["RECIPES", "render_config", "recipe", "report"]
 
@@ -58,8 +80,13 @@ def _models_lines(project: Project) -> list[str]:
         ]
     best, *others = project.bases
     out = [f"# {_rel(project, best.path)}:{best.line}, {best.tables} mapped table(s)"]
-    out.append(f"models = {_q(best.spec)}")
+    spec = project.models_spec(best)
     missing = project.unimported(best)
+    if spec != best.spec:
+        module = spec.partition(":")[0]
+        out.append(f"# {best.spec} alone registers no table: {module} imports every model module.")
+        missing = []
+    out.append(f"models = {_q(spec)}")
     if missing:
         out += [
             f"# Careful: importing {best.module} does not import {', '.join(missing)}, so their tables",
@@ -93,19 +120,79 @@ def _migrations_lines(project: Project) -> list[str]:
     return out
 
 
+def url_source(settings: Settings) -> tuple[str, Mapping[str, str]] | None:
+    """Which variables a settings object builds its URL from, when pgwarden can read them itself.
+
+    ``("DATABASE_URL", {})`` or another URL variable; ``("DB_*", {})`` / ``("POSTGRES_*", {})``
+    for the default part names; ``("PG_*", {"host": "PG_HOST", ...})`` for other names, which
+    ``database_parts`` then maps.
+    ``None``: it reads none (the URL is computed or fixed), or names pgwarden cannot map.
+    """
+    from .dburl import DEFAULT_PARTS
+
+    urls = [v for v in settings.reads if _URL_VAR.match(v) and v != "DIRECT_URL"]
+    parts = [v for v in settings.reads if _PART_VAR.match(v)]
+    if urls and not parts:
+        return (urls[0], {}) if len(urls) == 1 else None
+    if urls or not parts:
+        return None
+    for group in DEFAULT_PARTS:
+        known = {name for names in group.values() for name in names}
+        if set(parts) <= known:
+            return (group["host"][0].rsplit("_", 1)[0] + "_*", {})
+    mapping: dict[str, str] = {}
+    for var in parts:
+        match = _PART_VAR.match(var)
+        part = _PART_OF[match.group(1)] if match else ""
+        if not part or part in mapping:
+            return None
+        mapping[part] = var
+    if "host" not in mapping and "dbname" not in mapping:
+        return None
+    prefixes = {v.rsplit("_", 1)[0] for v in mapping.values() if "_" in v}
+    label = f"{prefixes.pop()}_*" if len(prefixes) == 1 and len(mapping) > 1 else ", ".join(mapping.values())
+    order = ("host", "port", "user", "password", "dbname")
+    return label, {k: mapping[k] for k in order if k in mapping}
+
+
 def _url_lines(project: Project) -> list[str]:
     out = ["# The database URL is never written here. pgwarden looks, in order: --db, `database_url`,"]
     out.append("# $DATABASE_URL, .env, DB_*/POSTGRES_* parts, libpq's PG* (docs/database-url.md).")
     if project.settings:
         first, *rest = project.settings
-        out.append(
-            f"database_url = {_q(first.spec)}   # your settings object ({_rel(project, first.path)}:{first.line})"
-        )
+        where = f"{_rel(project, first.path)}:{first.line}"
+        found = url_source(first)
+        if found is None:
+            out.append(f"database_url = {_q(first.spec)}   # your settings object ({where})")
+        else:
+            name, mapping = found
+            reads = name
+            if mapping:
+                table = ", ".join(f"{k} = {_q(v)}" for k, v in mapping.items())
+                out.append(f"database_parts = {{ {table} }}")
+            elif "*" not in name and name != "DATABASE_URL":
+                out.append(f"database_url_env = {_q(name)}")
+            out += [
+                f"# {where} takes the URL from {reads}; pgwarden reads that itself (environment or .env),",
+                f"# so it need not import {first.spec.partition(':')[0]}, which runs the bot's own set-up.",
+                "# To use the settings object instead:",
+                f"# database_url = {_q(first.spec)}",
+            ]
         out += [f"# database_url = {_q(s.spec)}" for s in rest[:2]]
-    elif project.env_keys:
+    elif project.env_file and project.env_keys:
         out.append(f"# .env holds {', '.join(project.env_keys[:6])}: pgwarden reads it from there.")
+    elif project.env_template and project.env_keys:
+        out.append(
+            f"# {project.env_template.name} lists {', '.join(project.env_keys[:6])}: copy it to .env "
+            "(pgwarden reads .env) or set them in the environment."
+        )
     else:
         out.append('# database_url = "bot.config:settings.db_url"   # a settings object, if you have one')
+    if "DIRECT_URL" in project.env_keys or any("DIRECT_URL" in s.reads for s in project.settings):
+        out += [
+            "# DIRECT_URL (a URL that bypasses the pooler) is used by migrations, `run`'s lease and backups;",
+            '# direct_url_env = "DIRECT_URL"   # the variable that holds it, if yours is named otherwise',
+        ]
     return out
 
 
@@ -116,9 +203,14 @@ def report(project: Project, *, target: str) -> str:
         lines.append("  (stopped after 3000 files: run init in the project's own folder)")
     for base in project.bases[:4]:
         style = f", {'/'.join(sorted(base.styles))} style" if base.styles else ""
-        lines.append(f"  models:     {base.spec} ({base.tables} table(s){style})")
+        spec = project.models_spec(base)
+        lines.append(f"  models:     {spec} ({base.tables} table(s){style})")
         missing = project.unimported(base)
-        if missing:
+        if spec != base.spec:
+            lines.append(
+                f"              (the Base is {base.spec}; {spec.partition(':')[0]} imports its models)"
+            )
+        elif missing:
             lines.append(
                 f"              importing it does not import {', '.join(missing)}: see pgwarden.toml"
             )
@@ -134,10 +226,19 @@ def report(project: Project, *, target: str) -> str:
             "models vs live works today"
         )
     for s in project.settings[:2]:
-        lines.append(f"  settings:   {s.spec}")
+        found = url_source(s)
+        how = found[0] if found else ""
+        lines.append(
+            f"  settings:   {s.spec}" + (f" (from {how}: pgwarden reads that, not the module)" if how else "")
+        )
     if project.env_file:
         keys = ", ".join(project.env_keys) or "no database variables"
         lines.append(f"  .env:       {keys} (values not shown)")
+    elif project.env_template:
+        keys = ", ".join(project.env_keys) or "no database variables"
+        lines.append(
+            f"  .env:       none; {_rel(project, project.env_template)} lists {keys}: copy it to .env"
+        )
     for path in project.deploy:
         lines.append(f"  deploy:     {_rel(project, path)}")
     recipe_hint = "systemd"

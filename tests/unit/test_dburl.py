@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden import config
+from pgwarden import config, dburl
 from pgwarden._projectio import from_settings, read_env_file
 from pgwarden.dburl import DEFAULT_PARTS, from_libpq, from_parts, resolve
 from pgwarden.errors import ConfigError
@@ -171,3 +171,55 @@ def test_a_broken_env_file_stops_only_when_it_is_needed(
     found = cfg.db_source()
     assert found.url == "postgresql://bot@db/app"
     assert any(n.startswith("Skipped ") and ".env:2" in n for n in found.notes)
+
+
+def test_a_url_built_from_unset_variables_says_so(tmp_path: Path) -> None:
+    _settings_module(
+        tmp_path,
+        "cfg_unset",
+        "import os\nDATABASE_URL = f\"postgresql+asyncpg://{os.getenv('PGW_NO_USER')}:"
+        "{os.getenv('PGW_NO_PASS')}@{os.getenv('PGW_NO_HOST')}:{os.getenv('PGW_NO_PORT')}/app\"\n",
+    )
+    with pytest.raises(
+        ConfigError, match=r"the text None as its user, password, host, port: the environment"
+    ):
+        from_settings("cfg_unset:DATABASE_URL", tmp_path)
+
+
+def test_a_settings_module_under_src_imports(tmp_path: Path) -> None:
+    (tmp_path / "src" / "pgw_srccore").mkdir(parents=True)
+    (tmp_path / "src" / "pgw_srccore" / "__init__.py").write_text("")
+    (tmp_path / "src" / "pgw_srccore" / "cfg_src.py").write_text('url = "postgresql://bot@db/src"\n')
+    assert from_settings("pgw_srccore.cfg_src:url", tmp_path) == "postgresql://bot@db/src"
+
+
+def test_direct_url_from_env_file_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "DIRECT_URL", "PGHOST", "PGSERVICE", "PGDATABASE", "PGUSER", "PGPORT"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text(
+        "DATABASE_URL=postgresql://bot:pw@pooler:6543/app\nDIRECT_URL=postgresql://bot:pw@db:5432/app\n"
+    )
+    cfg = config.load(cwd=tmp_path)
+    assert cfg.db_url() == "postgresql://bot:pw@pooler:6543/app"
+    assert cfg.direct_db_url() == "postgresql://bot:pw@db:5432/app"
+    direct = dburl.direct_for_config(cfg)
+    assert direct is not None and (direct.source or "").endswith(".env: DIRECT_URL")
+    monkeypatch.setenv("DIRECT_URL", "postgresql://bot@primary/app")
+    assert cfg.direct_db_url() == "postgresql://bot@primary/app"  # the environment before .env
+    assert cfg.with_overrides(database_url="postgresql://flag/app").direct_db_url() == "postgresql://flag/app"
+    monkeypatch.delenv("DIRECT_URL")
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql://bot@db/app\n")
+    assert dburl.direct_for_config(cfg) is None and cfg.direct_db_url() == "postgresql://bot@db/app"
+
+
+def test_an_env_file_with_empty_database_variables_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("DATABASE_URL", "PGHOST", "PGSERVICE", "PGDATABASE", "PGUSER", "PGPORT", "PGHOSTADDR"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("DB_HOST", "DB_NAME", "POSTGRES_HOST", "POSTGRES_DB"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / ".env").write_text('BOT_TOKEN=""\nDB_HOST=\nDB_PORT=\nDB_NAME=\nDB_PASSWORD=\n')
+    found = config.load(cwd=tmp_path).db_source()
+    assert found.url is None
+    assert found.notes == (f"{tmp_path / '.env'} sets DB_HOST, DB_NAME to an empty value; fill them in.",)

@@ -115,3 +115,76 @@ def test_a_module_level_url_in_config_py_is_a_settings_source(tmp_path: Path) ->
     (tmp_path / "bot" / "config.py").write_text('import os\nDATABASE_URL = os.getenv("DATABASE_URL")\n')
     (tmp_path / "bot" / "handlers.py").write_text('db_url = "not settings"\n')
     assert [s.spec for s in scan(tmp_path).settings] == ["bot.config:DATABASE_URL"]
+
+
+def test_models_point_at_a_module_that_imports_every_model() -> None:
+    split = scan(FIXTURES / "aiogram_split")
+    (base,) = split.bases
+    assert base.spec == "database.base:Base" and split.unimported(base) == ["database.models"]
+    # database.session imports them too, but also the settings that need every bot secret.
+    assert split.models_spec(base) == "database.models:Base"
+    src = scan(FIXTURES / "ptb_src")
+    (base,) = src.bases
+    assert (base.spec, src.models_spec(base)) == ("core.database:Base", "app.models:Order")
+    shop = scan(FIXTURES / "aiogram_shop")
+    assert shop.models_spec(shop.bases[0]) == shop.bases[0].spec  # already imports its models
+
+
+def test_settings_built_from_variables_are_read_not_imported() -> None:
+    from pgwarden.initfiles import url_source
+
+    split = scan(FIXTURES / "aiogram_split")
+    assert url_source(split.settings[0]) == (
+        "DATABASE_*",
+        {
+            "host": "DATABASE_HOST",
+            "port": "DATABASE_PORT",
+            "user": "DATABASE_USER",
+            "password": "DATABASE_PASSWORD",
+            "dbname": "DATABASE_NAME",
+        },
+    )
+    assert url_source(scan(FIXTURES / "ptb_src").settings[0]) == ("DATABASE_URL", {})
+    assert url_source(scan(FIXTURES / "aiogram_shop").settings[0]) == ("DB_*", {})
+    code, out, _ = _run("init", "--path", str(FIXTURES / "aiogram_split"), "--print")
+    assert code == 0 and '\nmodels = "database.models:Base"\n' in out
+    assert '\ndatabase_parts = { host = "DATABASE_HOST", port = "DATABASE_PORT",' in out
+    assert '\n# database_url = "bot.config:DATABASE_URL"\n' in out and "\ndatabase_url =" not in out
+
+
+def test_a_settings_object_with_a_computed_url_stays_the_source(tmp_path: Path) -> None:
+    (tmp_path / "config.py").write_text(
+        'import os\nDB_URL = "postgresql://bot@" + os.getenv("BOT_DB_SERVER", "db") + "/app"\n'
+    )
+    (tmp_path / "bot.py").write_text("import config\n")
+    code, out, _ = _run("init", "--path", str(tmp_path), "--print")
+    assert code == 0 and '\ndatabase_url = "config:DB_URL"' in out
+
+
+def test_src_layout_entry_and_env_template() -> None:
+    project = scan(FIXTURES / "ptb_src")
+    assert project.entry == "python src/main.py"
+    assert project.env_file is None and project.env_template is not None
+    assert project.env_keys == ("DATABASE_URL",)
+    code, out, err = _run("init", "--path", str(FIXTURES / "ptb_src"), "--print")
+    assert code == 0 and "example.env lists DATABASE_URL: copy it to .env" in err
+    assert "change-me" not in out + err
+
+
+def test_direct_url_in_env_is_mentioned(tmp_path: Path) -> None:
+    (tmp_path / "bot.py").write_text("print('hi')\n")
+    (tmp_path / ".env").write_text(
+        "DATABASE_URL=postgresql://bot:pw-one@pooler:6543/bot\nDIRECT_URL=postgresql://bot:pw-two@db/bot\n"
+    )
+    code, out, _ = _run("init", "--path", str(tmp_path), "--print")
+    assert code == 0 and "DIRECT_URL (a URL that bypasses the pooler)" in out
+    assert "pw-one" not in out and "pw-two" not in out
+
+
+def test_a_folder_of_scripts_runs_as_python_folder_script(tmp_path: Path) -> None:
+    (tmp_path / "bot").mkdir()
+    (tmp_path / "bot" / "bot.py").write_text("import config\nif __name__ == '__main__':\n    print('up')\n")
+    (tmp_path / "bot" / "config.py").write_text("TOKEN = ''\n")
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "main.py").write_text("print('a helper without a main guard')\n")
+    assert scan(tmp_path).entry == "python bot/bot.py"

@@ -130,6 +130,7 @@ def env(
     connections, long-running and idle-in-transaction sessions, blocked locks, database size.
     Runs read-only.
     """
+    from .. import dburl
     from .. import findings as findings_module
     from ..doctor.host import probe_host
     from ..doctor.server import probe_server
@@ -139,9 +140,13 @@ def env(
     found, notes = probe_host(folders, units=list(units))
     where = state.config(database_url=database_url).db_source()
     url = where.url
-    notes = [where.summary(), *where.notes, *notes]
+    said = [where.summary(), *where.notes]
+    direct = dburl.direct_for_config(state.config(database_url=database_url))
+    if direct is not None and direct.url:  # migrations, run's lease and backups connect there instead
+        said.insert(1, f"Direct URL {describe(direct.url)} from {direct.source}: migrations, lease, backups.")
+    notes = [*said, *notes]
     if fmt == "text" and url:  # said before the probe, so an unreachable server still shows the source
-        for line in (where.summary(), *where.notes):
+        for line in said:
             state.err.write(f"pgwarden: {line}\n")
     if url:
         from ..runtime.registry import code_version

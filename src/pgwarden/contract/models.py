@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapper, registry
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import DDL, ExecutableDDLElement
 
+from .._projectio import import_root
 from ..catalog import inspect
 from ..db import connect
 from ..diff import CLASSIC_SUFFIX
@@ -96,6 +97,7 @@ def _importing(module_name: str, root: Path) -> Iterator[None]:
     own models; whatever this import adds to ``sys.modules`` is removed afterwards.
     """
     top = module_name.partition(".")[0]
+    root = import_root(root, module_name)  # src layout: the package lives in root/src
 
     def in_package(name: str) -> bool:
         return name == top or name.startswith(top + ".")
