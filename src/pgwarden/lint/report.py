@@ -68,7 +68,7 @@ def render_text(
     if color is None:
         color = bool(getattr(out, "isatty", lambda: False)())
     if not color:
-        out.writelines(_plain(line) for line in _lines(findings, title))
+        out.write("".join(_plain(line) for line in _lines(findings, title)))  # one write: see findings.render
         return
     from rich.text import Text  # a terminal: colour, and rich's import (~50 ms) is worth it
 
