@@ -82,6 +82,32 @@ class Command:
     cached: bool = False
     ok_codes: tuple[int, ...] = (0, 1)
     """Exit codes of a run that did its job (migra exits 2 when the schemas differ)."""
+    baseline: bool = False
+    """The same command run with ``--baseline``'s sources (a row for comparison, not a target)."""
+
+
+BASELINE: Path | None = None
+"""``--baseline DIR``: another checkout's ``src`` whose pgwarden runs interleaved with this one."""
+
+
+def with_baseline(commands: list[Command]) -> list[Command]:
+    """``commands`` plus, with ``--baseline``, a twin of each pgwarden command running those sources."""
+    if BASELINE is None:
+        return commands
+    twins = [
+        Command(
+            f"{c.label} [baseline]",
+            c.argv,
+            cwd=c.cwd,
+            env={**(c.env or {}), "PYTHONPATH": str(BASELINE)},
+            cached=c.cached,
+            ok_codes=c.ok_codes,
+            baseline=True,
+        )
+        for c in commands
+        if c.label.startswith("pgwarden")
+    ]
+    return commands + twins
 
 
 def measure(cmd: Command, cache_dir: Path | None) -> Run:
@@ -238,11 +264,12 @@ def bench_lint(repeat: int, files: int) -> list[Verdict]:
                     cached=True,
                 )
             )
+        commands = with_baseline(commands)
         figures = compare(commands, repeat)
         rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
         table(f"lint: {files} files, {statements} statements", rows, "squawk --reporter gcc")
         base = figures["squawk --reporter gcc"]["warm"].median
-        for cmd in commands[2:]:
+        for cmd in [c for c in commands[2:] if not c.baseline]:
             f = figures[cmd.label]
             verdicts.append(
                 Verdict(
@@ -286,6 +313,7 @@ def bench_diff(repeat: int, tables: int, server_url: str) -> list[Verdict]:
                 cached=True,
             ),
         ]
+        commands = with_baseline(commands)
         figures = compare(commands, repeat)
         rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
         table(
@@ -295,7 +323,7 @@ def bench_diff(repeat: int, tables: int, server_url: str) -> list[Verdict]:
         )
         base = figures["migra --unsafe"]["warm"].median
         verdicts = []
-        for cmd in commands[1:]:
+        for cmd in [c for c in commands[1:] if not c.baseline]:
             speedup = base / figures[cmd.label]["warm"].median
             verdicts.append(Verdict(f"{cmd.label} ≥ 10× faster than migra ({speedup:.1f}×)", speedup >= 10))
         return verdicts
@@ -319,7 +347,8 @@ def bench_snapshot(repeat: int, tables: int, server_url: str) -> list[Verdict]:
                     cached=True,
                 ),
             ]
-            figures = compare(commands, repeat)
+            commands = with_baseline(commands)
+            figures = compare(commands, repeat)  # inside: the files are written to tmp
         rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
         table(f"snapshot: one {tables}-table database", rows, "pg_dump --schema-only")
         base = figures["pg_dump --schema-only"]["warm"].median
@@ -351,11 +380,12 @@ def bench_check(repeat: int, server_url: str) -> list[Verdict]:
     )
     try:
         commands = [Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True)]
+        commands = with_baseline(commands)
         figures = compare(commands, repeat)
         f = figures["pgwarden check"]
         table(
             "check: examples/telegram_bot (models + migrations + live); no anchor",
-            [("pgwarden check", f["cold"], f["warm"])],
+            [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands],
             None,
         )
         return [
@@ -378,8 +408,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--tables", type=int, default=drift.TARGET_N, help="tables per database for diff and snapshot"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also run pgwarden from this src folder (e.g. a checkout of main), interleaved: before/after in one run",
+    )
     parser.add_argument("--files", type=int, default=lint_bench.FILES, help="files in the lint corpus")
     args = parser.parse_args(argv)
+    global BASELINE
+    BASELINE = args.baseline.resolve() if args.baseline else None
     only = [t.strip() for t in args.only.split(",") if t.strip()]
     unknown = set(only) - set(TARGETS)
     if unknown:
