@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import IO
 
 from .._text import summary_segments
-from ..findings import Finding
+from ..findings import Finding, write_pieces
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 # What rich's Text drops from the strings it prints (rich.control.strip_control_codes):
@@ -68,7 +68,7 @@ def render_text(
     if color is None:
         color = bool(getattr(out, "isatty", lambda: False)())
     if not color:
-        out.write("".join(_plain(line) for line in _lines(findings, title)))  # one write: see findings.render
+        write_pieces(out, (_plain(line) for line in _lines(findings, title)))
         return
     from rich.text import Text  # a terminal: colour, and rich's import (~50 ms) is worth it
 
