@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import groupby
-from typing import IO
-
-from rich.console import Console
-from rich.markup import escape
-from rich.text import Text
+from typing import IO, TYPE_CHECKING
 
 from .findings import Finding, summarize
 from .incidents import cite_text
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.text import Text
+
+# rich is imported where it draws (~50 ms): plain-text callers such as lint's report need only
+# summary_segments.
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "error", "warning": "warn ", "info": "info "}
@@ -31,6 +34,8 @@ def group_of(obj: str) -> str:
 
 
 def console_for(out: IO[str], color: bool | None = None) -> Console:
+    from rich.console import Console
+
     if color is None:
         color = bool(getattr(out, "isatty", lambda: False)())
     return Console(
@@ -46,6 +51,9 @@ def console_for(out: IO[str], color: bool | None = None) -> Console:
 def render_text(
     findings: Sequence[Finding], out: IO[str], *, color: bool | None = None, title: str = ""
 ) -> None:
+    from rich.markup import escape
+    from rich.text import Text
+
     console = console_for(out, color)
     if title:
         console.print(Text(title, style="bold"))
@@ -71,16 +79,29 @@ def render_text(
     console.print(summary_line(findings))
 
 
-def summary_line(findings: Sequence[Finding]) -> Text:
+def summary_segments(findings: Sequence[Finding]) -> list[tuple[str, str | None]]:
+    """The closing line (``2 errors, 1 warning, 0 info``) as (text, rich style or None) segments."""
     counts = summarize(findings)
     if not counts["total"]:
-        return Text("No findings: everything agrees.", style="bold green")
-    text = Text()
+        return [("No findings: everything agrees.", "bold green")]
+    segments: list[tuple[str, str | None]] = []
     parts = [("error", "error"), ("warning", "warning"), ("info", "info")]
     for i, (key, word) in enumerate(parts):
         n = counts[key]
         if i:
-            text.append(", ")
+            segments.append((", ", None))
         label = f"{n} {word}{'' if n == 1 or word == 'info' else 's'}"
-        text.append(label, style=_STYLE[key] if n else "dim")
+        segments.append((label, _STYLE[key] if n else "dim"))
+    return segments
+
+
+def summary_line(findings: Sequence[Finding]) -> Text:
+    from rich.text import Text
+
+    segments = summary_segments(findings)
+    if len(segments) == 1:
+        return Text(segments[0][0], style=segments[0][1] or "")
+    text = Text()
+    for segment, style in segments:
+        text.append(segment, style=style)
     return text

@@ -91,17 +91,39 @@ def render(
         doc: dict[str, Any] = {"findings": [f.to_dict() for f in ordered], "summary": summarize(ordered)}
         if extra:
             doc.update(extra)
-        json.dump(doc, out, indent=2, sort_keys=False, default=str)
+        write_pieces(out, json.JSONEncoder(indent=2, default=str).iterencode(doc))
         out.write("\n")
     elif fmt == "github":
         _render_github(ordered, out)
     elif fmt == "sarif":
-        json.dump(to_sarif(ordered), out, indent=2)
+        write_pieces(out, json.JSONEncoder(indent=2).iterencode(to_sarif(ordered)))
         out.write("\n")
     else:
         from ._text import render_text
 
         render_text(ordered, out, color=color, title=title)
+
+
+CHUNK = 1 << 16
+"""Characters per write of a large report."""
+
+
+def write_pieces(out: IO[str], pieces: Iterable[str]) -> None:
+    """``pieces`` written in batches of about ``CHUNK`` characters.
+
+    The CLI's stream redacts each completed line it is given: json.dump's few pieces per field
+    made that cost seconds for thousands of findings, and one write of the whole report would hold
+    several copies of it in memory while it is redacted and encoded.
+    """
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            out.write("".join(batch))
+            batch, size = [], 0
+    out.write("".join(batch))
 
 
 def _gh_escape(text: str, *, prop: bool = False) -> str:

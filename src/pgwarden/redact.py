@@ -76,6 +76,20 @@ def _may_hold_secret(text: str) -> bool:
     return any(t in low for t in _TRIGGERS) or _TOKEN_START.search(text) is not None
 
 
+# What each pattern above cannot match without (same order): a pattern is only run over text that
+# holds it. Exact, not a heuristic; it matters on large output (a JSON report of thousands of lint
+# findings says "foreign key" often, which woke every pattern, each scanning megabytes).
+_NEEDS: tuple[Callable[[str, str], bool], ...] = (
+    lambda text, low: "://" in text,
+    lambda text, low: "pass" in low,
+    lambda text, low: "--pass" in low,
+    lambda text, low: any(w in text for w in ("PASSWORD", "PASSWD", "PASSPHRASE", "TOKEN", "SECRET", "KEY")),
+    lambda text, low: _TOKEN_START.search(text) is not None,
+    lambda text, low: "authorization" in low,
+    lambda text, low: "bearer" in low,
+)
+
+
 _literals: set[str] = set()
 _literal_re: re.Pattern[str] | None = None
 _lock = threading.Lock()
@@ -113,8 +127,10 @@ def redact(text: str) -> str:
     if not text:
         return text
     if _may_hold_secret(text):
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+        low = text.lower()
+        for needs, (pattern, replacement) in zip(_NEEDS, _PATTERNS, strict=True):
+            if needs(text, low):
+                text = pattern.sub(replacement, text)
     literal = _literal_re
     if literal is not None:
         text = literal.sub(MASK, text)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from ._prefetch import Queries
 from .model import (
     Column,
     Constraint,
@@ -128,14 +129,12 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     version = conn.info.server_version
     skip = _Ignore(ignore)
 
-    def run(name: str, **params: Any) -> list[tuple[Any, ...]]:
-        with conn.cursor() as cur:
-            cur.execute(query(name, version), params or None)  # type: ignore[arg-type]
-            return cur.fetchall()
+    run = Queries(conn, lambda name: query(name, version))
 
     nsp_rows = run("schemas", schemas=list(schemas))
     schema_names = tuple(name for _, name in nsp_rows if not skip(name))
     nsp = [oid for oid, name in nsp_rows if name in schema_names]
+    run.prefetch(QUERIES[1:], nsp=nsp)
 
     tables_rows = run("tables", nsp=nsp)
     columns_by_rel = _group(run("columns", nsp=nsp))

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
 import click
 
 from .. import findings as findings_module
-from ..contract.resolve import resolve
+from ..contract.expected import Expected
+from ..contract.resolve import is_live, resolve
 from ..diff import diff as compute_diff
 from ..diff import render_sql, to_findings
 from ..scratch import LazyScratch
@@ -42,8 +46,11 @@ def diff(
     """
     cfg = state.config(dev_url=dev_url)
     with LazyScratch(cfg.dev_url) as scratch:
-        have = resolve(from_, cfg=cfg, scratch=scratch)
-        want = resolve(to, cfg=cfg, scratch=scratch)
+        if is_live(from_) and is_live(to):
+            have, want = _read_both(from_, to, cfg=cfg, scratch=scratch)
+        else:
+            have = resolve(from_, cfg=cfg, scratch=scratch)
+            want = resolve(to, cfg=cfg, scratch=scratch)
     # A partial source (models know no triggers) only speaks for what it describes.
     both = have.covers & want.covers
     changes = [c for c in compute_diff(want.schema, have.schema) if c.object_type in both]
@@ -65,3 +72,17 @@ def diff(
         extra={"from": have.label, "to": want.label},
     )
     return findings_module.exit_code(found, strict=strict)
+
+
+def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:
+    """Two live databases read at the same time: each inspection mostly waits for its server (psycopg
+    lets go of the GIL while it waits), so the second costs little more than the first. A failure
+    of FROM is reported first, as when they are read one after the other."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgwarden-diff") as pool:
+        later = pool.submit(resolve, to, **kwargs)
+        try:
+            have = resolve(from_, **kwargs)
+        except BaseException:
+            later.cancel()
+            raise
+        return have, later.result()

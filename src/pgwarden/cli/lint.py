@@ -32,6 +32,11 @@ from ._state import State, dev_url_option, format_option
     help="Whether the runner wraps each file in a transaction (default: yes, unless the file says `-- pgwarden: no-transaction`).",
 )
 @click.option("--strict", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Lint every file afresh, ignoring and not writing the results cache ($XDG_CACHE_HOME/pgwarden/lint).",
+)
 @click.option("--list-rules", is_flag=True, help="List the rules with their severity and problem, then exit.")
 @click.pass_obj
 def lint(
@@ -44,6 +49,7 @@ def lint(
     dev_url: str | None,
     assume_in_transaction: bool | None,
     strict: bool,
+    no_cache: bool,
     list_rules: bool,
 ) -> int:
     """Lint SQL migrations with PostgreSQL's own parser (default: the configured migrations folder).
@@ -72,8 +78,12 @@ def lint(
         from ..lint.simulate import lint_against
 
         found = lint_against(targets, settings, against, dev_url=cfg.dev_url)
-    else:
+    elif no_cache:
         found = lint_paths(targets, settings)
+    else:
+        from ..lint.cache import lint_cached
+
+        found = lint_cached(targets, settings, lint_paths)
     title = f"pgwarden lint: {len(settings.rules)} rules" + (
         f", against {describe(against)}" if against else ""
     )

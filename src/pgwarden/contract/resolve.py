@@ -13,7 +13,7 @@ from ..urls import redact
 from . import database, migrations, snapshot
 from .expected import Expected
 
-__all__ = ["FORMS", "resolve"]
+__all__ = ["FORMS", "is_live", "resolve"]
 
 FORMS = (
     "a database URL (postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://), "
@@ -58,6 +58,12 @@ def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expect
     if path.suffix.lower() == ".json" or path.is_file():
         return snapshot.load(path)
     raise UsageError(f"Cannot tell what {redact(text)!r} is: a schema source is {FORMS}.")
+
+
+def is_live(spec: str) -> bool:
+    """Whether ``spec`` names a live database (read without a scratch database)."""
+    text = spec.strip()
+    return bool(_URL.match(text)) or text.lower() in ("db", "database")
 
 
 def _database(url: str, cfg: Config) -> Expected:

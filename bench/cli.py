@@ -1,0 +1,448 @@
+"""Whole-command benchmark: `pgwarden check | diff | lint | snapshot` against their anchors, process start to exit.
+
+Every figure is a whole process as a user starts it (`pgwarden ...` through its console script;
+`migra`, `squawk`, `pg_dump` likewise), timed from spawn to exit by a small wrapper that also reads
+the process tree's peak RSS and CPU time. pgwarden and the anchor run interleaved, so a noisy moment
+on a shared machine hits both alike. Two figures per pgwarden command:
+
+* cold: pgwarden's cache directory (``XDG_CACHE_HOME``) is empty when the run starts, as on a fresh
+  checkout or CI runner; bytecode is compiled (as after ``pip install``) and the OS page cache is warm.
+* warm: the same command again with the cache the previous run left behind.
+
+Commands without a cache show the same figure twice. Anchors have no cache of their own: one figure.
+Also printed: the import time of the command's modules (``python -X importtime``), so the share of
+interpreter start and imports in each row is visible.
+
+    .venv/bin/pip install -e '.[bench]'
+    .venv/bin/python bench/cli.py                        # all targets, 5 runs each
+    .venv/bin/python bench/cli.py --only lint,diff --repeat 9 --tables 2000 --files 1000
+
+Exit status 0 when every target is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import drift  # noqa: E402  (bench/drift.py: the two N-table databases)
+import lint as lint_bench  # noqa: E402  (bench/lint.py: the generated lint corpus)
+
+BIN = Path(sys.executable).parent
+TARGETS = ("import", "check", "diff", "lint", "snapshot")
+
+# Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree.
+_MEASURE = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+elapsed = time.perf_counter() - t
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+if p.returncode not in (0, 1):
+    sys.stderr.write(p.stderr.decode(errors="replace"))
+print(elapsed, usage.ru_maxrss, p.returncode, usage.ru_utime + usage.ru_stime)
+"""
+
+# Users run pgwarden with bytecode caches; a sandbox that sets PYTHONDONTWRITEBYTECODE would make
+# every run compile pgwarden's modules again (it is installed editable here).
+_BASE_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "XDG_CACHE_HOME")}
+
+
+@dataclass
+class Run:
+    seconds: float
+    rss_mb: float
+    code: int
+    cpu: float
+
+
+@dataclass
+class Command:
+    """One command line to time; ``cached`` commands are timed cold and warm."""
+
+    label: str
+    argv: list[str]
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
+    cached: bool = False
+    ok_codes: tuple[int, ...] = (0, 1)
+    """Exit codes of a run that did its job (migra exits 2 when the schemas differ)."""
+    baseline: bool = False
+    """The same command run with ``--baseline``'s sources (a row for comparison, not a target)."""
+
+
+BASELINE: Path | None = None
+"""``--baseline DIR``: another checkout's ``src`` whose pgwarden runs interleaved with this one."""
+
+
+def with_baseline(commands: list[Command]) -> list[Command]:
+    """``commands`` plus, with ``--baseline``, a twin of each pgwarden command running those sources."""
+    if BASELINE is None:
+        return commands
+    twins = [
+        Command(
+            f"{c.label} [baseline]",
+            c.argv,
+            cwd=c.cwd,
+            env={**(c.env or {}), "PYTHONPATH": str(BASELINE)},
+            cached=c.cached,
+            ok_codes=c.ok_codes,
+            baseline=True,
+        )
+        for c in commands
+        if c.label.startswith("pgwarden")
+    ]
+    return commands + twins
+
+
+def measure(cmd: Command, cache_dir: Path | None) -> Run:
+    env = {**_BASE_ENV, **(cmd.env or {})}
+    if cache_dir is not None:
+        env["XDG_CACHE_HOME"] = str(cache_dir)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *cmd.argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=cmd.cwd,
+    )
+    seconds, rss_kb, code, cpu = out.stdout.split()
+    if int(code) not in cmd.ok_codes:
+        raise SystemExit(f"{cmd.label} exited {code}: {' '.join(cmd.argv)}\n{out.stderr}")
+    return Run(float(seconds), int(rss_kb) / 1024, int(code), float(cpu))
+
+
+@dataclass
+class Figure:
+    runs: list[Run]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def spread(self) -> str:
+        times = sorted(r.seconds for r in self.runs)
+        return f"{times[0]:.3f}–{times[-1]:.3f}"
+
+    @property
+    def rss(self) -> float:
+        return max(r.rss_mb for r in self.runs)
+
+    @property
+    def cpu(self) -> float:
+        return statistics.median(r.cpu for r in self.runs)
+
+
+def compare(commands: Sequence[Command], repeat: int) -> dict[str, dict[str, Figure]]:
+    """{label: {"cold": Figure, "warm": Figure}} with every command interleaved, after one warm-up."""
+    with tempfile.TemporaryDirectory(prefix="pgwarden-bench-cache-") as tmp:
+        warm_dir = Path(tmp) / "warm"
+        for cmd in commands:  # warm-up: bytecode, page cache, and the warm cache directory
+            measure(cmd, warm_dir)
+        found: dict[str, dict[str, list[Run]]] = {c.label: {"cold": [], "warm": []} for c in commands}
+        for i in range(repeat):
+            for cmd in commands:
+                if cmd.cached:
+                    cold = Path(tmp) / f"cold-{i}"
+                    found[cmd.label]["cold"].append(measure(cmd, cold))
+                    shutil.rmtree(cold, ignore_errors=True)
+                found[cmd.label]["warm"].append(measure(cmd, warm_dir))
+    result: dict[str, dict[str, Figure]] = {}
+    for label, runs in found.items():
+        result[label] = {"warm": Figure(runs["warm"])}
+        result[label]["cold"] = Figure(runs["cold"] or runs["warm"])
+    return result
+
+
+@dataclass
+class Verdict:
+    target: str
+    ok: bool
+
+
+def table(title: str, rows: Sequence[tuple[str, Figure, Figure]], anchor: str | None) -> None:
+    print(f"\n### {title}\n")
+    print("| command | cold s (median, range) | warm s (median, range) | CPU s | peak RSS MB | vs anchor |")
+    print("|---|---:|---:|---:|---:|---:|")
+    base = next((warm.median for label, _, warm in rows if label == anchor), None)
+    for label, cold, warm in rows:
+        ratio = ""
+        if base and label != anchor:
+            ratio = f"{cold.median / base:.2f}× / {warm.median / base:.2f}×"
+        print(
+            f"| {label} | {cold.median:.3f} ({cold.spread}) | {warm.median:.3f} ({warm.spread}) "
+            f"| {warm.cpu:.3f} | {warm.rss:.1f} | {ratio} |"
+        )
+
+
+# --- import time ----------------------------------------------------------------------------
+
+
+def import_times(repeat: int) -> list[Verdict]:
+    """Interpreter start + the imports each command pays before it does any work."""
+    modules = {
+        "python -c pass (interpreter only)": "pass",
+        "pgwarden --help (cli)": "import pgwarden.cli",
+        "check": "import pgwarden.cli.check",
+        "diff": "import pgwarden.cli.diff",
+        "lint": "import pgwarden.cli.lint",
+        "snapshot": "import pgwarden.cli.snapshot",
+    }
+    commands = [Command(name, [sys.executable, "-c", code]) for name, code in modules.items()]
+    figures = compare(commands, repeat)
+    print("\n### start-up: interpreter + imports (no work)\n")
+    print("| what | wall s (median, range) | peak RSS MB |")
+    print("|---|---:|---:|")
+    for cmd in commands:
+        f = figures[cmd.label]["warm"]
+        print(f"| {cmd.label} | {f.median:.3f} ({f.spread}) | {f.rss:.1f} |")
+    for name in ("check", "diff", "lint"):
+        heavy = _heaviest_imports(modules[name])
+        print(f"\nheaviest imports of `{name}` (cumulative µs, -X importtime): {heavy}")
+    return []
+
+
+def _heaviest_imports(code: str, top: int = 6) -> str:
+    env = {**_BASE_ENV}
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, env=env
+    ).stderr
+    rows = []
+    for line in err.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        name = parts[2].rstrip()
+        depth = (len(name) - len(name.lstrip())) // 2
+        if depth == 1:  # top-level imports of the command module's own imports
+            rows.append((int(parts[1]), name.strip()))
+    rows.sort(reverse=True)
+    return ", ".join(f"{name} {us / 1000:.0f} ms" for us, name in rows[:top])
+
+
+# --- targets ----------------------------------------------------------------------------------
+
+
+def pgwarden(*args: str) -> list[str]:
+    return [str(BIN / "pgwarden"), *args]
+
+
+def bench_lint(repeat: int, files: int) -> list[Verdict]:
+    verdicts = []
+    with tempfile.TemporaryDirectory(prefix="pgwarden-bench-lint-") as tmp:
+        corpus = Path(tmp) / "corpus"
+        corpus.mkdir()
+        statements = lint_bench.generate(corpus, files)
+        paths = sorted(str(p) for p in corpus.glob("*.sql"))
+        squawk = lint_bench.squawk_binary()
+        commands = [
+            Command("squawk --reporter gcc", [squawk, "--reporter", "gcc", *paths]),
+            Command("squawk --reporter json", [squawk, "--reporter", "json", *paths]),
+        ]
+        for fmt in ("text", "json", "github", "sarif"):
+            commands.append(
+                Command(
+                    f"pgwarden lint --format {fmt}",
+                    pgwarden("lint", "--format", fmt, str(corpus)),
+                    cached=True,
+                )
+            )
+        commands = with_baseline(commands)
+        figures = compare(commands, repeat)
+        rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
+        table(f"lint: {files} files, {statements} statements", rows, "squawk --reporter gcc")
+        base = figures["squawk --reporter gcc"]["warm"].median
+        for cmd in [c for c in commands[2:] if not c.baseline]:
+            f = figures[cmd.label]
+            verdicts.append(
+                Verdict(
+                    f"{cmd.label} cold ≤ 1.5× squawk ({f['cold'].median / base:.2f}×)",
+                    f["cold"].median <= 1.5 * base,
+                )
+            )
+            verdicts.append(
+                Verdict(
+                    f"{cmd.label} warm ≤ 1× squawk ({f['warm'].median / base:.2f}×)", f["warm"].median <= base
+                )
+            )
+            verdicts.append(
+                Verdict(f"{cmd.label} peak RSS ≤ 100 MB ({f['warm'].rss:.0f} MB)", f["warm"].rss <= 100)
+            )
+    return verdicts
+
+
+@contextmanager
+def scratch_server() -> Iterator[str]:
+    with drift.server(None) as (url, what):
+        print(f"\nserver: {what}")
+        yield url
+
+
+def bench_diff(repeat: int, tables: int, server_url: str) -> list[Verdict]:
+    pair = drift.build_pair(server_url, tables)
+    try:
+        commands = [
+            Command(
+                "migra --unsafe", [str(BIN / "migra"), "--unsafe", pair.url_a, pair.url_b], ok_codes=(0, 2)
+            ),
+            Command(
+                "pgwarden diff --format json",
+                pgwarden("diff", "--from", pair.url_b, "--to", pair.url_a, "--format", "json"),
+                cached=True,
+            ),
+            Command(
+                "pgwarden diff --sql",
+                pgwarden("diff", "--from", pair.url_a, "--to", pair.url_b, "--sql"),
+                cached=True,
+            ),
+        ]
+        commands = with_baseline(commands)
+        figures = compare(commands, repeat)
+        rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
+        table(
+            f"diff: two {tables}-table databases ({pair.build_seconds:.0f} s to build)",
+            rows,
+            "migra --unsafe",
+        )
+        base = figures["migra --unsafe"]["warm"].median
+        verdicts = []
+        for cmd in [c for c in commands[1:] if not c.baseline]:
+            speedup = base / figures[cmd.label]["warm"].median
+            verdicts.append(Verdict(f"{cmd.label} ≥ 10× faster than migra ({speedup:.1f}×)", speedup >= 10))
+        return verdicts
+    finally:
+        drift.drop_pair(server_url, pair)
+
+
+def bench_snapshot(repeat: int, tables: int, server_url: str) -> list[Verdict]:
+    pair = drift.build_pair(server_url, tables)
+    try:
+        pg_dump = _pg_dump()
+        with tempfile.TemporaryDirectory(prefix="pgwarden-bench-snap-") as tmp:
+            commands = [
+                Command(
+                    "pg_dump --schema-only",
+                    [pg_dump, "--schema-only", "-f", f"{tmp}/dump.sql", "-d", pair.url_a],
+                ),
+                Command(
+                    "pgwarden snapshot",
+                    pgwarden("snapshot", "--db", pair.url_a, "-o", f"{tmp}/snap.json"),
+                    cached=True,
+                ),
+            ]
+            commands = with_baseline(commands)
+            figures = compare(commands, repeat)  # inside: the files are written to tmp
+        rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
+        table(f"snapshot: one {tables}-table database", rows, "pg_dump --schema-only")
+        base = figures["pg_dump --schema-only"]["warm"].median
+        mine = figures["pgwarden snapshot"]["warm"].median
+        return [Verdict(f"snapshot ≤ pg_dump --schema-only ({mine / base:.2f}×)", mine <= base)]
+    finally:
+        drift.drop_pair(server_url, pair)
+
+
+def _pg_dump() -> str:
+    from pgwarden.pgbin import find_binaries
+
+    binaries = find_binaries()
+    if binaries is None:
+        raise SystemExit("no PostgreSQL binaries found for pg_dump")
+    return binaries.tool("pg_dump")
+
+
+def bench_check(repeat: int, server_url: str) -> list[Verdict]:
+    """`pgwarden check` on examples/telegram_bot: models + migrations + live, its database migrated."""
+    project = ROOT / "examples" / "telegram_bot"
+    url = drift.with_dbname(server_url, "bench_check_bot")
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS bench_check_bot WITH (FORCE)")
+        admin.execute("CREATE DATABASE bench_check_bot")
+    env = {"DATABASE_URL": url}
+    subprocess.run(
+        pgwarden("migrate", "up"), cwd=project, env={**_BASE_ENV, **env}, check=True, capture_output=True
+    )
+    try:
+        commands = [Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True)]
+        commands = with_baseline(commands)
+        figures = compare(commands, repeat)
+        f = figures["pgwarden check"]
+        table(
+            "check: examples/telegram_bot (models + migrations + live); no anchor",
+            [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands],
+            None,
+        )
+        return [
+            Verdict(f"check warm ≤ 0.5 s ({f['warm'].median:.2f} s)", f["warm"].median <= 0.5),
+            Verdict(f"check cold ≤ 1.5 s ({f['cold'].median:.2f} s)", f["cold"].median <= 1.5),
+        ]
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS bench_check_bot WITH (FORCE)")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--only", default=",".join(TARGETS), help=f"comma-separated subset of {','.join(TARGETS)}"
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="runs per command (median and range reported)")
+    parser.add_argument(
+        "--tables", type=int, default=drift.TARGET_N, help="tables per database for diff and snapshot"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also run pgwarden from this src folder (e.g. a checkout of main), interleaved: before/after in one run",
+    )
+    parser.add_argument("--files", type=int, default=lint_bench.FILES, help="files in the lint corpus")
+    args = parser.parse_args(argv)
+    global BASELINE
+    BASELINE = args.baseline.resolve() if args.baseline else None
+    only = [t.strip() for t in args.only.split(",") if t.strip()]
+    unknown = set(only) - set(TARGETS)
+    if unknown:
+        parser.error(f"unknown target(s) {', '.join(sorted(unknown))}: choose from {', '.join(TARGETS)}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {drift._versions()}")
+    verdicts: list[Verdict] = []
+    if "import" in only:
+        verdicts += import_times(args.repeat)
+    if "lint" in only:
+        verdicts += bench_lint(args.repeat, args.files)
+    db_targets: dict[str, Callable[[str], list[Verdict]]] = {
+        "check": lambda url: bench_check(args.repeat, url),
+        "diff": lambda url: bench_diff(args.repeat, args.tables, url),
+        "snapshot": lambda url: bench_snapshot(args.repeat, args.tables, url),
+    }
+    if any(t in only for t in db_targets):
+        with scratch_server() as url:
+            for name, run in db_targets.items():
+                if name in only:
+                    verdicts += run(url)
+    print("\n### targets\n")
+    for v in verdicts:
+        print(f"- {'PASS' if v.ok else 'MISS'} {v.target}")
+    return 0 if all(v.ok for v in verdicts) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""Running the catalog queries, most of them sent at once (libpq pipeline mode)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import psycopg
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+class Queries:
+    """``run(name, **params)`` -> the rows of the catalog query ``name``, prefetched where it can."""
+
+    def __init__(self, conn: psycopg.Connection[Any], text_of: Callable[[str], str]) -> None:
+        self.conn = conn
+        self.text_of = text_of
+        self.sent: dict[str, tuple[dict[str, Any], list[tuple[Any, ...]]]] = {}
+        """{name: (the parameters it was sent with, its rows)}"""
+
+    def __call__(self, name: str, **params: Any) -> list[tuple[Any, ...]]:
+        if name in self.sent and self.sent[name][0] == params:
+            return self.sent.pop(name)[1]
+        with self.conn.cursor() as cur:
+            cur.execute(self.text_of(name), params or None)  # type: ignore[arg-type]
+            return cur.fetchall()
+
+    def prefetch(self, names: Sequence[str], *, nsp: list[int]) -> None:
+        """Send every query of ``names`` that takes no parameter but ``nsp`` before reading the first
+        result: the server runs the next while this process turns the rows of the previous into
+        Python objects, in one round trip instead of one each. A query needing other parameters is
+        run when asked for; so is everything when libpq lacks pipeline mode (older than 14)."""
+        if not psycopg.Pipeline.is_supported():
+            return
+        cursors = []
+        with self.conn.pipeline():
+            for name in names:
+                text = self.text_of(name)
+                wanted = set(_PLACEHOLDER.findall(text))
+                if not wanted <= {"nsp"}:
+                    continue
+                params: dict[str, Any] = {"nsp": nsp} if wanted else {}
+                cur = self.conn.cursor()
+                cur.execute(text, params or None)  # type: ignore[arg-type]
+                cursors.append((name, params, cur))
+            for name, params, cur in cursors:
+                self.sent[name] = (params, cur.fetchall())
+                cur.close()

@@ -1,0 +1,155 @@
+"""Lint results kept between runs, keyed by everything that decides them (like ruff's cache).
+
+A run's findings are stored under a key made of: the content (SHA-256) of every file linted, its
+path as given and as resolved, the working directory (findings name files relative to it), the
+settings (rules, severities, transaction assumption, server version), pgwarden's version, and the
+size and modification time of every source file of pgwarden and of pglast, so an upgrade or an edit
+of either starts afresh. Files are hashed again after a miss is linted: a file that changed in the
+meantime leaves nothing behind. The key covers the whole run rather than each file because a rule
+may read what earlier files create (``chain``).
+
+The directory is ``$XDG_CACHE_HOME/pgwarden/lint`` (default ``~/.cache``), created private (0700).
+It is not used when it belongs to another user or others may write to it: the findings it holds are
+trusted as they are read (as JSON; nothing in it is executed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .. import __version__
+from ..findings import Finding, Severity
+from .engine import Settings, collect_files
+
+KEEP = 32
+"""Entries kept; the least recently written go first."""
+
+_FORMAT = "pgwarden-lint-cache-1"
+
+
+def directory() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pgwarden" / "lint"
+
+
+def lint_cached(
+    paths: Sequence[Path], settings: Settings, lint: Callable[[Sequence[Path], Settings], list[Finding]]
+) -> list[Finding]:
+    """``lint(files, settings)`` for the files under ``paths``, or the findings of an earlier run with
+    the same key: the same findings, in the same order, as linting again."""
+    files = collect_files(paths)
+    key = _key(files, settings)
+    where = _private(directory())
+    if key is not None and where is not None:
+        found = _load(where / f"{key}.json")
+        if found is not None:
+            return found
+    found = lint(files, settings)
+    if key is not None and where is not None and _key(files, settings) == key:
+        _store(where, key, found)
+    return found
+
+
+def _key(files: Sequence[Path], settings: Settings) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        return None
+    head = {
+        "format": _FORMAT,
+        "version": __version__,
+        "code": _code_stamp(),
+        "cwd": cwd,
+        "rules": [rule.id for rule in settings.rules],
+        "severities": sorted((k, v.value) for k, v in settings.severities.items()),
+        "assume_in_transaction": settings.assume_in_transaction,
+        "postgres_version": settings.postgres_version,
+    }
+    digest.update(json.dumps(head, sort_keys=True).encode())
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # linting reports the unreadable file; such a run is not kept
+        digest.update(f"\0{path}\0{os.path.realpath(path)}\0{len(data)}\0".encode())
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def _code_stamp() -> list[tuple[str, int, int]]:
+    """(file, size, mtime) of every module of pgwarden and pglast: any change of code is a new key."""
+    roots = [Path(__file__).resolve().parents[1]]
+    spec = importlib.util.find_spec("pglast")
+    if spec is not None and spec.origin:
+        roots.append(Path(spec.origin).parent)
+    stamp = []
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith((".py", ".so", ".sql", ".json")):
+                    st = os.stat(os.path.join(dirpath, name))
+                    stamp.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
+    return stamp
+
+
+def _private(where: Path) -> Path | None:
+    """``where``, created 0700 if missing; None when it is not ours alone (then nothing is cached)."""
+    try:
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = where.stat()
+    except OSError:
+        return None
+    if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    return where
+
+
+def _load(path: Path) -> list[Finding] | None:
+    try:
+        rows: list[dict[str, Any]] = orjson.loads(path.read_bytes())
+        return [Finding(**{**row, "severity": Severity(row["severity"])}) for row in rows]
+    except (OSError, ValueError, TypeError, KeyError):
+        return None  # missing, or unreadable as an entry: lint afresh
+
+
+def _plain(value: object) -> bool:
+    """Whether ``value`` comes back from JSON as it went in (a tuple comes back a list, which every
+    renderer writes the same way; anything else that JSON would change is not kept)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return True
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+def _store(where: Path, key: str, found: Sequence[Finding]) -> None:
+    if not all(type(f.severity) is Severity and _plain(f.evidence) for f in found):
+        return
+    try:
+        data = orjson.dumps([f.to_dict() for f in found])
+        fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, where / f"{key}.json")
+        entries = sorted(where.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        for old in entries[KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, TypeError):  # TypeError: a str subclass orjson refuses
+        pass  # a cache that cannot be written only costs the next run its speed

@@ -1,0 +1,119 @@
+"""The lint results cache: a hit prints exactly what linting afresh prints; any change is a miss."""
+
+from __future__ import annotations
+
+import os
+from io import StringIO
+from pathlib import Path
+
+import click
+import pytest
+
+from pgwarden.cli._state import State
+from pgwarden.cli.lint import lint
+from pgwarden.findings import Finding, Severity
+from pgwarden.lint import cache
+
+FILES = {
+    "001_jobs.sql": "CREATE TABLE IF NOT EXISTS jobs (id bigint PRIMARY KEY);\n",
+    # the chain: 006 only makes sense knowing what 001 created (incident 004)
+    "006_jobs.sql": "CREATE TABLE IF NOT EXISTS jobs (id bigint PRIMARY KEY, chat_id bigint);\n"
+    "CREATE INDEX jobs_chat_idx ON jobs (chat_id);\n",
+    "007_users.sql": "-- pgwarden:ignore drop-column -- the column was never read\n"
+    "ALTER TABLE users DROP COLUMN nick;\nALTER TABLE users ADD COLUMN score integer DEFAULT 0;\n"
+    "UPDATE users SET score = 1;\n",
+    "008_broken.sql": "ALTER TABLE users ADD COLUMN;\n",
+    "009_tabs.sql": "ALTER TABLE orders\tALTER COLUMN total TYPE numeric(12, 2); -- ünï\n",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for name, text in FILES.items():
+        (folder / name).write_text(text)
+    (tmp_path / "pgwarden.toml").write_text("")
+    return folder
+
+
+def run(folder: Path, *args: str) -> tuple[int, str]:
+    out = StringIO()
+    code = click.Group(commands=[lint]).main(
+        ["lint", *args, str(folder)],
+        standalone_mode=False,
+        obj=State(out=out, config_path=str(folder.parent / "pgwarden.toml"), color=False),
+    )
+    return int(code), out.getvalue()
+
+
+def entries() -> list[Path]:
+    return sorted(cache.directory().glob("*.json"))
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_a_hit_prints_the_same_bytes_as_linting_afresh(project: Path, fmt: str) -> None:
+    afresh = run(project, "--format", fmt, "--no-cache")
+    assert entries() == []  # --no-cache writes nothing
+    first = run(project, "--format", fmt)
+    assert len(entries()) == 1
+    hit = run(project, "--format", fmt)
+    assert afresh == first == hit
+    assert afresh[0] == 1 and "conditional-create-assumption" in afresh[1]  # the chain's finding
+
+
+def test_a_hit_does_not_lint(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run(project, "--format", "json")
+
+    def refuse(*args: object) -> list[Finding]:
+        raise AssertionError("linted although the cache held the answer")
+
+    monkeypatch.setattr("pgwarden.cli.lint.lint_paths", refuse)
+    assert run(project, "--format", "json") == first
+
+
+def test_changed_content_settings_or_directory_are_misses(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base = run(project, "--format", "json")
+    (project / "008_broken.sql").write_text("ALTER TABLE users ADD COLUMN c text;\n")
+    fixed = run(project, "--format", "json")
+    assert fixed != base and "syntax-error" in base[1] and "syntax-error" not in fixed[1]
+    assert run(project, "--format", "json", "--no-cache") == fixed
+    only = run(project, "--format", "json", "--rule", "drop-column")
+    assert only == run(project, "--format", "json", "--rule", "drop-column", "--no-cache")
+    assert only != fixed
+    # findings name files relative to the working directory: another one is another key
+    monkeypatch.chdir(project)
+    assert run(project, "--format", "json") == run(project, "--format", "json", "--no-cache")
+    assert len(entries()) == 4  # before and after the edit, one rule only, another directory
+
+
+def test_a_directory_others_may_write_is_not_used(project: Path) -> None:
+    where = cache.directory()
+    where.mkdir(parents=True)
+    os.chmod(where, 0o777)
+    run(project, "--format", "json")
+    assert entries() == []
+    os.chmod(where, 0o700)
+    run(project, "--format", "json")
+    assert len(entries()) == 1
+
+
+def test_a_damaged_entry_is_linted_afresh(project: Path) -> None:
+    first = run(project, "--format", "json")
+    (entry,) = entries()
+    entry.write_bytes(b'[{"code": "PW1"')
+    assert run(project, "--format", "json") == first
+
+
+def test_evidence_json_would_change_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    (tmp_path / "a.sql").write_text("SELECT 1;\n")
+    odd = Finding("PW1", "k", Severity.ERROR, "a.sql:1:1", "m", source="lint", evidence={"n": float("nan")})
+    from pgwarden.lint import ALL_RULES, Settings
+
+    found = cache.lint_cached([tmp_path / "a.sql"], Settings(rules=ALL_RULES), lambda files, s: [odd])
+    assert found == [odd] and entries() == []
