@@ -50,8 +50,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Ite
     )
     code = main(["migrate", "up", "--db", url], io.StringIO(), io.StringIO())
     assert code == 0
-    # two identical processes whose command line carries the URL: doctor env reports duplicates
-    sleeper = [sys.executable, "-c", "import time; time.sleep(120)", url]
+    # two identical processes whose command line carries the URL: doctor env reports duplicates.
+    # They sleep an hour (killed below): under load the commands take minutes, and sleepers that
+    # had already exited left doctor env nothing to report.
+    sleeper = [sys.executable, "-c", "import time; time.sleep(3600)", url]
     procs = [subprocess.Popen(sleeper, cwd=tmp_path) for _ in range(2)]
     try:
         yield tmp_path, url
