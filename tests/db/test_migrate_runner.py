@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -116,12 +117,27 @@ def test_lock_timeout_is_retried_with_backoff(db_url: str, tmp_path: Path) -> No
     )
     blocker = psycopg.connect(db_url)
     blocker.execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
-    timer = threading.Timer(0.3, blocker.rollback)
-    timer.start()
+
+    def release_once_the_migration_waited() -> None:
+        # Not a fixed delay: on a loaded machine the runner may reach the ALTER after it.
+        # Once its lock request waits, the 100 ms lock timeout fails that attempt for sure.
+        with psycopg.connect(db_url, autocommit=True) as watcher:
+            for _ in range(600):
+                waiting = watcher.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'users'::regclass"
+                ).fetchone()
+                if waiting and waiting[0]:
+                    break
+                time.sleep(0.05)
+        time.sleep(0.3)
+        blocker.rollback()
+
+    releaser = threading.Thread(target=release_once_the_migration_waited)
+    releaser.start()
     try:
-        result = up(db_url, discover(tmp_path), settings=Settings(backoff=0.2, retries=3))
+        result = up(db_url, discover(tmp_path), settings=Settings(backoff=0.2, retries=6))
     finally:
-        timer.join()
+        releaser.join()
         blocker.close()
     assert result.ok and result.applied[0].attempts >= 2
 
