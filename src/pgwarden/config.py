@@ -123,6 +123,7 @@ class Config:
     env_file: str = ".env"
     database_parts: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: DB_* and POSTGRES_*
     models: str | None = None
+    python: str | None = None  # the project's interpreter, for loading `models` (contract/interpreter.py)
     migrations: Path | None = None
     snapshot: Path | None = None
     dev_url: str | None = None
@@ -196,6 +197,7 @@ _SCALARS: dict[str, type] = {
     "database_parts": dict,
     "direct_url_env": str,
     "models": str,
+    "python": str,
     "migrations": str,
     "snapshot": str,
     "dev_url": str,
@@ -286,7 +288,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
 
     cfg = Config(path=file, root=root, sections=others, prefix=prefix)
     changes: dict[str, Any] = {}
-    for key in ("database_url_env", "direct_url_env", "models", "dev_url"):
+    for key in ("database_url_env", "direct_url_env", "models", "dev_url", "python"):
         if key in values:
             changes[key] = values[key]
     changes.update(dburl.parse_keys(values, file=file, prefix=prefix))

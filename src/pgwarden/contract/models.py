@@ -56,6 +56,7 @@ def load(
     with _importing(module_name, root):
         target = _import(module_name, attr, spec, root)
         metadata = find_metadata(target, spec)
+        _configure_mappers(spec)
         attributes = _attributes(metadata)
         url = scratch.create_database("models")
         try:
@@ -232,6 +233,20 @@ def find_metadata(obj: Any, spec: str) -> MetaData:
             "in a module that imports every module defining them."
         )
     return metadata
+
+
+def _configure_mappers(spec: str) -> None:
+    """Abstract and concrete bases add their tables and columns only once mappers are configured."""
+    from sqlalchemy.orm import configure_mappers
+
+    try:
+        configure_mappers()
+    except Exception as exc:  # noqa: BLE001 - any error the user's mappings raise
+        raise SourceError(
+            f"Models `{spec}`: configuring the mappers failed: {type(exc).__name__}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else '(no message)'}; fix the mapping "
+            "so `sqlalchemy.orm.configure_mappers()` succeeds."
+        ) from None
 
 
 def _attributes(metadata: MetaData) -> dict[str, str]:
