@@ -111,6 +111,7 @@ ALL_CODES: tuple[Code, ...] = (
         E,
         "session_replication_role is replica for a role, a database or the server: no FK checks, no triggers",
     ),
+    Code("PW307", "accepted_drift_gone", I, "Findings recorded as accepted drift no longer occur"),
     # runtime guardian (pgwarden status)
     Code("PW401", "not_ready", E, "An instance may not become active (schema gate, data loss, database)"),
     Code("PW402", "stale_code_version", W, "An instance runs other code than the newest registered one"),

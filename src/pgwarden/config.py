@@ -126,6 +126,7 @@ class Config:
     python: str | None = None  # the project's interpreter, for loading `models` (contract/interpreter.py)
     migrations: Path | None = None
     snapshot: Path | None = None
+    accepted: Path | None = None  # accepted drift (checks/accepted.py); None: pgwarden-accepted.json in root
     dev_url: str | None = None
     schemas: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -200,6 +201,7 @@ _SCALARS: dict[str, type] = {
     "python": str,
     "migrations": str,
     "snapshot": str,
+    "accepted": str,
     "dev_url": str,
     "schemas": list,
     "ignore": list,
@@ -297,7 +299,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
             f"{file}: `{prefix}models` must be `module:attribute` (e.g. `app.db:Base`), "
             f"got {values['models']!r}."
         )
-    for key in ("migrations", "snapshot"):
+    for key in ("migrations", "snapshot", "accepted"):
         if key in values:
             changes[key] = (root / Path(values[key]).expanduser()).resolve()
     for key in ("schemas", "ignore"):

@@ -29,6 +29,7 @@ from .checks import (
     Invariant,
     InvariantsProvider,
     Outcome,
+    accepted,
     declared,
     enforcement,
     load_invariants,
@@ -64,6 +65,13 @@ class CheckResult:
     seconds: float = 0.0
     invariants: list[Outcome] = field(default_factory=list)
     """One outcome per invariant that ran (clean ones too: counts, timings, lag percentiles)."""
+    accepted_file: Path | None = None
+    """The accepted-drift file that was applied, when there is one."""
+
+
+def accepted_file(cfg: Config) -> Path:
+    """The accepted-drift file: the ``accepted`` setting, else ``pgwarden-accepted.json`` beside the config."""
+    return cfg.accepted or cfg.root / accepted.DEFAULT_NAME
 
 
 MODEL_AHEAD = "Model changed without a migration"
@@ -116,6 +124,7 @@ def run_check(
     scratch: Callable[[], Scratch] | None = None,
     invariants: bool = True,
     operations: bool = True,
+    baseline: bool = True,
 ) -> CheckResult:
     """Read the live database (read-only) and compare it with every configured source.
 
@@ -126,6 +135,8 @@ def run_check(
     registered by ``pgwarden run`` (not ready, data loss, stale code, silent, no leader) and
     the health of the backups when ``backup.dir`` is set. The schema gate and a backup's
     verification check a schema, not a service: they pass ``invariants=False, operations=False``.
+    With ``baseline`` (the default) the findings recorded in the accepted-drift file are turned
+    into info (``checks/accepted.py``); ``check --accept`` passes ``False`` to see them all.
     """
     started = time.monotonic()
     url = cfg.db_url()
@@ -145,6 +156,12 @@ def run_check(
         result.findings += [f for f in map(invariant_finding, result.invariants) if f is not None]
     if operations:
         result.findings += operations_findings(cfg, url)
+    if baseline:
+        path = accepted_file(cfg)
+        entries = accepted.read(path)
+        if entries is not None:
+            result.findings = accepted.apply(result.findings, entries, path)
+            result.accepted_file = path
     result.seconds = time.monotonic() - started
     return result
 

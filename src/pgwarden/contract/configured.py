@@ -56,5 +56,5 @@ def load_configured(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expecte
             migrations_source.load(cfg.migrations, scratch(), schemas=cfg.schemas, ignore=cfg.ignore)
         )
     if cfg.snapshot and cfg.snapshot.exists():
-        sources.append(snapshot_source.load(cfg.snapshot))
+        sources.append(snapshot_source.load(cfg.snapshot, schemas=cfg.schemas, ignore=cfg.ignore))
     return sources
