@@ -36,6 +36,7 @@ ALL_CODES: tuple[Code, ...] = (
     ),
     Code("PW113", "missing_schema", E, "A schema the code expects does not exist"),
     Code("PW114", "extra_schema", I, "A schema exists that the expected schema does not know"),
+    Code("PW115", "telegram_id_too_narrow", E, "A column holding Telegram ids is integer or smallint"),
     # indexes and constraints
     Code("PW121", "missing_index", W, "An index the code expects does not exist"),
     Code("PW122", "extra_index", I, "An index exists that the expected schema does not know"),

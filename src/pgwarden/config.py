@@ -211,6 +211,7 @@ _SCALARS: dict[str, type] = {
 
 # Keys owned by other capabilities; accepted here so one file serves every command.
 _OTHER_SECTIONS = {
+    "telegram_ids",  # checks/telegram_ids.py
     "invariants",
     "migrate",
     "lint",

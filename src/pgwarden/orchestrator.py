@@ -34,6 +34,7 @@ from .checks import (
     enforcement,
     load_invariants,
     run_outcomes,
+    telegram_ids,
 )
 from .checks.instances import InstancesProvider
 from .checks.live_settings import read_settings
@@ -228,6 +229,11 @@ def _check_schema(
         switched_off, schemas=cfg.schemas, ignore=cfg.ignore, declared_settings=declared_names
     )
     result.findings += only_new(off, result.findings)
+    # A column the sources already expect wider is a type mismatch with its own fix.
+    widened = {f.object for f in result.findings if f.kind == "type_mismatch"}
+    result.findings += telegram_ids.findings(
+        live, telegram_ids.options(cfg.sections, cfg.where), skip=widened
+    )
     return result
 
 
