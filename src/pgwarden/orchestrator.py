@@ -40,7 +40,7 @@ from .checks.instances import InstancesProvider
 from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
 from .config import Config
-from .contract import Expected
+from .contract import Expected, integer_keys, sides
 from .contract.configured import load_configured
 from .db import read_only
 from .diff import Change, diff, to_findings
@@ -247,26 +247,46 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
     if models and migrations:
         model_changes = covered(diff(models.schema, migrations.schema), models)
         findings += [
-            _diagnosed(f, _model_diagnosis(c.kind), "models_vs_migrations")
-            for c, f in _paired(model_changes, attributes)
+            _diagnosed(
+                f
+                if f.evidence.get("autoincrement") == "implicit"
+                else sides.model_side(f, _model_lags(c.kind)),
+                _model_diagnosis(c.kind),
+                "models_vs_migrations",
+            )
+            for c, f in integer_keys.soften(_paired(model_changes, attributes), attributes, "the migrations")
         ]
+        # Where the models are ahead of the migrations, live may already have what the models have:
+        # then the migration is what lags, and SQL undoing it on live would fight the models.
+        ahead = {c.object for c in model_changes if not _model_lags(c.kind)}
         live_changes = _not_ledgers(diff(migrations.schema, live))
         findings += [
-            _diagnosed(f, LIVE_BEHIND, "migrations_vs_live") for _, f in _paired(live_changes, attributes)
+            _diagnosed(
+                sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                LIVE_BEHIND,
+                "migrations_vs_live",
+            )
+            for c, f in _paired(live_changes, attributes)
         ]
-        fixable = live_changes
+        fixable = [c for c in live_changes if c.object not in ahead]
         rest = [s for s in sources if s.kind not in ("models", "migrations")]
     else:
         rest = sources
     for source in rest:
         changes = _not_ledgers(covered(diff(source.schema, live), source))
+        pairs = _paired(changes, attributes)
+        if source.kind == "models":
+            pairs = integer_keys.soften(pairs, attributes, "the database")
+            # An implicit key's sequence is not the models' intent: never created on live by --fix.
+            kept = {id(c) for c, f in pairs if f.evidence.get("autoincrement") != "implicit"}
+            changes = [c for c in changes if id(c) in kept]
         findings += [
-            replace(f, evidence={**f.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
-            for _, f in _paired(changes, attributes)
+            replace(g, evidence={**g.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
+            for g in (sides.least_destructive(c, f) for c, f in pairs)
         ]
         if not fixable:
             fixable = changes
-    return CheckResult(findings=findings, live=live, sources=sources, fixable=fixable)
+    return CheckResult(findings=sides.one_per_object(findings), live=live, sources=sources, fixable=fixable)
 
 
 def _not_ledgers(changes: list[Change]) -> list[Change]:
@@ -285,6 +305,11 @@ def _not_ledgers(changes: list[Change]) -> list[Change]:
 
 def _paired(changes: list[Change], attributes: Mapping[str, str]) -> list[tuple[Change, Finding]]:
     return [(c, f) for c in changes for f in to_findings([c], attributes=attributes)]
+
+
+def _model_lags(kind: str) -> bool:
+    """Whether the models are the side behind: the migrations have it, or have it otherwise."""
+    return not (kind.startswith("missing_") or kind == "probable_rename")
 
 
 def _model_diagnosis(kind: str) -> str:

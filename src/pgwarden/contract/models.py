@@ -33,6 +33,7 @@ from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
 from ..scratch import Scratch
 from .expected import MODEL_OBJECT_TYPES, Expected
+from .integer_keys import AUTO_SUFFIX
 from .migrations import server_message
 
 __all__ = ["find_metadata", "load"]
@@ -258,6 +259,11 @@ def _attributes(metadata: MetaData) -> dict[str, str]:
     mappers.sort(key=lambda m: (len(m.class_.__mro__), m.class_.__qualname__))
     owned = set(map(id, metadata.tables.values()))
     attributes: dict[str, str] = {}
+    for table in metadata.tables.values():
+        implied = table._autoincrement_column  # the column create_all gives a sequence (serial)
+        if isinstance(implied, Column):
+            key = f"{table.schema or 'public'}.{table.name}.{implied.name}{AUTO_SUFFIX}"
+            attributes[key] = "explicit" if implied.autoincrement is True else "auto"
     for mapper in mappers:
         for key, column in mapper.columns.items():
             if not isinstance(column, Column) or not isinstance(column.table, Table):

@@ -15,6 +15,7 @@ from ..errors import SourceError
 from ..scratch import Scratch
 from .expected import MODEL_OBJECT_TYPES, Expected
 from .export import Export, export_models
+from .integer_keys import AUTO_SUFFIX
 from .interpreter import Interpreter
 from .migrations import server_message
 
@@ -53,9 +54,11 @@ def attributes(exported: Export) -> dict[str, str]:
     """``schema.table.column`` -> ``Class.attribute``, and which columns are declared ``Column(...)``."""
     found: dict[str, str] = {}
     for column in exported.columns:
+        qualname = f"{column['table']}.{column['column']}"
+        if column.get("serial"):  # the column SQLAlchemy gives a sequence: did the author ask for it?
+            found[f"{qualname}{AUTO_SUFFIX}"] = "explicit" if column.get("autoincrement") is True else "auto"
         if not column.get("class") or not column.get("attribute"):
             continue
-        qualname = f"{column['table']}.{column['column']}"
         found.setdefault(qualname, f"{column['class']}.{column['attribute']}")
         if column.get("style") == "Column":  # so a rename hint shows Column(...), not mapped_column
             found.setdefault(f"{qualname}{CLASSIC_SUFFIX}", "Column")
