@@ -249,3 +249,11 @@ def test_an_exporter_that_hangs_or_prints_garbage_is_a_source_error(tmp_path: Pa
 def test_pgwardens_own_interpreter_still_loads_models_in_process(tmp_path: Path) -> None:
     assert Interpreter(Path(sys.executable), "$VIRTUAL_ENV").is_own
     assert not Interpreter(venv_with(VERSIONS[-1]), ".venv").is_own
+
+
+def test_a_src_layout_exports_from_root_src(tmp_path: Path) -> None:
+    python = venv_with(VERSIONS[-1])
+    (tmp_path / "src").mkdir()
+    project(tmp_path / "src", python)  # the package lives in root/src, the config in root
+    exported = export_models("app.models:Base", tmp_path, Interpreter(python, "test"), use_cache=False)
+    assert any(what == "table public.users" for what, _ in exported.ddl)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._projectio import import_root
 from ..errors import SourceError
 from .interpreter import Interpreter
 
@@ -107,11 +108,20 @@ def _write_cache(cache_file: Path, raw: dict[str, Any], files: tuple[str, ...]) 
 def _run(spec: str, root: Path, interpreter: Interpreter, timeout: float) -> dict[str, Any]:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     who = f"{interpreter.path} (found by {interpreter.found_by})"
+    module = spec.partition(":")[0]
     with tempfile.TemporaryDirectory(prefix="pgwarden-export-") as folder:
         output = Path(folder) / "models.json"
         try:
             done = subprocess.run(
-                [str(interpreter.path), "-B", str(EXPORTER), str(root), spec, str(output)],
+                # A src layout keeps the package in root/src: that folder goes first on the path.
+                [
+                    str(interpreter.path),
+                    "-B",
+                    str(EXPORTER),
+                    str(import_root(root, module)),
+                    spec,
+                    str(output),
+                ],
                 cwd=root,
                 env=env,
                 stdin=subprocess.DEVNULL,
