@@ -36,6 +36,7 @@ ALL_CODES: tuple[Code, ...] = (
     ),
     Code("PW113", "missing_schema", E, "A schema the code expects does not exist"),
     Code("PW114", "extra_schema", I, "A schema exists that the expected schema does not know"),
+    Code("PW115", "telegram_id_too_narrow", E, "A column holding Telegram ids is integer or smallint"),
     # indexes and constraints
     Code("PW121", "missing_index", W, "An index the code expects does not exist"),
     Code("PW122", "extra_index", I, "An index exists that the expected schema does not know"),
@@ -111,6 +112,7 @@ ALL_CODES: tuple[Code, ...] = (
         E,
         "session_replication_role is replica for a role, a database or the server: no FK checks, no triggers",
     ),
+    Code("PW307", "accepted_drift_gone", I, "Findings recorded as accepted drift no longer occur"),
     # runtime guardian (pgwarden status)
     Code("PW401", "not_ready", E, "An instance may not become active (schema gate, data loss, database)"),
     Code("PW402", "stale_code_version", W, "An instance runs other code than the newest registered one"),

@@ -123,8 +123,10 @@ class Config:
     env_file: str = ".env"
     database_parts: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: DB_* and POSTGRES_*
     models: str | None = None
+    python: str | None = None  # the project's interpreter, for loading `models` (contract/interpreter.py)
     migrations: Path | None = None
     snapshot: Path | None = None
+    accepted: Path | None = None  # accepted drift (checks/accepted.py); None: pgwarden-accepted.json in root
     dev_url: str | None = None
     schemas: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
@@ -196,8 +198,10 @@ _SCALARS: dict[str, type] = {
     "database_parts": dict,
     "direct_url_env": str,
     "models": str,
+    "python": str,
     "migrations": str,
     "snapshot": str,
+    "accepted": str,
     "dev_url": str,
     "schemas": list,
     "ignore": list,
@@ -207,6 +211,7 @@ _SCALARS: dict[str, type] = {
 
 # Keys owned by other capabilities; accepted here so one file serves every command.
 _OTHER_SECTIONS = {
+    "telegram_ids",  # checks/telegram_ids.py
     "invariants",
     "migrate",
     "lint",
@@ -286,7 +291,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
 
     cfg = Config(path=file, root=root, sections=others, prefix=prefix)
     changes: dict[str, Any] = {}
-    for key in ("database_url_env", "direct_url_env", "models", "dev_url"):
+    for key in ("database_url_env", "direct_url_env", "models", "dev_url", "python"):
         if key in values:
             changes[key] = values[key]
     changes.update(dburl.parse_keys(values, file=file, prefix=prefix))
@@ -295,7 +300,7 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
             f"{file}: `{prefix}models` must be `module:attribute` (e.g. `app.db:Base`), "
             f"got {values['models']!r}."
         )
-    for key in ("migrations", "snapshot"):
+    for key in ("migrations", "snapshot", "accepted"):
         if key in values:
             changes[key] = (root / Path(values[key]).expanduser()).resolve()
     for key in ("schemas", "ignore"):

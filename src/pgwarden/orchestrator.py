@@ -29,16 +29,18 @@ from .checks import (
     Invariant,
     InvariantsProvider,
     Outcome,
+    accepted,
     declared,
     enforcement,
     load_invariants,
     run_outcomes,
+    telegram_ids,
 )
 from .checks.instances import InstancesProvider
 from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
 from .config import Config
-from .contract import Expected
+from .contract import Expected, integer_keys, sides
 from .contract.configured import load_configured
 from .db import read_only
 from .diff import Change, diff, to_findings
@@ -64,6 +66,13 @@ class CheckResult:
     seconds: float = 0.0
     invariants: list[Outcome] = field(default_factory=list)
     """One outcome per invariant that ran (clean ones too: counts, timings, lag percentiles)."""
+    accepted_file: Path | None = None
+    """The accepted-drift file that was applied, when there is one."""
+
+
+def accepted_file(cfg: Config) -> Path:
+    """The accepted-drift file: the ``accepted`` setting, else ``pgwarden-accepted.json`` beside the config."""
+    return cfg.accepted or cfg.root / accepted.DEFAULT_NAME
 
 
 MODEL_AHEAD = "Model changed without a migration"
@@ -116,6 +125,7 @@ def run_check(
     scratch: Callable[[], Scratch] | None = None,
     invariants: bool = True,
     operations: bool = True,
+    baseline: bool = True,
 ) -> CheckResult:
     """Read the live database (read-only) and compare it with every configured source.
 
@@ -126,6 +136,8 @@ def run_check(
     registered by ``pgwarden run`` (not ready, data loss, stale code, silent, no leader) and
     the health of the backups when ``backup.dir`` is set. The schema gate and a backup's
     verification check a schema, not a service: they pass ``invariants=False, operations=False``.
+    With ``baseline`` (the default) the findings recorded in the accepted-drift file are turned
+    into info (``checks/accepted.py``); ``check --accept`` passes ``False`` to see them all.
     """
     started = time.monotonic()
     url = cfg.db_url()
@@ -145,6 +157,12 @@ def run_check(
         result.findings += [f for f in map(invariant_finding, result.invariants) if f is not None]
     if operations:
         result.findings += operations_findings(cfg, url)
+    if baseline:
+        path = accepted_file(cfg)
+        entries = accepted.read(path)
+        if entries is not None:
+            result.findings = accepted.apply(result.findings, entries, path)
+            result.accepted_file = path
     result.seconds = time.monotonic() - started
     return result
 
@@ -211,6 +229,11 @@ def _check_schema(
         switched_off, schemas=cfg.schemas, ignore=cfg.ignore, declared_settings=declared_names
     )
     result.findings += only_new(off, result.findings)
+    # A column the sources already expect wider is a type mismatch with its own fix.
+    widened = {f.object for f in result.findings if f.kind == "type_mismatch"}
+    result.findings += telegram_ids.findings(
+        live, telegram_ids.options(cfg.sections, cfg.where), skip=widened
+    )
     return result
 
 
@@ -224,26 +247,46 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
     if models and migrations:
         model_changes = covered(diff(models.schema, migrations.schema), models)
         findings += [
-            _diagnosed(f, _model_diagnosis(c.kind), "models_vs_migrations")
-            for c, f in _paired(model_changes, attributes)
+            _diagnosed(
+                f
+                if f.evidence.get("autoincrement") == "implicit"
+                else sides.model_side(f, _model_lags(c.kind)),
+                _model_diagnosis(c.kind),
+                "models_vs_migrations",
+            )
+            for c, f in integer_keys.soften(_paired(model_changes, attributes), attributes, "the migrations")
         ]
+        # Where the models are ahead of the migrations, live may already have what the models have:
+        # then the migration is what lags, and SQL undoing it on live would fight the models.
+        ahead = {c.object for c in model_changes if not _model_lags(c.kind)}
         live_changes = _not_ledgers(diff(migrations.schema, live))
         findings += [
-            _diagnosed(f, LIVE_BEHIND, "migrations_vs_live") for _, f in _paired(live_changes, attributes)
+            _diagnosed(
+                sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                LIVE_BEHIND,
+                "migrations_vs_live",
+            )
+            for c, f in _paired(live_changes, attributes)
         ]
-        fixable = live_changes
+        fixable = [c for c in live_changes if c.object not in ahead]
         rest = [s for s in sources if s.kind not in ("models", "migrations")]
     else:
         rest = sources
     for source in rest:
         changes = _not_ledgers(covered(diff(source.schema, live), source))
+        pairs = _paired(changes, attributes)
+        if source.kind == "models":
+            pairs = integer_keys.soften(pairs, attributes, "the database")
+            # An implicit key's sequence is not the models' intent: never created on live by --fix.
+            kept = {id(c) for c, f in pairs if f.evidence.get("autoincrement") != "implicit"}
+            changes = [c for c in changes if id(c) in kept]
         findings += [
-            replace(f, evidence={**f.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
-            for _, f in _paired(changes, attributes)
+            replace(g, evidence={**g.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
+            for g in (sides.least_destructive(c, f) for c, f in pairs)
         ]
         if not fixable:
             fixable = changes
-    return CheckResult(findings=findings, live=live, sources=sources, fixable=fixable)
+    return CheckResult(findings=sides.one_per_object(findings), live=live, sources=sources, fixable=fixable)
 
 
 def _not_ledgers(changes: list[Change]) -> list[Change]:
@@ -262,6 +305,11 @@ def _not_ledgers(changes: list[Change]) -> list[Change]:
 
 def _paired(changes: list[Change], attributes: Mapping[str, str]) -> list[tuple[Change, Finding]]:
     return [(c, f) for c in changes for f in to_findings([c], attributes=attributes)]
+
+
+def _model_lags(kind: str) -> bool:
+    """Whether the models are the side behind: the migrations have it, or have it otherwise."""
+    return not (kind.startswith("missing_") or kind == "probable_rename")
 
 
 def _model_diagnosis(kind: str) -> str:

@@ -110,21 +110,50 @@ def _redact_url(url: str) -> str:
 
 
 def describe(url: str) -> str:
-    """A short, password-free name for messages: ``bot@db.example:5432/app``."""
+    """A short, password-free name for messages: ``bot@db.example:5432/app``.
+
+    A unix-socket folder and a port are kept (``bot@/var/run/postgresql:5433/app``): two
+    clusters on one host differ only there. No host at all is libpq's default socket.
+    """
     if "://" not in url:
-        return redact(url)
+        return _describe_keywords(url)
     try:
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))  # libpq URIs may carry everything here (?host=…&dbname=…)
         if "service" in query and not parts.hostname:
             return f"service {query['service']}"
         user = parts.username or query.get("user", "")
-        host = parts.hostname or query.get("host") or "localhost"
+        host = _netloc_host(parts.netloc) or query.get("host") or "(local socket)"
         port_number = parts.port or query.get("port")
         port = f":{port_number}" if port_number else ""
     except ValueError:
         return redact(url)
     db = parts.path.lstrip("/") or query.get("dbname") or user or "postgres"
+    return redact_text(f"{user + '@' if user else ''}{host}{port}/{db}")
+
+
+def _netloc_host(netloc: str) -> str:
+    """The host as written (not lower-cased), percent-decoded: a socket folder may be spelled ``%2Ftmp``."""
+    hostport = netloc.rpartition("@")[2]
+    if hostport.startswith("["):
+        return hostport.partition("]")[0] + "]"
+    return unquote(hostport.rpartition(":")[0] if ":" in hostport else hostport)
+
+
+def _describe_keywords(dsn: str) -> str:
+    """``host=/var/run/postgresql port=5433 dbname=app user=bot`` -> ``bot@/var/run/postgresql:5433/app``."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        params = conninfo_to_dict(dsn)
+    except Exception:  # noqa: BLE001 - psycopg raises ProgrammingError for a malformed string
+        return redact(dsn)
+    if "service" in params and "host" not in params:
+        return f"service {params['service']}"
+    user = str(params.get("user", ""))
+    host = str(params.get("host") or params.get("hostaddr") or "(local socket)")
+    port = f":{params['port']}" if params.get("port") else ""
+    db = str(params.get("dbname") or user or "postgres")
     return redact_text(f"{user + '@' if user else ''}{host}{port}/{db}")
 
 

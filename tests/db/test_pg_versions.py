@@ -37,7 +37,7 @@ def kinds(*args: str) -> tuple[int, list[str]]:
 
 CASES: dict[str, tuple[str, str, list[str]]] = {
     "not_null_named": (
-        "CREATE TABLE users (id integer PRIMARY KEY, email text, nick text NOT NULL,"
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text, nick text NOT NULL,"
         " CONSTRAINT users_email_required NOT NULL email);",
         "ALTER TABLE users ALTER COLUMN email DROP NOT NULL;"
         # a NOT NULL's name is not drift: servers before 18 and models have none
@@ -68,8 +68,9 @@ CASES: dict[str, tuple[str, str, list[str]]] = {
         ["constraint_mismatch", "missing_constraint"],
     ),
     "not_enforced": (
-        "CREATE TABLE users (id integer PRIMARY KEY);"
-        " CREATE TABLE orders (id integer PRIMARY KEY, user_id integer, total numeric,"
+        # bigint: an integer key of a users table is a Telegram id (PW115), not what this case is about
+        "CREATE TABLE users (id bigint PRIMARY KEY);"
+        " CREATE TABLE orders (id integer PRIMARY KEY, user_id bigint, total numeric,"
         " CONSTRAINT orders_total_positive CHECK (total > 0) NOT ENFORCED,"
         " CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT ENFORCED);",
         "ALTER TABLE orders DROP CONSTRAINT orders_total_positive;"

@@ -70,9 +70,9 @@ def test_incident_000_rename() -> None:
 
 
 def test_columns_count_characters_not_bytes() -> None:
-    sql = "SELECT 'ééé'; CREATE TABLE t (a int);"
+    sql = "SELECT 'ééé'; CREATE TABLE t (a_id int);"
     (f,) = lint_text("m.sql", sql, only("int-instead-of-bigint"))
-    assert f.object == "m.sql:1:33"
+    assert f.object == "m.sql:1:36"
 
 
 def test_ignore_on_the_statement_and_unused_ignores() -> None:

@@ -207,3 +207,12 @@ def test_concurrently_advice_follows_the_version() -> None:
 )
 def test_error_means_it_will_fail_or_break(sql: str, rule: str, severity: str) -> None:
     assert [f.severity.value for f in run(sql, rule)] == [severity]
+
+
+def test_the_bigint_rule_flags_ids_not_every_integer() -> None:
+    found = run(
+        "CREATE TABLE orders (id serial, user_id integer, owner_id int, price integer, order_index smallint);",
+        "int-instead-of-bigint",
+    )
+    assert [f.evidence["column"] for f in found] == ["id", "user_id", "owner_id"]
+    assert "Telegram ids" in found[1].message and "Telegram" not in found[2].message

@@ -131,8 +131,8 @@ def test_non_robust_only_outside_a_transaction() -> None:
 @pytest.mark.parametrize(
     ("sql", "rule"),
     [
-        ("CREATE TABLE t (a smallint);", "int-instead-of-bigint"),
-        ("ALTER TABLE t ALTER COLUMN a TYPE integer;", "int-instead-of-bigint"),
+        ("CREATE TABLE t (a_id smallint);", "int-instead-of-bigint"),
+        ("ALTER TABLE t ALTER COLUMN chat_id TYPE integer;", "int-instead-of-bigint"),
         ("CREATE TABLE t (id serial);", "serial-instead-of-identity"),
         ("ALTER TABLE t ADD COLUMN a varchar(10);", "varchar-length-limit"),
         ("CREATE TABLE t (a character(3));", "char-column"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
+from ..checks import accepted
 from ..checks.run import summary
-from ..orchestrator import run_check
+from ..orchestrator import accepted_file, run_check
+from ..paths import show_path
 from ..urls import describe
 from ._state import State, db_option, dev_url_option, format_option
 
@@ -27,6 +29,12 @@ from ._state import State, db_option, dev_url_option, format_option
     "--update-snapshot", is_flag=True, help="Accept the live schema: rewrite the snapshot file from it."
 )
 @click.option(
+    "--accept",
+    is_flag=True,
+    help="Record today's schema findings as accepted drift (pgwarden-accepted.json, or `accepted`): "
+    "from then on only new or changed drift fails.",
+)
+@click.option(
     "--invariants/--no-invariants",
     "with_invariants",
     default=True,
@@ -44,6 +52,7 @@ def check(
     fmt: str,
     strict: bool,
     update_snapshot: bool,
+    accept: bool,
     with_invariants: bool,
 ) -> int:
     """Compare the live database with what the code expects, and say how to fix each difference.
@@ -52,6 +61,7 @@ def check(
     With models, migrations and a database all configured, each finding says where the
     disagreement lies: models vs migrations, or migrations vs the live database.
     Data invariants run too, each read-only with its own statement_timeout.
+    Findings recorded with --accept are listed as accepted and fail nothing unless they change.
     """
     cfg = state.config(
         database_url=database_url, models=models, migrations=migrations, snapshot=snapshot, dev_url=dev_url
@@ -60,7 +70,18 @@ def check(
         raise click.UsageError(
             "--update-snapshot needs a snapshot file: pass --snapshot FILE or set `snapshot`."
         )
-    result = run_check(cfg, update_snapshot=update_snapshot, invariants=with_invariants)
+    result = run_check(cfg, update_snapshot=update_snapshot, invariants=with_invariants, baseline=not accept)
+    if accept:
+        path = accepted_file(cfg)
+        entries = accepted.write(path, result.findings)
+        rest = [f for f in result.findings if not accepted.acceptable(f)]
+        state.out.write(
+            f"Accepted {len(entries)} finding(s) in {show_path(path)}: review the file and commit it; "
+            "`pgwarden check`, CI and the schema gate now fail only on new or changed drift.\n"
+        )
+        if rest:
+            findings_module.render(rest, fmt, state.out, color=state.color, title="Not accepted (not drift):")
+        return findings_module.exit_code(rest, strict=strict)
     url = cfg.db_url()
     against = [s.label for s in result.sources]
     if cfg.expect:
@@ -79,6 +100,11 @@ def check(
             "database": describe(url or ""),
             "sources": [s.label for s in result.sources],
             "invariants": [summary(o) for o in result.invariants],
+            **(
+                {"accepted_file": str(result.accepted_file), **accepted.summary(result.findings)}
+                if result.accepted_file
+                else {}
+            ),
         },
     )
     return findings_module.exit_code(result.findings, strict=strict)

@@ -33,6 +33,7 @@ from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
 from ..scratch import Scratch
 from .expected import MODEL_OBJECT_TYPES, Expected
+from .integer_keys import AUTO_SUFFIX
 from .migrations import server_message
 
 __all__ = ["find_metadata", "load"]
@@ -56,6 +57,7 @@ def load(
     with _importing(module_name, root):
         target = _import(module_name, attr, spec, root)
         metadata = find_metadata(target, spec)
+        _configure_mappers(spec)
         attributes = _attributes(metadata)
         url = scratch.create_database("models")
         try:
@@ -234,6 +236,20 @@ def find_metadata(obj: Any, spec: str) -> MetaData:
     return metadata
 
 
+def _configure_mappers(spec: str) -> None:
+    """Abstract and concrete bases add their tables and columns only once mappers are configured."""
+    from sqlalchemy.orm import configure_mappers
+
+    try:
+        configure_mappers()
+    except Exception as exc:  # noqa: BLE001 - any error the user's mappings raise
+        raise SourceError(
+            f"Models `{spec}`: configuring the mappers failed: {type(exc).__name__}: "
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else '(no message)'}; fix the mapping "
+            "so `sqlalchemy.orm.configure_mappers()` succeeds."
+        ) from None
+
+
 def _attributes(metadata: MetaData) -> dict[str, str]:
     """``schema.table.column`` -> ``Class.attribute`` for every mapped column of ``metadata``."""
     mappers: list[Mapper[Any]] = []
@@ -243,6 +259,11 @@ def _attributes(metadata: MetaData) -> dict[str, str]:
     mappers.sort(key=lambda m: (len(m.class_.__mro__), m.class_.__qualname__))
     owned = set(map(id, metadata.tables.values()))
     attributes: dict[str, str] = {}
+    for table in metadata.tables.values():
+        implied = table._autoincrement_column  # the column create_all gives a sequence (serial)
+        if isinstance(implied, Column):
+            key = f"{table.schema or 'public'}.{table.name}.{implied.name}{AUTO_SUFFIX}"
+            attributes[key] = "explicit" if implied.autoincrement is True else "auto"
     for mapper in mappers:
         for key, column in mapper.columns.items():
             if not isinstance(column, Column) or not isinstance(column.table, Table):

@@ -60,6 +60,7 @@ SIGNATURE_IDS: tuple[str, ...] = (
     "pg-lock-timeout",
     "pg-in-failed-transaction",
     "pg-read-only-transaction",
+    "pg-integer-out-of-range",  # before pg-bad-parameter: asyncpg words it "invalid input for query argument"
     "pg-bad-parameter",
     "pg-value-too-long",
     "sqlalchemy-detached-instance",

@@ -17,6 +17,9 @@ unit[1]: ``, docker ``--timestamps``, docker compose ``web-1  | ``."""
 _CONTINUATION = re.compile(
     rb"[ \t]|Traceback \(most recent call last\)|During handling of the above exception"
     rb"|The above exception was the direct cause|\[SQL: |\[parameters: |\(Background on this error at"
+    # The server's DETAIL/HINT/CONTEXT lines as psycopg2 and asyncpg print them under an exception
+    # (or journald under the server's ERROR line): part of that error, not events of their own.
+    rb"|(?:DETAIL|HINT|CONTEXT|QUERY|STATEMENT|LOCATION|WHERE|LINE [0-9]+): "
 )
 _EXCEPTION_LINE = re.compile(rb"[A-Za-z_][\w.]*(?:: |$)")
 MAX_LINES = 400

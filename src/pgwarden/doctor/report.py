@@ -186,7 +186,7 @@ def render_text(report: LogReport, out: IO[str], *, color: bool | None = None, m
         )
         example = redact(t.examples[0]) if t.examples else ""
         lines = example.splitlines()
-        shown = lines[:1] + (lines[-1:] if len(lines) > 1 else [])
+        shown = lines[:1] + ([error_line(lines[1:], sig.regex)] if len(lines) > 1 else [])
         for line in shown:
             console.print(f"  [dim]| {escape(line[:200])}[/]")
         console.print(f"  Why: {escape(cite_text(sig.explanation))}")
@@ -212,6 +212,19 @@ def render_text(report: LogReport, out: IO[str], *, color: bool | None = None, m
     )
     for note in report.notes:
         console.print(f"Note: {escape(note)}")
+
+
+def error_line(lines: list[str], pattern: re.Pattern[str]) -> str:
+    """The line that says what went wrong: the first unindented one the signature matches.
+
+    Not simply the last line: a chained traceback ends with the exception it caused, and
+    psycopg2's DETAIL and SQLAlchemy's ``(Background on this error …)`` follow the error.
+    """
+    matching = [line for line in lines if pattern.search(line)]
+    for line in matching:
+        if line[:1] not in (" ", "\t"):
+            return line
+    return matching[0] if matching else lines[-1]
 
 
 def _short(when: datetime | None) -> str:

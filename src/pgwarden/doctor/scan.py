@@ -315,13 +315,21 @@ class Scanner:
         return self.result
 
 
+# Lines that follow an error and add to it: the traceback header, the server's DETAIL/HINT/CONTEXT,
+# SQLAlchemy's statement, parameters and link. The exception line above them names the group.
+_DETAIL = re.compile(
+    r"Traceback \(|(?:DETAIL|HINT|CONTEXT|QUERY|STATEMENT|LOCATION|WHERE|LINE [0-9]+): |\[SQL: |\[parameters: "
+    r"|\(Background on this error at"
+)
+
+
 def _representative(text: str) -> str:
     """What an unclassified event is clustered by: its first line, plus the exception line of a traceback."""
     lines = text.split("\n")
     head = message(lines[0].encode("utf-8", "replace")).decode("utf-8", "replace").strip()
     if len(lines) > 1:
         for line in reversed(lines[1:]):
-            if line and not line[0].isspace() and not line.startswith("Traceback"):
+            if line and not line[0].isspace() and not _DETAIL.match(line):
                 return f"{head} ... {line.strip()}"[:1000]
     return head[:1000]
 

@@ -64,7 +64,10 @@ def run_gate(cfg: Config, settings: RuntimeSettings, url: str, *, apply: bool | 
                 shown = "; ".join(f"{f.code} {f.object}: {f.message}" for f in errors[:3])
                 more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
                 reasons.append(
-                    f"the contract check found {len(errors)} error(s): {shown}{more}; run `pgwarden check`"
+                    f"the contract check found {len(errors)} error(s): {shown}{more}; run `pgwarden check` "
+                    "to see them; drift older than pgwarden can be reviewed and accepted with "
+                    "`pgwarden check --accept` (then only new drift blocks), or the gate's contract check "
+                    "turned off with `[runtime] contract_check = false`"
                 )
     return reasons
 

@@ -1,0 +1,312 @@
+"""Describe a project's SQLAlchemy models as JSON, run by the project's own interpreter.
+
+pgwarden runs this file as a script with the interpreter of the project's
+environment (never imports it), so the models load with the project's own
+SQLAlchemy (1.3, 1.4 or 2.x) and packages. It depends on nothing but the
+standard library and SQLAlchemy, and must keep running on Python 3.7+:
+no syntax or library newer than that.
+
+    python _export_models.py ROOT MODULE:ATTR OUTPUT
+
+The description is written to OUTPUT (a file), never to stdout: a ``print()``
+in the user's modules at import time must not reach pgwarden's output. On a
+failure the file holds ``{"error": {"kind": ..., "message": ...}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from typing import Any
+
+FORMAT = 1
+"""Bumped when the description changes shape; pgwarden refuses a format it does not know."""
+
+
+class ExportError(Exception):
+    """Something the user can fix; ``kind`` tells pgwarden how to word it."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def main(argv: list[str]) -> int:
+    """Export the models ``argv[1]`` names, importable from ``argv[0]``, into the file ``argv[2]``."""
+    root, spec, output = argv
+    # Anything the user's modules print goes to stderr, which pgwarden captures.
+    real_stdout = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        result: dict[str, Any] = export(root, spec)
+        code = 0
+    except ExportError as exc:
+        result, code = {"format": FORMAT, "error": {"kind": exc.kind, "message": exc.message}}, 3
+    finally:
+        sys.stdout = real_stdout
+    with open(output, "w", encoding="utf-8") as fh:
+        json.dump(result, fh)
+    return code
+
+
+def export(root: str, spec: str) -> dict[str, Any]:
+    """The version-neutral description of the models at ``spec``."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    # Python put this file's folder first on the path: it must not shadow the project's modules.
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    sys.path.insert(0, root)
+    sys.dont_write_bytecode = True
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise ExportError("no_sqlalchemy", "SQLAlchemy is not installed in this environment") from None
+    version = str(sqlalchemy.__version__)
+    if _version_tuple(version) < (1, 3):
+        raise ExportError("too_old", f"SQLAlchemy {version} is older than 1.3")
+    module_name, _, attr = spec.partition(":")
+    target = _import(module_name, attr)
+    metadata = _metadata_of(target)
+    if metadata is None:
+        raise ExportError(
+            "not_metadata",
+            f"`{spec}` is a {type(target).__name__}, not a SQLAlchemy MetaData or declarative Base",
+        )
+    if not metadata.tables:
+        raise ExportError("no_tables", f"`{spec}` has no tables")
+    from sqlalchemy.orm import configure_mappers
+
+    try:
+        # Abstract and concrete bases add their tables and columns only once mappers are configured.
+        configure_mappers()
+    except Exception as exc:  # noqa: BLE001 - any error the user's mappings raise
+        raise ExportError("mappers", f"configuring the mappers failed: {_first_line(exc)}") from None
+    return {
+        "format": FORMAT,
+        "sqlalchemy": version,
+        "python": "{}.{}.{}".format(*sys.version_info[:3]),
+        "files": _project_files(root),
+        "schemas": sorted(_schemas(metadata)),
+        "ddl": _ddl(metadata),
+        "columns": _columns(metadata),
+    }
+
+
+def _version_tuple(version: str) -> tuple:  # type: ignore[type-arg]
+    parts = []
+    for piece in version.split(".")[:2]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return "{}: {}".format(type(exc).__name__, text.splitlines()[0] if text else "(no message)")
+
+
+def _import(module_name: str, attr: str) -> Any:
+    import importlib
+
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        missing = exc.name or module_name
+        if missing == module_name or module_name.startswith(missing + "."):
+            raise ExportError("no_module", f"no module named `{missing}`") from None
+        raise ExportError("import", _where(exc)) from None
+    except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the user's module raises
+        raise ExportError("import", _where(exc)) from None
+    obj = module
+    for part in attr.split("."):
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise ExportError("attribute", f"`{module_name}` has no attribute `{part}`") from None
+    return obj
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = f" at {exc.filename}:{exc.lineno}"
+    elif frames:
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}"
+    return f"importing it raised {_first_line(exc)}{where}"
+
+
+def _metadata_of(obj: Any) -> Any:
+    from sqlalchemy import MetaData
+
+    if isinstance(obj, MetaData):
+        return obj
+    try:
+        metadata = getattr(obj, "metadata", None)
+    except Exception:  # noqa: BLE001 - a property on the user's object may raise anything
+        return None
+    return metadata if isinstance(metadata, MetaData) else None
+
+
+def _project_files(root: str) -> list[str]:
+    """The project's own source files imported so far (not installed packages): the cache key."""
+    base = os.path.realpath(root)
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    files = set()
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not isinstance(path, str) or not path.endswith(".py"):
+            continue
+        real = os.path.realpath(path)
+        if not real.startswith(base + os.sep) or "site-packages" in real:
+            continue
+        if any(real.startswith(p + os.sep) for p in prefixes):
+            continue
+        files.add(real)
+    return sorted(files)
+
+
+def _schemas(metadata: Any) -> set:  # type: ignore[type-arg]
+    names = {t.schema for t in metadata.tables.values() if t.schema}
+    if metadata.schema:
+        names.add(metadata.schema)
+    for table in metadata.tables.values():
+        for column in table.columns:
+            for thing in (column.type, column.default):
+                schema = getattr(thing, "schema", None)
+                if isinstance(schema, str):
+                    names.add(schema)
+    return names
+
+
+def _mock_engine(executor: Any) -> Any:
+    try:
+        from sqlalchemy import create_mock_engine  # 1.4 and later
+    except ImportError:
+        from sqlalchemy import create_engine
+
+        return create_engine("postgresql://", strategy="mock", executor=executor)
+    return create_mock_engine("postgresql://", executor)
+
+
+def _ddl(metadata: Any) -> list[dict[str, str]]:
+    """Every statement ``metadata.create_all`` sends to PostgreSQL, compiled by this SQLAlchemy."""
+    statements: list[dict[str, str]] = []
+    holder: list[Any] = []
+
+    def executor(clause: Any, *_multiparams: Any, **_params: Any) -> None:
+        text = str(clause.compile(dialect=holder[0].dialect)).strip()
+        if text:
+            statements.append({"what": _describe(clause), "sql": text})
+
+    engine = _mock_engine(executor)
+    holder.append(engine)
+    try:
+        metadata.create_all(engine, checkfirst=False)
+    except Exception as exc:  # noqa: BLE001 - a type the PostgreSQL dialect cannot write, a bad DDL event
+        raise ExportError("compile", f"compiling the DDL failed: {_first_line(exc)}") from None
+    return statements
+
+
+def _describe(clause: Any) -> str:
+    """What a DDL construct creates, for error messages: ``table app.jobs``."""
+    from sqlalchemy import Index, Table
+
+    target: Any = getattr(clause, "element", None)
+    if isinstance(target, Table):
+        return f"table {_qual(target)}"
+    if isinstance(target, Index) and isinstance(getattr(target, "table", None), Table):
+        return f"index {target.name} on table {_qual(target.table)}"
+    name = getattr(target, "name", None)
+    if isinstance(getattr(target, "table", None), Table) and isinstance(name, str):
+        return f"the comment on column {_qual(target.table)}.{name}"
+    if hasattr(target, "enums") and isinstance(name, str):
+        schema = getattr(target, "schema", None)
+        return "enum type {}{}".format(schema + "." if schema else "", name)
+    if isinstance(name, str):
+        schema = getattr(target, "schema", None)
+        return "{} {}{}".format(type(target).__name__.lower(), schema + "." if schema else "", name)
+    statement = getattr(clause, "statement", None)
+    if isinstance(statement, str):
+        return "DDL `{}`".format(" ".join(statement.split())[:80])
+    return "the tables"
+
+
+def _qual(table: Any) -> str:
+    return "{}.{}".format(table.schema or "public", table.name)
+
+
+def _mappers() -> list[Any]:
+    """Every mapper this process knows, on any SQLAlchemy from 1.3 on."""
+    try:
+        from sqlalchemy.orm.mapper import _all_registries  # 1.4 and later
+    except ImportError:
+        try:
+            from sqlalchemy.orm.mapper import _mapper_registry  # type: ignore[attr-defined]  # 1.3
+        except ImportError:
+            return []
+        return list(_mapper_registry)
+    found: list[Any] = []
+    for reg in sorted(_all_registries(), key=id):
+        found.extend(reg.mappers)
+    return found
+
+
+def _columns(metadata: Any) -> list[dict[str, Any]]:
+    """Per column: the class and attribute that map it, how it is declared, and what DDL does not carry."""
+    from sqlalchemy import Column, Sequence, Table
+
+    owned = {id(t) for t in metadata.tables.values()}
+    mapped: dict[Any, Any] = {}
+    # Base classes first, so an inherited column is named after the class that declares it.
+    mappers = sorted(_mappers(), key=lambda m: (len(m.class_.__mro__), m.class_.__qualname__))
+    for mapper in mappers:
+        for key, column in mapper.columns.items():
+            if isinstance(column, Column) and isinstance(column.table, Table) and id(column.table) in owned:
+                mapped.setdefault(id(column), (mapper, key))
+    described: list[dict[str, Any]] = []
+    for table in metadata.tables.values():
+        implied = getattr(table, "_autoincrement_column", None)
+        for column in table.columns:
+            entry: dict[str, Any] = {
+                "table": _qual(table),
+                "column": column.name,
+                "autoincrement": column.autoincrement
+                if isinstance(column.autoincrement, bool)
+                else str(column.autoincrement),
+                "serial": column is implied,
+                "comment": column.comment,
+                "table_comment": table.comment,
+                "enum": getattr(column.type, "name", None) if hasattr(column.type, "enums") else None,
+                "sequence": column.default.name if isinstance(column.default, Sequence) else None,
+            }
+            owner = mapped.get(id(column))
+            if owner is None:
+                entry.update({"class": None, "attribute": None, "style": "Table"})
+            else:
+                mapper, key = owner
+                annotated = _annotated(mapper.class_, key)
+                entry.update(
+                    {
+                        "class": mapper.class_.__name__,
+                        "attribute": key,
+                        "style": "mapped_column" if annotated else "Column",
+                    }
+                )
+            described.append(entry)
+    return described
+
+
+def _annotated(cls: type, key: str) -> bool:
+    """Whether ``key`` is declared ``Mapped[...]`` on ``cls`` or a base (2.0 style)."""
+    for klass in cls.__mro__:
+        annotation = vars(klass).get("__annotations__", {}).get(key)
+        if annotation is not None:
+            return "Mapped" in str(annotation)
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

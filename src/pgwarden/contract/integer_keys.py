@@ -1,0 +1,79 @@
+"""Integer keys: SQLAlchemy's implicit autoincrement is not the author's intent when the other side has no sequence.
+
+``Column(BigInteger, primary_key=True)`` makes ``create_all`` emit ``bigserial``: a sequence and
+a ``nextval`` default. A bot that stores Telegram ids in that key never meant one, and its
+migrations and live database rightly have none. Comparing them would say "expects
+nextval(users_id_seq)" and offer ``CREATE SEQUENCE`` + ``SET DEFAULT`` on the live database.
+When the models did not ask for autoincrement explicitly, that pair becomes one info finding
+explaining ``autoincrement=False`` in the model's own style, with no SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from ..diff import CLASSIC_SUFFIX, Change, ColumnChange, SequenceChange
+from ..findings import Finding, Severity
+
+__all__ = ["AUTO_SUFFIX", "soften"]
+
+AUTO_SUFFIX = "#autoincrement"
+"""``attributes[qualname + AUTO_SUFFIX]``: ``auto`` (SQLAlchemy decides), ``explicit`` or ``off``, set by the models source."""
+
+
+def _implicit(change: Change, attributes: Mapping[str, str]) -> bool:
+    if not isinstance(change, ColumnChange) or change.kind != "default_mismatch":
+        return False
+    e, a = change.expected, change.actual
+    if e is None or a is None or not (e.default or "").startswith("nextval("):
+        return False
+    return a.default is None and a.identity is None and attributes.get(change.object + AUTO_SUFFIX) == "auto"
+
+
+def soften(
+    pairs: Sequence[tuple[Change, Finding]], attributes: Mapping[str, str], other: str
+) -> list[tuple[Change, Finding]]:
+    """``pairs`` (models on the expected side) with implicit-autoincrement keys said as info, no fix.
+
+    ``other`` names the side without the sequence: ``the migrations``, ``the database``.
+    """
+    keys = {c.object for c, _ in pairs if _implicit(c, attributes)}
+    if not keys:
+        return list(pairs)
+    out: list[tuple[Change, Finding]] = []
+    for change, finding in pairs:
+        if isinstance(change, SequenceChange) and change.kind == "missing_sequence":
+            owner = change.expected.owned_by if change.expected else None
+            if owner in keys:
+                continue  # said once, on the column
+        if change.object in keys and isinstance(change, ColumnChange) and change.kind == "default_mismatch":
+            finding = _info(change, finding, attributes, other)
+        out.append((change, finding))
+    return out
+
+
+def _info(change: ColumnChange, finding: Finding, attributes: Mapping[str, str], other: str) -> Finding:
+    attribute = attributes.get(change.object)
+    cls, _, attr = attribute.rpartition(".") if attribute else ("", "", change.object.rpartition(".")[2])
+    type_ = "BigInteger" if change.expected and change.expected.type == "bigint" else "Integer"
+    if attributes.get(change.object + CLASSIC_SUFFIX):
+        model = f"{attr} = Column({type_}, primary_key=True, autoincrement=False)"
+    else:
+        model = f"{attr}: Mapped[int] = mapped_column({type_}, primary_key=True, autoincrement=False)"
+    where = f" in class {cls}" if cls else " in the model"
+    return replace(
+        finding,
+        severity=Severity.INFO,
+        fix_sql=None,
+        message=(
+            f"Key {change.object} has no sequence in {other}, and the models do not ask for one: SQLAlchemy "
+            "gives an integer primary key a sequence unless told otherwise. If the code supplies the ids "
+            "(Telegram ids do), nothing is wrong."
+        ),
+        hint=(
+            f"Say so in the model{where}: `{model}`. If the database should number the rows instead, "
+            "write autoincrement=True (or an Identity) in the model and a migration that adds the sequence."
+        ),
+        evidence={**finding.evidence, "autoincrement": "implicit", "attribute": attribute},
+    )

@@ -1,0 +1,100 @@
+"""Models read in the project's own interpreter: the exporter's DDL applied to a scratch database, then inspected."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from ..catalog import inspect
+from ..db import connect
+from ..diff import CLASSIC_SUFFIX
+from ..errors import SourceError
+from ..scratch import Scratch
+from .expected import MODEL_OBJECT_TYPES, Expected
+from .export import Export, export_models
+from .integer_keys import AUTO_SUFFIX
+from .interpreter import Interpreter
+from .migrations import server_message
+
+__all__ = ["attributes", "load_exported"]
+
+
+def load_exported(
+    spec: str,
+    scratch: Scratch,
+    *,
+    root: Path,
+    interpreter: Interpreter,
+    schemas: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    extensions: Sequence[str] = (),
+) -> Expected:
+    """The schema the models at ``spec`` create, as ``interpreter`` (the project's Python) compiles them."""
+    exported = export_models(spec, root, interpreter)
+    url = scratch.create_database("models")
+    try:
+        _apply(url, exported, spec, extensions)
+        with connect(url, what="scratch database") as conn:
+            schema = inspect(conn, schemas=schemas, ignore=ignore)
+    finally:
+        scratch.drop_database(url)
+    return Expected(
+        label=spec,
+        kind="models",
+        schema=schema,
+        attributes=attributes(exported),
+        covers=MODEL_OBJECT_TYPES,
+    )
+
+
+def attributes(exported: Export) -> dict[str, str]:
+    """``schema.table.column`` -> ``Class.attribute``, and which columns are declared ``Column(...)``."""
+    found: dict[str, str] = {}
+    for column in exported.columns:
+        qualname = f"{column['table']}.{column['column']}"
+        if column.get("serial"):  # the column SQLAlchemy gives a sequence: did the author ask for it?
+            found[f"{qualname}{AUTO_SUFFIX}"] = "explicit" if column.get("autoincrement") is True else "auto"
+        if not column.get("class") or not column.get("attribute"):
+            continue
+        found.setdefault(qualname, f"{column['class']}.{column['attribute']}")
+        if column.get("style") == "Column":  # so a rename hint shows Column(...), not mapped_column
+            found.setdefault(f"{qualname}{CLASSIC_SUFFIX}", "Column")
+    return found
+
+
+def _apply(url: str, exported: Export, spec: str, extensions: Sequence[str]) -> None:
+    """Create the schemas and extensions, then run the models' DDL in one transaction."""
+    with connect(url, autocommit=True, what="scratch database") as conn:
+        for name in sorted(set(exported.schemas) - {"public"}):
+            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
+        for name in extensions:
+            try:
+                conn.execute(
+                    sql.SQL("CREATE EXTENSION IF NOT EXISTS {} CASCADE").format(sql.Identifier(name))
+                )
+            except psycopg.Error as exc:
+                raise SourceError(
+                    f"Models `{spec}`: extension {name} (declared in [[expect.extensions]]) cannot be "
+                    f"installed on the scratch database: {server_message(exc)}. Install the extension's "
+                    "package on that server, or pass --dev-url for a server that has it."
+                ) from None
+    with connect(url, what="scratch database") as conn:
+        for what, statement in exported.ddl:
+            try:
+                # The statement is DDL the project's SQLAlchemy compiled from the models, run verbatim.
+                conn.execute(sql.SQL(statement))  # type: ignore[arg-type]
+            except psycopg.Error as exc:
+                advice = "Fix the model so that metadata.create_all() works on an empty database"
+                if exc.sqlstate in ("42883", "42704"):
+                    advice = (
+                        "If it comes from an extension, declare the extension under [[expect.extensions]] "
+                        "so pgwarden installs it first"
+                    )
+                raise SourceError(
+                    f"Models `{spec}`: creating {what} on a scratch database failed: "
+                    f"{server_message(exc)}. {advice}."
+                ) from None
+        conn.commit()
