@@ -132,6 +132,7 @@ def env(
     """
     from .. import dburl
     from .. import findings as findings_module
+    from .. import formats
     from ..doctor.host import probe_host
     from ..doctor.server import probe_server
     from ..urls import describe
@@ -154,7 +155,7 @@ def env(
         found += probe_server(url, disk_version=code_version(folders[0]))
         notes.append(connection_note(url, state.config(database_url=database_url).connect_timeout))
     title = "pgwarden doctor env: this host" + (f" and {describe(url)}" if url else "")
-    findings_module.render(found, fmt, state.out, color=state.color, title=title, extra={"notes": notes})
+    formats.render(found, fmt, state.out, color=state.color, title=title, extra={"notes": notes})
     if fmt == "text":
         for note in notes:
             state.out.write(f"Note: {note}\n")
