@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.doctor import catalog
+from pgwarden.doctor import signature_catalog as catalog
 from pgwarden.doctor.logs import analyze
 from pgwarden.doctor.matcher import PROBLEM_PATTERN, classify, prefilter
 from pgwarden.doctor.reader import LogSource

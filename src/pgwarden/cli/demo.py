@@ -15,7 +15,7 @@ from .. import findings as findings_module
 from .. import formats
 from .._text import console_for
 from ..checks import load_invariants
-from ..checks.repair import repair
+from ..checks.row_repair import repair
 from ..db import connect
 from ..diff import render_sql
 from ..doctor import analyze

@@ -12,7 +12,7 @@ from .. import findings as findings_module
 from .. import formats
 from ..checks import Invariant, UnknownInvariant, load_invariants
 from ..checks.options import options_from_config
-from ..checks.repair import Progress, RepairResult, plan, repair
+from ..checks.row_repair import Progress, RepairResult, plan, repair
 from ..checks.run import Outcome, finding
 from ..errors import UsageError
 from ..findings import Finding

@@ -10,9 +10,9 @@ from typing import IO, Any
 
 from ..findings import Severity
 from ..incidents import cite_text
-from .catalog import Signature
 from .cluster import Cluster
 from .scan import Result, Tally
+from .signature_catalog import Signature
 
 __all__ = ["Incident", "Group", "LogReport", "build", "command_to_run", "render_text", "size", "to_dict"]
 
