@@ -38,7 +38,7 @@ async def keep_backups(
     warden: ActiveHost, settings: BackupSettings, *, health_every: float = HEALTH_EVERY
 ) -> None:
     """Run until cancelled: while active, back up when the schedule says so and watch the backups' health."""
-    from .. import backup
+    from .. import backup  # 26 modules the guardian loads only when backups are configured
 
     directory = settings.directory(warden.config.where)
     next_health = 0.0
@@ -70,7 +70,7 @@ async def keep_backups(
 
 async def _run_once(warden: ActiveHost, settings: BackupSettings) -> None:
     from .. import backup
-    from ..orchestrator import copy_check
+    from ..orchestrator import copy_check  # pglast and the whole check: only for a scheduled run
 
     log.info(
         "scheduled backup starting (backup.schedule = %s)",

@@ -36,7 +36,7 @@ def configured_invariants(cfg: Config, settings: RuntimeSettings) -> list[Invari
 
 async def watch_invariants(warden: ActiveHost, invariants: list[Invariant], every: float) -> None:
     """Run until cancelled: while active, run ``invariants`` every ``every`` seconds."""
-    from ..checks import run_outcomes
+    from ..checks import run_outcomes  # pglast: only when invariants are watched
     from ..checks.run import finding
 
     while True:
