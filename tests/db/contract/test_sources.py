@@ -25,7 +25,7 @@ from pgwarden.errors import DatabaseUnreachable, MigrationError, SourceError, Us
 from pgwarden.expectations import Expectations, ExpectExtension
 from pgwarden.scratch import Scratch
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
 SHOP_MIGRATIONS = FIXTURES / "pgw_shop_migrations"
 
 
