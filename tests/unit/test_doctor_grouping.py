@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.doctor import catalog
+from pgwarden.doctor import signature_catalog as catalog
 from pgwarden.doctor.logs import analyze
 from pgwarden.doctor.matcher import classify
 from pgwarden.doctor.reader import LogSource
