@@ -11,7 +11,7 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pgwarden.doctor import catalog
+from pgwarden.doctor import signature_catalog as catalog
 from pgwarden.doctor.matcher import PROBLEM_PATTERN
 
 TARGET_RSS_MB = 200.0

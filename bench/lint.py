@@ -40,7 +40,7 @@ sys.exit(click.Group(commands=[lint]).main(["lint", *sys.argv[1:]], standalone_m
 _ENGINE = """
 import sys
 from pathlib import Path
-from pgwarden.findings import render
+from pgwarden.formats import render
 from pgwarden.lint import ALL_RULES, Settings, lint_paths
 render(lint_paths([Path(sys.argv[1])], Settings(rules=ALL_RULES)), "github", sys.stdout)
 """

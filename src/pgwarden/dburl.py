@@ -25,15 +25,35 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from ._projectio import from_settings, read_env_file
 from .errors import ConfigError, UsageError
 from .urls import describe, redact, to_libpq
 
-if TYPE_CHECKING:
-    from .config import Config
+
+class ConfigKeys(Protocol):
+    """What this module reads of a loaded ``Config`` (config imports dburl, never the reverse)."""
+
+    # read-only: Config is a frozen dataclass
+    @property
+    def root(self) -> Path: ...
+    @property
+    def database_url(self) -> str | None: ...
+    @property
+    def database_url_env(self) -> str: ...
+    @property
+    def database_url_from(self) -> str | None: ...
+    @property
+    def env_file(self) -> str: ...
+    @property
+    def direct_url_env(self) -> str: ...
+    @property
+    def database_parts(self) -> tuple[Mapping[str, tuple[str, ...]], ...] | None: ...
+    @property
+    def where(self) -> str: ...
+
 
 __all__ = [
     "DEFAULT_PARTS",
@@ -232,7 +252,7 @@ def parse_keys(values: Mapping[str, Any], *, file: Path, prefix: str) -> dict[st
     return changes
 
 
-def for_config(cfg: Config) -> Resolution:
+def for_config(cfg: ConfigKeys) -> Resolution:
     """:func:`resolve` with a loaded config's keys and this process's environment."""
     env_path = (cfg.root / cfg.env_file) if cfg.env_file else None
     env_values: dict[str, str] | None = None
@@ -278,7 +298,7 @@ def _empty_parts(
     return (f"{path} sets {', '.join(empty)} to an empty value; fill them in.",)
 
 
-def direct_for_config(cfg: Config) -> Resolution | None:
+def direct_for_config(cfg: ConfigKeys) -> Resolution | None:
     """The direct URL (past a pooler) when one is set apart: ``None`` means use the live URL.
 
     ``--db`` wins over it; then the variable ``direct_url_env`` (``DIRECT_URL``) from the
@@ -301,7 +321,7 @@ def direct_for_config(cfg: Config) -> Resolution | None:
     return None
 
 
-def direct_url_for(cfg: Config, *, required: bool) -> str | None:
+def direct_url_for(cfg: ConfigKeys, *, required: bool) -> str | None:
     """The direct URL where one is set (:func:`direct_for_config`), else the live database URL."""
     found = direct_for_config(cfg)
     return found.url if found is not None else url_for(cfg, required=required)
@@ -310,7 +330,7 @@ def direct_url_for(cfg: Config, *, required: bool) -> str | None:
 _SAID: set[str] = set()
 
 
-def url_for(cfg: Config, *, required: bool) -> str | None:
+def url_for(cfg: ConfigKeys, *, required: bool) -> str | None:
     """The winning URL; conflicts go to stderr (through logging), a missing URL is a UsageError."""
     found = for_config(cfg)
     for note in found.notes:

@@ -182,6 +182,18 @@ def operations_findings(cfg: Config, url: str) -> list[Finding]:
     return collect(OPERATIONS, Context(cfg, url))
 
 
+@dataclass(frozen=True)
+class ContractCheck:
+    """The check the runtime's schema gate runs: the schema, not the data (invariants are repaired
+    while the service runs, and the gate checks a schema, not a service)."""
+
+    name: str = "contract"
+
+    def findings(self, ctx: Context) -> list[Finding]:
+        checked = run_check(ctx.cfg.with_overrides(database_url=ctx.url), invariants=False, operations=False)
+        return checked.findings
+
+
 def copy_check(cfg: Config) -> CopyCheck:
     """The check a backup's verification runs on its restored copy: the schema, then the invariants."""
 

@@ -21,6 +21,7 @@ import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import IO, cast
+from urllib.parse import unquote
 
 __all__ = [
     "MASK",
@@ -110,8 +111,6 @@ def register_secret(value: str | None) -> None:
 
 def register_environment(environ: Iterable[tuple[str, str]] | None = None) -> None:
     """Register secret-looking environment variables and the passwords of URLs in any of them."""
-    from urllib.parse import unquote
-
     name_re = re.compile(_SECRET_NAME)
     url_password = re.compile(r"://[^:/@\s]*:([^\s]*)@")
     for name, value in environ if environ is not None else os.environ.items():

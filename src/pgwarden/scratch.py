@@ -17,6 +17,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,7 +55,7 @@ def _run_as() -> tuple[int, int] | None:
     """(uid, gid) to drop to when running as root, else ``None``."""
     if os.name != "posix" or os.geteuid() != 0:
         return None
-    import pwd
+    import pwd  # POSIX only: the module does not exist on Windows
 
     for name in ("postgres", "nobody"):
         try:
@@ -225,8 +226,6 @@ class Cluster:
 
 
 def _main_thread() -> bool:
-    import threading
-
     return threading.current_thread() is threading.main_thread()
 
 

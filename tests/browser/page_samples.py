@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta, timezone
 
-from pgwarden.doctor import catalog
+from pgwarden.doctor import signature_catalog as catalog
 from pgwarden.doctor.report import Group, Incident, LogReport
 from pgwarden.doctor.scan import Tally
 

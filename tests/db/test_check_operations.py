@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 
 from pgwarden.config import Config, parse
-from pgwarden.orchestrator import run_check
+from pgwarden.orchestrator import ContractCheck, run_check
 from pgwarden.runtime.gate import run_gate
 from pgwarden.runtime.leadership import sql_text
 from pgwarden.runtime.settings import RuntimeSettings
@@ -59,4 +59,4 @@ def test_the_schema_gate_ignores_data_invariants(db_url: str, tmp_path: Path) ->
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute(SCHEMA)
     cfg = config(tmp_path)
-    assert run_gate(cfg, RuntimeSettings(name="bot"), db_url) == []
+    assert run_gate(cfg, RuntimeSettings(name="bot"), db_url, check=ContractCheck()) == []

@@ -109,6 +109,7 @@ def password_user(scratch: Scratch) -> Iterator[str]:
             c.execute("DROP ROLE pw_user")
 
 
+@pytest.mark.local_server
 def test_wrong_password(project: Path, password_user: str, scratch: Scratch) -> None:
     code, _, err = run("check", "--db", password_user, "--migrations", "migrations")
     assert code == 3 and scratch.cluster is not None
@@ -116,6 +117,7 @@ def test_wrong_password(project: Path, password_user: str, scratch: Scratch) -> 
     assert "wrong-password" not in err
 
 
+@pytest.mark.local_server
 def test_database_missing(project: Path, scratch: Scratch) -> None:
     assert scratch.cluster is not None
     url = scratch.cluster.url.replace("/postgres?", "/no_such_db?")

@@ -22,7 +22,8 @@ import psycopg
 import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
-if str(TESTS) not in sys.path:  # fake_telegram and the incident-001 helpers live in tests/ and tests/db/
+# fake_telegram lives in tests/, the incident-001 helpers in tests/db/checks/
+if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 from fake_telegram import FakeTelegram  # noqa: E402
 
@@ -141,11 +142,11 @@ def ptb(
 @contextlib.asynccontextmanager
 async def incident001(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
     """Incident 001's schema with 30 active bookings whose trigger never made chat rooms; the invariant in pgwarden.toml."""
-    sys.path.insert(0, str(TESTS / "db"))
+    sys.path.insert(0, str(TESTS / "db" / "checks"))
     try:
         import incident001 as fixture
     finally:
-        sys.path.remove(str(TESTS / "db"))
+        sys.path.remove(str(TESTS / "db" / "checks"))
     with psycopg.connect(db_url, autocommit=True) as conn:
         fixture.create(conn)
         fixture.add_bookings(conn, 30, trigger=False)

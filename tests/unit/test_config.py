@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.config import ExpectTrigger, find_config, load, parse
+from pgwarden.config import find_config, load, parse
 from pgwarden.errors import ConfigError, UsageError
+from pgwarden.expectations import ExpectTrigger
 
 
 def write(path: Path, text: str) -> Path:

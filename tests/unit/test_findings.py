@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from pgwarden.findings import Finding, Severity, exit_code, render
+from pgwarden.findings import Finding, Severity, exit_code
+from pgwarden.formats import render
 
 F = [
     Finding(

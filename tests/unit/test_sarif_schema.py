@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from pgwarden.findings import Finding, Severity, render
+from pgwarden.findings import Finding, Severity
+from pgwarden.formats import render
 from pgwarden.lint.engine import Settings, lint_text
 from pgwarden.lint.rules import ALL_RULES
 

@@ -27,7 +27,7 @@ files = sorted(
     for p in __import__("pathlib").Path(pgwarden.__path__[0]).rglob("*")
     if p.is_file() and p.suffix not in (".py", ".pyc")
 )
-from pgwarden.doctor.catalog import load as load_catalog
+from pgwarden.doctor.signature_catalog import load as load_catalog
 print(json.dumps({"file": pgwarden.__file__, "names": names, "data": files, "signatures": len(load_catalog())}))
 """
 

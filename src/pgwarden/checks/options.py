@@ -8,7 +8,7 @@ from typing import Any
 from ..config import Config
 from .errors import InvariantConfigError
 from .invariants import DURATION
-from .repair import Options
+from .row_repair import Options
 
 __all__ = ["options_from_config"]
 

@@ -138,7 +138,7 @@ def _database_refusal(exc: Exception) -> PgwardenError | None:
     """A privilege or read-only refusal from the server, wherever it was raised: exit 2 with the GRANT."""
     if "psycopg" not in sys.modules:  # lint and doctor logs never load it
         return None
-    from ..privileges import PRIVILEGE_ERRORS, from_database_error
+    from ..privileges import PRIVILEGE_ERRORS, from_database_error  # psycopg: only on an error
 
     if isinstance(exc, PRIVILEGE_ERRORS):
         return from_database_error(exc)

@@ -38,27 +38,27 @@ def validate_sections(cfg: Config) -> None:
     """
     sections = cfg.sections
     if "lint" in sections:
-        from ..lint.settings import settings_from
+        from ..lint.settings import settings_from  # pglast
 
         settings_from(cfg)
     if "migrate" in sections:
-        from ..migrate.settings import from_config as migrate_settings
+        from ..migrate.settings import from_config as migrate_settings  # pglast
 
         migrate_settings(cfg)
     if "backup" in sections:
-        from ..backup.settings import from_config as backup_settings
+        from ..backup.settings import from_config as backup_settings  # psycopg
 
         backup_settings(cfg)
     if "repair" in sections:
-        from ..checks.options import options_from_config
+        from ..checks.options import options_from_config  # pglast, psycopg
 
         options_from_config(cfg)
     if "runtime" in sections or "name" in sections:
-        from ..runtime.settings import RuntimeSettings
+        from ..runtime.settings import RuntimeSettings  # light, but `pgwarden --help` need not load runtime/
 
         RuntimeSettings.from_config(cfg)
     if "alerts" in sections:
-        from ..runtime.alerts import ALERT_KEYS
+        from ..runtime.alerts import ALERT_KEYS  # httpx
 
         cfg.table("alerts", ALERT_KEYS)
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .. import findings as findings_module
+from .. import formats
 from ..backup import (
     VerifyResult,
     from_config,
@@ -118,7 +119,7 @@ def create(
     if fmt == "json":
         write_json(state.out, doc)
     else:
-        findings_module.render(result.findings if result else [], fmt, state.out)
+        formats.render(result.findings if result else [], fmt, state.out)
     return _verify_exit(result)
 
 
@@ -155,7 +156,7 @@ def list_(state: State, database_url: str | None, directory: str | None, fmt: st
             },
         )
     elif fmt in ("github", "sarif"):
-        findings_module.render(problems, fmt, state.out)
+        formats.render(problems, fmt, state.out)
     else:
         complete = sum(e.complete for e in entries)
         state.out.write(f"pgwarden backup list: {folder} ({complete} complete backup(s))\n")
@@ -171,7 +172,7 @@ def list_(state: State, database_url: str | None, directory: str | None, fmt: st
             state.out.write(f"  {e.id:<{width}} {e.status:<11} {when:>7} {size(m.size):>8}  {m.database}\n")
         if url:
             if problems:
-                findings_module.render(problems, "text", state.out, color=state.color)
+                formats.render(problems, "text", state.out, color=state.color)
             else:
                 state.out.write(f"  backups are healthy for {describe(url)}\n")
     return findings_module.exit_code(problems)
@@ -212,7 +213,7 @@ def verify(
     if fmt == "text":
         _write_verify_text(state, result)
     else:
-        findings_module.render(
+        formats.render(
             result.findings,
             fmt,
             state.out,
@@ -230,7 +231,7 @@ def _write_verify_text(state: State, result: VerifyResult) -> None:
     verdict = "verified" if result.verified else "FAILED verification"
     state.out.write(f"pgwarden backup verify: {m.id} {verdict} in {result.seconds:.1f}s ({_rows(m)})\n")
     if result.findings:
-        findings_module.render(result.findings, "text", state.out, color=state.color)
+        formats.render(result.findings, "text", state.out, color=state.color)
 
 
 def _verify_exit(result: VerifyResult | None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
+from .. import formats
 from ..checks import accepted
 from ..checks.run import summary
 from ..orchestrator import accepted_file, run_check
@@ -80,7 +81,7 @@ def check(
             "`pgwarden check`, CI and the schema gate now fail only on new or changed drift.\n"
         )
         if rest:
-            findings_module.render(rest, fmt, state.out, color=state.color, title="Not accepted (not drift):")
+            formats.render(rest, fmt, state.out, color=state.color, title="Not accepted (not drift):")
         return findings_module.exit_code(rest, strict=strict)
     url = cfg.db_url()
     against = [s.label for s in result.sources]
@@ -90,7 +91,7 @@ def check(
         n = len(result.invariants)
         against.append(f"{n} invariant{'s' if n != 1 else ''}")
     title = f"pgwarden check: {describe(url or '')} against " + ", ".join(against)
-    findings_module.render(
+    formats.render(
         result.findings,
         fmt,
         state.out,

@@ -12,9 +12,10 @@ from rich.text import Text
 
 from .. import config as config_module
 from .. import findings as findings_module
+from .. import formats
 from .._text import console_for
 from ..checks import load_invariants
-from ..checks.repair import repair
+from ..checks.row_repair import repair
 from ..db import connect
 from ..diff import render_sql
 from ..doctor import analyze
@@ -77,7 +78,7 @@ def demo(state: State, fix: bool, example: str | None, fmt: str) -> int:
         )
         cfg = config_module.load(folder / "pgwarden.toml").with_overrides(database_url=production)
         result = run_check(cfg, scratch=lambda: scratch)
-        findings_module.render(result.findings, fmt, state.out, color=state.color, title="$ pgwarden check")
+        formats.render(result.findings, fmt, state.out, color=state.color, title="$ pgwarden check")
         say(f"[dim](check took {result.seconds:.2f}s)[/dim]")
         if fmt == "text":
             _lint(cfg, state)
@@ -97,7 +98,7 @@ def demo(state: State, fix: bool, example: str | None, fmt: str) -> int:
         _repair(cfg, production, result.findings, say)
         after = run_check(cfg, scratch=lambda: scratch)
         say("")
-        findings_module.render(after.findings, fmt, state.out, color=state.color, title="$ pgwarden check")
+        formats.render(after.findings, fmt, state.out, color=state.color, title="$ pgwarden check")
         say(f"[dim](whole demo took {time.monotonic() - started:.1f}s)[/dim]")
         return findings_module.exit_code(after.findings)
 

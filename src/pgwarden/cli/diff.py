@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from .. import findings as findings_module
+from .. import formats
 from ..contract.expected import Expected
 from ..contract.resolve import is_live, resolve
 from ..diff import diff as compute_diff
@@ -63,7 +64,7 @@ def diff(
             state.out.write(f"-- {have.label} and {want.label} agree: nothing to do.\n")
         return 0
     found = to_findings(changes, attributes={**have.attributes, **want.attributes})
-    findings_module.render(
+    formats.render(
         found,
         fmt,
         state.out,

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import click
 
-from ..errors import UsageError
+from .. import dburl, formats
+from .. import findings as findings_module
+from ..errors import DatabaseUnreachable, UsageError
+from ..redact import redacting
+from ..urls import describe
 from ._state import State
 
 __all__ = ["doctor"]
@@ -65,6 +69,7 @@ def logs(
     and the pgwarden command that checks or fixes it. Error-like lines no signature knows are
     grouped into templates. Exit status 1 when an incident of error severity was found, else 0.
     """
+    # hyperscan and orjson: only `doctor logs` matches lines
     from ..doctor.logs import analyze
     from ..doctor.reader import LogSource
     from ..doctor.report import render_text, to_dict
@@ -84,7 +89,6 @@ def logs(
     report = analyze(sources, since=start, jobs=jobs, zone=zone)
     if html_path:
         from ..doctor.html import render_html
-        from ..redact import redacting
 
         try:
             with open(html_path, "w", encoding="utf-8") as page:
@@ -130,11 +134,9 @@ def env(
     connections, long-running and idle-in-transaction sessions, blocked locks, database size.
     Runs read-only.
     """
-    from .. import dburl
-    from .. import findings as findings_module
+    # psutil and psycopg: only `doctor env` probes the host and the server
     from ..doctor.host import probe_host
     from ..doctor.server import probe_server
-    from ..urls import describe
 
     folders = [Path(p) for p in paths] or [Path.cwd()]
     found, notes = probe_host(folders, units=list(units))
@@ -149,12 +151,12 @@ def env(
         for line in said:
             state.err.write(f"pgwarden: {line}\n")
     if url:
-        from ..runtime.registry import code_version
+        from ..runtime.registry import code_version  # psycopg: only with a database URL
 
         found += probe_server(url, disk_version=code_version(folders[0]))
         notes.append(connection_note(url, state.config(database_url=database_url).connect_timeout))
     title = "pgwarden doctor env: this host" + (f" and {describe(url)}" if url else "")
-    findings_module.render(found, fmt, state.out, color=state.color, title=title, extra={"notes": notes})
+    formats.render(found, fmt, state.out, color=state.color, title=title, extra={"notes": notes})
     if fmt == "text":
         for note in notes:
             state.out.write(f"Note: {note}\n")
@@ -163,8 +165,7 @@ def env(
 
 def connection_note(url: str, timeout: float) -> str:
     """What sits between this host and PostgreSQL, and what that means for pgwarden and the service."""
-    from ..db import pooling
-    from ..errors import DatabaseUnreachable
+    from ..db import pooling  # psycopg: only with a database URL
 
     try:
         found = pooling(url, timeout=timeout)

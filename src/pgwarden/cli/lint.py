@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from .. import findings as findings_module
+from .. import formats
 from ..errors import UsageError
 from ..lint import ALL_RULES, lint_paths
 from ..lint.settings import settings_from
@@ -92,5 +93,5 @@ def lint(
 
         render_text(found, state.out, color=state.color, title=title)
     else:
-        findings_module.render(found, fmt, state.out, color=state.color, title=title)
+        formats.render(found, fmt, state.out, color=state.color, title=title)
     return findings_module.exit_code(found, strict=strict)

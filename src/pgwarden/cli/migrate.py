@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import findings as findings_module
+from .. import formats
 from ..config import Config
 from ..db import connect
 from ..errors import UsageError
@@ -199,9 +200,9 @@ def up(
                 + "\n"
             )
         if found:
-            findings_module.render(found, "text", state.out, color=state.color)
+            formats.render(found, "text", state.out, color=state.color)
     else:
-        findings_module.render(found, fmt, state.out)
+        formats.render(found, fmt, state.out)
     return 0 if result.ok else 1
 
 
@@ -217,7 +218,7 @@ def verify(state: State, database_url: str | None, migrations: str | None, fmt: 
     url = cfg.direct_db_url()
     assert url is not None
     found = verify_ledger(url, files, settings)
-    findings_module.render(
+    formats.render(
         found,
         fmt,
         state.out,
@@ -362,7 +363,7 @@ def test_command(
         + (f" and {len(starts)} legacy schema(s)" if starts else "")
         + (f"; up parts only, {downs} file(s) carry a down part that is not run" if downs else "")
     )
-    findings_module.render(
+    formats.render(
         outcome.findings, fmt, state.out, color=state.color, title=title, extra={"runs": outcome.runs}
     )
     return findings_module.exit_code(outcome.findings)

@@ -9,9 +9,10 @@ from typing import IO, Any
 import click
 
 from .. import findings as findings_module
+from .. import formats
 from ..checks import Invariant, UnknownInvariant, load_invariants
 from ..checks.options import options_from_config
-from ..checks.repair import Progress, RepairResult, plan, repair
+from ..checks.row_repair import Progress, RepairResult, plan, repair
 from ..checks.run import Outcome, finding
 from ..errors import UsageError
 from ..findings import Finding
@@ -188,9 +189,7 @@ def repair_command(
     if fmt == "json":
         _json(state.out, {"database": describe(url), "repairs": [_result_doc(r) for r in results]}, after)
     else:
-        findings_module.render(
-            after, "text", state.out, color=state.color, title="pgwarden repair: check afterwards"
-        )
+        formats.render(after, "text", state.out, color=state.color, title="pgwarden repair: check afterwards")
     return findings_module.exit_code(after)
 
 

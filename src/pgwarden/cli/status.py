@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
+from .. import formats
 from ..checks.instances import evaluate, read_status, table
 from ..db import pooling, read_only
 from ..urls import describe
@@ -49,7 +50,7 @@ def status(
             holder = "held" if lease.valid else "free"
             state.out.write(f"lease {lease.name!r}: epoch {lease.epoch}, {holder}\n")
         state.out.write("\n")
-    findings_module.render(
+    formats.render(
         found,
         fmt,
         state.out,

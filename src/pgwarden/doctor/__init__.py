@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .catalog import SIGNATURE_IDS, Signature
 from .logs import analyze
 from .report import LogReport
+from .signature_catalog import SIGNATURE_IDS, Signature
 
 __all__ = ["SIGNATURE_IDS", "Signature", "LogReport", "analyze"]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import IO
 
-from . import catalog
+from . import signature_catalog
 from .errors import LogSourceError
 from .reader import LogSource, blocks, is_gzip
 from .report import LogReport, build
@@ -49,7 +49,7 @@ def analyze(
         if part.bytes_read == 0:
             notes.append(f"{source.label} is empty.")
         total.merge(part)
-    report = build(total, catalog.load(), sources=[s.label for s in sources], since=since)
+    report = build(total, signature_catalog.load(), sources=[s.label for s in sources], since=since)
     if total.garbage_lines:
         notes.append(
             f"{total.garbage_lines} line(s) were binary (control bytes); they are counted as unclassified."

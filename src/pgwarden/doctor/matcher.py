@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from .catalog import Signature
+from .signature_catalog import Signature
 
 __all__ = ["PROBLEM_PATTERN", "Prefilter", "classify", "prefilter"]
 

@@ -13,7 +13,7 @@ from multiprocessing import get_context
 
 import orjson
 
-from . import catalog
+from . import signature_catalog
 from .cluster import Cluster, Drain
 from .encoding import decode_line, is_utf8
 from .events import cut_point, event_bounds, message
@@ -140,7 +140,7 @@ class Result:
 
 @lru_cache(maxsize=2)
 def _prefilter(engine: str | None) -> Prefilter:
-    return prefilter(catalog.load(), engine=engine)
+    return prefilter(signature_catalog.load(), engine=engine)
 
 
 class Scanner:
@@ -154,7 +154,7 @@ class Scanner:
         now: datetime | None = None,
         zone: tzinfo | None = None,
     ):
-        self.signatures = catalog.load()
+        self.signatures = signature_catalog.load()
         self.prefilter = _prefilter(engine)
         self.since = since
         self.now = now or datetime.now().astimezone()

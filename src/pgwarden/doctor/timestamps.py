@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import BadSince, BadZone
 
@@ -110,8 +111,6 @@ _OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2})(?::?(\d\d))?")
 
 def parse_zone(text: str) -> tzinfo:
     """``UTC``, ``Europe/Moscow``, ``+03:00`` or ``UTC+3`` -> a zone; anything else raises ``BadZone``."""
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     value = text.strip()
     if value.upper() in ("UTC", "Z", "GMT"):
         return timezone.utc

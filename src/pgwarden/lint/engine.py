@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +16,12 @@ from ..findings import Finding, Severity
 from ..migrate.formats import FormatError, blank_lines, split
 from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
-from .ignores import Ignore, covers, find_ignores, valid_id
+from .chain import chain_for
+from .ignores import covers, find_ignores
 from .locator import Locator, Shown, show_path
 from .model import ChainTables, Hit, Rule, Source, Statement, TableFacts
+from .notices import down_part, file_problem, unused_ignores
 from .parse import parse_file
-from .rules import RULES_BY_ID
 
 __all__ = ["ENGINE_CODES", "Settings", "collect_files", "lint_file", "lint_paths", "lint_text"]
 
@@ -120,8 +121,6 @@ def _with_chain(
         path = by_shown.get(f.object.rsplit(":", 2)[0])
         if path is not None:
             wanted.setdefault(path, set()).add(str(f.evidence.get("table", "")))
-    from .chain import chain_for
-
     chains = chain_for(files, wanted)
     if not chains:
         return found
@@ -172,7 +171,7 @@ def _lint_file(
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return [
-                _file_problem(
+                file_problem(
                     shown,
                     f"{shown} is {size // (1024 * 1024)} MB; pgwarden lints files up to "
                     f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it into smaller migrations.",
@@ -180,7 +179,7 @@ def _lint_file(
             ]
         data = path.read_bytes()
     except OSError as exc:
-        return [_file_problem(shown, f"Cannot read {shown}: {exc.strerror or exc}.")]
+        return [file_problem(shown, f"Cannot read {shown}: {exc.strerror or exc}.")]
     return lint_bytes(shown, data, settings, tables, chain)
 
 
@@ -209,25 +208,25 @@ def lint_bytes(
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return [_file_problem(path, f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8.")]
+        return [file_problem(path, f"{path} is not UTF-8 text (byte {exc.start}): save it as UTF-8.")]
     extra: list[Finding] = []
     try:
         sections = split(text)
     except FormatError as exc:
         return [
-            _file_problem(path, f"{path} is not linted (nor run by `migrate up`): {exc}.", "unknown-section")
+            file_problem(path, f"{path} is not linted (nor run by `migrate up`): {exc}.", "unknown-section")
         ]
     if sections.down_lines is not None:
         # Only the up part runs: the down part is blanked byte for byte, so positions stay.
         data = blank_lines(data, sections.down_lines)
-        extra.append(_down_part(path, sections.tool, sections.down_lines[0] + 1))
+        extra.append(down_part(path, sections.tool, sections.down_lines[0] + 1))
     try:
         return _lint_parsed(path, data, settings, tables, chain) + extra
     except (RecursionError, orjson.JSONDecodeError):
         # PostgreSQL accepts expressions nested hundreds deep; its JSON parse tree then outgrows
         # the decoder and the rules' recursion. Say so instead of crashing.
         return [
-            _file_problem(
+            file_problem(
                 path,
                 f"{path} has a statement nested too deeply for pgwarden to analyse (PostgreSQL itself "
                 "may accept it): split the expression, or leave this file out of the lint run.",
@@ -287,7 +286,7 @@ def _lint_parsed(
                     ig.used = True
                 continue
             findings.append(_finding(rule, hit, settings, locator))
-    findings.extend(_unused(ignores, active, locator))
+    findings.extend(unused_ignores(ignores, active, locator))
     return findings
 
 
@@ -307,64 +306,6 @@ def _finding(rule: Rule, hit: Hit, settings: Settings, locator: Locator) -> Find
         hint=rule.help,
         source="lint",
         evidence=evidence,
-    )
-
-
-def _unused(ignores: Iterable[Ignore], active: set[str], locator: Locator) -> list[Finding]:
-    found: list[Finding] = []
-    for ig in ignores:
-        if ig.used:
-            continue
-        if not ig.rule or not valid_id(ig.rule) or ig.rule not in RULES_BY_ID:
-            what = f"`{ig.rule}` is not a pgwarden rule" if ig.rule else "it names no rule"
-            message = f"This ignore comment has no effect: {what}."
-            hint = (
-                "Write `-- pgwarden:ignore <rule-id> -- reason`; `pgwarden lint --list-rules` shows the ids."
-            )
-        elif ig.rule not in active:
-            continue
-        else:
-            scope = "this file" if ig.file_wide else "the statement it annotates"
-            message = f"`{ig.rule}` is ignored but does not fire on {scope}."
-            hint = "Remove the ignore comment so it cannot hide a future problem."
-        found.append(
-            Finding(
-                code="unused-ignore",
-                kind="unused-ignore",
-                severity=Severity.WARNING,
-                object=locator.object(ig.offset),
-                message=message,
-                hint=hint,
-                source="lint",
-                evidence=locator.evidence(ig.offset, None),
-            )
-        )
-    return found
-
-
-def _down_part(path: str, tool: str, line: int) -> Finding:
-    return Finding(
-        code="down-part",
-        kind="down-part",
-        severity=Severity.INFO,
-        object=f"{path}:{line}:1",
-        message=f"From line {line} on, this {tool} file holds a down (rollback) part: not linted, never run.",
-        hint="Nothing to do: `pgwarden migrate up` runs the up part only.",
-        source="lint",
-        evidence={"tool": tool, "line": line},
-    )
-
-
-def _file_problem(path: str, message: str, code: str = "unreadable-file") -> Finding:
-    return Finding(
-        code=code,
-        kind=code,
-        severity=Severity.ERROR,
-        object=f"{path}:1:1",
-        message=message,
-        hint="Fix the file so it can be linted; other files were still checked.",
-        source="lint",
-        evidence={},
     )
 
 

@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from .alerts import Alerter, AlertSettings
     from .health import ProcessHealth
     from .leadership import Promotion
+    from .lease import Demotion
     from .server import HealthServer, start_server
     from .settings import RuntimeSettings
-    from .warden import Demotion, Warden
+    from .warden import Warden
 
 __all__ = [
     "AlertSettings",
@@ -32,7 +33,7 @@ __all__ = [
 _WHERE = {
     "AlertSettings": "alerts",
     "Alerter": "alerts",
-    "Demotion": "warden",
+    "Demotion": "lease",
     "HealthServer": "server",
     "ProcessHealth": "health",
     "Promotion": "leadership",

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import PgwardenError
+from .protocols import ActiveHost
 
 if TYPE_CHECKING:
     from ..backup import Settings as BackupSettings
-    from .warden import Warden
 
 log = logging.getLogger("pgwarden.runtime")
 
@@ -35,10 +35,10 @@ def backup_settings(cfg: Config) -> BackupSettings | None:
 
 
 async def keep_backups(
-    warden: Warden, settings: BackupSettings, *, health_every: float = HEALTH_EVERY
+    warden: ActiveHost, settings: BackupSettings, *, health_every: float = HEALTH_EVERY
 ) -> None:
     """Run until cancelled: while active, back up when the schedule says so and watch the backups' health."""
-    from .. import backup
+    from .. import backup  # 26 modules the guardian loads only when backups are configured
 
     directory = settings.directory(warden.config.where)
     next_health = 0.0
@@ -68,9 +68,9 @@ async def keep_backups(
         await asyncio.sleep(max(0.05, min(wait, next_health - time.monotonic(), 60.0)))
 
 
-async def _run_once(warden: Warden, settings: BackupSettings) -> None:
+async def _run_once(warden: ActiveHost, settings: BackupSettings) -> None:
     from .. import backup
-    from ..orchestrator import copy_check
+    from ..orchestrator import copy_check  # pglast and the whole check: only for a scheduled run
 
     log.info(
         "scheduled backup starting (backup.schedule = %s)",
@@ -96,7 +96,7 @@ async def _run_once(warden: Warden, settings: BackupSettings) -> None:
     log.info("scheduled backup %s created and verified", result.manifest.id)
 
 
-async def _assess(warden: Warden, settings: BackupSettings) -> None:
+async def _assess(warden: ActiveHost, settings: BackupSettings) -> None:
     from .. import backup
 
     try:

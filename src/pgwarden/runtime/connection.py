@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 from importlib import resources
 from typing import Any
 
@@ -13,7 +16,7 @@ from ..errors import DatabaseUnreachable
 from ..urls import describe, to_libpq
 from .errors import LoginRefused, PermissionProblem
 
-__all__ = ["AsyncConn", "ensure_schema", "open_connection", "scalar", "sql_text"]
+__all__ = ["AsyncConn", "WorkConnection", "ensure_schema", "open_connection", "scalar", "sql_text"]
 
 AsyncConn = psycopg.AsyncConnection[TupleRow]
 
@@ -86,3 +89,38 @@ async def ensure_schema(conn: AsyncConn, url: str) -> None:
 async def scalar(conn: AsyncConn, query: str | bytes, params: Any = None) -> Any:
     row = await (await conn.execute(query.encode() if isinstance(query, str) else query, params)).fetchone()
     return row[0] if row else None
+
+
+class WorkConnection:
+    """The guardian's own session (identity checks, the registry): opened on demand, reopened after a loss."""
+
+    def __init__(self, url: str, *, name: str, ttl: float) -> None:
+        self.url = url
+        self.name = name
+        self.ttl = ttl
+        self.conn: AsyncConn | None = None
+        self.connected_once = False
+        """True once a login succeeded: a refused login after that is an outage, not a configuration error."""
+
+    @property
+    def current(self) -> AsyncConn | None:
+        """The open session, None when there is none."""
+        return self.conn if self.conn is not None and not self.conn.closed else None
+
+    async def get(self) -> AsyncConn:
+        if self.current is not None:
+            return self.current
+        self.conn = await open_connection(
+            self.url,
+            application_name=f"pgwarden monitor {self.name} pid {os.getpid()}",
+            timeout=min(5.0, self.ttl),
+            ttl=self.ttl,
+        )
+        self.connected_once = True
+        return self.conn
+
+    async def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None and not conn.closed:
+            with contextlib.suppress(Exception):  # the session is gone either way
+                await asyncio.wait_for(conn.close(), timeout=1.0)

@@ -9,12 +9,9 @@ import warnings
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import psutil
-
-if TYPE_CHECKING:
-    from prometheus_client import CollectorRegistry
 
 __all__ = ["ProcessHealth", "rss_trend"]
 
@@ -221,12 +218,6 @@ class ProcessHealth:
             "never_awaited": self.never_awaited,
             "errors": dict(sorted(self._errors.items())),
         }
-
-    def register(self, registry: CollectorRegistry) -> None:
-        """Export live values to ``registry`` (read at every scrape, nothing cached)."""
-        from .metrics import HealthCollector  # prometheus_client only when metrics are served
-
-        registry.register(HealthCollector(self))
 
     def errors(self) -> dict[str, int]:
         return dict(self._errors)

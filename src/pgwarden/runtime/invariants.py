@@ -11,19 +11,32 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from ..config import Config
 from ..errors import PgwardenError
 from ..findings import Severity
+from .protocols import ActiveHost
+from .settings import RuntimeSettings
 
 if TYPE_CHECKING:
     from ..checks import Invariant, Outcome
-    from .warden import Warden
 
 log = logging.getLogger("pgwarden.runtime")
 
 
-async def watch_invariants(warden: Warden, invariants: list[Invariant], every: float) -> None:
+def configured_invariants(cfg: Config, settings: RuntimeSettings) -> list[Invariant]:
+    """The invariants the active instance watches (none when ``invariants_every`` is 0 or none are set)."""
+    if settings.invariants_every <= 0 or not (
+        cfg.sections.get("invariants") or cfg.sections.get("invariants_dir")
+    ):
+        return []
+    from ..checks import load_invariants  # the guardian loads checks/ only when invariants are set
+
+    return load_invariants(cfg)
+
+
+async def watch_invariants(warden: ActiveHost, invariants: list[Invariant], every: float) -> None:
     """Run until cancelled: while active, run ``invariants`` every ``every`` seconds."""
-    from ..checks import run_outcomes
+    from ..checks import run_outcomes  # pglast: only when invariants are watched
     from ..checks.run import finding
 
     while True:

@@ -3,21 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
+    from ..checks import Outcome
     from .health import ProcessHealth
-    from .warden import Warden
+    from .identity_guard import IdentityGuard
+    from .settings import RuntimeSettings
 
 
-def warden_registry(warden: Warden) -> CollectorRegistry:
+class Observed(Protocol):
+    """What the collectors read from the guardian (the Warden is one), live at every scrape."""
+
+    settings: RuntimeSettings
+    health: ProcessHealth
+    identity_guard: IdentityGuard
+    invariant_outcomes: list[Outcome]
+    db_latency: float | None
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def epoch(self) -> int | None: ...
+
+
+def warden_registry(warden: Observed) -> CollectorRegistry:
     """Every metric of ``warden``: leadership, readiness, epoch, database latency, process health."""
     registry = CollectorRegistry(auto_describe=True)
-    warden.health.register(registry)
+    registry.register(HealthCollector(warden.health))
     registry.register(WardenCollector(warden))
     registry.register(InvariantCollector(warden))
     return registry
@@ -59,7 +80,7 @@ class HealthCollector(Collector):
 class WardenCollector(Collector):
     """pgwarden_leader, pgwarden_ready, pgwarden_epoch, pgwarden_db_latency_seconds, read live."""
 
-    def __init__(self, warden: Warden) -> None:
+    def __init__(self, warden: Observed) -> None:
         self.warden = warden
 
     def collect(self) -> list[Metric]:
@@ -79,7 +100,11 @@ class WardenCollector(Collector):
                 "Duration of the last identity check round trip",
                 w.db_latency or 0.0,
             ),
-            ("pgwarden_data_loss", "1 while a data-loss condition is detected", 1.0 if w._losses else 0.0),
+            (
+                "pgwarden_data_loss",
+                "1 while a data-loss condition is detected",
+                1.0 if w.identity_guard.losses else 0.0,
+            ),
         ):
             family = GaugeMetricFamily(name, doc, labels=labels)
             family.add_metric([w.settings.name], value)
@@ -91,7 +116,7 @@ class InvariantCollector(Collector):
     """pgwarden_invariant_violations{invariant} and, for invariants with a lag query,
     pgwarden_invariant_lag_seconds{invariant,quantile}: the last run by the active instance."""
 
-    def __init__(self, warden: Warden) -> None:
+    def __init__(self, warden: Observed) -> None:
         self.warden = warden
 
     def collect(self) -> Iterator[Metric]:

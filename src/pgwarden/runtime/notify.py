@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 
-__all__ = ["sd_notify", "watchdog_interval"]
+__all__ = ["Watchdog", "sd_notify", "watchdog_interval"]
 
 
 def sd_notify(message: str) -> bool:
@@ -39,3 +40,25 @@ def watchdog_interval() -> float | None:
     if usec <= 0:
         return None
     return usec / 1_000_000 / 2
+
+
+class Watchdog:
+    """READY=1 once, WATCHDOG=1 as often as systemd asks, STATUS= whenever the role changes."""
+
+    def __init__(self) -> None:
+        self._next = 0.0
+        self._status = ""
+
+    def tick(self, status: str) -> None:
+        """Called every round of the guardian's loop (also while the database is away)."""
+        interval = watchdog_interval()
+        now = time.monotonic()
+        if now >= self._next:
+            if self._next == 0.0:
+                sd_notify("READY=1")
+            if interval is not None:
+                sd_notify("WATCHDOG=1")
+            self._next = now + (interval or 60.0)
+        if status != self._status:
+            sd_notify(f"STATUS={status}")
+            self._status = status

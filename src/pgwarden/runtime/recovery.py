@@ -17,7 +17,7 @@ from ..errors import ConfigError, PgwardenError, UsageError
 from ..urls import describe
 from . import identity
 from .connection import scalar as _scalar
-from .gate import run_gate_isolated
+from .gate_driver import run_gate_isolated
 from .leadership import LOCK_CLASS, AsyncConn, ensure_schema
 from .settings import RuntimeSettings
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,7 @@ from uuid import UUID, uuid4
 
 from .leadership import AsyncConn
 
-__all__ = ["Instance", "code_version", "heartbeat", "register", "stopped"]
+__all__ = ["Heartbeat", "Instance", "code_version", "heartbeat", "register", "stopped"]
 
 _SKIP_DIRS = {".git", ".venv", "venv", "__pycache__", "node_modules", ".mypy_cache", ".ruff_cache", ".tox"}
 _MAX_FILES = 5000
@@ -119,6 +120,31 @@ async def heartbeat(
     if cur.rowcount == 0:  # the row was cleaned up (or the table recreated): register again
         await register(conn, instance, role=role)
         await heartbeat(conn, instance, role=role, epoch=epoch, ready=ready, reasons=reasons)
+
+
+class Heartbeat:
+    """Records ``instance`` in the registry at most every ``every`` seconds (``force``: now)."""
+
+    def __init__(self, instance: Instance, every: float) -> None:
+        self.instance = instance
+        self.every = every
+        self._next = 0.0
+
+    async def beat(
+        self,
+        conn: AsyncConn,
+        *,
+        role: str,
+        epoch: int | None,
+        ready: bool,
+        reasons: Sequence[str],
+        force: bool = False,
+    ) -> None:
+        now = time.monotonic()
+        if not force and now < self._next:
+            return
+        self._next = now + self.every
+        await heartbeat(conn, self.instance, role=role, epoch=epoch, ready=ready, reasons=reasons)
 
 
 async def stopped(conn: AsyncConn, instance: Instance) -> None:

@@ -9,7 +9,7 @@ they read a ``Schema`` (and, for server settings, what ``checks.live_settings`` 
 from __future__ import annotations
 
 from ...catalog.model import Schema
-from ...config import Expectations
+from ...expectations import Expectations
 from ...findings import Finding
 from .constraint import check_constraint
 from .extension import check_extension

@@ -5,8 +5,8 @@ from __future__ import annotations
 from psycopg import sql
 
 from ...catalog.model import Schema
-from ...config import ExpectConstraint
 from ...errors import ConfigError
+from ...expectations import ExpectConstraint
 from ...findings import Finding
 from ._common import as_evidence, drift_finding, no_table, split_name
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from psycopg import sql
 
 from ...catalog.model import Schema
-from ...config import ExpectExtension
+from ...expectations import ExpectExtension
 from ...findings import Finding
 from ._common import as_evidence, drift_finding
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...catalog.model import Function, Schema
-from ...config import ExpectFunction
+from ...expectations import ExpectFunction
 from ...findings import Finding
 from ._common import as_evidence, drift_finding, split_name, strip_call
 from ._signature import same_arguments, same_hash

@@ -7,8 +7,8 @@ from typing import Any
 from psycopg import sql
 
 from ...catalog.model import Index, Schema, Table
-from ...config import ExpectIndex
 from ...errors import ConfigError
+from ...expectations import ExpectIndex
 from ...findings import Finding
 from ._common import as_evidence, drift_finding, no_table, split_name
 

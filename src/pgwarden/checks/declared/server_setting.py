@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from psycopg import sql
 
-from ...config import ExpectSetting
+from ...expectations import ExpectSetting
 from ...findings import Finding
 from ._common import as_evidence, drift_finding
 

@@ -7,8 +7,8 @@ from typing import Any
 from psycopg import sql
 
 from ...catalog.model import Schema, Trigger
-from ...config import ExpectTrigger
 from ...errors import ConfigError
+from ...expectations import ExpectTrigger
 from ...findings import Finding
 from ._common import as_evidence, drift_finding, no_table, split_name, strip_call
 from ._signature import same_function

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pgwarden.doctor import catalog, reader, scan
+from pgwarden.doctor import reader, scan
+from pgwarden.doctor import signature_catalog as catalog
 from pgwarden.doctor.errors import LogSourceError
 from pgwarden.doctor.logs import analyze
 from pgwarden.doctor.reader import LogSource

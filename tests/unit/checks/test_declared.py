@@ -9,7 +9,8 @@ import pytest
 from pgwarden import codes
 from pgwarden.catalog.model import Constraint, Extension, Function, Index, Schema, Table, Trigger
 from pgwarden.checks.declared import check
-from pgwarden.config import (
+from pgwarden.errors import ConfigError
+from pgwarden.expectations import (
     Expectations,
     ExpectConstraint,
     ExpectExtension,
@@ -17,7 +18,6 @@ from pgwarden.config import (
     ExpectIndex,
     ExpectTrigger,
 )
-from pgwarden.errors import ConfigError
 from pgwarden.findings import Finding, Severity
 
 TRIGGER = Trigger(

@@ -11,8 +11,8 @@ from pgwarden.checks.declared import LiveSetting, check_settings
 from pgwarden.checks.invariants import Invariant
 from pgwarden.checks.run import Outcome, finding
 from pgwarden.checks.thresholds import Threshold
-from pgwarden.config import ExpectSetting
 from pgwarden.errors import ConfigError
+from pgwarden.expectations import ExpectSetting
 from pgwarden.findings import Severity
 
 INV = Invariant(

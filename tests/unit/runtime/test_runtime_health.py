@@ -14,6 +14,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from pgwarden.runtime.health import ProcessHealth, rss_trend
+from pgwarden.runtime.metrics import HealthCollector
 
 MIB = 1024 * 1024
 
@@ -173,7 +174,7 @@ def test_lag_of_a_blocked_loop_is_seen() -> None:
 def test_metrics_read_live_values() -> None:
     health = ProcessHealth()
     registry = CollectorRegistry()
-    health.register(registry)
+    registry.register(HealthCollector(health))
     health.sample()
     health.beat("telegram")
     health.record_error("boom")

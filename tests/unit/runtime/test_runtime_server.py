@@ -16,6 +16,7 @@ from pgwarden.cli import main
 from pgwarden.cli.health import endpoint_url
 from pgwarden.errors import ConfigError
 from pgwarden.runtime.health import ProcessHealth
+from pgwarden.runtime.metrics import HealthCollector
 from pgwarden.runtime.server import HealthServer, start_server
 
 
@@ -73,7 +74,7 @@ def test_metrics_are_served_in_prometheus_text_format() -> None:
     registry = CollectorRegistry()
     leader = Gauge("pgwarden_leader", "1 while this instance is active", registry=registry)
     leader.set(1)
-    ProcessHealth().register(registry)
+    registry.register(HealthCollector(ProcessHealth()))
 
     async def body(server: HealthServer, probes: Probes) -> None:
         async with httpx.AsyncClient(base_url=server.url) as client:

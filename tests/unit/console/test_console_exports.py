@@ -30,7 +30,12 @@ def exported() -> set[str]:
     health.record_error("sample")  # a counter with no key has no sample to name
     registry.register(HealthCollector(health))
     warden = SimpleNamespace(
-        is_active=True, ready=True, epoch=3, db_latency=0.01, _losses=[], settings=SimpleNamespace(name="bot")
+        is_active=True,
+        ready=True,
+        epoch=3,
+        db_latency=0.01,
+        identity_guard=SimpleNamespace(losses=[]),
+        settings=SimpleNamespace(name="bot"),
     )
     registry.register(WardenCollector(warden))  # type: ignore[arg-type]
     lagging = Outcome(Invariant(name="x", check="SELECT 1", origin="t"), count=1, lag={"p95_seconds": 1.0})

@@ -10,8 +10,8 @@ import pytest
 from pgwarden.findings import Finding, Severity
 from pgwarden.lint import ALL_RULES, ENGINE_CODES, RULES_BY_ID, Rule, Settings, TableFacts, lint_text
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules"
-RULES = Path(__file__).resolve().parents[2] / "src" / "pgwarden" / "lint" / "rules"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "rules"
+RULES = Path(__file__).resolve().parents[3] / "src" / "pgwarden" / "lint" / "rules"
 
 
 def run(

@@ -20,11 +20,13 @@ FAST = RuntimeSettings(name="bot", ttl=1.0, check_interval=0.15)
 
 async def freeze(w: Warden) -> None:
     """What SIGSTOP does to an instance: its loop and its lease guard stop; its session stays open."""
-    tasks = [t for t in w._tasks if t.get_name() == "pgwarden-warden"] + ([w._guard] if w._guard else [])
+    tasks = [t for t in w._tasks if t.get_name() == "pgwarden-warden"] + (
+        [w.lease.guard] if w.lease.guard else []
+    )
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    w._guard = None
+    w.lease.guard = None
 
 
 def status(db_url: str, *extra: str) -> tuple[int, dict[str, object]]:
@@ -86,8 +88,10 @@ def test_the_schema_gate_keeps_an_instance_not_ready_until_migrations_are_applie
     async def scenario() -> None:
         async with Warden(db_url, FAST, config=cfg) as w:
             await asyncio.sleep(0.1)
-            for _ in range(1200):  # the gate's first check runs on a scratch cluster: slow on a loaded machine
-                if w._gate_reasons is not None:
+            for _ in range(
+                1200
+            ):  # the gate's first check runs on a scratch cluster: slow on a loaded machine
+                if w.gate.reasons is not None:
                     break
                 await asyncio.sleep(0.05)
             assert not w.ready and not w.is_active

@@ -24,11 +24,13 @@ FAST = {"ttl": 1.2, "check_interval": 0.15}
 
 async def freeze(w: Warden) -> None:
     """What SIGSTOP does to an instance: its loop and its lease guard stop; its session stays open."""
-    tasks = [t for t in w._tasks if t.get_name() == "pgwarden-warden"] + ([w._guard] if w._guard else [])
+    tasks = [t for t in w._tasks if t.get_name() == "pgwarden-warden"] + (
+        [w.lease.guard] if w.lease.guard else []
+    )
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-    w._guard = None
+    w.lease.guard = None
 
 
 def settings(name: str = "bot", **extra: Any) -> RuntimeSettings:
@@ -107,11 +109,11 @@ def test_a_lock_held_by_a_foreign_session_keeps_everyone_standing_by(db_url: str
             foreign.execute("SELECT pg_advisory_lock(%s, %s)", lock_key("bot"))
             w = Warden(db_url, settings())
             await w.start()
-            await until(lambda: w._standby_reason is not None)
+            await until(lambda: w.lease.standby_reason is not None)
             await asyncio.sleep(FAST["ttl"] + 0.5)  # no lease of ours expires: nobody is terminated
             assert not w.is_active
-            assert "non-pgwarden session" in (w._standby_reason or "")
-            assert "psql" in (w._standby_reason or "")
+            assert "non-pgwarden session" in (w.lease.standby_reason or "")
+            assert "psql" in (w.lease.standby_reason or "")
             foreign.execute("SELECT pg_advisory_unlock_all()")
             await asyncio.wait_for(w.wait_active(), 5)
             await w.stop()

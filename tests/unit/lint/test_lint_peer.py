@@ -15,7 +15,7 @@ import pytest
 
 from pgwarden.lint import RULES_BY_ID
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "lint_peer.py"
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "lint_peer.py"
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from incident001 import DUPLICATES, INVARIANT_TOML, MISSING, NAME, add_bookings,
 
 from pgwarden import config
 from pgwarden.checks import Invariant, RepairBusy, RepairFailed, load_invariants
-from pgwarden.checks.repair import Options, repair
+from pgwarden.checks.row_repair import Options, repair
 
 
 def invariant(tmp: Path, text: str = INVARIANT_TOML) -> Invariant:

@@ -11,7 +11,7 @@ import pytest
 
 from pgwarden.catalog import inspect, serialize
 from pgwarden.catalog.model import Schema
-from pgwarden.config import Config, Expectations, ExpectExtension
+from pgwarden.config import Config
 from pgwarden.contract import (
     ALL_OBJECT_TYPES,
     MODEL_OBJECT_TYPES,
@@ -22,9 +22,10 @@ from pgwarden.contract import (
     snapshot,
 )
 from pgwarden.errors import DatabaseUnreachable, MigrationError, SourceError, UsageError
+from pgwarden.expectations import Expectations, ExpectExtension
 from pgwarden.scratch import Scratch
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sources"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
 SHOP_MIGRATIONS = FIXTURES / "pgw_shop_migrations"
 
 

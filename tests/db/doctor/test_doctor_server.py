@@ -9,6 +9,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import psycopg
+import pytest
 
 from pgwarden.cli import main
 from pgwarden.doctor.server import Thresholds, overview_findings, probe_server
@@ -20,6 +21,7 @@ def kinds(findings: list) -> list[str]:  # type: ignore[type-arg]
     return sorted(f.kind for f in findings)
 
 
+@pytest.mark.local_server  # the server started minutes ago
 def test_fresh_server_reports_restart_and_size(db_url: str) -> None:
     found = probe_server(db_url)
     assert "database_size" in kinds(found)

@@ -15,6 +15,7 @@ from pgwarden.cli import main
 from pgwarden.config import Config
 from pgwarden.errors import ConfigError
 from pgwarden.findings import Finding, Severity
+from pgwarden.orchestrator import ContractCheck
 from pgwarden.runtime.gate import run_gate
 from pgwarden.runtime.settings import RuntimeSettings
 
@@ -82,11 +83,11 @@ def test_the_gate_blocks_on_old_drift_naming_the_ways_out_and_passes_once_it_is_
     (tmp_path / "pgwarden.toml").write_text('snapshot = "schema.json"\n')
     cfg = Config(root=tmp_path, snapshot=tmp_path / "schema.json")
     settings = RuntimeSettings(name="bot")
-    reasons = run_gate(cfg, settings, db_url)
+    reasons = run_gate(cfg, settings, db_url, check=ContractCheck())
     assert len(reasons) == 1
     assert "pgwarden check --accept" in reasons[0] and "[runtime] contract_check" in reasons[0]
     assert check(tmp_path, db_url, "--accept")[0] == 0
-    assert run_gate(cfg, settings, db_url) == []
+    assert run_gate(cfg, settings, db_url, check=ContractCheck()) == []
 
 
 def test_ignore_applies_to_a_snapshot_too(tmp_path: Path, db_url: str, conn: psycopg.Connection) -> None:

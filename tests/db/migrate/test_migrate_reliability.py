@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from pgwarden.cli import COMMANDS, main
 from pgwarden.migrate import UpResult, discover, ledger, up
@@ -152,6 +153,7 @@ CREATE TABLE other_half (id int);
 """
 
 
+@pytest.mark.local_server
 def test_server_restarted_mid_run_then_the_next_run_completes(scratch: Scratch, tmp_path: Path) -> None:
     cluster = scratch.cluster
     assert cluster is not None

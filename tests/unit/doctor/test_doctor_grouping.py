@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.doctor import catalog
+from pgwarden.doctor import signature_catalog as catalog
 from pgwarden.doctor.logs import analyze
 from pgwarden.doctor.matcher import classify
 from pgwarden.doctor.reader import LogSource
 from pgwarden.doctor.report import render_text, to_dict
 from pgwarden.urls import describe
 
-LOG = Path(__file__).resolve().parents[1] / "fixtures" / "doctor" / "chained_tracebacks.log"
+LOG = Path(__file__).resolve().parents[2] / "fixtures" / "doctor" / "chained_tracebacks.log"
 
 
 def test_detail_lines_and_chained_tracebacks_are_one_incident_each() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pgwarden.doctor import catalog
+from pgwarden.doctor import signature_catalog as catalog
 from pgwarden.doctor.logs import analyze
 from pgwarden.doctor.matcher import PROBLEM_PATTERN, classify, prefilter
 from pgwarden.doctor.reader import LogSource
@@ -16,7 +16,7 @@ from pgwarden.doctor.scan import Scanner
 
 SIGNATURES = catalog.load()
 FOLDER = Path(catalog.__file__).parent / "signatures"
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "doctor.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "doctor.md"
 ORDINARY = [
     "2026-11-22 10:02:03,123 - aiogram.event - INFO - Update id=948201 is handled. Duration 12 ms by bot id=70",
     '2026-11-22 10:02:03,123 - httpx - INFO - HTTP Request: POST https://api.telegram.org/bot70:***/sendMessage "HTTP/1.1 200 OK"',

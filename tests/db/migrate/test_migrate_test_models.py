@@ -12,7 +12,7 @@ import pytest
 from pgwarden.cli import main
 from pgwarden.scratch import Scratch
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "sources"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "sources"
 
 CONFIG = """\
 models = "pgw_uuid_models:metadata"

@@ -1,0 +1,100 @@
+"""The gate driver: runs the schema gate in the background and keeps its last verdict.
+
+The gate runs in a short-lived child process (``run_gate_isolated``), so a slow contract check
+never delays a lease renewal and the guardian never loads the catalog, diff and migration
+machinery. A passed gate is not run again; a failed one is retried every ``max(5, ttl)`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import pickle
+import sys
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from ..config import Config
+from .settings import RuntimeSettings
+
+__all__ = ["GateDriver", "GateRunner", "run_gate_isolated"]
+
+log = logging.getLogger("pgwarden.runtime")
+
+GateRunner = Callable[[Config, RuntimeSettings, str], Coroutine[Any, Any, list[str]]]
+"""Runs the gate once: the reasons the database is not ready (empty: it is)."""
+
+
+async def run_gate_isolated(
+    cfg: Config, settings: RuntimeSettings, url: str, *, apply: bool | None = None
+) -> list[str]:
+    """The schema gate with the contract check, in a child process; its log lines go to our stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "pgwarden.runtime.gate_child",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, _ = await proc.communicate(pickle.dumps((cfg, settings, url, apply)))
+    except asyncio.CancelledError:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
+    if proc.returncode != 0 or not out:
+        return [f"the schema gate could not run (its process exited with status {proc.returncode})"]
+    result = pickle.loads(out)  # noqa: S301 - written by our own child process
+    if isinstance(result, BaseException):
+        raise result
+    return list(result)
+
+
+class GateDriver:
+    """The schema gate's verdict for ``config`` at ``url``; ``drive()`` once per round of the owner's loop."""
+
+    def __init__(
+        self, config: Config, settings: RuntimeSettings, url: str, *, runner: GateRunner = run_gate_isolated
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.url = url
+        self.runner = runner
+        self.reasons: list[str] | None = None
+        """None until the gate ran once; then why the database is not ready (empty: it is)."""
+        self._task: asyncio.Task[list[str]] | None = None
+        self._next = 0.0
+
+    def drive(self) -> None:
+        """Take the verdict of a finished run; start the next run when one is due."""
+        if self._task is not None and self._task.done():
+            task, self._task = self._task, None
+            if not task.cancelled():
+                exc = task.exception()
+                if exc is None:
+                    self._verdict(task.result())
+                else:
+                    log.warning("the schema gate could not run: %s", exc)
+                    self.reasons = [f"the schema gate could not run: {exc}"]
+            retry = max(5.0, self.settings.ttl)
+            self._next = time.monotonic() + (retry if self.reasons else float("inf"))
+        if self._task is None and time.monotonic() >= self._next:
+            if not self.config.has_schema_source:
+                self.reasons = []
+                self._next = float("inf")
+                return
+            self._task = asyncio.create_task(self.runner(self.config, self.settings, self.url))
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _verdict(self, reasons: list[str]) -> None:
+        if reasons != self.reasons:
+            if reasons:
+                log.warning("not ready: %s", "; ".join(reasons))
+            elif self.reasons:
+                log.info("the schema gate passed")
+        self.reasons = reasons
