@@ -258,6 +258,8 @@ def test_bad_input_is_one_sentence_naming_the_revision(project: Path, db_url: st
     assert code == 2 and "009_raises.py" in err and "settings missing" in err
     with pytest.raises(SourceError, match="does not exist"):
         load_chain(project / "nowhere.ini")
+    code, _, err = run("migrate", "verify", "--db", db_url)
+    assert code == 2 and "alembic.ini is an Alembic environment: this command is for SQL migrations" in err
 
 
 def test_a_print_at_import_time_keeps_json_output_valid(project: Path, db_url: str) -> None:
@@ -311,3 +313,19 @@ def test_without_alembic_installed_the_error_names_the_extra(
     monkeypatch.setitem(sys.modules, "alembic", None)
     with pytest.raises(UsageError, match=r"pgwarden\[alembic\]"):
         load_chain(project / "alembic.ini")
+
+
+def test_a_data_migration_that_needs_rows_is_named_when_check_builds_the_chain(
+    project: Path, db_url: str
+) -> None:
+    add_revision(
+        project,
+        "009_backfill.py",
+        "aa11bb22cc33",
+        HEAD,
+        "    op.execute(\"DO $$ BEGIN IF (SELECT count(*) FROM users) = 0 THEN RAISE EXCEPTION 'no users'; END IF; END $$\")",
+    )
+    code, out, err = run("check", "--db", db_url)
+    assert code == 2 and "Traceback" not in err
+    assert "009_backfill.py:15:1: revision aa11bb22cc33" in err and "no users" in err
+    assert "empty scratch database" in err

@@ -19,7 +19,7 @@ from ..migrate.source import show_path
 from ..urls import describe
 from ._state import State, progress, write_json
 
-__all__ = ["configured", "status", "test", "up"]
+__all__ = ["configured", "refuse", "status", "test", "up"]
 
 
 def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | None:
@@ -28,6 +28,15 @@ def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | Non
     if cfg.migrations is None or not is_alembic(cfg.migrations):
         return None
     return cfg, AlembicSource(cfg.migrations)
+
+
+def refuse(migrations: Path) -> None:
+    """For the commands that work on SQL migrations only (verify, baseline, repair, new)."""
+    if is_alembic(migrations):
+        raise UsageError(
+            f"{show_path(migrations)} is an Alembic environment: this command is for SQL migrations "
+            "(`migrate status`, `up` and `test` work on Alembic revisions)."
+        )
 
 
 def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:

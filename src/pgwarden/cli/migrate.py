@@ -46,6 +46,7 @@ def _setup(state: State, **flags: Any) -> tuple[Config, list[MigrationFile], Set
     cfg = state.config(**flags)
     if cfg.migrations is None:
         raise UsageError(f"No migrations folder: pass --migrations DIR or set `migrations` in {cfg.where}.")
+    _migrate_alembic.refuse(cfg.migrations)
     return cfg, discover(cfg.migrations), from_config(cfg)
 
 

@@ -125,7 +125,7 @@ def run_chain(
     except MigrationError:
         raise
     except Exception as exc:
-        raise _failure(exc, chain) from None
+        raise _failure(exc, chain, scratch=not guarded) from None
     finally:
         event.remove(conn, "before_cursor_execute", check)
         if conn.in_transaction():
@@ -159,7 +159,7 @@ def _line_in(path: Path) -> int:
     return 1
 
 
-def _failure(exc: BaseException, chain: Chain) -> MigrationError:
+def _failure(exc: BaseException, chain: Chain, *, scratch: bool = False) -> MigrationError:
     """``MigrationError`` naming the revision file and line the failing operation was called from."""
     paths = {str(r.path): r for r in chain.revisions}
     revision: Revision | None = None
@@ -179,9 +179,14 @@ def _failure(exc: BaseException, chain: Chain) -> MigrationError:
     if revision is None:
         return MigrationError(f"Alembic upgrade failed: {reason}.", path=str(chain.where), sqlstate=sqlstate)
     path = show_path(revision.path)
+    after = (
+        "It fails on an empty scratch database, where pgwarden builds the schema the chain describes: a "
+        "revision that needs existing rows must skip its data step when there are none"
+        if scratch
+        else "It was rolled back; the revisions before it stay applied"
+    )
     return MigrationError(
-        f"{path}:{line}:1: revision {revision.label} failed: {reason}. It was rolled back; the revisions "
-        "before it stay applied",
+        f"{path}:{line}:1: revision {revision.label} failed: {reason}. {after}",
         path=path,
         line=line,
         column=1,
