@@ -94,9 +94,13 @@ def run_chain(
             say(f"applied {revision.label} in {took} ms")
         state["started"] = time.monotonic()
 
+    paths = {str(r.path): r for r in chain.revisions}
+
     def check(conn_: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
-        revision = _running(chain)
-        if revision is None or not guarded or allow_data_loss or revision.destructive:
+        if not guarded or allow_data_loss:
+            return
+        revision = _running(paths)
+        if revision is None or revision.destructive:
             return
         risks = guard.risks(statement)
         lost = guard_rows.losses(driver, risks) if risks else []
@@ -119,6 +123,8 @@ def run_chain(
     event.listen(conn, "before_cursor_execute", check)
     try:
         with quiet_stdout(), EnvironmentContext(chain.config, chain.script, fn=upgrade) as env:
+            # One transaction per revision on scratch too: a revision may use an enum value an
+            # earlier one added, which PostgreSQL refuses inside the transaction that added it.
             env.configure(connection=conn, transaction_per_migration=True, on_version_apply=cast(Any, done))
             with env.begin_transaction():
                 env.run_migrations()
@@ -133,11 +139,10 @@ def run_chain(
     return applied
 
 
-def _running(chain: Chain) -> Revision | None:
-    """The revision whose ``upgrade()`` is on the stack right now."""
+def _running(paths: dict[str, Revision]) -> Revision | None:
+    """The revision whose ``upgrade()`` is on the stack right now (``paths``: revisions by file name)."""
     import sys
 
-    paths = {str(r.path): r for r in chain.revisions}
     frame = sys._getframe(1)
     while frame is not None:
         found = paths.get(frame.f_code.co_filename)
