@@ -46,9 +46,8 @@ from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
-from .migrate import adopt, consistency, ledger
 from .migrate.foreign import KNOWN_TABLES
-from .migrate.source import discover
+from .migrate.sources import open_source
 from .privileges import pgwarden_schema_grant
 from .providers import Context, FindingsProvider, collect
 from .scratch import LazyScratch, Scratch
@@ -95,10 +94,7 @@ def ledger_findings(conn: psycopg.Connection[Any], migrations: Path) -> list[Fin
     A database no runner has recorded anything in gets none: every file would be "pending",
     and the drift findings already say what is missing.
     """
-    files = discover(migrations)
-    if not ledger.read(conn) and not adopt.detect(conn):
-        return []
-    return consistency.verify(conn, files)
+    return open_source(migrations).verify(conn)
 
 
 def skipped(what: str, grant: str) -> Finding:

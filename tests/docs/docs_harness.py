@@ -166,12 +166,23 @@ async def commands(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -
     yield Stage()
 
 
+@contextlib.asynccontextmanager
+async def alembic_bot(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
+    """A bot made with `alembic init -t async` (tests/fixtures/alembic_bot): five revisions, none applied yet."""
+    import shutil
+
+    shutil.copytree(TESTS / "fixtures" / "alembic_bot", folder, dirs_exist_ok=True)
+    _environment(db_url, folder, monkeypatch)
+    yield Stage()
+
+
 HARNESSES: dict[str, Harness] = {
     "default": default,
     "aiogram": aiogram,
     "ptb": ptb,
     "incident001": incident001,
     "commands": commands,
+    "alembic_bot": alembic_bot,
 }
 
 

@@ -11,6 +11,7 @@ from .. import formats
 from ..errors import UsageError
 from ..lint import ALL_RULES, lint_paths
 from ..lint.settings import settings_from
+from ..migrate.alembic_scripts import is_alembic
 from ..migrate.source import discover, is_migrations_folder
 from ..urls import describe
 from ._state import State, dev_url_option, format_option
@@ -71,20 +72,29 @@ def lint(
                 f"Nothing to lint: pass SQL files or folders, or set `{cfg.prefix}migrations` in {cfg.where}."
             )
         targets = [cfg.migrations]
+    alembic = [t for t in targets if is_alembic(t)]
+    targets = [t for t in targets if t not in alembic]
     for target in targets:
         # a migrations folder is named the way `migrate` wants it, or lint says no as migrate would
         if target.is_dir() and (target == cfg.migrations or is_migrations_folder(target)):
             discover(target)
-    if against:
+    found = []
+    if alembic:
+        if against:
+            raise UsageError("--against is not supported for Alembic revisions yet: lint them without it.")
+        from ..lint.alembic import lint_alembic  # imports Alembic: only for Alembic projects
+
+        found = [f for where in alembic for f in lint_alembic(where, settings)]
+    if against and targets:
         from ..lint.simulate import lint_against
 
-        found = lint_against(targets, settings, against, dev_url=cfg.dev_url)
-    elif no_cache:
-        found = lint_paths(targets, settings)
-    else:
+        found += lint_against(targets, settings, against, dev_url=cfg.dev_url)
+    elif targets and no_cache:
+        found += lint_paths(targets, settings)
+    elif targets:
         from ..lint.cache import lint_cached
 
-        found = lint_cached(targets, settings, lint_paths)
+        found += lint_cached(targets, settings, lint_paths)
     title = f"pgwarden lint: {len(settings.rules)} rules" + (
         f", against {describe(against)}" if against else ""
     )

@@ -1,4 +1,4 @@
-"""``pgwarden migrate``: status, up, verify, baseline, repair, test and new for a folder of SQL migrations."""
+"""``pgwarden migrate``: status, up, verify, baseline, repair, test and new for SQL migrations (and Alembic)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,16 @@ from ..migrate.source import MigrationFile, show_path
 from ..migrate.status import lines, new_file
 from ..scratch import LazyScratch
 from ..urls import describe
+from . import _migrate_alembic
 from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
 from ._state import State, db_option, dev_url_option, format_option, progress, write_json
 
 __all__ = ["migrate"]
 
 migrations_option = click.option(
-    "--migrations", type=click.Path(file_okay=False), help="Folder of NNN_name.sql migrations."
+    "--migrations",
+    type=click.Path(),
+    help="Folder of NNN_name.sql migrations, or an Alembic environment (its alembic.ini or script folder).",
 )
 lock_wait_option = click.option(
     "--lock-wait",
@@ -44,6 +47,7 @@ def _setup(state: State, **flags: Any) -> tuple[Config, list[MigrationFile], Set
     cfg = state.config(**flags)
     if cfg.migrations is None:
         raise UsageError(f"No migrations folder: pass --migrations DIR or set `migrations` in {cfg.where}.")
+    _migrate_alembic.refuse(cfg.migrations)
     return cfg, discover(cfg.migrations), from_config(cfg)
 
 
@@ -64,6 +68,9 @@ def migrate() -> None:
 @click.pass_obj
 def status(state: State, database_url: str | None, migrations: str | None, fmt: str) -> int:
     """Show every version: applied, pending, failed, partial, edited or missing (read-only)."""
+    alembic = _migrate_alembic.configured(state, database_url=database_url, migrations=migrations)
+    if alembic is not None:
+        return _migrate_alembic.status(state, *alembic, fmt)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
     url = cfg.direct_db_url()
     assert url is not None
@@ -155,6 +162,12 @@ def up(
     rows (DROP TABLE, DROP COLUMN, TRUNCATE, DELETE/UPDATE without WHERE, a narrowing type
     change) is refused unless its file says `-- pgwarden: destructive -- REASON`.
     """
+    alembic = _migrate_alembic.configured(
+        state, database_url=database_url, migrations=migrations, dev_url=dev_url
+    )
+    if alembic is not None:
+        overrides = {"lock_wait": lock_wait, "allow_data_loss": allow_data_loss or None}
+        return _migrate_alembic.up(state, *alembic, overrides, to is not None or dry_run, fmt)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
     settings = settings.with_overrides(lock_wait=lock_wait, allow_data_loss=allow_data_loss or None)
     url = cfg.direct_db_url()
@@ -344,6 +357,9 @@ def test_command(
     from ..migrate.converge import converge
     from ..migrate.legacy import find_legacy
 
+    alembic = _migrate_alembic.configured(state, migrations=migrations, dev_url=dev_url, models=models)
+    if alembic is not None:
+        return _migrate_alembic.test(state, *alembic, Path(legacy) if legacy else None, fmt)
     cfg, files, _ = _setup(state, migrations=migrations, dev_url=dev_url, models=models)
     starts = find_legacy(Path(legacy)) if legacy else []
     with LazyScratch(cfg.dev_url) as lazy:

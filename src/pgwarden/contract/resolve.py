@@ -18,7 +18,7 @@ __all__ = ["FORMS", "is_live", "resolve"]
 FORMS = (
     "a database URL (postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://), "
     "models:MODULE:ATTR (a SQLAlchemy MetaData or declarative Base), migrations:DIR (a folder of "
-    "NNN_description.sql files), a snapshot file (.json), or one of `db`, `models`, `migrations`, "
+    "NNN_description.sql files, or an Alembic alembic.ini or script folder), a snapshot file (.json), or one of `db`, `models`, `migrations`, "
     "`snapshot` for the source set in the config"
 )
 

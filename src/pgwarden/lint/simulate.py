@@ -12,11 +12,11 @@ import psycopg
 from pglast import parser
 
 from ..catalog.model import Schema
-from ..contract.migrations import apply as apply_migration
-from ..contract.migrations import server_message
 from ..db import connect, read_only
 from ..errors import SourceError
 from ..findings import Finding, Severity
+from ..migrate.apply import apply as apply_migration
+from ..migrate.apply import server_message
 from ..migrate.source import discover, show_path
 from ..scratch import open_scratch
 from .engine import NEWEST_POSTGRES, OLDEST_POSTGRES, Settings, collect_files, lint_bytes

@@ -24,8 +24,8 @@ __all__ = [
     "verify",
 ]
 
-# contract.migrations imports .source while the runner imports contract.migrations:
-# the runner's names load on first use so either package can be imported first.
+# The runner, the schema gate and verify load on first use: `import pgwarden.migrate` (for the
+# file parser) should not pay for the lock, the ledger and the data guard.
 _LAZY = {
     "ensure_ready": "ready",
     "Step": "runner",

@@ -57,7 +57,8 @@ def require_adopted(
         return only
     if all(not f.importable for f in foreign):
         advice = (
-            "pgwarden does not run Alembic: record where the database stands with "
+            "these SQL files are not the Alembic revisions: point `migrations` at the project's alembic.ini "
+            "to migrate with them (docs/alembic.md), or record where the database stands with "
             "`pgwarden migrate baseline --version V`"
         )
     else:

@@ -202,7 +202,10 @@ def _foreign(foreign: adopt.Foreign) -> Finding:
         )
     else:
         what = f"revision {foreign.revision}"
-        hint = "pgwarden does not run Alembic: record where the database stands with `pgwarden migrate baseline --version V`."
+        hint = (
+            "Point `migrations` at the project's alembic.ini to check and migrate with its Alembic revisions "
+            "(docs/alembic.md); or record where the database stands with `pgwarden migrate baseline --version V`."
+        )
     return finding(
         "foreign_ledger",
         foreign.table,

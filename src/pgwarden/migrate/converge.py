@@ -20,15 +20,15 @@ from pglast.visitors import Visitor
 from psycopg import sql
 
 from ..catalog import Schema, inspect
-from ..contract.migrations import failure
 from ..db import connect
 from ..diff import diff, to_findings
 from ..errors import MigrationError
 from ..findings import Finding
 from ..scratch import Scratch
+from . import apply as executor
 from .consistency import finding
 from .legacy import Legacy, restore
-from .source import MigrationFile, show_path, statements
+from .source import MigrationFile, show_path
 
 __all__ = ["Outcome", "converge"]
 
@@ -106,33 +106,12 @@ def _chain(
 
 
 def _apply(conn: psycopg.Connection[Any], file: MigrationFile) -> tuple[MigrationError, str] | None:
-    """Apply ``file`` like the runner does; the error and failing statement, or ``None``."""
+    """Apply ``file`` like the runner does (its timeouts included); the error and failing statement, or ``None``."""
     try:
-        if file.transactional:
-            with conn.transaction():
-                for offset, text in statements(file):
-                    _run(conn, file, offset, text)
-        else:
-            for offset, text in statements(file):
-                _run(conn, file, offset, text)
-    except _Failed as exc:
-        return exc.error, exc.statement
-    finally:
-        conn.execute("RESET ALL")
+        executor.apply(conn, file)
+    except executor.StatementFailed as exc:
+        return exc, exc.statement
     return None
-
-
-class _Failed(Exception):
-    def __init__(self, error: MigrationError, statement: str) -> None:
-        super().__init__(str(error))
-        self.error, self.statement = error, statement
-
-
-def _run(conn: psycopg.Connection[Any], file: MigrationFile, offset: int, text: str) -> None:
-    try:
-        conn.execute(text.encode("utf-8"))
-    except psycopg.Error as exc:
-        raise _Failed(failure(file, exc, offset=offset, statement=text), text) from None
 
 
 def _failed(failed: _Failure, start: str, baseline: Schema | None) -> Finding:

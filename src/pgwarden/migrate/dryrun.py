@@ -20,6 +20,7 @@ from ..db import connect
 from ..diff import diff, render_sql
 from ..errors import MigrationError
 from ..scratch import Scratch
+from . import apply as executor
 from . import guard, guard_rows
 from .adopt import effective
 from .runner import pending
@@ -133,9 +134,7 @@ def _estimate(conn: psycopg.Connection[Any], risk: guard.Risk) -> list[dict[str,
 
 
 def _apply(conn: psycopg.Connection[Any], file: MigrationFile) -> None:
-    from ..contract.migrations import apply  # loads SQLAlchemy: only when a dry run is asked for
-
     try:
-        apply(conn, file)
+        executor.apply(conn, file)
     except psycopg.Error as exc:  # apply() raises MigrationError; this is a broken connection
         raise MigrationError(str(exc), path=file.filename) from None

@@ -16,6 +16,7 @@ from ..db import connect
 from ..diff import diff
 from ..errors import MigrationError
 from ..scratch import Scratch
+from .apply import apply
 from .foreign import KNOWN_TABLES
 from .source import MigrationFile
 
@@ -40,8 +41,6 @@ class Proposal:
 def propose(files: Sequence[MigrationFile], live: Schema, scratch: Scratch) -> Proposal:
     """Apply ``files`` one by one on ``scratch`` and compare each prefix with ``live`` (read with
     ``ignore=LEDGER_PATTERNS``)."""
-    from ..contract.migrations import apply  # loads SQLAlchemy: only for this command
-
     url = scratch.create_database("baseline")
     best: tuple[int, int] | None = None  # (differences, version)
     match: int | None = None

@@ -13,6 +13,7 @@ from ..errors import UsageError
 from ..findings import Severity
 from . import guard_rows, lock
 from .adopt import effective
+from .alembic_scripts import is_alembic
 from .consistency import verify
 from .errors import LockWaitExceeded, NotReady, PendingMigrations
 from .runner import UpResult, pending, up
@@ -32,7 +33,8 @@ def ensure_ready(
 ) -> UpResult | None:
     """Return once the database has every file of ``migrations`` applied, else raise.
 
-    ``migrations`` defaults to the folder the configuration (``pgwarden.toml`` or
+    ``migrations`` may also name an Alembic environment (``alembic.ini`` or its script
+    folder): then every head must be in ``alembic_version``. It defaults to the folder the configuration (``pgwarden.toml`` or
     ``[tool.pgwarden]``, found from the working directory) names.
 
     With ``apply`` the pending files are applied (one instance does it, the others
@@ -49,6 +51,8 @@ def ensure_ready(
                 f"{cfg.path or 'pgwarden.toml (or [tool.pgwarden] in pyproject.toml)'}."
             )
         migrations = cfg.migrations
+    if is_alembic(Path(migrations)):
+        return _alembic_ready(url, Path(migrations), apply, timeout, settings or Settings())
     files = discover(Path(migrations))
     if apply:
         result = up(url, files, settings=(settings or Settings()).with_overrides(lock_wait=timeout))
@@ -77,6 +81,42 @@ def ensure_ready(
             time.sleep(0.2)
     _raise_on_errors(url, files)
     return None
+
+
+def _alembic_ready(url: str, where: Path, apply: bool, timeout: float, settings: Settings) -> UpResult | None:
+    """The gate for an Alembic chain: ``alembic_version`` at every head, else pending revisions named."""
+    from .alembic_source import AlembicSource  # imports Alembic: only for Alembic projects
+
+    source = AlembicSource(where)
+    if apply:
+        result = source.up(url, settings=settings.with_overrides(lock_wait=timeout))
+        if result.error is not None:
+            raise NotReady(f"The database is not ready: {result.error}")
+        return result
+    deadline = time.monotonic() + timeout
+    with connect(url, autocommit=True, what="database") as conn:
+        while True:
+            position = source.position(conn)
+            if position.unknown:
+                raise NotReady(
+                    f"The database is not ready: it is at Alembic revision {', '.join(position.unknown)}, which "
+                    f"{where.name} does not know (newer code migrated it). Deploy the code that has that revision."
+                )
+            if not position.pending:
+                return None
+            holder = lock.holder(conn)
+            if holder is None:
+                names = ", ".join(f"{m.id} ({m.name})" for m in position.pending[:5])
+                raise PendingMigrations(
+                    f"The database is not ready: {len(position.pending)} Alembic revision(s) pending ({names}"
+                    + (" …" if len(position.pending) > 5 else "")
+                    + ") and no migrator is running. Run `pgwarden migrate up`, or set `auto_migrate = true`."
+                )
+            if time.monotonic() >= deadline:
+                raise LockWaitExceeded(
+                    f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
+                )
+            time.sleep(0.2)
 
 
 def _advice(conn: Any, todo: Sequence[MigrationFile], settings: Settings) -> str:

@@ -13,6 +13,7 @@ import psycopg
 from psycopg import sql
 
 from ..errors import MigrationError
+from . import apply as executor
 from . import guard, guard_rows, ledger, lock
 from .errors import DataLossRefused, LedgerConflict
 from .ledger import Applied
@@ -140,22 +141,23 @@ def _apply(
     defaults: bytes,
     local: Settings | None,
 ) -> Step:
-    parts = statements(file)
     started = time.monotonic()
     if not file.transactional:
-        return _apply_statements(conn, file, parts, previous, settings, who, started, defaults, held)
+        return _apply_statements(
+            conn, file, statements(file), previous, settings, who, started, defaults, held
+        )
     attempt = 0
     while True:
         attempt += 1
         try:
-            with conn.transaction():
-                if local is not None:
-                    _local_defaults(conn, local)
-                _timeouts(conn, file, local=True)
-                for offset, text in parts:
-                    _guard(conn, file, text, offset, settings)
-                    _run(conn, file, text, offset)
-                _record_success(conn, file, who, started, held)
+            executor.apply(
+                conn,
+                file,
+                check=lambda text, offset: _guard(conn, file, text, offset, settings),
+                before=None if local is None else lambda c: _local_defaults(c, local),
+                after=lambda c: _record(c, file, who, started, held, success=True),
+                reset=False,
+            )
             break
         except MigrationError as exc:
             if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempt <= settings.retries:
@@ -194,14 +196,14 @@ def _apply_statements(
         if (
             held.session_state
         ):  # through a transaction pooler a session SET would outlive us on a shared connection
-            _timeouts(conn, file, local=False)
+            executor.timeouts(conn, file, local=False)
         for index in range(first, len(parts)):
             offset, text = parts[index]
             held.renew()  # no transaction can fence these statements: renew, and stop if the lock is gone
             while True:
                 try:
                     _guard(conn, file, text, offset, settings)
-                    _run(conn, file, text, offset)
+                    executor.run(conn, file, text, offset)
                     break
                 except MigrationError as exc:
                     if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempts <= settings.retries:
@@ -212,35 +214,27 @@ def _apply_statements(
                     raise
             done = index + 1
             with conn.transaction():
-                held.fence()
-                ledger.record(
-                    conn,
-                    version=file.version,
-                    name=file.name,
-                    checksum=file.checksum,
-                    duration_ms=_ms(started),
-                    applied_by=who,
-                    success=done == len(parts),
-                    statements_done=done,
-                )
+                # Each statement's progress, so a rerun resumes after it; the last one marks the file applied.
+                _record(conn, file, who, started, held, success=done == len(parts), done=done)
         if first >= len(parts):
             with conn.transaction():
-                _record_success(conn, file, who, started, held, done=done)
+                _record(conn, file, who, started, held, success=True, done=done)
     finally:
         _reset(conn, defaults)
     return Step(file.version, file.filename, _ms(started), attempts=attempts, resumed_at=first or None)
 
 
-def _record_success(
+def _record(
     conn: psycopg.Connection[Any],
     file: MigrationFile,
     who: dict[str, Any],
     started: float,
     held: lock.MigrationLock,
     *,
+    success: bool,
     done: int | None = None,
 ) -> None:
-    """Record the file applied, in the transaction that applied it, after checking the lock is still ours."""
+    """Record the file's progress in the transaction that made it, after checking the lock is still ours."""
     held.fence(conn)
     ledger.record(
         conn,
@@ -249,7 +243,7 @@ def _record_success(
         checksum=file.checksum,
         duration_ms=_ms(started),
         applied_by=who,
-        success=True,
+        success=success,
         statements_done=done,
     )
 
@@ -282,16 +276,6 @@ def _record_failure(
         )
 
 
-def _timeouts(conn: psycopg.Connection[Any], file: MigrationFile, *, local: bool) -> None:
-    """The file's own timeouts; the session defaults (``_defaults``) cover the rest."""
-    for setting, value in (
-        ("lock_timeout", file.lock_timeout),
-        ("statement_timeout", file.statement_timeout),
-    ):
-        if value is not None:
-            conn.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (setting, value, local))
-
-
 def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
     """One round trip that undoes whatever a file set for the session and restores the runner's settings."""
     statements = [
@@ -315,17 +299,6 @@ def _local_defaults(conn: psycopg.Connection[Any], settings: Settings) -> None:
         b"pg_catalog.set_config('lock_timeout', %s, true), pg_catalog.set_config('statement_timeout', %s, true)",
         (settings.lock_timeout, settings.statement_timeout),
     )
-
-
-def _run(conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: int) -> None:
-    try:
-        # Bytes without parameters: psycopg sends them untouched, with no placeholder processing.
-        conn.execute(text.encode("utf-8"))
-    except psycopg.Error as exc:
-        # Imported on failure only: pgwarden.contract loads SQLAlchemy, which `migrate up` does not need.
-        from ..contract.migrations import failure
-
-        raise failure(file, exc, offset=offset, statement=text) from None
 
 
 def _guard(

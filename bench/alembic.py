@@ -1,0 +1,169 @@
+"""Benchmark: an Alembic project, pgwarden vs Alembic itself, as whole commands (process start to exit).
+
+``pgwarden migrate up`` vs ``alembic upgrade head`` on N revisions (op.create_table, an
+index, every fifth an add_column): cold (an empty database, all N applied) and warm (the
+database at head, nothing to do). Target: pgwarden's lock, fence and data guard cost
+≤ 10 % over Alembic's own upgrade.
+
+``pgwarden check`` (models vs the chain on a scratch database vs live, triggers and
+functions included) vs ``alembic check`` (autogenerate's compare of models with live) on
+the same project at head. Target: ≥ 5× faster. Both build on the same server; pgwarden's
+scratch databases are made there (``--dev-url``).
+
+    .venv/bin/python bench/alembic.py [--count 200] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pgwarden.scratch import Scratch, open_scratch
+
+ENV_PY = """
+import os
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from app.models import metadata
+
+url = os.environ["BENCH_DB_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+engine = create_engine(url)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=metadata, transaction_per_migration=True)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()
+"""
+
+SCRIPT = '''"""step {n}"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = {rev!r}
+down_revision = {down!r}
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "t{n}",
+        sa.Column("id", sa.BigInteger(), primary_key=True),
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+    )
+    op.create_index("ix_t{n}_created_at", "t{n}", ["created_at"])
+{extra}
+
+def downgrade() -> None:
+    raise NotImplementedError
+'''
+
+
+def build(root: Path, count: int) -> Path:
+    """An Alembic project with ``count`` revisions and the models they build."""
+    (root / "alembic" / "versions").mkdir(parents=True)
+    (root / "app").mkdir()
+    (root / "alembic" / "env.py").write_text(ENV_PY)
+    (root / "alembic" / "script.py.mako").write_text("")
+    (root / "alembic.ini").write_text("[alembic]\nscript_location = %(here)s/alembic\nprepend_sys_path = .\n")
+    models = ["import sqlalchemy as sa", "", "metadata = sa.MetaData()", ""]
+    for n in range(1, count + 1):
+        extra = f'    op.add_column("t{n - 1}", sa.Column("note", sa.Text()))\n' if n % 5 == 0 else ""
+        down = f"r{n - 1:04d}" if n > 1 else None
+        (root / "alembic" / "versions" / f"r{n:04d}_step.py").write_text(
+            SCRIPT.format(n=n, rev=f"r{n:04d}", down=down, extra=extra)
+        )
+        note = ', sa.Column("note", sa.Text())' if (n + 1) % 5 == 0 and n < count else ""
+        models.append(
+            f't{n} = sa.Table("t{n}", metadata, sa.Column("id", sa.BigInteger(), primary_key=True), '
+            f'sa.Column("name", sa.Text(), nullable=False), '
+            f'sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), '
+            f'nullable=False){note}, sa.Index("ix_t{n}_created_at", "created_at"))'
+        )
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "models.py").write_text("\n".join(models) + "\n")
+    (root / "pyproject.toml").write_text(
+        '[tool.pgwarden]\nmigrations = "alembic.ini"\nmodels = "app.models:metadata"\n'
+    )
+    return root
+
+
+def command(root: Path, argv: list[str], url: str, dev_url: str) -> float:
+    env = {**os.environ, "BENCH_DB_URL": url, "DATABASE_URL": url}
+    bindir = Path(sys.executable).parent
+    started = time.perf_counter()
+    done = subprocess.run(
+        [str(bindir / argv[0]), *argv[1:]]
+        + (["--dev-url", dev_url] if argv[:2] == ["pgwarden", "check"] else []),
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        )
+    return took
+
+
+def best(scratch: Scratch, root: Path, argv: list[str], *, at_head: bool, repeat: int) -> float:
+    """Best of ``repeat`` runs, each on a fresh database (brought to head first when ``at_head``)."""
+    times = []
+    for _ in range(repeat):
+        url = scratch.create_database("bench_alembic")
+        try:
+            if at_head:
+                command(root, ["alembic", "upgrade", "head"], url, scratch.server_url)
+            times.append(command(root, argv, url, scratch.server_url))
+        finally:
+            scratch.drop_database(url)
+    return min(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, open_scratch(None) as scratch:
+        root = build(Path(tmp), args.count)
+        for label, ours, theirs, at_head in (
+            ("migrate up, cold", ["pgwarden", "migrate", "up"], ["alembic", "upgrade", "head"], False),
+            ("migrate up, warm", ["pgwarden", "migrate", "up"], ["alembic", "upgrade", "head"], True),
+            ("check at head", ["pgwarden", "check"], ["alembic", "check"], True),
+        ):
+            a = best(scratch, root, ours, at_head=at_head, repeat=args.repeat)
+            b = best(scratch, root, theirs, at_head=at_head, repeat=args.repeat)
+            rows.append((label, a, b))
+    print(f"{args.count} Alembic revisions, best of {args.repeat}, whole commands\n")
+    print("| command | pgwarden | alembic | pgwarden / alembic |")
+    print("|---|---|---|---|")
+    for label, a, b in rows:
+        print(f"| {label} | {a:.2f} s | {b:.2f} s | {a / b:.2f}× |")
+    missed = []
+    up_cold = rows[0]
+    if up_cold[1] > up_cold[2] * 1.10:
+        missed.append(f"migrate up overhead {100 * (up_cold[1] / up_cold[2] - 1):.0f} % > 10 %")
+    check = rows[2]
+    if check[2] / check[1] < 5:
+        missed.append(f"check is {check[2] / check[1]:.1f}× alembic check's speed, target ≥ 5×")
+    for line in missed:
+        print(f"target missed: {line}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

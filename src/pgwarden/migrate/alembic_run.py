@@ -1,0 +1,199 @@
+"""Running Alembic revisions: on a scratch database, or on the live one under pgwarden's migration lock.
+
+pgwarden never runs the project's ``env.py`` (it builds its URL from settings, ``.env``
+files or ``DB_HOST`` parts, often with an async engine): it gives Alembic's
+``EnvironmentContext`` a connection of its own, so only the revisions' ``upgrade()``
+runs, one transaction per revision, each recorded in ``alembic_version`` as Alembic
+does. ``downgrade()`` is never called. Every statement a revision emits passes pgwarden's
+data guard first; a failure names the revision file, the line of the operation and the
+server's message.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import psycopg
+
+from ..db import connect
+from ..errors import MigrationError
+from . import guard, guard_rows
+from .alembic_scripts import Chain, Revision, quiet_stdout
+from .apply import server_message
+from .errors import DataLossRefused
+from .source import show_path
+
+__all__ = ["Applied", "run_chain", "sa_connection"]
+
+Progress = Callable[[str], None]
+Fence = Callable[[psycopg.Connection[Any]], None]
+
+
+@dataclass
+class Applied:
+    revisions: list[tuple[Revision, int]] = field(default_factory=list)
+    """Each revision applied, with its milliseconds."""
+
+
+@contextmanager
+def sa_connection(url: str, *, timeout: float = 5.0, what: str = "database") -> Iterator[Any]:
+    """A SQLAlchemy connection over a psycopg connection pgwarden opened (its URL rules and errors)."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(
+        "postgresql+psycopg://", creator=lambda: connect(url, timeout=timeout, what=what), poolclass=NullPool
+    )
+    try:
+        with engine.connect() as conn:
+            yield conn
+    finally:
+        engine.dispose()
+
+
+def run_chain(
+    conn: Any,
+    chain: Chain,
+    *,
+    target: str = "heads",
+    guarded: bool = True,
+    allow_data_loss: bool = False,
+    fence: Fence | None = None,
+    say: Progress | None = None,
+    into: Applied | None = None,
+) -> Applied:
+    """Upgrade the database behind the SQLAlchemy connection ``conn`` to ``target``, one transaction per revision.
+
+    ``fence`` runs in each revision's transaction just before it commits (the lock check).
+    ``MigrationError`` (``DataLossRefused`` for the guard) names the failing revision; the
+    revisions before it stay applied (and listed in ``into`` when given).
+    """
+    from alembic.runtime.environment import EnvironmentContext
+    from sqlalchemy import event
+
+    say = say or (lambda _msg: None)
+    driver: psycopg.Connection[Any] = conn.connection.driver_connection
+    applied = into if into is not None else Applied()
+    state: dict[str, Any] = {"started": time.monotonic(), "revision": None}
+
+    def upgrade(rev: Any, context: Any) -> Any:
+        return chain.script._upgrade_revs(target, rev)
+
+    def done(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+        if fence is not None:
+            fence(driver)
+        revision = chain.get(step.up_revision_id or "")
+        if revision is not None:
+            took = round((time.monotonic() - state["started"]) * 1000)
+            applied.revisions.append((revision, took))
+            say(f"applied {revision.label} in {took} ms")
+        state["started"] = time.monotonic()
+
+    paths = {str(r.path): r for r in chain.revisions}
+
+    def check(conn_: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if not guarded or allow_data_loss:
+            return
+        revision = _running(paths)
+        if revision is None or revision.destructive:
+            return
+        risks = guard.risks(statement)
+        lost = guard_rows.losses(driver, risks) if risks else []
+        if lost:
+            line = _line_in(revision.path)
+            what = "; ".join(f"{loss.what} loses {loss.rows_text} row(s)" for loss in lost)
+            path = show_path(revision.path)
+            raise DataLossRefused(
+                f"{path}:{line}:1: revision {revision.label} refused: {what}, and the revision does not say it "
+                "means to. It was rolled back and nothing after it ran. If these rows may go, add the comment "
+                "`# pgwarden: destructive -- <why>` to the revision (or run `pgwarden migrate up "
+                "--allow-data-loss`); otherwise change the operation",
+                path=path,
+                line=line,
+                column=1,
+                losses=lost,
+                statement=statement,
+            )
+
+    event.listen(conn, "before_cursor_execute", check)
+    try:
+        with quiet_stdout(), EnvironmentContext(chain.config, chain.script, fn=upgrade) as env:
+            # One transaction per revision on scratch too: a revision may use an enum value an
+            # earlier one added, which PostgreSQL refuses inside the transaction that added it.
+            env.configure(connection=conn, transaction_per_migration=True, on_version_apply=cast(Any, done))
+            with env.begin_transaction():
+                env.run_migrations()
+    except MigrationError:
+        raise
+    except Exception as exc:
+        raise _failure(exc, chain, scratch=not guarded) from None
+    finally:
+        event.remove(conn, "before_cursor_execute", check)
+        if conn.in_transaction():
+            conn.rollback()
+    return applied
+
+
+def _running(paths: dict[str, Revision]) -> Revision | None:
+    """The revision whose ``upgrade()`` is on the stack right now (``paths``: revisions by file name)."""
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        found = paths.get(frame.f_code.co_filename)
+        if found is not None:
+            return found
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _line_in(path: Path) -> int:
+    """Line of the innermost frame running in ``path`` (the ``op.*`` call being executed)."""
+    import sys
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == str(path):
+            return frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return 1
+
+
+def _failure(exc: BaseException, chain: Chain, *, scratch: bool = False) -> MigrationError:
+    """``MigrationError`` naming the revision file and line the failing operation was called from."""
+    paths = {str(r.path): r for r in chain.revisions}
+    revision: Revision | None = None
+    line = 1
+    tb = exc.__traceback__
+    while tb is not None:
+        found = paths.get(tb.tb_frame.f_code.co_filename)
+        if found is not None:
+            revision, line = found, tb.tb_lineno
+        tb = tb.tb_next
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, psycopg.Error):
+        reason, sqlstate = server_message(orig, context=True), orig.sqlstate
+    else:
+        lines = str(exc).strip().splitlines()
+        reason, sqlstate = f"{type(exc).__name__}: {(lines[0] if lines else '').rstrip('.')}", None
+    if revision is None:
+        return MigrationError(f"Alembic upgrade failed: {reason}.", path=str(chain.where), sqlstate=sqlstate)
+    path = show_path(revision.path)
+    after = (
+        "It fails on an empty scratch database, where pgwarden builds the schema the chain describes: a "
+        "revision that needs existing rows must skip its data step when there are none"
+        if scratch
+        else "It was rolled back; the revisions before it stay applied"
+    )
+    return MigrationError(
+        f"{path}:{line}:1: revision {revision.label} failed: {reason}. {after}",
+        path=path,
+        line=line,
+        column=1,
+        sqlstate=sqlstate,
+    )

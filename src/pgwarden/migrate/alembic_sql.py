@@ -1,0 +1,63 @@
+"""The SQL each Alembic revision emits, statement by statement, with the line of the ``op.*`` call.
+
+Alembic's offline mode (``--sql``) renders every operation for PostgreSQL without a
+database; the output buffer here looks up the stack at each write to tell which
+revision, and which line of it, the statement came from. ``op.execute`` text (DO blocks
+included) comes through as written. Nothing runs, so ``downgrade()`` never does either.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass, field
+
+from .alembic_scripts import Chain, Revision, quiet_stdout
+
+__all__ = ["Emitted", "emitted"]
+
+
+@dataclass
+class Emitted:
+    revision: Revision
+    statements: list[tuple[int, str]] = field(default_factory=list)
+    """``(line of the op call in the revision file, SQL)`` in the order the revision runs them."""
+
+
+class _Recorder(io.StringIO):
+    def __init__(self, chain: Chain) -> None:
+        super().__init__()
+        self.by_path = {str(r.path): Emitted(r) for r in chain.revisions}
+
+    def write(self, text: str) -> int:
+        frame = sys._getframe(1)
+        while frame is not None:
+            found = self.by_path.get(frame.f_code.co_filename)
+            if found is not None:
+                statement = text.strip()
+                if statement:
+                    found.statements.append((frame.f_lineno, statement))
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        return len(text)
+
+
+def emitted(chain: Chain) -> list[Emitted]:
+    """Every revision's statements, base to heads (``MigrationError``-free: a revision that raises is named)."""
+    from alembic.runtime.environment import EnvironmentContext
+
+    recorder = _Recorder(chain)
+
+    def upgrade(rev: object, context: object) -> object:
+        return chain.script._upgrade_revs("heads", rev)
+
+    with quiet_stdout(), EnvironmentContext(chain.config, chain.script, fn=upgrade, as_sql=True) as env:
+        env.configure(
+            dialect_name="postgresql",
+            output_buffer=recorder,
+            transaction_per_migration=True,
+            literal_binds=True,
+        )
+        with env.begin_transaction():
+            env.run_migrations()
+    return [recorder.by_path[str(r.path)] for r in chain.revisions]

@@ -1,0 +1,163 @@
+"""The migration-source seam: a folder of SQL files or an Alembic environment, behind one interface.
+
+Each source can list its migrations (id, name, file, checksum), build its schema on an
+empty scratch database, tell where a database stands (applied, pending, unknown) and
+apply what is pending under pgwarden's migration lock. The SQL folder is the runner and
+ledger of this package; Alembic revisions are :mod:`.alembic_source`. Callers pick one
+with :func:`open_source` and never branch on the kind again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import psycopg
+
+from ..db import connect
+from ..errors import SourceError
+from ..findings import Finding
+from .alembic_scripts import is_alembic
+from .source import discover, show_path
+
+if TYPE_CHECKING:
+    from .runner import UpResult
+    from .settings import Settings
+
+__all__ = ["Migration", "MigrationSource", "Position", "SqlFolder", "open_source"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One migration of any source: ``id`` is the version (``"007"``) or the Alembic revision id."""
+
+    id: str
+    name: str
+    path: Path
+    checksum: str
+
+
+@dataclass
+class Position:
+    """Where a database stands against a source."""
+
+    applied: list[Migration] = field(default_factory=list)
+    pending: list[Migration] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    """Ids the database records that the source does not know (a newer deploy, a deleted file)."""
+    current: list[str] = field(default_factory=list)
+    """The ids the database says it is at (Alembic's heads in ``alembic_version``; the newest version)."""
+    heads: list[str] = field(default_factory=list)
+    """The source's own heads (several for an Alembic chain with unmerged branches)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        def show(ms: list[Migration]) -> list[dict[str, str]]:
+            return [{"id": m.id, "name": m.name, "file": show_path(m.path)} for m in ms]
+
+        return {
+            "current": self.current,
+            "heads": self.heads,
+            "applied": show(self.applied),
+            "pending": show(self.pending),
+            "unknown": self.unknown,
+        }
+
+
+class MigrationSource(Protocol):
+    kind: str
+    """``sql`` or ``alembic``."""
+    where: Path
+
+    def migrations(self) -> list[Migration]:
+        """Every migration, each after the ones it builds on."""
+        ...
+
+    def build(self, url: str) -> None:
+        """Apply every migration to the empty scratch database at ``url``; ``MigrationError`` names the failing one."""
+        ...
+
+    def position(self, conn: psycopg.Connection[Any]) -> Position:
+        """Where the database behind ``conn`` stands (read only)."""
+        ...
+
+    def up(
+        self, url: str, *, settings: Settings, progress: Progress | None = None, connect_timeout: float = 5.0
+    ) -> UpResult:
+        """Apply what is pending under the migration lock, one transaction per migration."""
+        ...
+
+    def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
+        """What the ledger says against the migrations (pending, unknown, edited); none for a database
+        no migrator has recorded anything in (the drift findings already say what is missing)."""
+        ...
+
+
+class SqlFolder:
+    """A folder of ``NNN_description.sql`` files with pgwarden's ledger."""
+
+    kind = "sql"
+
+    def __init__(self, where: Path) -> None:
+        self.where = where
+        self.files = discover(where)
+
+    def migrations(self) -> list[Migration]:
+        return [Migration(f"{f.version:03d}", f.name, f.path, f.checksum) for f in self.files]
+
+    def build(self, url: str) -> None:
+        from .apply import apply
+
+        with connect(url, autocommit=True, what="scratch database") as conn:
+            for file in self.files:
+                apply(conn, file)
+
+    def position(self, conn: psycopg.Connection[Any]) -> Position:
+        from .adopt import effective
+        from .runner import pending
+
+        applied = effective(conn, self.files, None)
+        todo = pending(self.files, applied)
+        known = {f.version for f in self.files}
+        by_version = {m.id: m for m in self.migrations()}
+        done = [by_version[f"{f.version:03d}"] for f in self.files if f not in todo]
+        newest = max((v for v, a in applied.items() if a.success), default=None)
+        return Position(
+            applied=done,
+            pending=[by_version[f"{f.version:03d}"] for f in todo],
+            unknown=[f"{v:03d}" for v, a in sorted(applied.items()) if a.success and v not in known],
+            current=[] if newest is None else [f"{newest:03d}"],
+            heads=[f"{self.files[-1].version:03d}"] if self.files else [],
+        )
+
+    def up(
+        self, url: str, *, settings: Settings, progress: Progress | None = None, connect_timeout: float = 5.0
+    ) -> UpResult:
+        from .runner import up
+
+        return up(url, self.files, settings=settings, progress=progress, connect_timeout=connect_timeout)
+
+    def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
+        from . import adopt, consistency, ledger
+
+        if not ledger.read(conn) and not adopt.detect(conn):
+            return []
+        return consistency.verify(conn, self.files)
+
+
+def open_source(where: Path) -> MigrationSource:
+    """The source at ``where``: an Alembic environment (``alembic.ini``, ``pyproject.toml`` with
+    ``[tool.alembic]``, or a script folder), else a folder of SQL files."""
+    if is_alembic(where):
+        from .alembic_source import AlembicSource  # imports Alembic: only for Alembic projects
+
+        return AlembicSource(where)
+    if where.is_file():
+        raise SourceError(
+            f"{show_path(where)} is a file: `migrations` names a folder of NNN_description.sql files, "
+            "an Alembic script folder or an alembic.ini."
+        )
+    return SqlFolder(where)
