@@ -10,6 +10,7 @@ from ..config import Config
 from ..db import connect
 from ..errors import UsageError
 from ..findings import Finding
+from ..formats import render
 from ..migrate.alembic_scripts import is_alembic
 from ..migrate.alembic_source import AlembicSource, position_findings
 from ..migrate.consistency import finding
@@ -118,9 +119,9 @@ def up(
         for s in result.applied:
             state.out.write(f"  {s.filename:<48} {s.duration_ms:>7} ms\n")
         if found:
-            findings_module.render(found, "text", state.out, color=state.color)
+            render(found, "text", state.out, color=state.color)
     else:
-        findings_module.render(found, fmt, state.out)
+        render(found, fmt, state.out)
     return 0 if result.ok else 1
 
 
@@ -174,7 +175,5 @@ def test(state: State, cfg: Config, source: AlembicSource, legacy: Path | None, 
         f"pgwarden migrate test: {len(source.migrations())} Alembic revision(s) onto an empty database"
         + (f" and {len(starts)} legacy schema(s)" if starts else "")
     )
-    findings_module.render(
-        outcome.findings, fmt, state.out, color=state.color, title=title, extra={"runs": outcome.runs}
-    )
+    render(outcome.findings, fmt, state.out, color=state.color, title=title, extra={"runs": outcome.runs})
     return findings_module.exit_code(outcome.findings)
