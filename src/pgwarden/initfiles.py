@@ -107,11 +107,17 @@ def _migrations_lines(project: Project) -> list[str]:
         )
         out.append(f"migrations = {_q(_rel(project, project.migrations))}")
     if project.alembic is not None:
-        out += [
-            f"# Alembic found ({_rel(project, project.alembic)}). pgwarden does not read Alembic revisions yet",
-            "# (issue 13): `check` compares your models with the live database; `migrate` does not run",
-            "# Alembic revisions - keep running `alembic upgrade head` for those.",
-        ]
+        where = _rel(project, project.alembic)
+        out.append(
+            "# Alembic revisions (read by Alembic itself; `alembic_version` is the ledger; env.py is not run):"
+            " docs/alembic.md"
+        )
+        if project.migrations is None:
+            out.append(f"migrations = {_q(where)}")
+        else:
+            out.append(
+                f"# migrations = {_q(where)}   # instead of the SQL folder above, if Alembic is the one in use"
+            )
     if not out:
         out = [
             "# No migrations folder found; numbered SQL files (001_init.sql, ...) go here:",
@@ -222,8 +228,8 @@ def report(project: Project, *, target: str) -> str:
         )
     if project.alembic:
         lines.append(
-            f"  alembic:    {_rel(project, project.alembic)} - revisions are not read yet (issue 13); "
-            "models vs live works today"
+            f"  alembic:    {_rel(project, project.alembic)} - check, lint and migrate read its revisions "
+            "(pgwarden[alembic] or the project's own Alembic)"
         )
     for s in project.settings[:2]:
         found = url_source(s)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pgwarden.cli import main
+from pgwarden.config import load
 from pgwarden.discover import scan
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "projects"
@@ -188,3 +189,16 @@ def test_a_folder_of_scripts_runs_as_python_folder_script(tmp_path: Path) -> Non
     (tmp_path / "tools").mkdir()
     (tmp_path / "tools" / "main.py").write_text("print('a helper without a main guard')\n")
     assert scan(tmp_path).entry == "python bot/bot.py"
+
+
+def test_an_alembic_project_gets_migrations_pointing_at_its_environment(tmp_path: Path) -> None:
+    project = tmp_path / "bot"
+    shutil.copytree(FIXTURES.parent / "alembic_bot", project)
+    code, out, _ = _run("init", "--path", str(project), "--print")
+    assert code == 0
+    assert 'migrations = "alembic.ini"' in out.splitlines()
+    assert "docs/alembic.md" in out
+    # The written file is one pgwarden reads back: the Alembic environment is the migration source.
+    code, _, err = _run("init", "--path", str(project))
+    assert code == 0, err
+    assert load(project / "pgwarden.toml").migrations == project / "alembic.ini"

@@ -47,7 +47,11 @@ def init(
     root = Path(folder).expanduser().resolve()
     if not root.is_dir():
         raise UsageError(f"{root} is not a folder; pass the project folder with --path.")
+    from ..migrate.alembic_scripts import find_alembic
+
     project = scan(root)
+    # Alembic's own reading also knows [tool.alembic] in pyproject.toml; discover stays file-only.
+    project.alembic = find_alembic(root) or project.alembic
     if recipe:
         state.out.write(render_recipe(recipe, project))
         return 0
