@@ -191,7 +191,7 @@ def load(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
     else:
         found = find_config(cwd)
         if found is None:
-            return Config(root=cwd)
+            return Config(root=cwd, migrations=alembic_beside(cwd))
         file = found
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -208,6 +208,12 @@ def load(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
     else:
         section, prefix = data, ""
     return parse(section, file=file, prefix=prefix)
+
+
+def alembic_beside(root: Path) -> Path | None:
+    """An ``alembic.ini`` in the project folder: the migration source when none is configured."""
+    ini = root / "alembic.ini"
+    return ini.resolve() if ini.is_file() else None
 
 
 def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config:
@@ -240,6 +246,8 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
     for key in ("migrations", "snapshot", "accepted"):
         if key in values:
             changes[key] = (root / Path(values[key]).expanduser()).resolve()
+    if "migrations" not in values and "snapshot" not in values:
+        changes["migrations"] = alembic_beside(root)
     for key in ("schemas", "ignore"):
         if key in values:
             changes[key] = tuple(strings(values[key], file=file, key=f"{prefix}{key}"))

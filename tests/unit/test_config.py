@@ -213,3 +213,18 @@ def test_direct_url_serves_migrations_the_lease_and_backups(
     named = parse({"direct_url_env": "SUPABASE_DIRECT"}, file=tmp_path / "pgwarden.toml")
     monkeypatch.setenv("SUPABASE_DIRECT", "postgresql://bot@direct/app")
     assert named.direct_db_url() == "postgresql://bot@direct/app"
+
+
+def test_an_alembic_ini_beside_is_the_migration_source_when_none_is_configured(tmp_path: Path) -> None:
+    (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n", encoding="utf-8")
+    assert load(cwd=tmp_path).migrations == (tmp_path / "alembic.ini").resolve()  # no config at all
+    (tmp_path / "pgwarden.toml").write_text('models = "bot.db:Base"\n', encoding="utf-8")
+    assert load(cwd=tmp_path).migrations == (tmp_path / "alembic.ini").resolve()
+    (tmp_path / "pgwarden.toml").write_text('migrations = "sql"\n', encoding="utf-8")
+    assert load(cwd=tmp_path).migrations == (tmp_path / "sql").resolve()  # what is configured wins
+    (tmp_path / "pgwarden.toml").write_text('snapshot = "schema.json"\n', encoding="utf-8")
+    assert load(cwd=tmp_path).migrations is None  # a snapshot says what the schema should be
+
+
+def test_without_alembic_ini_nothing_is_assumed(tmp_path: Path) -> None:
+    assert load(cwd=tmp_path).migrations is None
