@@ -168,10 +168,10 @@ async def commands(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -
 
 @contextlib.asynccontextmanager
 async def alembic_bot(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
-    """A bot made with `alembic init -t async` (tests/fixtures/alembic_bot): five revisions, none applied yet."""
+    """A bot made with `alembic init -t async` (examples/alembic_bot): five revisions, none applied yet."""
     import shutil
 
-    shutil.copytree(TESTS / "fixtures" / "alembic_bot", folder, dirs_exist_ok=True)
+    shutil.copytree(TESTS.parent / "examples" / "alembic_bot", folder, dirs_exist_ok=True)
     _environment(db_url, folder, monkeypatch)
     yield Stage()
 

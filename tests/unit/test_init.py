@@ -193,7 +193,7 @@ def test_a_folder_of_scripts_runs_as_python_folder_script(tmp_path: Path) -> Non
 
 def test_an_alembic_project_gets_migrations_pointing_at_its_environment(tmp_path: Path) -> None:
     project = tmp_path / "bot"
-    shutil.copytree(FIXTURES.parent / "alembic_bot", project)
+    shutil.copytree(FIXTURES.parents[2] / "examples" / "alembic_bot", project)
     code, out, _ = _run("init", "--path", str(project), "--print")
     assert code == 0
     assert 'migrations = "alembic.ini"' in out.splitlines()
