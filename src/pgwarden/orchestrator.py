@@ -25,6 +25,7 @@ import psycopg
 from . import codes
 from .backup import BackupHealthProvider, CopyCheck
 from .catalog import Schema, inspect, serialize
+from .catalog.acl import with_privileges
 from .checks import (
     Invariant,
     InvariantsProvider,
@@ -213,7 +214,7 @@ def _check_schema(
 ) -> CheckResult:
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only(url, timeout=cfg.connect_timeout) as conn:
-        live = inspect(conn, schemas=cfg.schemas, ignore=cfg.ignore)
+        live = with_privileges(conn, inspect(conn, schemas=cfg.schemas, ignore=cfg.ignore), ignore=cfg.ignore)
         grant = pgwarden_schema_grant(conn) if cfg.migrations else None
         if grant:
             ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]

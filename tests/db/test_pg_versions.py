@@ -14,6 +14,7 @@ import pytest
 from conftest import SERVERS
 
 from pgwarden.catalog import inspect, serialize
+from pgwarden.catalog.acl import with_privileges
 from pgwarden.cli import main
 from pgwarden.scratch import Binaries, Cluster, Scratch
 
@@ -107,7 +108,7 @@ def test_pg18_feature_in_check_diff_and_snapshot(
     try:
         with psycopg.connect(live, autocommit=True) as conn:
             conn.execute(schema)  # type: ignore[call-overload]
-            before = inspect(conn)
+            before = with_privileges(conn, inspect(conn))  # a database source reads privileges too
         # snapshot: the file holds the feature and reads back as the same schema
         assert cli("snapshot", "--db", live, "-o", "schema.json")[0] == 0
         assert serialize.loads(Path("schema.json").read_text(), path=Path("schema.json")) == before

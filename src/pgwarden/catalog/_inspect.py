@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from . import _more
 from ._prefetch import Queries
+from ._triggers import trigger as _trigger
 from .model import (
     Column,
     Constraint,
@@ -24,7 +26,6 @@ from .model import (
     Policy,
     Schema,
     Table,
-    Trigger,
     View,
 )
 from .model import (
@@ -47,16 +48,15 @@ QUERIES: tuple[str, ...] = (
     "domains",
     "functions",
     "extensions",
+    *_more.QUERIES,
 )
 """The catalog queries ``inspect`` runs, one each, whatever the number of tables."""
 
 _CONSTRAINT_KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
-_ENABLED = {"O": "origin", "D": "disabled", "R": "replica", "A": "always"}
 _POLICY_CMD = {"*": "all", "r": "select", "a": "insert", "w": "update", "d": "delete"}
 _VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
 _ROUTINE = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _IDENTITY = {"a": "always", "d": "by default"}
-_WHEN = re.compile(r" WHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.DOTALL)
 
 T = TypeVar("T")
 
@@ -145,6 +145,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     policies_by_rel = _group(run("policies", nsp=nsp))
 
     tables: list[Table] = []
+    oids: dict[str, int] = {}
     for (
         oid,
         schema,
@@ -160,6 +161,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
         qual = f"{schema}.{name}"
         if skip(qual, name):
             continue
+        oids[qual] = oid
         tables.append(
             Table(
                 schema=schema,
@@ -223,6 +225,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
             columns=tuple(r[1] for r in columns_by_rel.get(oid, ())),
             indexes=_indexes(indexes_by_rel.get(oid, ()), f"{schema}.{name}", skip),
             comment=comments.get((oid, 0)),
+            triggers=_sorted(_trigger(f"{schema}.{name}", *r[1:]) for r in triggers_by_rel.get(oid, ())),
         )
         for oid, schema, name, materialized, definition in run("views", nsp=nsp)
         if not skip(f"{schema}.{name}", name)
@@ -279,7 +282,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
         if not skip(name)
     ]
 
-    return Schema(
+    core = Schema(
         schemas=schema_names,
         tables=tuple(tables),
         views=tuple(views),
@@ -290,6 +293,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
         extensions=tuple(extensions),
         server_version=version,
     )
+    return _more.complete(core, run, nsp, skip, oids)
 
 
 def _group(rows: Iterable[tuple[Any, ...]]) -> dict[Any, list[tuple[Any, ...]]]:
@@ -338,28 +342,6 @@ def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tupl
         )
         for _, name, definition, columns, unique, primary, predicate, valid, constraint in rows
         if not skip(f"{table}.{name}")
-    )
-
-
-def _trigger(table: str, name: str, tgtype: int, enabled: str, function: str, definition: str) -> Trigger:
-    # tgtype bits (pg_trigger.h): 1 row, 2 before, 4 insert, 8 delete, 16 update, 32 truncate, 64 instead
-    timing = "instead of" if tgtype & 64 else "before" if tgtype & 2 else "after"
-    events = tuple(
-        event
-        for bit, event in ((8, "delete"), (4, "insert"), (32, "truncate"), (16, "update"))
-        if tgtype & bit
-    )
-    match = _WHEN.search(definition)
-    return Trigger(
-        name=name,
-        table=table,
-        timing=timing,  # type: ignore[arg-type]
-        events=events,
-        level="row" if tgtype & 1 else "statement",
-        function=function,
-        definition=definition,
-        when=match.group(1) if match else None,
-        enabled=_ENABLED[enabled],  # type: ignore[arg-type]
     )
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from .kinds import Collation, CompositeType, Grant, Owner
+
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclusion"]
 TriggerEnabled = Literal["origin", "disabled", "replica", "always"]
 RelKind = Literal["table", "partitioned"]
@@ -30,7 +32,9 @@ RoutineKind = Literal["function", "procedure", "aggregate", "window"]
 ObjectType = Literal[
     "schema",
     "extension",
+    "collation",
     "enum",
+    "composite_type",
     "domain",
     "sequence",
     "table",
@@ -41,6 +45,8 @@ ObjectType = Literal[
     "view",
     "trigger",
     "policy",
+    "grant",
+    "owner",
 ]
 """The kinds of object a ``Schema`` holds, in dependency order (what ``diff`` reports first)."""
 
@@ -63,6 +69,8 @@ class Column:
     comment: str | None = None
     virtual: bool = False
     """A ``VIRTUAL`` generated column (PostgreSQL 18+): computed when read, not stored."""
+    inherited: bool = False
+    """Only inherited from a parent (``INHERITS``), not declared on this table: it comes and goes with the parent's."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +162,8 @@ class Table:
     rls_forced: bool = False
     unlogged: bool = False
     comment: str | None = None
+    inherits: tuple[str, ...] = ()
+    """Qualified names of the parents of ``INHERITS`` (not partitioning), in declaration order."""
 
     @property
     def qualname(self) -> str:
@@ -213,6 +223,8 @@ class View:
     indexes: tuple[Index, ...] = ()
     """Indexes on a materialized view."""
     comment: str | None = None
+    triggers: tuple[Trigger, ...] = ()
+    """``INSTEAD OF`` (and statement) triggers on the view."""
 
     @property
     def qualname(self) -> str:
@@ -264,6 +276,7 @@ class Function:
     """sha256 of the body with formatting normalised (see ``catalog.normalize``)."""
     definition: str = ""
     """``pg_get_functiondef``: the full ``CREATE OR REPLACE`` statement."""
+    comment: str | None = None
 
     @property
     def qualname(self) -> str:
@@ -293,6 +306,14 @@ class Schema:
     domains: tuple[Domain, ...] = ()
     functions: tuple[Function, ...] = ()
     extensions: tuple[Extension, ...] = ()
+    collations: tuple[Collation, ...] = ()
+    composite_types: tuple[CompositeType, ...] = ()
+    grants: tuple[Grant, ...] = ()
+    owners: tuple[Owner, ...] = ()
+    privileges_read: bool = field(default=False, compare=False)
+    """Whether ``grants`` and ``owners`` were read (``inspect(privileges=True)``): they are
+    compared only when both sides hold them, as a schema built in a scratch database has
+    neither the bot's roles nor its owners."""
     server_version: int | None = field(default=None, compare=False)
     """``server_version_num`` of the database this was read from; not part of equality."""
 
@@ -330,3 +351,11 @@ class Schema:
     @cached_property
     def trigger_map(self) -> dict[str, Trigger]:
         return {tr.qualname: tr for t in self.tables for tr in t.triggers}
+
+    @cached_property
+    def collation_map(self) -> dict[str, Collation]:
+        return {c.qualname: c for c in self.collations}
+
+    @cached_property
+    def composite_map(self) -> dict[str, CompositeType]:
+        return {c.qualname: c for c in self.composite_types}

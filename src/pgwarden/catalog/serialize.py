@@ -40,11 +40,17 @@ _SORT_KEYS: dict[tuple[type, str], Any] = {
     (Schema, "domains"): lambda d: (d.schema, d.name),
     (Schema, "functions"): lambda f: f.qualname,
     (Schema, "extensions"): lambda e: e.name,
+    (Schema, "collations"): lambda c: (c.schema, c.name),
+    (Schema, "composite_types"): lambda c: (c.schema, c.name),
+    # Kept for the record; a snapshot never judges them (``Schema.privileges_read`` is not stored).
+    (Schema, "grants"): lambda g: (g.target, g.object, g.grantee, g.privilege),
+    (Schema, "owners"): lambda o: (o.target, o.object),
     (model.Table, "constraints"): lambda c: c.name,
     (model.Table, "indexes"): lambda i: i.name,
     (model.Table, "triggers"): lambda t: t.name,
     (model.Table, "policies"): lambda p: p.name,
     (model.View, "indexes"): lambda i: i.name,
+    (model.View, "triggers"): lambda t: t.name,
     (model.Domain, "constraints"): lambda c: c,
 }
 

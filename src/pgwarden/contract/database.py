@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..catalog import inspect
+from ..catalog.acl import with_privileges
 from ..db import read_only
 from ..urls import describe
 from .expected import Expected
@@ -21,5 +22,5 @@ def load(
 ) -> Expected:
     """Inspect the database at ``url``; ``DatabaseUnreachable`` when it cannot be reached."""
     with read_only(url, timeout=timeout) as conn:
-        schema = inspect(conn, schemas=schemas, ignore=ignore)
+        schema = with_privileges(conn, inspect(conn, schemas=schemas, ignore=ignore), ignore=ignore)
     return Expected(label=describe(url), kind="database", schema=schema)

@@ -23,21 +23,26 @@ from .changes import (
 )
 from .compare import diff
 from .findings import to_findings
+from .kind_changes import CollationChange, CompositeTypeChange, GrantChange, OwnerChange
 from .render import fix_sql, plan, render_sql
 
 __all__ = [
     "CLASSIC_SUFFIX",
     "OBJECT_TYPES",
     "Change",
+    "CollationChange",
     "ColumnChange",
     "ColumnUse",
+    "CompositeTypeChange",
     "ConstraintChange",
     "DomainChange",
     "EnumChange",
     "ExtensionChange",
     "FunctionChange",
+    "GrantChange",
     "IndexChange",
     "ObjectType",
+    "OwnerChange",
     "PolicyChange",
     "SchemaChange",
     "SequenceChange",

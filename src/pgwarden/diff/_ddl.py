@@ -114,10 +114,14 @@ def create_table(t: Table) -> Q:
             unlogged, name, ident(t.partition_of), body, raw(t.partition_bound or "DEFAULT")
         )
     else:
-        items = [column_definition(c) for c in t.columns] + inline
+        # A child of INHERITS gets the columns it only inherits from its parents.
+        items = [column_definition(c) for c in t.columns if not c.inherited] + inline
         statement = sql.SQL("CREATE {}TABLE {} (\n    {}\n)").format(
             unlogged, name, sql.SQL(",\n    ").join(items)
         )
+        if t.inherits:
+            parents = sql.SQL(", ").join(ident(p) for p in t.inherits)
+            statement = sql.SQL("{} INHERITS ({})").format(statement, parents)
     if t.partition_key:
         statement = sql.SQL("{} PARTITION BY {}").format(statement, raw(t.partition_key))
     return sql.SQL("{};").format(statement)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..catalog.model import Extension, Index, Table
+from . import _kind_messages as kind_messages
 from ._column_messages import Described, describe_column, show
 from .changes import (
     Change,
@@ -24,6 +25,7 @@ from .changes import (
     TriggerChange,
     ViewChange,
 )
+from .kind_changes import CompositeTypeChange, GrantChange, OwnerChange
 
 _NOUN = {
     "schema": "Schema",
@@ -39,6 +41,10 @@ _NOUN = {
     "domain": "Domain",
     "extension": "Extension",
     "policy": "Policy",
+    "collation": "Collation",
+    "composite_type": "Composite type",
+    "grant": "Grant",
+    "owner": "Owner of",
 }
 
 
@@ -52,6 +58,12 @@ def describe(change: Change, attributes: Mapping[str, str]) -> Described:
         return _trigger(change)
     if isinstance(change, FunctionChange):
         return _function(change)
+    if isinstance(change, CompositeTypeChange) and change.kind == "composite_type_mismatch":
+        return kind_messages.composite_mismatch(change)
+    if isinstance(change, GrantChange):
+        return kind_messages.grant(change)
+    if isinstance(change, OwnerChange):
+        return kind_messages.owner(change)
     if isinstance(change, EnumChange) and change.kind == "enum_labels_mismatch":
         e, a = change.expected, change.actual
         assert e is not None and a is not None
@@ -123,6 +135,7 @@ def _table(c: TableChange) -> Described:
         "rls_enabled",
         "rls_forced",
         "unlogged",
+        "inherits",
     )
     differ = [n for n in names if getattr(e, n) != getattr(a, n)]
     how = (

@@ -53,6 +53,8 @@ class Phase(enum.IntEnum):
     TRIGGER = enum.auto()
     POLICY = enum.auto()
     COMMENT = enum.auto()
+    PRIVILEGE = enum.auto()
+    """Owners and grants, once every object they name exists (revokes run with the early drops)."""
     DROP_SEQUENCE = enum.auto()
     DROP_TYPE = enum.auto()
     DROP_EXTENSION = enum.auto()

@@ -22,7 +22,7 @@ from .changes import (
 
 def _needs(t: Table) -> set[str]:
     """Tables that must exist before ``t``: its partitioned parent and the tables it references."""
-    return {t.partition_of or ""} | {c.references or "" for c in t.constraints}
+    return {t.partition_of or "", *t.inherits} | {c.references or "" for c in t.constraints}
 
 
 def table(plan: Plan, c: TableChange) -> None:
@@ -50,6 +50,8 @@ def table(plan: Plan, c: TableChange) -> None:
                         ddl.ident(e.partition_of), t, ddl.raw(e.partition_bound or "DEFAULT")
                     ),
                 )
+        if e.inherits != a.inherits:
+            _inherits(plan, t, e, a)
         if e.unlogged != a.unlogged:
             plan.add(
                 Phase.TABLE,
@@ -57,6 +59,17 @@ def table(plan: Plan, c: TableChange) -> None:
             )
         if e.rls_enabled != a.rls_enabled or e.rls_forced != a.rls_forced:
             plan.add(Phase.POLICY, ddl.rls(t, e, a))
+
+
+def _inherits(plan: Plan, t: Q, e: Table, a: Table) -> None:
+    """NO INHERIT before columns are dropped; INHERIT once the child has every column of the parent."""
+    before = [plan.table_renames.get(p, p) for p in a.inherits]
+    for parent in before:
+        if parent not in e.inherits:
+            plan.add(Phase.DROP_TABLE, sql.SQL("ALTER TABLE {} NO INHERIT {};").format(t, ddl.ident(parent)))
+    for parent in e.inherits:
+        if parent not in before:
+            plan.add(Phase.ATTACH, sql.SQL("ALTER TABLE {} INHERIT {};").format(t, ddl.ident(parent)))
 
 
 def drop_tables(plan: Plan, tables: list[Table]) -> None:

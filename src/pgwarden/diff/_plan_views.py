@@ -53,6 +53,9 @@ def views(plan: Plan, changes: list[ViewChange]) -> None:
         plan.add(Phase.VIEW, ddl.create_view(v, replace=replace), why)
         if replace:
             continue
+        name = sql.Identifier(v.schema, v.name)
+        for tr in v.triggers:
+            plan.add(Phase.TRIGGER, ddl.create_trigger(tr, name), why)
         if v.materialized:
             plan.add(Phase.VIEW_INDEX, [ddl.create_index(i) for i in v.indexes if i.constraint is None], why)
         if v.comment is not None:

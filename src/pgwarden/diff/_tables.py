@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from operator import attrgetter
 
-from ..catalog.model import Column, Constraint, Index, Table
+from ..catalog.model import Column, Constraint, Index, Table, Trigger
 from ._defaults import same_default
 from ._names import quote_ident, quoted
 from .changes import (
@@ -27,6 +27,7 @@ _OPTIONS = (
     "rls_enabled",
     "rls_forced",
     "unlogged",
+    "inherits",
 )
 _FIRING = ("origin", "always")
 _COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
@@ -97,7 +98,7 @@ class TableComparer:
         if e.indexes != a.indexes:
             self.indexes(e.schema, e.name, e.indexes, a.indexes, out)
         if e.triggers != a.triggers:
-            self._triggers(e, a)
+            self.triggers(e.schema, e.name, e.triggers, a.triggers, out)
         if e.policies != a.policies:
             self._policies(e, a)
 
@@ -129,22 +130,51 @@ class TableComparer:
                 extra_names.discard(ac.name)
                 self.renames.columns[f"{self.renames.original_table(a.qualname)}.{ac.name}"] = ec.name
         out = self.out
+        from_parent, lost = self._from_parents(e, a)
         for ec in e.columns:
             same = am.get(ec.name)
-            if same is not None:
+            if same is not None and same.inherited and ec.name in lost:
+                # The parent's column goes, and the inherited copy with it: add it back after.
+                out.append(ColumnChange("missing_column", ec, None, e.schema, e.name))
+            elif same is not None:
                 if ec != same:
-                    self._column(e, ec, same, parents)
+                    pair = self._inheritance_parents(e, a, ec.name) if same.inherited else parents
+                    self._column(e, ec, same, pair)
             elif ec.name in renamed:
                 old = renamed[ec.name]
                 out.append(ColumnChange("probable_rename", ec, old, e.schema, e.name))
                 self._column(e, ec, old, parents)
-            elif not inherited:
+            elif not inherited and not (ec.inherited and ec.name in from_parent):
                 out.append(ColumnChange("missing_column", ec, None, e.schema, e.name))
         if not inherited:
             for ac in a.columns:
-                if ac.name in extra_names:
+                # An inherited-only column is dropped by its parent's DROP COLUMN, never on its own.
+                if ac.name in extra_names and not ac.inherited:
                     out.append(ColumnChange("extra_column", None, ac, e.schema, e.name))
         return {old.name: new for new, old in renamed.items()}
+
+    def _from_parents(self, e: Table, a: Table) -> tuple[set[str], set[str]]:
+        """(columns the expected parents that both sides share give this table: they follow the
+        parent's own changes; columns the actual parents lose, and this table's copies with them)."""
+        given: set[str] = set()
+        lost: set[str] = set()
+        for parent in a.inherits:
+            pa = self.actual_table(parent)
+            pe = self.expected_table(self.renames.tables.get(parent, parent))
+            if pe is not None and pe.qualname in e.inherits:
+                given |= {c.name for c in pe.columns}
+            if pa is not None:
+                lost |= {c.name for c in pa.columns if pe is None or pe.column(c.name) is None}
+        return given, lost
+
+    def _inheritance_parents(self, e: Table, a: Table, column: str) -> tuple[Table | None, Table | None]:
+        """The parent an inherited column comes from on each side, compared like a partition's."""
+        for parent in e.inherits:
+            pe = self.expected_table(parent)
+            pa = self.actual_table(parent)
+            if pe is not None and pa is not None and pe.column(column) and pa.column(column):
+                return pe, pa
+        return None, None
 
     def _column(
         self,
@@ -250,13 +280,16 @@ class TableComparer:
 
     # triggers and policies
 
-    def _triggers(self, e: Table, a: Table) -> None:
-        em, am = e.trigger_map, a.trigger_map
-        out = self.out
-        for et in e.triggers:
+    @staticmethod
+    def triggers(
+        schema: str, table: str, expected: tuple[Trigger, ...], actual: tuple[Trigger, ...], out: list[Change]
+    ) -> None:
+        """Triggers of a table or view."""
+        em, am = {t.name: t for t in expected}, {t.name: t for t in actual}
+        for et in expected:
             at = am.get(et.name)
             if at is None:
-                out.append(TriggerChange("missing_trigger", et, None, e.schema, e.name))
+                out.append(TriggerChange("missing_trigger", et, None, schema, table))
             elif (et.timing, et.events, et.level, et.when, et.function, et.definition) != (
                 at.timing,
                 at.events,
@@ -265,17 +298,17 @@ class TableComparer:
                 at.function,
                 at.definition,
             ):
-                out.append(TriggerChange("trigger_mismatch", et, at, e.schema, e.name))
+                out.append(TriggerChange("trigger_mismatch", et, at, schema, table))
             elif et.enabled != at.enabled:
                 kind = (
                     "trigger_disabled"
                     if et.enabled in _FIRING and at.enabled not in _FIRING
                     else "trigger_mismatch"
                 )
-                out.append(TriggerChange(kind, et, at, e.schema, e.name))
-        for at in a.triggers:
+                out.append(TriggerChange(kind, et, at, schema, table))
+        for at in actual:
             if at.name not in em:
-                out.append(TriggerChange("extra_trigger", None, at, e.schema, e.name))
+                out.append(TriggerChange("extra_trigger", None, at, schema, table))
 
     def _policies(self, e: Table, a: Table) -> None:
         em, am = e.policy_map, a.policy_map

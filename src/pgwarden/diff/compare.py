@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 from ..catalog.model import Function, Schema, Sequence, Table, View
+from . import _compare_kinds as kinds
 from ._deps import view_references
 from ._names import quoted
 from ._tables import TableComparer
@@ -44,13 +45,17 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
     out: list[Change] = []
     _schemas(expected, actual, out)
     _extensions(expected, actual, out)
+    kinds.collations(expected, actual, out)
     gone = _gone(tables, renames)
     _enums(expected, actual, renames, gone, out)
     _domains(expected, actual, renames, gone, out)
+    kinds.composite_types(expected, actual, out)
     _sequences(expected, actual, renames, sequence_pairs, gone, out)
     out += tables
     _views(expected, actual, out)
     _functions(expected, actual, out)
+    kinds.function_comments(expected, actual, out)
+    kinds.privileges(expected, actual, out)
     return out
 
 
@@ -215,11 +220,16 @@ def _views(expected: Schema, actual: Schema, out: list[Change]) -> None:
     for e, a in both:
         if e == a:
             continue
+        recreated = False
         if (e.definition, e.materialized, e.columns) != (a.definition, a.materialized, a.columns):
             change = ViewChange("view_mismatch", e, a)
             if change.recreate:
                 change = ViewChange("view_mismatch", e, a, _dependents(expected, actual, a))
+                recreated = True
             out.append(change)
+        if e.triggers != a.triggers and not recreated:
+            # A recreated view gets its triggers with its creation.
+            TableComparer.triggers(e.schema, e.name, e.triggers, a.triggers, out)
         if e.comment != a.comment:
             out.append(ViewChange("comment_mismatch", e, a))
         if e.indexes != a.indexes and not (

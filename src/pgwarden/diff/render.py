@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from ..catalog.model import Table
+from . import _plan_kinds as kinds
 from . import _plan_objects as objects
 from . import _plan_tables as tables
 from . import _plan_views as views
@@ -26,6 +27,7 @@ from .changes import (
     TriggerChange,
     ViewChange,
 )
+from .kind_changes import CollationChange, CompositeTypeChange, GrantChange, OwnerChange
 
 
 def plan(changes: Sequence[Change]) -> list[Statement]:
@@ -62,7 +64,17 @@ def plan(changes: Sequence[Change]) -> list[Statement]:
         elif isinstance(c, SequenceChange):
             objects.sequence(p, c)
         elif isinstance(c, FunctionChange):
-            objects.function(p, c)
+            if c.kind != "comment_mismatch":
+                objects.function(p, c)
+            kinds.function_comment(p, c)
+        elif isinstance(c, CollationChange):
+            kinds.collation(p, c)
+        elif isinstance(c, CompositeTypeChange):
+            kinds.composite_type(p, c)
+        elif isinstance(c, GrantChange):
+            kinds.grant(p, c)
+        elif isinstance(c, OwnerChange):
+            kinds.owner(p, c)
     tables.drop_tables(p, to_drop)
     tables.create_tables(p, to_create)
     for group in columns.values():

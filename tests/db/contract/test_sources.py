@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from pgwarden.catalog import inspect, serialize
+from pgwarden.catalog.acl import with_privileges
 from pgwarden.catalog.model import Schema
 from pgwarden.config import Config
 from pgwarden.contract import (
@@ -504,7 +505,8 @@ def test_snapshot_of_a_real_schema_round_trips(db_url: str, conn: psycopg.Connec
     assert loaded.schema == live and loaded.schema.server_version == live.server_version
     assert loaded.covers == ALL_OBJECT_TYPES
     with psycopg.connect(db_url) as again:
-        assert serialize.dumps(inspect(again)) == text  # the same database always gives the same file
+        # The same database always gives the same file (a database source reads privileges too).
+        assert serialize.dumps(with_privileges(again, inspect(again))) == text
 
 
 # --- resolve ---------------------------------------------------------------------------

@@ -270,6 +270,10 @@ def test_document_layout_is_diff_friendly() -> None:
         "domains",
         "functions",
         "extensions",
+        "collations",
+        "composite_types",
+        "grants",
+        "owners",
     ]
     assert list(doc["schema"]["tables"][0])[:3] == ["schema", "name", "kind"]
     assert doc["schema"]["enums"][0]["labels"] == ["sad", "ok", "happy"]  # order of labels kept

@@ -1,0 +1,53 @@
+"""The words of findings on composite types, grants and owners (collations read well generically)."""
+
+from __future__ import annotations
+
+from ..catalog.kinds import Attribute
+from ._column_messages import Described
+from .kind_changes import CompositeTypeChange, GrantChange, OwnerChange
+
+
+def _spell(a: Attribute) -> str:
+    return f"{a.name} {a.type}" + (f' COLLATE "{a.collation}"' if a.collation else "")
+
+
+def composite_mismatch(c: CompositeTypeChange) -> Described:
+    e, a = c.expected, c.actual
+    assert e is not None and a is not None
+    want = ", ".join(_spell(x) for x in e.attributes)
+    have = ", ".join(_spell(x) for x in a.attributes)
+    return (
+        f"Composite type {c.object} has attributes ({have}) but the expected schema has ({want}).",
+        "Apply the fix SQL (ALTER TYPE); code that builds or reads its values by position breaks meanwhile.",
+        {"expected": [_spell(x) for x in e.attributes], "actual": [_spell(x) for x in a.attributes]},
+    )
+
+
+def grant(c: GrantChange) -> Described:
+    g = c.expected or c.actual
+    assert g is not None
+    on = f"{g.target.replace('_', ' ')} {g.object}"
+    option = " WITH GRANT OPTION" if g.grantable else ""
+    facts = {"target": g.target, "object": g.object, "grantee": g.grantee, "privilege": g.privilege}
+    if c.expected is not None:
+        return (
+            f"Role {g.grantee} lacks {g.privilege}{option} on {on}: what needs it fails with permission denied.",
+            "Grant it with the fix SQL (the role must exist on this server).",
+            {"expected": {**facts, "grantable": g.grantable}, "actual": None},
+        )
+    return (
+        f"Role {g.grantee} holds {g.privilege}{option} on {on}, which the expected database does not grant.",
+        "Revoke it with the fix SQL if it is not meant to be there, or grant it on the expected side too.",
+        {"expected": None, "actual": {**facts, "grantable": g.grantable}},
+    )
+
+
+def owner(c: OwnerChange) -> Described:
+    e, a = c.expected, c.actual
+    assert e is not None and a is not None
+    return (
+        f"{e.target.replace('_', ' ').capitalize()} {e.object} is owned by {a.owner}, expected {e.owner}.",
+        "Change the owner with the fix SQL; the owner may alter and drop it, and migrations run as another "
+        "role fail with must be owner.",
+        {"expected": {"owner": e.owner}, "actual": {"owner": a.owner}},
+    )
