@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from . import _settings as settings
 from .model import (
     Column,
     Constraint,
@@ -46,6 +47,8 @@ QUERIES: tuple[str, ...] = (
     "domains",
     "functions",
     "extensions",
+    "relation_settings",
+    "identity_options",
 )
 """The catalog queries ``inspect`` runs, one each, whatever the number of tables."""
 
@@ -144,6 +147,8 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     indexes_by_rel = _group(run("indexes", nsp=nsp))
     triggers_by_rel = _group(run("triggers", nsp=nsp))
     policies_by_rel = _group(run("policies", nsp=nsp))
+    rel_settings = settings.group_settings(run("relation_settings", nsp=nsp))
+    identity = settings.group_identity(run("identity_options", nsp=nsp))
 
     tables: list[Table] = []
     for (
@@ -162,68 +167,78 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
         if skip(qual, name):
             continue
         tables.append(
-            Table(
-                schema=schema,
-                name=name,
-                kind="partitioned" if relkind == "p" else "table",
-                columns=_columns(columns_by_rel.get(oid, ()), qual, skip, comments),
-                constraints=_sorted(
-                    Constraint(
-                        name=cname,
-                        kind=_CONSTRAINT_KINDS[ctype],  # type: ignore[arg-type]
-                        definition=definition,
-                        columns=tuple(cols or ()),
-                        deferrable=deferrable,
-                        initially_deferred=deferred,
-                        # PostgreSQL 18 marks a NOT ENFORCED constraint not validated; there is
-                        # nothing to validate (VALIDATE CONSTRAINT refuses it), and the definition
-                        # text carries NOT ENFORCED, so that difference is still drift.
-                        validated=validated or definition.endswith(" NOT ENFORCED"),
-                        references=references,
-                    )
-                    for cname, ctype, definition, cols, deferrable, deferred, validated, references in (
-                        r[1:] for r in constraints_by_rel.get(oid, ())
-                    )
-                    if not skip(f"{qual}.{cname}")
+            settings.table_settings(
+                Table(
+                    schema=schema,
+                    name=name,
+                    kind="partitioned" if relkind == "p" else "table",
+                    columns=settings.with_identity_options(
+                        _columns(columns_by_rel.get(oid, ()), qual, skip, comments), identity.get(oid, {})
+                    ),
+                    constraints=_sorted(
+                        Constraint(
+                            name=cname,
+                            kind=_CONSTRAINT_KINDS[ctype],  # type: ignore[arg-type]
+                            definition=definition,
+                            columns=tuple(cols or ()),
+                            deferrable=deferrable,
+                            initially_deferred=deferred,
+                            # PostgreSQL 18 marks a NOT ENFORCED constraint not validated; there is
+                            # nothing to validate (VALIDATE CONSTRAINT refuses it), and the definition
+                            # text carries NOT ENFORCED, so that difference is still drift.
+                            validated=validated or definition.endswith(" NOT ENFORCED"),
+                            references=references,
+                        )
+                        for cname, ctype, definition, cols, deferrable, deferred, validated, references in (
+                            r[1:] for r in constraints_by_rel.get(oid, ())
+                        )
+                        if not skip(f"{qual}.{cname}")
+                    ),
+                    indexes=_indexes(indexes_by_rel.get(oid, ()), qual, skip),
+                    triggers=_sorted(
+                        _trigger(qual, *r[1:])
+                        for r in triggers_by_rel.get(oid, ())
+                        if not skip(f"{qual}.{r[1]}")
+                    ),
+                    policies=_sorted(
+                        Policy(
+                            name=pname,
+                            table=qual,
+                            command=_POLICY_CMD[cmd],  # type: ignore[arg-type]
+                            permissive=permissive,
+                            roles=tuple(roles),
+                            using=using,
+                            with_check=check,
+                        )
+                        for pname, cmd, permissive, roles, using, check in (
+                            r[1:] for r in policies_by_rel.get(oid, ())
+                        )
+                        if not skip(f"{qual}.{pname}")
+                    ),
+                    partition_key=part_key,
+                    partition_of=part_of,
+                    partition_bound=part_bound,
+                    rls_enabled=rls,
+                    rls_forced=rls_forced,
+                    unlogged=unlogged,
+                    comment=comments.get((oid, 0)),
                 ),
-                indexes=_indexes(indexes_by_rel.get(oid, ()), qual, skip),
-                triggers=_sorted(
-                    _trigger(qual, *r[1:]) for r in triggers_by_rel.get(oid, ()) if not skip(f"{qual}.{r[1]}")
-                ),
-                policies=_sorted(
-                    Policy(
-                        name=pname,
-                        table=qual,
-                        command=_POLICY_CMD[cmd],  # type: ignore[arg-type]
-                        permissive=permissive,
-                        roles=tuple(roles),
-                        using=using,
-                        with_check=check,
-                    )
-                    for pname, cmd, permissive, roles, using, check in (
-                        r[1:] for r in policies_by_rel.get(oid, ())
-                    )
-                    if not skip(f"{qual}.{pname}")
-                ),
-                partition_key=part_key,
-                partition_of=part_of,
-                partition_bound=part_bound,
-                rls_enabled=rls,
-                rls_forced=rls_forced,
-                unlogged=unlogged,
-                comment=comments.get((oid, 0)),
+                rel_settings.get(oid),
             )
         )
 
     views = [
-        View(
-            schema=schema,
-            name=name,
-            definition=definition,
-            materialized=materialized,
-            columns=tuple(r[1] for r in columns_by_rel.get(oid, ())),
-            indexes=_indexes(indexes_by_rel.get(oid, ()), f"{schema}.{name}", skip),
-            comment=comments.get((oid, 0)),
+        settings.view_settings(
+            View(
+                schema=schema,
+                name=name,
+                definition=definition,
+                materialized=materialized,
+                columns=tuple(r[1] for r in columns_by_rel.get(oid, ())),
+                indexes=_indexes(indexes_by_rel.get(oid, ()), f"{schema}.{name}", skip),
+                comment=comments.get((oid, 0)),
+            ),
+            rel_settings.get(oid),
         )
         for oid, schema, name, materialized, definition in run("views", nsp=nsp)
         if not skip(f"{schema}.{name}", name)

@@ -63,6 +63,8 @@ class Column:
     comment: str | None = None
     virtual: bool = False
     """A ``VIRTUAL`` generated column (PostgreSQL 18+): computed when read, not stored."""
+    identity_options: tuple[str, ...] = ()
+    """An identity column's sequence options that differ from the defaults: ``START WITH 10``."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,10 @@ class Table:
     rls_forced: bool = False
     unlogged: bool = False
     comment: str | None = None
+    replica_identity: Literal["full", "nothing", "index"] | None = None
+    """``REPLICA IDENTITY`` when not the default (the primary key): what logical replication sends."""
+    replica_index: str | None = None
+    """The index named by ``REPLICA IDENTITY USING INDEX``."""
 
     @property
     def qualname(self) -> str:
@@ -213,6 +219,8 @@ class View:
     indexes: tuple[Index, ...] = ()
     """Indexes on a materialized view."""
     comment: str | None = None
+    options: tuple[str, ...] = ()
+    """Sorted reloptions: ``check_option=local``, ``security_barrier=true``, ``fillfactor=70``."""
 
     @property
     def qualname(self) -> str:

@@ -53,6 +53,8 @@ class Phase(enum.IntEnum):
     TRIGGER = enum.auto()
     POLICY = enum.auto()
     COMMENT = enum.auto()
+    DROP_LATE_FUNCTION = enum.auto()
+    """Functions no longer wanted: once nothing (defaults, checks, indexes, other bodies) calls them."""
     DROP_SEQUENCE = enum.auto()
     DROP_TYPE = enum.auto()
     DROP_EXTENSION = enum.auto()

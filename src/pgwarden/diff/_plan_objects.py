@@ -167,7 +167,7 @@ def rename_relation(plan: Plan, what: str, schema: str, name: str, new_schema: s
 def function(plan: Plan, c: FunctionChange) -> None:
     e, a = c.expected, c.actual
     if a is not None and (e is None or c.replace_impossible):
-        plan.add(Phase.DROP_FUNCTION, ddl.drop_function(a))
+        plan.add(Phase.DROP_LATE_FUNCTION if e is None else Phase.DROP_FUNCTION, ddl.drop_function(a))
     if e is None:
         return
     if not e.definition:

@@ -27,6 +27,8 @@ _OPTIONS = (
     "rls_enabled",
     "rls_forced",
     "unlogged",
+    "replica_identity",
+    "replica_index",
 )
 _FIRING = ("origin", "always")
 _COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
@@ -34,7 +36,7 @@ _COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
     ("type_mismatch", attrgetter("type"), True),
     ("nullability_mismatch", attrgetter("nullable"), False),
     ("default_mismatch", attrgetter("default"), False),
-    ("identity_mismatch", attrgetter("identity", "generated", "virtual"), False),
+    ("identity_mismatch", attrgetter("identity", "generated", "virtual", "identity_options"), False),
     ("collation_mismatch", attrgetter("collation"), True),
     ("comment_mismatch", attrgetter("comment"), False),
 )

@@ -8,6 +8,7 @@ from typing import TypeVar
 from ..catalog.model import Function, Schema, Sequence, Table, View
 from ._deps import view_references
 from ._names import quoted
+from ._rebuild import with_dependents
 from ._tables import TableComparer
 from .changes import (
     Change,
@@ -51,7 +52,7 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
     out += tables
     _views(expected, actual, out)
     _functions(expected, actual, out)
-    return out
+    return with_dependents(expected, actual, out)
 
 
 def _split(expected: Mapping[str, T], actual: Mapping[str, T]) -> tuple[list[T], list[T], list[tuple[T, T]]]:
@@ -222,6 +223,8 @@ def _views(expected: Schema, actual: Schema, out: list[Change]) -> None:
             out.append(change)
         if e.comment != a.comment:
             out.append(ViewChange("comment_mismatch", e, a))
+        if e.options != a.options:
+            out.append(ViewChange("view_options_mismatch", e, a))
         if e.indexes != a.indexes and not (
             e.materialized and a.materialized and e.definition != a.definition
         ):
