@@ -19,7 +19,7 @@ def views(plan: Plan, changes: list[ViewChange], rebuilt: dict[str, tuple[View, 
     drop: dict[str, tuple[View, str | None]] = {}
     for c in changes:
         e, a = c.expected, c.actual
-        if c.kind in ("comment_mismatch", "view_options_mismatch") and e is not None:
+        if c.kind == "comment_mismatch" and e is not None:
             continue
         if e is None and a is not None:
             why = f"drops materialized view {a.qualname} and its data" if a.materialized else None
@@ -38,6 +38,8 @@ def views(plan: Plan, changes: list[ViewChange], rebuilt: dict[str, tuple[View, 
                 for dep in c.dependents:
                     drop.setdefault(dep.qualname, (dep, None))
                     create.setdefault(dep.qualname, (dep, None, False))
+            elif (e.definition, e.columns) == (a.definition, a.columns):
+                view_options(plan, e, a)  # only the options differ: ALTER, not CREATE OR REPLACE
             elif e.qualname not in create:
                 create[e.qualname] = (e, None, True)
     for a, e in rebuilt.values():

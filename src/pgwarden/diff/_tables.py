@@ -209,6 +209,9 @@ class TableComparer:
                 out.append(ConstraintChange("constraint_mismatch", ec, ac, e.schema, e.name))
             elif ec.validated and not ac.validated:
                 out.append(ConstraintChange("constraint_not_validated", ec, ac, e.schema, e.name))
+            elif ac.validated and not ec.validated:
+                # Expected NOT VALID: only dropping and adding it back NOT VALID gets there.
+                out.append(ConstraintChange("constraint_mismatch", ec, ac, e.schema, e.name))
         for ac in extra:
             if ac.name not in paired_extra:
                 out.append(ConstraintChange("extra_constraint", None, ac, e.schema, e.name))

@@ -216,15 +216,18 @@ def _views(expected: Schema, actual: Schema, out: list[Change]) -> None:
     for e, a in both:
         if e == a:
             continue
-        if (e.definition, e.materialized, e.columns) != (a.definition, a.materialized, a.columns):
+        if (e.definition, e.materialized, e.columns, e.options) != (
+            a.definition,
+            a.materialized,
+            a.columns,
+            a.options,
+        ):
             change = ViewChange("view_mismatch", e, a)
             if change.recreate:
                 change = ViewChange("view_mismatch", e, a, _dependents(expected, actual, a))
             out.append(change)
         if e.comment != a.comment:
             out.append(ViewChange("comment_mismatch", e, a))
-        if e.options != a.options:
-            out.append(ViewChange("view_options_mismatch", e, a))
         if e.indexes != a.indexes and not (
             e.materialized and a.materialized and e.definition != a.definition
         ):
