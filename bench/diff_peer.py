@@ -16,12 +16,18 @@ pgwarden's comparison says equal but the dumps differ. Prints per-file and total
 
 ``--cli`` runs the ``pgwarden diff`` command in a subprocess per case (slower, same script);
 by default the same functions the command calls run in-process.
+
+``--time WORD`` times the whole commands on the first case matching WORD instead: ``pgwarden
+diff --sql --allow-destructive`` against ``migra --unsafe`` (``--migra PATH``), the first run
+(cold) and the median of ``--repeat`` more (warm), with the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -241,6 +247,43 @@ def judge(scratch: Scratch, admin_url: str, case: Case, use_cli: bool) -> tuple[
             scratch.drop_database(url)
 
 
+def _timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode not in (0, 2):  # migra exits 2 when the schemas differ
+        raise SystemExit(f"{cmd[0]} failed ({done.returncode}): {done.stderr.strip()[-400:]}")
+    return took
+
+
+def time_commands(scratch: Scratch, case: Case, migra: str, repeat: int) -> None:
+    """Whole-command wall time of pgwarden diff and migra on one case, cold then warm."""
+    old_url, new_url = scratch.create_database("peer_old"), scratch.create_database("peer_new")
+    try:
+        _load(old_url, case.old)
+        _load(new_url, case.new)
+        commands = {
+            "pgwarden diff": [
+                *(sys.executable, "-m", "pgwarden", "diff", "--from", old_url, "--to", new_url),
+                *("--sql", "--allow-destructive"),
+            ],
+            "migra": [migra, "--unsafe", old_url, new_url],
+        }
+        print(f"case: {case.file} :: {case.name}")
+        print(f"{'command':16} {'cold s':>8} {'warm s':>8}")
+        figures: dict[str, tuple[float, float]] = {}
+        for label, cmd in commands.items():
+            cold = _timed(cmd)
+            warm = statistics.median(_timed(cmd) for _ in range(repeat))
+            figures[label] = (cold, warm)
+            print(f"{label:16} {cold:8.3f} {warm:8.3f}")
+        (pc, pw), (mc, mw) = figures["pgwarden diff"], figures["migra"]
+        print(f"{'ratio pgw/migra':16} {pc / mc:8.2f} {pw / mw:8.2f}")
+    finally:
+        for url in (old_url, new_url):
+            scratch.drop_database(url)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path, help="the folder of pg-schema-diff's *_cases_test.go files")
@@ -249,9 +292,19 @@ def main() -> int:
         "--show", action="append", default=[], help="print details of cases with this verdict"
     )
     parser.add_argument("-k", dest="word", default="", help="only cases whose file or name contains WORD")
+    parser.add_argument(
+        "--time", metavar="WORD", help="time pgwarden diff and migra on the first case matching WORD"
+    )
+    parser.add_argument("--migra", default=shutil.which("migra") or "migra", help="the migra executable")
+    parser.add_argument("--repeat", type=int, default=5, help="warm runs per command for --time")
     args = parser.parse_args()
     cases = [c for p in sorted(args.corpus.glob("*_cases_test.go")) for c in _cases_in(p)]
     cases = [c for c in cases if args.word.lower() in f"{c.file} {c.name}".lower()]
+    if args.time:
+        chosen = next(c for c in cases if args.time.lower() in f"{c.file} {c.name}".lower() and not c.skip)
+        with open_scratch(None) as scratch:
+            time_commands(scratch, chosen, args.migra, args.repeat)
+        return 0
     verdicts: Counter[str] = Counter()
     per_file: dict[str, Counter[str]] = {}
     started = time.perf_counter()
