@@ -37,3 +37,18 @@ def test_function_calls_are_read_from_sql_standard_bodies_only() -> None:
     assert function_calls(body) == {"s.g", "public.h"}
     quoted = "CREATE FUNCTION public.f() RETURNS integer LANGUAGE sql AS $$ SELECT s.g(1) $$;"
     assert function_calls(quoted) == set()
+
+
+def test_a_constraint_stricter_than_expected_is_reported_as_info_with_a_not_valid_fix() -> None:
+    from pgwarden.catalog import Constraint, Schema, Table
+    from pgwarden.diff import diff, render_sql, to_findings
+
+    check = Constraint("c", "check", "CHECK ((id > 0))")
+    not_valid = Constraint("c", "check", "CHECK ((id > 0)) NOT VALID", validated=False)
+    changes = diff(
+        Schema(tables=(Table("public", "t", constraints=(not_valid,)),)),
+        Schema(tables=(Table("public", "t", constraints=(check,)),)),
+    )
+    [finding] = to_findings(changes, attributes={})
+    assert finding.severity.value == "info"
+    assert 'ADD CONSTRAINT "c" CHECK ((id > 0)) NOT VALID;' in render_sql(changes)
