@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import psycopg
 
 from . import _more
+from . import _settings as settings
 from ._prefetch import Queries
 from ._triggers import trigger as _trigger
 from .model import (
@@ -49,6 +50,8 @@ QUERIES: tuple[str, ...] = (
     "functions",
     "extensions",
     *_more.QUERIES,
+    "relation_settings",
+    "identity_options",
 )
 """The catalog queries ``inspect`` runs, one each, whatever the number of tables."""
 
@@ -143,6 +146,8 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     indexes_by_rel = _group(run("indexes", nsp=nsp))
     triggers_by_rel = _group(run("triggers", nsp=nsp))
     policies_by_rel = _group(run("policies", nsp=nsp))
+    rel_settings = settings.group_settings(run("relation_settings", nsp=nsp))
+    identity = settings.group_identity(run("identity_options", nsp=nsp))
 
     tables: list[Table] = []
     oids: dict[str, int] = {}
@@ -167,7 +172,9 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
                 schema=schema,
                 name=name,
                 kind="partitioned" if relkind == "p" else "table",
-                columns=_columns(columns_by_rel.get(oid, ()), qual, skip, comments),
+                columns=settings.with_identity_options(
+                    _columns(columns_by_rel.get(oid, ()), qual, skip, comments), identity.get(oid, {})
+                ),
                 constraints=_sorted(
                     Constraint(
                         name=cname,
@@ -215,17 +222,21 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
                 comment=comments.get((oid, 0)),
             )
         )
+        tables[-1] = settings.table_settings(tables[-1], rel_settings.get(oid))
 
     views = [
-        View(
-            schema=schema,
-            name=name,
-            definition=definition,
-            materialized=materialized,
-            columns=tuple(r[1] for r in columns_by_rel.get(oid, ())),
-            indexes=_indexes(indexes_by_rel.get(oid, ()), f"{schema}.{name}", skip),
-            comment=comments.get((oid, 0)),
-            triggers=_sorted(_trigger(f"{schema}.{name}", *r[1:]) for r in triggers_by_rel.get(oid, ())),
+        settings.view_settings(
+            View(
+                schema=schema,
+                name=name,
+                definition=definition,
+                materialized=materialized,
+                columns=tuple(r[1] for r in columns_by_rel.get(oid, ())),
+                indexes=_indexes(indexes_by_rel.get(oid, ()), f"{schema}.{name}", skip),
+                comment=comments.get((oid, 0)),
+                triggers=_sorted(_trigger(f"{schema}.{name}", *r[1:]) for r in triggers_by_rel.get(oid, ())),
+            ),
+            rel_settings.get(oid),
         )
         for oid, schema, name, materialized, definition in run("views", nsp=nsp)
         if not skip(f"{schema}.{name}", name)

@@ -71,6 +71,8 @@ class Column:
     """A ``VIRTUAL`` generated column (PostgreSQL 18+): computed when read, not stored."""
     inherited: bool = False
     """Only inherited from a parent (``INHERITS``), not declared on this table: it comes and goes with the parent's."""
+    identity_options: tuple[str, ...] = ()
+    """An identity column's sequence options that differ from the defaults: ``START WITH 10``."""
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,10 @@ class Table:
     comment: str | None = None
     inherits: tuple[str, ...] = ()
     """Qualified names of the parents of ``INHERITS`` (not partitioning), in declaration order."""
+    replica_identity: Literal["full", "nothing", "index"] | None = None
+    """``REPLICA IDENTITY`` when not the default (the primary key): what logical replication sends."""
+    replica_index: str | None = None
+    """The index named by ``REPLICA IDENTITY USING INDEX``."""
 
     @property
     def qualname(self) -> str:
@@ -225,6 +231,8 @@ class View:
     comment: str | None = None
     triggers: tuple[Trigger, ...] = ()
     """``INSTEAD OF`` (and statement) triggers on the view."""
+    options: tuple[str, ...] = ()
+    """Sorted reloptions: ``check_option=local``, ``security_barrier=true``, ``fillfactor=70``."""
 
     @property
     def qualname(self) -> str:

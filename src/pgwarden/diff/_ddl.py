@@ -20,6 +20,7 @@ from ..catalog.model import (
     Trigger,
     View,
 )
+from . import _casts as casts
 from ._names import split_qualname
 
 Q = sql.Composable
@@ -67,7 +68,7 @@ def column_definition(c: Column) -> Q:
         kind = "VIRTUAL" if c.virtual else "STORED"
         parts.append(sql.SQL("GENERATED ALWAYS AS ({}) {}").format(raw(c.generated), sql.SQL(kind)))
     elif c.identity is not None:
-        parts.append(sql.SQL("GENERATED {} AS IDENTITY").format(sql.SQL(c.identity.upper())))
+        parts.append(identity_clause(c))
     if c.default is not None and c.generated is None:
         parts += [sql.SQL("DEFAULT"), raw(c.default)]
     if not c.nullable:
@@ -75,17 +76,31 @@ def column_definition(c: Column) -> Q:
     return sql.SQL(" ").join(parts)
 
 
+def identity_clause(c: Column) -> Q:
+    """``GENERATED .. AS IDENTITY [(sequence options)]``."""
+    head = sql.SQL("GENERATED {} AS IDENTITY").format(sql.SQL((c.identity or "").upper()))
+    if not c.identity_options:
+        return head
+    return sql.SQL("{} ({})").format(head, sql.SQL(" ").join(map(sql.SQL, c.identity_options)))
+
+
 def alter_column(t: Q, column: str, action: Q) -> Q:
     return sql.SQL("ALTER TABLE {} ALTER COLUMN {} {};").format(t, sql.Identifier(column), action)
 
 
-def column_type(t: Q, c: Column, *, using: bool) -> Q:
+def column_type(t: Q, c: Column, *, using: bool, from_type: str | None = None) -> Q:
+    """``ALTER COLUMN .. TYPE``; ``using`` converts the values from ``from_type`` (see ``_casts``)."""
     action: Q = sql.SQL("TYPE {}").format(raw(c.type))
     if c.collation:
         action = sql.SQL("{} COLLATE {}").format(action, collation(c.collation))
-    if using:
-        action = sql.SQL("{} USING {}::{}").format(action, sql.Identifier(c.name), raw(c.type))
-    return alter_column(t, c.name, action)
+    if not using:
+        return alter_column(t, c.name, action)
+    quoted_name = '"' + c.name.replace('"', '""') + '"'
+    expression, assumes = casts.using(quoted_name, from_type or c.type, c.type)
+    statement = alter_column(t, c.name, sql.SQL("{} USING {}").format(action, raw(expression)))
+    if assumes is None:
+        return statement
+    return sql.SQL("-- assumes {}\n{}").format(sql.SQL(" ".join(assumes.split())), statement)
 
 
 def sequences_in(default: str | None) -> list[str]:
@@ -339,9 +354,20 @@ def create_view(v: View, *, replace: bool = False) -> Q:
         if replace
         else "CREATE VIEW"
     )
-    return sql.SQL("{} {}{} AS\n{};").format(
-        sql.SQL(verb), sql.Identifier(v.schema, v.name), columns, raw(definition)
+    return sql.SQL("{} {}{}{} AS\n{};").format(
+        sql.SQL(verb), sql.Identifier(v.schema, v.name), columns, view_with(v), raw(definition)
     )
+
+
+def view_with(v: View) -> Q:
+    """``WITH (key=value, ..)`` of a view's reloptions (check_option, fillfactor, ..), or nothing."""
+    if not v.options:
+        return sql.SQL("")
+    items = [
+        sql.SQL("{}={}").format(sql.SQL(k), sql.Literal(val))
+        for k, _, val in (o.partition("=") for o in v.options)
+    ]
+    return sql.SQL(" WITH ({})").format(sql.SQL(", ").join(items))
 
 
 def drop_view(v: View) -> Q:

@@ -55,6 +55,8 @@ class Phase(enum.IntEnum):
     COMMENT = enum.auto()
     PRIVILEGE = enum.auto()
     """Owners and grants, once every object they name exists (revokes run with the early drops)."""
+    DROP_LATE_FUNCTION = enum.auto()
+    """Functions no longer wanted: once nothing (defaults, checks, indexes, other bodies) calls them."""
     DROP_SEQUENCE = enum.auto()
     DROP_TYPE = enum.auto()
     DROP_EXTENSION = enum.auto()

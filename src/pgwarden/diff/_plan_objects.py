@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from psycopg import sql
 
@@ -144,7 +145,12 @@ def sequence(plan: Plan, c: SequenceChange) -> None:
                     else None,
                 )
             if e.owned_by != a.owned_by:
-                plan.add(Phase.SEQUENCE_OWNER, ddl.sequence_owner(e))
+                if a.owned_by:
+                    # Released before the drops: dropping the column (or table) that owns it
+                    # would drop the sequence too.
+                    plan.add(Phase.RENAME, ddl.sequence_owner(replace(e, owned_by=None)))
+                if e.owned_by:
+                    plan.add(Phase.SEQUENCE_OWNER, ddl.sequence_owner(e))
 
 
 def rename_relation(plan: Plan, what: str, schema: str, name: str, new_schema: str, new_name: str) -> None:
@@ -167,7 +173,7 @@ def rename_relation(plan: Plan, what: str, schema: str, name: str, new_schema: s
 def function(plan: Plan, c: FunctionChange) -> None:
     e, a = c.expected, c.actual
     if a is not None and (e is None or c.replace_impossible):
-        plan.add(Phase.DROP_FUNCTION, ddl.drop_function(a))
+        plan.add(Phase.DROP_LATE_FUNCTION if e is None else Phase.DROP_FUNCTION, ddl.drop_function(a))
     if e is None:
         return
     if not e.definition:

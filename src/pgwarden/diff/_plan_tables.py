@@ -10,6 +10,7 @@ from ._ddl import Q
 from ._deps import topological
 from ._plan import Phase, Plan
 from ._plan_objects import rename_relation
+from ._plan_settings import set_identity_options, table_replica_identity
 from .changes import (
     ColumnChange,
     ConstraintChange,
@@ -59,6 +60,7 @@ def table(plan: Plan, c: TableChange) -> None:
             )
         if e.rls_enabled != a.rls_enabled or e.rls_forced != a.rls_forced:
             plan.add(Phase.POLICY, ddl.rls(t, e, a))
+        table_replica_identity(plan, t, e, a)
 
 
 def _inherits(plan: Plan, t: Q, e: Table, a: Table) -> None:
@@ -73,11 +75,20 @@ def _inherits(plan: Plan, t: Q, e: Table, a: Table) -> None:
 
 
 def drop_tables(plan: Plan, tables: list[Table]) -> None:
-    """Partitions before their parent, referencing tables before the tables they reference."""
+    """One ``DROP TABLE`` for them all: the server then resolves what holds between them.
+
+    Partitions, foreign keys between the dropped tables and the constraints a partition
+    inherits from a parent's foreign key all depend on each other; dropped one by one in any
+    order, some statement would find another still standing on its table.
+    """
+    if not tables:
+        return
+    names: list[Q] = []
+    out: list[Q] = []
+    reasons: list[str] = []
     for t in reversed(topological(tables, key=lambda t: t.qualname, needs=_needs)):
-        name = sql.Identifier(t.schema, t.name)
+        names.append(sql.Identifier(t.schema, t.name))
         recreate = plan.recreated_tables.get(plan.table_renames.get(t.qualname, t.qualname))
-        out: list[Q] = []
         if recreate is not None:
             # Keep the sequences of serial columns: they outlive the table they move to.
             out += [
@@ -85,9 +96,11 @@ def drop_tables(plan: Plan, tables: list[Table]) -> None:
                 for col in t.columns
                 for seq in ddl.sequences_in(col.default)
             ]
-        out.append(sql.SQL("DROP TABLE {};").format(name))
-        why = "recreates" if recreate is not None else "drops"
-        plan.add(Phase.DROP_TABLE, out, f"{why} table {t.qualname}: its rows are lost")
+        reasons.append(f"{'recreates' if recreate is not None else 'drops'} table {t.qualname}")
+    out.append(sql.SQL("DROP TABLE {};").format(sql.SQL(", ").join(names)))
+    plan.add(
+        Phase.DROP_TABLE, out, f"{'; '.join(reasons)}: {'its' if len(names) == 1 else 'their'} rows are lost"
+    )
 
 
 def create_tables(plan: Plan, changes: list[TableChange]) -> None:
@@ -123,6 +136,7 @@ def _create_table(plan: Plan, t: Table, parent: Table | None, why: str | None) -
             ],
             why,
         )
+    table_replica_identity(plan, name, t, None, why)
     for tr in t.triggers:
         plan.add(Phase.TRIGGER, ddl.create_trigger(tr, name), why)
     if t.rls_enabled or t.rls_forced:
@@ -298,19 +312,23 @@ def _alter_column(t: Q, e: Column, a: Column, kinds: set[str], table: str) -> tu
     if drop_default:
         out.append(ddl.alter_column(t, e.name, sql.SQL("DROP DEFAULT")))
     if retype:
-        out.append(ddl.column_type(t, e, using=e.type != a.type and e.generated is None))
+        out.append(ddl.column_type(t, e, using=e.type != a.type and e.generated is None, from_type=a.type))
     if e.nullable != a.nullable:
         out.append(ddl.alter_column(t, e.name, sql.SQL("DROP NOT NULL" if e.nullable else "SET NOT NULL")))
     if add_identity:
         out.append(
             ddl.alter_column(
-                t, e.name, sql.SQL("ADD GENERATED {} AS IDENTITY").format(sql.SQL((e.identity or "").upper()))
+                t,
+                e.name,
+                sql.SQL("ADD {}").format(ddl.identity_clause(e)),
             )
         )
     elif e.identity is not None and a.identity is not None and e.identity != a.identity:
         out.append(
             ddl.alter_column(t, e.name, sql.SQL("SET GENERATED {}").format(sql.SQL(e.identity.upper())))
         )
+    if e.identity is not None and a.identity is not None and e.identity_options != a.identity_options:
+        out.append(ddl.alter_column(t, e.name, set_identity_options(e)))
     if e.default is not None and (drop_default or "default_mismatch" in kinds) and e.generated is None:
         out.append(ddl.alter_column(t, e.name, sql.SQL("SET DEFAULT {}").format(ddl.raw(e.default))))
     return out, None

@@ -9,10 +9,12 @@ from . import _ddl as ddl
 from ._ddl import Q
 from ._deps import topological, view_references
 from ._plan import Phase, Plan
+from ._plan_settings import view_options
 from .changes import ViewChange
 
 
-def views(plan: Plan, changes: list[ViewChange]) -> None:
+def views(plan: Plan, changes: list[ViewChange], rebuilt: dict[str, tuple[View, View | None]]) -> None:
+    """View changes, and the views ``rebuilt`` (actual, expected) around the rebuild of what they read."""
     create: dict[str, tuple[View, str | None, bool]] = {}
     drop: dict[str, tuple[View, str | None]] = {}
     for c in changes:
@@ -36,11 +38,29 @@ def views(plan: Plan, changes: list[ViewChange]) -> None:
                 for dep in c.dependents:
                     drop.setdefault(dep.qualname, (dep, None))
                     create.setdefault(dep.qualname, (dep, None, False))
+            elif (e.definition, e.columns) == (a.definition, a.columns):
+                view_options(plan, e, a)  # only the options differ: ALTER, not CREATE OR REPLACE
             elif e.qualname not in create:
                 create[e.qualname] = (e, None, True)
+    for a, e in rebuilt.values():
+        why = (
+            f"recreates materialized view {a.qualname}: it is filled again from its query"
+            if a.materialized
+            else None
+        )
+        drop.setdefault(a.qualname, (a, why))
+        if e is not None and (e.qualname not in create or create[e.qualname][2]):
+            create[e.qualname] = (e, why, False)
     for c in changes:
         if c.kind == "comment_mismatch" and c.expected is not None and c.expected.qualname not in create:
             plan.add(Phase.COMMENT, _view_comment(c.expected))
+        if (
+            c.kind == "view_options_mismatch"
+            and c.expected
+            and c.actual
+            and c.expected.qualname not in create
+        ):
+            view_options(plan, c.expected, c.actual)
 
     def needs(v: View) -> frozenset[str]:
         return view_references(v.definition)

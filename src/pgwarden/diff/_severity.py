@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from ..catalog.model import Constraint
 from ..findings import Severity
+from ._tables import constraint_definition
 from .changes import (
     Change,
     ColumnChange,
+    ConstraintChange,
     FunctionChange,
     IndexChange,
 )
@@ -27,9 +30,18 @@ def severity(change: Change, default: Severity) -> Severity:
         return default
     if change.kind == "probable_rename" and change.object_type not in ("table", "column"):
         return INFO  # a constraint or sequence name: nothing breaks
+    if isinstance(change, ConstraintChange) and change.kind == "constraint_mismatch":
+        e, a = change.expected, change.actual
+        if e is not None and a is not None and a.validated and not e.validated and _same_rule(e, a):
+            return INFO  # the database checks existing rows too: stricter than expected, nothing breaks
+        return default
     if isinstance(change, FunctionChange) and change.kind == "function_changed" and change.replace_impossible:
         return E  # callers expecting the result type break
     return default
+
+
+def _same_rule(e: Constraint, a: Constraint) -> bool:
+    return constraint_definition(e) == constraint_definition(a)
 
 
 def _column(change: ColumnChange, default: Severity) -> Severity:

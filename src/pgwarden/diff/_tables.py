@@ -28,6 +28,8 @@ _OPTIONS = (
     "rls_forced",
     "unlogged",
     "inherits",
+    "replica_identity",
+    "replica_index",
 )
 _FIRING = ("origin", "always")
 _COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
@@ -35,7 +37,7 @@ _COLUMN_ATTRIBUTES: tuple[tuple[str, Callable[[Column], object], bool], ...] = (
     ("type_mismatch", attrgetter("type"), True),
     ("nullability_mismatch", attrgetter("nullable"), False),
     ("default_mismatch", attrgetter("default"), False),
-    ("identity_mismatch", attrgetter("identity", "generated", "virtual"), False),
+    ("identity_mismatch", attrgetter("identity", "generated", "virtual", "identity_options"), False),
     ("collation_mismatch", attrgetter("collation"), True),
     ("comment_mismatch", attrgetter("comment"), False),
 )
@@ -237,6 +239,9 @@ class TableComparer:
                 out.append(ConstraintChange("constraint_mismatch", ec, ac, e.schema, e.name))
             elif ec.validated and not ac.validated:
                 out.append(ConstraintChange("constraint_not_validated", ec, ac, e.schema, e.name))
+            elif ac.validated and not ec.validated:
+                # Expected NOT VALID: only dropping and adding it back NOT VALID gets there.
+                out.append(ConstraintChange("constraint_mismatch", ec, ac, e.schema, e.name))
         for ac in extra:
             if ac.name not in paired_extra:
                 out.append(ConstraintChange("extra_constraint", None, ac, e.schema, e.name))

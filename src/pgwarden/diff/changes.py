@@ -134,12 +134,27 @@ class SequenceChange(Change):
 
 
 @dataclass(frozen=True)
+class Dependents:
+    """Objects of other tables and views that stand on a relation being rebuilt (read from the model).
+
+    Each is ``(actual, expected)``: the actual one is dropped first, the expected one (if any)
+    created again once the rebuild is done.
+    """
+
+    views: tuple[tuple[View, View | None], ...] = ()
+    foreign_keys: tuple[tuple[str, str, Constraint, Constraint | None], ...] = ()
+    """``(schema, table, actual constraint, expected constraint)``, table names as expected."""
+
+
+@dataclass(frozen=True)
 class TableChange(Change):
     object_type: ClassVar[ObjectType] = "table"
     expected: Table | None
     actual: Table | None
     parent: Table | None = None
     """The expected partitioned parent of a partition that must be created (for its own defaults)."""
+    dependents: Dependents | None = None
+    """What must be dropped before this table is recreated and created again after it."""
 
     @property
     def object(self) -> str:
@@ -175,6 +190,8 @@ class ColumnChange(_InTable):
     object_type: ClassVar[ObjectType] = "column"
     expected: Column | None
     actual: Column | None
+    dependents: Dependents | None = None
+    """What must be dropped around a type change of this column and created again after it."""
 
 
 @dataclass(frozen=True)

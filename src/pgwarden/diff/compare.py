@@ -9,6 +9,7 @@ from ..catalog.model import Function, Schema, Sequence, Table, View
 from . import _compare_kinds as kinds
 from ._deps import view_references
 from ._names import quoted
+from ._rebuild import with_dependents
 from ._tables import TableComparer
 from .changes import (
     Change,
@@ -56,7 +57,7 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
     _functions(expected, actual, out)
     kinds.function_comments(expected, actual, out)
     kinds.privileges(expected, actual, out)
-    return out
+    return with_dependents(expected, actual, out)
 
 
 def _split(expected: Mapping[str, T], actual: Mapping[str, T]) -> tuple[list[T], list[T], list[tuple[T, T]]]:
@@ -221,7 +222,12 @@ def _views(expected: Schema, actual: Schema, out: list[Change]) -> None:
         if e == a:
             continue
         recreated = False
-        if (e.definition, e.materialized, e.columns) != (a.definition, a.materialized, a.columns):
+        if (e.definition, e.materialized, e.columns, e.options) != (
+            a.definition,
+            a.materialized,
+            a.columns,
+            a.options,
+        ):
             change = ViewChange("view_mismatch", e, a)
             if change.recreate:
                 change = ViewChange("view_mismatch", e, a, _dependents(expected, actual, a))

@@ -10,7 +10,9 @@ from . import _plan_kinds as kinds
 from . import _plan_objects as objects
 from . import _plan_tables as tables
 from . import _plan_views as views
+from ._order import functions_in_order
 from ._plan import Plan, Statement
+from ._plan_rebuild import rebuild
 from .changes import (
     Change,
     ColumnChange,
@@ -37,6 +39,7 @@ def plan(changes: Sequence[Change]) -> list[Statement]:
     to_drop: list[Table] = []
     view_changes: list[ViewChange] = []
     columns: dict[tuple[str, str], list[ColumnChange]] = defaultdict(list)
+    function_changes: list[FunctionChange] = []
     for c in changes:
         if isinstance(c, TableChange):
             if c.kind == "missing_table" or c.recreate:
@@ -65,7 +68,7 @@ def plan(changes: Sequence[Change]) -> list[Statement]:
             objects.sequence(p, c)
         elif isinstance(c, FunctionChange):
             if c.kind != "comment_mismatch":
-                objects.function(p, c)
+                function_changes.append(c)
             kinds.function_comment(p, c)
         elif isinstance(c, CollationChange):
             kinds.collation(p, c)
@@ -75,12 +78,23 @@ def plan(changes: Sequence[Change]) -> list[Statement]:
             kinds.grant(p, c)
         elif isinstance(c, OwnerChange):
             kinds.owner(p, c)
+    _functions(p, function_changes)
     tables.drop_tables(p, to_drop)
     tables.create_tables(p, to_create)
     for group in columns.values():
         tables.columns(p, group)
-    views.views(p, view_changes)
+    views.views(p, view_changes, rebuild(p, changes))
     return p.statements()
+
+
+def _functions(p: Plan, changes: list[FunctionChange]) -> None:
+    """Created after the functions their bodies call; dropped before them (reverse order)."""
+    gone = {c.actual.qualname: c for c in changes if c.expected is None and c.actual is not None}
+    kept = {c.expected.qualname: c for c in changes if c.expected is not None}
+    for f in reversed(functions_in_order(c.actual for c in gone.values() if c.actual is not None)):
+        objects.function(p, gone[f.qualname])
+    for f in functions_in_order(c.expected for c in kept.values() if c.expected is not None):
+        objects.function(p, kept[f.qualname])
 
 
 def render_sql(changes: Sequence[Change], *, allow_destructive: bool = False) -> str:

@@ -231,7 +231,9 @@ def test_constraints_definition_deferrable_and_validation() -> None:
         ]
 
     assert kinds_for(check, not_valid) == ["constraint_not_validated"]
-    assert kinds_for(not_valid, check) == []  # stronger than expected: nothing to do
+    # Stronger than expected, but not the same: a constraint expected NOT VALID is added back NOT
+    # VALID (issue 26: pg_dump sees the difference, so the comparison must too); info severity.
+    assert kinds_for(not_valid, check) == ["constraint_mismatch"]
     assert kinds_for(check, deferrable) == ["constraint_mismatch"]
     assert kinds_for(check, other) == ["constraint_mismatch"]
 

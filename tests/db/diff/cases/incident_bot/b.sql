@@ -1,3 +1,4 @@
+-- dump-gap: 18: NOT NULL constraint names (PostgreSQL 18 names them) after a rename or rebuild are not compared
 CREATE TABLE users (id bigserial PRIMARY KEY, telegram_id bigint NOT NULL UNIQUE);
 CREATE TABLE conversations (
     id bigserial PRIMARY KEY,

@@ -1,3 +1,4 @@
+-- dump-gap: 18: NOT NULL constraint names (PostgreSQL 18 names them) after a rename or rebuild are not compared
 CREATE TABLE purchases (
     id serial PRIMARY KEY,
     total numeric(10,2) NOT NULL CHECK (total >= 0),
