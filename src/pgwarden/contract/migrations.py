@@ -12,7 +12,7 @@ from ..migrate.apply import apply, failure, line_column, server_message
 from ..migrate.source import show_path
 from ..migrate.sources import open_source
 from ..scratch import Scratch
-from . import Expected
+from .expected import Expected
 
 # The executor lives in migrate/apply.py; its names stay importable from here for callers above.
 __all__ = ["apply", "failure", "line_column", "load", "server_message"]

@@ -31,10 +31,10 @@ from ..catalog import inspect
 from ..db import connect
 from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
+from ..migrate.apply import server_message
 from ..scratch import Scratch
 from .expected import MODEL_OBJECT_TYPES, Expected
 from .integer_keys import AUTO_SUFFIX
-from .migrations import server_message
 
 __all__ = ["find_metadata", "load"]
 

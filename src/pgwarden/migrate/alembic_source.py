@@ -16,7 +16,7 @@ from .consistency import finding
 from .runner import Step, UpResult
 from .settings import Settings
 from .source import show_path
-from .sources import Migration, Position, Progress
+from .source_api import Migration, Position, Progress
 
 __all__ = ["AlembicSource", "current_revisions"]
 

@@ -26,7 +26,7 @@ from pgwarden.diff import CLASSIC_SUFFIX
 from pgwarden.errors import SourceError
 from pgwarden.scratch import Scratch
 
-BUILD = Path(__file__).resolve().parents[2] / "build" / "sa-venvs"
+BUILD = Path(__file__).resolve().parents[3] / "build" / "sa-venvs"
 VERSIONS = ("1.3.24", "1.4.54", "2.0.36")
 
 # Works unchanged on SQLAlchemy 1.3, 1.4 and 2.0: declarative classes, an abstract base, a concrete

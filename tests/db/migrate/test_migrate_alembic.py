@@ -25,7 +25,7 @@ from pgwarden.migrate.alembic_run import run_chain, sa_connection
 from pgwarden.migrate.alembic_scripts import find_alembic, load_chain
 from pgwarden.migrate.sources import open_source
 
-FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "alembic_bot"
+FIXTURE = Path(__file__).resolve().parents[3] / "examples" / "alembic_bot"
 HEAD = "e2d8a1f4b905"
 ORDER = ["3f1c2a9b7d01", "8a4e0c6d2f12", "c57d91e3a4b8", "0b9f5e27c6d3", HEAD]
 

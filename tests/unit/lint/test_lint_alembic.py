@@ -12,7 +12,7 @@ from pgwarden.config import Config
 from pgwarden.lint.alembic import lint_alembic
 from pgwarden.lint.settings import settings_from
 
-FIXTURE = Path(__file__).resolve().parents[2] / "examples" / "alembic_bot"
+FIXTURE = Path(__file__).resolve().parents[3] / "examples" / "alembic_bot"
 
 
 @pytest.fixture
