@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg import sql
 from sqlalchemy import Column, Constraint, Index, MetaData, Table, create_engine, event
 from sqlalchemy import Sequence as SequenceDefault
 from sqlalchemy.engine import make_url
@@ -35,6 +34,7 @@ from ..migrate.apply import server_message
 from ..scratch import Scratch
 from .expected import MODEL_OBJECT_TYPES, Expected
 from .integer_keys import AUTO_SUFFIX
+from .project_models import prepare
 
 __all__ = ["find_metadata", "load"]
 
@@ -61,7 +61,7 @@ def load(
         attributes = _attributes(metadata)
         url = scratch.create_database("models")
         try:
-            _prepare(url, metadata, spec, extensions)
+            prepare(url, _schemas_named(metadata), spec, extensions)
             _create_all(url, metadata, spec)
             with connect(url, what="scratch database") as conn:
                 schema = inspect(conn, schemas=schemas, ignore=ignore)
@@ -312,24 +312,6 @@ def _schemas_named(metadata: MetaData) -> set[str]:
         if isinstance(seq, SequenceDefault) and seq.schema:
             names.add(seq.schema)
     return names
-
-
-def _prepare(url: str, metadata: MetaData, spec: str, extensions: Sequence[str]) -> None:
-    """Create the schemas the tables live in and the declared extensions."""
-    with connect(url, autocommit=True, what="scratch database") as conn:
-        for name in sorted(_schemas_named(metadata) - {"public"}):
-            conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
-        for name in extensions:
-            try:
-                conn.execute(
-                    sql.SQL("CREATE EXTENSION IF NOT EXISTS {} CASCADE").format(sql.Identifier(name))
-                )
-            except psycopg.Error as exc:
-                raise SourceError(
-                    f"Models `{spec}`: extension {name} (declared in [[expect.extensions]]) cannot be "
-                    f"installed on the scratch database: {server_message(exc)}. Install the extension's "
-                    "package on that server, or pass --dev-url for a server that has it."
-                ) from None
 
 
 def _create_all(url: str, metadata: MetaData, spec: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import psycopg
@@ -12,12 +12,12 @@ from ..catalog import inspect
 from ..db import connect
 from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
+from ..migrate.apply import server_message
 from ..scratch import Scratch
 from .expected import MODEL_OBJECT_TYPES, Expected
 from .export import Export, export_models
 from .integer_keys import AUTO_SUFFIX
 from .interpreter import Interpreter
-from .migrations import server_message
 
 __all__ = ["attributes", "load_exported"]
 
@@ -65,10 +65,10 @@ def attributes(exported: Export) -> dict[str, str]:
     return found
 
 
-def _apply(url: str, exported: Export, spec: str, extensions: Sequence[str]) -> None:
-    """Create the schemas and extensions, then run the models' DDL in one transaction."""
+def prepare(url: str, schemas: Iterable[str], spec: str, extensions: Sequence[str]) -> None:
+    """Create the schemas the models' tables live in and the declared extensions (both loaders)."""
     with connect(url, autocommit=True, what="scratch database") as conn:
-        for name in sorted(set(exported.schemas) - {"public"}):
+        for name in sorted(set(schemas) - {"public"}):
             conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(name)))
         for name in extensions:
             try:
@@ -81,6 +81,11 @@ def _apply(url: str, exported: Export, spec: str, extensions: Sequence[str]) -> 
                     f"installed on the scratch database: {server_message(exc)}. Install the extension's "
                     "package on that server, or pass --dev-url for a server that has it."
                 ) from None
+
+
+def _apply(url: str, exported: Export, spec: str, extensions: Sequence[str]) -> None:
+    """Create the schemas and extensions, then run the models' DDL in one transaction."""
+    prepare(url, exported.schemas, spec, extensions)
     with connect(url, what="scratch database") as conn:
         for what, statement in exported.ddl:
             try:
