@@ -21,8 +21,10 @@ read as JSON (nothing in them is executed), from a folder only this user may wri
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
+import logging
 import os
 import stat
 import sys
@@ -50,6 +52,8 @@ __all__ = [
     "server_of",
     "store",
 ]
+
+log = logging.getLogger("pgwarden.contract")
 
 FORMAT = "pgwarden-schema-cache-1"
 KEEP = 64
@@ -114,6 +118,7 @@ def load(entry_key: str) -> Entry | None:
         schema = dataclasses.replace(schema, privileges_read=doc["privileges_read"] is True)
     except (OSError, ValueError, KeyError, TypeError, SourceError):
         return None  # missing, damaged or from another format: build afresh
+    log.info("expected schema from the cache (%s), no scratch database needed", path.name[:12])
     return Entry(schema=schema, attributes=attributes)
 
 
@@ -170,8 +175,9 @@ def project_files(root: Path, files: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
-def _code_stamp() -> list[tuple[str, int, int]]:
-    """(file, size, mtime) of every source file of pgwarden."""
+@functools.cache
+def _code_stamp() -> tuple[tuple[str, int, int], ...]:
+    """(file, size, mtime) of every source file of pgwarden, read once per process."""
     stamp = []
     for dirpath, dirnames, filenames in os.walk(_PACKAGE):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
@@ -181,7 +187,7 @@ def _code_stamp() -> list[tuple[str, int, int]]:
                 stamp.append(
                     (os.path.relpath(os.path.join(dirpath, name), _PACKAGE), st.st_size, st.st_mtime_ns)
                 )
-    return stamp
+    return tuple(stamp)
 
 
 def _digest(name: str) -> str | None:
