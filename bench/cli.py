@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 
@@ -44,7 +45,7 @@ import drift  # noqa: E402  (bench/drift.py: the two N-table databases)
 import lint as lint_bench  # noqa: E402  (bench/lint.py: the generated lint corpus)
 
 BIN = Path(sys.executable).parent
-TARGETS = ("import", "check", "diff", "lint", "snapshot")
+TARGETS = ("import", "check", "alembic", "diff", "lint", "snapshot")
 
 # Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree.
 _MEASURE = """
@@ -289,8 +290,8 @@ def bench_lint(repeat: int, files: int) -> list[Verdict]:
 
 
 @contextmanager
-def scratch_server() -> Iterator[str]:
-    with drift.server(None) as (url, what):
+def scratch_server(given: str | None = None) -> Iterator[str]:
+    with drift.server(given) as (url, what):
         print(f"\nserver: {what}")
         yield url
 
@@ -397,6 +398,52 @@ def bench_check(repeat: int, server_url: str) -> list[Verdict]:
             admin.execute("DROP DATABASE IF EXISTS bench_check_bot WITH (FORCE)")
 
 
+def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
+    """`pgwarden check` vs `alembic check` on examples/alembic_bot (async env.py, URL from DB_* parts)."""
+    project = ROOT / "examples" / "alembic_bot"
+    parts = urlsplit(server_url)
+    if not parts.hostname:
+        print(
+            "\nalembic: skipped, the example's settings build a TCP URL: pass --server postgresql://user@host:port/db"
+        )
+        return []
+    url = drift.with_dbname(server_url, "bench_check_abot")
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS bench_check_abot WITH (FORCE)")
+        admin.execute("CREATE DATABASE bench_check_abot")
+    env = {
+        "DATABASE_URL": url,
+        "DB_HOST": parts.hostname,
+        "DB_PORT": str(parts.port or 5432),
+        "DB_USER": parts.username or "postgres",
+        "DB_PASSWORD": parts.password or "",
+        "DB_NAME": "bench_check_abot",
+    }
+    subprocess.run(
+        pgwarden("migrate", "up"), cwd=project, env={**_BASE_ENV, **env}, check=True, capture_output=True
+    )
+    try:
+        commands = [
+            Command("alembic check", [str(BIN / "alembic"), "check"], cwd=project, env=env),
+            Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True),
+        ]
+        commands = with_baseline(commands)
+        figures = compare(commands, repeat)
+        table(
+            "check: examples/alembic_bot (models + 5 Alembic revisions + live) vs alembic check",
+            [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands],
+            "alembic check",
+        )
+        base = figures["alembic check"]["warm"].median
+        speedup = base / figures["pgwarden check"]["warm"].median
+        return [
+            Verdict(f"alembic_bot check warm ≥ 5× faster than alembic check ({speedup:.2f}×)", speedup >= 5)
+        ]
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS bench_check_abot WITH (FORCE)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -415,6 +462,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also run pgwarden from this src folder (e.g. a checkout of main), interleaved: before/after in one run",
     )
     parser.add_argument("--files", type=int, default=lint_bench.FILES, help="files in the lint corpus")
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="build the databases on this server (a maintenance database URL) instead of a scratch cluster; "
+        "`alembic` needs one reachable over TCP",
+    )
     args = parser.parse_args(argv)
     global BASELINE
     BASELINE = args.baseline.resolve() if args.baseline else None
@@ -430,11 +483,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdicts += bench_lint(args.repeat, args.files)
     db_targets: dict[str, Callable[[str], list[Verdict]]] = {
         "check": lambda url: bench_check(args.repeat, url),
+        "alembic": lambda url: bench_check_alembic(args.repeat, url),
         "diff": lambda url: bench_diff(args.repeat, args.tables, url),
         "snapshot": lambda url: bench_snapshot(args.repeat, args.tables, url),
     }
     if any(t in only for t in db_targets):
-        with scratch_server() as url:
+        with scratch_server(args.server) as url:
             for name, run in db_targets.items():
                 if name in only:
                     verdicts += run(url)

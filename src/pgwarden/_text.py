@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import IO, TYPE_CHECKING
 
-from .findings import Finding, summarize
+from .findings import Finding, summarize, write_pieces
 from .incidents import cite_text
 
 if TYPE_CHECKING:
@@ -48,35 +49,64 @@ def console_for(out: IO[str], color: bool | None = None) -> Console:
     )
 
 
+Line = list[tuple[str, str | None]]
+"""One output line as (text, rich style or None) segments."""
+
+# What rich's Text drops from the strings it prints (rich.control.strip_control_codes):
+# bell, backspace, vertical tab, form feed, carriage return. The plain path drops them too.
+_CONTROL = re.compile("[\x07\x08\x0b\x0c\r]")
+
+
+def _lines(findings: Sequence[Finding], title: str) -> Iterator[Line]:
+    if title:
+        yield [(title, "bold")]
+    ordered = sorted(findings, key=lambda f: (group_of(f.object), f.severity.rank, f.object))
+    for group, items in groupby(ordered, key=lambda f: group_of(f.object)):
+        yield []
+        yield [(group, "bold underline")]
+        for f in items:
+            sev = f.severity.value
+            yield [
+                ("  ", None),
+                (_LABEL[sev], _STYLE[sev]),
+                (f" {f.code} ", "dim"),
+                (cite_text(f.message), None),
+            ]
+            if f.hint:
+                yield [("        ", None), ("hint:", "dim"), (f" {cite_text(f.hint)}", None)]
+            if f.fix_sql:
+                lines = f.fix_sql.strip().splitlines()
+                yield [("        ", None), ("fix:", "dim"), ("  ", None), (lines[0], "green")]
+                for extra in lines[1:]:
+                    yield [("              ", None), (extra, "green")]
+    yield []
+    yield summary_segments(findings)
+
+
+def _plain(line: Line) -> str:
+    # as rich prints it: control codes dropped, tabs expanded to its tab size of 8
+    text = _CONTROL.sub("", "".join(segment for segment, _ in line))
+    return (text.expandtabs(8) if "\t" in text else text) + "\n"
+
+
 def render_text(
     findings: Sequence[Finding], out: IO[str], *, color: bool | None = None, title: str = ""
 ) -> None:
-    from rich.markup import escape
+    """Findings grouped by table. Off a terminal the lines are written as plain strings (rich's
+    import and per-line cost are for colour only); both draw the same lines."""
+    if color is None:
+        color = bool(getattr(out, "isatty", lambda: False)())
+    if not color:
+        write_pieces(out, (_plain(line) for line in _lines(findings, title)))
+        return
     from rich.text import Text
 
     console = console_for(out, color)
-    if title:
-        console.print(Text(title, style="bold"))
-    ordered = sorted(findings, key=lambda f: (group_of(f.object), f.severity.rank, f.object))
-    for group, items in groupby(ordered, key=lambda f: group_of(f.object)):
-        console.print()
-        console.print(Text(group, style="bold underline"))
-        for f in items:
-            sev = f.severity.value
-            line = Text("  ")
-            line.append(_LABEL[sev], style=_STYLE[sev])
-            line.append(f" {f.code} ", style="dim")
-            line.append(cite_text(f.message))
-            console.print(line)
-            if f.hint:
-                console.print(f"        [dim]hint:[/dim] {escape(cite_text(f.hint))}")
-            if f.fix_sql:
-                lines = f.fix_sql.strip().splitlines()
-                console.print(f"        [dim]fix:[/dim]  [green]{escape(lines[0])}[/green]")
-                for extra in lines[1:]:
-                    console.print(f"              [green]{escape(extra)}[/green]")
-    console.print()
-    console.print(summary_line(findings))
+    for line in _lines(findings, title):
+        text = Text()
+        for segment, style in line:
+            text.append(segment, style=style)
+        console.print(text)
 
 
 def summary_segments(findings: Sequence[Finding]) -> list[tuple[str, str | None]]:

@@ -18,12 +18,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from . import codes
-from .backup import BackupHealthProvider, CopyCheck
 from .catalog import Schema, inspect, serialize
 from .catalog.acl import with_privileges
 from .checks import (
@@ -52,6 +51,9 @@ from .migrate.sources import open_source
 from .privileges import pgwarden_schema_grant
 from .providers import Context, FindingsProvider, collect
 from .scratch import LazyScratch, Scratch
+
+if TYPE_CHECKING:
+    from .backup import CopyCheck
 
 
 @dataclass
@@ -164,7 +166,21 @@ def run_check(
     return result
 
 
-OPERATIONS: tuple[FindingsProvider, ...] = (InstancesProvider(), BackupHealthProvider())
+class _Backups:
+    """The backups' health; the backup package (~0.1 s to import) is loaded only when ``[backup]``
+    is in the configuration, as ``BackupHealthProvider`` says nothing without it."""
+
+    name = "backups"
+
+    def findings(self, ctx: Context) -> list[Finding]:
+        if not ctx.cfg.sections.get("backup"):
+            return []
+        from .backup import BackupHealthProvider
+
+        return BackupHealthProvider().findings(ctx)
+
+
+OPERATIONS: tuple[FindingsProvider, ...] = (InstancesProvider(), _Backups())
 """What the running service and its backups say, in the order ``check`` reports it."""
 
 

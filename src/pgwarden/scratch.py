@@ -241,6 +241,12 @@ class Scratch:
     def version(self) -> int | None:
         return self.cluster.binaries.version if self.cluster else None
 
+    def identity(self) -> str:
+        """What decides how this server builds a schema: its binaries, else its reported version."""
+        if self.cluster is not None:
+            return binaries_identity(self.cluster.binaries)
+        return server_identity(self.server_url)
+
     def create_database(self, label: str = "db") -> str:
         """Create an empty database and return its URL; it is dropped by ``close()``."""
         name = f"{_PREFIX}{re.sub(r'[^a-z0-9_]', '_', label.lower())[:20]}_{secrets.token_hex(4)}"
@@ -315,6 +321,16 @@ class LazyScratch:
             self._scratch = open_scratch(self.dev_url)
         return self._scratch
 
+    def identity(self) -> str | None:
+        """``Scratch.identity()`` of the server a call would give, found without starting one
+        (``None`` when there is none to find; the call then says why)."""
+        if self._scratch is not None:
+            return self._scratch.identity()
+        if self.dev_url:
+            return server_identity(self.dev_url)
+        binaries = find_binaries()
+        return binaries_identity(binaries) if binaries is not None else None
+
     def close(self) -> None:
         if self._scratch is not None:
             self._scratch.close()
@@ -325,6 +341,33 @@ class LazyScratch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def binaries_identity(binaries: Binaries) -> str:
+    """The binaries' folder and major version, and the size and time of ``postgres`` and of the
+    extension folders: a minor upgrade or a new extension package gives another identity."""
+    parts = [str(binaries.bindir), str(binaries.version)]
+    prefix = binaries.bindir.parent
+    for path in (
+        binaries.bindir / "postgres",
+        prefix / "share" / "postgresql" / "extension",
+        prefix / "share" / "extension",
+        Path("/usr/share/postgresql") / str(binaries.version) / "extension",
+    ):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return "\0".join(parts)
+
+
+def server_identity(server_url: str) -> str:
+    """The full version a ``--dev-url`` server reports, and where it is (its extensions are its own)."""
+    with connect(server_url, autocommit=True, what="scratch server (--dev-url)") as conn:
+        row = conn.execute("SELECT version(), current_setting('port')").fetchone()
+    parts = urlsplit(server_url)
+    return "\0".join([parts.hostname or "", str(parts.port or ""), *(str(v) for v in row or ())])
 
 
 @contextmanager

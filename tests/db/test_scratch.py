@@ -68,11 +68,25 @@ def test_verbose_mode_prints_startup_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGWARDEN_NO_CACHE", "1")  # a cached schema would need no scratch server
     (tmp_path / "migrations").mkdir()
     (tmp_path / "migrations" / "001_init.sql").write_text("CREATE TABLE t (id int);\n")
     out, err = io.StringIO(), io.StringIO()
     main(["-v", "check", "--db", db_url, "--migrations", "migrations"], out, err)
     assert "scratch PostgreSQL" in err.getvalue() and "ready on socket" in err.getvalue()
+
+
+def test_verbose_mode_says_when_the_schema_comes_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGWARDEN_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001_init.sql").write_text("CREATE TABLE t (id int);\n")
+    main(["check", "--db", db_url, "--migrations", "migrations"], io.StringIO(), io.StringIO())
+    out, err = io.StringIO(), io.StringIO()
+    main(["-v", "check", "--db", db_url, "--migrations", "migrations"], out, err)
+    assert "from the cache" in err.getvalue() and "scratch PostgreSQL" not in err.getvalue()
 
 
 def test_no_binaries_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:

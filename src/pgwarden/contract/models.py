@@ -47,15 +47,22 @@ def load(
     schemas: Sequence[str] = (),
     ignore: Sequence[str] = (),
     extensions: Sequence[str] = (),
+    imported: list[str] | None = None,
 ) -> Expected:
     """The schema the models at ``spec`` (``module:attr``) create, imported with ``root`` first on the path.
 
     ``extensions`` are created on the scratch database before the tables, for
     server defaults that call extension functions (``uuid_generate_v4()``).
+    ``imported``, when given, receives the files of the modules importing the models added
+    (what a cached result depends on).
     """
     module_name, attr = _parse(spec)
     with _importing(module_name, root):
+        before = set(sys.modules)
         target = _import(module_name, attr, spec, root)
+        if imported is not None:
+            added = (getattr(m, "__file__", None) for n, m in list(sys.modules.items()) if n not in before)
+            imported.extend(f for f in added if isinstance(f, str))
         metadata = find_metadata(target, spec)
         _configure_mappers(spec)
         attributes = _attributes(metadata)

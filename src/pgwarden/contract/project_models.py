@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import psycopg
@@ -14,6 +14,7 @@ from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
 from ..migrate.apply import server_message
 from ..scratch import Scratch
+from . import schema_cache
 from .expected import MODEL_OBJECT_TYPES, Expected
 from .export import Export, export_models
 from .integer_keys import AUTO_SUFFIX
@@ -24,7 +25,7 @@ __all__ = ["attributes", "load_exported"]
 
 def load_exported(
     spec: str,
-    scratch: Scratch,
+    scratch: Scratch | Callable[[], Scratch],
     *,
     root: Path,
     interpreter: Interpreter,
@@ -32,15 +33,36 @@ def load_exported(
     ignore: Sequence[str] = (),
     extensions: Sequence[str] = (),
 ) -> Expected:
-    """The schema the models at ``spec`` create, as ``interpreter`` (the project's Python) compiles them."""
+    """The schema the models at ``spec`` create, as ``interpreter`` (the project's Python) compiles them.
+
+    The schema a scratch database gave for the same DDL, schemas, settings and server is reused.
+    """
     exported = export_models(spec, root, interpreter)
-    url = scratch.create_database("models")
-    try:
-        _apply(url, exported, spec, extensions)
-        with connect(url, what="scratch database") as conn:
-            schema = inspect(conn, schemas=schemas, ignore=ignore)
-    finally:
-        scratch.drop_database(url)
+    schema = None
+    server = schema_cache.server_of(scratch) if schema_cache.enabled() else None
+    entry_key = None
+    if server is not None:
+        inputs = {
+            "ddl": exported.ddl,
+            "needs": exported.schemas,
+            "extensions": list(extensions),
+            "schemas": list(schemas),
+            "ignore": list(ignore),
+        }
+        entry_key = schema_cache.key("exported-models", server, inputs)
+        hit = schema_cache.load(entry_key)
+        schema = hit.schema if hit is not None else None
+    if schema is None:
+        given = scratch if isinstance(scratch, Scratch) else scratch()
+        url = given.create_database("models")
+        try:
+            _apply(url, exported, spec, extensions)
+            with connect(url, what="scratch database") as conn:
+                schema = inspect(conn, schemas=schemas, ignore=ignore)
+        finally:
+            given.drop_database(url)
+        if entry_key is not None:
+            schema_cache.store(entry_key, schema_cache.Entry(schema))
     return Expected(
         label=spec,
         kind="models",

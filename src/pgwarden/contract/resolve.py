@@ -37,7 +37,7 @@ def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expect
         folder = text[len("migrations:") :].strip()
         if not folder:
             raise UsageError("`migrations:` needs a folder, e.g. migrations:db/migrations.")
-        return migrations.load(_path(folder), scratch(), schemas=cfg.schemas, ignore=cfg.ignore)
+        return migrations.load(_path(folder), scratch, schemas=cfg.schemas, ignore=cfg.ignore)
     if lowered in ("db", "database"):
         url = cfg.db_url()
         assert url is not None  # db_url(required=True) raises instead of returning None
@@ -49,7 +49,7 @@ def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expect
     if lowered == "migrations":
         if cfg.migrations is None:
             raise UsageError(f"`migrations` is not set{_in(cfg)}: pass migrations:DIR instead.")
-        return migrations.load(cfg.migrations, scratch(), schemas=cfg.schemas, ignore=cfg.ignore)
+        return migrations.load(cfg.migrations, scratch, schemas=cfg.schemas, ignore=cfg.ignore)
     if lowered == "snapshot":
         if cfg.snapshot is None:
             raise UsageError(f"`snapshot` is not set{_in(cfg)}: pass the snapshot file's path instead.")
@@ -74,11 +74,11 @@ def _models(target: str, cfg: Config, scratch: Callable[[], Scratch]) -> Expecte
     module, sep, attr = target.strip().partition(":")
     if not sep or not module or not attr:
         raise UsageError(f"`models:{target}` must be models:MODULE:ATTR, e.g. models:app.db:Base.")
-    from . import models  # imports SQLAlchemy: only when models are asked for
+    from .configured import load_models
 
-    return models.load(
+    return load_models(
         f"{module}:{attr}",
-        scratch(),
+        scratch,
         root=cfg.root,
         schemas=cfg.schemas,
         ignore=cfg.ignore,

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import TypeVar
-
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
-from pglast.visitors import Visitor
+from typing import Any, TypeVar
 
 T = TypeVar("T")
-
-
-class _RangeVars(Visitor):
-    def __init__(self) -> None:
-        self.found: set[str] = set()
-
-    def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
-        self.found.add(f"{node.schemaname or 'public'}.{node.relname}")
 
 
 @lru_cache(maxsize=1024)
@@ -28,13 +16,32 @@ def view_references(definition: str) -> frozenset[str]:
     The catalog prints views with an empty ``search_path``, so names are qualified;
     an unqualified one is taken to be in ``public``.
     """
+    from pglast import parse_sql  # ~60 ms to import: only once a view is compared
+    from pglast.parser import ParseError
+
     try:
         tree = parse_sql(definition)
     except ParseError:
         return frozenset()
-    visitor = _RangeVars()
+    visitor = _range_vars()()
     visitor(tree)
     return frozenset(visitor.found)
+
+
+@lru_cache(maxsize=1)
+def _range_vars() -> type[Any]:
+    """The visitor that collects a tree's relation names (built on first use, with pglast)."""
+    from pglast import ast
+    from pglast.visitors import Visitor
+
+    class RangeVars(Visitor):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.found: set[str] = set()
+
+        def visit_RangeVar(self, ancestors: object, node: ast.RangeVar) -> None:
+            self.found.add(f"{node.schemaname or 'public'}.{node.relname}")
+
+    return RangeVars
 
 
 def topological(items: Iterable[T], key: Callable[[T], str], needs: Callable[[T], Iterable[str]]) -> list[T]:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
-from pglast import parser
 
 from ..errors import MigrationError
 from .source import MigrationFile, show_path, statements
@@ -132,6 +131,8 @@ def _plpgsql_line_start(statement: str, context: str) -> int:
     found = _INLINE_LINE.findall(context)
     if not found:
         return 0
+    from pglast import parser  # only when a DO block failed: the scanner's import is not paid otherwise
+
     try:
         body = next((tok for tok in parser.scan(statement) if tok.name == "SCONST"), None)
     except parser.ParseError:

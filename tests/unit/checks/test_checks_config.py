@@ -145,6 +145,11 @@ def test_clean_sql() -> None:
     assert clean_sql("  SELECT 1;;  \n") == "SELECT 1"
     assert clean_sql("SELECT 'a;b' /* c */ -- d\n") == "SELECT 'a;b'"
     assert clean_sql("SELECT 'é' ; -- ü") == "SELECT 'é'"
+    # nothing to cut (no semicolon, no comment): the text as it is, without the scanner
+    assert clean_sql("  SELECT a\n FROM t WHERE x = 'y' AND z - 1 > 0 / 2\n") == (
+        "SELECT a\n FROM t WHERE x = 'y' AND z - 1 > 0 / 2"
+    )
+    assert clean_sql("SELECT 'unterminated") == "SELECT 'unterminated"
 
 
 def test_builtin_kinds_quote_identifiers() -> None:
