@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .. import findings as findings_module
 from .. import formats
-from ..doctor.reader import LogSource
 from ..errors import UsageError
 from ._state import State
+
+if TYPE_CHECKING:
+    from ..doctor.reader import LogSource
 
 __all__ = ["log_options", "log_sources", "telegram", "telegram_options"]
 
@@ -48,6 +50,8 @@ def log_sources(
     files: tuple[str, ...], units: tuple[str, ...], containers: tuple[str, ...]
 ) -> list[LogSource]:
     """Log sources from ``--log``, ``--journal`` and ``--docker`` (stdin at most once)."""
+    from ..doctor.reader import LogSource
+
     sources = [LogSource("stdin" if f == "-" else "file", f) for f in files]
     sources += [LogSource("journal", u) for u in units]
     sources += [LogSource("docker", c) for c in containers]

@@ -8,10 +8,11 @@ ids Telegram hands out, so it cannot collide with a real update in an exactly-on
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
-
-import httpx
+import urllib.error
+import urllib.request
 
 from ..redact import redact
 
@@ -26,15 +27,21 @@ def synthetic_update_id() -> int:
 
 def post_update(url: str, secret: str | None, *, timeout: float) -> tuple[int | None, str]:
     """``(HTTP status, one sentence)``; status is None when the webhook could not be reached."""
-    headers = {SECRET_HEADER: secret} if secret else {}
+    headers = {"Content-Type": "application/json", **({SECRET_HEADER: secret} if secret else {})}
     update_id = synthetic_update_id()
+    body = json.dumps({"update_id": update_id}).encode()
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     started = time.perf_counter()
     try:
-        response = httpx.post(url, json={"update_id": update_id}, headers=headers, timeout=timeout)
-    except httpx.HTTPError as exc:
-        return None, redact(f"POST {url} failed: {exc or type(exc).__name__}.")
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        return None, redact(f"POST {url} failed: {reason or type(exc).__name__}.")
     ms = (time.perf_counter() - started) * 1000
-    said = f"POST {url} (update_id {update_id}) answered {response.status_code} in {ms:.0f} ms"
+    said = f"POST {url} (update_id {update_id}) answered {status} in {ms:.0f} ms"
     if not secret:
         said += " (no secret token sent: TELEGRAM_WEBHOOK_SECRET is not set)"
-    return response.status_code, redact(said + ".")
+    return status, redact(said + ".")

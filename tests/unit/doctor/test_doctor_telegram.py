@@ -225,3 +225,23 @@ def set_webhook(tg: TroubledTelegram, url: str) -> None:
     import httpx
 
     httpx.post(f"{tg.url}/bot{TOKEN}/setWebhook", json={"url": url}).raise_for_status()
+
+
+def test_a_bot_api_that_never_answers_times_out_with_exit_3(tmp_path: Path) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # connections queue in the kernel; nobody ever reads them
+        port = listener.getsockname()[1]
+        (tmp_path / "pgwarden.toml").write_text(
+            f'[telegram]\napi_base = "http://127.0.0.1:{port}"\ntimeout = 0.5\n', encoding="utf-8"
+        )
+        started = time.monotonic()
+        code, out, err = run()
+    assert code == 3 and out == "" and time.monotonic() - started < 10
+    assert "did not answer getMe within 0.5 s" in err and f"127.0.0.1:{port}" in err
+    assert SECRET_HALF not in err
+
+
+def test_a_server_that_is_not_the_bot_api_is_named(tg: TroubledTelegram) -> None:
+    code, _, err = run("--api-base", f"{tg.url}/webhook-fail")
+    assert code == 3 and "no Bot API JSON" in err and "api_base" in err and SECRET_HALF not in err
