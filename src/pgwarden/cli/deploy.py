@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import click
@@ -16,15 +17,19 @@ if TYPE_CHECKING:
 __all__ = ["deploy"]
 
 
-def _seconds(flag: str, text: str, *, zero: bool = False) -> float:
-    from ..backup.schedule import parse_duration
+_DURATION = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|sec|m|min|h)?\s*", re.IGNORECASE)
+_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 
-    if zero and text.strip() in ("0", "0s"):
-        return 0.0
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise UsageError(f"{flag}: {exc}.") from None
+
+def _seconds(flag: str, text: str, *, zero: bool = False) -> float:
+    """Seconds in ``90s``, ``10m``, ``2min``, ``1h`` or a bare number (backup's parser would load all of backup/)."""
+    match = _DURATION.fullmatch(text)
+    if not match:
+        raise UsageError(f"{flag}: {text!r} is not a duration such as '90s', '10m' or '1h'.")
+    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()]
+    if seconds <= 0 and not zero:
+        raise UsageError(f"{flag}: {text!r} must be longer than zero.")
+    return seconds
 
 
 @click.group()

@@ -10,13 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import codes
 from ..findings import Finding, Severity
-from .report import Incident
 from .telegram_api import ApiError, Probe
 from .telegram_settings import TelegramSettings
+
+if TYPE_CHECKING:  # the report module loads the log matcher; `doctor telegram` without logs needs none
+    from .report import Incident
 
 __all__ = ["PENDING_BACKLOG", "RECENT_ERROR", "bot_object", "evaluate", "from_logs", "retry_after_of"]
 
