@@ -65,9 +65,9 @@ def verify(
         elapsed = time.monotonic() - started
         if progress is not None:
             progress(criteria)
-        if all(c.met is not False for c in criteria) or elapsed + interval > deadline:
+        if all(c.met is not False for c in criteria) or elapsed >= deadline:
             break
-        time.sleep(interval)
+        time.sleep(min(interval, deadline - elapsed))  # the last look lands on the deadline
     if obs.database_unreachable and obs.database_error:
         raise DatabaseUnreachable(obs.database_error)
     if obs.telegram_error:

@@ -144,3 +144,29 @@ def test_identity_a_rejected_token_and_the_quiet_window() -> None:
         "quiet_logs"
     ]
     assert noisy[0] == "unmet" and "4 × A column does not exist (undefined-column)" in noisy[1]
+
+
+def test_verify_keeps_looking_until_the_deadline_even_with_a_long_interval() -> None:
+    import time
+
+    from pgwarden.deploy.observe import Target
+    from pgwarden.deploy.verify import verify
+
+    looks: list[float] = []
+
+    def look(target: Target) -> Observation:
+        looks.append(time.monotonic())
+        healthy = len(looks) >= 3
+        return Observation(now=NOW, name="bot", instances=[instance()] if healthy else [])
+
+    verdict = verify(Target(url="postgresql://unused", name="bot"), deadline=1.0, interval=0.3, look=look)
+    assert verdict.ok and verdict.rounds == 3
+    looks.clear()
+    started = time.monotonic()
+    never = verify(
+        Target(url="postgresql://unused", name="bot"),
+        deadline=0.5,
+        interval=5.0,
+        look=lambda t: Observation(now=NOW, name="bot"),
+    )
+    assert not never.ok and never.rounds == 2 and 0.45 <= time.monotonic() - started < 2
