@@ -288,3 +288,27 @@ def test_bad_flags_and_config_are_usage_errors(db_url: str, tmp_path: Path) -> N
     (tmp_path / "pgwarden.toml").write_text('[telegram]\nmode = "webhook"\n', encoding="utf-8")
     code, _, err = verify(db_url)
     assert code == 2 and "telegram.webhook_url" in err
+
+
+def test_alembic_revisions_pending_then_at_head(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from pgwarden.migrate.alembic_run import run_chain, sa_connection
+    from pgwarden.migrate.alembic_scripts import load_chain
+
+    root = tmp_path / "bot"
+    shutil.copytree(Path(__file__).resolve().parents[3] / "examples" / "alembic_bot", root)
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
+    code, doc, _ = verify(db_url, "--deadline", "0.3s")
+    got = {c["name"]: c for c in doc["criteria"]}
+    assert code == 1 and got["migrations"]["state"] == "unmet"
+    assert got["migrations"]["detail"].startswith("5 migration(s) pending: 3f1c2a9b7d01")
+
+    with sa_connection(db_url) as conn:
+        run_chain(conn, load_chain(root / "alembic.ini"), target="e2d8a1f4b905", guarded=False)
+    code, doc, _ = verify(db_url, "--deadline", "0.3s")
+    assert states(doc)["migrations"] == "met"
+    assert code == 1 and states(doc)["one_active"] == "unmet"  # nothing runs: the rest still fails
