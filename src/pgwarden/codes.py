@@ -165,6 +165,17 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW515", "idle_in_transaction", W, "A session sits idle inside an open transaction"),
     Code("PW516", "blocked_lock", W, "A session waits for a lock another session holds"),
     Code("PW517", "database_size", I, "The database's size, server version and uptime"),
+    # doctor telegram: the bot as the Bot API and the logs see it
+    Code("PW520", "telegram_bot_info", I, "The bot's identity and webhook as Telegram reports them"),
+    Code("PW521", "telegram_token_rejected", E, "Telegram rejects the bot token (401): revoked or wrong"),
+    Code("PW522", "telegram_identity_mismatch", E, "The token belongs to another bot than the expected one"),
+    Code("PW523", "telegram_webhook_while_polling", E, "A webhook is set while the bot polls (409 Conflict)"),
+    Code("PW524", "telegram_webhook_mismatch", E, "The webhook is not set, or points at another deployment"),
+    Code("PW525", "telegram_webhook_error", E, "Telegram's last delivery to the webhook failed"),
+    Code("PW526", "telegram_pending_updates", W, "Many updates wait at Telegram: the bot is not keeping up"),
+    Code("PW527", "telegram_rate_limited", W, "Telegram answered 429 Too Many Requests (retry_after)"),
+    Code("PW528", "telegram_bot_blocked", I, "Users blocked the bot or removed it from chats (403)"),
+    Code("PW529", "telegram_api_error", E, "The Bot API answered getMe or getWebhookInfo with an error"),
     # backups
     Code("PW601", "backup_archive_damaged", E, "A backup archive does not match its manifest's checksum"),
     Code("PW602", "backup_restore_failed", E, "A backup archive could not be restored on a scratch server"),

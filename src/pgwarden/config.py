@@ -156,6 +156,7 @@ _OTHER_SECTIONS = {
     "backup",
     "doctor",
     "alerts",
+    "telegram",  # doctor/telegram_settings.py
     "repair",
     "name",
     "invariants_dir",

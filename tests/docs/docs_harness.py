@@ -176,6 +176,42 @@ async def alembic_bot(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch
     yield Stage()
 
 
+@contextlib.asynccontextmanager
+async def deployed_bot(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
+    """A polling bot deployed at commit 04852ce: its Warden active (own thread), the fake Bot API in
+    ``[telegram]``, an empty ``bot.log``; for `doctor telegram` and `deploy verify`."""
+    import threading
+
+    from pgwarden.runtime import RuntimeSettings, Warden
+
+    _environment(db_url, folder, monkeypatch)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("PGWARDEN_CODE_VERSION", "04852ce7a9d1")
+    (folder / "bot.log").write_text("", encoding="utf-8")
+    with FakeTelegram() as fake:
+        (folder / "pgwarden.toml").write_text(
+            f'name = "bot"\n\n[telegram]\napi_base = "{fake.url}"\nusername = "fake424242_bot"\n',
+            encoding="utf-8",
+        )
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, daemon=True)
+        thread.start()
+        warden = Warden(db_url, RuntimeSettings(name="bot", ttl=5.0, check_interval=0.2))
+
+        async def start() -> None:
+            await warden.start()
+            await asyncio.wait_for(warden.wait_active(), 30)
+
+        asyncio.run_coroutine_threadsafe(start(), loop).result(60)
+        try:
+            yield Stage()
+        finally:
+            asyncio.run_coroutine_threadsafe(warden.stop(), loop).result(30)
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10)
+            loop.close()
+
+
 HARNESSES: dict[str, Harness] = {
     "default": default,
     "aiogram": aiogram,
@@ -183,6 +219,7 @@ HARNESSES: dict[str, Harness] = {
     "incident001": incident001,
     "commands": commands,
     "alembic_bot": alembic_bot,
+    "deployed_bot": deployed_bot,
 }
 
 

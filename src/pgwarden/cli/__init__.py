@@ -36,6 +36,7 @@ COMMANDS = {
     "init": "pgwarden.cli.init:init",
     "console": "pgwarden.cli.console:console",
     "export": "pgwarden.cli.export:export",
+    "deploy": "pgwarden.cli.deploy:deploy",
 }
 """Every command, imported only when it runs: `pgwarden lint` need not load SQLAlchemy."""
 
@@ -55,6 +56,7 @@ SUMMARIES = {
     "backup": "Backups that know their database: pg_dump archives with a manifest, verified by restoring.",
     "init": "Find the models, migrations, settings and deployment files, and write pgwarden.toml.",
     "console": "Serve one read-only page: instances, takeovers, the schema check, migrations, invariants, backups, incidents.",
+    "deploy": "Check a deployment from the outside: code version, migrations, gate, leader, bot, logs.",
     "export": "Write the Grafana dashboard (JSON) or the Prometheus alerting rules (YAML) for pgwarden's /metrics.",
 }
 """Each command's first help sentence, so `pgwarden --help` imports no command (a test keeps them equal)."""

@@ -61,6 +61,10 @@ def validate_sections(cfg: Config) -> None:
         from ..runtime.alerts import ALERT_KEYS  # httpx
 
         cfg.table("alerts", ALERT_KEYS)
+    if "telegram" in sections:
+        from ..doctor.telegram_settings import TelegramSettings
+
+        TelegramSettings.from_config(cfg)
 
 
 format_option = click.option(

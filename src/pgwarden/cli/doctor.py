@@ -13,6 +13,7 @@ from .. import findings as findings_module
 from ..errors import DatabaseUnreachable, UsageError
 from ..redact import redacting
 from ..urls import describe
+from ._doctor_telegram import telegram
 from ._state import State
 
 __all__ = ["doctor"]
@@ -161,6 +162,9 @@ def env(
         for note in notes:
             state.out.write(f"Note: {note}\n")
     return findings_module.exit_code(found, strict=strict)
+
+
+doctor.add_command(telegram)
 
 
 def connection_note(url: str, timeout: float) -> str:
