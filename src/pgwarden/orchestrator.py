@@ -40,7 +40,7 @@ from .checks.instances import InstancesProvider
 from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
 from .config import Config
-from .contract import Expected, integer_keys, sides
+from .contract import Expected, integer_keys, sides, three_states
 from .contract.configured import load_configured
 from .db import read_only
 from .diff import Change, diff, to_findings
@@ -271,13 +271,16 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
     fixable: list[Change] = []
     if models and migrations:
         model_changes = covered(diff(models.schema, migrations.schema), models)
-        findings += [
-            _diagnosed(
-                f
-                if f.evidence.get("autoincrement") == "implicit"
-                else sides.model_side(f, _model_lags(c.kind)),
-                _model_diagnosis(c.kind),
-                "models_vs_migrations",
+        model_items = [
+            (
+                c,
+                _diagnosed(
+                    f
+                    if f.evidence.get("autoincrement") == "implicit"
+                    else sides.model_side(f, _model_lags(c.kind)),
+                    _model_diagnosis(c.kind),
+                    "models_vs_migrations",
+                ),
             )
             for c, f in integer_keys.soften(_paired(model_changes, attributes), attributes, "the migrations")
         ]
@@ -285,15 +288,21 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
         # then the migration is what lags, and SQL undoing it on live would fight the models.
         ahead = {c.object for c in model_changes if not _model_lags(c.kind)}
         live_changes = _not_ledgers(diff(migrations.schema, live))
-        findings += [
-            _diagnosed(
-                sides.least_destructive(c, f, models_have_it=c.object in ahead),
-                LIVE_BEHIND,
-                "migrations_vs_live",
+        live_items = [
+            (
+                c,
+                _diagnosed(
+                    sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                    LIVE_BEHIND,
+                    "migrations_vs_live",
+                ),
             )
             for c, f in _paired(live_changes, attributes)
         ]
-        fixable = [c for c in live_changes if c.object not in ahead]
+        # An object that differs in both comparisons is one finding with the three states.
+        merged = three_states.merge(model_items, live_items, models_cover=models.covers)
+        findings += merged.findings
+        fixable = [c for c in live_changes if c.object not in ahead and c.object not in merged.not_live]
         rest = [s for s in sources if s.kind not in ("models", "migrations")]
     else:
         rest = sources
