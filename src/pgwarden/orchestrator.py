@@ -46,6 +46,7 @@ from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
+from .fix_verify import verify_fixes
 from .migrate.foreign import KNOWN_TABLES
 from .migrate.sources import open_source
 from .privileges import pgwarden_schema_grant
@@ -125,6 +126,7 @@ def run_check(
     invariants: bool = True,
     operations: bool = True,
     baseline: bool = True,
+    verify: bool = False,
 ) -> CheckResult:
     """Read the live database (read-only) and compare it with every configured source.
 
@@ -137,6 +139,8 @@ def run_check(
     verification check a schema, not a service: they pass ``invariants=False, operations=False``.
     With ``baseline`` (the default) the findings recorded in the accepted-drift file are turned
     into info (``checks/accepted.py``); ``check --accept`` passes ``False`` to see them all.
+    With ``verify``, every drift fix is tried on a scratch copy of the live schema first
+    (``fix_verify``): one that fails or leaves its finding is withdrawn from ``fix_sql``.
     """
     started = time.monotonic()
     url = cfg.db_url()
@@ -148,7 +152,7 @@ def run_check(
             f"[[expect.*]] or [[invariants]] in {cfg.where} (or pass --models / --migrations)."
         )
     if cfg.has_schema_source:
-        result = _check_schema(cfg, url, update_snapshot=update_snapshot, scratch=scratch)
+        result = _check_schema(cfg, url, update_snapshot=update_snapshot, scratch=scratch, verify=verify)
     else:
         result = CheckResult(findings=[], live=Schema())
     if checks:
@@ -226,7 +230,7 @@ def copy_check(cfg: Config) -> CopyCheck:
 
 
 def _check_schema(
-    cfg: Config, url: str, *, update_snapshot: bool, scratch: Callable[[], Scratch] | None
+    cfg: Config, url: str, *, update_snapshot: bool, scratch: Callable[[], Scratch] | None, verify: bool
 ) -> CheckResult:
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only(url, timeout=cfg.connect_timeout) as conn:
@@ -240,12 +244,13 @@ def _check_schema(
         switched_off = enforcement.read(conn)
     if update_snapshot and cfg.snapshot:
         serialize.write(live, cfg.snapshot)
-    if scratch is not None:
-        sources = load_configured(cfg, scratch)
-    else:
-        with LazyScratch(cfg.dev_url) as lazy:
-            sources = load_configured(cfg, lazy)
-    result = compare(sources, live)
+    with LazyScratch(cfg.dev_url) as lazy:
+        server = scratch or lazy
+        sources = load_configured(cfg, server)
+        result = compare(sources, live)
+        if verify:
+            again = lambda schema: compare(sources, schema).findings  # noqa: E731
+            result.findings = verify_fixes(result.findings, live, again, server)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
     result.findings += declared.check_settings(cfg.expect.settings, settings)
     result.findings += ledger
