@@ -119,6 +119,12 @@ ALL_CODES: tuple[Code, ...] = (
         "PW210", "not_rerunnable", E, "A file declared rerunnable fails or changes the schema when run twice"
     ),
     Code("PW211", "data_loss_refused", E, "A migration would lose rows and does not say it means to"),
+    Code(
+        "PW212",
+        "unrecorded_migrations",
+        W,
+        "The live schema already holds what migration files create, and no ledger records them",
+    ),
     # invariants (data checks) and declared server settings
     Code("PW301", "invariant_violated", E, "Rows break a data invariant (kind is the invariant's name)"),
     Code("PW302", "invariant_failed", E, "An invariant's check query failed (syntax error, missing table)"),

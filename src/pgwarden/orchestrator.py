@@ -40,12 +40,13 @@ from .checks.instances import InstancesProvider
 from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
 from .config import Config
-from .contract import Expected, integer_keys, sides
+from .contract import Expected, integer_keys, sides, three_states
 from .contract.configured import load_configured
 from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
+from .fix_verify import verify_fixes
 from .migrate.foreign import KNOWN_TABLES
 from .migrate.sources import open_source
 from .privileges import pgwarden_schema_grant
@@ -125,6 +126,7 @@ def run_check(
     invariants: bool = True,
     operations: bool = True,
     baseline: bool = True,
+    verify: bool = False,
 ) -> CheckResult:
     """Read the live database (read-only) and compare it with every configured source.
 
@@ -137,6 +139,8 @@ def run_check(
     verification check a schema, not a service: they pass ``invariants=False, operations=False``.
     With ``baseline`` (the default) the findings recorded in the accepted-drift file are turned
     into info (``checks/accepted.py``); ``check --accept`` passes ``False`` to see them all.
+    With ``verify``, every drift fix is tried on a scratch copy of the live schema first
+    (``fix_verify``): one that fails or leaves its finding is withdrawn from ``fix_sql``.
     """
     started = time.monotonic()
     url = cfg.db_url()
@@ -148,7 +152,7 @@ def run_check(
             f"[[expect.*]] or [[invariants]] in {cfg.where} (or pass --models / --migrations)."
         )
     if cfg.has_schema_source:
-        result = _check_schema(cfg, url, update_snapshot=update_snapshot, scratch=scratch)
+        result = _check_schema(cfg, url, update_snapshot=update_snapshot, scratch=scratch, verify=verify)
     else:
         result = CheckResult(findings=[], live=Schema())
     if checks:
@@ -226,7 +230,7 @@ def copy_check(cfg: Config) -> CopyCheck:
 
 
 def _check_schema(
-    cfg: Config, url: str, *, update_snapshot: bool, scratch: Callable[[], Scratch] | None
+    cfg: Config, url: str, *, update_snapshot: bool, scratch: Callable[[], Scratch] | None, verify: bool
 ) -> CheckResult:
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only(url, timeout=cfg.connect_timeout) as conn:
@@ -240,12 +244,13 @@ def _check_schema(
         switched_off = enforcement.read(conn)
     if update_snapshot and cfg.snapshot:
         serialize.write(live, cfg.snapshot)
-    if scratch is not None:
-        sources = load_configured(cfg, scratch)
-    else:
-        with LazyScratch(cfg.dev_url) as lazy:
-            sources = load_configured(cfg, lazy)
-    result = compare(sources, live)
+    with LazyScratch(cfg.dev_url) as lazy:
+        server = scratch or lazy
+        sources = load_configured(cfg, server)
+        result = compare(sources, live)
+        if verify:
+            again = lambda schema: compare(sources, schema).findings  # noqa: E731
+            result.findings = verify_fixes(result.findings, live, again, server)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
     result.findings += declared.check_settings(cfg.expect.settings, settings)
     result.findings += ledger
@@ -271,13 +276,16 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
     fixable: list[Change] = []
     if models and migrations:
         model_changes = covered(diff(models.schema, migrations.schema), models)
-        findings += [
-            _diagnosed(
-                f
-                if f.evidence.get("autoincrement") == "implicit"
-                else sides.model_side(f, _model_lags(c.kind)),
-                _model_diagnosis(c.kind),
-                "models_vs_migrations",
+        model_items = [
+            (
+                c,
+                _diagnosed(
+                    f
+                    if f.evidence.get("autoincrement") == "implicit"
+                    else sides.model_side(f, _model_lags(c.kind)),
+                    _model_diagnosis(c.kind),
+                    "models_vs_migrations",
+                ),
             )
             for c, f in integer_keys.soften(_paired(model_changes, attributes), attributes, "the migrations")
         ]
@@ -285,15 +293,21 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
         # then the migration is what lags, and SQL undoing it on live would fight the models.
         ahead = {c.object for c in model_changes if not _model_lags(c.kind)}
         live_changes = _not_ledgers(diff(migrations.schema, live))
-        findings += [
-            _diagnosed(
-                sides.least_destructive(c, f, models_have_it=c.object in ahead),
-                LIVE_BEHIND,
-                "migrations_vs_live",
+        live_items = [
+            (
+                c,
+                _diagnosed(
+                    sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                    LIVE_BEHIND,
+                    "migrations_vs_live",
+                ),
             )
             for c, f in _paired(live_changes, attributes)
         ]
-        fixable = [c for c in live_changes if c.object not in ahead]
+        # An object that differs in both comparisons is one finding with the three states.
+        merged = three_states.merge(model_items, live_items, models_cover=models.covers)
+        findings += merged.findings
+        fixable = [c for c in live_changes if c.object not in ahead and c.object not in merged.not_live]
         rest = [s for s in sources if s.kind not in ("models", "migrations")]
     else:
         rest = sources

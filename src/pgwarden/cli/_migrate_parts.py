@@ -5,20 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from .. import formats
+from ..db import connect
 from ..errors import UsageError
-from ..findings import Finding
+from ..findings import Finding, Severity
 from ..migrate import ledger
 from ..migrate.adopt import detect, import_foreign
+from ..migrate.already import Adoption, adoption
+from ..migrate.already import finding as already_finding
 from ..migrate.consistency import finding
 from ..migrate.errors import DataLossRefused
 from ..migrate.runner import UpResult
 from ..migrate.settings import Settings
 from ..migrate.source import MigrationFile
-from ..scratch import open_scratch
+from ..scratch import LazyScratch, open_scratch
 from ..urls import describe
 from ._state import State, progress, write_json
 
-__all__ = ["dry_run_command", "failure_findings", "import_ledger", "proposal"]
+__all__ = [
+    "dry_run_command",
+    "failure_findings",
+    "import_ledger",
+    "proposal",
+    "refuse_unrecorded",
+    "unrecorded_files",
+    "unrecorded_findings",
+]
+
+
+_ALREADY_EXISTS = {"42P07", "42710", "42701", "42P06", "42723", "42P04"}
+"""duplicate_table, duplicate_object, duplicate_column, duplicate_schema, duplicate_function, duplicate_database."""
 
 
 def failure_findings(result: UpResult) -> list[Finding]:
@@ -46,7 +62,14 @@ def failure_findings(result: UpResult) -> list[Finding]:
             "failed_migration",
             f"{error.path}:{error.line}:{error.column}",
             f"{result.failed.filename} failed and was rolled back: {str(error).split(': ', 1)[-1]}",
-            "Earlier files stay applied, later ones pending. Fix the file and run `pgwarden migrate up` again.",
+            "Earlier files stay applied, later ones pending. "
+            + (
+                "The database already has what the file creates: if it was built before pgwarden's ledger, "
+                "`pgwarden migrate baseline` says which version it matches, to record with "
+                "`pgwarden migrate baseline --version V`; else fix the file and run `pgwarden migrate up` again."
+                if error.sqlstate in _ALREADY_EXISTS
+                else "Fix the file and run `pgwarden migrate up` again."
+            ),
             version=result.failed.version,
             sqlstate=error.sqlstate,
         )
@@ -167,3 +190,44 @@ def import_ledger(
     if only.dirty:
         source += f"; version(s) {', '.join(map(str, only.dirty))} failed or dirty there: recorded as failed, they run again"
     return [v for v in marked if v not in only.dirty], source
+
+
+def unrecorded_findings(
+    conn: Any, files: Sequence[MigrationFile], settings: Settings, dev_url: str | None
+) -> list[Finding]:
+    """For ``status`` with an empty ledger: PW212 when the schema already holds files, built before it."""
+    with LazyScratch(dev_url) as lazy:
+        held = adoption(conn, files, lazy, settings.configured_ledger)
+    return [already_finding(held)] if held else []
+
+
+def unrecorded_files(
+    url: str, files: Sequence[MigrationFile], settings: Settings, dev_url: str | None, timeout: float
+) -> Adoption | None:
+    """Before ``up`` runs anything: the files a schema built before the ledger already holds (read-only)."""
+    with connect(url, timeout=timeout) as conn:
+        conn.read_only = True
+        try:
+            with LazyScratch(dev_url) as lazy:
+                return adoption(conn, files, lazy, settings.configured_ledger)
+        finally:
+            conn.rollback()
+
+
+def refuse_unrecorded(
+    state: State, url: str, held: Adoption, files: Sequence[MigrationFile], fmt: str
+) -> int:
+    """``up`` refuses to run a file whose objects the database already has, and says how to record it."""
+    first = files[0].filename
+    found = [already_finding(held, refused=first, severity=Severity.ERROR)]
+    if fmt == "json":
+        write_json(
+            state.out,
+            {"database": describe(url), "applied": [], "findings": [f.to_dict() for f in found], "ok": False},
+        )
+    elif fmt == "text":
+        state.out.write(f"pgwarden migrate up: {describe(url)}: applied 0 files; {first} was not run.\n")
+        formats.render(found, "text", state.out, color=state.color)
+    else:
+        formats.render(found, fmt, state.out)
+    return 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
-from .. import formats
+from .. import formats, record
 from ..checks import accepted
 from ..checks.run import summary
 from ..orchestrator import accepted_file, run_check
@@ -42,6 +42,19 @@ from ._state import State, db_option, dev_url_option, format_option
     show_default=True,
     help="Run the configured data invariants ([[invariants]], invariants_dir) too.",
 )
+@click.option(
+    "--verify-fixes",
+    is_flag=True,
+    help="Try every fix SQL on a scratch copy of the live schema first; offer only those that clear "
+    "their finding (the others move to evidence.unverified_fix_sql).",
+)
+@click.option(
+    "--record-migration",
+    "record_as",
+    metavar="NAME",
+    help="Write the next NNN_NAME.sql migration holding what the models and live already have and no "
+    "migration records (the findings whose lagging side is the migrations).",
+)
 @click.pass_obj
 def check(
     state: State,
@@ -55,6 +68,8 @@ def check(
     update_snapshot: bool,
     accept: bool,
     with_invariants: bool,
+    verify_fixes: bool,
+    record_as: str | None,
 ) -> int:
     """Compare the live database with what the code expects, and say how to fix each difference.
 
@@ -71,7 +86,13 @@ def check(
         raise click.UsageError(
             "--update-snapshot needs a snapshot file: pass --snapshot FILE or set `snapshot`."
         )
-    result = run_check(cfg, update_snapshot=update_snapshot, invariants=with_invariants, baseline=not accept)
+    result = run_check(
+        cfg,
+        update_snapshot=update_snapshot,
+        invariants=with_invariants,
+        baseline=not accept,
+        verify=verify_fixes,
+    )
     if accept:
         path = accepted_file(cfg)
         entries = accepted.write(path, result.findings)
@@ -83,6 +104,16 @@ def check(
         if rest:
             formats.render(rest, fmt, state.out, color=state.color, title="Not accepted (not drift):")
         return findings_module.exit_code(rest, strict=strict)
+    if record_as is not None:
+        written = record.write(cfg.migrations, record_as, result.findings)
+        state.out.write(
+            f"Wrote {show_path(written)} with {len(record.recordable(result.findings))} change(s): review it; "
+            "this database already has them: record it as applied with `pgwarden migrate repair "
+            f"--mark-applied {int(written.name.split('_', 1)[0])}`; other databases get it from "
+            "`pgwarden migrate up`.\n"
+            if written
+            else "Nothing to record: no finding has the migrations as the side that lags.\n"
+        )
     url = cfg.db_url()
     against = [s.label for s in result.sources]
     if cfg.expect:

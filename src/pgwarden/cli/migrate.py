@@ -26,6 +26,7 @@ from ..migrate.status import lines, new_file
 from ..scratch import LazyScratch
 from ..urls import describe
 from . import _migrate_alembic
+from . import _migrate_parts as parts
 from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
 from ._state import State, db_option, dev_url_option, format_option, progress, write_json
 
@@ -78,6 +79,7 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
         conn.read_only = True
         applied = effective(conn, files, settings.configured_ledger)
         found = verify_ledger(conn, files, settings)
+        found += [] if applied else parts.unrecorded_findings(conn, files, settings, cfg.dev_url)
         conn.rollback()
     rows = lines(files, applied)
     if fmt == "json":
@@ -97,15 +99,13 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
         state.out.write(
             f"  {r.version:>14}  {r.state:<8} {r.name:<32} {when:<19} {took:>9}  {r.applied_by}\n"
         )
-    counts = {
-        s: sum(r.state == s for r in rows)
-        for s in ("applied", "pending", "failed", "partial", "edited", "missing")
-    }
+    states = ("applied", "pending", "failed", "partial", "edited", "missing")
+    counts = {s: sum(r.state == s for r in rows) for s in states}
     state.out.write(
         "  " + ", ".join(f"{n} {s}" for s, n in counts.items() if n) + "\n" if rows else "  no migrations\n"
     )
     for f in found:
-        if f.kind == "foreign_ledger":
+        if f.kind in ("foreign_ledger", "unrecorded_migrations"):
             state.out.write(f"  note: {f.message} {f.hint}\n")
     downs = [f for f in files if f.down]
     if downs:
@@ -183,6 +183,8 @@ def up(
         )
     if dry_run:
         return dry_run_command(state, url, files, to, settings, cfg.dev_url, fmt)
+    if held := parts.unrecorded_files(url, files, settings, cfg.dev_url, cfg.connect_timeout):
+        return parts.refuse_unrecorded(state, url, held, files, fmt)
     result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)
     found = failure_findings(result)
     if fmt == "json":

@@ -107,7 +107,7 @@ def one_per_object(findings: Sequence[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for finding in findings:
         where = str(finding.evidence.get("where", ""))
-        if not where.endswith("_vs_live"):
+        if not (where.endswith("_vs_live") or where == "three_way"):
             out.append(finding)
             continue
         key = (finding.code, finding.object, "")

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..catalog.model import Column
+from ._narrowing import classify
 from .changes import ColumnChange
 
 Described = tuple[str, str, dict[str, Any]]
@@ -69,11 +70,20 @@ def describe_column(c: ColumnChange, attributes: Mapping[str, str]) -> Described
     if c.kind == "probable_rename":
         return _column_rename(c, e, a, attributes)
     if c.kind == "type_mismatch":
+        narrowing = classify(a.type, e.type)
+        if narrowing is None:
+            return (
+                f"Column {c.object} is {a.type} in the database but the code expects {e.type}.",
+                "Change the type with the fix SQL (it stops on a value it cannot convert), "
+                "or change the model to the database's type.",
+                {"expected": e.type, "actual": a.type},
+            )
         return (
-            f"Column {c.object} is {a.type} in the database but the code expects {e.type}.",
-            "Change the type with the fix SQL (the USING cast may fail on existing values or round them), "
-            "or change the model to the database's type.",
-            {"expected": e.type, "actual": a.type},
+            f"Column {c.object} is {a.type} in the database but the code expects {e.type}, "
+            f"which is narrower: a value would be {narrowing.loses}.",
+            "The fix SQL first counts the rows whose values would not survive and stops, changing nothing, "
+            "if there are any; change those rows first, or change the model to the database's type.",
+            {"expected": e.type, "actual": a.type, "narrowing": narrowing.loses},
         )
     if c.kind == "nullability_mismatch":
         if e.nullable:

@@ -20,7 +20,6 @@ from ..catalog.model import (
     Trigger,
     View,
 )
-from . import _casts as casts
 from ._names import split_qualname
 
 Q = sql.Composable
@@ -86,21 +85,6 @@ def identity_clause(c: Column) -> Q:
 
 def alter_column(t: Q, column: str, action: Q) -> Q:
     return sql.SQL("ALTER TABLE {} ALTER COLUMN {} {};").format(t, sql.Identifier(column), action)
-
-
-def column_type(t: Q, c: Column, *, using: bool, from_type: str | None = None) -> Q:
-    """``ALTER COLUMN .. TYPE``; ``using`` converts the values from ``from_type`` (see ``_casts``)."""
-    action: Q = sql.SQL("TYPE {}").format(raw(c.type))
-    if c.collation:
-        action = sql.SQL("{} COLLATE {}").format(action, collation(c.collation))
-    if not using:
-        return alter_column(t, c.name, action)
-    quoted_name = '"' + c.name.replace('"', '""') + '"'
-    expression, assumes = casts.using(quoted_name, from_type or c.type, c.type)
-    statement = alter_column(t, c.name, sql.SQL("{} USING {}").format(action, raw(expression)))
-    if assumes is None:
-        return statement
-    return sql.SQL("-- assumes {}\n{}").format(sql.SQL(" ".join(assumes.split())), statement)
 
 
 def sequences_in(default: str | None) -> list[str]:

@@ -11,6 +11,7 @@ from ._deps import topological
 from ._plan import Phase, Plan
 from ._plan_objects import rename_relation
 from ._plan_settings import set_identity_options, table_replica_identity
+from ._retype import column_type
 from .changes import (
     ColumnChange,
     ConstraintChange,
@@ -312,7 +313,9 @@ def _alter_column(t: Q, e: Column, a: Column, kinds: set[str], table: str) -> tu
     if drop_default:
         out.append(ddl.alter_column(t, e.name, sql.SQL("DROP DEFAULT")))
     if retype:
-        out.append(ddl.column_type(t, e, using=e.type != a.type and e.generated is None, from_type=a.type))
+        out.append(
+            column_type(t, e, using=e.type != a.type and e.generated is None, from_type=a.type, table=table)
+        )
     if e.nullable != a.nullable:
         out.append(ddl.alter_column(t, e.name, sql.SQL("DROP NOT NULL" if e.nullable else "SET NOT NULL")))
     if add_identity:

@@ -73,3 +73,22 @@ def test_an_explicit_autoincrement_is_still_reported(
     conn.execute(MIGRATION)
     _, found = check(project(tmp_path, ", autoincrement=True"), db_url)
     assert any(f["code"] == "PW108" and f["severity"] != "info" for f in found)
+
+
+def test_the_dropped_index_is_one_finding_with_the_three_states_and_one_fix(
+    tmp_path: Path, db_url: str, conn: psycopg.Connection
+) -> None:
+    conn.execute(MIGRATION)
+    conn.execute("DROP INDEX ix_users_name; ALTER TABLE users ADD COLUMN lang text NOT NULL DEFAULT 'en'")
+    _, found = check(project(tmp_path), db_url)
+    index = [f for f in found if f["object"] == "public.users.ix_users_name"]
+    assert len(index) == 1, index  # was PW121 CREATE INDEX beside PW122 DROP INDEX
+    (one,) = index
+    evidence = one["evidence"]
+    assert isinstance(evidence, dict)
+    assert evidence["states"] == {"models": "absent", "migrations": "present", "live": "absent"}
+    assert "CREATE INDEX" in str(one["fix_sql"]) and "DROP INDEX" not in str(one["fix_sql"])
+    # payload: jsonb in the migrations and live, text in the models: the model lags, no live SQL.
+    (payload,) = [f for f in found if f["object"] == "public.users.payload"]
+    assert payload["fix_sql"] is None
+    assert payload["evidence"]["states"] == {"models": "text", "migrations": "jsonb", "live": "jsonb"}  # type: ignore[index]
