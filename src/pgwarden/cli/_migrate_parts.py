@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from psycopg import IsolationLevel
+
 from .. import formats
 from ..db import connect
 from ..errors import UsageError
@@ -207,6 +209,10 @@ def unrecorded_files(
     """Before ``up`` runs anything: the files a schema built before the ledger already holds (read-only)."""
     with connect(url, timeout=timeout) as conn:
         conn.read_only = True
+        # One snapshot for the ledger and the tables: another instance may commit its first file
+        # (tables and ledger row together) between two READ COMMITTED reads, which would look
+        # like tables built without a ledger.
+        conn.isolation_level = IsolationLevel.REPEATABLE_READ
         try:
             with LazyScratch(dev_url) as lazy:
                 return adoption(conn, files, lazy, settings.configured_ledger)
