@@ -34,39 +34,6 @@ def inherited(name: str, type_: str = "integer") -> Column:
 # inheritance
 
 
-def test_a_parents_dropped_column_is_dropped_once_on_the_parent() -> None:
-    actual = s(
-        t("base", col("at"), col("e")),
-        t("child", inherited("at"), inherited("e"), col("own"), inherits=("public.base",)),
-    )
-    expected = s(
-        t("base", col("at")),
-        t("child", inherited("at"), col("own"), inherits=("public.base",)),
-    )
-    changes = diff(expected, actual)
-    assert kinds(changes) == [("extra_column", "public.base.e")]
-    script = render_sql(changes, allow_destructive=True)
-    assert 'ALTER TABLE "public"."base" DROP COLUMN "e";' in script
-    assert '"child"' not in script
-
-
-def test_a_child_that_keeps_the_parents_dropped_column_gets_it_back_after_the_drop() -> None:
-    actual = s(
-        t("base", col("at"), col("e")),
-        t("child", inherited("at"), inherited("e"), inherits=("public.base",)),
-    )
-    expected = s(
-        t("base", col("at")),
-        t("child", inherited("at"), col("e"), inherits=("public.base",)),
-    )
-    changes = diff(expected, actual)
-    assert sorted(kinds(changes)) == [("extra_column", "public.base.e"), ("missing_column", "public.child.e")]
-    script = render_sql(changes, allow_destructive=True)
-    drop = script.index('ALTER TABLE "public"."base" DROP COLUMN "e";')
-    add = script.index('ALTER TABLE "public"."child" ADD COLUMN "e" integer;')
-    assert drop < add
-
-
 def test_a_column_added_to_a_parent_is_not_added_to_its_children_again() -> None:
     actual = s(t("base", col("at")), t("child", inherited("at"), inherits=("public.base",)))
     expected = s(
