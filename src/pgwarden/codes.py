@@ -43,6 +43,7 @@ ALL_CODES: tuple[Code, ...] = (
     Code("PW116", "missing_grant", E, "A role lacks a privilege the expected schema grants it"),
     Code("PW117", "extra_grant", W, "A role holds a privilege the expected schema does not grant"),
     Code("PW118", "owner_mismatch", W, "An object has another owner than expected"),
+    Code("PW119", "missing_role", E, "A role [[expect.grants]] names does not exist"),
     # indexes and constraints
     Code("PW121", "missing_index", W, "An index the code expects does not exist"),
     Code("PW122", "extra_index", I, "An index exists that the expected schema does not know"),

@@ -6,6 +6,7 @@ a kind means adding a dataclass and a line in ``EXPECT_KINDS``; ``checks/declare
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,46 @@ class ExpectSetting:
     """The value a new session must see (``origin``), compared as ``SHOW`` prints it."""
 
 
+@dataclass(frozen=True)
+class ExpectGrant:
+    role: str
+    """The role that must hold the privileges (the bot's login role)."""
+    privileges: tuple[str, ...]
+    """``SELECT``, ``INSERT``...; ``ALL`` for every privilege of the kind of object."""
+    tables: tuple[str, ...] | None = None
+    """Tables or views, by name or pattern (``*``, ``bot_*``), in ``schema`` unless qualified."""
+    sequences: tuple[str, ...] | None = None
+    schemas: tuple[str, ...] | None = None
+    schema: str = "public"
+
+
+GRANT_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "tables": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    "sequences": ("USAGE", "SELECT", "UPDATE"),
+    "schemas": ("USAGE", "CREATE"),
+}
+"""What each kind of object of ``[[expect.grants]]`` can be granted, in ``GRANT``'s words."""
+
+
+def _grant(expect: ExpectGrant, *, file: Path, where: str) -> ExpectGrant:
+    """One of ``tables``, ``sequences``, ``schemas``, and privileges that kind has, upper-cased."""
+    named = [k for k in GRANT_PRIVILEGES if getattr(expect, k) is not None]
+    if len(named) != 1:
+        raise ConfigError(f"{file}: `{where}` needs exactly one of `tables`, `sequences` or `schemas`.")
+    allowed = GRANT_PRIVILEGES[named[0]]
+    wanted: list[str] = []
+    for p in expect.privileges:
+        word = p.strip().upper()
+        if word not in (*allowed, "ALL"):
+            raise ConfigError(
+                f"{file}: `{where}.privileges` may name {', '.join(allowed)} or ALL on {named[0]}, got {p!r}."
+            )
+        wanted += allowed if word == "ALL" else [word]
+    if not wanted:
+        raise ConfigError(f"{file}: `{where}.privileges` is empty: name at least one privilege.")
+    return dataclasses.replace(expect, privileges=tuple(dict.fromkeys(wanted)))
+
+
 # Values a user may write for some keys, checked at load time so the error names file and key.
 _CHOICES: dict[tuple[type, str], tuple[str, ...]] = {
     (ExpectTrigger, "timing"): ("before", "after", "instead of"),
@@ -80,6 +121,7 @@ EXPECT_KINDS: dict[str, type] = {
     "extensions": ExpectExtension,
     "constraints": ExpectConstraint,
     "settings": ExpectSetting,
+    "grants": ExpectGrant,
 }
 
 
@@ -91,6 +133,7 @@ class Expectations:
     extensions: tuple[ExpectExtension, ...] = ()
     constraints: tuple[ExpectConstraint, ...] = ()
     settings: tuple[ExpectSetting, ...] = ()
+    grants: tuple[ExpectGrant, ...] = ()
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
@@ -152,4 +195,5 @@ def _build(spec: type, entry: dict[str, Any], *, file: Path, where: str) -> Any:
     ]
     if required:
         raise ConfigError(f"{file}: `{where}` needs `{required[0]}`.")
-    return spec(**kwargs)
+    built = spec(**kwargs)
+    return _grant(built, file=file, where=where) if isinstance(built, ExpectGrant) else built

@@ -37,6 +37,7 @@ from .checks import (
     telegram_ids,
 )
 from .checks.instances import InstancesProvider
+from .checks.live_grants import read_grants
 from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
 from .config import Config
@@ -241,6 +242,7 @@ def _check_schema(
         else:
             ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
         settings = read_settings(conn, [s.name for s in cfg.expect.settings])
+        grants = read_grants(conn, cfg.expect.grants, live)
         switched_off = enforcement.read(conn)
     if update_snapshot and cfg.snapshot:
         serialize.write(live, cfg.snapshot)
@@ -253,6 +255,7 @@ def _check_schema(
             result.findings = verify_fixes(result.findings, live, again, server)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
     result.findings += declared.check_settings(cfg.expect.settings, settings)
+    result.findings += only_new(declared.check_grants(cfg.expect.grants, live, grants), result.findings)
     result.findings += ledger
     declared_names = [s.name for s in cfg.expect.settings]
     off = enforcement.findings(

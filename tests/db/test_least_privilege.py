@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from project_support import create_login_role, drop_role, url_as, write_bookings_project
 from psycopg import sql
 
 from pgwarden.cli import main
@@ -33,15 +34,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Path:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    (tmp_path / "migrations").mkdir()
-    (tmp_path / "migrations" / "001_init.sql").write_text(
-        "CREATE TABLE bookings (id bigint PRIMARY KEY, status text NOT NULL);\n"
-    )
-    (tmp_path / "pgwarden.toml").write_text(
-        'migrations = "migrations"\n\n[[invariants]]\nname = "no-odd-status"\n'
-        "check = \"SELECT id FROM bookings WHERE status NOT IN ('active', 'done')\"\n"
-        "repair = \"UPDATE bookings SET status = 'done' WHERE id IN (SELECT id FROM violations)\"\n"
-    )
+    write_bookings_project(tmp_path)
     code, _, err = run("migrate", "up", "--db", db_url)
     assert code == 0, err
     return tmp_path
@@ -53,7 +46,7 @@ def roles(db_url: str, conn: psycopg.Connection) -> Iterator[dict[str, str]]:
     suffix = uuid.uuid4().hex[:8]
     names = {kind: f"lp_{kind}_{suffix}" for kind in ("connect", "readonly", "noselect")}
     for name in names.values():
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(sql.Identifier(name), PASSWORD))
+        create_login_role(conn, name, PASSWORD)
     readonly = sql.Identifier(names["readonly"])
     conn.execute(sql.SQL("ALTER ROLE {} SET default_transaction_read_only = on").format(readonly))
     for schema in ("public", "pgwarden"):
@@ -63,12 +56,9 @@ def roles(db_url: str, conn: psycopg.Connection) -> Iterator[dict[str, str]]:
         )
     conn.execute(sql.SQL("REVOKE ALL ON SCHEMA public FROM PUBLIC"))
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(sql.Identifier(names["noselect"])))
-    head, _, rest = db_url.partition("://")
-    hostpart = rest.partition("@")[2]
-    yield {kind: f"{head}://{name}:{PASSWORD}@{hostpart}" for kind, name in names.items()}
+    yield {kind: url_as(db_url, PASSWORD, name) for kind, name in names.items()}
     for name in names.values():
-        conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+        drop_role(conn, name)
 
 
 COMMANDS = (

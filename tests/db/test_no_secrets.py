@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from project_support import url_as, write_bookings_project
 
 from pgwarden.cli import main
 
@@ -29,18 +30,8 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str) -> Ite
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
-    head, _, rest = db_url.partition("://")
-    user, _, hostpart = rest.partition("@")
-    url = f"{head}://{user}:{PASSWORD}@{hostpart}"
-    (tmp_path / "migrations").mkdir()
-    (tmp_path / "migrations" / "001_init.sql").write_text(
-        "CREATE TABLE bookings (id bigint PRIMARY KEY, status text NOT NULL);\n"
-    )
-    (tmp_path / "pgwarden.toml").write_text(
-        'migrations = "migrations"\n\n[[invariants]]\nname = "no-odd-status"\n'
-        "check = \"SELECT id FROM bookings WHERE status NOT IN ('active', 'done')\"\n"
-        "repair = \"UPDATE bookings SET status = 'done' WHERE id IN (SELECT id FROM violations)\"\n"
-    )
+    url = url_as(db_url, PASSWORD)
+    write_bookings_project(tmp_path)
     (tmp_path / "bot.log").write_text(
         f"2026-11-22 10:00:01 ERROR telegram: Conflict calling https://api.telegram.org/bot{TOKEN}/getUpdates\n"
         f"2026-11-22 10:00:02 ERROR db: cannot connect to {url}\n"

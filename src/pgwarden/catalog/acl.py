@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 
 from ._inspect import query
-from .kinds import Grant, Owner
+from .kinds import DefaultPrivilege, DefaultTarget, Grant, Owner
 from .model import Schema
 
 
@@ -38,6 +38,8 @@ def with_privileges(conn: psycopg.Connection[Any], schema: Schema, *, ignore: Se
             nsp = [row[0] for row in cur.fetchall()]
             cur.execute(query("privileges", conn.info.server_version), {"nsp": nsp})  # type: ignore[arg-type]
             rows = cur.fetchall()
+            cur.execute(query("default_privileges", conn.info.server_version), {"nsp": nsp})  # type: ignore[arg-type]
+            defaults = [d for row in cur.fetchall() for d in default_privileges(*row)]
         finally:
             cur.execute(
                 "SELECT pg_catalog.set_config('search_path', %s, true)", (previous[0] if previous else "",)
@@ -48,4 +50,42 @@ def with_privileges(conn: psycopg.Connection[Any], schema: Schema, *, ignore: Se
         if target != "column":
             owners.append(Owner(target, obj, owner))
         grants += [Grant(target, obj, *json.loads(entry)) for entry in acl]
-    return dataclasses.replace(schema, grants=tuple(grants), owners=tuple(owners), privileges_read=True)
+    return dataclasses.replace(
+        schema,
+        grants=tuple(grants),
+        owners=tuple(owners),
+        default_privileges=tuple(defaults),
+        privileges_read=True,
+    )
+
+
+_ON: dict[str, DefaultTarget] = {
+    "r": "tables",
+    "S": "sequences",
+    "f": "functions",
+    "T": "types",
+    "n": "schemas",
+}
+_BUILT_IN = {"functions": ("PUBLIC", "EXECUTE"), "types": ("PUBLIC", "USAGE")}
+"""What every role's new functions and types give PUBLIC unless a database-wide entry says otherwise."""
+
+
+def default_privileges(role: str, schema: str | None, objtype: str, acl: list[str]) -> list[DefaultPrivilege]:
+    """One ``pg_default_acl`` entry as its departures from the server's defaults.
+
+    A database-wide entry replaces the built-in defaults, so one without PUBLIC's EXECUTE on
+    functions says it was revoked; an entry in a schema only adds to them.
+    """
+    on = _ON.get(objtype)
+    if on is None:
+        return []
+    entries = [json.loads(a) for a in acl]
+    built_in = _BUILT_IN.get(on) if schema is None else None
+    out = [
+        DefaultPrivilege(role, schema, on, grantee, privilege, bool(grantable))
+        for grantee, privilege, grantable in entries
+        if (grantee, privilege) != built_in
+    ]
+    if built_in is not None and not any((g, p) == built_in for g, p, _ in entries):
+        out.append(DefaultPrivilege(role, None, on, *built_in, revoked=True))
+    return out

@@ -89,3 +89,30 @@ class Owner:
     @property
     def qualname(self) -> str:
         return self.object
+
+
+DefaultTarget = Literal["tables", "sequences", "functions", "types", "schemas"]
+
+
+@dataclass(frozen=True)
+class DefaultPrivilege:
+    """How ``ALTER DEFAULT PRIVILEGES`` departs from the server's defaults for objects ``role`` creates
+    later: a privilege given to ``grantee`` (in ``schema``, or anywhere when ``None``), or, with
+    ``revoked``, a built-in default taken away (``EXECUTE`` on functions or ``USAGE`` on types
+    from ``PUBLIC``, which only a database-wide entry can take)."""
+
+    role: str
+    schema: str | None
+    on: DefaultTarget
+    grantee: str
+    privilege: str
+    grantable: bool = False
+    revoked: bool = False
+
+    @property
+    def qualname(self) -> str:
+        where = f" in schema {self.schema}" if self.schema else ""
+        verb = "revoked from" if self.revoked else "to"
+        return (
+            f"default privileges of {self.role}{where} on {self.on}: {self.privilege} {verb} {self.grantee}"
+        )

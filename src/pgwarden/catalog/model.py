@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from .kinds import Collation, CompositeType, Grant, Owner
+from .kinds import Collation, CompositeType, DefaultPrivilege, Grant, Owner
 
 ConstraintKind = Literal["primary_key", "unique", "foreign_key", "check", "exclusion"]
 TriggerEnabled = Literal["origin", "disabled", "replica", "always"]
@@ -318,6 +318,8 @@ class Schema:
     composite_types: tuple[CompositeType, ...] = ()
     grants: tuple[Grant, ...] = ()
     owners: tuple[Owner, ...] = ()
+    default_privileges: tuple[DefaultPrivilege, ...] = ()
+    """``ALTER DEFAULT PRIVILEGES`` of the roles, database-wide and in the schemas read."""
     privileges_read: bool = field(default=False, compare=False)
     """Whether ``grants`` and ``owners`` were read (``inspect(privileges=True)``): they are
     compared only when both sides hold them, as a schema built in a scratch database has

@@ -45,6 +45,7 @@ _SORT_KEYS: dict[tuple[type, str], Any] = {
     # Kept for the record; a snapshot never judges them (``Schema.privileges_read`` is not stored).
     (Schema, "grants"): lambda g: (g.target, g.object, g.grantee, g.privilege),
     (Schema, "owners"): lambda o: (o.target, o.object),
+    (Schema, "default_privileges"): lambda d: (d.role, d.schema or "", d.on, d.grantee, d.privilege),
     (model.Table, "constraints"): lambda c: c.name,
     (model.Table, "indexes"): lambda i: i.name,
     (model.Table, "triggers"): lambda t: t.name,

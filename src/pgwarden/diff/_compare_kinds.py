@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from ..catalog.kinds import Collation, Grant
+from ..catalog.kinds import Collation, DefaultPrivilege, Grant
 from ..catalog.model import Schema
 from .changes import Change, ColumnUse, FunctionChange, TableChange, ViewChange
-from .kind_changes import CollationChange, CompositeTypeChange, GrantChange, OwnerChange
+from .kind_changes import (
+    CollationChange,
+    CompositeTypeChange,
+    DefaultPrivilegeChange,
+    GrantChange,
+    OwnerChange,
+)
 
 
 def collations(expected: Schema, actual: Schema, out: list[Change]) -> None:
@@ -78,6 +84,15 @@ def privileges(expected: Schema, actual: Schema, out: list[Change]) -> None:
         a = owners.get(o.object)
         if a is not None and a.owner != o.owner:
             out.append(OwnerChange("owner_mismatch", o, a))
+    want_defaults, have_defaults = set(expected.default_privileges), set(actual.default_privileges)
+    out += [
+        DefaultPrivilegeChange("missing_grant", d, None)
+        for d in sorted(want_defaults - have_defaults, key=_key)
+    ]
+    out += [
+        DefaultPrivilegeChange("extra_grant", None, d)
+        for d in sorted(have_defaults - want_defaults, key=_key)
+    ]
     recreated = _recreated(out)
     if expected.grants == actual.grants and not recreated:
         return
@@ -104,6 +119,10 @@ def _recreated(out: list[Change]) -> set[str]:
             if isinstance(c, ViewChange):
                 names |= {v.qualname for v in c.dependents}
     return names
+
+
+def _key(d: DefaultPrivilege) -> tuple[str, ...]:
+    return (d.role, d.schema or "", d.on, d.grantee, d.privilege)
 
 
 def _order(g: Grant) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..catalog.kinds import Attribute
 from ._column_messages import Described
-from .kind_changes import CompositeTypeChange, GrantChange, OwnerChange
+from .kind_changes import CompositeTypeChange, DefaultPrivilegeChange, GrantChange, OwnerChange
 
 
 def _spell(a: Attribute) -> str:
@@ -50,4 +50,33 @@ def owner(c: OwnerChange) -> Described:
         "Change the owner with the fix SQL; the owner may alter and drop it, and migrations run as another "
         "role fail with must be owner.",
         {"expected": {"owner": e.owner}, "actual": {"owner": a.owner}},
+    )
+
+
+def default_privilege(c: DefaultPrivilegeChange) -> Described:
+    d = c.expected or c.actual
+    assert d is not None
+    where = f" in schema {d.schema}" if d.schema else ""
+    facts = {
+        "role": d.role,
+        "schema": d.schema,
+        "on": d.on,
+        "grantee": d.grantee,
+        "privilege": d.privilege,
+        "grantable": d.grantable,
+        "revoked": d.revoked,
+    }
+    # What the next object the role creates gets, on this side and on the expected one.
+    gets = (c.expected is not None) != d.revoked
+    verb, here = ("give", "do not") if gets else ("do not give", "do")
+    return (
+        f"The expected database's default privileges {verb} {d.grantee} {d.privilege} on the {d.on} "
+        f"{d.role} creates{where}, and this one's {here}: the next migration's new objects differ in "
+        "what they grant.",
+        "Apply the fix SQL (ALTER DEFAULT PRIVILEGES, run as the role or a member of it); existing "
+        "objects are not changed by it.",
+        {
+            "expected": facts if c.expected is not None else None,
+            "actual": facts if c.actual is not None else None,
+        },
     )

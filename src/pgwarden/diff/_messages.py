@@ -25,7 +25,7 @@ from .changes import (
     TriggerChange,
     ViewChange,
 )
-from .kind_changes import CompositeTypeChange, GrantChange, OwnerChange
+from .kind_changes import CompositeTypeChange, DefaultPrivilegeChange, GrantChange, OwnerChange
 
 _NOUN = {
     "schema": "Schema",
@@ -64,6 +64,8 @@ def describe(change: Change, attributes: Mapping[str, str]) -> Described:
         return kind_messages.grant(change)
     if isinstance(change, OwnerChange):
         return kind_messages.owner(change)
+    if isinstance(change, DefaultPrivilegeChange):
+        return kind_messages.default_privilege(change)
     if isinstance(change, EnumChange) and change.kind == "enum_labels_mismatch":
         e, a = change.expected, change.actual
         assert e is not None and a is not None

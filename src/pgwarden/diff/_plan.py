@@ -30,6 +30,8 @@ class Phase(enum.IntEnum):
     DROP_FOREIGN_KEY = enum.auto()
     DROP_CONSTRAINT = enum.auto()
     DROP_INDEX = enum.auto()
+    NO_INHERIT = enum.auto()
+    """A child leaves a parent before columns are dropped: its inherited columns become its own."""
     DROP_COLUMN = enum.auto()
     DROP_TABLE = enum.auto()
     EXTENSION = enum.auto()
@@ -81,7 +83,7 @@ class Plan:
 
     def __init__(self, changes: Sequence[Change]) -> None:
         self.changes = changes
-        self._out: list[tuple[Phase, int, Statement]] = []
+        self._out: list[tuple[Phase, int, int, Statement]] = []
         self.table_renames = {
             c.actual.qualname: c.expected.qualname
             for c in changes
@@ -107,13 +109,16 @@ class Plan:
         """Relations created by the script, as the server spells them in a function signature."""
         self.check_bodies_off = False
 
-    def add(self, phase: Phase, statements: Q | Sequence[Q], destructive: str | None = None) -> None:
-        """One unit of statements in ``phase``; ``destructive`` says why running it loses data."""
+    def add(
+        self, phase: Phase, statements: Q | Sequence[Q], destructive: str | None = None, *, order: int = 0
+    ) -> None:
+        """One unit of statements in ``phase``; ``destructive`` says why running it loses data;
+        within a phase, lower ``order`` first (an inheritance parent's drop before its child's)."""
         items = [statements] if isinstance(statements, sql.Composable) else list(statements)
         if not items:
             return
         text = "\n".join(ddl.as_text(q) for q in items)
-        self._out.append((phase, len(self._out), Statement(phase, text, destructive)))
+        self._out.append((phase, order, len(self._out), Statement(phase, text, destructive)))
 
     def statements(self) -> list[Statement]:
-        return [s for _, _, s in sorted(self._out, key=lambda x: (x[0], x[1]))]
+        return [s for *_, s in sorted(self._out, key=lambda x: (x[0], x[1], x[2]))]

@@ -9,7 +9,13 @@ from . import _ddl as ddl
 from ._ddl import Q
 from ._plan import Phase, Plan
 from .changes import FunctionChange
-from .kind_changes import CollationChange, CompositeTypeChange, GrantChange, OwnerChange
+from .kind_changes import (
+    CollationChange,
+    CompositeTypeChange,
+    DefaultPrivilegeChange,
+    GrantChange,
+    OwnerChange,
+)
 
 _OLD_SUFFIX = "__pgwarden_old"
 
@@ -176,6 +182,29 @@ def grant(plan: Plan, c: GrantChange) -> None:
             Phase.DROP_POLICY,
             sql.SQL("REVOKE {} ON {} FROM {};").format(privilege, on, _grantee(c.actual.grantee)),
         )
+
+
+def default_privilege(plan: Plan, c: DefaultPrivilegeChange) -> None:
+    """``ALTER DEFAULT PRIVILEGES``: grant what is missing (or undo a revoke), revoke what is extra."""
+    d = c.expected or c.actual
+    if d is None:
+        return
+    grant = (c.expected is not None) != d.revoked
+    head = sql.SQL("ALTER DEFAULT PRIVILEGES FOR ROLE {}").format(sql.Identifier(d.role))
+    if d.schema is not None:
+        head = sql.SQL("{} IN SCHEMA {}").format(head, sql.Identifier(d.schema))
+    on = sql.SQL(d.on.upper())
+    if grant:
+        option = sql.SQL(" WITH GRANT OPTION") if d.grantable else sql.SQL("")
+        statement = sql.SQL("{} GRANT {} ON {} TO {}{};").format(
+            head, sql.SQL(d.privilege), on, _grantee(d.grantee), option
+        )
+    else:
+        statement = sql.SQL("{} REVOKE {} ON {} FROM {};").format(
+            head, sql.SQL(d.privilege), on, _grantee(d.grantee)
+        )
+    # A changed grant option is a revoke and a grant: the revoke first.
+    plan.add(Phase.PRIVILEGE, statement, order=0 if grant else -1)
 
 
 def owner(plan: Plan, c: OwnerChange) -> None:

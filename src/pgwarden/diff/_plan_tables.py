@@ -69,7 +69,7 @@ def _inherits(plan: Plan, t: Q, e: Table, a: Table) -> None:
     before = [plan.table_renames.get(p, p) for p in a.inherits]
     for parent in before:
         if parent not in e.inherits:
-            plan.add(Phase.DROP_TABLE, sql.SQL("ALTER TABLE {} NO INHERIT {};").format(t, ddl.ident(parent)))
+            plan.add(Phase.NO_INHERIT, sql.SQL("ALTER TABLE {} NO INHERIT {};").format(t, ddl.ident(parent)))
     for parent in e.inherits:
         if parent not in before:
             plan.add(Phase.ATTACH, sql.SQL("ALTER TABLE {} INHERIT {};").format(t, ddl.ident(parent)))
@@ -165,15 +165,20 @@ def columns(plan: Plan, group: list[ColumnChange]) -> None:
         plan.add(
             Phase.COLUMN,
             sql.SQL("ALTER TABLE {} ADD COLUMN {};").format(t, ddl.column_definition(e)),
+            order=-first.depth,
         )
         if e.comment is not None:
             plan.add(Phase.COMMENT, ddl.comment_on("COLUMN", _column_ident(first, e), e.comment))
         return
     if "extra_column" in kinds and a is not None:
+        # ONLY: a child that keeps the column keeps its values; the others drop their copies themselves.
         plan.add(
             Phase.DROP_COLUMN,
-            sql.SQL("ALTER TABLE {} DROP COLUMN {};").format(t, sql.Identifier(a.name)),
+            sql.SQL("ALTER TABLE {}{} DROP COLUMN {};").format(
+                sql.SQL("ONLY " if first.only else ""), t, sql.Identifier(a.name)
+            ),
             f"drops column {first.table_qualname}.{a.name} and its data",
+            order=first.depth,
         )
         return
     if e is None or a is None:
@@ -195,8 +200,8 @@ def columns(plan: Plan, group: list[ColumnChange]) -> None:
         "collation_mismatch",
     }
     if alter:
-        statements, why = _alter_column(t, e, a, alter, first.table_qualname)
-        plan.add(Phase.COLUMN, statements, why)
+        statements, why = _alter_column(t, e, a, alter, first.table_qualname, only=first.only)
+        plan.add(Phase.COLUMN, statements, why, order=first.depth)
 
 
 def in_table(plan: Plan, c: ConstraintChange | IndexChange | TriggerChange | PolicyChange) -> None:
@@ -282,13 +287,18 @@ def _partition_columns(name: Q, t: Table, parent: Table) -> list[Q]:
     return out
 
 
-def _alter_column(t: Q, e: Column, a: Column, kinds: set[str], table: str) -> tuple[list[Q], str | None]:
+def _alter_column(
+    t: Q, e: Column, a: Column, kinds: set[str], table: str, *, only: bool = False
+) -> tuple[list[Q], str | None]:
     """The ALTER COLUMN steps from ``a`` to ``e``, in an order the server accepts.
 
     Identity is dropped before NOT NULL can be, defaults go before a type change (they
-    may not cast) and before identity is added, and come back last.
+    may not cast) and before identity is added, and come back last. A parent's default
+    stops at the parent (``only``): a child's own default would be overwritten, and each
+    child's differing default is a change of its own.
     """
     out: list[Q] = []
+    own = sql.SQL("ONLY {}").format(t) if only else t
     if e.generated != a.generated or e.virtual != a.virtual:
         if e.generated is None and not a.virtual:
             out.append(ddl.alter_column(t, e.name, sql.SQL("DROP EXPRESSION")))
@@ -307,16 +317,19 @@ def _alter_column(t: Q, e: Column, a: Column, kinds: set[str], table: str) -> tu
             ], why
     if a.identity is not None and e.identity is None:
         out.append(ddl.alter_column(t, e.name, sql.SQL("DROP IDENTITY")))
-    retype = e.type != a.type or e.collation != a.collation
+    # Only what the changes name: a child's type follows its parent's change, not its own.
+    retype = bool(kinds & {"type_mismatch", "collation_mismatch"}) and (
+        e.type != a.type or e.collation != a.collation
+    )
     add_identity = e.identity is not None and a.identity is None
     drop_default = a.default is not None and ("default_mismatch" in kinds or retype or add_identity)
     if drop_default:
-        out.append(ddl.alter_column(t, e.name, sql.SQL("DROP DEFAULT")))
+        out.append(ddl.alter_column(own, e.name, sql.SQL("DROP DEFAULT")))
     if retype:
         out.append(
             column_type(t, e, using=e.type != a.type and e.generated is None, from_type=a.type, table=table)
         )
-    if e.nullable != a.nullable:
+    if e.nullable != a.nullable and "nullability_mismatch" in kinds:
         out.append(ddl.alter_column(t, e.name, sql.SQL("DROP NOT NULL" if e.nullable else "SET NOT NULL")))
     if add_identity:
         out.append(
@@ -333,5 +346,5 @@ def _alter_column(t: Q, e: Column, a: Column, kinds: set[str], table: str) -> tu
     if e.identity is not None and a.identity is not None and e.identity_options != a.identity_options:
         out.append(ddl.alter_column(t, e.name, set_identity_options(e)))
     if e.default is not None and (drop_default or "default_mismatch" in kinds) and e.generated is None:
-        out.append(ddl.alter_column(t, e.name, sql.SQL("SET DEFAULT {}").format(ddl.raw(e.default))))
+        out.append(ddl.alter_column(own, e.name, sql.SQL("SET DEFAULT {}").format(ddl.raw(e.default))))
     return out, None

@@ -12,6 +12,7 @@ from .changes import (
     FunctionChange,
     IndexChange,
 )
+from .kind_changes import DefaultPrivilegeChange
 
 E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
@@ -37,6 +38,8 @@ def severity(change: Change, default: Severity) -> Severity:
         return default
     if isinstance(change, FunctionChange) and change.kind == "function_changed" and change.replace_impossible:
         return E  # callers expecting the result type break
+    if isinstance(change, DefaultPrivilegeChange):
+        return W  # nothing fails now: the next new object gets other grants
     return default
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from operator import attrgetter
 
 from ..catalog.model import Column, Constraint, Index, Table, Trigger
@@ -47,6 +47,22 @@ options: Callable[[Table], tuple[object, ...]] = attrgetter(*_OPTIONS)
 """The table-level settings compared as one ``table_options_mismatch``."""
 
 
+def inheritance_depths(tables: tuple[Table, ...]) -> dict[str, int]:
+    """How many ``INHERITS`` levels each table is below its topmost parent (a cycle cannot exist)."""
+    parents = {t.qualname: t.inherits for t in tables}
+    depths: dict[str, int] = {}
+
+    def depth(name: str, seen: frozenset[str]) -> int:
+        if name not in depths:
+            above = [p for p in parents.get(name, ()) if p in parents and p not in seen]
+            depths[name] = 1 + max((depth(p, seen | {name}) for p in above), default=-1)
+        return depths[name]
+
+    for t in tables:
+        depth(t.qualname, frozenset())
+    return depths
+
+
 def constraint_definition(c: Constraint) -> str:
     """The definition without the ``NOT VALID`` the server appends: validation is compared apart."""
     return c.definition.removesuffix(" NOT VALID")
@@ -76,11 +92,31 @@ class TableComparer:
         renames: Renames,
         expected_tables: Callable[[str], Table | None],
         actual_tables: Callable[[str], Table | None],
+        actual_depths: Mapping[str, int] | None = None,
     ) -> None:
         self.out = out
         self.renames = renames
         self.expected_table = expected_tables
         self.actual_table = actual_tables
+        depths = actual_depths or {}
+        self.depth = depths.get
+        self.parents = {p for t, d in depths.items() if d for p in self._actual_parents(t)}
+        """Actual tables with inheritance children."""
+
+    def _actual_parents(self, qualname: str) -> tuple[str, ...]:
+        t = self.actual_table(qualname)
+        return t.inherits if t is not None else ()
+
+    def _change(self, kind: str, ec: Column | None, ac: Column | None, e: Table, a: Table) -> ColumnChange:
+        return ColumnChange(
+            kind,  # type: ignore[arg-type]
+            ec,
+            ac,
+            e.schema,
+            e.name,
+            only=self.renames.original_table(a.qualname) in self.parents,
+            depth=self.depth(self.renames.original_table(a.qualname), 0),
+        )
 
     def compare(self, e: Table, a: Table) -> None:
         if e == a:
@@ -116,9 +152,15 @@ class TableComparer:
             if inherited
             else (None, None)
         )
+        given, renamed_by_parent = self._from_parents(e, a)
+        # A parent's rename reaches this table's copy: read it under its new name.
+        for before, after in renamed_by_parent.items():
+            if after in em and after not in am and before in am:
+                am = {**am, after: am[before]}
+        reached = {before for before, after in renamed_by_parent.items() if after in am}
         renamed: dict[str, Column] = {}
-        extra_names = {c.name for c in a.columns if c.name not in em}
-        missing = [c for c in e.columns if c.name not in am]
+        extra_names = {c.name for c in a.columns if c.name not in em and c.name not in reached}
+        missing = [c for c in e.columns if c.name not in am and c.name not in given]
         if not inherited and missing and extra_names:
             extra = [c for c in a.columns if c.name in extra_names]
             for ec, ac in pair_renames(
@@ -132,61 +174,77 @@ class TableComparer:
                 extra_names.discard(ac.name)
                 self.renames.columns[f"{self.renames.original_table(a.qualname)}.{ac.name}"] = ec.name
         out = self.out
-        from_parent, lost = self._from_parents(e, a)
         for ec in e.columns:
             same = am.get(ec.name)
-            if same is not None and same.inherited and ec.name in lost:
-                # The parent's column goes, and the inherited copy with it: add it back after.
-                out.append(ColumnChange("missing_column", ec, None, e.schema, e.name))
-            elif same is not None:
+            if same is not None:
                 if ec != same:
-                    pair = self._inheritance_parents(e, a, ec.name) if same.inherited else parents
-                    self._column(e, ec, same, pair)
+                    if inherited:
+                        self._column(e, a, ec, same, parents)
+                    else:
+                        pair = self._inheritance_parents(e, ec.name, same.name)
+                        self._column(e, a, ec, same, pair, inheritance=True)
             elif ec.name in renamed:
                 old = renamed[ec.name]
-                out.append(ColumnChange("probable_rename", ec, old, e.schema, e.name))
-                self._column(e, ec, old, parents)
-            elif not inherited and not (ec.inherited and ec.name in from_parent):
-                out.append(ColumnChange("missing_column", ec, None, e.schema, e.name))
+                out.append(self._change("probable_rename", ec, old, e, a))
+                self._column(e, a, ec, old, parents)
+            elif not inherited and not (ec.inherited and ec.name in given):
+                # A column the child declares itself is added to it before its parent's ADD
+                # COLUMN reaches it (``depth``): the two then merge into one.
+                out.append(self._change("missing_column", ec, None, e, a))
         if not inherited:
             for ac in a.columns:
-                # An inherited-only column is dropped by its parent's DROP COLUMN, never on its own.
-                if ac.name in extra_names and not ac.inherited:
-                    out.append(ColumnChange("extra_column", None, ac, e.schema, e.name))
+                # Even a copy inherited from a parent that drops the column: the parent's drop
+                # stops at the parent (``only``), so each child says itself what it keeps.
+                if ac.name in extra_names:
+                    out.append(self._change("extra_column", None, ac, e, a))
         return {old.name: new for new, old in renamed.items()}
 
-    def _from_parents(self, e: Table, a: Table) -> tuple[set[str], set[str]]:
+    def _from_parents(self, e: Table, a: Table) -> tuple[set[str], dict[str, str]]:
         """(columns the expected parents that both sides share give this table: they follow the
-        parent's own changes; columns the actual parents lose, and this table's copies with them)."""
+        parent's own changes; the renames of those parents' columns, old name -> new name, which
+        reach this table's copies)."""
         given: set[str] = set()
-        lost: set[str] = set()
+        renamed: dict[str, str] = {}
         for parent in a.inherits:
-            pa = self.actual_table(parent)
             pe = self.expected_table(self.renames.tables.get(parent, parent))
-            if pe is not None and pe.qualname in e.inherits:
-                given |= {c.name for c in pe.columns}
-            if pa is not None:
-                lost |= {c.name for c in pa.columns if pe is None or pe.column(c.name) is None}
-        return given, lost
+            if pe is None or pe.qualname not in e.inherits:
+                continue
+            given |= {c.name for c in pe.columns}
+            prefix = f"{parent}."
+            renamed |= {
+                key.removeprefix(prefix): new
+                for key, new in self.renames.columns.items()
+                if key.startswith(prefix)
+            }
+        return given, renamed
 
-    def _inheritance_parents(self, e: Table, a: Table, column: str) -> tuple[Table | None, Table | None]:
-        """The parent an inherited column comes from on each side, compared like a partition's."""
+    def _inheritance_parents(self, e: Table, expected: str, actual: str) -> tuple[Table | None, Table | None]:
+        """The parent a column comes from on each side (declared on the child too or not), compared
+        like a partition's: the parent's type change reaches the child."""
         for parent in e.inherits:
             pe = self.expected_table(parent)
-            pa = self.actual_table(parent)
-            if pe is not None and pa is not None and pe.column(column) and pa.column(column):
+            pa = self.actual_table(self.renames.original_table(parent))
+            if pe is not None and pa is not None and pe.column(expected) and pa.column(actual):
                 return pe, pa
         return None, None
 
     def _column(
         self,
-        table: Table,
+        e: Table,
+        a: Table,
         ec: Column,
         ac: Column,
         parents: tuple[Table | None, Table | None],
+        *,
+        inheritance: bool = False,
     ) -> None:
         pe = parents[0].column(ec.name) if parents[0] is not None else None
         pa = parents[1].column(ac.name) if parents[1] is not None else None
+        if pa is None and parents[1] is not None:
+            # Renamed on the parent: its actual column still has the old name.
+            pa = next(
+                (c for c in parents[1].columns if self._renamed_to(parents[1], c.name) == ec.name), None
+            )
         renamed_default = self.renames.default
         kinds = []
         for kind, get, follows_parent in _COLUMN_ATTRIBUTES:
@@ -198,15 +256,23 @@ class TableComparer:
             if ev == av:
                 continue
             if pe is not None and pa is not None and kind != "comment_mismatch":
-                # A partition follows its parent: the parent's own change reaches it.
+                # A partition or child follows its parent: the parent's own change reaches it.
                 if follows_parent:
+                    continue
+                if kind == "default_mismatch" and inheritance:
+                    # A parent's default stops at the parent (ONLY): each child changes its own.
+                    kinds.append(kind)
                     continue
                 pav = renamed_default(pa.default) if kind == "default_mismatch" else get(pa)
                 if get(pe) == ev and pav == av:
                     continue
             kinds.append(kind)
         for kind in kinds:
-            self.out.append(ColumnChange(kind, ec, ac, table.schema, table.name))
+            self.out.append(self._change(kind, ec, ac, e, a))
+
+    def _renamed_to(self, table: Table, column: str) -> str | None:
+        """The expected name of an actual table's column a probable rename gives it."""
+        return self.renames.columns.get(f"{table.qualname}.{column}")
 
     # constraints and indexes
 

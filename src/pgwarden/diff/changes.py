@@ -192,6 +192,12 @@ class ColumnChange(_InTable):
     actual: Column | None
     dependents: Dependents | None = None
     """What must be dropped around a type change of this column and created again after it."""
+    only: bool = False
+    """The actual table has inheritance children: a drop stops at this table (``ALTER TABLE ONLY``),
+    so a child that keeps the column keeps its values; a child that does not drops it itself."""
+    depth: int = 0
+    """How many ``INHERITS`` levels the actual table is below its topmost parent: drops and
+    alterations run parents first, additions children first (a child's own column then merges)."""
 
 
 @dataclass(frozen=True)

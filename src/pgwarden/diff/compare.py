@@ -10,7 +10,7 @@ from . import _compare_kinds as kinds
 from ._deps import view_references
 from ._names import quoted
 from ._rebuild import with_dependents
-from ._tables import TableComparer
+from ._tables import TableComparer, inheritance_depths
 from .changes import (
     Change,
     ColumnChange,
@@ -197,7 +197,8 @@ def _tables(
     missing, extra, both = _split(expected.table_map, actual.table_map)
     renamed = {e.qualname: a for e, a in pairs}
     taken = {a.qualname for _, a in pairs}
-    comparer = TableComparer(out, renames, expected.table, actual.table)
+    depths = inheritance_depths(actual.tables)
+    comparer = TableComparer(out, renames, expected.table, actual.table, depths)
     matched: list[tuple[Table, Table]] = []
     for t in missing:
         old = renamed.get(t.qualname)
@@ -208,7 +209,8 @@ def _tables(
             out.append(TableChange("probable_rename", t, old))
             matched.append((t, retarget(old, t)))
     matched += both
-    for e, a in sorted(matched, key=lambda p: p[0].qualname):
+    # Parents before their children: a child reads the renames its parents' comparison found.
+    for e, a in sorted(matched, key=lambda p: (depths.get(p[1].qualname, 0), p[0].qualname)):
         comparer.compare(e, a)
     out += [TableChange("extra_table", None, t) for t in extra if t.qualname not in taken]
 

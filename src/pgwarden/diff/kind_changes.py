@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ..catalog.kinds import Collation, CompositeType, Grant, Owner
+from ..catalog.kinds import Collation, CompositeType, DefaultPrivilege, Grant, Owner
 from ..catalog.model import ObjectType
 from .changes import Change, ColumnUse
 
@@ -64,3 +64,18 @@ class OwnerChange(Change):
     def object(self) -> str:
         present = self.expected or self.actual
         return present.object if present is not None else ""
+
+
+@dataclass(frozen=True)
+class DefaultPrivilegeChange(Change):
+    """A departure from the server's default privileges (``ALTER DEFAULT PRIVILEGES``) on one side
+    only: reported as a missing or extra grant, since it decides the grants of the next new table."""
+
+    object_type: ClassVar[ObjectType] = "grant"
+    expected: DefaultPrivilege | None
+    actual: DefaultPrivilege | None
+
+    @property
+    def object(self) -> str:
+        present = self.expected or self.actual
+        return present.qualname if present is not None else ""

@@ -29,7 +29,13 @@ from .changes import (
     TriggerChange,
     ViewChange,
 )
-from .kind_changes import CollationChange, CompositeTypeChange, GrantChange, OwnerChange
+from .kind_changes import (
+    CollationChange,
+    CompositeTypeChange,
+    DefaultPrivilegeChange,
+    GrantChange,
+    OwnerChange,
+)
 
 
 def plan(changes: Sequence[Change]) -> list[Statement]:
@@ -78,6 +84,8 @@ def plan(changes: Sequence[Change]) -> list[Statement]:
             kinds.grant(p, c)
         elif isinstance(c, OwnerChange):
             kinds.owner(p, c)
+        elif isinstance(c, DefaultPrivilegeChange):
+            kinds.default_privilege(p, c)
     _functions(p, function_changes)
     tables.drop_tables(p, to_drop)
     tables.create_tables(p, to_create)

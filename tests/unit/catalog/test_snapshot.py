@@ -274,6 +274,7 @@ def test_document_layout_is_diff_friendly() -> None:
         "composite_types",
         "grants",
         "owners",
+        "default_privileges",
     ]
     assert list(doc["schema"]["tables"][0])[:3] == ["schema", "name", "kind"]
     assert doc["schema"]["enums"][0]["labels"] == ["sad", "ok", "happy"]  # order of labels kept

@@ -34,39 +34,6 @@ def inherited(name: str, type_: str = "integer") -> Column:
 # inheritance
 
 
-def test_a_parents_dropped_column_is_dropped_once_on_the_parent() -> None:
-    actual = s(
-        t("base", col("at"), col("e")),
-        t("child", inherited("at"), inherited("e"), col("own"), inherits=("public.base",)),
-    )
-    expected = s(
-        t("base", col("at")),
-        t("child", inherited("at"), col("own"), inherits=("public.base",)),
-    )
-    changes = diff(expected, actual)
-    assert kinds(changes) == [("extra_column", "public.base.e")]
-    script = render_sql(changes, allow_destructive=True)
-    assert 'ALTER TABLE "public"."base" DROP COLUMN "e";' in script
-    assert '"child"' not in script
-
-
-def test_a_child_that_keeps_the_parents_dropped_column_gets_it_back_after_the_drop() -> None:
-    actual = s(
-        t("base", col("at"), col("e")),
-        t("child", inherited("at"), inherited("e"), inherits=("public.base",)),
-    )
-    expected = s(
-        t("base", col("at")),
-        t("child", inherited("at"), col("e"), inherits=("public.base",)),
-    )
-    changes = diff(expected, actual)
-    assert sorted(kinds(changes)) == [("extra_column", "public.base.e"), ("missing_column", "public.child.e")]
-    script = render_sql(changes, allow_destructive=True)
-    drop = script.index('ALTER TABLE "public"."base" DROP COLUMN "e";')
-    add = script.index('ALTER TABLE "public"."child" ADD COLUMN "e" integer;')
-    assert drop < add
-
-
 def test_a_column_added_to_a_parent_is_not_added_to_its_children_again() -> None:
     actual = s(t("base", col("at")), t("child", inherited("at"), inherits=("public.base",)))
     expected = s(
@@ -283,3 +250,34 @@ def test_a_routine_grant_names_its_arguments() -> None:
     assert render_sql(diff(expected, actual)).strip() == (
         'GRANT EXECUTE ON ROUTINE "public"."greet"(text) TO "bot";'
     )
+
+
+# default privileges
+
+
+def test_default_privileges_differences_are_scripted_revokes_first() -> None:
+    from pgwarden.catalog.acl import default_privileges
+    from pgwarden.catalog.kinds import DefaultPrivilege
+
+    # A database-wide entry without PUBLIC's EXECUTE on functions: the built-in default revoked.
+    revoked = default_privileges("owner", None, "f", [])
+    assert revoked == [DefaultPrivilege("owner", None, "functions", "PUBLIC", "EXECUTE", revoked=True)]
+    assert default_privileges("owner", None, "f", ['["PUBLIC", "EXECUTE", false]']) == []
+    granted = default_privileges("owner", "app", "r", ['["bot", "SELECT", false]'])
+    option = DefaultPrivilege("owner", "app", "tables", "bot", "SELECT", grantable=True)
+    expected = s(default_privileges=(*revoked, option), privileges_read=True)
+    actual = s(default_privileges=tuple(granted), privileges_read=True)
+    changes = diff(expected, actual)
+    assert [(c.kind, c.object) for c in changes] == [
+        ("missing_grant", "default privileges of owner on functions: EXECUTE revoked from PUBLIC"),
+        ("missing_grant", "default privileges of owner in schema app on tables: SELECT to bot"),
+        ("extra_grant", "default privileges of owner in schema app on tables: SELECT to bot"),
+    ]
+    assert render_sql(changes).splitlines()[::2] == [
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "owner" REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;',
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "owner" IN SCHEMA "app" REVOKE SELECT ON TABLES FROM "bot";',
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "owner" IN SCHEMA "app" GRANT SELECT ON TABLES TO "bot" WITH GRANT OPTION;',
+    ]
+    assert {f.severity.value for f in to_findings(changes)} == {"warning"}
+    # Compared only when both sides were read with their privileges, like grants.
+    assert diff(dataclasses.replace(expected, privileges_read=False), actual) == []

@@ -14,11 +14,12 @@ from ...findings import Finding
 from .constraint import check_constraint
 from .extension import check_extension
 from .function import check_function
+from .grant import LiveGrants, check_grants
 from .index import check_index
 from .server_setting import LiveSetting, check_settings
 from .trigger import check_trigger
 
-__all__ = ["LiveSetting", "check", "check_settings"]
+__all__ = ["LiveGrants", "LiveSetting", "check", "check_grants", "check_settings"]
 
 
 def check(expect: Expectations, schema: Schema) -> list[Finding]:
