@@ -42,6 +42,8 @@ class RuntimeSettings:
     health_host: str = "127.0.0.1"
     health_port: int | None = None
     health_token_env: str = "PGWARDEN_HEALTH_TOKEN"
+    console: bool = False
+    """Serve ``pgwarden console``'s page under ``/console/`` on the health port (same host and token)."""
     rss_growth_mb_per_hour: float | None = None
     progress_timeout: float | None = None
     invariants_every: float = 300.0
@@ -115,7 +117,13 @@ class RuntimeSettings:
             raise ConfigError(f"{where}: `{key}` must be 1-63 letters, digits or _ . : -.")
         settings = cls(**values)
         settings.validate(where=where, prefix=prefix)
-        return settings.with_overrides(**overrides) if overrides else settings
+        final = settings.with_overrides(**overrides) if overrides else settings
+        if final.console and final.health_port is None:  # after the flags: --health-port may set it
+            raise ConfigError(
+                f"{where}: `{prefix}console` is served on the guardian's HTTP server: set "
+                f"`{prefix}health_port` (or pass --health-port), or remove `{prefix}console`."
+            )
+        return final
 
 
 _IDENT = r'(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*|"(?:[^"]|"")+")'
@@ -136,6 +144,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "health_host": (str,),
     "health_port": (int,),
     "health_token_env": (str,),
+    "console": (bool,),
     "rss_growth_mb_per_hour": (int, float),
     "progress_timeout": (int, float),
     "invariants_every": (int, float),
