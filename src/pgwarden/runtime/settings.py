@@ -117,13 +117,19 @@ class RuntimeSettings:
             raise ConfigError(f"{where}: `{key}` must be 1-63 letters, digits or _ . : -.")
         settings = cls(**values)
         settings.validate(where=where, prefix=prefix)
-        final = settings.with_overrides(**overrides) if overrides else settings
-        if final.console and final.health_port is None:  # after the flags: --health-port may set it
+        return settings.with_overrides(**overrides) if overrides else settings
+
+    @classmethod
+    def for_guardian(cls, cfg: Config, **overrides: Any) -> RuntimeSettings:
+        """``from_config`` for an instance about to start, whose flags are known (``--health-port``)."""
+        settings = cls.from_config(cfg, **overrides)
+        if settings.console and settings.health_port is None:
+            prefix = f"{cfg.prefix}runtime."
             raise ConfigError(
-                f"{where}: `{prefix}console` is served on the guardian's HTTP server: set "
+                f"{cfg.where}: `{prefix}console` is served on the guardian's HTTP server: set "
                 f"`{prefix}health_port` (or pass --health-port), or remove `{prefix}console`."
             )
-        return final
+        return settings
 
 
 _IDENT = r'(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*|"(?:[^"]|"")+")'

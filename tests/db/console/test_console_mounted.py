@@ -110,8 +110,9 @@ def test_the_console_key_needs_the_health_port(tmp_path: Path) -> None:
     with pytest.raises(
         ConfigError, match=r"`tool.pgwarden.runtime.console` .* set `tool.pgwarden.runtime.health_port`"
     ):
-        RuntimeSettings.from_config(load(config))
-    assert RuntimeSettings.from_config(load(config), health_port=0).console
+        RuntimeSettings.for_guardian(load(config))
+    assert RuntimeSettings.for_guardian(load(config), health_port=0).console
+    assert RuntimeSettings.from_config(load(config)).console, "other commands load the file as it is"
     err = io.StringIO()
     code = main(["--config", str(config), "run", "--", "true"], io.StringIO(), err)
     assert code == 2 and "health_port" in err.getvalue() and "Traceback" not in err.getvalue()
