@@ -17,7 +17,17 @@ from page_samples import _MESSAGES
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/console_state.py
 from console_state import known_state  # noqa: E402
 
-PANELS = ("instances", "data-loss", "check", "migrations", "invariants", "backups", "takeovers", "incidents")
+PANELS = (
+    "instances",
+    "data-loss",
+    "check",
+    "migrations",
+    "invariants",
+    "backups",
+    "takeovers",
+    "timeline",
+    "incidents",
+)
 
 
 def day_log(seed: int = 7) -> str:

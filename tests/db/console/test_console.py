@@ -50,6 +50,7 @@ def test_every_panel_tells_the_known_state(db_url: str, tmp_path: Path) -> None:
         "invariants",
         "backups",
         "takeovers",
+        "timeline",
         "incidents",
     ]
     instances, check, migrations = shown["instances"], shown["check"], shown["migrations"]
@@ -65,6 +66,21 @@ def test_every_panel_tells_the_known_state(db_url: str, tmp_path: Path) -> None:
     assert backups.tone == "bad" and "no verified backup" in str(backups.findings).lower()  # type: ignore[attr-defined]
     assert "409 Conflict" in str(shown["incidents"].tables[0].rows)  # type: ignore[attr-defined]
     assert shown["data-loss"].summary.startswith("Clear")  # type: ignore[attr-defined]
+    timeline = shown["timeline"]
+    rows = [(r[1].text, r[2].text) for r in timeline.tables[0].rows]  # type: ignore[attr-defined]
+    for what, text in (
+        ("Schema gate", "Schema gate failed: migrations are not at head."),
+        ("Leadership", "Lost 'bot' (epoch 2): lease expired."),
+        ("Backup", "Backup 20261204T0300Z created and verified."),
+        ("Takeover", "epoch 3: lease expired"),
+        ("Instance", "started, code release-2026.11.28"),
+    ):
+        assert any(w == what and text in t for w, t in rows), (what, rows)
+    failed = [t for w, t in rows if w == "Migration" and "failed" in t]
+    assert failed and failed[0].startswith("3 unique_names failed: could not create unique index"), failed
+    ats = [r[0].text for r in timeline.tables[0].rows]  # type: ignore[attr-defined]
+    assert ats == sorted(ats, reverse=True), "newest first"
+    assert timeline.tone == "bad" and "failure(s)" in timeline.summary  # type: ignore[attr-defined]
     for panel in shown.values():
         assert panel.read_at is not None and panel.error is None, panel  # type: ignore[attr-defined]
 

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from console_state import known_state
 
@@ -47,12 +48,22 @@ def test_the_guardian_serves_the_console_under_console(db_url: str, tmp_path: Pa
                 assert (await client.get(base + path)).status_code == 200, path
             assert 'id="panel-instances"' in (await client.get(f"{base}/console/panels")).text
             state = (await client.get(f"{base}/console/state.json")).json()
-            assert state["instances"]["tone"] == "warn", state["instances"]
+            assert state["instances"]["tone"] in ("warn", "bad"), state[
+                "instances"
+            ]  # stale deploy, not ready
             # the endpoints are unchanged beside it
             assert (await client.get(f"{base}/health/live")).status_code == 200
             assert "pgwarden_" in (await client.get(f"{base}/metrics")).text
             assert (await client.post(f"{base}/console/")).status_code == 405, "GET only"
             assert w.server.on_close, "the console's reading threads stop with the server"
+            # this guardian's own gate verdict reaches the timeline (recorded in pgwarden.events)
+            for _ in range(60):
+                timeline = (await client.get(f"{base}/console/panels")).text.split('id="panel-timeline"')[1]
+                if "Schema gate failed: migrations are not at head" in timeline and "guard on " in timeline:
+                    break
+                await asyncio.sleep(0.5)
+            else:
+                raise AssertionError("the gate's verdict never reached the timeline")
 
     asyncio.run(scenario())
 
@@ -116,3 +127,42 @@ def test_the_console_key_needs_the_health_port(tmp_path: Path) -> None:
     err = io.StringIO()
     code = main(["--config", str(config), "run", "--", "true"], io.StringIO(), err)
     assert code == 2 and "health_port" in err.getvalue() and "Traceback" not in err.getvalue()
+
+
+def test_the_guardian_records_its_demotion_for_the_timeline(db_url: str, tmp_path: Path) -> None:
+    cfg = parse({}, file=tmp_path / "pgwarden.toml")
+    settings = RuntimeSettings(name="hist", ttl=3.0, check_interval=0.2)
+
+    async def scenario() -> None:
+        async with Warden(db_url, settings, config=cfg) as w:
+            await asyncio.wait_for(w.wait_active(), 10)
+
+    asyncio.run(scenario())
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute("SELECT name, kind, outcome, summary FROM pgwarden.events").fetchall()
+    assert rows == [
+        ("hist", "leadership", "ok", "Stood down from 'hist' (epoch 1): the instance is stopping.")
+    ], rows
+
+
+def test_events_are_kept_within_their_bounds(db_url: str) -> None:
+    from pgwarden.runtime import history
+
+    assert not history.record(db_url, name="x", kind="gate", outcome="ok", summary="no schema pgwarden here")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE SCHEMA pgwarden")
+    assert history.record(db_url, name="x", kind="gate", outcome="ok", summary="first")
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("UPDATE pgwarden.events SET at = now() - interval '31 days'")
+        conn.execute(
+            "INSERT INTO pgwarden.events (name, instance, kind, outcome, summary) "
+            "SELECT 'x', 'h:1', 'gate', 'ok', 'filler ' || i FROM generate_series(1, %s) i",
+            (history.KEEP_ROWS + 5,),
+        )
+    assert history.record(db_url, name="x", kind="backup", outcome="bad", summary="newest")
+    with psycopg.connect(db_url) as conn:
+        count, first, newest = conn.execute(
+            "SELECT count(*), count(*) FILTER (WHERE summary = 'first'), "
+            "(SELECT summary FROM pgwarden.events ORDER BY id DESC LIMIT 1) FROM pgwarden.events"
+        ).fetchone()
+    assert (count, first, newest) == (history.KEEP_ROWS, 0, "newest"), "a month, and 10,000 rows at most"
