@@ -52,11 +52,22 @@ def test_the_mounted_page_renders_and_updates_in_place(mounted: tuple[str, str],
             tab.wait_for_function(
                 "() => document.body.innerText.includes('mounted console test: live update')", timeout=60_000
             )
+            # the guardian serving the page recorded its own gate verdict; the timeline shows it
+            tab.wait_for_function(
+                "() => document.querySelector('#panel-timeline').innerText.includes('guard on ')",
+                timeout=60_000,
+            )
+            timeline = tab.inner_text("#panel-timeline")
+            assert (
+                "Schema gate failed: migrations are not at head; the contract check found 3 error(s)."
+                in timeline
+            )
             assert tab.evaluate("() => document.body.hasAttribute('data-refreshed')"), "refreshed in place"
             assert tab.url.rstrip("/") == address.rstrip("/"), "no reload, no navigation"
             assert failed == [], failed
             tab.screenshot(path=str(tmp_path / "mounted.png"), full_page=True)
             if SHOT.parent.is_dir():
+                tab.locator("#panel-timeline").scroll_into_view_if_needed()
                 tab.screenshot(path=str(SHOT))
         finally:
             context.close()

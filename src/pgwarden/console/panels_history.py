@@ -57,7 +57,7 @@ def timeline(service: Service) -> Panel:
         summary = f"Nothing recorded in the last {TIMELINE_DAYS} days."
     else:
         summary = f"{len(recent)} event(s) in the last day" + (
-            f", {len(failures)} failure(s): the newest {when(failures[0].at)}, {failures[0].text}"
+            f", {len(failures)} failure(s): the newest {when(failures[0].at)}, {failures[0].text.rstrip('.')}"
             if failures
             else ", no failure"
         )

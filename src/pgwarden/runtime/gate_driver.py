@@ -103,7 +103,12 @@ class GateDriver:
                 name=self.settings.name,
                 kind="gate",
                 outcome="bad" if reasons else "ok",
-                summary=f"Schema gate failed: {'; '.join(reasons)}" if reasons else "Schema gate passed.",
+                summary=f"Schema gate failed: {_leads(reasons)}." if reasons else "Schema gate passed.",
                 timeout=self.config.connect_timeout,
             )
         self.reasons = reasons
+
+
+def _leads(reasons: list[str]) -> str:
+    """Each reason's first clause: the timeline says what failed; the log and /health/ready say it whole."""
+    return "; ".join(r.split(": ", 1)[0] for r in reasons)

@@ -52,11 +52,22 @@ def record(url: str, *, name: str, kind: str, outcome: str, summary: str, timeou
                 return False
             conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
             conn.execute(_sql("events_schema.sql"))
-        values = {"name": name, "instance": instance, "kind": kind, "outcome": outcome, "summary": summary}
+        values = {
+            "name": name,
+            "instance": instance,
+            "kind": kind,
+            "outcome": outcome,
+            "summary": _cut(summary),
+        }
         conn.execute(_sql("events_record.sql"), values)
         conn.execute(_sql("events_prune.sql"), {"days": KEEP_DAYS, "rows": KEEP_ROWS})
         conn.commit()
     return True
+
+
+def _cut(summary: str, limit: int = 500) -> str:
+    """One event is a line on a page: the whole story is in the guardian's log."""
+    return summary if len(summary) <= limit else summary[: limit - 1] + "…"
 
 
 def note(url: str, *, name: str, kind: str, outcome: str, summary: str, timeout: float = 5.0) -> None:
