@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from .model import Cell, Panel, Table
+from .model import Cell, Marks, Panel, Table
 from .panels_schema import PLACE
 from .panels_service import when
 from .read import TIMELINE_DAYS, Service
@@ -76,6 +76,12 @@ def timeline(service: Service) -> Panel:
         tables=(Table("What happened, newest first", ("At", "What", "Details", "Where"), rows, summary),),
         missing=f"needs grant: {service.grant}" if service.grant else None,
         notes=notes,
+        marks=Marks(
+            f"the last {TIMELINE_DAYS} days",
+            service.read_at.timestamp() - TIMELINE_DAYS * 86400.0,
+            service.read_at.timestamp(),
+            tuple((e.at.timestamp(), e.tone) for e in found),
+        ),
     )
 
 

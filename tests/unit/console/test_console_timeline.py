@@ -58,12 +58,20 @@ def test_every_source_is_merged_newest_first() -> None:
     assert panel.tone == "bad" and panel.summary.startswith("4 event(s) in the last day, 2 failure(s)")
     html = page([panel], now=NOW, database="app", refresh=10, banner=None)
     assert html.index("Schema gate failed") < html.index("lease expired") < html.index("Backup b1")
+    # at a glance: one tick per entry on the week's axis, the failures drawn last (on top)
+    assert 'aria-label="the last 7 days: 6 event(s), 2 failure(s)"' in html
+    svg = html[html.index('<svg class="strip"') : html.index("</svg>", html.index('<svg class="strip"'))]
+    ticks = svg.split('class="tick ')[1:]
+    assert len(ticks) == 6 and all(t.startswith("tone-bad") for t in ticks[-2:])
+    newest = float(svg.split('class="tick tone-bad" x1="')[1].split('"')[0])
+    assert newest > 290, "an hour ago sits at the right end of a week"
 
 
 def test_a_quiet_week_and_a_database_no_guardian_wrote_to() -> None:
     panel = timeline(_service())
     assert panel.summary == "Nothing recorded in the last 7 days." and panel.tone == ""
     assert "No guardian has recorded" in panel.notes[0]
+    assert 'class="strip"' not in page([panel], now=NOW, database="app", refresh=10, banner=None)
     ok = timeline(_service(events=[Event(NOW, "bot", "h:1", "backup", "ok", "Backup b2 created.")]))
     assert ok.tone == "ok" and ok.notes == () and "no failure" in ok.summary
 
