@@ -91,6 +91,8 @@ def known_state(url: str, folder: Path, *, samples: int = 48) -> Path:
         conn.execute("INSERT INTO chat_rooms VALUES (10)")
         schema = resources.files("pgwarden.runtime").joinpath("sql").joinpath("schema.sql").read_text()
         conn.execute(schema.encode())
+        events = resources.files("pgwarden.runtime").joinpath("sql").joinpath("events_schema.sql").read_text()
+        conn.execute(events.encode())
         ids = {"new": uuid.uuid4(), "old": uuid.uuid4()}
         for statement in filter(str.strip, INSTANCE_ROWS.split(";\n")):
             conn.execute(statement.encode(), ids)

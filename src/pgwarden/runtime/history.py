@@ -15,7 +15,7 @@ import os
 import socket
 from importlib import resources
 
-from ..db import SCHEMA_LOCK, connect
+from ..db import connect
 
 __all__ = ["KEEP_DAYS", "KEEP_ROWS", "note", "record", "settle"]
 
@@ -34,24 +34,18 @@ def _sql(name: str) -> bytes:
 
 
 def record(url: str, *, name: str, kind: str, outcome: str, summary: str, timeout: float = 5.0) -> bool:
-    """Store one event and apply the retention; False when the database holds nothing of pgwarden's.
+    """Store one event and apply the retention; False when the database has no ``pgwarden.events``.
 
-    The table is created on first use, but never schema ``pgwarden`` itself: a database without it
-    (a fresh one, or one swapped under the guardian) is not written into.
+    The table comes with the runtime's tables (``connection.ensure_schema``), never from here: a
+    table created after a backup was taken would make restoring that backup fail, and a database
+    the guardian has not set up (a fresh one, one swapped under it) is not written into.
     """
     assert outcome in OUTCOMES, outcome
     instance = f"{socket.gethostname()}:{os.getpid()}"
     with connect(url, timeout=timeout, application_name="pgwarden-history") as conn:
-        row = conn.execute(
-            "SELECT pg_catalog.to_regclass('pgwarden.events') IS NOT NULL, "
-            "pg_catalog.to_regnamespace('pgwarden') IS NOT NULL"
-        ).fetchone()
-        table, schema = row if row else (False, False)
-        if not table:
-            if not schema:
-                return False
-            conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
-            conn.execute(_sql("events_schema.sql"))
+        row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.events') IS NOT NULL").fetchone()
+        if not row or not row[0]:
+            return False
         values = {
             "name": name,
             "instance": instance,

@@ -15,6 +15,7 @@ from pgwarden.cli import main
 from pgwarden.config import load, parse
 from pgwarden.errors import ConfigError
 from pgwarden.runtime import RuntimeSettings, Warden
+from pgwarden.runtime.connection import sql_text
 
 
 def _warden(config: Path, url: str, **settings: object) -> Warden:
@@ -132,6 +133,8 @@ def test_the_console_key_needs_the_health_port(tmp_path: Path) -> None:
 def test_the_guardian_records_its_demotion_for_the_timeline(db_url: str, tmp_path: Path) -> None:
     cfg = parse({}, file=tmp_path / "pgwarden.toml")
     settings = RuntimeSettings(name="hist", ttl=3.0, check_interval=0.2)
+    with psycopg.connect(db_url, autocommit=True) as conn:  # the runtime's tables of a release before events
+        conn.execute(sql_text("schema.sql").encode())
 
     async def scenario() -> None:
         async with Warden(db_url, settings, config=cfg) as w:
@@ -148,9 +151,12 @@ def test_the_guardian_records_its_demotion_for_the_timeline(db_url: str, tmp_pat
 def test_events_are_kept_within_their_bounds(db_url: str) -> None:
     from pgwarden.runtime import history
 
-    assert not history.record(db_url, name="x", kind="gate", outcome="ok", summary="no schema pgwarden here")
+    assert not history.record(db_url, name="x", kind="gate", outcome="ok", summary="no table, no write")
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("CREATE SCHEMA pgwarden")
+        assert not history.record(db_url, name="x", kind="gate", outcome="ok", summary="nor a new table")
+        assert conn.execute("SELECT to_regclass('pgwarden.events')").fetchone() == (None,)
+        conn.execute(sql_text("events_schema.sql").encode())  # as the guardian's first start does
     assert history.record(db_url, name="x", kind="gate", outcome="ok", summary="first")
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("UPDATE pgwarden.events SET at = now() - interval '31 days'")

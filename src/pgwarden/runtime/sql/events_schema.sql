@@ -1,5 +1,5 @@
 -- What the guardian did and saw, for the console's timeline: gate verdicts, demotions, scheduled backups.
--- Bounded by runtime/history.py (30 days, 10,000 rows); run under pg_advisory_xact_lock.
+-- Bounded by runtime/history.py (30 days, 10,000 rows); created with the runtime's tables (connection.py).
 CREATE TABLE IF NOT EXISTS pgwarden.events (
     id bigserial PRIMARY KEY,
     at timestamptz NOT NULL DEFAULT now(),
