@@ -18,6 +18,7 @@ import psycopg
 from pgwarden.checks import Invariant, Outcome
 from pgwarden.checks.samples import record
 from pgwarden.cli import main
+from pgwarden.runtime.history import record as record_event
 
 MIGRATIONS = {
     "001_users.sql": "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n",
@@ -90,12 +91,24 @@ def known_state(url: str, folder: Path, *, samples: int = 48) -> Path:
         conn.execute("INSERT INTO chat_rooms VALUES (10)")
         schema = resources.files("pgwarden.runtime").joinpath("sql").joinpath("schema.sql").read_text()
         conn.execute(schema.encode())
+        events = resources.files("pgwarden.runtime").joinpath("sql").joinpath("events_schema.sql").read_text()
+        conn.execute(events.encode())
         ids = {"new": uuid.uuid4(), "old": uuid.uuid4()}
         for statement in filter(str.strip, INSTANCE_ROWS.split(";\n")):
             conn.execute(statement.encode(), ids)
+    # What a guardian records as it goes (runtime/history.py): a demotion, a gate that failed, a backup.
+    record_event(
+        url, name="bot", kind="leadership", outcome="bad", summary="Lost 'bot' (epoch 2): lease expired."
+    )
+    record_event(
+        url, name="bot", kind="backup", outcome="ok", summary="Backup 20261204T0300Z created and verified."
+    )
     for name, body in LATER.items():
         (folder / "migrations" / name).write_text(body, encoding="utf-8")
     assert main(up, io.StringIO(), io.StringIO()) != 0, "003 must fail"
+    record_event(
+        url, name="bot", kind="gate", outcome="bad", summary="Schema gate failed: migrations are not at head."
+    )
     history(url, samples)
     code = main(
         ["--config", str(config), "backup", "create", "--db", url], io.StringIO(), err := io.StringIO()

@@ -6,6 +6,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -16,7 +17,17 @@ from page_samples import _MESSAGES
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/console_state.py
 from console_state import known_state  # noqa: E402
 
-PANELS = ("instances", "data-loss", "check", "migrations", "invariants", "backups", "takeovers", "incidents")
+PANELS = (
+    "instances",
+    "data-loss",
+    "check",
+    "migrations",
+    "invariants",
+    "backups",
+    "takeovers",
+    "timeline",
+    "incidents",
+)
 
 
 def day_log(seed: int = 7) -> str:
@@ -48,3 +59,33 @@ def served(url: str, folder: Path, *, refresh: float = 1.0) -> Iterator[str]:
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=30)
+
+
+@contextmanager
+def guarded(url: str, folder: Path) -> Iterator[str]:
+    """The console's address on a real guardian (``pgwarden run`` with ``runtime.console``) over ``known_state``."""
+    config = known_state(url, folder / "project")
+    with config.open("a", encoding="utf-8") as file:
+        file.write('\n[runtime]\nname = "guard"\nconsole = true\n')
+    log = folder / "guardian.log"
+    command = [sys.executable, "-m", "pgwarden", "--config", str(config), "run", "--db", url]
+    command += ["--health-port", "0", "--", sys.executable, "-c", "import time; time.sleep(600)"]
+    # stderr to a file: the guardian logs on, and nobody has to drain a pipe
+    with log.open("w") as err, subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err) as proc:
+        try:
+            yield _console_line(log, proc)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+def _console_line(log: Path, proc: subprocess.Popen[bytes]) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for line in log.read_text(encoding="utf-8").splitlines():
+            if " console on http" in line:
+                return line.split(" console on ")[1].split()[0]
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise AssertionError("the guardian did not mount its console:\n" + log.read_text(encoding="utf-8"))

@@ -96,7 +96,8 @@ def console(
     if once is not None:
         return _once(state, board, once)
 
-    from ..console.serve import bind, is_loopback, serve
+    from ..console.serve import serve
+    from ..listen import bind, is_loopback, url_of
 
     token = os.environ.get(token_env) or None
     if not is_loopback(host) and token is None:
@@ -104,9 +105,8 @@ def console(
             f"The console on {host} would be open to the network: set a token in ${token_env} "
             "(or name another variable with --token-env), or keep the default --host 127.0.0.1."
         )
-    sock = bind(host, port)
-    shown = f"[{host}]" if ":" in host else host
-    address = f"http://{shown}:{sock.getsockname()[1]}/"
+    sock = bind(host, port, serving="the console", settings="--host / --port")
+    address = url_of(sock) + "/"
     started = time.monotonic()
     board.start()
 

@@ -63,7 +63,7 @@ def run(
     """
     argv = resolve_command(command)
     cfg = state.config(database_url=database_url)
-    settings = RuntimeSettings.from_config(
+    settings = RuntimeSettings.for_guardian(
         cfg,
         name=name,
         takeover_delay=takeover_delay,

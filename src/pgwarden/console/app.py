@@ -4,6 +4,10 @@ Read-only by construction (GET only; every read is a SELECT in a READ ONLY trans
 token is set, each request needs it: as ``Authorization: Bearer <token>``, or once in a login link
 (``/login?token=...``) that leaves a cookie holding an HMAC of it, never the token itself.
 Each client gets a bucket of requests; an empty bucket answers 429.
+
+Every address in the page is relative (``panels``, ``static/console.css``, ``./``), so the same
+application serves at ``/`` (``pgwarden console``) and mounted under a prefix (the guardian's
+``/console/``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import datetime, timezone
 from importlib import resources
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -85,10 +90,8 @@ def build_app(console: Console, *, token: str | None = None, limit: RateLimit | 
             )
         return None
 
-    async def index(request: Request) -> Response:
-        refused = guard(request)
-        if refused is not None:
-            return refused
+    # Rendered in a worker thread: mounted on the guardian, a large page never delays its event loop.
+    def whole() -> str:
         now = datetime.now(timezone.utc)
         body = page(
             console.panels(),
@@ -97,16 +100,23 @@ def build_app(console: Console, *, token: str | None = None, limit: RateLimit | 
             refresh=console.refresh,
             banner=console.banner(now),
         )
-        return HTMLResponse(redact(body), headers=_HEADERS)
+        return redact(body)
+
+    def part() -> str:
+        now = datetime.now(timezone.utc)
+        return redact(fragment(console.panels(), now=now, banner=console.banner(now)))
+
+    async def index(request: Request) -> Response:
+        refused = guard(request)
+        if refused is not None:
+            return refused
+        return HTMLResponse(await run_in_threadpool(whole), headers=_HEADERS)
 
     async def panels(request: Request) -> Response:
         refused = guard(request)
         if refused is not None:
             return refused
-        now = datetime.now(timezone.utc)
-        return HTMLResponse(
-            redact(fragment(console.panels(), now=now, banner=console.banner(now))), headers=_HEADERS
-        )
+        return HTMLResponse(await run_in_threadpool(part), headers=_HEADERS)
 
     async def state(request: Request) -> Response:
         refused = guard(request)
@@ -123,7 +133,9 @@ def build_app(console: Console, *, token: str | None = None, limit: RateLimit | 
             return Response("This login link is not valid.\n", 401, headers=_HEADERS)
         # The token leaves the address bar at once; the cookie holds only its HMAC.
         response = RedirectResponse("./", status_code=303, headers=_HEADERS)
-        response.set_cookie(COOKIE, cookie_value, httponly=True, samesite="strict", path="/")
+        # Scoped to where the console is mounted ("/console/" on the guardian, "/" alone).
+        mounted = str(request.scope.get("root_path", "")).rstrip("/") + "/"
+        response.set_cookie(COOKIE, cookie_value, httponly=True, samesite="strict", path=mounted)
         return response
 
     def serve_static(name: str) -> Route:

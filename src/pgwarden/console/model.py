@@ -12,7 +12,7 @@ from datetime import datetime
 
 from ..findings import Finding, Severity
 
-__all__ = ["Cell", "Chart", "Panel", "Table", "TONES", "tone_of", "worst"]
+__all__ = ["Cell", "Chart", "Marks", "Panel", "Table", "TONES", "tone_of", "worst"]
 
 TONES = ("", "ok", "warn", "bad")
 """From quiet to loud: a panel's tone is its loudest cell's or finding's."""
@@ -44,6 +44,16 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Marks:
+    """Moments on a time axis from ``start`` to ``end`` (unix seconds), each with its tone: a timeline at a glance."""
+
+    label: str
+    start: float
+    end: float
+    points: tuple[tuple[float, str], ...]
+
+
+@dataclass(frozen=True)
 class Panel:
     key: str
     title: str
@@ -61,6 +71,7 @@ class Panel:
     seconds: float = 0.0
     """How long the read took."""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    marks: Marks | None = None
 
     def failed(self, error: str) -> Panel:
         """This panel's last known state, marked with why it could not be read again."""

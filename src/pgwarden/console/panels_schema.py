@@ -15,7 +15,7 @@ from .read import Sample, Service
 
 __all__ = ["check", "invariants", "migrations"]
 
-_PLACE = re.compile(r"^\S+\.(?:sql|py):\d+(?::\d+)?: ")
+PLACE = re.compile(r"^\S+\.(?:sql|py):\d+(?::\d+)?: ")
 """The file and position an error starts with: the row already names the migration."""
 
 
@@ -72,7 +72,7 @@ def migrations(
             Cell("applied" if m.success else "FAILED", "ok" if m.success else "bad"),
             Cell(when(m.applied_at)),
             Cell(f"{m.duration_ms} ms"),
-            Cell(_PLACE.sub("", m.error or "", count=1)),
+            Cell(PLACE.sub("", m.error or "", count=1)),
         )
         for m in ledger
     ]

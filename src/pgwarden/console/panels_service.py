@@ -57,7 +57,11 @@ def instances(service: Service, found: list[Finding] | None = None) -> Panel:
                 Cell(f"{i.host}:{i.pid}"),
                 seen,
                 Cell(
-                    "yes" if i.ready else "no: " + "; ".join(i.reasons) if i.reasons else "no",
+                    "yes"
+                    if i.ready
+                    else "no: " + "; ".join(_lead(r) for r in i.reasons)
+                    if i.reasons
+                    else "no",
                     "" if i.ready else "warn",
                 ),
             )
@@ -153,3 +157,8 @@ def data_loss(service: Service, found: list[Finding] | None = None) -> Panel:
 
 def _grant(service: Service) -> str | None:
     return f"needs grant: {service.grant}" if service.grant else None
+
+
+def _lead(reason: str) -> str:
+    """A reason's first clause ("migrations are not at head"): the cell stays narrow, the finding below has it whole."""
+    return reason.split(": ", 1)[0]

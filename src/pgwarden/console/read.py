@@ -17,9 +17,13 @@ from ..checks.instances import Status, read_status
 from ..db import read_only
 from ..privileges import pgwarden_schema_grant
 
-__all__ = ["Identity", "Sample", "Service", "Takeover", "read_service"]
+__all__ = ["Event", "Identity", "Lifetime", "Sample", "Service", "Takeover", "read_service"]
 
 TAKEOVERS_SHOWN = 20
+TIMELINE_DAYS = 7
+"""The timeline's window (events are kept 30 days; a week is what an incident review looks back on)."""
+TIMELINE_ROWS = 200
+"""Rows of each source read for the timeline; the page shows the newest of the merged whole."""
 CHART_WINDOW = 24 * 3600.0
 """The charts show the last day."""
 CHART_POINTS = 120
@@ -52,6 +56,30 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Event:
+    """One row of ``pgwarden.events``: what a guardian did or saw (written by runtime/history.py)."""
+
+    at: datetime
+    name: str
+    instance: str
+    kind: str
+    outcome: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """When an instance started, and stopped if it said so."""
+
+    name: str
+    host: str
+    pid: int
+    code_version: str
+    started_at: datetime
+    stopped_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Migration:
     version: int
     name: str
@@ -77,6 +105,12 @@ class Service:
     samples: list[Sample] = field(default_factory=list)
     sampled: bool = False
     """Whether the samples table exists (a guardian has recorded invariants)."""
+    events: list[Event] | None = None
+    """``None``: no events table (no guardian recorded one yet)."""
+    lifetimes: list[Lifetime] = field(default_factory=list)
+
+
+_WINDOW = {"days": TIMELINE_DAYS, "limit": TIMELINE_ROWS}
 
 
 def _sql(name: str) -> bytes:
@@ -84,7 +118,7 @@ def _sql(name: str) -> bytes:
 
 
 def read_service(url: str, *, database: str, timeout: float = 5.0) -> Service:
-    """Instances, leases, takeovers, identity, ledger and samples, in one read-only transaction."""
+    """Instances, leases, takeovers, identity, ledger, samples and events, in one read-only transaction."""
     with read_only(url, timeout=timeout) as conn:
         service = Service(read_at=_now(conn), database=database)
         service.grant = pgwarden_schema_grant(conn)
@@ -97,6 +131,10 @@ def read_service(url: str, *, database: str, timeout: float = 5.0) -> Service:
                 Takeover(r[0], int(r[1]), r[2], r[3], r[4], r[5])
                 for r in conn.execute(_sql("takeovers.sql"), {"limit": TAKEOVERS_SHOWN})
             ]
+        if "instances" in tables:
+            service.lifetimes = [Lifetime(*r) for r in conn.execute(_sql("lifetimes.sql"), _WINDOW)]
+        if "events" in tables:
+            service.events = [Event(*r) for r in conn.execute(_sql("events.sql"), _WINDOW)]
         if "identity" in tables:
             row = conn.execute(_sql("identity.sql")).fetchone()
             service.identity = Identity(row[0], row[1], row[2]) if row else None

@@ -27,7 +27,7 @@ from ..findings import Finding
 from ..migrate.source import MigrationFile, discover
 from ..providers import Context, collect
 from ..urls import describe
-from . import panels_ops, panels_schema, panels_service
+from . import panels_history, panels_ops, panels_schema, panels_service
 from .model import Panel
 from .read import Service, read_service
 from .state import Reader
@@ -62,6 +62,7 @@ def readers(cfg: Config, url: str, options: Options) -> list[Reader]:
             panels_service.instances(current, found),
             panels_service.data_loss(current, found),
             panels_service.takeovers(current),
+            panels_history.timeline(current),
             panels_schema.migrations(current, files, problem=problem),
             panels_schema.invariants(current, state.outcomes, state.outcomes_at, configured=bool(invariants)),
         ]
@@ -103,7 +104,10 @@ def readers(cfg: Config, url: str, options: Options) -> list[Reader]:
 
     chosen = [
         Reader(
-            "service", service, options.refresh, keys=("instances", "data-loss", "takeovers", "migrations")
+            "service",
+            service,
+            options.refresh,
+            keys=("instances", "data-loss", "takeovers", "timeline", "migrations"),
         ),
         Reader("backups", backups, max(options.refresh, 60.0) if backup_settings(cfg) else options.refresh),
         Reader("check", check, options.slow_every),
@@ -119,6 +123,7 @@ SERVICE_PANELS = {
     "data-loss": "Data-loss alarm",
     "migrations": "Migrations",
     "takeovers": "Takeovers",
+    "timeline": "Timeline",
     "backups": "Backups",
 }
 

@@ -14,7 +14,7 @@ from html import escape
 from ..findings import Finding
 from .model import Cell, Chart, Panel, Table, tone_of, worst
 from .panels_service import ago, when
-from .svg import sparkline
+from .svg import sparkline, strip
 
 __all__ = ["fragment", "page"]
 
@@ -94,6 +94,11 @@ def _panel(p: Panel, now: datetime) -> str:
         again = "again" if p.read_at is not None else "yet"
         parts.append(f'<p class="error" role="status">Could not read it {again}: {text(p.error)}</p>')
     parts += [f'<p class="note">{text(n)}</p>' for n in p.notes]
+    if p.marks is not None and p.marks.points:
+        parts.append(
+            f'<figure class="chart">{strip(p.marks)}<figcaption class="axis-words">'
+            f"<span>{escape(p.marks.label)}</span><span>now</span></figcaption></figure>"
+        )
     if p.charts:
         parts.append('<div class="charts">' + "".join(_chart(c) for c in p.charts) + "</div>")
     parts += [_table(t) for t in p.tables if t.rows or not p.missing]

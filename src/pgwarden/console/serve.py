@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 from collections.abc import Callable
 
 import uvicorn
 
-from ..errors import UsageError
 from .app import build_app
 from .state import Console
 
-__all__ = ["bind", "is_loopback", "serve"]
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(64)
-    except OSError as exc:
-        sock.close()
-        raise UsageError(
-            f"Cannot listen on {host}:{port} for the console ({exc.strerror or exc}); "
-            "choose another --host / --port, or stop what holds the port."
-        ) from None
-    return sock
+__all__ = ["serve"]
 
 
 def serve(console: Console, sock: socket.socket, *, token: str | None, ready: Callable[[], None]) -> None:

@@ -24,7 +24,17 @@ __all__ = ["Console", "Reader"]
 
 log = logging.getLogger("pgwarden.console")
 
-ORDER = ("instances", "data-loss", "check", "migrations", "invariants", "backups", "takeovers", "incidents")
+ORDER = (
+    "instances",
+    "data-loss",
+    "check",
+    "migrations",
+    "invariants",
+    "backups",
+    "takeovers",
+    "timeline",
+    "incidents",
+)
 """Panels in the order a tired operator asks: what runs, is anything lost, is the schema right, ..."""
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from .model import Chart
+from .model import Chart, Marks
 
-__all__ = ["sparkline"]
+__all__ = ["sparkline", "strip"]
 
 WIDTH, HEIGHT, PAD = 300, 60, 4
 
@@ -38,4 +38,21 @@ def sparkline(chart: Chart) -> str:
     return (
         f'<svg class="spark" viewBox="0 0 {WIDTH} {HEIGHT}" preserveAspectRatio="none" role="img" '
         f'aria-label="{label}">{shapes}{dots}</svg>'
+    )
+
+
+def strip(marks: Marks) -> str:
+    """``marks`` as ticks on a line, loudest drawn last so a failure is never hidden under a success."""
+    span = (marks.end - marks.start) or 1.0
+    order = {"": 0, "ok": 1, "warn": 2, "bad": 3}
+    ticks = "".join(
+        f'<line class="tick tone-{tone or "none"}" x1="{x:.1f}" x2="{x:.1f}" y1="3" y2="21"/>'
+        for t, tone in sorted(marks.points, key=lambda p: order.get(p[1], 0))
+        for x in (PAD + max(0.0, min(1.0, (t - marks.start) / span)) * (WIDTH - 2 * PAD),)
+    )
+    bad = sum(1 for _, tone in marks.points if tone == "bad")
+    label = escape(f"{marks.label}: {len(marks.points)} event(s), {bad} failure(s)")
+    return (
+        f'<svg class="strip" viewBox="0 0 {WIDTH} 24" preserveAspectRatio="none" role="img" aria-label="{label}">'
+        f'<line class="axis" x1="{PAD}" x2="{WIDTH - PAD}" y1="12" y2="12"/>{ticks}</svg>'
     )

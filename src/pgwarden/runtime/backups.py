@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import PgwardenError
+from . import history
 from .protocols import ActiveHost
 
 if TYPE_CHECKING:
@@ -86,14 +87,28 @@ async def _run_once(warden: ActiveHost, settings: BackupSettings) -> None:
         )
     except PgwardenError as exc:
         log.error("scheduled backup failed: %s", exc)
+        _note(warden, "bad", f"Scheduled backup failed: {exc}")
         await warden.alert("backup_failed", f"The scheduled backup failed: {exc}")
         return
     if not result.verified:
         problems = "; ".join(f.message for f in result.findings) or "the verifying restore failed"
         log.error("scheduled backup %s did not verify: %s", result.manifest.id, problems)
+        _note(warden, "bad", f"Backup {result.manifest.id} did not verify: {problems}")
         await warden.alert("backup_failed", f"Backup {result.manifest.id} did not verify: {problems}")
         return
     log.info("scheduled backup %s created and verified", result.manifest.id)
+    _note(warden, "ok", f"Backup {result.manifest.id} created and verified by a restore.")
+
+
+def _note(warden: ActiveHost, outcome: str, summary: str) -> None:
+    history.note(
+        warden.url,
+        name=warden.settings.name,
+        kind="backup",
+        outcome=outcome,
+        summary=summary,
+        timeout=warden.config.connect_timeout,
+    )
 
 
 async def _assess(warden: ActiveHost, settings: BackupSettings) -> None:

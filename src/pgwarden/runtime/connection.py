@@ -72,11 +72,13 @@ SELECT pg_catalog.to_regclass('pgwarden.leases') IS NOT NULL AND pg_catalog.to_r
 async def ensure_schema(conn: AsyncConn, url: str) -> None:
     """Create pgwarden's runtime tables once (serialised, so instances starting together do not race)."""
     if await scalar(conn, _SCHEMA_PRESENT):
+        await _ensure_events(conn)
         return  # no DDL: a role without CREATE privileges may run instances once the tables exist
     try:
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
             await conn.execute(sql_text("schema.sql").encode())
+            await conn.execute(sql_text("events_schema.sql").encode())
     except psycopg.errors.InsufficientPrivilege:
         row = await (await conn.execute("SELECT current_user, current_database()")).fetchone()
         user, db = row if row else ("?", "?")
@@ -84,6 +86,22 @@ async def ensure_schema(conn: AsyncConn, url: str) -> None:
             f"The role {user} may not create pgwarden's tables in {describe(url)}: run "
             f"`GRANT CREATE ON DATABASE {db} TO {user}` once, or create the schema `pgwarden` owned by {user}."
         ) from None
+
+
+async def _ensure_events(conn: AsyncConn) -> None:
+    """``pgwarden.events`` where the runtime's tables predate it; without the privilege, no timeline events.
+
+    Created here, with the other tables, and never when an event is written: a table appearing
+    after a backup would make restoring that backup fail (``DROP SCHEMA pgwarden`` meets it).
+    """
+    if await scalar(conn, "SELECT pg_catalog.to_regclass('pgwarden.events') IS NOT NULL"):
+        return
+    try:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
+            await conn.execute(sql_text("events_schema.sql").encode())
+    except psycopg.errors.InsufficientPrivilege:
+        pass  # the guardian works without it; the console says no events were recorded
 
 
 async def scalar(conn: AsyncConn, query: str | bytes, params: Any = None) -> Any:

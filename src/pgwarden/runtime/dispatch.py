@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import history
+
 if TYPE_CHECKING:
     from .alerts import Alerter
 
@@ -40,6 +42,7 @@ class AlertDispatch:
         task.add_done_callback(self._pending.discard)
 
     async def aclose(self) -> None:
+        await history.settle()  # the stopping instance's last timeline events (its demotion) go out too
         if self.alerter is None:
             return
         if self._pending:  # give pending alerts a moment to go out

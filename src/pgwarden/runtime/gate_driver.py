@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..config import Config
+from . import history
 from .settings import RuntimeSettings
 
 __all__ = ["GateDriver", "GateRunner", "run_gate_isolated"]
@@ -97,4 +98,17 @@ class GateDriver:
                 log.warning("not ready: %s", "; ".join(reasons))
             elif self.reasons:
                 log.info("the schema gate passed")
+            history.note(  # each change of verdict, including the first: the timeline shows when and why
+                self.url,
+                name=self.settings.name,
+                kind="gate",
+                outcome="bad" if reasons else "ok",
+                summary=f"Schema gate failed: {_leads(reasons)}." if reasons else "Schema gate passed.",
+                timeout=self.config.connect_timeout,
+            )
         self.reasons = reasons
+
+
+def _leads(reasons: list[str]) -> str:
+    """Each reason's first clause: the timeline says what failed; the log and /health/ready say it whole."""
+    return "; ".join(r.split(": ", 1)[0] for r in reasons)

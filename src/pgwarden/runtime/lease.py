@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 
+from . import history
 from .dispatch import SendAlert
 from .leadership import Leadership, Promotion
 from .registry import Instance
@@ -140,6 +141,13 @@ class Lease:
         # A stop the instance was asked for (the command exited, SIGTERM) is news, not a warning.
         (log.error if lost else log.info if planned else log.warning)(
             "STANDBY for %r (was epoch %d): %s", self.settings.name, epoch, reason
+        )
+        history.note(
+            self.leadership.url,
+            name=self.settings.name,
+            kind="leadership",
+            outcome="bad" if lost else "ok" if planned else "warn",
+            summary=f"{'Lost' if lost else 'Stood down from'} {self.settings.name!r} (epoch {epoch}): {reason}.",
         )
         if lost:
             await self.leadership.close()

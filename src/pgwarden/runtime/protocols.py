@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import Config
+from .settings import RuntimeSettings
 
 if TYPE_CHECKING:
     from ..checks import Outcome
@@ -21,6 +22,7 @@ class ActiveHost(Protocol):
 
     url: str
     config: Config
+    settings: RuntimeSettings
     invariant_outcomes: list[Outcome]
 
     async def wait_active(self) -> None: ...

@@ -7,7 +7,7 @@ import contextlib
 import hmac
 import logging
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -16,9 +16,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp
 
 from ..errors import ConfigError
+from ..listen import bind
 from ..redact import redact
 
 __all__ = ["HealthServer", "Probe", "build_app", "start_server"]
@@ -35,9 +37,18 @@ class _JSON(JSONResponse):
 
 
 def build_app(
-    *, live: Probe, ready: Probe, registry: CollectorRegistry, token: str | None = None
+    *,
+    live: Probe,
+    ready: Probe,
+    registry: CollectorRegistry,
+    token: str | None = None,
+    mounts: Sequence[tuple[str, ASGIApp]] = (),
 ) -> Starlette:
-    """The ASGI application behind the endpoints (usable with any ASGI server)."""
+    """The ASGI application behind the endpoints (usable with any ASGI server).
+
+    ``mounts`` adds applications under path prefixes (the console under ``/console``); each one
+    checks its own access, as the console does with the same token.
+    """
     expected = f"Bearer {token}".encode() if token else None
 
     def authorised(request: Request) -> bool:
@@ -78,6 +89,7 @@ def build_app(
             Route("/health/live", probe(live), methods=["GET"]),
             Route("/health/ready", probe(ready), methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
+            *(Mount(prefix, app=app) for prefix, app in mounts),
         ]
     )
 
@@ -100,6 +112,8 @@ class HealthServer:
         self._server = server
         self._task = task
         self._sock = sock
+        self.on_close: list[Callable[[], Awaitable[None]]] = []
+        """Run after the server stopped (the console's reading threads stop there)."""
         address = sock.getsockname()
         self.host: str = address[0]
         self.port: int = address[1]
@@ -120,6 +134,8 @@ class HealthServer:
                 await self._task
         finally:
             self._sock.close()
+            for stop in self.on_close:
+                await stop()
 
 
 async def start_server(
@@ -130,11 +146,14 @@ async def start_server(
     host: str = "127.0.0.1",
     port: int = 0,
     token: str | None = None,
+    mounts: Sequence[tuple[str, ASGIApp]] = (),
 ) -> HealthServer:
     """Serve the endpoints on ``host:port`` (0 picks a free port) as a task in the running loop."""
-    sock = _bind(host, port)
+    sock = bind(
+        host, port, serving="the health endpoints", settings="`runtime.health_host` / `runtime.health_port`"
+    )
     config = uvicorn.Config(
-        build_app(live=live, ready=ready, registry=registry, token=token),
+        build_app(live=live, ready=ready, registry=registry, token=token, mounts=mounts),
         lifespan="off",
         log_config=None,
         log_level="warning",
@@ -150,20 +169,3 @@ async def start_server(
             raise ConfigError(f"The health server on {host}:{port} did not start ({exc!r}).")
         await asyncio.sleep(0.01)
     return HealthServer(server, task, sock)
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(64)
-    except OSError as exc:
-        sock.close()
-        raise ConfigError(
-            f"Cannot listen on {host}:{port} for the health endpoints ({exc.strerror or exc}); "
-            "choose another `runtime.health_host` / `runtime.health_port`, or stop what holds the port."
-        ) from None
-    sock.setblocking(False)
-    return sock

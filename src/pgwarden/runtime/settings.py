@@ -42,6 +42,8 @@ class RuntimeSettings:
     health_host: str = "127.0.0.1"
     health_port: int | None = None
     health_token_env: str = "PGWARDEN_HEALTH_TOKEN"
+    console: bool = False
+    """Serve ``pgwarden console``'s page under ``/console/`` on the health port (same host and token)."""
     rss_growth_mb_per_hour: float | None = None
     progress_timeout: float | None = None
     invariants_every: float = 300.0
@@ -117,6 +119,18 @@ class RuntimeSettings:
         settings.validate(where=where, prefix=prefix)
         return settings.with_overrides(**overrides) if overrides else settings
 
+    @classmethod
+    def for_guardian(cls, cfg: Config, **overrides: Any) -> RuntimeSettings:
+        """``from_config`` for an instance about to start, whose flags are known (``--health-port``)."""
+        settings = cls.from_config(cfg, **overrides)
+        if settings.console and settings.health_port is None:
+            prefix = f"{cfg.prefix}runtime."
+            raise ConfigError(
+                f"{cfg.where}: `{prefix}console` is served on the guardian's HTTP server: set "
+                f"`{prefix}health_port` (or pass --health-port), or remove `{prefix}console`."
+            )
+        return settings
+
 
 _IDENT = r'(?:[A-Za-z_\x80-\uffff][A-Za-z0-9_$\x80-\uffff]*|"(?:[^"]|"")+")'
 _TABLE_NAME = re.compile(rf"{_IDENT}(?:\.{_IDENT})?")
@@ -136,6 +150,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "health_host": (str,),
     "health_port": (int,),
     "health_token_env": (str,),
+    "console": (bool,),
     "rss_growth_mb_per_hour": (int, float),
     "progress_timeout": (int, float),
     "invariants_every": (int, float),

@@ -137,7 +137,7 @@ class Warden:
         cfg = config_module.load(path).with_overrides(database_url=db)
         url = cfg.direct_db_url()
         assert url is not None
-        settings = RuntimeSettings.from_config(cfg, name=name, **overrides)
+        settings = RuntimeSettings.for_guardian(cfg, name=name, **overrides)
         return cls(url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database)
 
     # --- the Leader protocol ---------------------------------------------------------

@@ -50,6 +50,7 @@ def test_every_panel_tells_the_known_state(db_url: str, tmp_path: Path) -> None:
         "invariants",
         "backups",
         "takeovers",
+        "timeline",
         "incidents",
     ]
     instances, check, migrations = shown["instances"], shown["check"], shown["migrations"]
@@ -65,6 +66,21 @@ def test_every_panel_tells_the_known_state(db_url: str, tmp_path: Path) -> None:
     assert backups.tone == "bad" and "no verified backup" in str(backups.findings).lower()  # type: ignore[attr-defined]
     assert "409 Conflict" in str(shown["incidents"].tables[0].rows)  # type: ignore[attr-defined]
     assert shown["data-loss"].summary.startswith("Clear")  # type: ignore[attr-defined]
+    timeline = shown["timeline"]
+    rows = [(r[1].text, r[2].text) for r in timeline.tables[0].rows]  # type: ignore[attr-defined]
+    for what, text in (
+        ("Schema gate", "Schema gate failed: migrations are not at head."),
+        ("Leadership", "Lost 'bot' (epoch 2): lease expired."),
+        ("Backup", "Backup 20261204T0300Z created and verified."),
+        ("Takeover", "epoch 3: lease expired"),
+        ("Instance", "started, code release-2026.11.28"),
+    ):
+        assert any(w == what and text in t for w, t in rows), (what, rows)
+    failed = [t for w, t in rows if w == "Migration" and "failed" in t]
+    assert failed and failed[0].startswith("3 unique_names failed: could not create unique index"), failed
+    ats = [r[0].text for r in timeline.tables[0].rows]  # type: ignore[attr-defined]
+    assert ats == sorted(ats, reverse=True), "newest first"
+    assert timeline.tone == "bad" and "failure(s)" in timeline.summary  # type: ignore[attr-defined]
     for panel in shown.values():
         assert panel.read_at is not None and panel.error is None, panel  # type: ignore[attr-defined]
 
@@ -165,8 +181,6 @@ def test_samples_are_kept_for_the_retention_window_only(db_url: str) -> None:
 def test_the_active_guardian_keeps_the_history_the_console_charts(db_url: str, tmp_path: Path) -> None:
     import asyncio
 
-    from test_runtime_identity import INTERVAL, until
-
     from pgwarden.config import parse
     from pgwarden.runtime import RuntimeSettings, Warden
 
@@ -177,7 +191,7 @@ def test_the_active_guardian_keeps_the_history_the_console_charts(db_url: str, t
         {"invariants": [{"name": "no-bookings", "check": "SELECT id FROM bookings"}]},
         file=tmp_path / "pgwarden.toml",
     )
-    settings = RuntimeSettings(name="bot", ttl=1.2, check_interval=INTERVAL, invariants_every=0.2)
+    settings = RuntimeSettings(name="bot", ttl=1.2, check_interval=0.15, invariants_every=0.2)
 
     def stored() -> list[tuple[str, int]]:
         with psycopg.connect(db_url) as conn:
@@ -189,7 +203,10 @@ def test_the_active_guardian_keeps_the_history_the_console_charts(db_url: str, t
     async def scenario() -> None:
         async with Warden(db_url, settings, config=cfg) as w:
             await asyncio.wait_for(w.wait_active(), 5)
-            await until(lambda: len(stored()) >= 2)
+            for _ in range(800):  # 8 s
+                if len(stored()) >= 2:
+                    break
+                await asyncio.sleep(0.01)
 
     asyncio.run(scenario())
     assert set(stored()) == {("no-bookings", 2)}

@@ -50,6 +50,9 @@ def test_the_active_instance_backs_up_on_schedule_and_verifies(
             assert hook.sent() == []
 
     asyncio.run(scenario())
+    assert _events(db_url) == [
+        ("backup", "ok", f"Backup {last_id(folder)} created and verified by a restore.")
+    ]
 
 
 def test_a_failed_run_and_stale_backups_are_alerted(one_major: None, db_url: str, tmp_path: Path) -> None:
@@ -71,6 +74,21 @@ def test_a_failed_run_and_stale_backups_are_alerted(one_major: None, db_url: str
             assert "nobody" not in str(body) or "127.0.0.1:1" in str(body)
 
     asyncio.run(scenario())
+    assert [(k, o) for k, o, _ in _events(db_url)] == [("backup", "bad")], "the console's timeline has it"
+
+
+def last_id(folder: Path) -> str:
+    last = backup.last_run(folder)
+    assert last is not None
+    return str(last.backup_id)
+
+
+def _events(url: str) -> list[tuple[str, str, str]]:
+    """The guardian's backup events in pgwarden.events (leadership events left out: the test stops it)."""
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT kind, outcome, summary FROM pgwarden.events WHERE kind = 'backup' ORDER BY id"
+        ).fetchall()
 
 
 def test_a_bad_backup_section_fails_at_construction(tmp_path: Path) -> None:
