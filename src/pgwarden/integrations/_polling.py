@@ -66,6 +66,8 @@ class PollingLoop(Generic[U]):
         self.name = name
         self.ledger = ledger
         self.skipped = 0
+        self.webhook_conflicts = 0
+        """409s answered because a webhook is set while this instance polls (one cause of incident 002's 409)."""
         """Updates the ledger refused (handled before, by us or another instance)."""
         self.offset: int | None = None
         self._unconfirmed = False
@@ -142,7 +144,16 @@ class PollingLoop(Generic[U]):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - network trouble must not end polling
-                if self._is_conflict(exc):
+                if self._is_conflict(exc) and "webhook" in str(exc).lower():
+                    self.webhook_conflicts += 1
+                    log.warning(
+                        "%s: a webhook is set for this bot while it polls (Telegram answers 409 to getUpdates): "
+                        "another deployment set it, or this bot ran in webhook mode before. Delete it with "
+                        "deleteWebhook, or run every instance in webhook mode. Retrying in %.0f s",
+                        self.name,
+                        backoff,
+                    )
+                elif self._is_conflict(exc):
                     log.warning(
                         "%s: Telegram says another getUpdates poller is running (%s); is a copy of this bot "
                         "running outside pgwarden? Retrying in %.0f s",
