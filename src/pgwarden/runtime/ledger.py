@@ -39,6 +39,10 @@ DEFAULT_RETENTION = 48 * 3600.0
 DEFAULT_CLAIM_TIMEOUT = 120.0
 """An unfenced claim older than this whose handler never finished is taken to be orphaned."""
 _PRUNE_EVERY = 60.0
+_POOL = 4
+"""Connections per ledger: webhook requests claim concurrently, one round trip each."""
+DEFAULT_RECORD_FOR = 8.0
+"""Seconds ``done`` keeps retrying (a PostgreSQL restart): an unrecorded claim is handled again later."""
 
 
 class Claim(enum.Enum):
@@ -69,6 +73,7 @@ class UpdateLedger:
         claim_timeout: float = DEFAULT_CLAIM_TIMEOUT,
         retention: float = DEFAULT_RETENTION,
         ttl: float = 10.0,
+        record_for: float = DEFAULT_RECORD_FOR,
     ) -> None:
         self.url = url
         self.name = name
@@ -76,11 +81,12 @@ class UpdateLedger:
         self.claim_timeout = claim_timeout
         self.retention = retention
         self.ttl = ttl
+        self.record_for = min(record_for, claim_timeout / 2)
         self.counts: Counter[Claim] = Counter()
         """Claims by outcome since start; ``counts[Claim.DUPLICATE]`` is the duplicates refused."""
         self.pruned = 0
-        self._conn: AsyncConn | None = None
-        self._lock = asyncio.Lock()
+        self._idle: list[AsyncConn] = []
+        self._slots = asyncio.Semaphore(_POOL)
         self._next_prune = 0.0
 
     @classmethod
@@ -124,9 +130,22 @@ class UpdateLedger:
         return outcome
 
     async def done(self, update_id: int) -> bool:
-        """Record that the handler of ``update_id`` finished; False when the claim was taken over meanwhile."""
+        """Record that the handler of ``update_id`` finished; False when the claim was taken over meanwhile.
+
+        Retried for ``record_for`` seconds: a claim left unrecorded is handled again once it is
+        orphaned, so riding out a PostgreSQL restart here saves a second handling.
+        """
         params = {"name": self.name, "update_id": update_id, "holder": self.holder}
-        return await self._run(sql_text("ledger_done.sql"), params) is not None
+        deadline = time.monotonic() + self.record_for
+        pause = 0.1
+        while True:
+            try:
+                return await self._run(sql_text("ledger_done.sql"), params) is not None
+            except LedgerUnavailable:
+                if time.monotonic() + pause > deadline:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     async def prune(self) -> int:
         """Delete claims older than the retention; how many went."""
@@ -138,38 +157,43 @@ class UpdateLedger:
         return int(count or 0)
 
     async def close(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None and not conn.closed:
-            await conn.close()
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            if not conn.closed:
+                await conn.close()
 
     async def _connect(self) -> AsyncConn:
-        if self._conn is None or self._conn.closed:
-            conn = await open_connection(
-                self.url,
-                application_name=f"pgwarden ledger {self.name} pid {os.getpid()}",
-                timeout=min(5.0, self.ttl),
-                ttl=self.ttl,
-            )
-            await ensure_schema(conn, self.url)
-            self._conn = conn
-        return self._conn
+        while self._idle:
+            conn = self._idle.pop()
+            if not conn.closed:
+                return conn
+        conn = await open_connection(
+            self.url,
+            application_name=f"pgwarden ledger {self.name} pid {os.getpid()}",
+            timeout=min(5.0, self.ttl),
+            ttl=self.ttl,
+        )
+        await ensure_schema(conn, self.url)
+        return conn
 
     async def _run(self, query: str, params: dict[str, Any]) -> Any:
-        """One statement; a lost connection is reopened once. A DELETE returns its row count."""
-        async with self._lock:
+        """One statement; a lost connection is replaced once. A DELETE returns its row count."""
+        async with self._slots:
             for attempt in (1, 2):
+                conn: AsyncConn | None = None
                 try:
                     conn = await self._connect()
                     cur = await conn.execute(query.encode(), params)
-                    if cur.description is None:
-                        return cur.rowcount
-                    return await cur.fetchone()
+                    result = cur.rowcount if cur.description is None else await cur.fetchone()
+                    self._idle.append(conn)
+                    return result
                 except (psycopg.OperationalError, DatabaseUnreachable) as exc:
-                    await self.close()
+                    if conn is not None and not conn.closed:
+                        await conn.close()
+                    await self.close()  # the others broke with it (a restart): do not hand them out
                     if attempt == 2:
                         raise LedgerUnavailable(
-                            f"The update ledger at {describe(self.url)} did not answer ({type(exc).__name__}): "
-                            "the update is left for Telegram to deliver again."
+                            f"The update ledger at {describe(self.url)} did not answer ({type(exc).__name__})."
                         ) from None
         raise AssertionError("unreachable")
 
