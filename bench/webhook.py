@@ -263,17 +263,24 @@ def figures(side: Side, window: float) -> dict[str, str]:
     lost = sum(1 for u in side.enqueued if u not in side.handled)
     during: list[float] = []
     outside: list[float] = []
+    by_kind: dict[str, list[float]] = {kind: [] for kind in ("kill -9", "SIGSTOP", "PostgreSQL restart")}
     for update_id, at in side.enqueued.items():
         if update_id not in side.handled:
             continue
         took = min(side.handled[update_id]) - at
-        in_fault = any(0 <= at - t < window for _, t in side.faults)
-        (during if in_fault else outside).append(took)
+        kinds = [kind for kind, t in side.faults if 0 <= at - t < window]
+        (during if kinds else outside).append(took)
+        for kind in set(kinds):
+            by_kind[kind].append(took)
     return {
         "handled twice": str(twice),
         "never handled": str(lost),
         "handle time outside faults p50 / p99": f"{pct(outside, 0.5)} / {pct(outside, 0.99)}",
         "handle time during faults p50 / p99": f"{pct(during, 0.5)} / {pct(during, 0.99)}",
+        **{
+            f"… after {kind} p50 / p99": f"{pct(times, 0.5)} / {pct(times, 0.99)}"
+            for kind, times in by_kind.items()
+        },
         "faults": ", ".join(
             f"{k} ×{sum(1 for f, _ in side.faults if f == k)}"
             for k in dict.fromkeys(f for f, _ in side.faults)

@@ -85,6 +85,8 @@ class UpdateLedger:
         self.counts: Counter[Claim] = Counter()
         """Claims by outcome since start; ``counts[Claim.DUPLICATE]`` is the duplicates refused."""
         self.pruned = 0
+        self._handling: set[int] = set()
+        """Claimed here and not done yet: a claim of ours outside this set is an orphan we may retake."""
         self._idle: list[AsyncConn] = []
         self._slots = asyncio.Semaphore(_POOL)
         self._next_prune = 0.0
@@ -109,6 +111,7 @@ class UpdateLedger:
             "holder": self.holder,
             "epoch": epoch,
             "claim_timeout": self.claim_timeout,
+            "reclaim_own": update_id not in self._handling,
         }
         row = await self._run(sql_text("ledger_claim.sql"), params)
         assert row is not None
@@ -123,7 +126,9 @@ class UpdateLedger:
             # Claimed by another claimant (committed after this statement's snapshot when state is null).
             outcome = Claim.BUSY
         self.counts[outcome] += 1
-        if outcome is not Claim.CLAIMED:
+        if outcome is Claim.CLAIMED:
+            self._handling.add(update_id)
+        else:
             log.info("update %d of %r not handled here: %s", update_id, self.name, outcome.value)
         if time.monotonic() >= self._next_prune:
             await self.prune()
@@ -138,14 +143,17 @@ class UpdateLedger:
         params = {"name": self.name, "update_id": update_id, "holder": self.holder}
         deadline = time.monotonic() + self.record_for
         pause = 0.1
-        while True:
-            try:
-                return await self._run(sql_text("ledger_done.sql"), params) is not None
-            except LedgerUnavailable:
-                if time.monotonic() + pause > deadline:
-                    raise
-                await asyncio.sleep(pause)
-                pause = min(pause * 2, 1.0)
+        try:
+            while True:
+                try:
+                    return await self._run(sql_text("ledger_done.sql"), params) is not None
+                except LedgerUnavailable:
+                    if time.monotonic() + pause > deadline:
+                        raise
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 1.0)
+        finally:
+            self._handling.discard(update_id)
 
     async def prune(self) -> int:
         """Delete claims older than the retention; how many went."""

@@ -126,3 +126,24 @@ def test_retention_deletes_old_claims_only(db_url: str) -> None:
         await ledger.close()
 
     run(scenario())
+
+
+def test_a_claim_whose_answer_was_lost_is_retaken_by_its_own_holder_at_once(db_url: str) -> None:
+    async def scenario() -> None:
+        holder = uuid.uuid4()
+        ledger = UpdateLedger(db_url, "hook", holder)
+        other = UpdateLedger(db_url, "hook", uuid.uuid4())
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            # What a claim committed just before PostgreSQL restarted leaves: a row whose answer never came back.
+            await ledger.claim(0)  # creates the schema
+            conn.execute(
+                "INSERT INTO pgwarden.updates (name, update_id, holder) VALUES ('hook', 20, %s)", (holder,)
+            )
+        assert await other.claim(20) is Claim.BUSY  # another replica still waits for it
+        assert await ledger.claim(20) is Claim.CLAIMED  # its holder is not handling it: it takes it again
+        assert await ledger.claim(20) is Claim.BUSY  # now it is handling it
+        assert await ledger.done(20)
+        for led in (ledger, other):
+            await led.close()
+
+    run(scenario())
