@@ -105,13 +105,33 @@ class UpdateLedger:
 
     async def claim(self, update_id: int, epoch: int | None = None) -> Claim:
         """Claim ``update_id`` for handling; fenced by ``epoch`` when it is given."""
+        if update_id in self._handling:
+            # Delivered twice at once to this process (a redelivery while the first is in flight).
+            self.counts[Claim.BUSY] += 1
+            return Claim.BUSY
+        # Marked before the round trip: a second delivery arriving meanwhile must not retake our claim.
+        self._handling.add(update_id)
+        try:
+            outcome = await self._claim(update_id, epoch)
+        except BaseException:
+            self._handling.discard(update_id)
+            raise
+        if outcome is not Claim.CLAIMED:
+            self._handling.discard(update_id)
+        if time.monotonic() >= self._next_prune:
+            try:
+                await self.prune()
+            except LedgerUnavailable as exc:  # the claim stands; pruning waits for the next minute
+                log.warning("pruning the update ledger failed: %s", exc)
+        return outcome
+
+    async def _claim(self, update_id: int, epoch: int | None) -> Claim:
         params = {
             "name": self.name,
             "update_id": update_id,
             "holder": self.holder,
             "epoch": epoch,
             "claim_timeout": self.claim_timeout,
-            "reclaim_own": update_id not in self._handling,
         }
         row = await self._run(sql_text("ledger_claim.sql"), params)
         assert row is not None
@@ -126,12 +146,8 @@ class UpdateLedger:
             # Claimed by another claimant (committed after this statement's snapshot when state is null).
             outcome = Claim.BUSY
         self.counts[outcome] += 1
-        if outcome is Claim.CLAIMED:
-            self._handling.add(update_id)
-        else:
+        if outcome is not Claim.CLAIMED:
             log.info("update %d of %r not handled here: %s", update_id, self.name, outcome.value)
-        if time.monotonic() >= self._next_prune:
-            await self.prune()
         return outcome
 
     async def done(self, update_id: int) -> bool:

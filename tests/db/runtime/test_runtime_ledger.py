@@ -48,7 +48,7 @@ def test_a_stale_leader_resuming_cannot_claim_and_its_successor_can(db_url: str)
         assert b.epoch is not None and b.epoch > stale_epoch
         # a resumes with the epoch it remembers: every claim is refused, even of a new update.
         assert await ledger_a.claim(3, stale_epoch) is Claim.FENCED
-        assert await ledger_a.claim(2, stale_epoch) is Claim.FENCED
+        assert await ledger_a.claim(4, stale_epoch) is Claim.FENCED
         # The successor: the handled update is a duplicate, the orphaned claim is its to finish.
         assert await ledger_b.claim(1, b.epoch) is Claim.DUPLICATE
         assert await ledger_b.claim(2, b.epoch) is Claim.CLAIMED
@@ -142,6 +142,10 @@ def test_a_claim_whose_answer_was_lost_is_retaken_by_its_own_holder_at_once(db_u
         assert await other.claim(20) is Claim.BUSY  # another replica still waits for it
         assert await ledger.claim(20) is Claim.CLAIMED  # its holder is not handling it: it takes it again
         assert await ledger.claim(20) is Claim.BUSY  # now it is handling it
+        assert await asyncio.gather(other.claim(21), other.claim(21)) in (
+            [Claim.CLAIMED, Claim.BUSY],
+            [Claim.BUSY, Claim.CLAIMED],
+        )  # two deliveries at once to one process: one handles it
         assert await ledger.done(20)
         for led in (ledger, other):
             await led.close()

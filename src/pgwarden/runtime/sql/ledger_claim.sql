@@ -2,8 +2,8 @@
 -- lease still has that epoch (holds_epoch share-locks the lease row, so a takeover waits for claims in
 -- flight and a resumed stale leader sees the new epoch). An unfinished claim is taken over by a higher
 -- epoch (its leader was fenced out) or, unfenced, once it is older than claim_timeout (its holder died);
--- at once by its own holder when that holder is not handling it (the claim committed but its answer was
--- lost with the connection, in a PostgreSQL restart).
+-- at once by its own holder, which claims only what it is not handling (UpdateLedger.claim checks): the
+-- claim committed but its answer was lost with the connection, in a PostgreSQL restart.
 -- Returns: fence held, claim won, the state of the row this statement's snapshot saw (null: none yet).
 WITH fence AS (
     SELECT %(epoch)s::bigint IS NULL OR pgwarden.holds_epoch(%(name)s, %(epoch)s::bigint) AS ok
@@ -14,7 +14,7 @@ WITH fence AS (
         SET holder = excluded.holder, epoch = excluded.epoch, claimed_at = now()
         WHERE u.state = 'claimed' AND (
             u.claimed_at < now() - make_interval(secs => %(claim_timeout)s)
-            OR (u.holder = excluded.holder AND %(reclaim_own)s)
+            OR u.holder = excluded.holder
             OR (excluded.epoch IS NOT NULL AND u.epoch IS NOT NULL AND u.epoch < excluded.epoch))
     RETURNING 1
 )
