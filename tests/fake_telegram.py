@@ -19,6 +19,10 @@ What it reproduces, because the tests depend on it:
 * ``getUpdates`` while a webhook is set answers 409 "can't use getUpdates method while
   webhook is active" (also counted), as the real API does.
 * ``sendMessage`` records the message (``sent()``) and returns a Message.
+* ``setWebhook`` starts webhook delivery like Telegram's (tests/fake_webhook.py: secret token
+  header, retries on non-2xx and timeouts, ``getWebhookInfo`` with the last error);
+  ``deleteWebhook`` stops it; ``redeliver()`` queues an update again, as Telegram does when it
+  did not see an answer.
 * ``getMe``, ``deleteWebhook``, ``setWebhook``, ``getWebhookInfo``, ``close``, ``logOut``,
   ``setMyCommands``, ``answerCallbackQuery``; unknown methods answer 404 like the real API.
 * Tokens that are not ``<digits>:<text>`` get 401 Unauthorized.
@@ -41,6 +45,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from aiohttp import web
+from fake_webhook import Hook, check_url, deliver
+from manual_leader import ManualLeader
+
+__all__ = ["FakeTelegram", "ManualLeader"]
 
 T = TypeVar("T")
 
@@ -60,9 +68,21 @@ class _Bot:
     pending: asyncio.Future[str] | None = None
     conflicts: int = 0
     get_updates_calls: int = 0
-    webhook_url: str = ""
+    hook: Hook | None = None
+    delivery: asyncio.Task[None] | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    history: dict[int, dict[str, Any]] = field(default_factory=dict)
     sent: list[dict[str, Any]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+
+    @property
+    def webhook_url(self) -> str:
+        return self.hook.url if self.hook is not None else ""
+
+    def stop_delivery(self) -> None:
+        if self.delivery is not None:
+            self.delivery.cancel()
+        self.delivery, self.hook = None, None
 
     def confirm(self, offset: int) -> None:
         if offset < 0:
@@ -71,6 +91,7 @@ class _Bot:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
 
     def wake(self) -> None:
+        self.arrived.set()
         if self.pending is not None and not self.pending.done():
             self.pending.set_result("wake")
 
@@ -79,7 +100,10 @@ class FakeTelegram:
     """``with FakeTelegram() as tg:`` — ``tg.url`` is the API base (aiogram ``TelegramAPIServer.from_base``;
     python-telegram-bot ``base_url(tg.url + "/bot")``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, webhook_timeout: float = 5.0, retry_delay: float = 0.2) -> None:
+        self.webhook_timeout = webhook_timeout
+        """Seconds a webhook has to answer before the delivery counts as failed (and is retried)."""
+        self.retry_delay = retry_delay
         self._bots: dict[str, _Bot] = {}
         self._webhooks: list[tuple[str, Any]] = []
         self._loop = asyncio.new_event_loop()
@@ -137,6 +161,19 @@ class FakeTelegram:
         """Every method the bot called, in order."""
         return list(self._bots[token].calls) if token in self._bots else []
 
+    def redeliver(self, token: str, update_id: int) -> None:
+        """Queue update ``update_id`` once more, as Telegram does when it did not see it answered."""
+        self._call(self._redeliver(token, update_id))
+
+    def webhook_info(self, token: str) -> dict[str, Any]:
+        """What getWebhookInfo answers now."""
+        return self._call(self._webhook_info(token))
+
+    def deliveries(self, token: str) -> list[int]:
+        """update_id of every webhook delivery answered with 2xx, in order (redeliveries included)."""
+        bot = self._bots.get(token)
+        return list(bot.hook.delivered) if bot is not None and bot.hook is not None else []
+
     def webhooks(self) -> list[tuple[str, Any]]:
         """``(name, json_body)`` of each POST to /webhook/<name>."""
         return list(self._webhooks)
@@ -160,8 +197,11 @@ class FakeTelegram:
 
     async def _stop(self) -> None:
         self._closing = True
+        deliveries = [bot.delivery for bot in self._bots.values() if bot.delivery is not None]
         for bot in self._bots.values():
+            bot.stop_delivery()
             bot.wake()
+        await asyncio.gather(*deliveries, return_exceptions=True)
         assert self._runner is not None
         await self._runner.cleanup()
 
@@ -185,9 +225,22 @@ class FakeTelegram:
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         bot.next_message_id += 1
-        bot.updates.append({"update_id": update_id, "message": message})
+        update = {"update_id": update_id, "message": message}
+        bot.history[update_id] = update
+        bot.updates.append(dict(update))
         bot.wake()
         return update_id
+
+    async def _redeliver(self, token: str, update_id: int) -> None:
+        bot = self._bot(token)
+        bot.updates.append(dict(bot.history[update_id]))
+        bot.wake()
+
+    async def _webhook_info(self, token: str) -> dict[str, Any]:
+        bot = self._bot(token)
+        if bot.hook is None:
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
+        return bot.hook.info(len(bot.updates))
 
     async def _webhook(self, request: web.Request) -> web.Response:
         self._webhooks.append((request.match_info["name"], await request.json()))
@@ -225,25 +278,43 @@ class FakeTelegram:
                 }
             )
         if name == "deletewebhook":
-            bot.webhook_url = ""
+            bot.stop_delivery()
             if params.get("drop_pending_updates"):
                 bot.updates.clear()
             return _ok(True)
         if name == "setwebhook":
-            bot.webhook_url = str(params.get("url", ""))
-            bot.wake()
-            return _ok(True)
+            return self._set_webhook(bot, params)
         if name == "getwebhookinfo":
-            return _ok(
-                {
-                    "url": bot.webhook_url,
-                    "has_custom_certificate": False,
-                    "pending_update_count": len(bot.updates),
-                }
-            )
+            return _ok(await self._webhook_info(token))
         if name in ("close", "logout", "setmycommands", "deletemycommands", "answercallbackquery"):
             return _ok(True)
         return _error(404, "Not Found: method not found")
+
+    def _set_webhook(self, bot: _Bot, params: dict[str, Any]) -> web.Response:
+        url = str(params.get("url") or "")
+        if not url:
+            bot.stop_delivery()
+            return _ok(True)
+        refusal = check_url(url)
+        if refusal is not None:
+            return _error(400, refusal)
+        bot.stop_delivery()
+        if params.get("drop_pending_updates"):
+            bot.updates.clear()
+        allowed = params.get("allowed_updates")
+        bot.hook = Hook(
+            url=url,
+            secret_token=params.get("secret_token") or None,
+            max_connections=int(params.get("max_connections") or 40),
+            allowed_updates=list(allowed) if isinstance(allowed, list) else None,
+        )
+        bot.delivery = asyncio.create_task(
+            deliver(
+                bot.hook, bot.updates, bot.arrived, timeout=self.webhook_timeout, retry_delay=self.retry_delay
+            )
+        )
+        bot.wake()  # a pending getUpdates ends; delivery starts with what is queued
+        return _ok(True)
 
     async def _get_updates(self, request: web.Request, bot: _Bot, params: dict[str, Any]) -> web.Response:
         bot.get_updates_calls += 1
@@ -323,44 +394,3 @@ def _value(text: str) -> Any:
         with contextlib.suppress(ValueError):
             return json.loads(text)
     return text
-
-
-class ManualLeader:
-    """A Leader (pgwarden.integrations.Leader) the test switches by hand: ``set_active(True/False)``."""
-
-    def __init__(self, *, takeover_delay: float = 0.0) -> None:
-        self._active = False
-        self._epoch: int | None = None
-        self._epochs = 0
-        self._changed = asyncio.Event()
-        self.takeover_delay = takeover_delay
-        self.beats: dict[str, int] = {}
-
-    @property
-    def is_active(self) -> bool:
-        return self._active
-
-    @property
-    def epoch(self) -> int | None:
-        return self._epoch
-
-    def set_active(self, active: bool) -> None:
-        if active and not self._active:
-            self._epochs += 1
-            self._epoch = self._epochs
-        elif not active:
-            self._epoch = None
-        self._active = active
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def wait_active(self) -> None:
-        while not self._active:
-            await self._changed.wait()
-
-    async def wait_inactive(self) -> None:
-        while self._active:
-            await self._changed.wait()
-
-    def beat(self, name: str = "progress") -> None:
-        self.beats[name] = self.beats.get(name, 0) + 1

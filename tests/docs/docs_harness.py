@@ -140,6 +140,21 @@ def ptb(
 
 
 @contextlib.asynccontextmanager
+async def aiogram_webhook(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
+    """``dp`` and ``bot`` as in ``aiogram``; ``$PORT`` free, ``$WEBHOOK_URL`` on it, ``$WEBHOOK_SECRET``."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("PORT", str(port))
+    monkeypatch.setenv("WEBHOOK_URL", f"http://127.0.0.1:{port}/webhook")
+    monkeypatch.setenv("WEBHOOK_SECRET", "docs-webhook-secret")
+    async with _telegram(db_url, folder, monkeypatch, _aiogram) as stage:
+        yield stage
+
+
+@contextlib.asynccontextmanager
 async def incident001(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
     """Incident 001's schema with 30 active bookings whose trigger never made chat rooms; the invariant in pgwarden.toml."""
     sys.path.insert(0, str(TESTS / "db" / "checks"))
@@ -216,6 +231,7 @@ HARNESSES: dict[str, Harness] = {
     "default": default,
     "aiogram": aiogram,
     "ptb": ptb,
+    "aiogram_webhook": aiogram_webhook,
     "incident001": incident001,
     "commands": commands,
     "alembic_bot": alembic_bot,

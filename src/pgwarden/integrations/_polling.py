@@ -9,6 +9,10 @@ what it returned, and polls no more. A handled update is confirmed by the next g
 successor that took over from a hung instance waits ``takeover_delay`` first, which must
 outlast the long-poll window. A leader with ``on_demote`` (a Warden) is asked to hold its lease
 until this loop is idle, so a graceful hand-over needs no delay at all.
+
+With an update ledger (``exactly_once=True`` in the integrations) every update is claimed under
+the lease epoch before it is handled: a redelivered update, or one a frozen predecessor already
+handled, is skipped, and a claim refused by the fence ends this leadership term's polling at once.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
 from .._aio import wait_quietly
+from ..runtime.ledger import Claim, LedgerUnavailable, UpdateLedger
 from ._leader import Leader
 
 U = TypeVar("U")
@@ -47,6 +52,7 @@ class PollingLoop(Generic[U]):
         on_active: Callable[[], Awaitable[None]] | None = None,
         poll_interval: float = 0.0,
         name: str = "bot",
+        ledger: UpdateLedger | None = None,
     ) -> None:
         self.leader = leader
         self._fetch = fetch
@@ -58,6 +64,11 @@ class PollingLoop(Generic[U]):
         self._on_active = on_active
         self.poll_interval = poll_interval
         self.name = name
+        self.ledger = ledger
+        self.skipped = 0
+        self.webhook_conflicts = 0
+        """409s answered because a webhook is set while this instance polls (one cause of incident 002's 409)."""
+        """Updates the ledger refused (handled before, by us or another instance)."""
         self.offset: int | None = None
         self._unconfirmed = False
         self.rounds = 0
@@ -133,7 +144,16 @@ class PollingLoop(Generic[U]):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - network trouble must not end polling
-                if self._is_conflict(exc):
+                if self._is_conflict(exc) and "webhook" in str(exc).lower():
+                    self.webhook_conflicts += 1
+                    log.warning(
+                        "%s: a webhook is set for this bot while it polls (Telegram answers 409 to getUpdates): "
+                        "another deployment set it, or this bot ran in webhook mode before. Delete it with "
+                        "deleteWebhook, or run every instance in webhook mode. Retrying in %.0f s",
+                        self.name,
+                        backoff,
+                    )
+                elif self._is_conflict(exc):
                     log.warning(
                         "%s: Telegram says another getUpdates poller is running (%s); is a copy of this bot "
                         "running outside pgwarden? Retrying in %.0f s",
@@ -160,13 +180,42 @@ class PollingLoop(Generic[U]):
                 if not self.leader.is_active:
                     # Demoted while this batch was in flight: leave the rest unconfirmed for the successor.
                     break
-                await self._handle(update)
+                verdict = await self._claim(update)
+                if verdict is None:
+                    break
+                if verdict:
+                    await self._handle(update)
+                else:
+                    self.skipped += 1
                 self.offset = self._update_id(update) + 1
                 self._unconfirmed = True
                 self.handled += 1
                 self.leader.beat(BEACON)
             if self.poll_interval > 0:
                 await self._pause(self.poll_interval)
+
+    async def _claim(self, update: U) -> bool | None:
+        """True: handle it; False: skip it (handled before); None: stop this batch unconfirmed."""
+        if self.ledger is None:
+            return True
+        epoch = self.leader.epoch
+        if epoch is None:
+            return None
+        try:
+            outcome = await self.ledger.claim(self._update_id(update), epoch)
+        except LedgerUnavailable as exc:
+            log.warning("%s: %s Retrying in %.0f s", self.name, exc, _BACKOFF_FIRST)
+            await self._pause(_BACKOFF_FIRST)
+            return None
+        if outcome is Claim.FENCED:
+            log.warning(
+                "%s: the ledger refused update %d: epoch %d is no longer the lease's; polling stops",
+                self.name,
+                self._update_id(update),
+                epoch,
+            )
+            return None
+        return outcome is Claim.CLAIMED
 
     async def _wind_down(self) -> None:
         if self._drain is not None:
@@ -185,6 +234,31 @@ class PollingLoop(Generic[U]):
                     type(exc).__name__,
                     exc,
                 )
+
+
+async def record_done(ledger: UpdateLedger | None, update_id: int) -> None:
+    """Mark ``update_id`` handled in ``ledger``; a failure only means a successor may claim it again."""
+    if ledger is None:
+        return
+    try:
+        if not await ledger.done(update_id):
+            log.warning("update %d was claimed by another instance while its handler ran here", update_id)
+    except LedgerUnavailable as exc:
+        log.warning("update %d was handled but not recorded: %s", update_id, exc)
+
+
+def ledger_for(exactly_once: bool | UpdateLedger, warden: Leader) -> UpdateLedger | None:
+    """The ledger ``exactly_once`` asks for: a given one, or the Warden's own."""
+    if isinstance(exactly_once, UpdateLedger):
+        return exactly_once
+    if not exactly_once:
+        return None
+    if not all(hasattr(warden, a) for a in ("url", "settings", "instance")):
+        raise TypeError(
+            "exactly_once=True needs a pgwarden Warden as warden; with another leader pass "
+            "exactly_once=UpdateLedger(url, name, instance_id)"
+        )
+    return UpdateLedger.for_warden(warden)
 
 
 class TaskSet:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..runtime.ledger import UpdateLedger
 from ._leader import Leader
-from ._polling import PollingLoop, TaskSet
+from ._polling import PollingLoop, TaskSet, ledger_for, record_done
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -27,6 +28,7 @@ async def run_polling(
     allowed_updates: list[str] | None = None,
     tasks_concurrency_limit: int | None = None,
     close_bot_session: bool = True,
+    exactly_once: bool | UpdateLedger = False,
     **kwargs: Any,
 ) -> None:
     """Poll Telegram with ``dp`` only while ``warden`` is active; runs until cancelled.
@@ -36,7 +38,8 @@ async def run_polling(
     updates are confirmed, and polling stops until the next promotion. Startup and shutdown
     hooks run once, like ``Dispatcher.start_polling``. ``allowed_updates`` defaults to the
     update types the dispatcher's handlers use; other keyword arguments are contextual data
-    for handlers, as with aiogram.
+    for handlers, as with aiogram. ``exactly_once=True`` claims every update in pgwarden's ledger
+    under the lease epoch first (``warden`` must be a Warden), so no update is handled twice.
     """
     from aiogram.exceptions import TelegramConflictError
     from aiogram.methods import GetUpdates, TelegramMethod
@@ -51,6 +54,7 @@ async def run_polling(
         {"request_timeout": int(bot.session.timeout + polling_timeout)} if bot.session.timeout else {}
     )
     tasks = TaskSet(tasks_concurrency_limit)
+    ledger = ledger_for(exactly_once, warden)
 
     async def fetch(offset: int | None, timeout: int, limit: int | None) -> list[Update]:
         method = GetUpdates(offset=offset, timeout=timeout, limit=limit, allowed_updates=allowed_updates)
@@ -63,6 +67,7 @@ async def run_polling(
                 await dp.silent_call_request(bot=bot, result=response)
         except Exception:  # noqa: BLE001 - one failing handler must not stop polling (aiogram does the same)
             log.exception("update %s failed in its handler", update.update_id)
+        await record_done(ledger, update.update_id)
 
     async def handle(update: Update) -> None:
         if handle_as_tasks:
@@ -79,6 +84,7 @@ async def run_polling(
         is_conflict=lambda exc: isinstance(exc, TelegramConflictError),
         drain=tasks.wait,
         name=f"aiogram bot id={bot.id}",
+        ledger=ledger,
     )
     try:
         await dp.emit_startup(bot=bot, **workflow_data)
@@ -88,5 +94,7 @@ async def run_polling(
             await tasks.wait()
             await dp.emit_shutdown(bot=bot, **workflow_data)
     finally:
+        if ledger is not None and ledger is not exactly_once:
+            await ledger.close()
         if close_bot_session:
             await bot.session.close()

@@ -7,8 +7,9 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..runtime.ledger import UpdateLedger
 from ._leader import Leader
-from ._polling import PollingLoop
+from ._polling import PollingLoop, ledger_for, record_done
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -26,6 +27,7 @@ async def run_application(
     timeout: int | dt.timedelta = 10,
     poll_interval: float = 0.0,
     allowed_updates: Sequence[str] | None = None,
+    exactly_once: bool | UpdateLedger = False,
 ) -> None:
     """Run ``app`` and poll Telegram only while ``warden`` is active; runs until cancelled.
 
@@ -34,12 +36,15 @@ async def run_application(
     persistence work on standby instances too; only fetching updates follows leadership. On
     promotion (after ``warden.takeover_delay``) the webhook is deleted and polling starts; on
     demotion the getUpdates in flight is allowed to finish, handled updates are confirmed, and
-    polling stops until the next promotion. ``app.updater`` is not used.
+    polling stops until the next promotion. ``app.updater`` is not used. ``exactly_once=True``
+    claims every update in pgwarden's ledger under the lease epoch first (``warden`` must be a
+    Warden), so no update is handled twice.
     """
     from telegram.error import Conflict
 
     seconds = int(timeout.total_seconds()) if isinstance(timeout, dt.timedelta) else int(timeout)
     allowed = list(allowed_updates) if allowed_updates is not None else None
+    ledger = ledger_for(exactly_once, warden)
 
     async def fetch(offset: int | None, wait: int, limit: int | None) -> tuple[Update, ...]:
         updates: tuple[Update, ...] = await app.bot.get_updates(
@@ -52,6 +57,7 @@ async def run_application(
             await app.process_update(update)
         except Exception:  # noqa: BLE001 - one failing update must not stop polling
             log.exception("update %s failed in its handler", update.update_id)
+        await record_done(ledger, update.update_id)
 
     async def on_active() -> None:
         # A webhook left behind would make every getUpdates fail with 409; run_polling deletes it too.
@@ -67,6 +73,7 @@ async def run_application(
         on_active=on_active,
         poll_interval=poll_interval,
         name="python-telegram-bot application",
+        ledger=ledger,
     )
     await app.initialize()
     try:
@@ -81,6 +88,8 @@ async def run_application(
             if app.post_stop is not None:
                 await app.post_stop(app)
     finally:
+        if ledger is not None and ledger is not exactly_once:
+            await ledger.close()
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)

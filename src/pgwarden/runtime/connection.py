@@ -64,6 +64,7 @@ _SCHEMA_PRESENT = """
 SELECT pg_catalog.to_regclass('pgwarden.leases') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL
    AND pg_catalog.to_regclass('pgwarden.takeovers') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.identity') IS NOT NULL
    AND pg_catalog.to_regprocedure('pgwarden.holds_epoch(text,bigint)') IS NOT NULL
+   AND pg_catalog.to_regclass('pgwarden.updates') IS NOT NULL
    AND EXISTS (SELECT FROM pg_catalog.pg_attribute
                WHERE attrelid = pg_catalog.to_regclass('pgwarden.instances') AND attname = 'ttl')
 """

@@ -49,6 +49,21 @@ CREATE TABLE IF NOT EXISTS pgwarden.identity (
     pinned_by text NOT NULL
 );
 
+-- Telegram updates claimed for handling (exactly-once updates): one row per update of a lease name.
+-- A claim is 'claimed' while its handler runs and 'done' after; rows older than the retention are pruned.
+CREATE TABLE IF NOT EXISTS pgwarden.updates (
+    name text NOT NULL,
+    update_id bigint NOT NULL,
+    holder uuid NOT NULL,
+    epoch bigint,
+    state text NOT NULL DEFAULT 'claimed' CHECK (state IN ('claimed', 'done')),
+    claimed_at timestamptz NOT NULL DEFAULT now(),
+    done_at timestamptz,
+    PRIMARY KEY (name, update_id)
+);
+
+CREATE INDEX IF NOT EXISTS updates_claimed_at ON pgwarden.updates (name, claimed_at);
+
 -- For fenced writes: INSERT ... SELECT ... WHERE pgwarden.holds_epoch('bot', 7), in the writer's transaction.
 -- The row lock makes a takeover wait for writes in flight, and a stale writer see the new epoch.
 DO $do$
