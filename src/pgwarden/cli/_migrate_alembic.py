@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..formats import render
 from ..migrate.alembic_scripts import is_alembic
-from ..migrate.alembic_source import AlembicSource, position_findings
+from ..migrate.alembic_source import AlembicSource, edited_findings, position_findings
 from ..migrate.consistency import finding
 from ..migrate.errors import DataLossRefused
 from ..migrate.settings import from_config
@@ -41,44 +41,67 @@ def refuse(migrations: Path) -> None:
 
 
 def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
-    """Applied, pending and unknown revisions, and the heads (read only)."""
+    """Applied, edited, pending and unknown revisions, what each changes, and the heads (read only)."""
+    from ..migrate.alembic_status import read_status
+
     url = cfg.direct_db_url()
     assert url is not None
     with connect(url, timeout=cfg.connect_timeout) as conn:
         conn.read_only = True
-        position = source.position(conn)
+        st = read_status(source, conn)
         conn.rollback()
-    found = position_findings(position)
+    position = st.position
+    found = position_findings(position) + edited_findings(position, st.recorded)
+    code = 1 if position.unknown or st.edited else 0
     if fmt == "json":
         write_json(
             state.out,
             {
                 "database": describe(url),
                 "alembic": position.to_dict(),
+                "revisions": [r.to_dict() for r in st.revisions],
+                "offline_error": st.offline_error,
                 "findings": [f.to_dict() for f in found],
             },
         )
-        return 1 if position.unknown else 0
+        return code
     out = state.out
     out.write(f"pgwarden migrate status: {describe(url)}, Alembic {show_path(source.where)}\n")
     at = ", ".join(position.current) or "no revision (alembic_version is empty or absent)"
     out.write(f"  database at: {at}\n  heads:       {', '.join(position.heads)}\n")
-    for m in position.applied:
-        out.write(f"  {m.id:>14}  applied  {m.name}\n")
-    for m in position.pending:
-        out.write(f"  {m.id:>14}  pending  {m.name}  ({show_path(m.path)})\n")
-    for rev in position.unknown:
-        out.write(
-            f"  {rev:>14}  unknown  the scripts do not have this revision: newer code migrated the database\n"
-        )
+    for r in st.revisions:
+        when = f"{r.applied_at:%Y-%m-%d %H:%M:%S}" if r.applied_at else ""
+        took = f"{r.duration_ms} ms" if r.duration_ms is not None else ""
+        if r.state == "unknown":
+            out.write(
+                f"  {r.id:>14}  unknown  the scripts do not have this revision: newer code migrated the database\n"
+            )
+            continue
+        tail = f"  ({r.file})" if r.state == "pending" else f"  {when}  {took}".rstrip()
+        out.write(f"  {r.id:>14}  {r.state:<8} {r.name}{tail}\n")
+        if r.state == "edited":
+            out.write(
+                "                  the file changed after it was applied: the database ran another text\n"
+            )
+        if r.changes:
+            out.write(f"                  changes: {', '.join(r.changes)}\n")
+    counts = {s: sum(r.state == s for r in st.revisions) for s in ("applied", "edited", "pending", "unknown")}
     out.write(
-        f"  {len(position.applied)} applied, {len(position.pending)} pending, {len(position.unknown)} unknown\n"
+        "  " + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("applied", "pending")) + "\n"
     )
+    unrecorded = [r for r in st.revisions if r.state == "applied" and r.recorded is None]
+    if unrecorded:
+        out.write(
+            f"  note: {len(unrecorded)} revision(s) were applied without pgwarden (plain `alembic upgrade`): "
+            "their checksums are unknown, so an edit to them cannot be seen.\n"
+        )
+    if st.offline_error:
+        out.write(f"  note: Alembic's offline mode could not render the chain ({st.offline_error}).\n")
     if len(position.heads) > 1:
         out.write(
             f"  note: {len(position.heads)} heads; `migrate up` applies all of them (merge them with `alembic merge`).\n"
         )
-    return 1 if position.unknown else 0
+    return code
 
 
 def up(

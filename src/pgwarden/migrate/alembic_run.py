@@ -32,6 +32,8 @@ __all__ = ["Applied", "run_chain", "sa_connection"]
 
 Progress = Callable[[str], None]
 Fence = Callable[[psycopg.Connection[Any]], None]
+Record = Callable[[psycopg.Connection[Any], Revision, int, list[str]], None]
+"""Called in each revision's transaction with the milliseconds it took and the statements it ran."""
 
 
 @dataclass
@@ -66,10 +68,12 @@ def run_chain(
     fence: Fence | None = None,
     say: Progress | None = None,
     into: Applied | None = None,
+    record: Record | None = None,
 ) -> Applied:
     """Upgrade the database behind the SQLAlchemy connection ``conn`` to ``target``, one transaction per revision.
 
-    ``fence`` runs in each revision's transaction just before it commits (the lock check).
+    ``fence`` runs in each revision's transaction just before it commits (the lock check), then
+    ``record`` (pgwarden's own row for the revision).
     ``MigrationError`` (``DataLossRefused`` for the guard) names the failing revision; the
     revisions before it stay applied (and listed in ``into`` when given).
     """
@@ -79,7 +83,7 @@ def run_chain(
     say = say or (lambda _msg: None)
     driver: psycopg.Connection[Any] = conn.connection.driver_connection
     applied = into if into is not None else Applied()
-    state: dict[str, Any] = {"started": time.monotonic(), "revision": None}
+    state: dict[str, Any] = {"started": time.monotonic(), "statements": []}
 
     def upgrade(rev: Any, context: Any) -> Any:
         return chain.script._upgrade_revs(target, rev)
@@ -90,13 +94,18 @@ def run_chain(
         revision = chain.get(step.up_revision_id or "")
         if revision is not None:
             took = round((time.monotonic() - state["started"]) * 1000)
+            if record is not None:
+                record(driver, revision, took, state["statements"])
             applied.revisions.append((revision, took))
             say(f"applied {revision.label} in {took} ms")
         state["started"] = time.monotonic()
+        state["statements"] = []
 
     paths = {str(r.path): r for r in chain.revisions}
 
     def check(conn_: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if record is not None:
+            state["statements"].append(statement)
         if not guarded or allow_data_loss:
             return
         revision = _running(paths)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .alembic_scripts import Chain, Revision, quiet_stdout
 
-__all__ = ["Emitted", "emitted"]
+__all__ = ["Emitted", "emitted", "offline_changes"]
 
 
 @dataclass
@@ -61,3 +61,16 @@ def emitted(chain: Chain) -> list[Emitted]:
         with env.begin_transaction():
             env.run_migrations()
     return [recorder.by_path[str(r.path)] for r in chain.revisions]
+
+
+def offline_changes(chain: Chain) -> tuple[dict[str, list[str]], str | None]:
+    """What each revision changes, from the SQL offline mode renders: ``({revision: phrases}, None)``, or
+    ``({}, reason)`` when a revision cannot render offline (one that reads the database, ``op.get_bind()``)."""
+    from .touched import touched
+
+    try:
+        found = emitted(chain)
+    except Exception as exc:  # a revision that needs a live connection: say so, status still works
+        lines = str(exc).strip().splitlines()
+        return {}, f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    return {e.revision.id: touched(s for _, s in e.statements) for e in found}, None
