@@ -18,9 +18,10 @@ from ..migrate.errors import DataLossRefused
 from ..migrate.settings import from_config
 from ..migrate.source import show_path
 from ..urls import describe
+from ._migrate_summary import write_up
 from ._state import State, progress, write_json
 
-__all__ = ["configured", "refuse", "status", "test", "up"]
+__all__ = ["baseline", "configured", "dry_run", "refuse", "status", "test", "up"]
 
 
 def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | None:
@@ -32,11 +33,11 @@ def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | Non
 
 
 def refuse(migrations: Path) -> None:
-    """For the commands that work on SQL migrations only (verify, baseline, repair, new)."""
+    """For the commands that work on SQL migrations only (verify, repair, new)."""
     if is_alembic(migrations):
         raise UsageError(
             f"{show_path(migrations)} is an Alembic environment: this command is for SQL migrations "
-            "(`migrate status`, `up` and `test` work on Alembic revisions)."
+            "(`migrate status`, `up`, `baseline` and `test` work on Alembic revisions)."
         )
 
 
@@ -77,7 +78,8 @@ def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
                 f"  {r.id:>14}  unknown  the scripts do not have this revision: newer code migrated the database\n"
             )
             continue
-        tail = f"  ({r.file})" if r.state == "pending" else f"  {when}  {took}".rstrip()
+        how = "stamped " if r.recorded == "stamped" else ""
+        tail = f"  ({r.file})" if r.state == "pending" else f"  {how}{when}  {took}".rstrip()
         out.write(f"  {r.id:>14}  {r.state:<8} {r.name}{tail}\n")
         if r.state == "edited":
             out.write(
@@ -104,48 +106,15 @@ def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
     return code
 
 
-def up(
-    state: State, cfg: Config, source: AlembicSource, overrides: dict[str, Any], sql_only: bool, fmt: str
-) -> int:
+def up(state: State, cfg: Config, source: AlembicSource, overrides: dict[str, Any], fmt: str) -> int:
     """Alembic's upgrade to every head under pgwarden's lock, data guard and timeouts."""
-    if sql_only:
-        raise UsageError(
-            "--to and --dry-run are for SQL migrations; an Alembic chain is applied to its heads."
-        )
     settings = from_config(cfg).with_overrides(**overrides)
     url = cfg.direct_db_url()
     assert url is not None
     result = source.up(
         url, settings=settings, progress=progress(state, fmt), connect_timeout=cfg.connect_timeout
     )
-    found = _failure(result.error)
-    if fmt == "json":
-        write_json(
-            state.out,
-            {
-                "database": describe(url),
-                "applied": [vars(s) for s in result.applied],
-                "pending_before": result.pending_before,
-                "waited_s": round(result.waited, 3),
-                "findings": [f.to_dict() for f in found],
-                "ok": result.ok,
-            },
-        )
-    elif fmt == "text":
-        total = sum(s.duration_ms for s in result.applied)
-        state.out.write(
-            f"pgwarden migrate up: {describe(url)}: applied {len(result.applied)} of {result.pending_before} "
-            f"pending Alembic revision(s) in {total} ms"
-            + (f" after waiting {result.waited:.1f} s for the lock" if result.waited >= 1 else "")
-            + ".\n"
-        )
-        for s in result.applied:
-            state.out.write(f"  {s.filename:<48} {s.duration_ms:>7} ms\n")
-        if found:
-            render(found, "text", state.out, color=state.color)
-    else:
-        render(found, fmt, state.out)
-    return 0 if result.ok else 1
+    return write_up(state, url, result, _failure(result.error), fmt, what="Alembic revision(s)", width=48)
 
 
 def _failure(error: Exception | None) -> list[Finding]:
@@ -200,3 +169,130 @@ def test(state: State, cfg: Config, source: AlembicSource, legacy: Path | None, 
     )
     render(outcome.findings, fmt, state.out, color=state.color, title=title, extra={"runs": outcome.runs})
     return findings_module.exit_code(outcome.findings)
+
+
+def baseline(
+    state: State, cfg: Config, source: AlembicSource, revision: str | None, wait: float, fmt: str
+) -> int:
+    """Stamp a database made before Alembic at ``revision`` once its schema is checked to be there, or
+    (no ``revision``) say which revision the live schema is at."""
+    from ..diff import to_findings
+    from ..migrate import ledger, lock
+    from ..migrate.alembic_adopt import differences_at, known, live_schema, locate, stamp
+    from ..migrate.alembic_source import current_revisions
+    from ..scratch import open_scratch
+
+    url = cfg.direct_db_url()
+    assert url is not None
+    chain = source.chain
+    if revision in ("head", "heads"):
+        if len(chain.heads) != 1:
+            raise UsageError(f"--revision head: the chain has {len(chain.heads)} heads; name one revision.")
+        revision = chain.heads[0]
+    if revision is not None:
+        known(chain, revision)
+    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
+        current = current_revisions(conn)
+        if current:
+            raise UsageError(
+                f"The database is already at Alembic revision {', '.join(current)} (alembic_version): baseline is "
+                "for a database Alembic never recorded; `pgwarden migrate status` shows where it stands."
+            )
+        live = live_schema(conn, cfg.schemas)
+        with open_scratch(cfg.dev_url) as scratch:
+            if revision is None:
+                found = locate(chain, live, scratch, cfg.schemas)
+            else:
+                changes = differences_at(chain, revision, live, scratch, cfg.schemas)
+        if revision is None:
+            return _proposal(state, found, fmt)
+        if changes:
+            differ = to_findings(changes)
+            title = (
+                f"pgwarden migrate baseline: the live schema is not what the chain builds up to {revision} "
+                f"({len(changes)} difference(s), below as live against the chain); nothing stamped"
+            )
+            render(differ, fmt, state.out, color=state.color, title=title, extra={"stamped": []})
+            return 1
+        done = stamp(url, chain, revision, ledger.actor(from_config(cfg).app_version), cfg.connect_timeout)
+    if fmt == "json":
+        write_json(state.out, {"database": describe(url), "stamped": done.revisions, "revision": revision})
+    else:
+        state.out.write(
+            f"pgwarden migrate baseline: the live schema is what the chain builds up to {revision}: stamped it "
+            f"({len(done.revisions)} revision(s) counted as applied, none run); `migrate up` applies the rest.\n"
+        )
+    return 0
+
+
+def _proposal(state: State, found: Any, fmt: str) -> int:
+    if found.revision is not None:
+        text = (
+            f"the live schema is what the chain builds up to {found.revision}: run "
+            f"`pgwarden migrate baseline --revision {found.revision}`."
+        )
+    else:
+        why = f" (the chain stops on a scratch database: {found.failed})" if found.failed else ""
+        text = (
+            f"no revision of the chain builds the live schema{why}; the closest is {found.closest}, "
+            f"{found.differences} difference(s) away (`pgwarden migrate baseline --revision {found.closest}` "
+            "lists them): fix the schema or the revisions."
+        )
+    if fmt == "json":
+        write_json(state.out, {"proposal": text, "revision": found.revision, "stamped": []})
+    else:
+        state.out.write(f"pgwarden migrate baseline: {text}\n")
+    return 0 if found.revision is not None else 1
+
+
+def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
+    """The SQL Alembic would run for the pending revisions (offline mode) and what lint finds in them,
+    those revisions run on a scratch copy of the live schema; the live database is only read."""
+    from ..lint.alembic_against import lint_alembic_against
+    from ..lint.settings import settings_from
+    from ..migrate.alembic_sql import emitted
+
+    url = cfg.direct_db_url()
+    assert url is not None
+    against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url)
+    pending = emitted(source.chain, against.current)
+    found = against.findings
+    if fmt == "json":
+        write_json(
+            state.out,
+            {
+                "database": describe(url),
+                "current": list(against.current),
+                "pending": [
+                    {
+                        "id": e.revision.id,
+                        "name": e.revision.message,
+                        "file": show_path(e.revision.path),
+                        "sql": [{"line": line, "sql": text} for line, text in e.statements],
+                    }
+                    for e in pending
+                ],
+                "findings": [f.to_dict() for f in found],
+            },
+        )
+        return findings_module.exit_code(found)
+    if fmt != "text":
+        render(found, fmt, state.out)
+        return findings_module.exit_code(found)
+    out = state.out
+    at = ", ".join(against.current) or "no revision"
+    out.write(
+        f"pgwarden migrate up --dry-run: {describe(url)} at {at}: {len(pending)} pending Alembic revision(s); "
+        "nothing was applied.\n"
+    )
+    for e in pending:
+        out.write(f"\n-- {e.revision.label}: {show_path(e.revision.path)}\n")
+        for line, text in e.statements:
+            out.write(f"-- line {line}\n{text.rstrip()}\n")
+    out.write("\n")
+    from ..lint.report import render_text  # the lint layout: line:column and the revision's source line
+
+    render_text(
+        found, out, color=state.color, title="lint of the pending revisions, on a copy of the live schema"
+    )
+    return findings_module.exit_code(found)

@@ -42,14 +42,15 @@ class _Recorder(io.StringIO):
         return len(text)
 
 
-def emitted(chain: Chain) -> list[Emitted]:
-    """Every revision's statements, base to heads (``MigrationError``-free: a revision that raises is named)."""
+def emitted(chain: Chain, start: tuple[str, ...] = ()) -> list[Emitted]:
+    """Every revision's statements from ``start`` (the revisions a database is at; none: base) to the heads,
+    in chain order; the revisions ``start`` already has are left out."""
     from alembic.runtime.environment import EnvironmentContext
 
     recorder = _Recorder(chain)
 
     def upgrade(rev: object, context: object) -> object:
-        return chain.script._upgrade_revs("heads", rev)
+        return chain.script._upgrade_revs("heads", start)
 
     with quiet_stdout(), EnvironmentContext(chain.config, chain.script, fn=upgrade, as_sql=True) as env:
         env.configure(
@@ -60,7 +61,8 @@ def emitted(chain: Chain) -> list[Emitted]:
         )
         with env.begin_transaction():
             env.run_migrations()
-    return [recorder.by_path[str(r.path)] for r in chain.revisions]
+    done = chain.applied(start)
+    return [recorder.by_path[str(r.path)] for r in chain.revisions if r.id not in done]
 
 
 def offline_changes(chain: Chain) -> tuple[dict[str, list[str]], str | None]:

@@ -63,7 +63,9 @@ def read_status(source: AlembicSource, conn: psycopg.Connection[Any]) -> Status:
     position = source.position(conn)
     recorded = alembic_ledger.read(conn)
     changed = {m.id for m in edited(position, recorded)}
-    needs_offline = bool(position.pending) or any(m.id not in recorded for m in position.applied)
+    needs_offline = bool(position.pending) or any(
+        m.id not in recorded or recorded[m.id].how != "applied" for m in position.applied
+    )
     offline, why = offline_changes(source.chain) if needs_offline else ({}, None)
 
     def state(m: Migration, what: str) -> RevisionState:
