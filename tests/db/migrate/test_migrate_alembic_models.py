@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from test_migrate_alembic import project, run
@@ -42,3 +45,18 @@ def test_a_target_metadata_that_cannot_load_says_where_the_spec_came_from(projec
     )
     code, out, err = run("check", "--db", db_url)
     assert code == 2 and "target_metadata" in err and "migrations/env.py" in err and "Traceback" not in err
+
+
+def test_models_that_print_at_import_keep_json_output_valid(project: Path, db_url: str) -> None:
+    models = project / "src" / "reminder_bot" / "db" / "models.py"
+    models.write_text("print('connecting to the settings service')\n" + models.read_text())
+    done = subprocess.run(
+        [sys.executable, "-m", "pgwarden", "check", "--format", "json"],
+        cwd=project,
+        env={**os.environ, "DATABASE_URL": db_url},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert json.loads(done.stdout)["findings"]  # nothing applied yet: drift, as JSON
+    assert "connecting to the settings service" in done.stderr
