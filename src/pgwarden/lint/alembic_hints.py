@@ -22,13 +22,17 @@ _HINTS = {
         "`pgwarden migrate up`, which sets `[migrate] statement_timeout` (default 10min) on its direct connection."
     ),
     "index-without-concurrently": (
-        f"Use `op.create_index(..., postgresql_concurrently=True)` {_AUTOCOMMIT}; an index on a table created "
-        "in the same revision needs neither."
+        f"Use `op.create_index(..., postgresql_concurrently=True, if_not_exists=True)` {_AUTOCOMMIT}; an index "
+        "on a table created in the same revision needs neither."
     ),
     "drop-index-without-concurrently": (
         f"Use `op.drop_index(..., postgresql_concurrently=True, if_exists=True)` {_AUTOCOMMIT}."
     ),
     "concurrently-in-transaction": f"Run the statement {_AUTOCOMMIT}.",
+    "non-robust-statement": (
+        "Make it safe to run again: `op.create_index(..., if_not_exists=True)` / `op.drop_index(..., "
+        "if_exists=True)` (Alembic 1.12+), or `IF NOT EXISTS` in the `op.execute` text."
+    ),
     "reindex-without-concurrently": f'Use `op.execute("REINDEX TABLE CONCURRENTLY …")` {_AUTOCOMMIT}.',
     "detach-partition-without-concurrently": (
         f'Use `op.execute("ALTER TABLE … DETACH PARTITION … CONCURRENTLY")` (PostgreSQL 14+) {_AUTOCOMMIT}.'

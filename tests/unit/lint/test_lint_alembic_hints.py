@@ -46,6 +46,7 @@ def test_following_the_hint_silences_the_timeout_findings(project: Path) -> None
 
 def test_index_and_destructive_hints_are_in_alembic_terms() -> None:
     assert "postgresql_concurrently=True" in alembic_hint("index-without-concurrently", "")
+    assert "if_not_exists=True" in alembic_hint("non-robust-statement", "")
     assert "autocommit_block" in alembic_hint("concurrently-in-transaction", "")
     said = alembic_hint(
         "drop-table",
