@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from ..errors import MigrationError, SourceError
 from ..findings import Finding
@@ -142,8 +143,9 @@ def edited_findings(position: Position, recorded: dict[str, alembic_ledger.Recor
             show_path(m.path),
             f"Alembic revision {m.id} ({m.name}) was edited after it was applied: the database ran a different "
             "text, and Alembic will not run it again.",
-            "Undo the edit and put the change in a new revision (`alembic revision`); if the edit changed nothing "
-            "the database needs, restore the file as it was applied.",
+            "Undo the edit and put the change in a new revision (`alembic revision`). If the edit changes nothing "
+            "the database needs (a comment), forget the recorded checksum with the fix SQL.",
+            fix_sql=_forget(m.id),
             revision=m.id,
             applied_checksum=recorded[m.id].checksum,
             file_checksum=m.checksum,
@@ -180,6 +182,14 @@ def position_findings(position: Position) -> list[Finding]:
         for m in position.pending
     ]
     return found
+
+
+def _forget(revision: str) -> str:
+    return (
+        sql.SQL("DELETE FROM pgwarden.alembic_revisions WHERE revision = {};")
+        .format(sql.Literal(revision))
+        .as_string(None)
+    )
 
 
 def _has_table(conn: psycopg.Connection[Any]) -> bool:

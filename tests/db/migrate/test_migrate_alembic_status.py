@@ -44,6 +44,10 @@ def test_an_applied_revision_edited_afterwards_is_told_from_a_pending_one(projec
     code, out, _ = run("check", "--db", db_url, "--format", "json")
     mismatch = [f for f in json.loads(out)["findings"] if f["kind"] == "checksum_mismatch"]
     assert code == 1 and mismatch and mismatch[0]["object"].endswith("003_add_user_language.py")
+    with psycopg.connect(db_url) as conn:  # the fix SQL accepts an edit that changes nothing
+        conn.execute(mismatch[0]["fix_sql"])
+    code, revisions = states(db_url)
+    assert code == 0 and revisions[ORDER[2]]["state"] == "applied" and revisions[ORDER[2]]["recorded"] is None
 
 
 def test_revisions_applied_by_plain_alembic_are_applied_with_unknown_checksums(
