@@ -42,7 +42,7 @@ def load_configured_models(cfg: Config, scratch: Scratch | Callable[[], Scratch]
         ) from None
 
 
-def _load_models(cfg: Config, scratch: Scratch) -> Expected:
+def _load_models(cfg: Config, scratch: Scratch | Callable[[], Scratch]) -> Expected:
     assert cfg.models is not None
     interpreter = find_interpreter(cfg.root, cfg.python)
     if interpreter is not None and not interpreter.is_own:
