@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from . import dburl
+from ._alembic_env import env_file, target_metadata
 from ._keys import show, strings, unknown_keys
 from .errors import ConfigError
 from .expectations import (  # re-exported: the declared kinds were defined here until issue 19
@@ -60,6 +61,8 @@ class Config:
     env_file: str = ".env"
     database_parts: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: DB_* and POSTGRES_*
     models: str | None = None
+    models_from: Path | None = None
+    """The Alembic ``env.py`` whose ``target_metadata`` gave ``models`` when the config names none."""
     python: str | None = None  # the project's interpreter, for loading `models` (contract/interpreter.py)
     migrations: Path | None = None
     snapshot: Path | None = None
@@ -123,6 +126,8 @@ class Config:
             if key in ("migrations", "snapshot"):
                 value = Path(value).expanduser().resolve()
             changes[key] = value
+        if "migrations" in changes and "models" not in changes and (self.models is None or self.models_from):
+            changes["models"], changes["models_from"] = env_models(changes["migrations"])
         return replace(self, **changes)
 
 
@@ -192,7 +197,9 @@ def load(path: str | Path | None = None, *, cwd: Path | None = None) -> Config:
     else:
         found = find_config(cwd)
         if found is None:
-            return Config(root=cwd, migrations=alembic_beside(cwd))
+            beside = alembic_beside(cwd)
+            models, models_from = env_models(beside)
+            return Config(root=cwd, migrations=beside, models=models, models_from=models_from)
         file = found
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -215,6 +222,15 @@ def alembic_beside(root: Path) -> Path | None:
     """An ``alembic.ini`` in the project folder: the migration source when none is configured."""
     ini = root / "alembic.ini"
     return ini.resolve() if ini.is_file() else None
+
+
+def env_models(migrations: Path | None) -> tuple[str | None, Path | None]:
+    """``models`` from an Alembic environment's ``env.py`` (its ``target_metadata``), and that file."""
+    if migrations is None:
+        return None, None
+    env = env_file(migrations)
+    spec = target_metadata(env) if env is not None else None
+    return (spec, env) if spec else (None, None)
 
 
 def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config:
@@ -249,6 +265,8 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
             changes[key] = (root / Path(values[key]).expanduser()).resolve()
     if "migrations" not in values and "snapshot" not in values:
         changes["migrations"] = alembic_beside(root)
+    if "models" not in values:
+        changes["models"], changes["models_from"] = env_models(changes.get("migrations"))
     for key in ("schemas", "ignore"):
         if key in values:
             changes[key] = tuple(strings(values[key], file=file, key=f"{prefix}{key}"))

@@ -12,15 +12,16 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..formats import render
 from ..migrate.alembic_scripts import is_alembic
-from ..migrate.alembic_source import AlembicSource, position_findings
+from ..migrate.alembic_source import AlembicSource, edited_findings, position_findings
 from ..migrate.consistency import finding
 from ..migrate.errors import DataLossRefused
 from ..migrate.settings import from_config
 from ..migrate.source import show_path
 from ..urls import describe
+from ._migrate_summary import write_up
 from ._state import State, progress, write_json
 
-__all__ = ["configured", "refuse", "status", "test", "up"]
+__all__ = ["baseline", "configured", "dry_run", "refuse", "status", "test", "up"]
 
 
 def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | None:
@@ -32,97 +33,88 @@ def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | Non
 
 
 def refuse(migrations: Path) -> None:
-    """For the commands that work on SQL migrations only (verify, baseline, repair, new)."""
+    """For the commands that work on SQL migrations only (verify, repair, new)."""
     if is_alembic(migrations):
         raise UsageError(
             f"{show_path(migrations)} is an Alembic environment: this command is for SQL migrations "
-            "(`migrate status`, `up` and `test` work on Alembic revisions)."
+            "(`migrate status`, `up`, `baseline` and `test` work on Alembic revisions)."
         )
 
 
 def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
-    """Applied, pending and unknown revisions, and the heads (read only)."""
+    """Applied, edited, pending and unknown revisions, what each changes, and the heads (read only)."""
+    from ..migrate.alembic_status import read_status
+
     url = cfg.direct_db_url()
     assert url is not None
     with connect(url, timeout=cfg.connect_timeout) as conn:
         conn.read_only = True
-        position = source.position(conn)
+        st = read_status(source, conn)
         conn.rollback()
-    found = position_findings(position)
+    position = st.position
+    found = position_findings(position) + edited_findings(position, st.recorded)
+    code = 1 if position.unknown or st.edited else 0
     if fmt == "json":
         write_json(
             state.out,
             {
                 "database": describe(url),
                 "alembic": position.to_dict(),
+                "revisions": [r.to_dict() for r in st.revisions],
+                "offline_error": st.offline_error,
                 "findings": [f.to_dict() for f in found],
             },
         )
-        return 1 if position.unknown else 0
+        return code
     out = state.out
     out.write(f"pgwarden migrate status: {describe(url)}, Alembic {show_path(source.where)}\n")
     at = ", ".join(position.current) or "no revision (alembic_version is empty or absent)"
     out.write(f"  database at: {at}\n  heads:       {', '.join(position.heads)}\n")
-    for m in position.applied:
-        out.write(f"  {m.id:>14}  applied  {m.name}\n")
-    for m in position.pending:
-        out.write(f"  {m.id:>14}  pending  {m.name}  ({show_path(m.path)})\n")
-    for rev in position.unknown:
-        out.write(
-            f"  {rev:>14}  unknown  the scripts do not have this revision: newer code migrated the database\n"
-        )
+    for r in st.revisions:
+        when = f"{r.applied_at:%Y-%m-%d %H:%M:%S}" if r.applied_at else ""
+        took = f"{r.duration_ms} ms" if r.duration_ms is not None else ""
+        if r.state == "unknown":
+            out.write(
+                f"  {r.id:>14}  unknown  the scripts do not have this revision: newer code migrated the database\n"
+            )
+            continue
+        how = "stamped " if r.recorded == "stamped" else ""
+        tail = f"  ({r.file})" if r.state == "pending" else f"  {how}{when}  {took}".rstrip()
+        out.write(f"  {r.id:>14}  {r.state:<8} {r.name}{tail}\n")
+        if r.state == "edited":
+            out.write(
+                "                  the file changed after it was applied: the database ran another text\n"
+            )
+        if r.changes:
+            out.write(f"                  changes: {', '.join(r.changes)}\n")
+    counts = {s: sum(r.state == s for r in st.revisions) for s in ("applied", "edited", "pending", "unknown")}
     out.write(
-        f"  {len(position.applied)} applied, {len(position.pending)} pending, {len(position.unknown)} unknown\n"
+        "  " + ", ".join(f"{n} {s}" for s, n in counts.items() if n or s in ("applied", "pending")) + "\n"
     )
+    unrecorded = [r for r in st.revisions if r.state == "applied" and r.recorded is None]
+    if unrecorded:
+        out.write(
+            f"  note: {len(unrecorded)} revision(s) were applied without pgwarden (plain `alembic upgrade`): "
+            "their checksums are unknown, so an edit to them cannot be seen.\n"
+        )
+    if st.offline_error:
+        out.write(f"  note: Alembic's offline mode could not render the chain ({st.offline_error}).\n")
     if len(position.heads) > 1:
         out.write(
             f"  note: {len(position.heads)} heads; `migrate up` applies all of them (merge them with `alembic merge`).\n"
         )
-    return 1 if position.unknown else 0
+    return code
 
 
-def up(
-    state: State, cfg: Config, source: AlembicSource, overrides: dict[str, Any], sql_only: bool, fmt: str
-) -> int:
+def up(state: State, cfg: Config, source: AlembicSource, overrides: dict[str, Any], fmt: str) -> int:
     """Alembic's upgrade to every head under pgwarden's lock, data guard and timeouts."""
-    if sql_only:
-        raise UsageError(
-            "--to and --dry-run are for SQL migrations; an Alembic chain is applied to its heads."
-        )
     settings = from_config(cfg).with_overrides(**overrides)
     url = cfg.direct_db_url()
     assert url is not None
     result = source.up(
         url, settings=settings, progress=progress(state, fmt), connect_timeout=cfg.connect_timeout
     )
-    found = _failure(result.error)
-    if fmt == "json":
-        write_json(
-            state.out,
-            {
-                "database": describe(url),
-                "applied": [vars(s) for s in result.applied],
-                "pending_before": result.pending_before,
-                "waited_s": round(result.waited, 3),
-                "findings": [f.to_dict() for f in found],
-                "ok": result.ok,
-            },
-        )
-    elif fmt == "text":
-        total = sum(s.duration_ms for s in result.applied)
-        state.out.write(
-            f"pgwarden migrate up: {describe(url)}: applied {len(result.applied)} of {result.pending_before} "
-            f"pending Alembic revision(s) in {total} ms"
-            + (f" after waiting {result.waited:.1f} s for the lock" if result.waited >= 1 else "")
-            + ".\n"
-        )
-        for s in result.applied:
-            state.out.write(f"  {s.filename:<48} {s.duration_ms:>7} ms\n")
-        if found:
-            render(found, "text", state.out, color=state.color)
-    else:
-        render(found, fmt, state.out)
-    return 0 if result.ok else 1
+    return write_up(state, url, result, _failure(result.error), fmt, what="Alembic revision(s)", width=48)
 
 
 def _failure(error: Exception | None) -> list[Finding]:
@@ -177,3 +169,130 @@ def test(state: State, cfg: Config, source: AlembicSource, legacy: Path | None, 
     )
     render(outcome.findings, fmt, state.out, color=state.color, title=title, extra={"runs": outcome.runs})
     return findings_module.exit_code(outcome.findings)
+
+
+def baseline(
+    state: State, cfg: Config, source: AlembicSource, revision: str | None, wait: float, fmt: str
+) -> int:
+    """Stamp a database made before Alembic at ``revision`` once its schema is checked to be there, or
+    (no ``revision``) say which revision the live schema is at."""
+    from ..diff import to_findings
+    from ..migrate import ledger, lock
+    from ..migrate.alembic_adopt import differences_at, known, live_schema, locate, stamp
+    from ..migrate.alembic_source import current_revisions
+    from ..scratch import open_scratch
+
+    url = cfg.direct_db_url()
+    assert url is not None
+    chain = source.chain
+    if revision in ("head", "heads"):
+        if len(chain.heads) != 1:
+            raise UsageError(f"--revision head: the chain has {len(chain.heads)} heads; name one revision.")
+        revision = chain.heads[0]
+    if revision is not None:
+        known(chain, revision)
+    with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
+        current = current_revisions(conn)
+        if current:
+            raise UsageError(
+                f"The database is already at Alembic revision {', '.join(current)} (alembic_version): baseline is "
+                "for a database Alembic never recorded; `pgwarden migrate status` shows where it stands."
+            )
+        live = live_schema(conn, cfg.schemas)
+        with open_scratch(cfg.dev_url) as scratch:
+            if revision is None:
+                found = locate(chain, live, scratch, cfg.schemas)
+            else:
+                changes = differences_at(chain, revision, live, scratch, cfg.schemas)
+        if revision is None:
+            return _proposal(state, found, fmt)
+        if changes:
+            differ = to_findings(changes)
+            title = (
+                f"pgwarden migrate baseline: the live schema is not what the chain builds up to {revision} "
+                f"({len(changes)} difference(s), below as live against the chain); nothing stamped"
+            )
+            render(differ, fmt, state.out, color=state.color, title=title, extra={"stamped": []})
+            return 1
+        done = stamp(url, chain, revision, ledger.actor(from_config(cfg).app_version), cfg.connect_timeout)
+    if fmt == "json":
+        write_json(state.out, {"database": describe(url), "stamped": done.revisions, "revision": revision})
+    else:
+        state.out.write(
+            f"pgwarden migrate baseline: the live schema is what the chain builds up to {revision}: stamped it "
+            f"({len(done.revisions)} revision(s) counted as applied, none run); `migrate up` applies the rest.\n"
+        )
+    return 0
+
+
+def _proposal(state: State, found: Any, fmt: str) -> int:
+    if found.revision is not None:
+        text = (
+            f"the live schema is what the chain builds up to {found.revision}: run "
+            f"`pgwarden migrate baseline --revision {found.revision}`."
+        )
+    else:
+        why = f" (the chain stops on a scratch database: {found.failed})" if found.failed else ""
+        text = (
+            f"no revision of the chain builds the live schema{why}; the closest is {found.closest}, "
+            f"{found.differences} difference(s) away (`pgwarden migrate baseline --revision {found.closest}` "
+            "lists them): fix the schema or the revisions."
+        )
+    if fmt == "json":
+        write_json(state.out, {"proposal": text, "revision": found.revision, "stamped": []})
+    else:
+        state.out.write(f"pgwarden migrate baseline: {text}\n")
+    return 0 if found.revision is not None else 1
+
+
+def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
+    """The SQL Alembic would run for the pending revisions (offline mode) and what lint finds in them,
+    those revisions run on a scratch copy of the live schema; the live database is only read."""
+    from ..lint.alembic_against import lint_alembic_against
+    from ..lint.settings import settings_from
+    from ..migrate.alembic_sql import emitted
+
+    url = cfg.direct_db_url()
+    assert url is not None
+    against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url)
+    pending = emitted(source.chain, against.current)
+    found = against.findings
+    if fmt == "json":
+        write_json(
+            state.out,
+            {
+                "database": describe(url),
+                "current": list(against.current),
+                "pending": [
+                    {
+                        "id": e.revision.id,
+                        "name": e.revision.message,
+                        "file": show_path(e.revision.path),
+                        "sql": [{"line": line, "sql": text} for line, text in e.statements],
+                    }
+                    for e in pending
+                ],
+                "findings": [f.to_dict() for f in found],
+            },
+        )
+        return findings_module.exit_code(found)
+    if fmt != "text":
+        render(found, fmt, state.out)
+        return findings_module.exit_code(found)
+    out = state.out
+    at = ", ".join(against.current) or "no revision"
+    out.write(
+        f"pgwarden migrate up --dry-run: {describe(url)} at {at}: {len(pending)} pending Alembic revision(s); "
+        "nothing was applied.\n"
+    )
+    for e in pending:
+        out.write(f"\n-- {e.revision.label}: {show_path(e.revision.path)}\n")
+        for line, text in e.statements:
+            out.write(f"-- line {line}\n{text.rstrip()}\n")
+    out.write("\n")
+    from ..lint.report import render_text  # the lint layout: line:column and the revision's source line
+
+    render_text(
+        found, out, color=state.color, title="lint of the pending revisions, on a copy of the live schema"
+    )
+    return findings_module.exit_code(found)

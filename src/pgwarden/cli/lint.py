@@ -79,9 +79,20 @@ def lint(
         if target.is_dir() and (target == cfg.migrations or is_migrations_folder(target)):
             discover(target)
     found = []
-    if alembic:
-        if against:
-            raise UsageError("--against is not supported for Alembic revisions yet: lint them without it.")
+    if alembic and against:
+        if "://" not in against and not against.startswith("postgres"):
+            raise UsageError(
+                f"--against {against}: Alembic revisions are linted against a database (its URL): the "
+                "revisions after its revision run on a copy of its schema."
+            )
+        from ..lint.alembic_against import lint_alembic_against  # imports Alembic
+
+        found = [
+            f
+            for where in alembic
+            for f in lint_alembic_against(where, settings, against, dev_url=cfg.dev_url).findings
+        ]
+    elif alembic:
         from ..lint.alembic import lint_alembic  # imports Alembic: only for Alembic projects
 
         found = [f for where in alembic for f in lint_alembic(where, settings)]

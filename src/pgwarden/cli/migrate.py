@@ -28,6 +28,7 @@ from ..urls import describe
 from . import _migrate_alembic
 from . import _migrate_parts as parts
 from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
+from ._migrate_summary import write_up
 from ._state import State, db_option, dev_url_option, format_option, progress, write_json
 
 __all__ = ["migrate"]
@@ -167,7 +168,11 @@ def up(
     )
     if alembic is not None:
         overrides = {"lock_wait": lock_wait, "allow_data_loss": allow_data_loss or None}
-        return _migrate_alembic.up(state, *alembic, overrides, to is not None or dry_run, fmt)
+        if to is not None:
+            raise UsageError("--to is for SQL migrations; an Alembic chain is applied to its heads.")
+        if dry_run:
+            return _migrate_alembic.dry_run(state, *alembic, fmt)
+        return _migrate_alembic.up(state, *alembic, overrides, fmt)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
     settings = settings.with_overrides(lock_wait=lock_wait, allow_data_loss=allow_data_loss or None)
     url = cfg.direct_db_url()
@@ -186,39 +191,7 @@ def up(
     if held := parts.unrecorded_files(url, files, settings, cfg.dev_url, cfg.connect_timeout):
         return parts.refuse_unrecorded(state, url, held, files, fmt)
     result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)
-    found = failure_findings(result)
-    if fmt == "json":
-        write_json(
-            state.out,
-            {
-                "database": describe(url),
-                "applied": [vars(s) for s in result.applied],
-                "pending_before": result.pending_before,
-                "waited_s": round(result.waited, 3),
-                "warnings": result.warnings,
-                "findings": [f.to_dict() for f in found],
-                "ok": result.ok,
-            },
-        )
-    elif fmt == "text":
-        total = sum(s.duration_ms for s in result.applied)
-        state.out.write(
-            f"pgwarden migrate up: {describe(url)}: applied {len(result.applied)} of "
-            f"{result.pending_before} pending file(s) in {total} ms"
-            + (f" after waiting {result.waited:.1f} s for the lock" if result.waited >= 1 else "")
-            + ".\n"
-        )
-        for s in result.applied:
-            state.out.write(
-                f"  {s.filename:<40} {s.duration_ms:>7} ms"
-                + (f"  ({s.attempts} attempts)" if s.attempts > 1 else "")
-                + "\n"
-            )
-        if found:
-            formats.render(found, "text", state.out, color=state.color)
-    else:
-        formats.render(found, fmt, state.out)
-    return 0 if result.ok else 1
+    return write_up(state, url, result, failure_findings(result), fmt, what="file(s)", width=40)
 
 
 @migrate.command()
@@ -250,6 +223,12 @@ def verify(state: State, database_url: str | None, migrations: str | None, fmt: 
 @click.option(
     "--version", "version", type=int, help="Mark every file up to VERSION applied without running it."
 )
+@click.option(
+    "--revision",
+    metavar="REV",
+    help="Alembic: stamp REV (and its ancestors) applied without running them, once the live schema is "
+    "checked to be what the chain builds up to REV.",
+)
 @lock_wait_option
 @dev_url_option
 @format_option
@@ -259,6 +238,7 @@ def baseline(
     database_url: str | None,
     migrations: str | None,
     version: int | None,
+    revision: str | None,
     lock_wait: float | None,
     dev_url: str | None,
     fmt: str,
@@ -266,8 +246,17 @@ def baseline(
     """Adopt a database made before pgwarden: import another tool's ledger, or mark files up to --version.
 
     With no ledger to import, says which version the live schema matches (the chain applied
-    file by file to a scratch database and compared with it).
+    file by file to a scratch database and compared with it). For Alembic, --revision REV
+    stamps a database made before Alembic; without it, says which revision the schema is at.
     """
+    alembic = _migrate_alembic.configured(
+        state, database_url=database_url, migrations=migrations, dev_url=dev_url
+    )
+    if alembic is not None:
+        wait = from_config(alembic[0]).with_overrides(lock_wait=lock_wait).lock_wait
+        return _migrate_alembic.baseline(state, *alembic, revision, wait, fmt)
+    if revision is not None:
+        raise UsageError("--revision is for Alembic revisions; SQL migrations take --version V.")
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
     url = cfg.direct_db_url()
     assert url is not None

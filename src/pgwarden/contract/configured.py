@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .._projectio import import_root
 from ..config import Config
+from ..errors import SourceError
+from ..migrate.source import show_path
 from ..scratch import Scratch
 from . import migrations as migrations_source
 from . import schema_cache
@@ -27,6 +29,20 @@ def load_configured_models(cfg: Config, scratch: Scratch | Callable[[], Scratch]
     They load in the project's interpreter (``python``, else its virtualenv, Poetry or uv
     environment) when it has one apart from pgwarden's; else in pgwarden's own process.
     """
+    assert cfg.models is not None
+    if cfg.models_from is None:
+        return _load_models(cfg, scratch)
+    try:
+        return _load_models(cfg, scratch)
+    except SourceError as exc:
+        # The user never wrote this spec: say where it came from and how to choose another.
+        raise SourceError(
+            f"{exc} (`{cfg.models}` is the `target_metadata` of {show_path(cfg.models_from)}; set `models` in "
+            f"{cfg.where} to name the models yourself)."
+        ) from None
+
+
+def _load_models(cfg: Config, scratch: Scratch | Callable[[], Scratch]) -> Expected:
     assert cfg.models is not None
     interpreter = find_interpreter(cfg.root, cfg.python)
     if interpreter is not None and not interpreter.is_own:

@@ -7,6 +7,7 @@ is never reported as drift.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import sys
@@ -57,7 +58,8 @@ def load(
     (what a cached result depends on).
     """
     module_name, attr = _parse(spec)
-    with _importing(module_name, root):
+    # A print() in the project's settings or models goes to stderr: stdout is pgwarden's (--format json).
+    with _importing(module_name, root), contextlib.redirect_stdout(sys.stderr):
         before = set(sys.modules)
         target = _import(module_name, attr, spec, root)
         if imported is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,17 +11,26 @@ from ..findings import Finding
 from ..migrate.alembic_scripts import load_chain
 from ..migrate.alembic_sql import emitted
 from ..migrate.source import show_path
+from .alembic_hints import alembic_hint
 from .engine import Settings, lint_text
+from .model import TableFacts
 
 __all__ = ["lint_alembic"]
 
 _PLACE = re.compile(r"^(?P<path>.*):(?P<line>\d+):(?P<column>\d+)$")
 
 
-def lint_alembic(where: Path, settings: Settings) -> list[Finding]:
-    """Findings for every revision of the Alembic environment at ``where``, in chain order."""
+def lint_alembic(
+    where: Path,
+    settings: Settings,
+    *,
+    start: tuple[str, ...] = (),
+    tables: Mapping[str, TableFacts] | None = None,
+) -> list[Finding]:
+    """Findings for the revisions of the Alembic environment at ``where`` after ``start`` (a database's
+    revisions; none: every revision), in chain order; ``tables``: that database's tables and rows."""
     found: list[Finding] = []
-    for revision in emitted(load_chain(where)):
+    for revision in emitted(load_chain(where), start):
         shown = show_path(revision.revision.path)
         lines: list[tuple[int, int]] = []  # (first line in the generated text, line of the op call)
         parts: list[str] = []
@@ -34,7 +44,7 @@ def lint_alembic(where: Path, settings: Settings) -> list[Finding]:
         if not parts:
             continue
         source = revision.revision.path.read_text(encoding="utf-8", errors="replace").splitlines()
-        for finding in lint_text(shown, "\n\n".join(parts) + "\n", settings):
+        for finding in lint_text(shown, "\n\n".join(parts) + "\n", settings, tables):
             found.append(_placed(finding, shown, lines, revision.revision.id, source))
     return found
 
@@ -43,6 +53,7 @@ def _placed(
     finding: Finding, shown: str, lines: list[tuple[int, int]], revision: str, source: list[str]
 ) -> Finding:
     """The finding pointed at the revision file and its operation's line, never at generated SQL."""
+    finding = replace(finding, hint=alembic_hint(finding.code, finding.hint))
     match = _PLACE.match(finding.object)
     if match is None:
         return replace(finding, object=shown, evidence={**finding.evidence, "revision": revision})

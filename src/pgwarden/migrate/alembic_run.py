@@ -32,6 +32,8 @@ __all__ = ["Applied", "run_chain", "sa_connection"]
 
 Progress = Callable[[str], None]
 Fence = Callable[[psycopg.Connection[Any]], None]
+Record = Callable[[psycopg.Connection[Any], Revision, int, list[str]], None]
+"""Called in each revision's transaction with the milliseconds it took and the statements it ran."""
 
 
 @dataclass
@@ -66,12 +68,16 @@ def run_chain(
     fence: Fence | None = None,
     say: Progress | None = None,
     into: Applied | None = None,
+    record: Record | None = None,
+    failure_note: str | None = None,
 ) -> Applied:
     """Upgrade the database behind the SQLAlchemy connection ``conn`` to ``target``, one transaction per revision.
 
-    ``fence`` runs in each revision's transaction just before it commits (the lock check).
+    ``fence`` runs in each revision's transaction just before it commits (the lock check), then
+    ``record`` (pgwarden's own row for the revision).
     ``MigrationError`` (``DataLossRefused`` for the guard) names the failing revision; the
-    revisions before it stay applied (and listed in ``into`` when given).
+    revisions before it stay applied (and listed in ``into`` when given). ``failure_note`` ends a
+    failure's message (default: what a failure means on scratch, or on the live database when guarded).
     """
     from alembic.runtime.environment import EnvironmentContext
     from sqlalchemy import event
@@ -79,7 +85,7 @@ def run_chain(
     say = say or (lambda _msg: None)
     driver: psycopg.Connection[Any] = conn.connection.driver_connection
     applied = into if into is not None else Applied()
-    state: dict[str, Any] = {"started": time.monotonic(), "revision": None}
+    state: dict[str, Any] = {"started": time.monotonic(), "statements": []}
 
     def upgrade(rev: Any, context: Any) -> Any:
         return chain.script._upgrade_revs(target, rev)
@@ -90,13 +96,18 @@ def run_chain(
         revision = chain.get(step.up_revision_id or "")
         if revision is not None:
             took = round((time.monotonic() - state["started"]) * 1000)
+            if record is not None:
+                record(driver, revision, took, state["statements"])
             applied.revisions.append((revision, took))
             say(f"applied {revision.label} in {took} ms")
         state["started"] = time.monotonic()
+        state["statements"] = []
 
     paths = {str(r.path): r for r in chain.revisions}
 
     def check(conn_: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        if record is not None:
+            state["statements"].append(statement)
         if not guarded or allow_data_loss:
             return
         revision = _running(paths)
@@ -131,7 +142,8 @@ def run_chain(
     except MigrationError:
         raise
     except Exception as exc:
-        raise _failure(exc, chain, scratch=not guarded) from None
+        note = failure_note if failure_note is not None else _SCRATCH if not guarded else _LIVE
+        raise _failure(exc, chain, note) from None
     finally:
         event.remove(conn, "before_cursor_execute", check)
         if conn.in_transaction():
@@ -164,7 +176,14 @@ def _line_in(path: Path) -> int:
     return 1
 
 
-def _failure(exc: BaseException, chain: Chain, *, scratch: bool = False) -> MigrationError:
+_SCRATCH = (
+    "It fails on an empty scratch database, where pgwarden builds the schema the chain describes: a "
+    "revision that needs existing rows must skip its data step when there are none"
+)
+_LIVE = "It was rolled back; the revisions before it stay applied"
+
+
+def _failure(exc: BaseException, chain: Chain, note: str) -> MigrationError:
     """``MigrationError`` naming the revision file and line the failing operation was called from."""
     paths = {str(r.path): r for r in chain.revisions}
     revision: Revision | None = None
@@ -184,14 +203,8 @@ def _failure(exc: BaseException, chain: Chain, *, scratch: bool = False) -> Migr
     if revision is None:
         return MigrationError(f"Alembic upgrade failed: {reason}.", path=str(chain.where), sqlstate=sqlstate)
     path = show_path(revision.path)
-    after = (
-        "It fails on an empty scratch database, where pgwarden builds the schema the chain describes: a "
-        "revision that needs existing rows must skip its data step when there are none"
-        if scratch
-        else "It was rolled back; the revisions before it stay applied"
-    )
     return MigrationError(
-        f"{path}:{line}:1: revision {revision.label} failed: {reason}. {after}",
+        f"{path}:{line}:1: revision {revision.label} failed: {reason}." + (f" {note}" if note else ""),
         path=path,
         line=line,
         column=1,

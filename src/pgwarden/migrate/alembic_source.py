@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from ..errors import MigrationError, SourceError
 from ..findings import Finding
-from . import lock
+from . import alembic_ledger, ledger, lock
 from .alembic_run import Applied, run_chain, sa_connection
 from .alembic_scripts import Chain, Revision, load_chain
 from .consistency import finding
@@ -17,8 +18,9 @@ from .runner import Step, UpResult
 from .settings import Settings
 from .source import show_path
 from .source_api import Migration, Position, Progress
+from .touched import touched
 
-__all__ = ["AlembicSource", "current_revisions"]
+__all__ = ["AlembicSource", "current_revisions", "edited", "edited_findings", "position_findings"]
 
 _VERSIONS = b"SELECT version_num FROM alembic_version ORDER BY version_num"
 
@@ -76,6 +78,22 @@ class AlembicSource:
             if not position.pending:
                 say("nothing to apply: the database is at Alembic's head")
                 return result
+            alembic_ledger.ensure(conn)
+            who = ledger.actor(settings.app_version)
+
+            def record(
+                driver: psycopg.Connection[Any], rev: Revision, ms: int, statements: list[str]
+            ) -> None:
+                alembic_ledger.record(
+                    driver,
+                    revision=rev.id,
+                    file=show_path(rev.path),
+                    checksum=rev.checksum,
+                    duration_ms=ms,
+                    applied_by=who,
+                    changes=touched(statements),
+                )
+
             applied = Applied()
             with sa_connection(url, timeout=connect_timeout) as sa:
                 if held.session_state:
@@ -96,6 +114,7 @@ class AlembicSource:
                         fence=held.fence,
                         say=say,
                         into=applied,
+                        record=record,
                     )
                 except MigrationError as exc:
                     result.error = exc
@@ -107,7 +126,33 @@ class AlembicSource:
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
         if not _has_table(conn):
             return []
-        return position_findings(self.position(conn))
+        position = self.position(conn)
+        return position_findings(position) + edited_findings(position, alembic_ledger.read(conn))
+
+
+def edited(position: Position, recorded: dict[str, alembic_ledger.Recorded]) -> list[Migration]:
+    """Applied revisions whose file changed since pgwarden applied (or stamped) them."""
+    return [m for m in position.applied if m.id in recorded and recorded[m.id].checksum != m.checksum]
+
+
+def edited_findings(position: Position, recorded: dict[str, alembic_ledger.Recorded]) -> list[Finding]:
+    """``checksum_mismatch`` per revision edited after it was applied: the database ran another text."""
+    return [
+        finding(
+            "checksum_mismatch",
+            show_path(m.path),
+            f"Alembic revision {m.id} ({m.name}) was edited after it was applied: the database ran a different "
+            "text, and Alembic will not run it again.",
+            "Undo the edit and put the change in a new revision (`alembic revision`). If the edit changes nothing "
+            "the database needs (a comment), forget the recorded checksum with the fix SQL.",
+            fix_sql=_forget(m.id),
+            revision=m.id,
+            applied_checksum=recorded[m.id].checksum,
+            file_checksum=m.checksum,
+            applied_at=str(recorded[m.id].applied_at),
+        )
+        for m in edited(position, recorded)
+    ]
 
 
 def position_findings(position: Position) -> list[Finding]:
@@ -137,6 +182,14 @@ def position_findings(position: Position) -> list[Finding]:
         for m in position.pending
     ]
     return found
+
+
+def _forget(revision: str) -> str:
+    return (
+        sql.SQL("DELETE FROM pgwarden.alembic_revisions WHERE revision = {};")
+        .format(sql.Literal(revision))
+        .as_string(None)
+    )
 
 
 def _has_table(conn: psycopg.Connection[Any]) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .alembic_scripts import Chain, Revision, quiet_stdout
 
-__all__ = ["Emitted", "emitted"]
+__all__ = ["Emitted", "emitted", "offline_changes"]
 
 
 @dataclass
@@ -42,14 +42,15 @@ class _Recorder(io.StringIO):
         return len(text)
 
 
-def emitted(chain: Chain) -> list[Emitted]:
-    """Every revision's statements, base to heads (``MigrationError``-free: a revision that raises is named)."""
+def emitted(chain: Chain, start: tuple[str, ...] = ()) -> list[Emitted]:
+    """Every revision's statements from ``start`` (the revisions a database is at; none: base) to the heads,
+    in chain order; the revisions ``start`` already has are left out."""
     from alembic.runtime.environment import EnvironmentContext
 
     recorder = _Recorder(chain)
 
     def upgrade(rev: object, context: object) -> object:
-        return chain.script._upgrade_revs("heads", rev)
+        return chain.script._upgrade_revs("heads", start)
 
     with quiet_stdout(), EnvironmentContext(chain.config, chain.script, fn=upgrade, as_sql=True) as env:
         env.configure(
@@ -60,4 +61,18 @@ def emitted(chain: Chain) -> list[Emitted]:
         )
         with env.begin_transaction():
             env.run_migrations()
-    return [recorder.by_path[str(r.path)] for r in chain.revisions]
+    done = chain.applied(start)
+    return [recorder.by_path[str(r.path)] for r in chain.revisions if r.id not in done]
+
+
+def offline_changes(chain: Chain) -> tuple[dict[str, list[str]], str | None]:
+    """What each revision changes, from the SQL offline mode renders: ``({revision: phrases}, None)``, or
+    ``({}, reason)`` when a revision cannot render offline (one that reads the database, ``op.get_bind()``)."""
+    from .touched import touched
+
+    try:
+        found = emitted(chain)
+    except Exception as exc:  # a revision that needs a live connection: say so, status still works
+        lines = str(exc).strip().splitlines()
+        return {}, f"{type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")
+    return {e.revision.id: touched(s for _, s in e.statements) for e in found}, None

@@ -1,0 +1,124 @@
+"""Lint Alembic revisions against a live database: only those after its revision, on a copy of its schema.
+
+The live database is only read: its ``alembic_version``, its tables with their row
+estimates (so size-aware rules know a big table) and its server version (so advice fits
+it). Its schema is then created on a scratch database stamped at the live revision, and the
+pending revisions run there through Alembic: a revision PostgreSQL rejects on that schema
+(a column a legacy table lacks, incident 004) is a ``server-error`` at the ``op.*`` line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from ..db import connect, read_only
+from ..errors import MigrationError, SourceError
+from ..findings import Finding, Severity
+from ..migrate.alembic_run import run_chain, sa_connection
+from ..migrate.alembic_scripts import load_chain
+from ..migrate.alembic_source import current_revisions
+from ..migrate.source import show_path
+from ..scratch import open_scratch
+from .alembic import lint_alembic
+from .engine import NEWEST_POSTGRES, OLDEST_POSTGRES, Settings
+from .simulate import table_facts
+
+__all__ = ["Against", "lint_alembic_against"]
+
+_NOTE = "PostgreSQL rejects it on a copy of the target database's schema."
+
+
+@dataclass
+class Against:
+    current: tuple[str, ...]
+    """The revisions the live database is at."""
+    findings: list[Finding] = field(default_factory=list)
+
+
+def lint_alembic_against(where: Path, settings: Settings, url: str, *, dev_url: str | None = None) -> Against:
+    """Lint and simulate the revisions the database at ``url`` has not applied yet."""
+    chain = load_chain(where)
+    with read_only(url) as live:
+        current = current_revisions(live)
+        facts = table_facts(live, with_rows=True)
+        major = live.info.server_version // 10000
+    unknown = [c for c in current if chain.get(c) is None]
+    if unknown:
+        raise SourceError(
+            f"The database is at Alembic revision {', '.join(unknown)}, which {show_path(where)} does not know "
+            "(it was migrated by newer code): lint against a database this code can migrate."
+        )
+    if major:
+        settings = replace(settings, postgres_version=min(max(major, OLDEST_POSTGRES), NEWEST_POSTGRES))
+    result = Against(current, lint_alembic(where, settings, start=current, tables=facts))
+    if not chain.applied(current) >= {r.id for r in chain.revisions}:
+        failure = _simulate(chain, url, current, dev_url)
+        if failure is not None:
+            result.findings.append(failure)
+    return result
+
+
+def _simulate(chain: Any, url: str, current: tuple[str, ...], dev_url: str | None) -> Finding | None:
+    from ..contract import load_database
+    from ..diff import compare, render
+
+    schema = load_database(url).schema
+    with open_scratch(dev_url) as scratch:
+        copy = scratch.create_database("lint_alembic")
+        try:
+            with connect(copy, autocommit=True, what="scratch database") as conn:
+                from ..catalog import inspect
+
+                ddl = render.render_sql(compare.diff(schema, inspect(conn)), allow_destructive=True)
+                if ddl.strip():
+                    conn.execute(ddl.encode("utf-8"))
+                _stamp(conn, current)
+            with sa_connection(copy, what="scratch database") as sa:
+                run_chain(sa, chain, guarded=False, failure_note=_NOTE)
+        except MigrationError as exc:
+            return _server_error(exc)
+        finally:
+            scratch.drop_database(copy)
+    return None
+
+
+def _stamp(conn: psycopg.Connection[Any], current: tuple[str, ...]) -> None:
+    """``alembic_version`` at the live revisions, so Alembic runs only what the live database lacks."""
+    conn.execute(
+        b"CREATE TABLE IF NOT EXISTS alembic_version (version_num varchar(32) NOT NULL, "
+        b"CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+    )
+    conn.execute(b"DELETE FROM alembic_version")
+    for rev in current:
+        conn.execute(sql.SQL("INSERT INTO alembic_version VALUES ({})").format(sql.Literal(rev)))
+
+
+def _server_error(exc: MigrationError) -> Finding:
+    line = exc.line or 1
+    text = _source_line(exc.path, line)
+    column = len(text) - len(text.lstrip()) + 1
+    where = f"{exc.path}:{line}:{column}" if exc.path else "alembic"
+    message = str(exc).split(": ", 1)[-1]
+    return Finding(
+        code="server-error",
+        kind="server-error",
+        severity=Severity.ERROR,
+        object=where,
+        message=message,
+        hint="Make the revision work on that schema, e.g. add a missing column first or guard the step.",
+        source="lint",
+        evidence={"sqlstate": exc.sqlstate, "line": line, "column": column, "source_line": text},
+    )
+
+
+def _source_line(path: str | None, line: int) -> str:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines() if path else []
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return lines[line - 1] if 0 < line <= len(lines) else ""
