@@ -40,7 +40,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from pgwarden.catalog import inspect
+from pgwarden.contract.database import load
 from pgwarden.diff import diff, render_sql
 from pgwarden.scratch import Scratch, open_scratch
 
@@ -205,8 +205,8 @@ def _script(old_url: str, new_url: str, use_cli: bool) -> str:
         return subprocess.run(
             cmd + ["--allow-destructive"], check=True, capture_output=True, text=True
         ).stdout
-    with psycopg.connect(old_url) as a, psycopg.connect(new_url) as b:
-        return render_sql(diff(expected=inspect(b), actual=inspect(a)), allow_destructive=True)
+    # As the command reads both sides: with owners and grants.
+    return render_sql(diff(expected=load(new_url).schema, actual=load(old_url).schema), allow_destructive=True)
 
 
 def judge(scratch: Scratch, admin_url: str, case: Case, use_cli: bool) -> tuple[str, str]:
@@ -232,8 +232,7 @@ def judge(scratch: Scratch, admin_url: str, case: Case, use_cli: bool) -> tuple[
                 conn.execute(script)  # type: ignore[arg-type]  # the script under test
         except psycopg.Error as e:
             return "apply-failed", f"{str(e).splitlines()[0]}\n{script}"
-        with psycopg.connect(old_url) as a, psycopg.connect(new_url) as b:
-            remaining = diff(expected=inspect(b), actual=inspect(a))
+        remaining = diff(expected=load(new_url).schema, actual=load(old_url).schema)
         if remaining:
             return "residual", f"{remaining}\n{script}"
         before, after = _dump(pg_dump, new_url), _dump(pg_dump, old_url)
