@@ -206,7 +206,9 @@ def _script(old_url: str, new_url: str, use_cli: bool) -> str:
             cmd + ["--allow-destructive"], check=True, capture_output=True, text=True
         ).stdout
     # As the command reads both sides: with owners and grants.
-    return render_sql(diff(expected=load(new_url).schema, actual=load(old_url).schema), allow_destructive=True)
+    return render_sql(
+        diff(expected=load(new_url).schema, actual=load(old_url).schema), allow_destructive=True
+    )
 
 
 def judge(scratch: Scratch, admin_url: str, case: Case, use_cli: bool) -> tuple[str, str]:

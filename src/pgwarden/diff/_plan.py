@@ -11,6 +11,7 @@ from psycopg import sql
 from . import _ddl as ddl
 from ._ddl import Q
 from ._names import quoted
+from ._parts import cascaded, claimed
 from .changes import Change, TableChange, ViewChange
 
 
@@ -42,6 +43,8 @@ class Phase(enum.IntEnum):
     ATTACH = enum.auto()
     CONSTRAINT = enum.auto()
     INDEX = enum.auto()
+    ATTACH_INDEX = enum.auto()
+    """Partitions' indexes attached to their parents' once both exist."""
     FOREIGN_KEY = enum.auto()
     VALIDATE = enum.auto()
     SEQUENCE_OWNER = enum.auto()
@@ -106,6 +109,11 @@ class Plan:
         }
         """Relations created by the script, as the server spells them in a function signature."""
         self.check_bodies_off = False
+        self.attaching = claimed(changes)
+        """(partition, index) attached by the script: kept, neither dropped nor created anew."""
+        self.cascading = cascaded(changes)
+        """(schema, index) of parent indexes dropped with their partitions' constraints."""
+        self.cascaded_constraints = {(p.table, p.name) for parts in self.cascading.values() for p in parts}
 
     def add(self, phase: Phase, statements: Q | Sequence[Q], destructive: str | None = None) -> None:
         """One unit of statements in ``phase``; ``destructive`` says why running it loses data."""
