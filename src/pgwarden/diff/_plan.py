@@ -24,6 +24,8 @@ class Phase(enum.IntEnum):
 
     CREATE_SCHEMA = enum.auto()
     RENAME = enum.auto()
+    ENUM_VALUE = enum.auto()
+    """New labels of existing enums, committed before anything can use them (see ``Plan.statements``)."""
     DROP_POLICY = enum.auto()
     DROP_TRIGGER = enum.auto()
     DROP_VIEW = enum.auto()
@@ -124,4 +126,16 @@ class Plan:
         self._out.append((phase, len(self._out), Statement(phase, text, destructive)))
 
     def statements(self) -> list[Statement]:
-        return [s for _, _, s in sorted(self._out, key=lambda x: (x[0], x[1]))]
+        out = [s for _, _, s in sorted(self._out, key=lambda x: (x[0], x[1]))]
+        added = [i for i, s in enumerate(out) if s.phase == Phase.ENUM_VALUE]
+        if added and added[-1] + 1 < len(out):
+            # PostgreSQL refuses a label in the transaction that added it ("unsafe use of new
+            # value"): run as one transaction, the script commits the labels first. No BEGIN
+            # follows, so a script run statement by statement never leaves a transaction open.
+            out.insert(added[-1] + 1, Statement(Phase.ENUM_VALUE, _COMMIT_LABELS))
+        return out
+
+
+_COMMIT_LABELS = (
+    "-- commit: the new enum labels above must be committed before the statements below can use them\nCOMMIT;"
+)
