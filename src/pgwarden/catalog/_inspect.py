@@ -24,6 +24,7 @@ from .model import (
     Extension,
     Function,
     Index,
+    IndexPart,
     Policy,
     Schema,
     Table,
@@ -58,6 +59,7 @@ QUERIES: tuple[str, ...] = (
 _CONSTRAINT_KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
 _POLICY_CMD = {"*": "all", "r": "select", "a": "insert", "w": "update", "d": "delete"}
 _VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
+_PART_CONSTRAINT: dict[str, Any] = {"": None, "p": "primary key", "u": "unique", "x": "exclusion"}
 _ROUTINE = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
 _IDENTITY = {"a": "always", "d": "by default"}
 
@@ -350,8 +352,12 @@ def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tupl
             predicate=predicate,
             valid=valid,
             constraint=constraint,
+            attached=tuple(
+                IndexPart(part, part_index, _PART_CONSTRAINT[kind])
+                for part, part_index, kind in attached or ()
+            ),
         )
-        for _, name, definition, columns, unique, primary, predicate, valid, constraint in rows
+        for _, name, definition, columns, unique, primary, predicate, valid, constraint, attached in rows
         if not skip(f"{table}.{name}")
     )
 

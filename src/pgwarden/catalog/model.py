@@ -91,6 +91,18 @@ class Constraint:
 
 
 @dataclass(frozen=True)
+class IndexPart:
+    """A partition's index attached to a partitioned table's index (``ALTER INDEX ... ATTACH PARTITION``)."""
+
+    table: str
+    """Qualified name of the partition."""
+    name: str
+    """The partition's index (in the partition's schema)."""
+    constraint: Literal["primary key", "unique", "exclusion"] | None = None
+    """The kind of the partition's own constraint this index backs, if any."""
+
+
+@dataclass(frozen=True)
 class Index:
     name: str
     definition: str
@@ -103,6 +115,9 @@ class Index:
     valid: bool = True
     constraint: str | None = None
     """Name of the constraint this index backs (primary key, unique, exclusion)."""
+    attached: tuple[IndexPart, ...] = ()
+    """On a partitioned table: the partitions' indexes attached to this one, sorted. Their
+    definitions follow this one's; their names and constraints are the partitions' own."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from psycopg import sql
 from . import _ddl as ddl
 from ._ddl import Q
 from ._names import quoted
+from ._parts import cascaded, claimed
 from .changes import Change, TableChange, ViewChange
 
 
@@ -23,6 +24,8 @@ class Phase(enum.IntEnum):
 
     CREATE_SCHEMA = enum.auto()
     RENAME = enum.auto()
+    ENUM_VALUE = enum.auto()
+    """New labels of existing enums, committed before anything can use them (see ``Plan.statements``)."""
     DROP_POLICY = enum.auto()
     DROP_TRIGGER = enum.auto()
     DROP_VIEW = enum.auto()
@@ -44,6 +47,8 @@ class Phase(enum.IntEnum):
     ATTACH = enum.auto()
     CONSTRAINT = enum.auto()
     INDEX = enum.auto()
+    ATTACH_INDEX = enum.auto()
+    """Partitions' indexes attached to their parents' once both exist."""
     FOREIGN_KEY = enum.auto()
     VALIDATE = enum.auto()
     SEQUENCE_OWNER = enum.auto()
@@ -108,6 +113,11 @@ class Plan:
         }
         """Relations created by the script, as the server spells them in a function signature."""
         self.check_bodies_off = False
+        self.attaching = claimed(changes)
+        """(partition, index) attached by the script: kept, neither dropped nor created anew."""
+        self.cascading = cascaded(changes)
+        """(schema, index) of parent indexes dropped with their partitions' constraints."""
+        self.cascaded_constraints = {(p.table, p.name) for parts in self.cascading.values() for p in parts}
 
     def add(
         self, phase: Phase, statements: Q | Sequence[Q], destructive: str | None = None, *, order: int = 0
@@ -121,4 +131,16 @@ class Plan:
         self._out.append((phase, order, len(self._out), Statement(phase, text, destructive)))
 
     def statements(self) -> list[Statement]:
-        return [s for *_, s in sorted(self._out, key=lambda x: (x[0], x[1], x[2]))]
+        out = [s for *_, s in sorted(self._out, key=lambda x: (x[0], x[1], x[2]))]
+        added = [i for i, s in enumerate(out) if s.phase == Phase.ENUM_VALUE]
+        if added and added[-1] + 1 < len(out):
+            # PostgreSQL refuses a label in the transaction that added it ("unsafe use of new
+            # value"): run as one transaction, the script commits the labels first. No BEGIN
+            # follows, so a script run statement by statement never leaves a transaction open.
+            out.insert(added[-1] + 1, Statement(Phase.ENUM_VALUE, _COMMIT_LABELS))
+        return out
+
+
+_COMMIT_LABELS = (
+    "-- commit: the new enum labels above must be committed before the statements below can use them\nCOMMIT;"
+)

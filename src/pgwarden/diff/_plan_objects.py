@@ -72,7 +72,7 @@ def enum(plan: Plan, c: EnumChange) -> None:
                 plan, e.schema, e.name, ddl.create_enum(e), c.uses, "text", f"recreates enum {e.qualname}"
             )
         else:
-            plan.add(Phase.TYPE, ddl.add_enum_values(e, a))
+            plan.add(Phase.ENUM_VALUE, ddl.add_enum_values(e, a))
 
 
 def domain(plan: Plan, c: DomainChange) -> None:

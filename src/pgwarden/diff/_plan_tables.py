@@ -8,8 +8,11 @@ from ..catalog.model import Column, Table
 from . import _ddl as ddl
 from ._ddl import Q
 from ._deps import topological
+from ._parts import attachments_only
 from ._plan import Phase, Plan
 from ._plan_objects import rename_relation
+from ._plan_parts import drop_index
+from ._plan_parts import plan as plan_parts
 from ._plan_settings import set_identity_options, table_replica_identity
 from ._retype import column_type
 from .changes import (
@@ -221,11 +224,15 @@ def in_table(plan: Plan, c: ConstraintChange | IndexChange | TriggerChange | Pol
                 sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {};").format(t, sql.Identifier(e.name)),
             )
         else:
-            if c.actual is not None:
+            qual = f"{c.schema}.{c.table}"
+            if (
+                c.actual is not None
+                and (qual, c.actual.name) not in plan.attaching | plan.cascaded_constraints
+            ):
                 ca = c.actual
                 phase = Phase.DROP_FOREIGN_KEY if ca.kind == "foreign_key" else Phase.DROP_CONSTRAINT
                 plan.add(phase, ddl.drop_constraint(t, ca.name))
-            if c.expected is not None:
+            if c.expected is not None and (qual, c.expected.name) not in plan.attaching:
                 ce = c.expected
                 phase = Phase.FOREIGN_KEY if ce.kind == "foreign_key" else Phase.CONSTRAINT
                 plan.add(phase, ddl.add_constraint(t, ce.name, ce.definition))
@@ -237,12 +244,14 @@ def in_table(plan: Plan, c: ConstraintChange | IndexChange | TriggerChange | Pol
                     sql.Identifier(c.schema, c.actual.name), sql.Identifier(c.expected.name)
                 ),
             )
+        elif attachments_only(c):
+            plan_parts(plan, c)
         elif c.kind == "invalid_index" and c.expected is not None:
             phase = Phase.VIEW_INDEX if c.on_view else Phase.INDEX
             plan.add(phase, sql.SQL("REINDEX INDEX {};").format(sql.Identifier(c.schema, c.expected.name)))
         else:
-            if c.actual is not None:
-                plan.add(Phase.DROP_INDEX, ddl.drop_index(c.schema, c.actual.name))
+            if c.actual is not None and (f"{c.schema}.{c.table}", c.actual.name) not in plan.attaching:
+                plan.add(Phase.DROP_INDEX, drop_index(plan, c.schema, c.actual.name))
             if c.expected is not None:
                 plan.add(Phase.VIEW_INDEX if c.on_view else Phase.INDEX, ddl.create_index(c.expected))
     elif isinstance(c, TriggerChange):

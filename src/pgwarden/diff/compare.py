@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from ..catalog.model import Function, Schema, Sequence, Table, View
 from . import _compare_kinds as kinds
+from . import _parts as parts
 from ._deps import view_references
 from ._names import quoted
 from ._rebuild import with_dependents
@@ -53,6 +54,7 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
     kinds.composite_types(expected, actual, out)
     _sequences(expected, actual, renames, sequence_pairs, gone, out)
     out += tables
+    parts.compare(expected, actual, out)
     _views(expected, actual, out)
     _functions(expected, actual, out)
     kinds.function_comments(expected, actual, out)

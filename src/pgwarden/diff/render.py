@@ -12,6 +12,7 @@ from . import _plan_tables as tables
 from . import _plan_views as views
 from ._order import functions_in_order
 from ._plan import Plan, Statement
+from ._plan_parts import name_created
 from ._plan_rebuild import rebuild
 from .changes import (
     Change,
@@ -89,6 +90,7 @@ def plan(changes: Sequence[Change]) -> list[Statement]:
     _functions(p, function_changes)
     tables.drop_tables(p, to_drop)
     tables.create_tables(p, to_create)
+    name_created(p, changes)
     for group in columns.values():
         tables.columns(p, group)
     views.views(p, view_changes, rebuild(p, changes))

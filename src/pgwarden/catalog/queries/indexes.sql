@@ -1,5 +1,5 @@
 -- Indexes of tables and materialized views; an index attached to a partitioned parent's index
--- is the parent's, and is left out. Key columns are names, or the expression's text.
+-- is the parent's, and is left out (listed in the parent's ``attached``). Key columns are names, or the expression's text.
 --
 -- pg_get_indexdef opens every index and costs most of this query on thousands of tables, so
 -- the common case (btree over plain columns with their default operator class, collation and
@@ -26,7 +26,21 @@ SELECT
   (
     SELECT con.conname FROM pg_catalog.pg_constraint con
     WHERE con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
-  ) AS constraint_name
+  ) AS constraint_name,
+  CASE WHEN c.relkind = 'p' THEN ARRAY(
+    -- The partitions' indexes attached to this one: partition, index, constraint kind ('' if none).
+    SELECT ARRAY[pn.nspname || '.' || pc.relname, pi.relname, COALESCE((
+      SELECT pcon.contype::text FROM pg_catalog.pg_constraint pcon
+      WHERE pcon.conindid = pi.oid AND pcon.conrelid = px.indrelid AND pcon.contype IN ('p', 'u', 'x')
+    ), '')]
+    FROM pg_catalog.pg_inherits pinh
+    JOIN pg_catalog.pg_class pi ON pi.oid = pinh.inhrelid
+    JOIN pg_catalog.pg_index px ON px.indexrelid = pi.oid
+    JOIN pg_catalog.pg_class pc ON pc.oid = px.indrelid
+    JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+    WHERE pinh.inhparent = i.indexrelid
+    ORDER BY 1
+  ) END AS attached
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
 JOIN pg_catalog.pg_am am ON am.oid = ic.relam
