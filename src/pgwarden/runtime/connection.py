@@ -126,14 +126,21 @@ async def _ensure_history(conn: AsyncConn) -> None:
                 await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
                 await conn.execute(_history_sql(package, name))
         except psycopg.errors.InsufficientPrivilege:
-            user = await scalar(conn, "SELECT current_user")
-            log.warning(
-                "the role %s may not create %s (GRANT CREATE ON SCHEMA pgwarden TO %s): %s",
-                user,
-                table,
-                user,
-                without,
-            )
+            row = await (await conn.execute("SELECT current_user, current_database()")).fetchone()
+            user, db = row if row else ("?", "?")
+            if (user, db, table) not in _TOLD:  # once per process: this runs on every new connection
+                _TOLD.add((user, db, table))
+                log.warning(
+                    "the role %s may not create %s in database %s (GRANT CREATE ON SCHEMA pgwarden TO %s): %s",
+                    user,
+                    table,
+                    db,
+                    user,
+                    without,
+                )
+
+
+_TOLD: set[tuple[str, str, str]] = set()
 
 
 async def scalar(conn: AsyncConn, query: str | bytes, params: Any = None) -> Any:
