@@ -93,6 +93,10 @@ def known_state(url: str, folder: Path, *, samples: int = 48) -> Path:
         conn.execute(schema.encode())
         events = resources.files("pgwarden.runtime").joinpath("sql").joinpath("events_schema.sql").read_text()
         conn.execute(events.encode())
+        charted = (
+            resources.files("pgwarden.checks").joinpath("sql").joinpath("samples_schema.sql").read_text()
+        )
+        conn.execute(charted.encode())  # as the guardian's start does
         ids = {"new": uuid.uuid4(), "old": uuid.uuid4()}
         for statement in filter(str.strip, INSTANCE_ROWS.split(";\n")):
             conn.execute(statement.encode(), ids)

@@ -8,6 +8,9 @@ unless ``force`` is given, in which case the archive's objects replace the ones 
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,12 +96,20 @@ def restore(
     tools = find_tools(manifest.dump_major, server=f"The archive {manifest.file}")
     conninfo, env = program_env(url)
     args = [tools.pg_restore, "--exit-on-error", "--single-transaction", "--no-password"]
+    listing = None
     if existing:
         args += ["--clean", "--if-exists"]
+        if _has_schema_pgwarden(url, connect_timeout):
+            listing = _keep_schema_pgwarden(tools.pg_restore, archive, env)
+            args += [f"--use-list={listing}"]
     if no_owner:
         args += ["--no-owner", "--no-acl"]
     say(f"restoring {manifest.id} into {describe(url)}")
-    proc = run([*args, f"--dbname={conninfo}", str(archive)], env)
+    try:
+        proc = run([*args, f"--dbname={conninfo}", str(archive)], env)
+    finally:
+        if listing is not None:
+            listing.unlink(missing_ok=True)
     if proc.returncode != 0:
         hint = (
             " The backup's roles do not exist here: pass --no-owner."
@@ -121,3 +132,29 @@ def restore(
         mismatched=mismatched,
         seconds=time.monotonic() - clock,
     )
+
+
+def _has_schema_pgwarden(url: str, connect_timeout: float) -> bool:
+    with connect(url, timeout=connect_timeout, what="restore target") as conn:
+        row = conn.execute("SELECT pg_catalog.to_regnamespace('pgwarden') IS NOT NULL").fetchone()
+        conn.rollback()
+    return bool(row and row[0])
+
+
+def _keep_schema_pgwarden(pg_restore: str, archive: Path, env: dict[str, str]) -> Path:
+    """The archive's table of contents without the entry of schema ``pgwarden`` (a temporary file).
+
+    The schema is then neither dropped nor recreated, only the objects the backup holds in it:
+    a pgwarden table newer than the backup would otherwise make ``DROP SCHEMA`` fail the restore.
+    """
+    proc = run([pg_restore, "--list", str(archive)], env)
+    if proc.returncode != 0:
+        raise BackupFailed(f"Reading the contents of {archive} failed: {failure_reason('pg_restore', proc)}.")
+    kept = [line for line in proc.stdout.splitlines() if not _SCHEMA_ENTRY.search(line)]
+    fd, name = tempfile.mkstemp(prefix="pgwarden-restore-", suffix=".list")
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("\n".join(kept) + "\n")
+    return Path(name)
+
+
+_SCHEMA_ENTRY = re.compile(r"^\d+; \d+ \d+ SCHEMA - pgwarden ")

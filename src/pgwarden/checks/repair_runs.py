@@ -14,12 +14,13 @@ import orjson
 import psycopg
 from psycopg import sql
 
+from ..db import SCHEMA_LOCK
 from ..migrate.ledger import actor
 from ..urls import describe
 from .errors import RepairBusy
 from .invariants import Invariant
 
-__all__ = ["claim", "find_resumable", "finish_run", "query", "start_run"]
+__all__ = ["claim", "ensure_table", "find_resumable", "finish_run", "query", "start_run"]
 
 
 def query(name: str) -> str:
@@ -65,9 +66,23 @@ def claim(conn: psycopg.Connection[Any], inv: Invariant, url: str, wait: float) 
             f"Another session is repairing invariant {inv.name} on {describe(url)} right now; "
             "wait for it to finish (or stop it), then run again: the repair resumes where it stopped."
         )
+    ensure_table(conn)
+
+
+def ensure_table(conn: psycopg.Connection[Any]) -> None:
+    """``pgwarden.repair_runs`` where no guardian created it (it comes with the runtime's tables).
+
+    No DDL when it exists (a role without CREATE may repair then); otherwise created under the
+    lock every creation of pgwarden's tables takes, so concurrent first runs do not race.
+    """
+    row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.repair_runs') IS NOT NULL").fetchone()
+    if row and row[0]:
+        return
     with conn.transaction():
-        # Serialise creation: two first-ever repairs at once would race on CREATE TABLE IF NOT EXISTS.
-        conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('pgwarden.repair_runs'))")
+        conn.execute("SELECT pg_catalog.pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
+        row = conn.execute("SELECT pg_catalog.to_regnamespace('pgwarden') IS NOT NULL").fetchone()
+        if not (row and row[0]):
+            conn.execute("CREATE SCHEMA IF NOT EXISTS pgwarden")
         conn.execute(query("repair_runs").encode("utf-8"))
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import resources
 
-from ..db import SCHEMA_LOCK, connect
+from ..db import connect
 from .run import Outcome
 
 __all__ = ["RETENTION_SECONDS", "record"]
@@ -32,7 +32,10 @@ def record(
     timeout: float = 5.0,
     at: datetime | None = None,
 ) -> int:
-    """Store one sample per outcome and drop samples older than ``keep`` seconds; returns the rows stored."""
+    """Store one sample per outcome and drop samples older than ``keep`` seconds; returns the rows stored.
+
+    Stores nothing (0) where ``pgwarden.invariant_samples`` does not exist: the guardian said why at its start.
+    """
     if not outcomes:
         return 0
     moment = at or datetime.now(timezone.utc)
@@ -46,8 +49,13 @@ def record(
         for o in outcomes
     ]
     with connect(url, timeout=timeout, application_name="pgwarden-samples") as conn:
-        conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
-        conn.execute(_sql("samples_schema.sql"))
+        # The table comes with the runtime's tables (runtime/connection.py), never from here: one
+        # created after a backup was taken would make restoring that backup fail.
+        row = conn.execute(
+            "SELECT pg_catalog.to_regclass('pgwarden.invariant_samples') IS NOT NULL"
+        ).fetchone()
+        if not row or not row[0]:
+            return 0
         with conn.cursor() as cur:
             cur.executemany(_sql("samples_record.sql"), rows)
         conn.execute(_sql("samples_prune.sql"), {"keep": keep})

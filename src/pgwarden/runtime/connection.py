@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 from importlib import resources
 from typing import Any
@@ -19,6 +20,8 @@ from .errors import LoginRefused, PermissionProblem
 __all__ = ["AsyncConn", "WorkConnection", "ensure_schema", "open_connection", "scalar", "sql_text"]
 
 AsyncConn = psycopg.AsyncConnection[TupleRow]
+
+log = logging.getLogger("pgwarden.runtime")
 
 
 def sql_text(name: str) -> str:
@@ -70,16 +73,40 @@ SELECT pg_catalog.to_regclass('pgwarden.leases') IS NOT NULL AND pg_catalog.to_r
 """
 
 
+HISTORY_TABLES = (
+    ("pgwarden.events", "pgwarden.runtime", "events_schema.sql", "the console's timeline records no events"),
+    (
+        "pgwarden.invariant_samples",
+        "pgwarden.checks",
+        "samples_schema.sql",
+        "no invariant history is charted",
+    ),
+    (
+        "pgwarden.repair_runs",
+        "pgwarden.checks",
+        "repair_runs.sql",
+        "`pgwarden repair` creates it when it runs",
+    ),
+)
+"""pgwarden's tables written after the start, created with the runtime's tables and never by a write:
+a table newer than the last backup would make restoring that backup fail (``DROP SCHEMA pgwarden``)."""
+
+
+def _history_sql(package: str, name: str) -> bytes:
+    return resources.files(package).joinpath("sql").joinpath(name).read_text(encoding="utf-8").encode()
+
+
 async def ensure_schema(conn: AsyncConn, url: str) -> None:
     """Create pgwarden's runtime tables once (serialised, so instances starting together do not race)."""
     if await scalar(conn, _SCHEMA_PRESENT):
-        await _ensure_events(conn)
+        await _ensure_history(conn)
         return  # no DDL: a role without CREATE privileges may run instances once the tables exist
     try:
         async with conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
             await conn.execute(sql_text("schema.sql").encode())
-            await conn.execute(sql_text("events_schema.sql").encode())
+            for _, package, name, _ in HISTORY_TABLES:
+                await conn.execute(_history_sql(package, name))
     except psycopg.errors.InsufficientPrivilege:
         row = await (await conn.execute("SELECT current_user, current_database()")).fetchone()
         user, db = row if row else ("?", "?")
@@ -89,20 +116,31 @@ async def ensure_schema(conn: AsyncConn, url: str) -> None:
         ) from None
 
 
-async def _ensure_events(conn: AsyncConn) -> None:
-    """``pgwarden.events`` where the runtime's tables predate it; without the privilege, no timeline events.
+async def _ensure_history(conn: AsyncConn) -> None:
+    """The history tables where the runtime's tables predate them; without the privilege, said once, not fatal."""
+    for table, package, name, without in HISTORY_TABLES:
+        if await scalar(conn, "SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (table,)):
+            continue
+        try:
+            async with conn.transaction():
+                await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
+                await conn.execute(_history_sql(package, name))
+        except psycopg.errors.InsufficientPrivilege:
+            row = await (await conn.execute("SELECT current_user, current_database()")).fetchone()
+            user, db = row if row else ("?", "?")
+            if (user, db, table) not in _TOLD:  # once per process: this runs on every new connection
+                _TOLD.add((user, db, table))
+                log.warning(
+                    "the role %s may not create %s in database %s (GRANT CREATE ON SCHEMA pgwarden TO %s): %s",
+                    user,
+                    table,
+                    db,
+                    user,
+                    without,
+                )
 
-    Created here, with the other tables, and never when an event is written: a table appearing
-    after a backup would make restoring that backup fail (``DROP SCHEMA pgwarden`` meets it).
-    """
-    if await scalar(conn, "SELECT pg_catalog.to_regclass('pgwarden.events') IS NOT NULL"):
-        return
-    try:
-        async with conn.transaction():
-            await conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
-            await conn.execute(sql_text("events_schema.sql").encode())
-    except psycopg.errors.InsufficientPrivilege:
-        pass  # the guardian works without it; the console says no events were recorded
+
+_TOLD: set[tuple[str, str, str]] = set()
 
 
 async def scalar(conn: AsyncConn, query: str | bytes, params: Any = None) -> Any:

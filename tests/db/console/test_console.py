@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta, timezone
+from importlib import resources
 from pathlib import Path
 
 import httpx
@@ -171,6 +172,13 @@ def test_an_unreachable_database_still_gives_a_page(tmp_path: Path) -> None:
 def test_samples_are_kept_for_the_retention_window_only(db_url: str) -> None:
     inv = Invariant(name="x", check="SELECT 1", origin="test")
     now = datetime.now(timezone.utc)
+    assert record(db_url, [Outcome(inv, count=5)]) == 0, "no table, no write: the guardian's start creates it"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT to_regnamespace('pgwarden')").fetchone() == (None,)
+        conn.execute("CREATE SCHEMA pgwarden")
+        conn.execute(
+            resources.files("pgwarden.checks").joinpath("sql/samples_schema.sql").read_text().encode()
+        )
     record(db_url, [Outcome(inv, count=5)], at=now - timedelta(days=9))
     record(db_url, [Outcome(inv, count=1, lag={"p95_seconds": 3.0})], at=now)
     with psycopg.connect(db_url) as conn:

@@ -1,5 +1,5 @@
 -- pgwarden's repair checkpoints: one row per run of one invariant's repair, one row per committed batch.
-CREATE SCHEMA IF NOT EXISTS pgwarden;
+-- Created with the runtime's tables (runtime/connection.py), or by `pgwarden repair` where no guardian ran.
 
 CREATE TABLE IF NOT EXISTS pgwarden.repair_runs (
     id bigserial PRIMARY KEY,

@@ -1,5 +1,5 @@
 -- What the guardian measured of each invariant over time, for the console's charts; bounded by retention.
-CREATE SCHEMA IF NOT EXISTS pgwarden;
+-- Created with the runtime's tables (runtime/connection.py), never by a write: see HISTORY_TABLES there.
 
 CREATE TABLE IF NOT EXISTS pgwarden.invariant_samples (
     invariant text NOT NULL,
