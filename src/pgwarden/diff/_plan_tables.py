@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 from psycopg import sql
 
 from ..catalog.model import Column, Table
 from . import _ddl as ddl
 from ._ddl import Q
 from ._deps import topological
+from ._names import quoted, split_qualname
 from ._parts import attachments_only
 from ._plan import Phase, Plan
 from ._plan_objects import rename_relation
@@ -44,10 +47,7 @@ def table(plan: Plan, c: TableChange) -> None:
         actual_parent = plan.table_renames.get(a.partition_of or "", a.partition_of)
         if (e.partition_of, e.partition_bound) != (actual_parent, a.partition_bound):
             if actual_parent:
-                plan.add(
-                    Phase.DROP_TABLE,
-                    sql.SQL("ALTER TABLE {} DETACH PARTITION {};").format(ddl.ident(actual_parent), t),
-                )
+                plan.add(Phase.DROP_TABLE, _detach(actual_parent, e))
             if e.partition_of:
                 plan.add(
                     Phase.ATTACH,
@@ -65,6 +65,18 @@ def table(plan: Plan, c: TableChange) -> None:
         if e.rls_enabled != a.rls_enabled or e.rls_forced != a.rls_forced:
             plan.add(Phase.POLICY, ddl.rls(t, e, a))
         table_replica_identity(plan, t, e, a)
+
+
+def _detach(parent: str, partition: Table) -> Q:
+    """``DETACH PARTITION``, then drop the constraints and indexes the parent had given it."""
+    template = (
+        resources.files(__package__).joinpath("sql").joinpath("detach_partition.sql").read_text("utf-8")
+    )
+    body = "\n".join(line for line in template.splitlines() if not line.startswith("--"))
+    return sql.SQL(body).format(
+        parent=sql.Literal(quoted(*split_qualname(parent))),
+        partition=sql.Literal(quoted(partition.schema, partition.name)),
+    )
 
 
 def _inherits(plan: Plan, t: Q, e: Table, a: Table) -> None:
