@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,18 @@ def test_settings_it_does_not_handle_fall_back(tmp_path: Path, setting: str) -> 
         text += setting + "\n"
     ini.write_text(text, encoding="utf-8")
     assert alembic_fastchain.read(ini) is None
+
+
+def test_a_read_only_source_imports_neither_alembic_nor_sqlalchemy() -> None:
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pgwarden.migrate.sources import open_source\n"
+        f"source = open_source(Path({str(EXAMPLE / 'alembic.ini')!r}), read_only=True)\n"
+        "assert len(source.migrations()) == 5\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('alembic', 'sqlalchemy')))\n"
+        "source.chain\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines() == ["[]", "True"]
