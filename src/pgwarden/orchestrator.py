@@ -99,7 +99,7 @@ def ledger_findings(conn: psycopg.Connection[Any], migrations: Path) -> list[Fin
     A database no runner has recorded anything in gets none: every file would be "pending",
     and the drift findings already say what is missing.
     """
-    return open_source(migrations).verify(conn)
+    return open_source(migrations, read_only=True).verify(conn)
 
 
 def skipped(what: str, grant: str) -> Finding:

@@ -38,7 +38,8 @@ def load(
     built on the same kind of server before, the stored schema is used and no scratch is asked for.
     """
     before = set(sys.modules)
-    source = open_source(folder)
+    source = open_source(folder, read_only=True)
+    _read_project_imports(source)
     imported = [n for n in sys.modules if n not in before]  # what reading the revisions imported
     if not source.migrations():
         raise SourceError(
@@ -91,10 +92,41 @@ def _inputs(
             if f not in revisions
         ]
         inputs["alembic"] = {
-            "versions": [getattr(sys.modules.get(n), "__version__", None) for n in ("alembic", "sqlalchemy")],
+            "versions": [_version(n) for n in ("alembic", "sqlalchemy")],
             "files": [(str(p), _digest(p)) for p in [*config, *map(Path, found)]],
         }
     return inputs
+
+
+def _read_project_imports(source: MigrationSource) -> None:
+    """An Alembic chain read without Alembic whose revisions import more than Alembic, SQLAlchemy and
+    the standard library is read again by Alembic: that imports them, so the cache key can name the
+    project files the built schema depends on."""
+    if source.kind != "alembic":
+        return
+    from ..migrate.alembic_fastchain import FastChain
+    from ..migrate.alembic_source import AlembicSource
+
+    plain = {"alembic", "sqlalchemy", "__future__", *sys.stdlib_module_names}
+    if (
+        isinstance(source, AlembicSource)
+        and isinstance(source.read, FastChain)
+        and not source.read.imports <= plain
+    ):
+        source.chain.revisions  # noqa: B018 (the read is what counts)
+
+
+def _version(module: str) -> str | None:
+    """The installed version of ``module``, from the module when imported, else from its metadata
+    (the same string either way, so a key does not depend on how the chain was read)."""
+    if module in sys.modules:
+        return getattr(sys.modules[module], "__version__", None)
+    from importlib import metadata
+
+    try:
+        return metadata.version(module)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _digest(path: Path) -> str | None:

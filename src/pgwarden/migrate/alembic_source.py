@@ -11,6 +11,8 @@ from psycopg import sql
 from ..errors import MigrationError, SourceError
 from ..findings import Finding
 from . import alembic_ledger, ledger, lock
+from .alembic_fastchain import FastChain
+from .alembic_fastchain import read as read_fast
 from .alembic_run import Applied, run_chain, sa_connection
 from .alembic_scripts import Chain, Revision, load_chain
 from .consistency import finding
@@ -30,16 +32,27 @@ class AlembicSource:
 
     kind = "alembic"
 
-    def __init__(self, where: Path) -> None:
+    def __init__(self, where: Path, *, read_only: bool = False) -> None:
         self.where = where
-        self.chain: Chain = load_chain(where)
-        if not self.chain.revisions:
+        self._chain: Chain | None = None
+        # Read-only callers (the cache key, where a database stands) need no Alembic import when
+        # the revision files are plain literals; running them always goes through Alembic.
+        fast = read_fast(where) if read_only else None
+        self.read: Chain | FastChain = fast if fast is not None else self.chain
+        if not self.read.revisions:
             raise SourceError(
                 f"Alembic environment {show_path(where)} holds no revisions: add one with `alembic revision`."
             )
 
+    @property
+    def chain(self) -> Chain:
+        """The chain as Alembic reads it (imports Alembic; read on first use)."""
+        if self._chain is None:
+            self._chain = load_chain(self.where)
+        return self._chain
+
     def migrations(self) -> list[Migration]:
-        return [_migration(r) for r in self.chain.revisions]
+        return [_migration(r) for r in self.read.revisions]
 
     def build(self, url: str) -> None:
         with sa_connection(url, what="scratch database") as conn:
@@ -47,15 +60,15 @@ class AlembicSource:
 
     def position(self, conn: psycopg.Connection[Any]) -> Position:
         current = current_revisions(conn)
-        known = [c for c in current if self.chain.get(c) is not None]
-        unknown = [c for c in current if self.chain.get(c) is None]
-        done = self.chain.applied(tuple(known))
+        known = [c for c in current if self.read.get(c) is not None]
+        unknown = [c for c in current if self.read.get(c) is None]
+        done = self.read.applied(tuple(known))
         return Position(
-            applied=[_migration(r) for r in self.chain.revisions if r.id in done],
-            pending=[_migration(r) for r in self.chain.revisions if r.id not in done],
+            applied=[_migration(r) for r in self.read.revisions if r.id in done],
+            pending=[_migration(r) for r in self.read.revisions if r.id not in done],
             unknown=unknown,
             current=list(current),
-            heads=list(self.chain.heads),
+            heads=list(self.read.heads),
         )
 
     def up(

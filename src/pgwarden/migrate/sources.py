@@ -80,13 +80,16 @@ class SqlFolder:
         return consistency.verify(conn, self.files)
 
 
-def open_source(where: Path) -> MigrationSource:
+def open_source(where: Path, *, read_only: bool = False) -> MigrationSource:
     """The source at ``where``: an Alembic environment (``alembic.ini``, ``pyproject.toml`` with
-    ``[tool.alembic]``, or a script folder), else a folder of SQL files."""
-    if is_alembic(where):
-        from .alembic_source import AlembicSource  # imports Alembic: only for Alembic projects
+    ``[tool.alembic]``, or a script folder), else a folder of SQL files.
 
-        return AlembicSource(where)
+    ``read_only``: the caller lists migrations and positions but applies nothing, so an Alembic
+    chain of plain literals is read without importing Alembic (it is imported when first needed)."""
+    if is_alembic(where):
+        from .alembic_source import AlembicSource
+
+        return AlembicSource(where, read_only=read_only)
     if where.is_file():
         raise SourceError(
             f"{show_path(where)} is a file: `migrations` names a folder of NNN_description.sql files, "
