@@ -106,13 +106,20 @@ def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
     return code
 
 
-def up(state: State, cfg: Config, source: AlembicSource, overrides: dict[str, Any], fmt: str) -> int:
-    """Alembic's upgrade to every head under pgwarden's lock, data guard and timeouts."""
+def up(
+    state: State,
+    cfg: Config,
+    source: AlembicSource,
+    overrides: dict[str, Any],
+    fmt: str,
+    to: str | None = None,
+) -> int:
+    """Alembic's upgrade to every head (or ``to`` and no further) under pgwarden's lock, data guard and timeouts."""
     settings = from_config(cfg).with_overrides(**overrides)
     url = cfg.direct_db_url()
     assert url is not None
     result = source.up(
-        url, settings=settings, progress=progress(state, fmt), connect_timeout=cfg.connect_timeout
+        url, settings=settings, progress=progress(state, fmt), connect_timeout=cfg.connect_timeout, to=to
     )
     return write_up(state, url, result, _failure(result.error), fmt, what="Alembic revision(s)", width=48)
 
@@ -245,9 +252,10 @@ def _proposal(state: State, found: Any, fmt: str) -> int:
     return 0 if found.revision is not None else 1
 
 
-def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
+def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str | None = None) -> int:
     """The SQL Alembic would run for the pending revisions (offline mode) and what lint finds in them,
-    those revisions run on a scratch copy of the live schema; the live database is only read."""
+    those revisions run on a scratch copy of the live schema; the live database is only read.
+    With ``to``, only the revisions up to it are shown (lint still runs the whole pending chain)."""
     from ..lint.alembic_against import lint_alembic_against
     from ..lint.settings import settings_from
     from ..migrate.alembic_sql import emitted
@@ -257,6 +265,11 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
     against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url)
     pending = emitted(source.chain, against.current)
     found = against.findings
+    if to is not None:
+        needed = source.chain.applied(source.target(to))
+        later = {show_path(e.revision.path) for e in pending if e.revision.id not in needed}
+        pending = [e for e in pending if e.revision.id in needed]
+        found = [f for f in found if f.object.split(":", 1)[0] not in later]
     if fmt == "json":
         write_json(
             state.out,

@@ -117,6 +117,14 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
     return _status_code(rows)
 
 
+def _version(text: str | None) -> int | None:
+    if text is None or text.strip().isdigit():
+        return None if text is None else int(text)
+    raise UsageError(
+        f"--to {text}: SQL migrations are named by number; pass the version of a file (e.g. --to 3)."
+    )
+
+
 def _status_code(rows: Sequence[Any]) -> int:
     """1 when a file failed, stopped part-way or was edited after it was applied: `migrate up` would not pass."""
     return 1 if any(r.state in ("failed", "partial", "edited") for r in rows) else 0
@@ -125,7 +133,12 @@ def _status_code(rows: Sequence[Any]) -> int:
 @migrate.command()
 @db_option
 @migrations_option
-@click.option("--to", "to", type=int, metavar="VERSION", help="Apply pending files up to this version only.")
+@click.option(
+    "--to",
+    "to_text",
+    metavar="VERSION",
+    help="Apply pending files up to this version only (Alembic: a revision id, unique prefix, head or branch label).",
+)
 @lock_wait_option
 @click.option(
     "--dry-run",
@@ -148,7 +161,7 @@ def up(
     state: State,
     database_url: str | None,
     migrations: str | None,
-    to: int | None,
+    to_text: str | None,
     lock_wait: float | None,
     dry_run: bool,
     on_scratch: bool,
@@ -168,11 +181,10 @@ def up(
     )
     if alembic is not None:
         overrides = {"lock_wait": lock_wait, "allow_data_loss": allow_data_loss or None}
-        if to is not None:
-            raise UsageError("--to is for SQL migrations; an Alembic chain is applied to its heads.")
         if dry_run:
-            return _migrate_alembic.dry_run(state, *alembic, fmt)
-        return _migrate_alembic.up(state, *alembic, overrides, fmt)
+            return _migrate_alembic.dry_run(state, *alembic, fmt, to=to_text)
+        return _migrate_alembic.up(state, *alembic, overrides, fmt, to=to_text)
+    to = _version(to_text)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
     settings = settings.with_overrides(lock_wait=lock_wait, allow_data_loss=allow_data_loss or None)
     url = cfg.direct_db_url()

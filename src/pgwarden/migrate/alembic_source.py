@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..errors import MigrationError, SourceError
+from ..errors import MigrationError, SourceError, UsageError
 from ..findings import Finding
 from . import alembic_ledger, ledger, lock
 from .alembic_run import Applied, run_chain, sa_connection
@@ -59,9 +59,17 @@ class AlembicSource:
         )
 
     def up(
-        self, url: str, *, settings: Settings, progress: Progress | None = None, connect_timeout: float = 5.0
+        self,
+        url: str,
+        *,
+        settings: Settings,
+        progress: Progress | None = None,
+        connect_timeout: float = 5.0,
+        to: str | None = None,
     ) -> UpResult:
+        """Upgrade to every head, or to ``to`` (an id, a unique prefix, ``head`` or a branch label) and no further."""
         say = progress or (lambda _msg: None)
+        wanted = self.target(to) if to is not None else None
         result = UpResult()
         with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
             result.waited = waited
@@ -74,9 +82,12 @@ class AlembicSource:
                     "does not know: it was migrated by newer code (a stale deploy?). Deploy the code that has "
                     "that revision; nothing was applied."
                 )
-            result.pending_before = len(position.pending)
-            if not position.pending:
-                say("nothing to apply: the database is at Alembic's head")
+            pending = position.pending
+            if wanted is not None:
+                pending = _pending_to(self.chain, position, to or "", wanted)
+            result.pending_before = len(pending)
+            if not pending:
+                say("nothing to apply: the database is at " + (to if to else "Alembic's head"))
                 return result
             alembic_ledger.ensure(conn)
             who = ledger.actor(settings.app_version)
@@ -109,6 +120,7 @@ class AlembicSource:
                     run_chain(
                         sa,
                         self.chain,
+                        target=to or "heads",
                         guarded=settings.data_guard,
                         allow_data_loss=settings.allow_data_loss,
                         fence=held.fence,
@@ -123,11 +135,43 @@ class AlembicSource:
             result.applied = [Step(index[r.id], r.path.name, ms) for r, ms in applied.revisions]
         return result
 
+    def target(self, to: str) -> tuple[str, ...]:
+        """The revision ids ``--to`` names, resolved as Alembic does; ``UsageError`` when it names none."""
+        from .alembic_scripts import quiet_stdout
+
+        try:
+            with quiet_stdout():
+                found = self.chain.script.get_revisions(to)
+        except Exception as exc:  # Alembic's ResolutionError family: unknown, ambiguous, several heads
+            reason = str(exc).strip().rstrip(".")
+            raise UsageError(
+                f"--to {to}: {reason} in {show_path(self.where)}; pass a revision id, a unique prefix of one, "
+                "`head` or a branch label (`alembic heads` lists them)."
+            ) from None
+        ids = tuple(s.revision for s in found if s is not None)
+        if not ids:
+            raise UsageError(f"--to {to}: names no revision in {show_path(self.where)}; pass a revision id.")
+        return ids
+
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
         if not _has_table(conn):
             return []
         position = self.position(conn)
         return position_findings(position) + edited_findings(position, alembic_ledger.read(conn))
+
+
+def _pending_to(chain: Chain, position: Position, to: str, wanted: tuple[str, ...]) -> list[Migration]:
+    """The pending revisions up to and including ``wanted``; ``UsageError`` when the database is past it."""
+    done = {m.id for m in position.applied}
+    behind = [w for w in wanted if w in done and w not in position.current]
+    if behind:
+        raise UsageError(
+            f"--to {to}: the database is already past revision {', '.join(behind)} (it is at "
+            f"{', '.join(position.current)}); pgwarden never runs downgrade(): use `alembic downgrade` "
+            "yourself if you mean to go back. Nothing was applied."
+        )
+    needed = chain.applied(wanted)
+    return [m for m in position.pending if m.id in needed]
 
 
 def edited(position: Position, recorded: dict[str, alembic_ledger.Recorded]) -> list[Migration]:
