@@ -199,13 +199,13 @@ def baseline(
     if revision is not None:
         known(chain, revision)
     with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
-        current = current_revisions(conn)
+        current = current_revisions(conn, source.table)
         if current:
             raise UsageError(
-                f"The database is already at Alembic revision {', '.join(current)} (alembic_version): baseline is "
+                f"The database is already at Alembic revision {', '.join(current)} ({source.table.label}): baseline is "
                 "for a database Alembic never recorded; `pgwarden migrate status` shows where it stands."
             )
-        live = live_schema(conn, cfg.schemas)
+        live = live_schema(conn, cfg.schemas, chain)
         with open_scratch(cfg.dev_url) as scratch:
             if revision is None:
                 found = locate(chain, live, scratch, cfg.schemas)

@@ -13,6 +13,7 @@ from ..findings import Finding
 from . import alembic_ledger, ledger, lock
 from .alembic_run import Applied, run_chain, sa_connection
 from .alembic_scripts import Chain, Revision, load_chain
+from .alembic_table import VersionTable, version_table
 from .consistency import finding
 from .runner import Step, UpResult
 from .settings import Settings
@@ -21,8 +22,6 @@ from .source_api import Migration, Position, Progress
 from .touched import touched
 
 __all__ = ["AlembicSource", "current_revisions", "edited", "edited_findings", "position_findings"]
-
-_VERSIONS = b"SELECT version_num FROM alembic_version ORDER BY version_num"
 
 
 class AlembicSource:
@@ -33,6 +32,8 @@ class AlembicSource:
     def __init__(self, where: Path) -> None:
         self.where = where
         self.chain: Chain = load_chain(where)
+        self.table: VersionTable = version_table(where)
+        """Where Alembic keeps the heads (``env.py``'s ``version_table``/``version_table_schema``)."""
         if not self.chain.revisions:
             raise SourceError(
                 f"Alembic environment {show_path(where)} holds no revisions: add one with `alembic revision`."
@@ -46,7 +47,7 @@ class AlembicSource:
             run_chain(conn, self.chain, guarded=False)
 
     def position(self, conn: psycopg.Connection[Any]) -> Position:
-        current = current_revisions(conn)
+        current = current_revisions(conn, self.table)
         known = [c for c in current if self.chain.get(c) is not None]
         unknown = [c for c in current if self.chain.get(c) is None]
         done = self.chain.applied(tuple(known))
@@ -154,7 +155,7 @@ class AlembicSource:
         return ids
 
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
-        if not _has_table(conn):
+        if not _has_table(conn, self.table):
             return []
         position = self.position(conn)
         return position_findings(position) + edited_findings(position, alembic_ledger.read(conn))
@@ -236,16 +237,19 @@ def _forget(revision: str) -> str:
     )
 
 
-def _has_table(conn: psycopg.Connection[Any]) -> bool:
-    row = conn.execute(b"SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()
+def _has_table(conn: psycopg.Connection[Any], table: VersionTable) -> bool:
+    name = table.identifier.as_string(conn)
+    row = conn.execute(b"SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
     return bool(row and row[0])
 
 
-def current_revisions(conn: psycopg.Connection[Any]) -> tuple[str, ...]:
-    """The revisions ``alembic_version`` holds (none when the table does not exist)."""
-    if not _has_table(conn):
+def current_revisions(conn: psycopg.Connection[Any], table: VersionTable | None = None) -> tuple[str, ...]:
+    """The revisions Alembic's version table holds (none when the table does not exist)."""
+    table = table or VersionTable()
+    if not _has_table(conn, table):
         return ()
-    return tuple(row[0] for row in conn.execute(_VERSIONS).fetchall())
+    query = sql.SQL("SELECT version_num FROM {} ORDER BY version_num").format(table.identifier)
+    return tuple(row[0] for row in conn.execute(query).fetchall())
 
 
 def _migration(revision: Revision) -> Migration:
