@@ -33,11 +33,12 @@ def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | Non
 
 
 def refuse(migrations: Path) -> None:
-    """For the commands that work on SQL migrations only (verify, repair, new)."""
+    """For the commands that work on SQL migrations only (new)."""
     if is_alembic(migrations):
         raise UsageError(
             f"{show_path(migrations)} is an Alembic environment: this command is for SQL migrations "
-            "(`migrate status`, `up`, `baseline` and `test` work on Alembic revisions)."
+            "(`migrate status`, `up`, `verify`, `repair --accept-edit`, `baseline` and `test` work on Alembic "
+            "revisions; `alembic revision` makes a new one)."
         )
 
 

@@ -21,7 +21,14 @@ from .source import show_path
 from .source_api import Migration, Position, Progress
 from .touched import touched
 
-__all__ = ["AlembicSource", "current_revisions", "edited", "edited_findings", "position_findings"]
+__all__ = [
+    "AlembicSource",
+    "ancestors",
+    "current_revisions",
+    "edited",
+    "edited_findings",
+    "position_findings",
+]
 
 
 class AlembicSource:
@@ -50,7 +57,7 @@ class AlembicSource:
         current = current_revisions(conn, self.table)
         known = [c for c in current if self.chain.get(c) is not None]
         unknown = [c for c in current if self.chain.get(c) is None]
-        done = self.chain.applied(tuple(known))
+        done = ancestors(self.chain, known)
         return Position(
             applied=[_migration(r) for r in self.chain.revisions if r.id in done],
             pending=[_migration(r) for r in self.chain.revisions if r.id not in done],
@@ -136,7 +143,7 @@ class AlembicSource:
             result.applied = [Step(index[r.id], r.path.name, ms) for r, ms in applied.revisions]
         return result
 
-    def target(self, to: str) -> tuple[str, ...]:
+    def target(self, to: str, flag: str = "--to") -> tuple[str, ...]:
         """The revision ids ``--to`` names, resolved as Alembic does; ``UsageError`` when it names none."""
         from .alembic_scripts import quiet_stdout
 
@@ -146,12 +153,14 @@ class AlembicSource:
         except Exception as exc:  # Alembic's ResolutionError family: unknown, ambiguous, several heads
             reason = str(exc).strip().rstrip(".")
             raise UsageError(
-                f"--to {to}: {reason} in {show_path(self.where)}; pass a revision id, a unique prefix of one, "
+                f"{flag} {to}: {reason} in {show_path(self.where)}; pass a revision id, a unique prefix of one, "
                 "`head` or a branch label (`alembic heads` lists them)."
             ) from None
         ids = tuple(s.revision for s in found if s is not None)
         if not ids:
-            raise UsageError(f"--to {to}: names no revision in {show_path(self.where)}; pass a revision id.")
+            raise UsageError(
+                f"{flag} {to}: names no revision in {show_path(self.where)}; pass a revision id."
+            )
         return ids
 
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
@@ -159,6 +168,16 @@ class AlembicSource:
             return []
         position = self.position(conn)
         return position_findings(position) + edited_findings(position, alembic_ledger.read(conn))
+
+
+def ancestors(chain: Chain, revisions: list[str] | tuple[str, ...]) -> set[str]:
+    """The revisions a database at ``revisions`` has applied, one at a time: Alembic refuses a set where one
+    is an ancestor of another, and a version table edited by hand may hold such a set."""
+    done: set[str] = set()
+    for rev in revisions:
+        if rev not in done:
+            done |= chain.applied((rev,))
+    return done
 
 
 def _pending_to(chain: Chain, position: Position, to: str, wanted: tuple[str, ...]) -> list[Migration]:
