@@ -235,7 +235,8 @@ def _check_schema(
 ) -> CheckResult:
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only(url, timeout=cfg.connect_timeout) as conn:
-        live = with_privileges(conn, inspect(conn, schemas=cfg.schemas, ignore=cfg.ignore), ignore=cfg.ignore)
+        ignore = (*cfg.ignore, *_version_table(cfg))
+        live = with_privileges(conn, inspect(conn, schemas=cfg.schemas, ignore=ignore), ignore=cfg.ignore)
         grant = pgwarden_schema_grant(conn) if cfg.migrations else None
         if grant:
             ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]
@@ -329,6 +330,16 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
         if not fixable:
             fixable = changes
     return CheckResult(findings=sides.one_per_object(findings), live=live, sources=sources, fixable=fixable)
+
+
+def _version_table(cfg: Config) -> tuple[str, ...]:
+    """The ``ignore`` pattern of the table an Alembic ``env.py`` keeps its heads in (it may rename it)."""
+    from .migrate.alembic_scripts import is_alembic
+    from .migrate.alembic_table import version_table
+
+    if cfg.migrations is None or not is_alembic(cfg.migrations):
+        return ()
+    return version_table(cfg.migrations).patterns
 
 
 def _not_ledgers(changes: list[Change]) -> list[Change]:

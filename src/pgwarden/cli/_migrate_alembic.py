@@ -33,11 +33,12 @@ def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | Non
 
 
 def refuse(migrations: Path) -> None:
-    """For the commands that work on SQL migrations only (verify, repair, new)."""
+    """For the commands that work on SQL migrations only (new)."""
     if is_alembic(migrations):
         raise UsageError(
             f"{show_path(migrations)} is an Alembic environment: this command is for SQL migrations "
-            "(`migrate status`, `up`, `baseline` and `test` work on Alembic revisions)."
+            "(`migrate status`, `up`, `verify`, `repair --accept-edit`, `baseline` and `test` work on Alembic "
+            "revisions; `alembic revision` makes a new one)."
         )
 
 
@@ -106,13 +107,20 @@ def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
     return code
 
 
-def up(state: State, cfg: Config, source: AlembicSource, overrides: dict[str, Any], fmt: str) -> int:
-    """Alembic's upgrade to every head under pgwarden's lock, data guard and timeouts."""
+def up(
+    state: State,
+    cfg: Config,
+    source: AlembicSource,
+    overrides: dict[str, Any],
+    fmt: str,
+    to: str | None = None,
+) -> int:
+    """Alembic's upgrade to every head (or ``to`` and no further) under pgwarden's lock, data guard and timeouts."""
     settings = from_config(cfg).with_overrides(**overrides)
     url = cfg.direct_db_url()
     assert url is not None
     result = source.up(
-        url, settings=settings, progress=progress(state, fmt), connect_timeout=cfg.connect_timeout
+        url, settings=settings, progress=progress(state, fmt), connect_timeout=cfg.connect_timeout, to=to
     )
     return write_up(state, url, result, _failure(result.error), fmt, what="Alembic revision(s)", width=48)
 
@@ -192,13 +200,13 @@ def baseline(
     if revision is not None:
         known(chain, revision)
     with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
-        current = current_revisions(conn)
+        current = current_revisions(conn, source.table)
         if current:
             raise UsageError(
-                f"The database is already at Alembic revision {', '.join(current)} (alembic_version): baseline is "
+                f"The database is already at Alembic revision {', '.join(current)} ({source.table.label}): baseline is "
                 "for a database Alembic never recorded; `pgwarden migrate status` shows where it stands."
             )
-        live = live_schema(conn, cfg.schemas)
+        live = live_schema(conn, cfg.schemas, chain)
         with open_scratch(cfg.dev_url) as scratch:
             if revision is None:
                 found = locate(chain, live, scratch, cfg.schemas)
@@ -245,9 +253,10 @@ def _proposal(state: State, found: Any, fmt: str) -> int:
     return 0 if found.revision is not None else 1
 
 
-def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
+def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str | None = None) -> int:
     """The SQL Alembic would run for the pending revisions (offline mode) and what lint finds in them,
-    those revisions run on a scratch copy of the live schema; the live database is only read."""
+    those revisions run on a scratch copy of the live schema; the live database is only read.
+    With ``to``, only the revisions up to it are shown (lint still runs the whole pending chain)."""
     from ..lint.alembic_against import lint_alembic_against
     from ..lint.settings import settings_from
     from ..migrate.alembic_sql import emitted
@@ -257,6 +266,11 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
     against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url)
     pending = emitted(source.chain, against.current)
     found = against.findings
+    if to is not None:
+        needed = source.chain.applied(source.target(to))
+        later = {show_path(e.revision.path) for e in pending if e.revision.id not in needed}
+        pending = [e for e in pending if e.revision.id in needed]
+        found = [f for f in found if f.object.split(":", 1)[0] not in later]
     if fmt == "json":
         write_json(
             state.out,

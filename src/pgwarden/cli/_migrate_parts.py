@@ -237,3 +237,12 @@ def refuse_unrecorded(
     else:
         formats.render(found, fmt, state.out)
     return 1
+
+
+def sql_version(text: str | None) -> int | None:
+    """``--to`` for SQL migrations: a file's version number."""
+    if text is None or text.strip().isdigit():
+        return None if text is None else int(text)
+    raise UsageError(
+        f"--to {text}: SQL migrations are named by number; pass the version of a file (e.g. --to 3)."
+    )

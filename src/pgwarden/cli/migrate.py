@@ -25,7 +25,7 @@ from ..migrate.source import MigrationFile, show_path
 from ..migrate.status import lines, new_file
 from ..scratch import LazyScratch
 from ..urls import describe
-from . import _migrate_alembic
+from . import _migrate_alembic, _migrate_alembic_ledger
 from . import _migrate_parts as parts
 from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
 from ._migrate_summary import write_up
@@ -125,7 +125,9 @@ def _status_code(rows: Sequence[Any]) -> int:
 @migrate.command()
 @db_option
 @migrations_option
-@click.option("--to", "to", type=int, metavar="VERSION", help="Apply pending files up to this version only.")
+@click.option(
+    "--to", "to_text", metavar="VERSION", help="Apply up to this version (Alembic: a revision) only."
+)
 @lock_wait_option
 @click.option(
     "--dry-run",
@@ -148,7 +150,7 @@ def up(
     state: State,
     database_url: str | None,
     migrations: str | None,
-    to: int | None,
+    to_text: str | None,
     lock_wait: float | None,
     dry_run: bool,
     on_scratch: bool,
@@ -168,11 +170,10 @@ def up(
     )
     if alembic is not None:
         overrides = {"lock_wait": lock_wait, "allow_data_loss": allow_data_loss or None}
-        if to is not None:
-            raise UsageError("--to is for SQL migrations; an Alembic chain is applied to its heads.")
         if dry_run:
-            return _migrate_alembic.dry_run(state, *alembic, fmt)
-        return _migrate_alembic.up(state, *alembic, overrides, fmt)
+            return _migrate_alembic.dry_run(state, *alembic, fmt, to=to_text)
+        return _migrate_alembic.up(state, *alembic, overrides, fmt, to=to_text)
+    to = parts.sql_version(to_text)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations, dev_url=dev_url)
     settings = settings.with_overrides(lock_wait=lock_wait, allow_data_loss=allow_data_loss or None)
     url = cfg.direct_db_url()
@@ -202,6 +203,8 @@ def up(
 @click.pass_obj
 def verify(state: State, database_url: str | None, migrations: str | None, fmt: str, strict: bool) -> int:
     """Compare the ledger with the folder: edited, missing, unknown, out-of-order, failed (read-only)."""
+    if alembic := _migrate_alembic.configured(state, database_url=database_url, migrations=migrations):
+        return _migrate_alembic_ledger.verify(state, *alembic, fmt, strict)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
     url = cfg.direct_db_url()
     assert url is not None
@@ -289,6 +292,7 @@ def baseline(
 )
 @click.option("--mark-unapplied", "mark_unapplied", type=int, metavar="V", help="Remove V from the ledger.")
 @click.option("--clear", "clear", type=int, metavar="V", help="Clear a failed or partial run of V.")
+@click.option("--accept-edit", metavar="REV", help="Alembic: re-record the checksum of edited revision REV.")
 @lock_wait_option
 @format_option
 @click.pass_obj
@@ -299,10 +303,14 @@ def repair(
     mark_applied: int | None,
     mark_unapplied: int | None,
     clear: int | None,
+    accept_edit: str | None,
     lock_wait: float | None,
     fmt: str,
 ) -> int:
     """Settle the ledger by hand; every change is kept in pgwarden.migration_audit."""
+    if alembic := _migrate_alembic.configured(state, database_url=database_url, migrations=migrations):
+        sql_flags = any(v is not None for v in (mark_applied, mark_unapplied, clear))
+        return _migrate_alembic_ledger.repair(state, *alembic, accept_edit, sql_flags, lock_wait, fmt)
     chosen = [
         (a, v)
         for a, v in (("mark-applied", mark_applied), ("mark-unapplied", mark_unapplied), ("clear", clear))

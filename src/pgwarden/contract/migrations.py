@@ -48,7 +48,7 @@ def load(
         )
     if source.kind == "alembic":
         # Alembic's ledger is built with the chain; it is bookkeeping, never part of the schema.
-        ignore = (*ignore, "*.alembic_version")
+        ignore = (*ignore, "*.alembic_version", *source.table.patterns)  # type: ignore[attr-defined]
     server = schema_cache.server_of(scratch) if schema_cache.enabled() else None
     entry_key = None
     if server is not None:

@@ -22,6 +22,7 @@ from ..findings import Finding, Severity
 from ..migrate.alembic_run import run_chain, sa_connection
 from ..migrate.alembic_scripts import load_chain
 from ..migrate.alembic_source import current_revisions
+from ..migrate.alembic_table import VersionTable, version_table
 from ..migrate.source import show_path
 from ..scratch import open_scratch
 from .alembic import lint_alembic
@@ -44,7 +45,7 @@ def lint_alembic_against(where: Path, settings: Settings, url: str, *, dev_url: 
     """Lint and simulate the revisions the database at ``url`` has not applied yet."""
     chain = load_chain(where)
     with read_only(url) as live:
-        current = current_revisions(live)
+        current = current_revisions(live, version_table(where))
         facts = table_facts(live, with_rows=True)
         major = live.info.server_version // 10000
     unknown = [c for c in current if chain.get(c) is None]
@@ -77,7 +78,7 @@ def _simulate(chain: Any, url: str, current: tuple[str, ...], dev_url: str | Non
                 ddl = render.render_sql(compare.diff(schema, inspect(conn)), allow_destructive=True)
                 if ddl.strip():
                     conn.execute(ddl.encode("utf-8"))
-                _stamp(conn, current)
+                _stamp(conn, current, version_table(chain.where))
             with sa_connection(copy, what="scratch database") as sa:
                 run_chain(sa, chain, guarded=False, failure_note=_NOTE)
         except MigrationError as exc:
@@ -87,15 +88,18 @@ def _simulate(chain: Any, url: str, current: tuple[str, ...], dev_url: str | Non
     return None
 
 
-def _stamp(conn: psycopg.Connection[Any], current: tuple[str, ...]) -> None:
-    """``alembic_version`` at the live revisions, so Alembic runs only what the live database lacks."""
+def _stamp(conn: psycopg.Connection[Any], current: tuple[str, ...], table: VersionTable) -> None:
+    """The version table at the live revisions, so Alembic runs only what the live database lacks."""
+    if table.schema:
+        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema)))
     conn.execute(
-        b"CREATE TABLE IF NOT EXISTS alembic_version (version_num varchar(32) NOT NULL, "
-        b"CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {} (version_num varchar(32) NOT NULL, CONSTRAINT {} PRIMARY KEY (version_num))"
+        ).format(table.identifier, sql.Identifier(f"{table.name}_pkc"))
     )
-    conn.execute(b"DELETE FROM alembic_version")
+    conn.execute(sql.SQL("DELETE FROM {}").format(table.identifier))
     for rev in current:
-        conn.execute(sql.SQL("INSERT INTO alembic_version VALUES ({})").format(sql.Literal(rev)))
+        conn.execute(sql.SQL("INSERT INTO {} VALUES ({})").format(table.identifier, sql.Literal(rev)))
 
 
 def _server_error(exc: MigrationError) -> Finding:

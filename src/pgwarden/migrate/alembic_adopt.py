@@ -22,6 +22,7 @@ from ..scratch import Scratch
 from . import alembic_ledger
 from .alembic_run import run_chain, sa_connection
 from .alembic_scripts import Chain, quiet_stdout
+from .alembic_table import version_table
 from .propose import LEDGER_PATTERNS
 from .source import show_path
 
@@ -44,9 +45,17 @@ class Stamped:
     """Every revision now counted as applied (the stamped one and its ancestors)."""
 
 
-def live_schema(conn: psycopg.Connection[Any], schemas: tuple[str, ...] = ()) -> Schema:
-    """The live schema without any tool's ledger tables (``alembic_version`` included)."""
-    return inspect(conn, schemas=schemas, ignore=LEDGER_PATTERNS)
+def live_schema(
+    conn: psycopg.Connection[Any], schemas: tuple[str, ...] = (), chain: Chain | None = None
+) -> Schema:
+    """The live schema without any tool's ledger tables (``alembic_version``, or the chain's own version table)."""
+    return inspect(conn, schemas=schemas, ignore=_ledgers(chain))
+
+
+def _ledgers(chain: Chain | None) -> tuple[str, ...]:
+    if chain is None:
+        return tuple(LEDGER_PATTERNS)
+    return (*LEDGER_PATTERNS, *version_table(chain.where).patterns)
 
 
 def differences_at(
@@ -59,7 +68,7 @@ def differences_at(
         with sa_connection(url, what="scratch database") as sa:
             run_chain(sa, chain, target=revision, guarded=False)
         with connect(url, what="scratch database") as conn:
-            expected = inspect(conn, schemas=schemas, ignore=LEDGER_PATTERNS)
+            expected = inspect(conn, schemas=schemas, ignore=_ledgers(chain))
     finally:
         scratch.drop_database(url)
     return diff(expected, live)
@@ -79,7 +88,7 @@ def locate(chain: Chain, live: Schema, scratch: Scratch, schemas: tuple[str, ...
                     found.failed = str(exc)
                     break
                 with connect(url, what="scratch database") as conn:
-                    count = len(diff(inspect(conn, schemas=schemas, ignore=LEDGER_PATTERNS), live))
+                    count = len(diff(inspect(conn, schemas=schemas, ignore=_ledgers(chain)), live))
                 if count == 0:
                     found.revision = revision.id
                 if best is None or count <= best[0]:
@@ -105,7 +114,7 @@ def stamp(url: str, chain: Chain, revision: str, who: dict[str, Any], timeout: f
 
     with sa_connection(url, timeout=timeout) as sa:
         with quiet_stdout(), EnvironmentContext(chain.config, chain.script, fn=to) as env:
-            env.configure(connection=sa)
+            env.configure(connection=sa, **version_table(chain.where).configure())
             with env.begin_transaction():
                 env.run_migrations()
         sa.commit()

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any, cast
 
 import psycopg
+from psycopg import sql
 
 from ..db import connect
 from ..errors import MigrationError
 from . import guard, guard_rows
 from .alembic_scripts import Chain, Revision, quiet_stdout
+from .alembic_table import version_table
 from .apply import server_message
 from .errors import DataLossRefused
 from .source import show_path
@@ -131,12 +133,23 @@ def run_chain(
                 statement=statement,
             )
 
+    table = version_table(chain.where)
+    if table.schema and not guarded:
+        # On scratch only: the live database has the schema already (Alembic would not make it).
+        made = sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(table.schema))
+        conn.exec_driver_sql(made.as_string(driver))
+        conn.commit()
     event.listen(conn, "before_cursor_execute", check)
     try:
         with quiet_stdout(), EnvironmentContext(chain.config, chain.script, fn=upgrade) as env:
             # One transaction per revision on scratch too: a revision may use an enum value an
             # earlier one added, which PostgreSQL refuses inside the transaction that added it.
-            env.configure(connection=conn, transaction_per_migration=True, on_version_apply=cast(Any, done))
+            env.configure(
+                connection=conn,
+                transaction_per_migration=True,
+                on_version_apply=cast(Any, done),
+                **table.configure(),
+            )
             with env.begin_transaction():
                 env.run_migrations()
     except MigrationError:

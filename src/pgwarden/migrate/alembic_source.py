@@ -8,13 +8,14 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..errors import MigrationError, SourceError
+from ..errors import MigrationError, SourceError, UsageError
 from ..findings import Finding
 from . import alembic_ledger, ledger, lock
 from .alembic_fastchain import FastChain
 from .alembic_fastchain import read as read_fast
 from .alembic_run import Applied, run_chain, sa_connection
 from .alembic_scripts import Chain, Revision, load_chain
+from .alembic_table import VersionTable, version_table
 from .consistency import finding
 from .runner import Step, UpResult
 from .settings import Settings
@@ -22,9 +23,14 @@ from .source import show_path
 from .source_api import Migration, Position, Progress
 from .touched import touched
 
-__all__ = ["AlembicSource", "current_revisions", "edited", "edited_findings", "position_findings"]
-
-_VERSIONS = b"SELECT version_num FROM alembic_version ORDER BY version_num"
+__all__ = [
+    "AlembicSource",
+    "ancestors",
+    "current_revisions",
+    "edited",
+    "edited_findings",
+    "position_findings",
+]
 
 
 class AlembicSource:
@@ -39,6 +45,8 @@ class AlembicSource:
         # the revision files are plain literals; running them always goes through Alembic.
         fast = read_fast(where) if read_only else None
         self.read: Chain | FastChain = fast if fast is not None else self.chain
+        self.table: VersionTable = version_table(where)
+        """Where Alembic keeps the heads (``env.py``'s ``version_table``/``version_table_schema``)."""
         if not self.read.revisions:
             raise SourceError(
                 f"Alembic environment {show_path(where)} holds no revisions: add one with `alembic revision`."
@@ -59,10 +67,10 @@ class AlembicSource:
             run_chain(conn, self.chain, guarded=False)
 
     def position(self, conn: psycopg.Connection[Any]) -> Position:
-        current = current_revisions(conn)
+        current = current_revisions(conn, self.table)
         known = [c for c in current if self.read.get(c) is not None]
         unknown = [c for c in current if self.read.get(c) is None]
-        done = self.read.applied(tuple(known))
+        done = ancestors(self.read, known)
         return Position(
             applied=[_migration(r) for r in self.read.revisions if r.id in done],
             pending=[_migration(r) for r in self.read.revisions if r.id not in done],
@@ -72,9 +80,17 @@ class AlembicSource:
         )
 
     def up(
-        self, url: str, *, settings: Settings, progress: Progress | None = None, connect_timeout: float = 5.0
+        self,
+        url: str,
+        *,
+        settings: Settings,
+        progress: Progress | None = None,
+        connect_timeout: float = 5.0,
+        to: str | None = None,
     ) -> UpResult:
+        """Upgrade to every head, or to ``to`` (an id, a unique prefix, ``head`` or a branch label) and no further."""
         say = progress or (lambda _msg: None)
+        wanted = self.target(to) if to is not None else None
         result = UpResult()
         with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
             result.waited = waited
@@ -87,9 +103,12 @@ class AlembicSource:
                     "does not know: it was migrated by newer code (a stale deploy?). Deploy the code that has "
                     "that revision; nothing was applied."
                 )
-            result.pending_before = len(position.pending)
-            if not position.pending:
-                say("nothing to apply: the database is at Alembic's head")
+            pending = position.pending
+            if wanted is not None:
+                pending = _pending_to(self.chain, position, to or "", wanted)
+            result.pending_before = len(pending)
+            if not pending:
+                say("nothing to apply: the database is at " + (to if to else "Alembic's head"))
                 return result
             alembic_ledger.ensure(conn)
             who = ledger.actor(settings.app_version)
@@ -122,6 +141,7 @@ class AlembicSource:
                     run_chain(
                         sa,
                         self.chain,
+                        target=to or "heads",
                         guarded=settings.data_guard,
                         allow_data_loss=settings.allow_data_loss,
                         fence=held.fence,
@@ -136,11 +156,55 @@ class AlembicSource:
             result.applied = [Step(index[r.id], r.path.name, ms) for r, ms in applied.revisions]
         return result
 
+    def target(self, to: str, flag: str = "--to") -> tuple[str, ...]:
+        """The revision ids ``--to`` names, resolved as Alembic does; ``UsageError`` when it names none."""
+        from .alembic_scripts import quiet_stdout
+
+        try:
+            with quiet_stdout():
+                found = self.chain.script.get_revisions(to)
+        except Exception as exc:  # Alembic's ResolutionError family: unknown, ambiguous, several heads
+            reason = str(exc).strip().rstrip(".")
+            raise UsageError(
+                f"{flag} {to}: {reason} in {show_path(self.where)}; pass a revision id, a unique prefix of one, "
+                "`head` or a branch label (`alembic heads` lists them)."
+            ) from None
+        ids = tuple(s.revision for s in found if s is not None)
+        if not ids:
+            raise UsageError(
+                f"{flag} {to}: names no revision in {show_path(self.where)}; pass a revision id."
+            )
+        return ids
+
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
-        if not _has_table(conn):
+        if not _has_table(conn, self.table):
             return []
         position = self.position(conn)
         return position_findings(position) + edited_findings(position, alembic_ledger.read(conn))
+
+
+def ancestors(chain: Chain | FastChain, revisions: list[str] | tuple[str, ...]) -> set[str]:
+    """The revisions a database at ``revisions`` has applied, one at a time: Alembic refuses a set where one
+    is an ancestor of another, and a version table edited by hand may hold such a set."""
+    done: set[str] = set()
+    for rev in revisions:
+        if rev not in done:
+            done |= chain.applied((rev,))
+    return done
+
+
+def _pending_to(chain: Chain, position: Position, to: str, wanted: tuple[str, ...]) -> list[Migration]:
+    """The pending revisions up to and including ``wanted``; ``UsageError`` when the database is past it."""
+    done = {m.id for m in position.applied}
+    behind = [w for w in wanted if w in done and w not in position.current]
+    if behind:
+        raise UsageError(
+            f"--to {to}: the database is already past revision {', '.join(behind)} (it is at "
+            f"{', '.join(position.current)}); pgwarden never runs downgrade(): use `alembic downgrade` "
+            "yourself if you mean to go back. Nothing was applied."
+        )
+    needed = chain.applied(wanted)
+    return [m for m in position.pending if m.id in needed]
 
 
 def edited(position: Position, recorded: dict[str, alembic_ledger.Recorded]) -> list[Migration]:
@@ -205,16 +269,19 @@ def _forget(revision: str) -> str:
     )
 
 
-def _has_table(conn: psycopg.Connection[Any]) -> bool:
-    row = conn.execute(b"SELECT to_regclass('alembic_version') IS NOT NULL").fetchone()
+def _has_table(conn: psycopg.Connection[Any], table: VersionTable) -> bool:
+    name = table.identifier.as_string(conn)
+    row = conn.execute(b"SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
     return bool(row and row[0])
 
 
-def current_revisions(conn: psycopg.Connection[Any]) -> tuple[str, ...]:
-    """The revisions ``alembic_version`` holds (none when the table does not exist)."""
-    if not _has_table(conn):
+def current_revisions(conn: psycopg.Connection[Any], table: VersionTable | None = None) -> tuple[str, ...]:
+    """The revisions Alembic's version table holds (none when the table does not exist)."""
+    table = table or VersionTable()
+    if not _has_table(conn, table):
         return ()
-    return tuple(row[0] for row in conn.execute(_VERSIONS).fetchall())
+    query = sql.SQL("SELECT version_num FROM {} ORDER BY version_num").format(table.identifier)
+    return tuple(row[0] for row in conn.execute(query).fetchall())
 
 
 def _migration(revision: Revision) -> Migration:

@@ -33,7 +33,9 @@ def converge_source(
 ) -> Outcome:
     """Findings only, never an exception for a failing migration."""
     outcome = Outcome()
-    scope = {"schemas": schemas, "ignore": (*ignore, "*.alembic_version")}
+    table = getattr(source, "table", None)  # an Alembic chain's version table (env.py may rename it)
+    ledgers = ("*.alembic_version", *table.patterns) if table is not None else ("*.alembic_version",)
+    scope = {"schemas": schemas, "ignore": (*ignore, *ledgers)}
     baseline = _run(source, scratch, None, scope, outcome)
     if baseline is None:
         return outcome

@@ -258,8 +258,9 @@ def test_bad_input_is_one_sentence_naming_the_revision(project: Path, db_url: st
     assert code == 2 and "009_raises.py" in err and "settings missing" in err
     with pytest.raises(SourceError, match="does not exist"):
         load_chain(project / "nowhere.ini")
-    code, _, err = run("migrate", "verify", "--db", db_url)
+    code, _, err = run("migrate", "new", "add_things")
     assert code == 2 and "alembic.ini is an Alembic environment: this command is for SQL migrations" in err
+    assert "`alembic revision` makes a new one" in err
 
 
 def test_a_print_at_import_time_keeps_json_output_valid(project: Path, db_url: str) -> None:
