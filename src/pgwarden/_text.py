@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from typing import IO, TYPE_CHECKING
 
@@ -89,24 +89,29 @@ def _plain(line: Line) -> str:
     return (text.expandtabs(8) if "\t" in text else text) + "\n"
 
 
-def render_text(
-    findings: Sequence[Finding], out: IO[str], *, color: bool | None = None, title: str = ""
-) -> None:
-    """Findings grouped by table. Off a terminal the lines are written as plain strings (rich's
-    import and per-line cost are for colour only); both draw the same lines."""
+def write_lines(out: IO[str], lines: Iterable[Line], *, color: bool | None = None) -> None:
+    """Styled lines to ``out``. Off a terminal they are written as plain strings (rich's import and
+    per-line cost are for colour only); both draw the same text."""
     if color is None:
         color = bool(getattr(out, "isatty", lambda: False)())
     if not color:
-        write_pieces(out, (_plain(line) for line in _lines(findings, title)))
+        write_pieces(out, (_plain(line) for line in lines))
         return
     from rich.text import Text
 
     console = console_for(out, color)
-    for line in _lines(findings, title):
+    for line in lines:
         text = Text()
         for segment, style in line:
             text.append(segment, style=style)
         console.print(text)
+
+
+def render_text(
+    findings: Sequence[Finding], out: IO[str], *, color: bool | None = None, title: str = ""
+) -> None:
+    """Findings grouped by table."""
+    write_lines(out, _lines(findings, title), color=color)
 
 
 def summary_segments(findings: Sequence[Finding]) -> list[tuple[str, str | None]]:

@@ -1,7 +1,9 @@
-"""How pgwarden names a file in a message: relative to the working directory when it lies below it."""
+"""Paths: how pgwarden names a file in a message, and the private folders its caches live in."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 
@@ -11,3 +13,16 @@ def show_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except (ValueError, OSError):
         return str(path)
+
+
+def private_dir(where: Path) -> Path | None:
+    """``where``, created 0700 if missing; ``None`` when it is not this user's alone (another owner,
+    or writable by group or others), so that nothing is cached there."""
+    try:
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = where.stat()
+    except OSError:
+        return None
+    if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    return where

@@ -26,7 +26,6 @@ import hashlib
 import json
 import logging
 import os
-import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -38,6 +37,7 @@ from .. import __version__
 from ..catalog import serialize
 from ..catalog.model import Schema
 from ..errors import SourceError
+from ..paths import private_dir
 from ..scratch import Scratch
 from .export import cache_dir
 
@@ -205,14 +205,5 @@ def _mtime(path: Path) -> int:
 
 
 def _private(where: Path) -> Path | None:
-    """``where``, created 0700 if missing; ``None`` when it is not this user's alone."""
-    if not enabled():
-        return None
-    try:
-        where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = where.stat()
-    except OSError:
-        return None
-    if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return None
-    return where
+    """``where`` when caching is on and the folder is this user's alone, else ``None``."""
+    return private_dir(where) if enabled() else None

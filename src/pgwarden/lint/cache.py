@@ -20,7 +20,6 @@ import importlib.util
 import json
 import math
 import os
-import stat
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,6 +29,7 @@ import orjson
 
 from .. import __version__
 from ..findings import Finding, Severity
+from ..paths import private_dir
 from .engine import Settings, collect_files
 
 KEEP = 32
@@ -50,7 +50,7 @@ def lint_cached(
     the same key: the same findings, in the same order, as linting again."""
     files = collect_files(paths)
     key = _key(files, settings)
-    where = _private(directory())
+    where = private_dir(directory())
     if key is not None and where is not None:
         found = _load(where / f"{key}.json")
         if found is not None:
@@ -103,18 +103,6 @@ def _code_stamp() -> list[tuple[str, int, int]]:
                     st = os.stat(os.path.join(dirpath, name))
                     stamp.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
     return stamp
-
-
-def _private(where: Path) -> Path | None:
-    """``where``, created 0700 if missing; None when it is not ours alone (then nothing is cached)."""
-    try:
-        where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = where.stat()
-    except OSError:
-        return None
-    if st.st_uid != os.getuid() or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return None
-    return where
 
 
 def _load(path: Path) -> list[Finding] | None:

@@ -7,21 +7,14 @@ coloured version. Rich costs ~0.3 ms per printed line, which made the text forma
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import IO
 
-from .._text import summary_segments
-from ..findings import Finding, write_pieces
+from .._text import Line, summary_segments, write_lines
+from ..findings import Finding
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-# What rich's Text drops from the strings it prints (rich.control.strip_control_codes):
-# bell, backspace, vertical tab, form feed, carriage return. The plain path drops them too.
-_CONTROL = re.compile("[\x07\x08\x0b\x0c\r]")
-
-Line = list[tuple[str, str | None]]
-"""One output line as (text, rich style or None) segments."""
 
 
 def _where(f: Finding) -> tuple[str, int, int]:
@@ -56,27 +49,7 @@ def _lines(findings: Sequence[Finding], title: str) -> Iterator[Line]:
     yield summary_segments(findings)
 
 
-def _plain(line: Line) -> str:
-    # as rich prints it: control codes dropped, tabs expanded to its tab size of 8
-    text = _CONTROL.sub("", "".join(segment for segment, _ in line))
-    return (text.expandtabs(8) if "\t" in text else text) + "\n"
-
-
 def render_text(
     findings: Sequence[Finding], out: IO[str], *, color: bool | None = None, title: str = ""
 ) -> None:
-    if color is None:
-        color = bool(getattr(out, "isatty", lambda: False)())
-    if not color:
-        write_pieces(out, (_plain(line) for line in _lines(findings, title)))
-        return
-    from rich.text import Text  # a terminal: colour, and rich's import (~50 ms) is worth it
-
-    from .._text import console_for
-
-    console = console_for(out, color)
-    for line in _lines(findings, title):
-        text = Text()
-        for segment, style in line:
-            text.append(segment, style=style)
-        console.print(text)
+    write_lines(out, _lines(findings, title), color=color)
