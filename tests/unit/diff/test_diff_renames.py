@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from pgwarden.catalog import Column, Constraint, Index, Schema, Sequence, Table
 from pgwarden.diff import Change, ColumnChange, TableChange, diff, render_sql
 from pgwarden.diff.renames import pair_renames
@@ -147,6 +149,50 @@ def test_table_rename_across_schemas() -> None:
     assert kinds(changes) == [("probable_rename", "app.jobs")]
     assert isinstance(changes[0], TableChange)
     assert render_sql(changes) == 'ALTER TABLE "legacy"."jobs" SET SCHEMA "app";\n'
+
+
+@pytest.mark.parametrize(
+    ("others", "script"),
+    [
+        pytest.param(
+            (table("jobs", Column("x", "text"), schema="app"),),
+            [
+                'ALTER TABLE "legacy"."jobs" RENAME TO "tasks";',
+                'ALTER TABLE "legacy"."tasks" SET SCHEMA "app";',
+            ],
+            id="old-name-taken-in-new-schema",
+        ),
+        pytest.param(
+            (table("tasks", Column("x", "text"), schema="legacy"),),
+            [
+                'ALTER TABLE "legacy"."jobs" SET SCHEMA "app";',
+                'ALTER TABLE "app"."jobs" RENAME TO "tasks";',
+            ],
+            id="new-name-taken-in-old-schema",
+        ),
+        pytest.param(
+            (
+                table("tasks", Column("x", "text"), schema="legacy"),
+                table("jobs", Column("y", "date"), schema="app"),
+            ),
+            [
+                'ALTER TABLE "legacy"."jobs" RENAME TO "jobs__pgwarden_move";',
+                'ALTER TABLE "legacy"."jobs__pgwarden_move" SET SCHEMA "app";',
+                'ALTER TABLE "app"."jobs__pgwarden_move" RENAME TO "tasks";',
+            ],
+            id="both-taken",
+        ),
+    ],
+)
+def test_table_moved_and_renamed_never_passes_through_a_taken_name(
+    others: tuple[Table, ...], script: list[str]
+) -> None:
+    moved = Column("id", "integer"), Column("due", TS)
+    expected = Schema(schemas=("app", "legacy"), tables=(table("tasks", *moved, schema="app"), *others))
+    actual = Schema(schemas=("app", "legacy"), tables=(table("jobs", *moved, schema="legacy"), *others))
+    changes = diff(expected, actual)
+    assert kinds(changes) == [("probable_rename", "app.tasks")]
+    assert [line for line in render_sql(changes).splitlines() if line] == script
 
 
 def test_tables_with_different_columns_are_not_renames() -> None:
