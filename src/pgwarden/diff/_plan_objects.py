@@ -22,6 +22,7 @@ from .changes import (
 )
 
 _OLD_SUFFIX = "__pgwarden_old"
+_MOVE_SUFFIX = "__pgwarden_move"
 _WORDS = re.compile(r"[\s,()]+|\[\]")
 
 
@@ -133,7 +134,7 @@ def sequence(plan: Plan, c: SequenceChange) -> None:
         )
     elif e is not None and a is not None:
         if c.kind == "probable_rename":
-            rename_relation(plan, "SEQUENCE", a.schema, a.name, e.schema, e.name)
+            rename_relation(plan, "SEQUENCE", a.schema, a.name, e.schema, e.name, c.taken)
         elif c.kind == "sequence_mismatch":
             if ddl.sequence_options(e).as_string() != ddl.sequence_options(a).as_string():
                 narrower = _narrower(e.min_value, a.min_value, e.max_value, a.max_value)
@@ -153,21 +154,50 @@ def sequence(plan: Plan, c: SequenceChange) -> None:
                     plan.add(Phase.SEQUENCE_OWNER, ddl.sequence_owner(e))
 
 
-def rename_relation(plan: Plan, what: str, schema: str, name: str, new_schema: str, new_name: str) -> None:
+def rename_relation(
+    plan: Plan,
+    what: str,
+    schema: str,
+    name: str,
+    new_schema: str,
+    new_name: str,
+    taken: frozenset[str] = frozenset(),
+) -> None:
+    """``RENAME TO`` and ``SET SCHEMA``, through a name in between that ``taken`` does not hold.
+
+    Renamed first in the old schema when the new name is free there, else moved first when
+    the old name is free in the new schema, else through a temporary name.
+    """
     out: list[Q] = []
-    if schema != new_schema:
-        out.append(
-            sql.SQL("ALTER {} {} SET SCHEMA {};").format(
-                sql.SQL(what), sql.Identifier(schema, name), sql.Identifier(new_schema)
-            )
-        )
-    if name != new_name:
-        out.append(
-            sql.SQL("ALTER {} {} RENAME TO {};").format(
-                sql.SQL(what), sql.Identifier(new_schema, name), sql.Identifier(new_name)
-            )
-        )
+    if schema == new_schema or name == new_name:
+        if schema != new_schema:
+            out.append(_set_schema(what, schema, name, new_schema))
+        if name != new_name:
+            out.append(_rename(what, new_schema, name, new_name))
+    elif f"{schema}.{new_name}" not in taken:
+        out += [_rename(what, schema, name, new_name), _set_schema(what, schema, new_name, new_schema)]
+    elif f"{new_schema}.{name}" not in taken:
+        out += [_set_schema(what, schema, name, new_schema), _rename(what, new_schema, name, new_name)]
+    else:
+        through = name[: 63 - len(_MOVE_SUFFIX)] + _MOVE_SUFFIX
+        out += [
+            _rename(what, schema, name, through),
+            _set_schema(what, schema, through, new_schema),
+            _rename(what, new_schema, through, new_name),
+        ]
     plan.add(Phase.RENAME, out)
+
+
+def _rename(what: str, schema: str, name: str, new_name: str) -> Q:
+    return sql.SQL("ALTER {} {} RENAME TO {};").format(
+        sql.SQL(what), sql.Identifier(schema, name), sql.Identifier(new_name)
+    )
+
+
+def _set_schema(what: str, schema: str, name: str, new_schema: str) -> Q:
+    return sql.SQL("ALTER {} {} SET SCHEMA {};").format(
+        sql.SQL(what), sql.Identifier(schema, name), sql.Identifier(new_schema)
+    )
 
 
 def function(plan: Plan, c: FunctionChange) -> None:

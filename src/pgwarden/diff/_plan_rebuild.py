@@ -48,3 +48,12 @@ def rebuild(plan: Plan, changes: Sequence[Change]) -> dict[str, tuple[View, View
             if ec is not None:
                 plan.add(Phase.FOREIGN_KEY, ddl.add_constraint(t, ec.name, ec.definition))
     return views
+
+
+def repointed(changes: Sequence[Change]) -> dict[str, View]:
+    """Kept views given their definition again (``CREATE OR REPLACE``) after a rename, by name."""
+    out: dict[str, View] = {}
+    for c in changes:
+        if isinstance(c, TableChange) and c.dependents is not None:
+            out.update((v.qualname, v) for v in c.dependents.replaced)
+    return out

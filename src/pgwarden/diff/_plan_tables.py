@@ -40,7 +40,7 @@ def table(plan: Plan, c: TableChange) -> None:
         return
     t = sql.Identifier(e.schema, e.name)
     if c.kind == "probable_rename":
-        rename_relation(plan, "TABLE", a.schema, a.name, e.schema, e.name)
+        rename_relation(plan, "TABLE", a.schema, a.name, e.schema, e.name, c.taken)
     elif c.kind == "comment_mismatch" and e.qualname not in plan.recreated_tables:
         plan.add(Phase.COMMENT, ddl.comment_on("TABLE", t, e.comment))
     elif c.kind == "table_options_mismatch" and not c.recreate:

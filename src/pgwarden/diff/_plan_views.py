@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from psycopg import sql
 
 from ..catalog.model import View
@@ -13,8 +15,14 @@ from ._plan_settings import view_options
 from .changes import ViewChange
 
 
-def views(plan: Plan, changes: list[ViewChange], rebuilt: dict[str, tuple[View, View | None]]) -> None:
-    """View changes, and the views ``rebuilt`` (actual, expected) around the rebuild of what they read."""
+def views(
+    plan: Plan,
+    changes: list[ViewChange],
+    rebuilt: dict[str, tuple[View, View | None]],
+    replaced: Mapping[str, View] | None = None,
+) -> None:
+    """View changes, the views ``rebuilt`` (actual, expected) around the rebuild of what they
+    read, and the views ``replaced`` in place (expected) to follow a name to its new relation."""
     create: dict[str, tuple[View, str | None, bool]] = {}
     drop: dict[str, tuple[View, str | None]] = {}
     for c in changes:
@@ -51,8 +59,10 @@ def views(plan: Plan, changes: list[ViewChange], rebuilt: dict[str, tuple[View, 
         drop.setdefault(a.qualname, (a, why))
         if e is not None and (e.qualname not in create or create[e.qualname][2]):
             create[e.qualname] = (e, why, False)
+    for e in (replaced or {}).values():
+        create.setdefault(e.qualname, (e, None, True))
     for c in changes:
-        if c.kind == "comment_mismatch" and c.expected is not None and c.expected.qualname not in create:
+        if c.kind == "comment_mismatch" and c.expected is not None and _keeps_comment(create, c.expected):
             plan.add(Phase.COMMENT, _view_comment(c.expected))
         if (
             c.kind == "view_options_mismatch"
@@ -80,6 +90,11 @@ def views(plan: Plan, changes: list[ViewChange], rebuilt: dict[str, tuple[View, 
             plan.add(Phase.VIEW_INDEX, [ddl.create_index(i) for i in v.indexes if i.constraint is None], why)
         if v.comment is not None:
             plan.add(Phase.COMMENT, _view_comment(v), why)
+
+
+def _keeps_comment(create: dict[str, tuple[View, str | None, bool]], v: View) -> bool:
+    """A view not created here, or replaced in place (``CREATE OR REPLACE`` keeps the old comment)."""
+    return v.qualname not in create or create[v.qualname][2]
 
 
 def _view_comment(v: View) -> Q:

@@ -5,6 +5,11 @@ view reads it or another table's foreign key references it; a column cannot chan
 view, nor under a foreign key whose other side keeps the old type. Those dependents are found
 from the model's own references (the parse of each view, each foreign key's target), attached
 to the change, and the planner drops them before and creates them again after.
+
+A table renamed or moved keeps its views (they read it by OID and follow it); but a kept view
+whose expected definition still names the old name must read whatever the script puts there:
+it is given its definition again once that exists (``CREATE OR REPLACE``, or dropped and
+created when its columns change, with the views that read it).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ _RETYPE = ("type_mismatch", "collation_mismatch")
 
 def with_dependents(expected: Schema, actual: Schema, changes: list[Change]) -> list[Change]:
     """``changes`` with ``dependents`` set on table rebuilds and column type changes."""
-    if not any(_rebuilds(c) for c in changes):
+    if not any(_rebuilds(c) or _renames(c) for c in changes):
         return changes
     readers: dict[str, list[View]] = {}
     for v in actual.views:
@@ -28,6 +33,10 @@ def with_dependents(expected: Schema, actual: Schema, changes: list[Change]) -> 
             readers.setdefault(ref, []).append(v)
     out: list[Change] = []
     for c in changes:
+        old = _renames(c)
+        if old is not None:
+            out.append(_repointed(expected, readers, c, old))
+            continue
         target = _rebuilds(c)
         if target is None:
             out.append(c)
@@ -51,6 +60,35 @@ def _rebuilds(c: Change) -> str | None:
     if isinstance(c, ColumnChange) and c.kind in _RETYPE and c.actual is not None:
         return c.table_qualname
     return None
+
+
+def _renames(c: Change) -> str | None:
+    """The actual qualified name of the table ``c`` renames or moves, if any."""
+    if isinstance(c, TableChange) and c.kind == "probable_rename" and c.actual is not None:
+        return c.actual.qualname
+    return None
+
+
+def _repointed(expected: Schema, readers: dict[str, list[View]], c: Change, old: str) -> Change:
+    """``c`` with the kept views that must follow ``old`` to the relation the script puts there."""
+    replaced: list[View] = []
+    dropped: dict[str, tuple[View, View | None]] = {}
+    for a in readers.get(old, ()):
+        e = expected.view_map.get(a.qualname)
+        if e is None or old not in view_references(e.definition):
+            continue
+        if e.materialized or a.materialized or e.columns[: len(a.columns)] != a.columns:
+            # CREATE OR REPLACE cannot: the view and those reading it are created anew.
+            dropped.setdefault(a.qualname, (a, e))
+            for pair in _views(expected, readers, a.qualname):
+                dropped.setdefault(pair[0].qualname, pair)
+        else:
+            replaced.append(e)
+    if not (replaced or dropped):
+        return c
+    assert isinstance(c, TableChange)
+    found = Dependents(views=tuple(dropped[k] for k in sorted(dropped)), replaced=tuple(replaced))
+    return replace(c, dependents=found)
 
 
 def _views(

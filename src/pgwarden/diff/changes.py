@@ -127,6 +127,8 @@ class SequenceChange(Change):
     object_type: ClassVar[ObjectType] = "sequence"
     expected: Sequence | None
     actual: Sequence | None
+    taken: frozenset[str] = frozenset()
+    """For a rename that also moves it to another schema: see ``TableChange.taken``."""
 
     @property
     def object(self) -> str:
@@ -144,6 +146,10 @@ class Dependents:
     views: tuple[tuple[View, View | None], ...] = ()
     foreign_keys: tuple[tuple[str, str, Constraint, Constraint | None], ...] = ()
     """``(schema, table, actual constraint, expected constraint)``, table names as expected."""
+    replaced: tuple[View, ...] = ()
+    """Expected views kept in place but given their definition again (``CREATE OR REPLACE``): a
+    view reads a renamed relation by its OID, so it follows the rename, while its expected
+    definition names the old name, which the script gives to another relation."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,12 @@ class TableChange(Change):
     parent: Table | None = None
     """The expected partitioned parent of a partition that must be created (for its own defaults)."""
     dependents: Dependents | None = None
-    """What must be dropped before this table is recreated and created again after it."""
+    """What must be dropped before this table is recreated and created again after it; for a
+    rename, the views that must follow the old name to the relation that takes it."""
+    taken: frozenset[str] = frozenset()
+    """For a rename that also moves the table to another schema, which of the two names in
+    between (the new name in the old schema, the old name in the new schema) the actual
+    database already uses: the statements go through the free one."""
 
     @property
     def object(self) -> str:

@@ -9,6 +9,7 @@ from ..catalog.model import Function, Schema, Sequence, Table, View
 from . import _compare_kinds as kinds
 from . import _parts as parts
 from ._deps import view_references
+from ._moves import with_moves
 from ._names import quoted
 from ._rebuild import with_dependents
 from ._tables import TableComparer, inheritance_depths
@@ -59,7 +60,7 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
     _functions(expected, actual, out)
     kinds.function_comments(expected, actual, out)
     kinds.privileges(expected, actual, out)
-    return with_dependents(expected, actual, out)
+    return with_dependents(expected, actual, with_moves(actual, out))
 
 
 def _split(expected: Mapping[str, T], actual: Mapping[str, T]) -> tuple[list[T], list[T], list[tuple[T, T]]]:

@@ -13,7 +13,7 @@ from . import _plan_views as views
 from ._order import functions_in_order
 from ._plan import Plan, Statement
 from ._plan_parts import name_created
-from ._plan_rebuild import rebuild
+from ._plan_rebuild import rebuild, repointed
 from .changes import (
     Change,
     ColumnChange,
@@ -93,7 +93,7 @@ def plan(changes: Sequence[Change]) -> list[Statement]:
     name_created(p, changes)
     for group in columns.values():
         tables.columns(p, group)
-    views.views(p, view_changes, rebuild(p, changes))
+    views.views(p, view_changes, rebuild(p, changes), repointed(changes))
     return p.statements()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgwarden.catalog import Column, Constraint, Index, Schema, Sequence, Table
-from pgwarden.diff import Change, ColumnChange, TableChange, diff, render_sql
+import pytest
+
+from pgwarden.catalog import Column, Constraint, Index, Schema, Sequence, Table, View
+from pgwarden.diff import Change, ColumnChange, TableChange, diff, plan, render_sql
 from pgwarden.diff.renames import pair_renames
 
 
@@ -147,6 +149,78 @@ def test_table_rename_across_schemas() -> None:
     assert kinds(changes) == [("probable_rename", "app.jobs")]
     assert isinstance(changes[0], TableChange)
     assert render_sql(changes) == 'ALTER TABLE "legacy"."jobs" SET SCHEMA "app";\n'
+
+
+@pytest.mark.parametrize(
+    ("others", "script"),
+    [
+        pytest.param(
+            (table("jobs", Column("x", "text"), schema="app"),),
+            [
+                'ALTER TABLE "legacy"."jobs" RENAME TO "tasks";',
+                'ALTER TABLE "legacy"."tasks" SET SCHEMA "app";',
+            ],
+            id="old-name-taken-in-new-schema",
+        ),
+        pytest.param(
+            (table("tasks", Column("x", "text"), schema="legacy"),),
+            [
+                'ALTER TABLE "legacy"."jobs" SET SCHEMA "app";',
+                'ALTER TABLE "app"."jobs" RENAME TO "tasks";',
+            ],
+            id="new-name-taken-in-old-schema",
+        ),
+        pytest.param(
+            (
+                table("tasks", Column("x", "text"), schema="legacy"),
+                table("jobs", Column("y", "date"), schema="app"),
+            ),
+            [
+                'ALTER TABLE "legacy"."jobs" RENAME TO "jobs__pgwarden_move";',
+                'ALTER TABLE "legacy"."jobs__pgwarden_move" SET SCHEMA "app";',
+                'ALTER TABLE "app"."jobs__pgwarden_move" RENAME TO "tasks";',
+            ],
+            id="both-taken",
+        ),
+    ],
+)
+def test_table_moved_and_renamed_never_passes_through_a_taken_name(
+    others: tuple[Table, ...], script: list[str]
+) -> None:
+    moved = Column("id", "integer"), Column("due", TS)
+    expected = Schema(schemas=("app", "legacy"), tables=(table("tasks", *moved, schema="app"), *others))
+    actual = Schema(schemas=("app", "legacy"), tables=(table("jobs", *moved, schema="legacy"), *others))
+    changes = diff(expected, actual)
+    assert kinds(changes) == [("probable_rename", "app.tasks")]
+    assert [line for line in render_sql(changes).splitlines() if line] == script
+
+
+def test_views_naming_a_renamed_tables_old_name_are_pointed_at_what_takes_it() -> None:
+    """Views read by OID: after the rename they would read ``x.t_data``, but they name ``x.data``."""
+    cols = Column("id", "uuid"), Column("name", "text")
+    q = View("x", "q", " SELECT data.id,\n    data.name\n   FROM x.data;", columns=("id", "name"))
+    m = View("x", "m", " SELECT data.id\n   FROM x.data;", materialized=True, columns=("id",))
+    new = View("x", "data", " SELECT t_data.id,\n    t_data.name\n   FROM x.t_data;", columns=("id", "name"))
+    expected = Schema(schemas=("x",), tables=(table("t_data", *cols, schema="x"),), views=(new, q, m))
+    actual = Schema(schemas=("x",), tables=(table("data", *cols, schema="x"),), views=(q, m))
+    statements = [s.sql.splitlines()[0] for s in plan(diff(expected, actual))]
+    assert statements == [
+        'ALTER TABLE "x"."data" RENAME TO "t_data";',
+        'DROP MATERIALIZED VIEW "x"."m";',
+        'CREATE VIEW "x"."data" ("id", "name") AS',
+        'CREATE MATERIALIZED VIEW "x"."m" ("id") AS',
+        'CREATE OR REPLACE VIEW "x"."q" ("id", "name") AS',
+    ]
+
+
+def test_views_naming_the_new_name_follow_the_rename_untouched() -> None:
+    cols = Column("id", "uuid"), Column("name", "text")
+    old = View("x", "q", " SELECT data.id\n   FROM x.data;", columns=("id",))
+    new = View("x", "q", " SELECT t_data.id\n   FROM x.t_data;", columns=("id",))
+    expected = Schema(schemas=("x",), tables=(table("t_data", *cols, schema="x"),), views=(new,))
+    actual = Schema(schemas=("x",), tables=(table("data", *cols, schema="x"),), views=(old,))
+    renamed = [c for c in diff(expected, actual) if isinstance(c, TableChange)]
+    assert len(renamed) == 1 and renamed[0].dependents is None
 
 
 def test_tables_with_different_columns_are_not_renames() -> None:

@@ -315,3 +315,13 @@ def test_not_valid_constraints_are_added_not_valid_and_validated_when_expected()
         )
     )
     assert validate == 'ALTER TABLE "public"."x" VALIDATE CONSTRAINT "c";\n'
+
+
+def test_a_view_replaced_in_place_still_gets_its_new_comment() -> None:
+    """``CREATE OR REPLACE VIEW`` keeps the old comment: the new one is set after it."""
+    old = View("public", "v", " SELECT 1 AS a;", columns=("a",), comment="old")
+    new = dataclasses.replace(old, definition=" SELECT 1 AS a, 2 AS b;", columns=("a", "b"), comment="new")
+    script = render_sql(diff(Schema(views=(new,)), Schema(views=(old,))))
+    assert position(script, 'CREATE OR REPLACE VIEW "public"."v"') < position(
+        script, 'COMMENT ON VIEW "public"."v" IS \'new\';'
+    )

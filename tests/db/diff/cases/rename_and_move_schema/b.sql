@@ -1,0 +1,11 @@
+CREATE SCHEMA s1;
+CREATE SCHEMA s2;
+CREATE TABLE s2.t1 (x integer);
+CREATE TABLE s2.n1 (a1 integer, b1 text);
+CREATE TABLE s1.n2 (y integer);
+CREATE TABLE s2.n2 (a2 uuid);
+CREATE TABLE s1.n3 (z integer);
+CREATE TABLE s2.t3 (w numeric);
+CREATE TABLE s2.n3 (a3 date, b3 bigint);
+CREATE SEQUENCE s2.q1 START 9 INCREMENT 3;
+CREATE SEQUENCE s2.r1 START 7;
