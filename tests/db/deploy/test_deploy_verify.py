@@ -242,9 +242,12 @@ def test_an_error_signature_after_the_deployment_breaks_the_quiet_window(
 
     def check() -> tuple[int, dict[str, Any], str]:
         time.sleep(0.2)
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        # The line's own time to the millisecond: a fixed ",500" could fall before the instance's
+        # start when it became active late in the same second, and the line would not count.
+        now = time.time()
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f",{int(now % 1 * 1000):03d}"
         log.write_text(
-            f'{stamp},500 ERROR asyncpg.exceptions.UndefinedColumnError: column "chat_id" does not exist\n',
+            f'{stamp} ERROR asyncpg.exceptions.UndefinedColumnError: column "chat_id" does not exist\n',
             encoding="utf-8",
         )
         return verify(db_url, "--api-base", tg.url, "--log", str(log), "--deadline", "0.5s")
