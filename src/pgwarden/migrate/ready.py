@@ -69,6 +69,10 @@ def ensure_ready(
                 break
             holder = lock.holder(conn)
             if holder is None:
+                # A migrator may have finished (and let go of the lock) between the two reads.
+                todo = pending(files, effective(conn, files, settings.configured_ledger))
+                if not todo:
+                    break
                 names = ", ".join(f.filename for f in todo[:5]) + (" …" if len(todo) > 5 else "")
                 raise PendingMigrations(
                     f"The database is not ready: {len(todo)} migration(s) pending ({names}) and no migrator "
@@ -106,6 +110,10 @@ def _alembic_ready(url: str, where: Path, apply: bool, timeout: float, settings:
                 return None
             holder = lock.holder(conn)
             if holder is None:
+                # A migrator may have finished (and let go of the lock) between the two reads.
+                position = source.position(conn)
+                if not position.pending:
+                    return None
                 names = ", ".join(f"{m.id} ({m.name})" for m in position.pending[:5])
                 raise PendingMigrations(
                     f"The database is not ready: {len(position.pending)} Alembic revision(s) pending ({names}"
