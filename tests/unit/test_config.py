@@ -74,7 +74,7 @@ def test_pyproject_without_section_is_skipped(tmp_path: Path) -> None:
         ('modles = "a:b"', "unknown key `modles`"),
         ("schemas = 'public'", "`schemas` must be a list"),
         ("schemas = [1]", "`schemas[0]` must be a string"),
-        ('models = "nocolon"', "`models` must be `module:attribute`"),
+        ('models = "no colon"', "`models` must be `module:attribute`"),
         ("connect_timeout = -1", "`connect_timeout` must be a positive"),
         ("[[expect.trigers]]\ntable='t'\nname='x'", "unknown section `expect.trigers`"),
         ("[[expect.triggers]]\nname='x'", "`expect.triggers[0]` needs `table`"),
