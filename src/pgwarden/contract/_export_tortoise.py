@@ -7,8 +7,8 @@ Tortoise is initialised with the project's apps but with every connection
 replaced by a PostgreSQL client that never connects: the schema comes from
 the generator Tortoise uses for ``generate_schemas()``, offline, without a
 database driver (a bot configured for SQLite still gets PostgreSQL DDL).
-Tortoise before the shared PostgreSQL backend (0.20) falls back to its
-asyncpg client, which needs asyncpg installed but does not connect either.
+Tortoise before the shared PostgreSQL backend (0.19) builds on its asyncpg
+client instead, which needs asyncpg installed but does not connect either.
 """
 
 from __future__ import annotations
@@ -115,22 +115,24 @@ def _import(name: Any, error: Any) -> None:
 
 
 def _offline_engine(version: str, error: Any) -> str:
-    """The engine module for connections that never connect; Tortoise's asyncpg one on old versions."""
+    """The engine module for connections that never connect (an in-memory module Tortoise imports)."""
     try:
-        from tortoise.backends.base_postgres.client import BasePostgresClient
+        from tortoise.backends.base_postgres.client import BasePostgresClient as Base
     except ImportError:
-        try:
-            import asyncpg  # noqa: F401 - Tortoise before 0.20 writes PostgreSQL DDL through it
+        try:  # before 0.19 the PostgreSQL DDL lives with the asyncpg client, which imports asyncpg
+            from tortoise.backends.asyncpg.client import AsyncpgDBClient as Base
         except ImportError:
             raise error(
                 "too_old",
-                f"Tortoise ORM {version} writes PostgreSQL DDL only through asyncpg, which is not installed "
-                "there",
+                f"Tortoise ORM {version} writes PostgreSQL DDL only through asyncpg, which is not "
+                "installed there",
             ) from None
-        return "tortoise.backends.asyncpg"
 
-    class OfflineClient(BasePostgresClient):  # type: ignore[misc]
-        """A PostgreSQL client for schema generation only: its connect methods are never called."""
+    class OfflineClient(Base):  # type: ignore[misc,valid-type]
+        """A PostgreSQL client for schema generation only: it never opens a connection."""
+
+        async def create_connection(self, with_db: bool) -> None:
+            """Tortoise before 1.0 connects during init: nothing to open here."""
 
     OfflineClient.__abstractmethods__ = frozenset()
     module = types.ModuleType(ENGINE)
@@ -259,6 +261,8 @@ def _what(statement: str) -> str:
     """What a statement creates, for error messages: ``table public.users``."""
     words = statement.replace("(", " ").split()
     lowered = [w.lower() for w in words]
+    if not lowered or lowered[0] != "create":  # a COMMENT ON TABLE names a table it does not create
+        return "DDL `{}`".format(" ".join(statement.split())[:80])
     for kind in ("table", "index", "schema"):
         if kind in lowered[:4]:
             at = lowered.index(kind) + 1

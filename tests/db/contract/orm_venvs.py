@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 BUILD = Path(__file__).resolve().parents[3] / "build" / "orm-venvs"
-TORTOISE = ("tortoise-orm==0.19.3", "tortoise-orm==0.21.7", "tortoise-orm==1.1.9")
+TORTOISE = ("tortoise-orm==0.17.8", "tortoise-orm==0.21.7", "tortoise-orm==1.1.9")
+"""0.17: DDL through the asyncpg client; 0.21: the shared PostgreSQL backend; 1.x: per-context apps."""
 PEEWEE = ("peewee==3.17.9", "peewee==4.5.3")
 DRIVERS = {"tortoise-orm": "asyncpg==0.32.0", "peewee": "psycopg2-binary==2.9.13"}
 

@@ -107,6 +107,7 @@ def generate_schemas(python: Path, root: Path, db_url: str) -> None:
     """What the bot runs at start-up: Tortoise.init + generate_schemas against the live database."""
     info = conninfo_to_dict(db_url)
     credentials = {k: info[k] for k in ("host", "port", "user", "dbname") if k in info}
+    credentials["password"] = info.get("password", "")
     credentials["database"] = credentials.pop("dbname")
     config = {
         "connections": {"default": {"engine": "tortoise.backends.asyncpg", "credentials": credentials}},
