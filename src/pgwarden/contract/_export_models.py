@@ -2,9 +2,9 @@
 
 pgwarden runs this file as a script with the interpreter of the project's
 environment (never imports it), so the models load with the project's own
-ORM and packages: SQLAlchemy (1.3, 1.4 or 2.x) here, Tortoise ORM and Peewee
-in the sibling ``_export_tortoise.py`` and ``_export_peewee.py``, loaded by
-path. It depends on nothing but the standard library and the project's ORM,
+ORM and packages: SQLAlchemy (1.3, 1.4 or 2.x) here, Tortoise ORM, Peewee and
+Django in the sibling ``_export_tortoise.py``, ``_export_peewee.py`` and
+``_export_django.py``, loaded by path. It depends on nothing but the standard library and the project's ORM,
 and must keep running on Python 3.7+: no syntax or library newer than that.
 
     python _export_models.py ROOT MODULE[:ATTR] OUTPUT
@@ -105,8 +105,10 @@ def _other_orm(here: str, target: Any, spec: str) -> dict[str, Any] | None:
             raise ExportError(
                 "no_orm", f"`{spec}` is a Tortoise ORM config but tortoise-orm is not installed there"
             ) from None
+    # A Django settings module need not import Django: its INSTALLED_APPS says what it is.
+    settings = isinstance(getattr(target, "INSTALLED_APPS", None), (list, tuple))
     for orm in ("tortoise", "peewee", "django"):
-        if orm not in sys.modules:
+        if orm not in sys.modules and not (orm == "django" and settings):
             continue
         # Loaded by path under a private name: the exporter's folder is not on sys.path.
         location = os.path.join(here, f"_export_{orm}.py")
@@ -132,7 +134,7 @@ def _not_models(target: Any, spec: str) -> ExportError:
     return ExportError(
         "not_metadata",
         f"`{spec}` is a {type(target).__name__}, not a SQLAlchemy MetaData or declarative Base, "
-        "nor a Tortoise or Peewee models module",
+        "nor Tortoise, Peewee or Django models",
     )
 
 
@@ -183,6 +185,8 @@ def _import(module_name: str, attr: str) -> Any:
             raise ExportError("no_module", f"no module named `{missing}`") from None
         raise ExportError("import", _where(exc)) from None
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the user's module raises
+        if type(exc).__name__ in ("AppRegistryNotReady", "ImproperlyConfigured") and "django" in sys.modules:
+            raise ExportError("django_setup", f"`{module_name}` needs Django set up first ({exc})") from None
         raise ExportError("import", _where(exc)) from None
     obj = module
     for part in attr.split(".") if attr else ():

@@ -165,13 +165,14 @@ _ADVICE = {
     "service does, with the same environment variables)",
     "attribute": "point `models` at your MetaData or declarative Base, written module:attribute",
     "not_metadata": "point `models` at a SQLAlchemy MetaData or declarative Base, a Tortoise models module "
-    "or `TORTOISE_ORM` config, or a Peewee models module or database (other ORMs: compare with "
+    "or `TORTOISE_ORM` config, a Peewee models module or database, or Django settings (other ORMs: compare with "
     "`migrations` or a `snapshot`)",
     "no_orm": "install your project's dependencies in that environment or set `python` to the "
     "interpreter that has them",
-    "django": "build a database with `python manage.py migrate` and compare against it with "
-    "`pgwarden snapshot` (then `snapshot = ...` in the config), or point `migrations` at SQL from "
-    "`python manage.py sqlmigrate`",
+    "django_setup": "point `models` at your Django settings module (e.g. `mysite.settings`): pgwarden sets "
+    "Django up with it and reads every installed app's models",
+    "needs_connection": "build a database with `python manage.py migrate` and compare with it instead: "
+    "`pgwarden snapshot` of it, then `snapshot = ...` in the config",
     "no_tables": "point `models` at the Base your model classes inherit from (Tortoise, Peewee: the models "
     "module), in a module that imports "
     "every module defining them",

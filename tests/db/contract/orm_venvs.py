@@ -16,7 +16,12 @@ BUILD = Path(__file__).resolve().parents[3] / "build" / "orm-venvs"
 TORTOISE = ("tortoise-orm==0.17.8", "tortoise-orm==0.21.7", "tortoise-orm==1.1.9")
 """0.17: DDL through the asyncpg client; 0.21: the shared PostgreSQL backend; 1.x: per-context apps."""
 PEEWEE = ("peewee==3.17.9", "peewee==4.5.3")
-DRIVERS = {"tortoise-orm": "asyncpg==0.32.0", "peewee": "psycopg2-binary==2.9.13"}
+DJANGO = "django==5.2.19"
+DRIVERS = {
+    "tortoise-orm": "asyncpg==0.32.0",
+    "peewee": "psycopg2-binary==2.9.13",
+    "django": "psycopg2-binary==2.9.13",
+}
 
 
 def orm_venv(requirement: str) -> Path:
@@ -42,5 +47,5 @@ def orm_venv(requirement: str) -> Path:
 
 
 if __name__ == "__main__":  # make them ahead of a run: python tests/db/contract/orm_venvs.py
-    for wanted in TORTOISE + PEEWEE:
+    for wanted in (*TORTOISE, *PEEWEE, DJANGO):
         print(orm_venv(wanted))

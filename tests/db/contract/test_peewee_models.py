@@ -141,7 +141,7 @@ def test_peewee_by_database_and_by_module_and_the_export_is_cached(tmp_path: Pat
     assert columns["public.orders.user_id"]["attribute"] == "user"
 
 
-def test_a_module_of_no_known_orm_and_django_models_are_one_sentence(tmp_path: Path, db_url: str) -> None:
+def test_a_module_of_no_known_orm_is_one_sentence(tmp_path: Path, db_url: str) -> None:
     python = orm_venv(PEEWEE[-1])
     root = project(tmp_path, python, spec="shop.plain")
     (root / "shop" / "plain.py").write_text("VALUE = 1\n")
@@ -149,17 +149,3 @@ def test_a_module_of_no_known_orm_and_django_models_are_one_sentence(tmp_path: P
     assert code == 2 and "Traceback" not in text, text
     flat = " ".join(text.split())
     assert "`shop.plain` is a module, not a SQLAlchemy MetaData" in flat and str(python) in flat
-
-    # A stand-in for Django (its app registry is not needed to recognise a models.Model subclass).
-    (root / "django" / "db").mkdir(parents=True)
-    (root / "django" / "__init__.py").write_text("def get_version():\n    return '5.1'\n")
-    (root / "django" / "db" / "__init__.py").write_text("")
-    (root / "django" / "db" / "models.py").write_text("class Model:\n    pass\n")
-    (root / "shop" / "plain.py").write_text(
-        "from django.db import models\n\nclass Ticket(models.Model):\n    pass\n"
-    )
-    code, text = check(root, db_url)
-    assert code == 2 and "Traceback" not in text, text
-    flat = " ".join(text.split())
-    assert "Django 5.1 models, which pgwarden does not export" in flat
-    assert "pgwarden snapshot" in flat and "sqlmigrate" in flat
