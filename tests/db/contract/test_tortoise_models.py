@@ -6,6 +6,7 @@ as such bots do at start-up; pgwarden's side comes from the exporter in the same
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import subprocess
@@ -19,6 +20,8 @@ from psycopg.conninfo import conninfo_to_dict
 from pgwarden.cli import main
 from pgwarden.contract.export import export_models
 from pgwarden.contract.interpreter import Interpreter
+
+EXPORTER_DIR = Path(export_models.__code__.co_filename).parent
 
 SETTINGS = """
 import os
@@ -238,3 +241,26 @@ def test_a_tortoise_config_where_tortoise_is_missing_names_the_interpreter(
     (root / "tortoise" / "__init__.py").write_text("raise ImportError('no tortoise here')\n")
     text = fails(root, db_url)
     assert "tortoise-orm is not installed" in text and str(python) in text
+
+
+def test_without_a_project_interpreter_pgwardens_own_runs_the_exporter(tmp_path: Path, db_url: str) -> None:
+    root = bot(tmp_path, orm_venv(TORTOISE[-1]))
+    (root / "pgwarden.toml").write_text('models = "bot.config:TORTOISE_ORM"\n')  # no `python`, no .venv
+    text = fails(root, db_url)
+    assert "tortoise-orm is not installed there" in text and "pgwarden's own interpreter" in text
+
+
+def test_statements_split_outside_quotes_only() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "_export_tortoise_under_test", EXPORTER_DIR / "_export_tortoise.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    script = 'CREATE TABLE "a;b" (\n "x" INT\n);\nCOMMENT ON COLUMN "a;b"."x" IS \'it\'\'s; fine\';\n'
+    assert module._split(script) == [
+        'CREATE TABLE "a;b" (\n "x" INT\n);',
+        "COMMENT ON COLUMN \"a;b\".\"x\" IS 'it''s; fine';",
+    ]
+    assert module._what('CREATE TABLE IF NOT EXISTS "app"."users" (') == "table app.users"
+    assert module._what("COMMENT ON TABLE \"users\" IS 'x';").startswith("DDL `COMMENT ON TABLE")
