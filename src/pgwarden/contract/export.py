@@ -1,8 +1,8 @@
 """Run the models exporter in the project's interpreter and read back its description, cached.
 
 The exporter (``_export_models.py``) runs as a separate process with the
-project's own Python, so the models load with the project's SQLAlchemy and
-packages. Its answer is cached under the user's cache folder, keyed by the
+project's own Python, so the models load with the project's own ORM
+(SQLAlchemy, Tortoise, Peewee or Django) and packages. Its answer is cached under the user's cache folder, keyed by the
 interpreter, the models setting and the content of every project source file
 the import loaded: a warm run starts no second interpreter.
 """
