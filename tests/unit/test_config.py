@@ -228,3 +228,9 @@ def test_an_alembic_ini_beside_is_the_migration_source_when_none_is_configured(t
 
 def test_without_alembic_ini_nothing_is_assumed(tmp_path: Path) -> None:
     assert load(cwd=tmp_path).migrations is None
+
+
+@pytest.mark.parametrize("spec", ["bot.db.models", "bot.config:TORTOISE_ORM", "app.db:Base.metadata"])
+def test_models_may_name_a_module_or_module_attribute(tmp_path: Path, spec: str) -> None:
+    write(tmp_path / "pgwarden.toml", f'models = "{spec}"\n')
+    assert load(cwd=tmp_path).models == spec

@@ -154,6 +154,12 @@ def test_a_tortoise_bot_is_clean_against_its_own_generate_schemas_and_drift_is_f
     assert "settings loaded" not in out + err and "models imported" not in out + err
     assert code == 0, out + err
 
+    out, err = io.StringIO(), io.StringIO()
+    args = ["--config", str(root / "pgwarden.toml"), "diff", "--from", db_url, "--to", "models:bot.db.models"]
+    assert main(args, out=out, err=err) == 0, (
+        out.getvalue() + err.getvalue()
+    )  # `diff` reads them the same way
+
     conn.execute("DROP INDEX " + _index_on(conn, "users", "username"))
     conn.execute("ALTER TABLE chats DROP CONSTRAINT " + _unique_on(conn, "chats"))
     conn.execute("ALTER TABLE payments ALTER COLUMN status TYPE varchar(8)")
