@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -152,6 +153,9 @@ _SCALARS: dict[str, type] = {
 }
 
 # Keys owned by other capabilities; accepted here so one file serves every command.
+_MODELS_SPEC = re.compile(r"[A-Za-z_][\w.]*(:[A-Za-z_][\w.]*)?")
+"""``module:attribute`` (SQLAlchemy, a Tortoise config) or a bare module (Tortoise, Peewee models)."""
+
 _OTHER_SECTIONS = {
     "telegram_ids",  # checks/telegram_ids.py
     "invariants",
@@ -255,10 +259,10 @@ def parse(section: Mapping[str, Any], *, file: Path, prefix: str = "") -> Config
         if key in values:
             changes[key] = values[key]
     changes.update(dburl.parse_keys(values, file=file, prefix=prefix))
-    if "models" in values and ":" not in values["models"]:
+    if "models" in values and not _MODELS_SPEC.fullmatch(values["models"].strip()):
         raise ConfigError(
-            f"{file}: `{prefix}models` must be `module:attribute` (e.g. `app.db:Base`), "
-            f"got {values['models']!r}."
+            f"{file}: `{prefix}models` must be `module:attribute` (e.g. `app.db:Base`), or a Tortoise or "
+            f"Peewee models module (e.g. `app.models`), got {values['models']!r}."
         )
     for key in ("migrations", "snapshot", "accepted"):
         if key in values:

@@ -74,7 +74,7 @@ def test_pyproject_without_section_is_skipped(tmp_path: Path) -> None:
         ('modles = "a:b"', "unknown key `modles`"),
         ("schemas = 'public'", "`schemas` must be a list"),
         ("schemas = [1]", "`schemas[0]` must be a string"),
-        ('models = "nocolon"', "`models` must be `module:attribute`"),
+        ('models = "no colon"', "`models` must be `module:attribute`"),
         ("connect_timeout = -1", "`connect_timeout` must be a positive"),
         ("[[expect.trigers]]\ntable='t'\nname='x'", "unknown section `expect.trigers`"),
         ("[[expect.triggers]]\nname='x'", "`expect.triggers[0]` needs `table`"),
@@ -228,3 +228,9 @@ def test_an_alembic_ini_beside_is_the_migration_source_when_none_is_configured(t
 
 def test_without_alembic_ini_nothing_is_assumed(tmp_path: Path) -> None:
     assert load(cwd=tmp_path).migrations is None
+
+
+@pytest.mark.parametrize("spec", ["bot.db.models", "bot.config:TORTOISE_ORM", "app.db:Base.metadata"])
+def test_models_may_name_a_module_or_module_attribute(tmp_path: Path, spec: str) -> None:
+    write(tmp_path / "pgwarden.toml", f'models = "{spec}"\n')
+    assert load(cwd=tmp_path).models == spec

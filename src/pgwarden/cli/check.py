@@ -17,7 +17,9 @@ from ._state import State, db_option, dev_url_option, format_option
 @click.command()
 @db_option
 @click.option(
-    "--models", metavar="MODULE:ATTR", help="SQLAlchemy MetaData or declarative Base, e.g. app.db:Base."
+    "--models",
+    metavar="MODULE:ATTR",
+    help="SQLAlchemy MetaData or declarative Base (app.db:Base), or Tortoise/Peewee models (app.models).",
 )
 @click.option("--migrations", type=click.Path(file_okay=False), help="Folder of NNN_name.sql migrations.")
 @click.option(

@@ -1,12 +1,13 @@
-"""Describe a project's SQLAlchemy models as JSON, run by the project's own interpreter.
+"""Describe a project's models as JSON, run by the project's own interpreter.
 
 pgwarden runs this file as a script with the interpreter of the project's
 environment (never imports it), so the models load with the project's own
-SQLAlchemy (1.3, 1.4 or 2.x) and packages. It depends on nothing but the
-standard library and SQLAlchemy, and must keep running on Python 3.7+:
-no syntax or library newer than that.
+ORM and packages: SQLAlchemy (1.3, 1.4 or 2.x) here, Tortoise ORM, Peewee and
+Django in the sibling ``_export_tortoise.py``, ``_export_peewee.py`` and
+``_export_django.py``, loaded by path. It depends on nothing but the standard library and the project's ORM,
+and must keep running on Python 3.7+: no syntax or library newer than that.
 
-    python _export_models.py ROOT MODULE:ATTR OUTPUT
+    python _export_models.py ROOT MODULE[:ATTR] OUTPUT
 
 The description is written to OUTPUT (a file), never to stdout: a ``print()``
 in the user's modules at import time must not reach pgwarden's output. On a
@@ -21,7 +22,7 @@ import sys
 import traceback
 from typing import Any
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the description changes shape; pgwarden refuses a format it does not know."""
 
 
@@ -53,27 +54,96 @@ def main(argv: list[str]) -> int:
 
 
 def export(root: str, spec: str) -> dict[str, Any]:
-    """The version-neutral description of the models at ``spec``."""
+    """The version-neutral description of the models at ``spec``, by whichever ORM defines them."""
     here = os.path.dirname(os.path.abspath(__file__))
     # Python put this file's folder first on the path: it must not shadow the project's modules.
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     sys.path.insert(0, root)
     sys.dont_write_bytecode = True
+    sqlalchemy_problem = _sqlalchemy_problem()
+    module_name, _, attr = spec.partition(":")
+    try:
+        target = _import(module_name, attr)
+    except ExportError as exc:
+        # Models that fail on `from sqlalchemy import ...`: the missing or old SQLAlchemy is the news.
+        if sqlalchemy_problem is not None and "sqlalchemy" in exc.message.lower():
+            raise sqlalchemy_problem from None
+        raise
+    described = _other_orm(here, target, spec)
+    if described is None:
+        if sqlalchemy_problem is not None and sqlalchemy_problem.kind == "too_old":
+            raise sqlalchemy_problem
+        if sqlalchemy_problem is not None:
+            raise _not_models(target, spec)
+        described = _sqlalchemy(target, spec)
+    described.update(
+        {"format": FORMAT, "python": "{}.{}.{}".format(*sys.version_info[:3]), "files": _project_files(root)}
+    )
+    return described
+
+
+def _sqlalchemy_problem() -> ExportError | None:
+    """Why this environment's SQLAlchemy cannot compile models, or ``None`` when it can (or is unused)."""
     try:
         import sqlalchemy
     except ImportError:
-        raise ExportError("no_sqlalchemy", "SQLAlchemy is not installed in this environment") from None
+        return ExportError("no_sqlalchemy", "SQLAlchemy is not installed in this environment")
     version = str(sqlalchemy.__version__)
     if _version_tuple(version) < (1, 3):
-        raise ExportError("too_old", f"SQLAlchemy {version} is older than 1.3")
-    module_name, _, attr = spec.partition(":")
-    target = _import(module_name, attr)
+        return ExportError("too_old", f"SQLAlchemy {version} is older than 1.3")
+    return None
+
+
+def _other_orm(here: str, target: Any, spec: str) -> dict[str, Any] | None:
+    """Tortoise, Peewee or Django models, by the module the project imported; ``None`` for SQLAlchemy."""
+    import importlib.util
+
+    if _tortoise_config(target) and "tortoise" not in sys.modules:
+        try:
+            import tortoise  # noqa: F401 - a settings module holds the config without importing Tortoise
+        except ImportError:
+            raise ExportError(
+                "no_orm", f"`{spec}` is a Tortoise ORM config but tortoise-orm is not installed there"
+            ) from None
+    # A Django settings module need not import Django: its INSTALLED_APPS says what it is.
+    settings = isinstance(getattr(target, "INSTALLED_APPS", None), (list, tuple))
+    for orm in ("tortoise", "peewee", "django"):
+        if orm not in sys.modules and not (orm == "django" and settings):
+            continue
+        # Loaded by path under a private name: the exporter's folder is not on sys.path.
+        location = os.path.join(here, f"_export_{orm}.py")
+        loader = importlib.util.spec_from_file_location("_pgwarden_export_" + orm, location)
+        if loader is None or loader.loader is None:
+            continue
+        module = importlib.util.module_from_spec(loader)
+        loader.loader.exec_module(module)
+        found = module.describe(target, spec, ExportError)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return None
+
+
+def _tortoise_config(target: Any) -> bool:
+    """Whether ``target`` is (or a module holding) a ``TORTOISE_ORM``-style dict, as aerich reads it."""
+    if isinstance(target, type(sys)):
+        target = getattr(target, "TORTOISE_ORM", None)
+    return isinstance(target, dict) and isinstance(target.get("apps"), dict)
+
+
+def _not_models(target: Any, spec: str) -> ExportError:
+    return ExportError(
+        "not_metadata",
+        f"`{spec}` is a {type(target).__name__}, not a SQLAlchemy MetaData or declarative Base, "
+        "nor Tortoise, Peewee or Django models",
+    )
+
+
+def _sqlalchemy(target: Any, spec: str) -> dict[str, Any]:
+    import sqlalchemy
+
     metadata = _metadata_of(target)
     if metadata is None:
-        raise ExportError(
-            "not_metadata",
-            f"`{spec}` is a {type(target).__name__}, not a SQLAlchemy MetaData or declarative Base",
-        )
+        raise _not_models(target, spec)
     if not metadata.tables:
         raise ExportError("no_tables", f"`{spec}` has no tables")
     from sqlalchemy.orm import configure_mappers
@@ -84,10 +154,7 @@ def export(root: str, spec: str) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - any error the user's mappings raise
         raise ExportError("mappers", f"configuring the mappers failed: {_first_line(exc)}") from None
     return {
-        "format": FORMAT,
-        "sqlalchemy": version,
-        "python": "{}.{}.{}".format(*sys.version_info[:3]),
-        "files": _project_files(root),
+        "orm": f"SQLAlchemy {sqlalchemy.__version__}",
         "schemas": sorted(_schemas(metadata)),
         "ddl": _ddl(metadata),
         "columns": _columns(metadata),
@@ -118,9 +185,11 @@ def _import(module_name: str, attr: str) -> Any:
             raise ExportError("no_module", f"no module named `{missing}`") from None
         raise ExportError("import", _where(exc)) from None
     except (Exception, SystemExit) as exc:  # noqa: BLE001 - whatever the user's module raises
+        if type(exc).__name__ in ("AppRegistryNotReady", "ImproperlyConfigured") and "django" in sys.modules:
+            raise ExportError("django_setup", f"`{module_name}` needs Django set up first ({exc})") from None
         raise ExportError("import", _where(exc)) from None
     obj = module
-    for part in attr.split("."):
+    for part in attr.split(".") if attr else ():
         try:
             obj = getattr(obj, part)
         except AttributeError:
@@ -139,6 +208,8 @@ def _where(exc: BaseException) -> str:
 
 
 def _metadata_of(obj: Any) -> Any:
+    if "sqlalchemy" not in sys.modules:
+        return None
     from sqlalchemy import MetaData
 
     if isinstance(obj, MetaData):

@@ -17,7 +17,7 @@ from . import migrations as migrations_source
 from . import schema_cache
 from . import snapshot as snapshot_source
 from .expected import MODEL_OBJECT_TYPES, Expected
-from .interpreter import find_interpreter
+from .interpreter import Interpreter, find_interpreter
 from .project_models import load_exported
 
 __all__ = ["load_configured", "load_configured_models", "load_models"]
@@ -56,10 +56,26 @@ def _load_models(cfg: Config, scratch: Scratch | Callable[[], Scratch]) -> Expec
             ignore=cfg.ignore,
             extensions=[e.name for e in cfg.expect.extensions],
         )
-    return load_models(
+    try:
+        return load_models(
+            cfg.models,
+            scratch,
+            root=cfg.root,
+            schemas=cfg.schemas,
+            ignore=cfg.ignore,
+            extensions=[e.name for e in cfg.expect.extensions],
+        )
+    except SourceError as exc:
+        from .models import OtherModels  # imported by load_models already
+
+        if not isinstance(exc, OtherModels):
+            raise
+    # Tortoise or Peewee models in pgwarden's own environment: the exporter reads them here too.
+    return load_exported(
         cfg.models,
         scratch,
         root=cfg.root,
+        interpreter=Interpreter(Path(sys.executable), "pgwarden's own interpreter"),
         schemas=cfg.schemas,
         ignore=cfg.ignore,
         extensions=[e.name for e in cfg.expect.extensions],

@@ -1,8 +1,8 @@
 """Run the models exporter in the project's interpreter and read back its description, cached.
 
 The exporter (``_export_models.py``) runs as a separate process with the
-project's own Python, so the models load with the project's SQLAlchemy and
-packages. Its answer is cached under the user's cache folder, keyed by the
+project's own Python, so the models load with the project's own ORM
+(SQLAlchemy, Tortoise, Peewee or Django) and packages. Its answer is cached under the user's cache folder, keyed by the
 interpreter, the models setting and the content of every project source file
 the import loaded: a warm run starts no second interpreter.
 """
@@ -25,7 +25,7 @@ from .interpreter import Interpreter
 __all__ = ["Export", "cache_dir", "export_models"]
 
 EXPORTER = Path(__file__).with_name("_export_models.py")
-FORMAT = 1
+FORMAT = 2
 TIMEOUT = 120.0
 """Seconds the import may take; a module that connects to a database at import time can hang."""
 
@@ -34,7 +34,8 @@ TIMEOUT = 120.0
 class Export:
     """What the exporter handed back: DDL in create order, the schemas it needs, facts per column."""
 
-    sqlalchemy: str
+    orm: str
+    """The ORM and its version in the project's environment: ``SQLAlchemy 2.0.36``, ``Tortoise ORM 1.1.9``."""
     ddl: tuple[tuple[str, str], ...]
     """(what, statement): ``("table public.users", "CREATE TABLE ...")``."""
     schemas: tuple[str, ...]
@@ -157,18 +158,27 @@ def _run(spec: str, root: Path, interpreter: Interpreter, timeout: float) -> dic
 _ADVICE = {
     "no_sqlalchemy": "install your project's dependencies in that environment or set `python` to the "
     "interpreter that has them",
-    "too_old": "pgwarden reads models from SQLAlchemy 1.3 on; upgrade SQLAlchemy or compare with "
-    "`migrations` or a `snapshot` instead",
+    "too_old": "pgwarden reads models from SQLAlchemy 1.3, Tortoise ORM 0.17 and Peewee 3.0 on; upgrade "
+    "the ORM or compare with `migrations` or a `snapshot` instead",
     "no_module": "fix `models` in the config or run pgwarden from the project folder",
     "import": "fix the module so it imports cleanly with that interpreter (pgwarden imports it as your "
     "service does, with the same environment variables)",
     "attribute": "point `models` at your MetaData or declarative Base, written module:attribute",
-    "not_metadata": "point `models` at a MetaData or declarative Base (other ORMs: compare with "
+    "not_metadata": "point `models` at a SQLAlchemy MetaData or declarative Base, a Tortoise models module "
+    "or `TORTOISE_ORM` config, a Peewee models module or database, or Django settings (other ORMs: compare with "
     "`migrations` or a `snapshot`)",
-    "no_tables": "point `models` at the Base your model classes inherit from, in a module that imports "
+    "no_orm": "install your project's dependencies in that environment or set `python` to the "
+    "interpreter that has them",
+    "django_setup": "point `models` at your Django settings module (e.g. `mysite.settings`): pgwarden sets "
+    "Django up with it and reads every installed app's models",
+    "needs_connection": "build a database with `python manage.py migrate` and compare with it instead: "
+    "`pgwarden snapshot` of it, then `snapshot = ...` in the config",
+    "no_tables": "point `models` at the Base your model classes inherit from (Tortoise, Peewee: the models "
+    "module), in a module that imports "
     "every module defining them",
     "mappers": "fix the mapping so `sqlalchemy.orm.configure_mappers()` succeeds",
-    "compile": "use types the PostgreSQL dialect knows",
+    "compile": "fix the models so your ORM can write their PostgreSQL DDL (types the PostgreSQL dialect "
+    "knows, relations to models it loads)",
 }
 
 
@@ -185,7 +195,7 @@ def _parse(raw: dict[str, Any], spec: str, interpreter: Interpreter) -> Export:
         raise SourceError(f"Models `{spec}` with {who}: {error.get('message')}; {advice}.")
     try:
         return Export(
-            sqlalchemy=str(raw["sqlalchemy"]),
+            orm=str(raw["orm"]),
             ddl=tuple((str(d["what"]), str(d["sql"])) for d in raw["ddl"]),
             schemas=tuple(str(s) for s in raw["schemas"]),
             columns=tuple(dict(c) for c in raw["columns"]),

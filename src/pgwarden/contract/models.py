@@ -37,7 +37,11 @@ from .expected import MODEL_OBJECT_TYPES, Expected
 from .integer_keys import AUTO_SUFFIX
 from .project_models import prepare
 
-__all__ = ["find_metadata", "load"]
+__all__ = ["OtherModels", "find_metadata", "load"]
+
+
+class OtherModels(SourceError):
+    """``models`` names no SQLAlchemy MetaData but may name another ORM's: the exporter is asked next."""
 
 
 def load(
@@ -91,7 +95,7 @@ def load(
 def _parse(spec: str) -> tuple[str, str]:
     module_name, sep, attr = spec.strip().partition(":")
     if not sep or not module_name or not attr:
-        raise SourceError(
+        raise OtherModels(
             f"Models `{spec}` must be written module:attribute, e.g. `app.db:Base` or `app.models:metadata`."
         )
     return module_name, attr
@@ -233,7 +237,8 @@ def find_metadata(obj: Any, spec: str) -> MetaData:
         module = sys.modules.get(spec.partition(":")[0])
         candidates = _candidates(module) if module is not None else []
         also = f" (this module has {', '.join(f'`{c}`' for c in candidates)})" if candidates else ""
-        raise SourceError(
+        other = any(name in sys.modules for name in ("tortoise", "peewee", "django"))
+        raise (OtherModels if other or isinstance(obj, dict) else SourceError)(
             f"Models `{spec}` is {what}, not a SQLAlchemy MetaData or declarative Base; point `models` "
             f"at one{also}."
         )

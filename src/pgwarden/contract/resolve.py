@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config
@@ -17,7 +18,8 @@ __all__ = ["FORMS", "is_live", "resolve"]
 
 FORMS = (
     "a database URL (postgresql://, postgres://, postgresql+asyncpg:// or postgresql+psycopg://), "
-    "models:MODULE:ATTR (a SQLAlchemy MetaData or declarative Base), migrations:DIR (a folder of "
+    "models:MODULE:ATTR (a SQLAlchemy MetaData or declarative Base; a bare models:MODULE for Tortoise, "
+    "Peewee or Django settings), migrations:DIR (a folder of "
     "NNN_description.sql files, or an Alembic alembic.ini or script folder), a snapshot file (.json), or one of `db`, `models`, `migrations`, "
     "`snapshot` for the source set in the config"
 )
@@ -71,19 +73,14 @@ def _database(url: str, cfg: Config) -> Expected:
 
 
 def _models(target: str, cfg: Config, scratch: Callable[[], Scratch]) -> Expected:
-    module, sep, attr = target.strip().partition(":")
-    if not sep or not module or not attr:
+    text = target.strip()
+    module, sep, attr = text.partition(":")
+    if not module or (sep and not attr):
         raise UsageError(f"`models:{target}` must be models:MODULE:ATTR, e.g. models:app.db:Base.")
-    from .configured import load_models
+    from .configured import load_configured_models
 
-    return load_models(
-        f"{module}:{attr}",
-        scratch,
-        root=cfg.root,
-        schemas=cfg.schemas,
-        ignore=cfg.ignore,
-        extensions=[e.name for e in cfg.expect.extensions],
-    )
+    # As `check` loads them: in the project's interpreter when it has one (any ORM), else in-process.
+    return load_configured_models(replace(cfg, models=text, models_from=None), scratch)
 
 
 def _in(cfg: Config) -> str:

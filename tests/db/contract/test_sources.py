@@ -562,7 +562,7 @@ def test_resolve_every_form(
 
 
 @pytest.mark.parametrize(
-    "spec", ["mysql://u@h/db", "sqlite:///x.db", "nonsense", "models:pgw_shop_models", "migrations:"]
+    "spec", ["mysql://u@h/db", "sqlite:///x.db", "nonsense", "models:pgw_shop_models:", "migrations:"]
 )
 def test_resolve_rejects_what_it_cannot_read(spec: str) -> None:
     with pytest.raises(UsageError) as info:
