@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,13 +93,48 @@ def measure(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, f
     return float(seconds), int(rss_kb) / 1024, int(code), float(cpu)
 
 
+def scale(size_mb: int, factors: list[int]) -> int:
+    """pgwarden alone on ``size_mb`` and on copies of it concatenated ``factor`` times: the growth curve."""
+    print(
+        f"doctor logs on {size_mb} MB of generated bot logs repeated 1, {', '.join(map(str, factors))} times\n"
+    )
+    print("| input MB | wall s | CPU s | CPU s per GB | peak RSS MB |")
+    print("|---:|---:|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="pgwarden-bench-") as tmp:
+        base = Path(tmp) / "base.log"
+        generate(base, size_mb << 20)
+        for factor in [1, *factors]:
+            log = Path(tmp) / "bot.log"
+            with open(log, "wb") as out:
+                for _ in range(factor):
+                    with open(base, "rb") as inp:
+                        shutil.copyfileobj(inp, out, 1 << 24)
+            mb = log.stat().st_size / (1 << 20)
+            seconds, rss, code, cpu = measure(
+                [sys.executable, "-m", "pgwarden", "doctor", "logs", "--format", "json", str(log)]
+            )
+            if code not in (0, 1):
+                print(f"pgwarden exit {code}", file=sys.stderr)
+                return 2
+            print(f"| {mb:.0f} | {seconds:.2f} | {cpu:.2f} | {cpu / mb * 1024:.2f} | {rss:.0f} |")
+            log.unlink()
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size-mb", type=int, default=1024, help="Size of the generated log (default 1024).")
     parser.add_argument(
         "--keep", metavar="FILE", help="Write the log here and keep it (default: a temp dir)."
     )
+    parser.add_argument(
+        "--scale",
+        metavar="N,N",
+        help="Instead: pgwarden alone on the log and on N copies of it end to end (e.g. 10): time and RSS growth.",
+    )
     args = parser.parse_args()
+    if args.scale:
+        return scale(args.size_mb, [int(n) for n in args.scale.split(",")])
     patterns = [p for sig in catalog.load() for p in sig.patterns] + [PROBLEM_PATTERN]
     with tempfile.TemporaryDirectory(prefix="pgwarden-bench-") as tmp:
         log = Path(args.keep) if args.keep else Path(tmp) / "bot.log"

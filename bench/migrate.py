@@ -1,4 +1,5 @@
-"""Benchmark: 200 small migrations onto an empty database, pgwarden ``migrate up`` vs Alembic ``upgrade head``.
+"""Benchmark: 200 small migrations onto an empty database, pgwarden ``migrate up`` vs the no-ledger floor and
+Alembic ``upgrade head``, one transaction per file and (``--single-transaction``) one for the whole run.
 
 ``--guard`` measures the data guard instead, as whole commands (process start to exit):
 ``pgwarden migrate up`` with ``data_guard`` on and off, against a plain loop (one process,
@@ -25,6 +26,9 @@ from pgwarden.migrate import discover, up
 from pgwarden.migrate.source import MigrationFile, statements
 from pgwarden.scratch import Scratch, open_scratch
 
+# bench/alembic.py would shadow the alembic package when this file runs as a script.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 ENV_PY = """
 from alembic import context
 from sqlalchemy import create_engine
@@ -38,6 +42,13 @@ with engine.connect() as connection:
         context.run_migrations()
 engine.dispose()
 """
+
+# Alembic's default: every pending revision in one transaction (transaction_per_migration=False),
+# the anchor of `pgwarden migrate up --single-transaction`.
+ENV_PY_SINGLE = ENV_PY.replace("transaction_per_migration=True", "transaction_per_migration=False").replace(
+    "# One transaction per revision, like pgwarden's one transaction per file.",
+    "# One transaction for the whole run, like `pgwarden migrate up --single-transaction`.",
+)
 
 SCRIPT = '''"""{name}"""
 from alembic import op
@@ -80,34 +91,39 @@ def build(root: Path, count: int, shape: str) -> tuple[Path, Path]:
     versions.mkdir(parents=True)
     (root / "alembic" / "env.py").write_text(ENV_PY)
     (root / "alembic" / "script.py.mako").write_text("")
+    single = root / "alembic_single"
+    (single / "versions").mkdir(parents=True)
+    (single / "env.py").write_text(ENV_PY_SINGLE)
+    (single / "script.py.mako").write_text("")
     for n in range(1, count + 1):
         text = migration_sql(n, shape)
         (folder / f"{n:03d}_step_{n}.sql").write_text(text)
         body = "\n".join(f"    op.execute({s.strip()!r})" for s in text.strip().splitlines())
         down = f"r{n - 1:04d}" if n > 1 else None
-        (versions / f"r{n:04d}_step.py").write_text(
-            SCRIPT.format(name=f"step {n}", rev=f"r{n:04d}", down=down, body=body)
-        )
+        script = SCRIPT.format(name=f"step {n}", rev=f"r{n:04d}", down=down, body=body)
+        (versions / f"r{n:04d}_step.py").write_text(script)
+        (single / "versions" / f"r{n:04d}_step.py").write_text(script)
     return folder, root / "alembic"
 
 
-def timed_once(scratch: Scratch, label: str, run: Callable[[str], None]) -> float:
+def timed_once(scratch: Scratch, label: str, run: Callable[[str], None]) -> tuple[float, float]:
+    """Wall seconds and this process's CPU seconds (user + system, every thread) of ``run``."""
     url = scratch.create_database(label)
     try:
         # A checkpoint now rather than in the middle of someone's run.
         # Not a superuser on --dev-url: no checkpoint.
         with psycopg.connect(scratch.server_url, autocommit=True) as conn, contextlib.suppress(psycopg.Error):
             conn.execute("CHECKPOINT")
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         run(url)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
     finally:
         scratch.drop_database(url)
 
 
-def run_pgwarden(files: list[MigrationFile]) -> Callable[[str], None]:
+def run_pgwarden(files: list[MigrationFile], *, single: bool = False) -> Callable[[str], None]:
     def run(url: str) -> None:
-        result = up(url, files)
+        result = up(url, files, single_transaction=single)
         assert result.ok and len(result.applied) == len(files), result.error
 
     return run
@@ -141,23 +157,27 @@ def run_alembic(script_dir: Path) -> Callable[[str], None]:
 
 
 def measure(scratch: Scratch, root: Path, count: int, shape: str, repeat: int) -> dict[str, float]:
-    """Median and best of ``repeat`` rounds; each round runs the three in a rotated order."""
+    """Median and best of ``repeat`` rounds; each round runs every runner, in a rotated order."""
     folder, script_dir = build(root, count, shape)
     files = discover(folder)
     runners = {
         "pgwarden": run_pgwarden(files),
         "plain": run_plain(files),
         "alembic": run_alembic(script_dir),
+        "pgwarden_single": run_pgwarden(files, single=True),
+        "alembic_single": run_alembic(script_dir.parent / "alembic_single"),
     }
-    times: dict[str, list[float]] = {name: [] for name in runners}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in runners}
     names = list(runners)
     for i in range(repeat):
-        for name in names[i % 3 :] + names[: i % 3]:
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
             times[name].append(timed_once(scratch, f"{name}_{i}", runners[name]))
     result: dict[str, float] = {}
     for name, values in times.items():
-        result[f"{name}_s"] = statistics.median(values)
-        result[f"{name}_best_s"] = min(values)
+        result[f"{name}_s"] = statistics.median(v[0] for v in values)
+        result[f"{name}_best_s"] = min(v[0] for v in values)
+        result[f"{name}_cpu_s"] = statistics.median(v[1] for v in values)
     return result
 
 
@@ -229,7 +249,7 @@ def measure_guard(scratch: Scratch, root: Path, count: int, shape: str, repeat: 
     times: dict[str, list[float]] = {m: [] for m in modes}
     for i in range(repeat):
         for mode in modes[i % 3 :] + modes[: i % 3]:
-            times[mode].append(timed_once(scratch, f"{mode}_{i}", runners[mode]))
+            times[mode].append(timed_once(scratch, f"{mode}_{i}", runners[mode])[0])
     return {f"{m}_s": statistics.median(v) for m, v in times.items()} | {
         f"{m}_best_s": min(v) for m, v in times.items()
     }
@@ -289,24 +309,51 @@ def main(argv: list[str] | None = None) -> int:
         for shape in shapes:
             results[shape] = measure(scratch, Path(tmp), args.count, shape, args.repeat)
     n = args.count
-    print(f"{n} migrations onto an empty database, one transaction per file, median of {args.repeat} (best)")
+    load = os.getloadavg()[0]
+    print(
+        f"{n} migrations onto an empty database, median of {args.repeat} (best); wall s, and CPU s of "
+        f"this process (client side only); load average {load:.1f} on {os.cpu_count()} cores"
+    )
+    print()
+    print("One transaction per file:")
     print()
     print(
-        "| files | pgwarden s | alembic s | alembic/pgwarden | plain psycopg s (no ledger) | ledger ms/file |"
+        "| files | plain psycopg loop (floor) s | pgwarden s | pgwarden/floor | alembic s | alembic/pgwarden "
+        "| CPU floor / pgwarden / alembic s | ledger ms/file |"
     )
-    print("|---|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     checks: list[tuple[str, bool]] = []
     for shape, r in results.items():
         speedup = r["alembic_s"] / r["pgwarden_s"]
+        floor = r["pgwarden_s"] / r["plain_s"]
         ledger_ms = (r["pgwarden_s"] - r["plain_s"]) / n * 1000
-        r.update(speedup=speedup, ledger_ms_per_file=ledger_ms)
+        r.update(speedup=speedup, floor_ratio=floor, ledger_ms_per_file=ledger_ms)
         print(
-            f"| {shape} | {r['pgwarden_s']:.3f} ({r['pgwarden_best_s']:.3f}) | "
+            f"| {shape} | {r['plain_s']:.3f} ({r['plain_best_s']:.3f}) | "
+            f"{r['pgwarden_s']:.3f} ({r['pgwarden_best_s']:.3f}) | {floor:.3f}x | "
             f"{r['alembic_s']:.3f} ({r['alembic_best_s']:.3f}) | {speedup:.1f}x | "
-            f"{r['plain_s']:.3f} ({r['plain_best_s']:.3f}) | {ledger_ms:.2f} |"
+            f"{r['plain_cpu_s']:.3f} / {r['pgwarden_cpu_s']:.3f} / {r['alembic_cpu_s']:.3f} | {ledger_ms:.2f} |"
         )
+        checks.append((f"{shape}: pgwarden <= 1.05x the no-ledger floor ({floor:.3f}x)", floor <= 1.05))
         checks.append((f"{shape}: pgwarden >= 3x faster than Alembic ({speedup:.1f}x)", speedup >= 3))
-        checks.append((f"{shape}: ledger overhead <= 5 ms per file ({ledger_ms:.2f} ms)", ledger_ms <= 5))
+    print()
+    print(
+        "One transaction for the whole run (`--single-transaction`; Alembic's transaction_per_migration=False):"
+    )
+    print()
+    print("| files | pgwarden single s | alembic single s | alembic/pgwarden | CPU pgwarden / alembic s |")
+    print("|---|---:|---:|---:|---:|")
+    for shape, r in results.items():
+        single = r["alembic_single_s"] / r["pgwarden_single_s"]
+        r.update(single_speedup=single)
+        print(
+            f"| {shape} | {r['pgwarden_single_s']:.3f} ({r['pgwarden_single_best_s']:.3f}) | "
+            f"{r['alembic_single_s']:.3f} ({r['alembic_single_best_s']:.3f}) | {single:.1f}x | "
+            f"{r['pgwarden_single_cpu_s']:.3f} / {r['alembic_single_cpu_s']:.3f} |"
+        )
+        checks.append(
+            (f"{shape}: --single-transaction no slower than Alembic's ({single:.2f}x)", single >= 1)
+        )
     print()
     for text, ok in checks:
         print(f"{'PASS' if ok else 'MISS'}  {text}")

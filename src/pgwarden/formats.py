@@ -5,12 +5,12 @@ Above ``findings`` (the model) and ``_text`` (the terminal): neither imports thi
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from . import __version__
-from .findings import FORMATS, Finding, Severity, sort_findings, summarize, write_pieces
+from ._jsonout import dumps, is_plain
+from .findings import CHUNK, FORMATS, Finding, Severity, sort_findings, summarize, write_pieces
 
 __all__ = ["FORMATS", "render", "to_sarif"]
 
@@ -30,17 +30,24 @@ def render(
         doc: dict[str, Any] = {"findings": [f.to_dict() for f in ordered], "summary": summarize(ordered)}
         if extra:
             doc.update(extra)
-        write_pieces(out, json.JSONEncoder(indent=2, default=str).iterencode(doc))
-        out.write("\n")
+        # to_dict's other values are strings or None; what a finding carries besides is checked
+        plain = all(is_plain(f.evidence) for f in ordered) and is_plain(extra)
+        write_pieces(out, _chunks(dumps(doc, plain=plain) + "\n"))
     elif fmt == "github":
         _render_github(ordered, out)
     elif fmt == "sarif":
-        write_pieces(out, json.JSONEncoder(indent=2).iterencode(to_sarif(ordered)))
-        out.write("\n")
+        # a SARIF log is built of strings and integers: nothing for the check to find
+        write_pieces(out, _chunks(dumps(to_sarif(ordered), plain=True) + "\n"))
     else:
         from ._text import render_text  # rich: ~50 ms, only for the text format
 
         render_text(ordered, out, color=color, title=title)
+
+
+def _chunks(text: str) -> Iterator[str]:
+    """``text`` in pieces of ``CHUNK`` characters: each written (and redacted) on its own."""
+    for start in range(0, len(text), CHUNK):
+        yield text[start : start + CHUNK]
 
 
 def _gh_escape(text: str, *, prop: bool = False) -> str:
@@ -61,6 +68,10 @@ def _location(obj: str) -> tuple[str, int | None, int | None] | None:
 
 
 def _render_github(findings: Sequence[Finding], out: IO[str]) -> None:
+    write_pieces(out, _github_lines(findings))
+
+
+def _github_lines(findings: Sequence[Finding]) -> Iterator[str]:
     level = {"error": "error", "warning": "warning", "info": "notice"}
     for f in findings:
         props = [f"title={_gh_escape(f'{f.code} {f.kind} {f.object}', prop=True)}"]
@@ -74,7 +85,7 @@ def _render_github(findings: Sequence[Finding], out: IO[str]) -> None:
         body = f.message + (f" Hint: {f.hint}" if f.hint else "")
         if f.fix_sql:
             body += f"\nFix: {f.fix_sql}"
-        out.write(f"::{level[f.severity.value]} {','.join(props)}::{_gh_escape(body)}\n")
+        yield f"::{level[f.severity.value]} {','.join(props)}::{_gh_escape(body)}\n"
 
 
 def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:

@@ -67,27 +67,38 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
 )
 
 _TRIGGERS = ("://", "pass", "token", "secret", "key", "authorization", "bearer")
-_TOKEN_START = re.compile(r"[0-9]{6}:")
-"""Every pattern above needs one of these; most output has none, and substring tests are cheap
-(a regex alternation of them costs about ten times as much on a large lint report)."""
+"""Every pattern above needs one of these (or ``_TOKEN_START``); most output has none, and substring
+tests are cheap (a regex alternation of them costs about ten times as much on a large lint report)."""
 
+_TOKEN_START = re.compile(r":(?<=[0-9]{6}:)")
+"""A colon after six digits, searched from the colon: a literal first character lets the regex engine
+skip ahead (``[0-9]{6}:`` tried a match at every digit: 0.19 s over a 6 MB lint report, this 4 ms)."""
 
-def _may_hold_secret(text: str) -> bool:
-    low = text.lower()
-    return any(t in low for t in _TRIGGERS) or _TOKEN_START.search(text) is not None
+_SECRET_WORDS = (
+    ("pass", "PASSWORD"),
+    ("pass", "PASSWD"),
+    ("pass", "PASSPHRASE"),
+    ("token", "TOKEN"),
+    ("secret", "SECRET"),
+    ("key", "APIKEY"),
+    ("key", "API_KEY"),
+    ("key", "PRIVATE_KEY"),
+)
+"""The words ``_SECRET_NAME`` needs, each with its trigger: a bare ``KEY`` (SQL's ``FOREIGN KEY``)
+cannot match it."""
 
-
-# What each pattern above cannot match without (same order): a pattern is only run over text that
-# holds it. Exact, not a heuristic; it matters on large output (a JSON report of thousands of lint
-# findings says "foreign key" often, which woke every pattern, each scanning megabytes).
-_NEEDS: tuple[Callable[[str, str], bool], ...] = (
-    lambda text, low: "://" in text,
-    lambda text, low: "pass" in low,
-    lambda text, low: "--pass" in low,
-    lambda text, low: any(w in text for w in ("PASSWORD", "PASSWD", "PASSPHRASE", "TOKEN", "SECRET", "KEY")),
-    lambda text, low: _TOKEN_START.search(text) is not None,
-    lambda text, low: "authorization" in low,
-    lambda text, low: "bearer" in low,
+# What each pattern above cannot match without (same order), given the text, its lower case and
+# the triggers found in it: a pattern is only run over text that holds what it needs. Exact, not a
+# heuristic; it matters on large output (a JSON report of thousands of lint findings says
+# "foreign key" often, which woke every pattern, each scanning megabytes).
+_NEEDS: tuple[Callable[[str, str, set[str]], bool], ...] = (
+    lambda text, low, found: "://" in found,
+    lambda text, low, found: "pass" in found,
+    lambda text, low, found: "pass" in found and "--pass" in low,
+    lambda text, low, found: any(w in text for t, w in _SECRET_WORDS if t in found),
+    lambda text, low, found: ":" in found,
+    lambda text, low, found: "authorization" in found,
+    lambda text, low, found: "bearer" in found,
 )
 
 
@@ -125,10 +136,13 @@ def redact(text: str) -> str:
     """``text`` with every password, token and registered secret replaced by ``***``."""
     if not text:
         return text
-    if _may_hold_secret(text):
-        low = text.lower()
+    low = text.lower()
+    found = {t for t in _TRIGGERS if t in low}
+    if _TOKEN_START.search(text) is not None:
+        found.add(":")
+    if found:
         for needs, (pattern, replacement) in zip(_NEEDS, _PATTERNS, strict=True):
-            if needs(text, low):
+            if needs(text, low, found):
                 text = pattern.sub(replacement, text)
     literal = _literal_re
     if literal is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import click
 from psycopg import IsolationLevel
 
 from .. import formats
@@ -48,7 +49,9 @@ def failure_findings(result: UpResult) -> list[Finding]:
             finding(
                 "data_loss_refused",
                 f"{error.path}:{error.line}:{error.column}",
-                f"{result.failed.filename} was refused and rolled back: "
+                f"{result.failed.filename} was refused and rolled back"
+                + (" with every file of the run" if result.single_transaction else "")
+                + ": "
                 + "; ".join(f"{loss.what} would lose {loss.rows_text} row(s)" for loss in error.losses)
                 + ".",
                 "If these rows may go, add `-- pgwarden: destructive -- <why>` to the comment block at the top "
@@ -59,12 +62,17 @@ def failure_findings(result: UpResult) -> list[Finding]:
                 losses=[{"what": loss.what, "table": loss.table, "rows": loss.rows} for loss in error.losses],
             )
         ]
+    rolled_back = (
+        "failed; every file of the run was rolled back (--single-transaction)"
+        if result.single_transaction
+        else "failed and was rolled back"
+    )
     return [
         finding(
             "failed_migration",
             f"{error.path}:{error.line}:{error.column}",
-            f"{result.failed.filename} failed and was rolled back: {str(error).split(': ', 1)[-1]}",
-            "Earlier files stay applied, later ones pending. "
+            f"{result.failed.filename} {rolled_back}: {str(error).split(': ', 1)[-1]}",
+            ("" if result.single_transaction else "Earlier files stay applied, later ones pending. ")
             + (
                 "The database already has what the file creates: if it was built before pgwarden's ledger, "
                 "`pgwarden migrate baseline` says which version it matches, to record with "
@@ -246,3 +254,34 @@ def sql_version(text: str | None) -> int | None:
     raise UsageError(
         f"--to {text}: SQL migrations are named by number; pass the version of a file (e.g. --to 3)."
     )
+
+
+single_transaction_option = click.option(
+    "--single-transaction",
+    is_flag=True,
+    help="Apply all pending files and their ledger rows in ONE transaction: one failure rolls back every "
+    "file of the run. Refused when a pending file cannot run in a transaction (CREATE INDEX CONCURRENTLY, "
+    "`-- pgwarden: no-transaction`).",
+)
+
+
+lock_wait_option = click.option(
+    "--lock-wait",
+    type=click.FloatRange(min=0),
+    help="Seconds to wait while another migrator holds the lock (default 300, `migrate.lock_wait`).",
+)
+
+
+def check_to(to: int | None, files: Sequence[MigrationFile], folder: object) -> None:
+    """``UsageError`` when ``--to`` names no file of ``folder``."""
+    if to is not None and all(f.version != to for f in files):
+        known = f"{files[0].version} to {files[-1].version}" if files else "none"
+        raise UsageError(
+            f"--to {to}: no migration file in {folder} has version {to} (versions there: "
+            f"{known}); pass the version of an existing file."
+        )
+
+
+def refuse_single_for_alembic(single_transaction: bool) -> None:
+    if single_transaction:
+        raise UsageError("--single-transaction is for SQL files: Alembic's env.py decides its transactions.")

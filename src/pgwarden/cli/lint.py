@@ -74,10 +74,11 @@ def lint(
         targets = [cfg.migrations]
     alembic = [t for t in targets if is_alembic(t)]
     targets = [t for t in targets if t not in alembic]
-    for target in targets:
-        # a migrations folder is named the way `migrate` wants it, or lint says no as migrate would
-        if target.is_dir() and (target == cfg.migrations or is_migrations_folder(target)):
-            discover(target)
+    # a migrations folder is named the way `migrate` wants it, or lint says no as migrate would
+    folders = [t for t in targets if t.is_dir() and (t == cfg.migrations or is_migrations_folder(t))]
+    if against or no_cache:
+        for folder in folders:
+            discover(folder)
     found = []
     if alembic and against:
         if "://" not in against and not against.startswith("postgres"):
@@ -105,7 +106,8 @@ def lint(
     elif targets:
         from ..lint.cache import lint_cached
 
-        found += lint_cached(targets, settings, lint_paths)
+        # the cache checks the folders as `discover` does when it lints them (a hit: they passed)
+        found += lint_cached(targets, settings, lint_paths, folders=folders, check=discover)
     title = f"pgwarden lint: {len(settings.rules)} rules" + (
         f", against {describe(against)}" if against else ""
     )

@@ -38,11 +38,7 @@ migrations_option = click.option(
     type=click.Path(),
     help="Folder of NNN_name.sql migrations, or an Alembic environment (its alembic.ini or script folder).",
 )
-lock_wait_option = click.option(
-    "--lock-wait",
-    type=click.FloatRange(min=0),
-    help="Seconds to wait while another migrator holds the lock (default 300, `migrate.lock_wait`).",
-)
+lock_wait_option = parts.lock_wait_option
 
 
 def _setup(state: State, **flags: Any) -> tuple[Config, list[MigrationFile], Settings]:
@@ -143,6 +139,7 @@ def _status_code(rows: Sequence[Any]) -> int:
     is_flag=True,
     help="Let statements that drop rows run without `-- pgwarden: destructive -- REASON` in their file.",
 )
+@parts.single_transaction_option
 @dev_url_option
 @format_option
 @click.pass_obj
@@ -155,10 +152,11 @@ def up(
     dry_run: bool,
     on_scratch: bool,
     allow_data_loss: bool,
+    single_transaction: bool,
     dev_url: str | None,
     fmt: str,
 ) -> int:
-    """Apply pending migrations, each file in one transaction with its ledger row.
+    """Apply pending migrations, each file in one transaction with its ledger row (or all in one).
 
     Several instances may run this at once: one applies, the others wait for the lock
     (--lock-wait) and then find the database at the target. A statement that would lose
@@ -169,6 +167,7 @@ def up(
         state, database_url=database_url, migrations=migrations, dev_url=dev_url
     )
     if alembic is not None:
+        parts.refuse_single_for_alembic(single_transaction)
         overrides = {"lock_wait": lock_wait, "allow_data_loss": allow_data_loss or None}
         if dry_run:
             return _migrate_alembic.dry_run(state, *alembic, fmt, to=to_text)
@@ -181,17 +180,20 @@ def up(
     say = progress(state, fmt)
     if on_scratch and not dry_run:
         raise click.UsageError("--on-scratch goes with --dry-run.")
-    if to is not None and all(f.version != to for f in files):
-        known = f"{files[0].version} to {files[-1].version}" if files else "none"
-        raise UsageError(
-            f"--to {to}: no migration file in {cfg.migrations} has version {to} (versions there: "
-            f"{known}); pass the version of an existing file."
-        )
+    parts.check_to(to, files, cfg.migrations)
     if dry_run:
         return dry_run_command(state, url, files, to, settings, cfg.dev_url, fmt)
     if held := parts.unrecorded_files(url, files, settings, cfg.dev_url, cfg.connect_timeout):
         return parts.refuse_unrecorded(state, url, held, files, fmt)
-    result = run_up(url, files, to=to, settings=settings, progress=say, connect_timeout=cfg.connect_timeout)
+    result = run_up(
+        url,
+        files,
+        to=to,
+        settings=settings,
+        progress=say,
+        connect_timeout=cfg.connect_timeout,
+        single_transaction=single_transaction,
+    )
     return write_up(state, url, result, failure_findings(result), fmt, what="file(s)", width=40)
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pglast import parser
-
 from .model import Statement
 
 _IGNORE = re.compile(rb"--[ \t]*pgwarden:ignore\b[ \t]*([^\n]*)")
@@ -65,6 +63,8 @@ def _covered(offset: int, statements: list[Statement]) -> int:
 
 def _comment_offsets(data: bytes) -> set[int] | None:
     """Byte offsets of ``--`` comments as PostgreSQL's scanner sees them (None if it cannot scan)."""
+    from pglast import parser  # only for files that need the scanner
+
     text = data.decode("utf-8")
     try:
         tokens = parser.scan(text)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from pglast import parser
 
 from .model import Node, Statement
 
@@ -35,6 +34,8 @@ def _parse_chunk(
     data: bytes, start: int, end: int, found: list[Statement]
 ) -> tuple[list[Statement], SyntaxProblem | None]:
     """Append the statements of ``data[start:end]`` to ``found``; on a syntax error keep those before it."""
+    from pglast import parser  # imported at the first parse: a cache hit never pays for it
+
     chunk = data[start:end]
     try:
         tree = orjson.loads(parser.parse_sql_json(chunk.decode("utf-8")))
@@ -63,6 +64,8 @@ def _parse_chunked(data: bytes) -> tuple[list[Statement], SyntaxProblem | None]:
     alike), and the VALUES of an INSERT are dropped after the first row, so memory stays near
     the file's size instead of a parse tree per row.
     """
+    from pglast import parser  # imported at the first parse: a cache hit never pays for it
+
     text = data.decode("utf-8")
     ascii_only = data.isascii()
     found: list[Statement] = []
@@ -174,6 +177,8 @@ def _trim(data: bytes, start: int, length: int) -> tuple[int, int]:
 
 def _do_block(stmt: Statement, data: bytes) -> list[Statement]:
     """SQL statements inside a PL/pgSQL DO block, marked conditional when under IF/CASE/loops."""
+    from pglast import parser  # imported at the first parse: a cache hit never pays for it
+
     language = "plpgsql"
     for arg in stmt.node.get("args", ()):
         elem = arg.get("DefElem", {})
@@ -236,6 +241,8 @@ def _plpgsql(
 def _inner(
     query: str, conditional: bool, outer: Statement, text: bytes, cursor: list[int]
 ) -> list[Statement]:
+    from pglast import parser  # imported at the first parse: a cache hit never pays for it
+
     try:
         tree = orjson.loads(parser.parse_sql_json(query))
     except parser.ParseError:

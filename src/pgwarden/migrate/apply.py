@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from ..errors import MigrationError
 from .source import MigrationFile, show_path, statements
@@ -20,17 +21,21 @@ from .source import MigrationFile, show_path, statements
 __all__ = [
     "Hook",
     "Check",
+    "Closing",
     "StatementFailed",
     "apply",
     "failure",
     "line_column",
     "run",
+    "run_all",
     "server_message",
     "timeouts",
 ]
 
-Hook = Callable[[psycopg.Connection[Any]], None]
+Hook = Callable[[psycopg.Connection[Any]], object]
 """Called inside a transactional file's transaction: before its first statement, or after its last."""
+Closing = Callable[[], bytes]
+"""SQL (values quoted in it) run just before a transactional file's ``COMMIT``, in the same round trip."""
 Check = Callable[[str, int], None]
 """Called before each statement with its text and offset; raises to stop the file (the data guard)."""
 
@@ -52,39 +57,70 @@ def apply(
     check: Check | None = None,
     before: Hook | None = None,
     after: Hook | None = None,
+    closing: Closing | None = None,
     reset: bool = True,
 ) -> None:
     """Run ``file`` on an autocommit connection, in one transaction unless it says ``no-transaction``.
 
     Statements are sent one at a time, which tells which one failed even when the
     server gives no position (``CREATE INDEX`` on a missing column). ``before`` and
-    ``after`` run inside the file's transaction (the runner sets its defaults and
-    records the ledger row there, so both commit with the file). With ``reset``,
-    session settings the file makes (``SET search_path``) are reset afterwards, as if
-    each file ran on a connection of its own; the runner restores its own defaults instead.
+    ``after`` run inside the file's transaction (the runner sets its defaults there).
+    ``closing()`` is SQL sent with the ``COMMIT`` in one round trip (the runner's fenced
+    ledger row): if it fails, the ``COMMIT`` after it does not run and the file is rolled back.
+    With ``reset``, session settings the file makes (``SET search_path``) are reset afterwards,
+    as if each file ran on a connection of its own; the runner restores its own defaults instead.
     """
-    parts = statements(file)
     try:
-        if file.transactional:
+        if file.transactional and closing is not None:
+            _apply_closing(conn, file, check, before, after, closing)
+        elif file.transactional:
             with conn.transaction():
                 if before is not None:
                     before(conn)
-                timeouts(conn, file, local=True)
-                for offset, text in parts:
-                    if check is not None:
-                        check(text, offset)
-                    run(conn, file, text, offset)
+                run_all(conn, file, check)
                 if after is not None:
                     after(conn)
         else:
             timeouts(conn, file, local=False)
-            for offset, text in parts:
+            for offset, text in statements(file):
                 if check is not None:
                     check(text, offset)
                 run(conn, file, text, offset)
     finally:
         if reset and not conn.closed and not conn.broken:
             conn.execute("RESET ALL")
+
+
+def run_all(conn: psycopg.Connection[Any], file: MigrationFile, check: Check | None = None) -> None:
+    """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it."""
+    timeouts(conn, file, local=True)
+    for offset, text in statements(file):
+        if check is not None:
+            check(text, offset)
+        run(conn, file, text, offset)
+
+
+def _apply_closing(
+    conn: psycopg.Connection[Any],
+    file: MigrationFile,
+    check: Check | None,
+    before: Hook | None,
+    after: Hook | None,
+    closing: Closing,
+) -> None:
+    # BEGIN and COMMIT by hand: psycopg's transaction block would send its COMMIT on its own.
+    conn.execute(b"BEGIN")
+    try:
+        if before is not None:
+            before(conn)
+        run_all(conn, file, check)
+        if after is not None:
+            after(conn)
+        conn.execute(closing() + b"; COMMIT")
+    except BaseException:
+        if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
+            conn.execute(b"ROLLBACK")
+        raise
 
 
 def timeouts(conn: psycopg.Connection[Any], file: MigrationFile, *, local: bool) -> None:

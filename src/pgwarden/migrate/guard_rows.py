@@ -16,11 +16,12 @@ import psycopg
 from psycopg import sql
 
 from . import guard
+from .errors import DataLossRefused
 from .guard import Risk
 from .settings import Settings
-from .source import MigrationFile, statements
+from .source import MigrationFile, show_path, statements
 
-__all__ = ["CAP", "Loss", "losses", "would_refuse"]
+__all__ = ["CAP", "Loss", "losses", "refuse", "would_refuse"]
 
 CAP = 1_000_000
 
@@ -134,3 +135,39 @@ def would_refuse(conn: psycopg.Connection[Any], file: MigrationFile, settings: S
         if risks:
             found.extend(losses(conn, risks))
     return found
+
+
+def refuse(
+    conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: int, settings: Settings
+) -> None:
+    """Refuse ``text`` when it would lose rows the file does not say it means to lose."""
+    if not settings.data_guard or settings.allow_data_loss or file.destructive:
+        return
+    risks = guard.risks(text)
+    if not risks:
+        return
+    lost = losses(conn, risks)
+    if not lost:
+        return
+    path = show_path(file.path)
+    start = offset + len(text) - len(text.lstrip())
+    line, column = guard.line_of(file.sql, start)
+    what = "; ".join(f"{loss.what} loses {loss.rows_text} row(s)" for loss in lost)
+    shown = " ".join(text.split())
+    shown = shown if len(shown) <= 80 else shown[:77] + "..."
+    raise DataLossRefused(
+        f"{path}:{line}:{column}: refused `{shown}`: {what}, and the file does not say it means to. "
+        + (
+            "The file was rolled back and nothing after it ran. "
+            if file.transactional
+            else "Its earlier statements stay applied (no-transaction file); nothing after it ran. "
+        )
+        + "If these rows may go, add "
+        "`-- pgwarden: destructive -- <why>` to the comment block at the top of the file (or run "
+        "`pgwarden migrate up --allow-data-loss`); otherwise change the statement",
+        path=path,
+        line=line,
+        column=column,
+        losses=lost,
+        statement=text,
+    )

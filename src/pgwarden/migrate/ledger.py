@@ -11,11 +11,12 @@ from importlib import resources
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from .. import __version__
 from ..db import SCHEMA_LOCK
 
-__all__ = ["Applied", "actor", "audit", "ensure", "exists", "forget", "read", "record"]
+__all__ = ["Applied", "actor", "audit", "ensure", "exists", "forget", "read", "record", "record_sql"]
 
 
 @dataclass(frozen=True)
@@ -99,13 +100,40 @@ def record(
 ) -> None:
     """Insert or overwrite the row of ``version`` (a retry replaces the failed attempt)."""
     conn.execute(
+        record_sql(
+            version=version,
+            name=name,
+            checksum=checksum,
+            duration_ms=duration_ms,
+            applied_by=applied_by,
+            success=success,
+            error=error,
+            statements_done=statements_done,
+        ).as_bytes(conn)
+    )
+
+
+def record_sql(
+    *,
+    version: int,
+    name: str,
+    checksum: str,
+    duration_ms: int,
+    applied_by: dict[str, Any],
+    success: bool,
+    error: str | None = None,
+    statements_done: int | None = None,
+) -> sql.Composed:
+    """The statement :func:`record` runs, values quoted in it: the runner sends it in the round trip
+    that commits the file (a statement with parameters would need a round trip of its own)."""
+    values = (version, name, checksum, duration_ms, json.dumps(applied_by), success, error, statements_done)
+    return sql.SQL(
         "INSERT INTO pgwarden.migrations AS m (version, name, checksum, duration_ms, applied_by, success, "
-        "error, statements_done) VALUES (%s, %s, %s, %s, %s::jsonb, %s, %s, %s) "
+        "error, statements_done) VALUES ({}, {}, {}, {}, {}::jsonb, {}, {}, {}) "
         "ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
         "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by, "
-        "success = excluded.success, error = excluded.error, statements_done = excluded.statements_done",
-        (version, name, checksum, duration_ms, json.dumps(applied_by), success, error, statements_done),
-    )
+        "success = excluded.success, error = excluded.error, statements_done = excluded.statements_done"
+    ).format(*(sql.Literal(v) for v in values))
 
 
 def forget(conn: psycopg.Connection[Any], version: int) -> bool:

@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from ..db import SCHEMA_LOCK, connect
 from ..errors import PgwardenError, UsageError
@@ -32,6 +33,7 @@ from ..urls import redact
 from .errors import LockWaitExceeded
 
 __all__ = [
+    "LOCK_LOST",
     "LOCK_NAME",
     "LOCK_TTL",
     "Holder",
@@ -45,6 +47,8 @@ __all__ = [
 ]
 
 LOCK_NAME = "migrate"
+LOCK_LOST = "PW001"
+"""SQLSTATE of :meth:`MigrationLock.fence_sql` failing: a class of pgwarden's own, which no server error uses."""
 LOCK_TTL = 30.0
 """Seconds the lock outlives its last renewal: how long a migrator killed behind a pooler blocks others."""
 
@@ -116,6 +120,7 @@ class MigrationLock:
         self.ttl = ttl
         self.timeout = timeout
         self.token: int | None = None
+        self._fence_sql: tuple[int | None, bytes] | None = None
         self.lost: str | None = None
         self.pooling: Pooling | None = None
         self._renewer: psycopg.Connection[Any] | None = None
@@ -188,11 +193,32 @@ class MigrationLock:
             (self.token, LOCK_NAME),
         ).fetchone()
         if not (row and row[0]):
-            self.lost = self.lost or "another migrator took the migration lock"
-            raise LockLost(
-                f"Lost the migration lock ({self.lost}): this migrator was paused or cut off for longer than "
-                f"{self.ttl:.0f} s. Nothing more was committed; run `pgwarden migrate up` again."
+            raise self.lost_error()
+
+    def fence_sql(self) -> bytes:
+        """:meth:`fence` as a statement that fails the transaction (SQLSTATE ``LOCK_LOST``) instead
+        of answering: sent in the round trip that commits, it stops the ``COMMIT`` after it."""
+        if self._fence_sql is not None and self._fence_sql[0] == self.token:
+            return self._fence_sql[1]  # the same for every file: built once per token
+        text = (
+            sql.SQL(
+                "DO $fence$ BEGIN IF NOT EXISTS (SELECT FROM pgwarden.locks WHERE name = {} AND token = {} "
+                "AND NOT released FOR UPDATE) THEN RAISE EXCEPTION 'pgwarden: the migration lock was lost' "
+                "USING ERRCODE = {}; END IF; END $fence$"
             )
+            .format(sql.Literal(LOCK_NAME), sql.Literal(self.token), sql.Literal(LOCK_LOST))
+            .as_bytes(self.conn)
+        )
+        self._fence_sql = (self.token, text)
+        return text
+
+    def lost_error(self) -> LockLost:
+        """What :meth:`fence` raises when the row is no longer ours."""
+        self.lost = self.lost or "another migrator took the migration lock"
+        return LockLost(
+            f"Lost the migration lock ({self.lost}): this migrator was paused or cut off for longer than "
+            f"{self.ttl:.0f} s. Nothing more was committed; run `pgwarden migrate up` again."
+        )
 
     def renew(self) -> None:
         """Between the statements of a no-transaction file: renew now, and stop if the lock is gone."""

@@ -14,8 +14,8 @@ from psycopg import sql
 
 from ..errors import MigrationError
 from . import apply as executor
-from . import guard, guard_rows, ledger, lock
-from .errors import DataLossRefused, LedgerConflict
+from . import guard_rows, ledger, lock
+from .errors import LedgerConflict
 from .ledger import Applied
 from .settings import Settings
 from .source import MigrationFile, show_path, statements
@@ -44,6 +44,8 @@ class UpResult:
     error: MigrationError | None = None
     failed: MigrationFile | None = None
     warnings: list[str] = field(default_factory=list)
+    single_transaction: bool = False
+    """All files ran in one transaction: a failure rolled back every one of them."""
 
     @property
     def ok(self) -> bool:
@@ -82,13 +84,16 @@ def up(
     settings: Settings | None = None,
     progress: Progress | None = None,
     connect_timeout: float = 5.0,
+    single_transaction: bool = False,
 ) -> UpResult:
-    """Apply every pending file (up to ``to``) under the migration lock; stop at the first failure."""
+    """Apply every pending file (up to ``to``) under the migration lock; stop at the first failure.
+
+    ``single_transaction``: all of them in one transaction, which one failure rolls back whole."""
     from .adopt import require_adopted
 
     settings = settings or Settings()
     say = progress or (lambda _msg: None)
-    result = UpResult()
+    result = UpResult(single_transaction=single_transaction)
     with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
         result.waited = waited
         held = lock.current(conn)
@@ -118,6 +123,9 @@ def up(
         defaults = _defaults(conn, settings) if held.session_state else b""
         _reset(conn, defaults)
         local = None if held.session_state else settings
+        if single_transaction:
+            _apply_single(conn, todo, result, settings, who, held, defaults, say)
+            return result
         for file in todo:
             say(f"applying {file.filename} …")
             try:
@@ -129,6 +137,52 @@ def up(
             result.applied.append(step)
             say(f"applied {file.filename} in {step.duration_ms} ms")
     return result
+
+
+def _apply_single(
+    conn: psycopg.Connection[Any],
+    todo: Sequence[MigrationFile],
+    result: UpResult,
+    settings: Settings,
+    who: dict[str, Any],
+    held: lock.MigrationLock,
+    defaults: bytes,
+    say: Progress,
+) -> None:
+    from . import single
+
+    single.refuse(todo)
+    local = b"" if held.session_state else _local_defaults_sql(conn, settings)
+    attempt = 0
+    while todo:
+        attempt += 1
+        try:
+            done = single.apply_all(
+                conn,
+                todo,
+                who=who,
+                held=held,
+                start=local,
+                between=defaults or local,
+                check=lambda file, text, offset: guard_rows.refuse(conn, file, text, offset, settings),
+                say=say,
+            )
+        except single.FileFailed as failed:
+            _reset(conn, defaults)
+            if failed.error.sqlstate == _LOCK_NOT_AVAILABLE and attempt <= settings.retries:
+                time.sleep(settings.backoff * 2 ** (attempt - 1))
+                continue
+            started = time.monotonic() - failed.duration_ms / 1000
+            _record_failure(conn, failed.file, who, started, str(failed.error), None, held)
+            result.error, result.failed = failed.error, failed.file
+            say(f"failed {failed.file.filename}: {failed.error}; every file of the run was rolled back")
+            return
+        except BaseException:
+            _reset(conn, defaults)
+            raise
+        result.applied = [Step(f.version, f.filename, ms, attempts=attempt) for f, ms in done]
+        say(f"applied {len(done)} file(s) in one transaction")
+        return
 
 
 def _apply(
@@ -153,21 +207,50 @@ def _apply(
             executor.apply(
                 conn,
                 file,
-                check=lambda text, offset: _guard(conn, file, text, offset, settings),
-                before=None if local is None else lambda c: _local_defaults(c, local),
-                after=lambda c: _record(c, file, who, started, held, success=True),
+                check=lambda text, offset: guard_rows.refuse(conn, file, text, offset, settings),
+                before=None if local is None else lambda c: c.execute(_local_defaults_sql(c, local)),
+                # One round trip after the last statement: the fence, the ledger row, the runner's
+                # defaults back for the next file (in the transaction, so they hold after it) and
+                # the COMMIT, which a lost lock stops.
+                closing=lambda: _closing(conn, file, who, started, held, defaults),
                 reset=False,
             )
             break
+        except psycopg.Error as exc:
+            if exc.sqlstate != lock.LOCK_LOST:
+                raise
+            _reset(conn, defaults)
+            raise held.lost_error() from None
         except MigrationError as exc:
+            _reset(conn, defaults)
             if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempt <= settings.retries:
                 time.sleep(settings.backoff * 2 ** (attempt - 1))
                 continue
             _record_failure(conn, file, who, started, str(exc), None, held)
             raise
-        finally:
+        except BaseException:
             _reset(conn, defaults)
+            raise
     return Step(file.version, file.filename, _ms(started), attempts=attempt)
+
+
+def _closing(
+    conn: psycopg.Connection[Any],
+    file: MigrationFile,
+    who: dict[str, Any],
+    started: float,
+    held: lock.MigrationLock,
+    defaults: bytes,
+) -> bytes:
+    row = ledger.record_sql(
+        version=file.version,
+        name=file.name,
+        checksum=file.checksum,
+        duration_ms=_ms(started),
+        applied_by=who,
+        success=True,
+    )
+    return b"; ".join(part for part in (held.fence_sql(), row.as_bytes(conn), defaults) if part)
 
 
 def _apply_statements(
@@ -202,7 +285,7 @@ def _apply_statements(
             held.renew()  # no transaction can fence these statements: renew, and stop if the lock is gone
             while True:
                 try:
-                    _guard(conn, file, text, offset, settings)
+                    guard_rows.refuse(conn, file, text, offset, settings)
                     executor.run(conn, file, text, offset)
                     break
                 except MigrationError as exc:
@@ -292,48 +375,15 @@ def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
     return sql.SQL("; ").join(statements).as_string(conn).encode("utf-8")
 
 
-def _local_defaults(conn: psycopg.Connection[Any], settings: Settings) -> None:
-    """The runner's defaults for this transaction only (through a pooler in transaction mode)."""
-    conn.execute(
-        b"SELECT pg_catalog.set_config('synchronous_commit', 'on', true), "
-        b"pg_catalog.set_config('lock_timeout', %s, true), pg_catalog.set_config('statement_timeout', %s, true)",
-        (settings.lock_timeout, settings.statement_timeout),
-    )
-
-
-def _guard(
-    conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: int, settings: Settings
-) -> None:
-    """Refuse ``text`` when it would lose rows the file does not say it means to lose."""
-    if not settings.data_guard or settings.allow_data_loss or file.destructive:
-        return
-    risks = guard.risks(text)
-    if not risks:
-        return
-    lost = guard_rows.losses(conn, risks)
-    if not lost:
-        return
-    path = show_path(file.path)
-    start = offset + len(text) - len(text.lstrip())
-    line, column = guard.line_of(file.sql, start)
-    what = "; ".join(f"{loss.what} loses {loss.rows_text} row(s)" for loss in lost)
-    shown = " ".join(text.split())
-    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-    raise DataLossRefused(
-        f"{path}:{line}:{column}: refused `{shown}`: {what}, and the file does not say it means to. "
-        + (
-            "The file was rolled back and nothing after it ran. "
-            if file.transactional
-            else "Its earlier statements stay applied (no-transaction file); nothing after it ran. "
+def _local_defaults_sql(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
+    """The runner's defaults for one transaction only (through a pooler in transaction mode)."""
+    return (
+        sql.SQL(
+            "SELECT pg_catalog.set_config('synchronous_commit', 'on', true), "
+            "pg_catalog.set_config('lock_timeout', {}, true), pg_catalog.set_config('statement_timeout', {}, true)"
         )
-        + "If these rows may go, add "
-        "`-- pgwarden: destructive -- <why>` to the comment block at the top of the file (or run "
-        "`pgwarden migrate up --allow-data-loss`); otherwise change the statement",
-        path=path,
-        line=line,
-        column=column,
-        losses=lost,
-        statement=text,
+        .format(sql.Literal(settings.lock_timeout), sql.Literal(settings.statement_timeout))
+        .as_bytes(conn)
     )
 
 

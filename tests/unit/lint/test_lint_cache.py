@@ -117,3 +117,28 @@ def test_evidence_json_would_change_is_not_kept(tmp_path: Path, monkeypatch: pyt
 
     found = cache.lint_cached([tmp_path / "a.sql"], Settings(rules=ALL_RULES), lambda files, s: [odd])
     assert found == [odd] and entries() == []
+
+
+def test_a_hit_skips_the_folder_check_until_a_name_in_the_folder_changes(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pgwarden.cli import lint as lint_cli
+    from pgwarden.errors import SourceError
+
+    checked: list[Path] = []
+    discover = lint_cli.discover
+
+    def counting(folder: Path) -> object:
+        checked.append(folder)
+        return discover(folder)
+
+    monkeypatch.setattr(lint_cli, "discover", counting)
+    first = run(project, "--format", "json")
+    assert checked == [project]
+    assert run(project, "--format", "json") == first
+    assert checked == [project]  # a hit: the same names and contents passed before
+    # a down file is not linted, but `migrate` refuses one without its up file: the new name is a miss
+    (project / "010_orphan.down.sql").write_text("DROP TABLE jobs;\n")
+    with pytest.raises(SourceError, match="010_orphan.down.sql"):
+        run(project, "--format", "json")
+    assert checked == [project, project]

@@ -1,0 +1,76 @@
+"""Indented JSON reports written by orjson, byte for byte what ``json.dumps(doc, indent=2, default=str)`` writes.
+
+The standard library's encoder took ~0.25 s (and its pieces, redacted line by line, more) for a
+6 MB report of 8,000 lint findings; orjson takes ~15 ms. The two agree on layout (two-space
+indent, ``", "``-free separators, ``[]``/``{}`` for empty containers) and on string escapes except
+one: the standard library writes DEL and non-ASCII characters as ``\\uXXXX``, so those are escaped
+afterwards the same way. Where they would differ in more than that — floats (``1e+16`` against
+``1e16``, ``NaN``), integers beyond 64 bits, non-string keys, objects that orjson serialises itself
+but ``default=str`` would stringify (dataclasses, datetimes, enums) — the document is not plain and
+the standard library writes it, as before.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+
+__all__ = ["dumps", "is_plain"]
+
+_PRINTABLE_ASCII = bytes(range(0x7F))
+"""Bytes the standard library writes as they are (orjson escapes the control characters alike)."""
+
+
+def dumps(doc: Any, *, plain: bool | None = None) -> str:
+    """``json.dumps(doc, indent=2, default=str)``, faster when ``doc`` holds plain JSON values only.
+
+    ``plain``: the caller already checked that with :func:`is_plain` (or knows which parts need it).
+    """
+    if not (is_plain(doc) if plain is None else plain):
+        return json.dumps(doc, indent=2, default=str)
+    try:
+        raw = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
+    except TypeError:  # a lone surrogate in a string: the standard library writes it escaped
+        return json.dumps(doc, indent=2, default=str)
+    # The bytes orjson leaves that the standard library escapes: DEL and every non-ASCII character.
+    # Few distinct characters (dashes, quotes) over megabytes: one replace of the bytes each.
+    for char in set(raw.translate(None, _PRINTABLE_ASCII).decode("utf-8")):
+        raw = raw.replace(char.encode("utf-8"), _escape(char).encode("ascii"))
+    return raw.decode("ascii")
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # a UTF-16 surrogate pair, as the standard library writes it
+    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
+
+
+_MAX = 2**63 - 1
+
+
+def is_plain(value: object) -> bool:
+    """Whether ``value`` is made of exact str, bool, int (64-bit), None, list, tuple and str-keyed dict."""
+    stack = [value]  # a loop, not recursion: a report holds ~100,000 values
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if isinstance(item, int) and kind is int:
+            if not -_MAX - 1 <= item <= _MAX:
+                return False
+        elif isinstance(item, dict) and kind is dict:
+            for key, inner in item.items():
+                if type(key) is not str:
+                    return False
+                if type(inner) is not str:
+                    stack.append(inner)
+        elif isinstance(item, (list, tuple)) and kind in (list, tuple):
+            stack.extend(item)
+        else:
+            return False
+    return True
