@@ -1,4 +1,4 @@
-"""Bench: three webhook replicas behind one URL under chaos — pgwarden's ``setup_webhook`` vs aiogram's own runner.
+"""Bench: three webhook replicas behind one URL under chaos — pgwarden's ``setup_webhook`` vs aiogram's and python-telegram-bot's own runners.
 
 The fake Bot API (tests/fake_telegram.py) delivers N updates to a local round-robin proxy
 (tests/round_robin.py) in front of three replica processes, retrying non-2xx answers and
@@ -14,7 +14,10 @@ time from enqueueing to handling, p50/p99, for updates enqueued during a fault (
 Sides: ``pgwarden`` — ``pgwarden.integrations.aiogram_webhook.setup_webhook`` under a Warden per
 replica, the ledger on; ``aiogram`` — ``SimpleRequestHandler`` + ``setup_application`` (its
 defaults: handled in the background after answering 200), every replica setting the webhook at
-startup as aiogram's examples do. Same load, same faults.
+startup as aiogram's examples do; ``python-telegram-bot`` — ``Application.run_webhook`` (tornado;
+it sets the webhook at startup, answers 200 once the update is queued and handles queued updates
+one at a time afterwards). Same load, same faults. The sides run one after another; the CPU
+time (user + sys) of each side's replica processes and the load average are printed beside.
 
     .venv/bin/python bench/webhook.py --updates 3000 --rate 150
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -53,6 +57,29 @@ from aiogram.types import Message
 
 side, db, api, token, secret, hook_url, out, port_file, ttl, claim_timeout = sys.argv[1:]
 fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+def python_telegram_bot():
+    # python-telegram-bot's own runner: run_webhook (tornado) sets the webhook at startup, answers 200
+    # once the update is queued, and handles it afterwards, in order (its defaults).
+    import socket
+    from telegram.ext import Application, MessageHandler, filters
+
+    async def on_text(update, context):
+        os.write(fd, f"{update.message.text} {time.time():.6f}\\n".encode())
+        await update.message.reply_text("ok")
+
+    app = Application.builder().token(token).base_url(api + "/bot").build()
+    app.add_handler(MessageHandler(filters.TEXT, on_text))
+    with socket.socket() as probe:  # a free port, chosen now (run_webhook takes a number)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(port))
+    os.replace(port_file + ".tmp", port_file)
+    app.run_webhook(
+        listen="127.0.0.1", port=port, url_path="webhook", secret_token=secret, webhook_url=hook_url,
+        max_connections=8,
+    )
 
 async def main():
     dp = Dispatcher()
@@ -89,7 +116,10 @@ async def main():
     os.replace(port_file + ".tmp", port_file)
     await asyncio.Event().wait()
 
-asyncio.run(main())
+if side == "python-telegram-bot":
+    python_telegram_bot()
+else:
+    asyncio.run(main())
 """
 
 
@@ -100,6 +130,9 @@ class Side:
     handled: dict[int, list[float]] = field(default_factory=dict)
     faults: list[tuple[str, float]] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0
+    """User + sys seconds of the side's replica processes (all of them, restarted ones included)."""
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 class Replicas:
@@ -179,6 +212,18 @@ def restart(cluster: Cluster) -> None:
 
 def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace) -> Side:
     result = Side(side)
+    load0, before = os.getloadavg()[0], resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        _run_side(result, cluster, folder, args)
+    finally:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result.cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        result.load = (load0, os.getloadavg()[0])
+    return result
+
+
+def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Namespace) -> None:
+    side = result.name
     with FakeTelegram(webhook_timeout=args.webhook_timeout, retry_delay=0.2) as fake:
         proxy = RoundRobin([], timeout=args.webhook_timeout + 1)
         fake._call(proxy.start())
@@ -248,7 +293,6 @@ def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace
         finally:
             replicas.stop()
             fake._call(proxy.close())
-    return result
 
 
 def pct(values: list[float], q: float) -> str:
@@ -301,7 +345,7 @@ def main() -> int:
     parser.add_argument("--claim-timeout", type=float, default=10.0)
     parser.add_argument("--webhook-timeout", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=60.0)
-    parser.add_argument("--sides", default="pgwarden,aiogram")
+    parser.add_argument("--sides", default="pgwarden,aiogram,python-telegram-bot")
     args = parser.parse_args()
 
     binaries = find_binaries()
@@ -332,6 +376,12 @@ def main() -> int:
     for row in next(iter(table.values())):
         print(f"| {row} | " + " | ".join(table[n][row] for n in names) + f" | {targets.get(row, '')} |")
     print("| wall time | " + " | ".join(f"{r.wall:.0f} s" for r in results) + " | |")
+    print("| replicas' CPU (user+sys) | " + " | ".join(f"{r.cpu:.0f} s" for r in results) + " | |")
+    print(
+        "| load average at start / end | "
+        + " | ".join(f"{r.load[0]:.1f} / {r.load[1]:.1f}" for r in results)
+        + " | |"
+    )
     return 0
 
 
