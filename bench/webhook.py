@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +153,15 @@ class Replicas:
         self.script.write_text(REPLICA)
 
     def start(self, label: str) -> str:
+        self.spawn(label)
+        deadline = time.monotonic() + 30
+        while (url := self.url(label)) is None:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"replica {label} did not start; see {self.folder}/{self.side}-{label}.log")
+            time.sleep(0.05)
+        return url
+
+    def spawn(self, label: str) -> None:
         port_file = self.folder / f"{self.side}-{label}.port"
         port_file.unlink(missing_ok=True)
         argv = [sys.executable, str(self.script), self.side, self.db, self.api, TOKEN, SECRET, self.hook_url]
@@ -162,11 +172,14 @@ class Replicas:
             argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            if time.monotonic() > deadline or self.procs[label].poll() is not None:
+
+    def url(self, label: str) -> str | None:
+        """The replica's webhook URL once it listens; None while it starts (a restart does not hold up the load)."""
+        port_file = self.folder / f"{self.side}-{label}.port"
+        if not port_file.exists():
+            if self.procs[label].poll() is not None:
                 raise SystemExit(f"replica {label} did not start; see {self.folder}/{self.side}-{label}.log")
-            time.sleep(0.05)
+            return None
         return f"http://127.0.0.1:{port_file.read_text()}/webhook"
 
     def stop(self) -> None:
@@ -241,6 +254,8 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
             kinds = ("kill -9", "SIGSTOP", "PostgreSQL restart")
             resume: tuple[float, int] | None = None
             restart_at: tuple[float, str] | None = None
+            starting: str | None = None
+            server: threading.Thread | None = None  # pg_ctl restart runs beside the load, not in its way
             redeliver: list[tuple[float, int]] = []
             for n in range(args.updates):
                 due = began + n / args.rate
@@ -256,9 +271,13 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
                     os.killpg(resume[1], signal.SIGCONT)
                     resume = None
                 if restart_at and now >= restart_at[0]:
-                    proxy.upstreams[labels.index(restart_at[1])] = replicas.start(restart_at[1])
-                    restart_at = None
-                if now >= next_fault and resume is None and restart_at is None:
+                    replicas.spawn(restart_at[1])
+                    starting, restart_at = restart_at[1], None
+                if starting and (url := replicas.url(starting)) is not None:
+                    proxy.upstreams[labels.index(starting)] = url
+                    starting = None
+                busy = resume or restart_at or starting or (server and server.is_alive())
+                if now >= next_fault and not busy:
                     kind = kinds[len(result.faults) % 3]
                     label = leader_label(cluster.url, replicas)
                     result.faults.append((kind, time.time()))
@@ -270,7 +289,8 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
                         os.killpg(replicas.procs[label].pid, signal.SIGSTOP)
                         resume = (now + args.freeze, replicas.procs[label].pid)
                     else:
-                        restart(cluster)
+                        server = threading.Thread(target=restart, args=(cluster,))
+                        server.start()
                     next_fault = time.monotonic() + args.fault_every
             for _, update_id in redeliver:
                 fake.redeliver(TOKEN, update_id)
@@ -278,6 +298,12 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
                 os.killpg(resume[1], signal.SIGCONT)
             if restart_at:
                 proxy.upstreams[labels.index(restart_at[1])] = replicas.start(restart_at[1])
+            if starting:
+                while (url := replicas.url(starting)) is None:
+                    time.sleep(0.05)
+                proxy.upstreams[labels.index(starting)] = url
+            if server:
+                server.join()
             settle = time.monotonic() + args.settle
             while time.monotonic() < settle and fake.webhook_info(TOKEN)["pending_update_count"] > 0:
                 time.sleep(0.2)
