@@ -254,7 +254,7 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
             kinds = ("kill -9", "SIGSTOP", "PostgreSQL restart")
             resume: tuple[float, int] | None = None
             restart_at: tuple[float, str] | None = None
-            starting: str | None = None
+            starting: list[str] = []  # restarted replicas not listening yet
             server: threading.Thread | None = None  # pg_ctl restart runs beside the load, not in its way
             redeliver: list[tuple[float, int]] = []
             for n in range(args.updates):
@@ -272,11 +272,12 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
                     resume = None
                 if restart_at and now >= restart_at[0]:
                     replicas.spawn(restart_at[1])
-                    starting, restart_at = restart_at[1], None
-                if starting and (url := replicas.url(starting)) is not None:
-                    proxy.upstreams[labels.index(starting)] = url
-                    starting = None
-                busy = resume or restart_at or starting or (server and server.is_alive())
+                    starting.append(restart_at[1])
+                    restart_at = None
+                for label in [s for s in starting if replicas.url(s) is not None]:
+                    proxy.upstreams[labels.index(label)] = replicas.url(label) or ""
+                    starting.remove(label)
+                busy = resume or restart_at or (server and server.is_alive())
                 if now >= next_fault and not busy:
                     kind = kinds[len(result.faults) % 3]
                     label = leader_label(cluster.url, replicas)
@@ -298,10 +299,10 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
                 os.killpg(resume[1], signal.SIGCONT)
             if restart_at:
                 proxy.upstreams[labels.index(restart_at[1])] = replicas.start(restart_at[1])
-            if starting:
-                while (url := replicas.url(starting)) is None:
+            for label in starting:
+                while (url := replicas.url(label)) is None:
                     time.sleep(0.05)
-                proxy.upstreams[labels.index(starting)] = url
+                proxy.upstreams[labels.index(label)] = url
             if server:
                 server.join()
             settle = time.monotonic() + args.settle
