@@ -143,7 +143,9 @@ class UpdateLedger:
             # Marked before the round trip: a second delivery arriving meanwhile must not retake our claim.
             self._handling.update(ask)
             try:
-                outcomes.update(await self._claim(ask, epoch))
+                # In ascending order, as the done records: two statements locking rows in opposite orders
+                # (a new leader's claim, its predecessor's late records) could deadlock.
+                outcomes.update(await self._claim(sorted(ask), epoch))
             finally:
                 self._handling.difference_update(u for u in ask if outcomes.get(u) is not Claim.CLAIMED)
         for update_id, outcome in outcomes.items():
@@ -189,7 +191,7 @@ class UpdateLedger:
         return bool(row[0]), set(row[1]), set(row[2]), finished
 
     def _take_unrecorded(self) -> list[int]:
-        riders = [u for u in self._unrecorded if u not in self._recording]
+        riders = sorted(u for u in self._unrecorded if u not in self._recording)
         self._recording.update(riders)
         return riders
 
