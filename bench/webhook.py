@@ -154,7 +154,7 @@ class Replicas:
 
     def start(self, label: str) -> str:
         self.spawn(label)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine (other benchmarks) starts Python slowly
         while (url := self.url(label)) is None:
             if time.monotonic() > deadline:
                 raise SystemExit(f"replica {label} did not start; see {self.folder}/{self.side}-{label}.log")

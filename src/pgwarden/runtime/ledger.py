@@ -240,6 +240,8 @@ class UpdateLedger:
 
     async def flush(self) -> None:
         """Wait until every finished handler is recorded (or ``record_for`` seconds of trying ran out)."""
+        if self._writer is not None and self._writer is asyncio.current_task():
+            return  # called from inside the writer: it records everything before it ends anyway
         while self._writer is not None and not self._writer.done():
             await asyncio.wait({self._writer})
         if self._unrecorded:
@@ -278,6 +280,10 @@ class UpdateLedger:
     async def close(self) -> None:
         """Record what is finished, then close the connections."""
         await self.flush()
+        await self._drop_idle()
+
+    async def _drop_idle(self) -> None:
+        # Not close(): a statement failing inside the background writer must not wait for that writer.
         idle, self._idle = self._idle, []
         for conn in idle:
             if not conn.closed:
@@ -315,7 +321,7 @@ class UpdateLedger:
                 except (psycopg.OperationalError, DatabaseUnreachable) as exc:
                     if conn is not None and not conn.closed:
                         await conn.close()
-                    await self.close()  # the others broke with it (a restart): do not hand them out
+                    await self._drop_idle()  # the others broke with it (a restart): do not hand them out
                     if attempt == 2:
                         raise LedgerUnavailable(
                             f"The update ledger at {describe(self.url)} did not answer ({type(exc).__name__})."

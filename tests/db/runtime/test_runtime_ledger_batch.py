@@ -150,3 +150,22 @@ def test_retention_prunes_batch_claims_too(db_url: str) -> None:
         await ledger.close()
 
     run(scenario())
+
+
+def test_connections_lost_while_records_are_pending_neither_hang_nor_lose_them(db_url: str) -> None:
+    async def scenario() -> None:
+        ledger = UpdateLedger(db_url, "hook", uuid.uuid4())
+        assert await ledger.claim_many([1, 2]) == {1: Claim.CLAIMED, 2: Claim.CLAIMED}
+        with psycopg.connect(db_url, autocommit=True) as conn:  # what a PostgreSQL restart does to them
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name LIKE 'pgwarden ledger hook%%'"
+            )
+        ledger.finish(1)
+        await asyncio.wait_for(ledger.flush(), 10)
+        assert await asyncio.wait_for(ledger.claim_many([3]), 10) == {3: Claim.CLAIMED}
+        ledger.finish(2)
+        await asyncio.wait_for(ledger.close(), 10)
+        assert {u: s for u, (s, _) in rows(db_url).items()} == {1: "done", 2: "done", 3: "claimed"}
+
+    run(scenario())
