@@ -286,6 +286,8 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
                         replicas.procs[label].kill()
                         replicas.procs[label].wait()
                         restart_at = (now + 1.0, label)
+                        if label in starting:  # killed while it was starting: started again below
+                            starting.remove(label)
                     elif kind == "SIGSTOP":
                         os.killpg(replicas.procs[label].pid, signal.SIGSTOP)
                         resume = (now + args.freeze, replicas.procs[label].pid)
@@ -387,6 +389,7 @@ def main() -> int:
         for side in args.sides.split(","):
             print(f"running {side} ({args.updates} updates at {args.rate:g}/s) ...", flush=True)
             results.append(run_side(side, cluster, folder, args))
+            print(f"  {side}: {figures(results[-1], args.window)}", flush=True)  # kept if a later side fails
     finally:
         cluster.stop()
     print(
