@@ -43,9 +43,12 @@ DEFAULT_RETENTION = 48 * 3600.0
 """Twice Telegram's 24 hours of redelivery: a clock skew or a long outage still finds the claim."""
 DEFAULT_CLAIM_TIMEOUT = 120.0
 """An unfenced claim older than this whose handler never finished is taken to be orphaned."""
-DEFAULT_DEAD_AFTER = 2.0
+DEFAULT_DEAD_AFTER = 3.0
 """A claim whose holder's heartbeat (``pgwarden.instances.last_seen``) is older than this many of the
-holder's ttl is taken over at once: the holder died, or is frozen for longer than the lease would wait."""
+holder's ttl is taken over at once: the holder died, or is frozen far longer than the lease waits.
+Three, not one: a holder frozen (SIGSTOP, a stalled VM) for a few ttl that resumes in the middle of a
+handler runs it to its end, so a retake then would handle that update twice; with two, the bench's
+3 s freezes at ttl 2 s did, on a loaded machine where the heartbeat (every ttl/3) lags."""
 _PRUNE_EVERY = 60.0
 _POOL = 4
 """Connections per ledger: webhook requests claim concurrently, one round trip each."""

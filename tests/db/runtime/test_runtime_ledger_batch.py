@@ -98,8 +98,10 @@ def test_claims_of_a_holder_whose_heartbeat_expired_are_taken_over_before_the_cl
         busy = UpdateLedger(db_url, "hook", alive, claim_timeout=600)
         assert await gone.claim_many([1, 2]) == {1: Claim.CLAIMED, 2: Claim.CLAIMED}
         assert await busy.claim_many([3]) == {3: Claim.CLAIMED}
-        register(db_url, dead, seen_ago=5.0, ttl=2.0)  # older than twice its ttl: dead (or frozen that long)
-        register(db_url, alive, seen_ago=3.0, ttl=2.0)  # late, but within twice its ttl
+        register(
+            db_url, dead, seen_ago=7.0, ttl=2.0
+        )  # older than three times its ttl: dead (or frozen that long)
+        register(db_url, alive, seen_ago=5.0, ttl=2.0)  # late (frozen?), but within three times its ttl
         assert await me.claim_many([1, 3]) == {1: Claim.CLAIMED, 3: Claim.BUSY}
         assert not await gone.done(1)  # the late finisher learns it was taken over
         cautious = UpdateLedger(db_url, "hook", uuid.uuid4(), dead_after=None)
