@@ -310,7 +310,15 @@ def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Names
             settle = time.monotonic() + args.settle
             while time.monotonic() < settle and fake.webhook_info(TOKEN)["pending_update_count"] > 0:
                 time.sleep(0.2)
-            time.sleep(2.0)  # background handlers (aiogram's default) finish after their 200
+            # Runners that answer 200 first (aiogram's and python-telegram-bot's defaults) handle their queue
+            # afterwards: wait until no replica has handled anything for 3 s, so what is still queued when the
+            # load ends is not counted as lost.
+            count, quiet_since = -1, time.monotonic()
+            while time.monotonic() < settle + args.settle and time.monotonic() - quiet_since < 3.0:
+                now_count = sum(len(v) for v in replicas.handled().values())
+                if now_count != count:
+                    count, quiet_since = now_count, time.monotonic()
+                time.sleep(0.5)
             result.wall = time.monotonic() - began
             result.handled = replicas.handled()
             info = fake.webhook_info(TOKEN)
