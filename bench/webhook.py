@@ -1,4 +1,4 @@
-"""Bench: three webhook replicas behind one URL under chaos — pgwarden's ``setup_webhook`` vs aiogram's own runner.
+"""Bench: three webhook replicas behind one URL under chaos — pgwarden's ``setup_webhook`` vs aiogram's and python-telegram-bot's own runners.
 
 The fake Bot API (tests/fake_telegram.py) delivers N updates to a local round-robin proxy
 (tests/round_robin.py) in front of three replica processes, retrying non-2xx answers and
@@ -14,7 +14,10 @@ time from enqueueing to handling, p50/p99, for updates enqueued during a fault (
 Sides: ``pgwarden`` — ``pgwarden.integrations.aiogram_webhook.setup_webhook`` under a Warden per
 replica, the ledger on; ``aiogram`` — ``SimpleRequestHandler`` + ``setup_application`` (its
 defaults: handled in the background after answering 200), every replica setting the webhook at
-startup as aiogram's examples do. Same load, same faults.
+startup as aiogram's examples do; ``python-telegram-bot`` — ``Application.run_webhook`` (tornado;
+it sets the webhook at startup, answers 200 once the update is queued and handles queued updates
+one at a time afterwards). Same load, same faults. The sides run one after another; the CPU
+time (user + sys) of each side's replica processes and the load average are printed beside.
 
     .venv/bin/python bench/webhook.py --updates 3000 --rate 150
 """
@@ -23,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +58,29 @@ from aiogram.types import Message
 
 side, db, api, token, secret, hook_url, out, port_file, ttl, claim_timeout = sys.argv[1:]
 fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+
+def python_telegram_bot():
+    # python-telegram-bot's own runner: run_webhook (tornado) sets the webhook at startup, answers 200
+    # once the update is queued, and handles it afterwards, in order (its defaults).
+    import socket
+    from telegram.ext import Application, MessageHandler, filters
+
+    async def on_text(update, context):
+        os.write(fd, f"{update.message.text} {time.time():.6f}\\n".encode())
+        await update.message.reply_text("ok")
+
+    app = Application.builder().token(token).base_url(api + "/bot").build()
+    app.add_handler(MessageHandler(filters.TEXT, on_text))
+    with socket.socket() as probe:  # a free port, chosen now (run_webhook takes a number)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(port_file + ".tmp", "w") as f:
+        f.write(str(port))
+    os.replace(port_file + ".tmp", port_file)
+    app.run_webhook(
+        listen="127.0.0.1", port=port, url_path="webhook", secret_token=secret, webhook_url=hook_url,
+        max_connections=8,
+    )
 
 async def main():
     dp = Dispatcher()
@@ -89,7 +117,10 @@ async def main():
     os.replace(port_file + ".tmp", port_file)
     await asyncio.Event().wait()
 
-asyncio.run(main())
+if side == "python-telegram-bot":
+    python_telegram_bot()
+else:
+    asyncio.run(main())
 """
 
 
@@ -100,6 +131,9 @@ class Side:
     handled: dict[int, list[float]] = field(default_factory=dict)
     faults: list[tuple[str, float]] = field(default_factory=list)
     wall: float = 0.0
+    cpu: float = 0.0
+    """User + sys seconds of the side's replica processes (all of them, restarted ones included)."""
+    load: tuple[float, float] = (0.0, 0.0)
 
 
 class Replicas:
@@ -119,6 +153,15 @@ class Replicas:
         self.script.write_text(REPLICA)
 
     def start(self, label: str) -> str:
+        self.spawn(label)
+        deadline = time.monotonic() + 120  # a loaded machine (other benchmarks) starts Python slowly
+        while (url := self.url(label)) is None:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"replica {label} did not start; see {self.folder}/{self.side}-{label}.log")
+            time.sleep(0.05)
+        return url
+
+    def spawn(self, label: str) -> None:
         port_file = self.folder / f"{self.side}-{label}.port"
         port_file.unlink(missing_ok=True)
         argv = [sys.executable, str(self.script), self.side, self.db, self.api, TOKEN, SECRET, self.hook_url]
@@ -129,11 +172,14 @@ class Replicas:
             argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         log.close()
-        deadline = time.monotonic() + 30
-        while not port_file.exists():
-            if time.monotonic() > deadline or self.procs[label].poll() is not None:
+
+    def url(self, label: str) -> str | None:
+        """The replica's webhook URL once it listens; None while it starts (a restart does not hold up the load)."""
+        port_file = self.folder / f"{self.side}-{label}.port"
+        if not port_file.exists():
+            if self.procs[label].poll() is not None:
                 raise SystemExit(f"replica {label} did not start; see {self.folder}/{self.side}-{label}.log")
-            time.sleep(0.05)
+            return None
         return f"http://127.0.0.1:{port_file.read_text()}/webhook"
 
     def stop(self) -> None:
@@ -179,6 +225,18 @@ def restart(cluster: Cluster) -> None:
 
 def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace) -> Side:
     result = Side(side)
+    load0, before = os.getloadavg()[0], resource.getrusage(resource.RUSAGE_CHILDREN)
+    try:
+        _run_side(result, cluster, folder, args)
+    finally:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result.cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        result.load = (load0, os.getloadavg()[0])
+    return result
+
+
+def _run_side(result: Side, cluster: Cluster, folder: Path, args: argparse.Namespace) -> None:
+    side = result.name
     with FakeTelegram(webhook_timeout=args.webhook_timeout, retry_delay=0.2) as fake:
         proxy = RoundRobin([], timeout=args.webhook_timeout + 1)
         fake._call(proxy.start())
@@ -196,6 +254,8 @@ def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace
             kinds = ("kill -9", "SIGSTOP", "PostgreSQL restart")
             resume: tuple[float, int] | None = None
             restart_at: tuple[float, str] | None = None
+            starting: list[str] = []  # restarted replicas not listening yet
+            server: threading.Thread | None = None  # pg_ctl restart runs beside the load, not in its way
             redeliver: list[tuple[float, int]] = []
             for n in range(args.updates):
                 due = began + n / args.rate
@@ -211,9 +271,14 @@ def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace
                     os.killpg(resume[1], signal.SIGCONT)
                     resume = None
                 if restart_at and now >= restart_at[0]:
-                    proxy.upstreams[labels.index(restart_at[1])] = replicas.start(restart_at[1])
+                    replicas.spawn(restart_at[1])
+                    starting.append(restart_at[1])
                     restart_at = None
-                if now >= next_fault and resume is None and restart_at is None:
+                for label in [s for s in starting if replicas.url(s) is not None]:
+                    proxy.upstreams[labels.index(label)] = replicas.url(label) or ""
+                    starting.remove(label)
+                busy = resume or restart_at or (server and server.is_alive())
+                if now >= next_fault and not busy:
                     kind = kinds[len(result.faults) % 3]
                     label = leader_label(cluster.url, replicas)
                     result.faults.append((kind, time.time()))
@@ -221,11 +286,14 @@ def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace
                         replicas.procs[label].kill()
                         replicas.procs[label].wait()
                         restart_at = (now + 1.0, label)
+                        if label in starting:  # killed while it was starting: started again below
+                            starting.remove(label)
                     elif kind == "SIGSTOP":
                         os.killpg(replicas.procs[label].pid, signal.SIGSTOP)
                         resume = (now + args.freeze, replicas.procs[label].pid)
                     else:
-                        restart(cluster)
+                        server = threading.Thread(target=restart, args=(cluster,))
+                        server.start()
                     next_fault = time.monotonic() + args.fault_every
             for _, update_id in redeliver:
                 fake.redeliver(TOKEN, update_id)
@@ -233,10 +301,24 @@ def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace
                 os.killpg(resume[1], signal.SIGCONT)
             if restart_at:
                 proxy.upstreams[labels.index(restart_at[1])] = replicas.start(restart_at[1])
+            for label in starting:
+                while (url := replicas.url(label)) is None:
+                    time.sleep(0.05)
+                proxy.upstreams[labels.index(label)] = url
+            if server:
+                server.join()
             settle = time.monotonic() + args.settle
             while time.monotonic() < settle and fake.webhook_info(TOKEN)["pending_update_count"] > 0:
                 time.sleep(0.2)
-            time.sleep(2.0)  # background handlers (aiogram's default) finish after their 200
+            # Runners that answer 200 first (aiogram's and python-telegram-bot's defaults) handle their queue
+            # afterwards: wait until no replica has handled anything for 3 s, so what is still queued when the
+            # load ends is not counted as lost.
+            count, quiet_since = -1, time.monotonic()
+            while time.monotonic() < settle + args.settle and time.monotonic() - quiet_since < 3.0:
+                now_count = sum(len(v) for v in replicas.handled().values())
+                if now_count != count:
+                    count, quiet_since = now_count, time.monotonic()
+                time.sleep(0.5)
             result.wall = time.monotonic() - began
             result.handled = replicas.handled()
             info = fake.webhook_info(TOKEN)
@@ -248,7 +330,6 @@ def run_side(side: str, cluster: Cluster, folder: Path, args: argparse.Namespace
         finally:
             replicas.stop()
             fake._call(proxy.close())
-    return result
 
 
 def pct(values: list[float], q: float) -> str:
@@ -301,7 +382,7 @@ def main() -> int:
     parser.add_argument("--claim-timeout", type=float, default=10.0)
     parser.add_argument("--webhook-timeout", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=60.0)
-    parser.add_argument("--sides", default="pgwarden,aiogram")
+    parser.add_argument("--sides", default="pgwarden,aiogram,python-telegram-bot")
     args = parser.parse_args()
 
     binaries = find_binaries()
@@ -316,6 +397,7 @@ def main() -> int:
         for side in args.sides.split(","):
             print(f"running {side} ({args.updates} updates at {args.rate:g}/s) ...", flush=True)
             results.append(run_side(side, cluster, folder, args))
+            print(f"  {side}: {figures(results[-1], args.window)}", flush=True)  # kept if a later side fails
     finally:
         cluster.stop()
     print(
@@ -332,6 +414,12 @@ def main() -> int:
     for row in next(iter(table.values())):
         print(f"| {row} | " + " | ".join(table[n][row] for n in names) + f" | {targets.get(row, '')} |")
     print("| wall time | " + " | ".join(f"{r.wall:.0f} s" for r in results) + " | |")
+    print("| replicas' CPU (user+sys) | " + " | ".join(f"{r.cpu:.0f} s" for r in results) + " | |")
+    print(
+        "| load average at start / end | "
+        + " | ".join(f"{r.load[0]:.1f} / {r.load[1]:.1f}" for r in results)
+        + " | |"
+    )
     return 0
 
 

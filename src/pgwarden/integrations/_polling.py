@@ -10,9 +10,12 @@ successor that took over from a hung instance waits ``takeover_delay`` first, wh
 outlast the long-poll window. A leader with ``on_demote`` (a Warden) is asked to hold its lease
 until this loop is idle, so a graceful hand-over needs no delay at all.
 
-With an update ledger (``exactly_once=True`` in the integrations) every update is claimed under
-the lease epoch before it is handled: a redelivered update, or one a frozen predecessor already
-handled, is skipped, and a claim refused by the fence ends this leadership term's polling at once.
+With an update ledger (``exactly_once=True`` in the integrations) every getUpdates batch is
+claimed under the lease epoch, in one round trip, before any of it is handled: a redelivered
+update, or one a frozen predecessor already handled, is skipped, and a claim refused by the fence
+ends this leadership term's polling at once. Finished handlers are recorded in the background,
+batched (and folded into the next batch's claim); a redelivery meanwhile is refused from memory.
+On demotion they are all recorded before the handled updates are confirmed and the lease goes.
 """
 
 from __future__ import annotations
@@ -176,50 +179,61 @@ class PollingLoop(Generic[U]):
             self.rounds += 1
             self._unconfirmed = False
             self.leader.beat(BEACON)
+            verdicts = await self._claim(updates)
+            if verdicts is None:
+                continue
             for update in updates:
                 if not self.leader.is_active:
                     # Demoted while this batch was in flight: leave the rest unconfirmed for the successor.
                     break
-                verdict = await self._claim(update)
-                if verdict is None:
-                    break
-                if verdict:
+                update_id = self._update_id(update)
+                if verdicts.pop(update_id, self.ledger is None):  # an id twice in a batch: once
                     await self._handle(update)
                 else:
                     self.skipped += 1
-                self.offset = self._update_id(update) + 1
+                self.offset = update_id + 1
                 self._unconfirmed = True
                 self.handled += 1
                 self.leader.beat(BEACON)
+            if verdicts and self.ledger is not None:
+                self.ledger.release(u for u, won in verdicts.items() if won)  # claimed, left unhandled
             if self.poll_interval > 0:
                 await self._pause(self.poll_interval)
 
-    async def _claim(self, update: U) -> bool | None:
-        """True: handle it; False: skip it (handled before); None: stop this batch unconfirmed."""
-        if self.ledger is None:
-            return True
+    async def _claim(self, updates: Sequence[U]) -> dict[int, bool] | None:
+        """Per update_id, True: handle it, False: skip it (handled before); None: leave the batch unconfirmed.
+
+        The whole batch is claimed in one round trip, which also records the handlers finished since.
+        """
+        if self.ledger is None or not updates:
+            return {}
         epoch = self.leader.epoch
         if epoch is None:
             return None
         try:
-            outcome = await self.ledger.claim(self._update_id(update), epoch)
+            outcomes = await self.ledger.claim_many([self._update_id(u) for u in updates], epoch)
         except LedgerUnavailable as exc:
             log.warning("%s: %s Retrying in %.0f s", self.name, exc, _BACKOFF_FIRST)
             await self._pause(_BACKOFF_FIRST)
             return None
-        if outcome is Claim.FENCED:
+        if Claim.FENCED in outcomes.values():
             log.warning(
-                "%s: the ledger refused update %d: epoch %d is no longer the lease's; polling stops",
+                "%s: the ledger refused updates %d-%d: epoch %d is no longer the lease's; polling stops",
                 self.name,
-                self._update_id(update),
+                min(outcomes),
+                max(outcomes),
                 epoch,
             )
+            await self._pause(_BACKOFF_FIRST)  # ends at once when the Warden sees the demotion
             return None
-        return outcome is Claim.CLAIMED
+        return {u: outcome is Claim.CLAIMED for u, outcome in outcomes.items()}
 
     async def _wind_down(self) -> None:
         if self._drain is not None:
             await self._drain()
+        if self.ledger is not None:
+            # Finished handlers recorded before the successor can be handed their updates again.
+            await self.ledger.flush()
         if self._unconfirmed and self.offset is not None:
             try:
                 await self._fetch(self.offset, 0, 1)
@@ -236,15 +250,10 @@ class PollingLoop(Generic[U]):
                 )
 
 
-async def record_done(ledger: UpdateLedger | None, update_id: int) -> None:
-    """Mark ``update_id`` handled in ``ledger``; a failure only means a successor may claim it again."""
-    if ledger is None:
-        return
-    try:
-        if not await ledger.done(update_id):
-            log.warning("update %d was claimed by another instance while its handler ran here", update_id)
-    except LedgerUnavailable as exc:
-        log.warning("update %d was handled but not recorded: %s", update_id, exc)
+def record_done(ledger: UpdateLedger | None, update_id: int) -> None:
+    """Mark ``update_id`` handled in ``ledger`` (batched, in the background; see ``UpdateLedger.finish``)."""
+    if ledger is not None:
+        ledger.finish(update_id)
 
 
 def ledger_for(exactly_once: bool | UpdateLedger, warden: Leader) -> UpdateLedger | None:

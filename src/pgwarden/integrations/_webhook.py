@@ -6,7 +6,8 @@ lease) calls ``setWebhook``, once per promotion, with the secret token, ``allowe
 
 A request is admitted only with the right ``X-Telegram-Bot-Api-Secret-Token`` (403 otherwise),
 a body of at most ``max_body`` bytes (413) that is a JSON object with an integer ``update_id``
-(400). With a ledger the update is then claimed: the claimant handles it and answers 200; a
+(400). With a ledger the update is then claimed: the claimant handles it, answers 200 and records
+it as done in the background (batched with other requests' records); a
 duplicate is answered 200 without handling (Telegram must stop delivering it); an update another
 replica is handling, or a ledger that does not answer, gets 503 so Telegram delivers it again.
 """
@@ -124,10 +125,9 @@ class WebhookGate:
             log.exception("update %s failed in its handler", update_id)
         self.handled += 1
         if self.ledger is not None:
-            try:
-                await self.ledger.done(update_id)
-            except LedgerUnavailable as exc:
-                log.warning("update %d was handled but not recorded: %s", update_id, exc)
+            # Recorded in the background, batched with other requests' records: until it lands, this
+            # replica answers a redelivery as a duplicate and the others answer 503 (the claim is live).
+            self.ledger.finish(update_id)
         return Answer(200, "ok")
 
     def _refuse(self, status: int, why: str) -> Answer:

@@ -67,7 +67,7 @@ async def run_polling(
                 await dp.silent_call_request(bot=bot, result=response)
         except Exception:  # noqa: BLE001 - one failing handler must not stop polling (aiogram does the same)
             log.exception("update %s failed in its handler", update.update_id)
-        await record_done(ledger, update.update_id)
+        record_done(ledger, update.update_id)
 
     async def handle(update: Update) -> None:
         if handle_as_tasks:

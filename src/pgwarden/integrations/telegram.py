@@ -57,7 +57,7 @@ async def run_application(
             await app.process_update(update)
         except Exception:  # noqa: BLE001 - one failing update must not stop polling
             log.exception("update %s failed in its handler", update.update_id)
-        await record_done(ledger, update.update_id)
+        record_done(ledger, update.update_id)
 
     async def on_active() -> None:
         # A webhook left behind would make every getUpdates fail with 409; run_polling deletes it too.
