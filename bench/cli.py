@@ -177,7 +177,7 @@ def compare(commands: Sequence[Command], repeat: int) -> dict[str, dict[str, Fig
                     shutil.rmtree(cold, ignore_errors=True)
                 if cmd.rebuild:
                     for entry in (rebuild_dir / "pgwarden").iterdir():
-                        if entry.name != "clusters":
+                        if entry.is_dir() and entry.name != "clusters":  # the schemas, not the template
                             shutil.rmtree(entry)
                     found[cmd.label]["rebuild"].append(measure(cmd, rebuild_dir))
                 found[cmd.label]["warm"].append(measure(cmd, warm_dir))
