@@ -12,10 +12,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pgwarden.scratch import Scratch
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "telegram_bot"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 NOT_ON_THE_WARM_PATH = ("pglast", "rich", "sqlalchemy", "alembic", "pgwarden.diff.render", "pgwarden.record")
 """The SQL parser, the terminal renderer, the ORM, Alembic, the fix-SQL planner (no drift: nothing
@@ -40,13 +41,13 @@ def imported(
     return names - {"package"}, done
 
 
-def test_a_warm_check_imports_no_heavy_module(scratch: Scratch, tmp_path: Path) -> None:
-    project = tmp_path / "bot"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
-    url = scratch.create_database("warm_imports")
+def warm_imports(example: str, tmp_path: Path, env: dict[str, str]) -> list[str]:
+    """The heavy modules a second ``check`` of ``example`` (its database migrated) imported."""
+    project = tmp_path / example
+    shutil.copytree(EXAMPLES / example, project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
     env = {
         **os.environ,
-        "DATABASE_URL": url,
+        **env,
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
         "PGWARDEN_CACHE_DIR": str(tmp_path / "cache" / "pgwarden"),
     }
@@ -68,6 +69,26 @@ def test_a_warm_check_imports_no_heavy_module(scratch: Scratch, tmp_path: Path) 
 
     assert second.returncode == 0, second.stdout + second.stderr
     assert second.stdout == first.stdout
-    heavy = sorted(m for m in warm if m.split(".")[0] in NOT_ON_THE_WARM_PATH or m in NOT_ON_THE_WARM_PATH)
-    assert heavy == [], f"a warm `pgwarden check` imported {heavy}: import them where they are used"
     assert "psycopg" in warm and "pgwarden.orchestrator" in warm  # the run did read the database
+    return sorted(m for m in warm if m.split(".")[0] in NOT_ON_THE_WARM_PATH or m in NOT_ON_THE_WARM_PATH)
+
+
+def test_a_warm_check_imports_no_heavy_module(scratch: Scratch, tmp_path: Path) -> None:
+    url = scratch.create_database("warm_imports")
+    heavy = warm_imports("telegram_bot", tmp_path, {"DATABASE_URL": url})
+    assert heavy == [], f"a warm `pgwarden check` imported {heavy}: import them where they are used"
+
+
+def test_a_warm_check_of_an_alembic_project_imports_no_heavy_module(tcp_db_url: str, tmp_path: Path) -> None:
+    """Nor Alembic's reader, nor the data guard's parser that only running revisions needs."""
+    parts = urlsplit(tcp_db_url)
+    env = {
+        "DATABASE_URL": tcp_db_url,
+        "DB_HOST": parts.hostname or "",
+        "DB_PORT": str(parts.port),
+        "DB_USER": parts.username or "",
+        "DB_PASSWORD": parts.password or "",
+        "DB_NAME": parts.path.lstrip("/"),
+    }
+    heavy = warm_imports("alembic_bot", tmp_path, env)
+    assert heavy == [], f"a warm `pgwarden check` imported {heavy}: import them where they are used"
