@@ -8,6 +8,8 @@ on a shared machine hits both alike. Two figures per pgwarden command:
 * cold: pgwarden's cache directory (``XDG_CACHE_HOME``) is empty when the run starts, as on a fresh
   checkout or CI runner; bytecode is compiled (as after ``pip install``) and the OS page cache is warm.
 * warm: the same command again with the cache the previous run left behind.
+* rebuild (``check`` only): what a project change costs: the expected schemas are gone from the
+  cache, the initdb template a first run keeps there is not (a scratch cluster is copied from it).
 
 Commands without a cache show the same figure twice. Anchors have no cache of their own: one figure.
 Also printed: the import time of the command's modules (``python -X importtime``), so the share of
@@ -85,6 +87,8 @@ class Command:
     """Exit codes of a run that did its job (migra exits 2 when the schemas differ)."""
     baseline: bool = False
     """The same command run with ``--baseline``'s sources (a row for comparison, not a target)."""
+    rebuild: bool = False
+    """Also timed with only the initdb template left in the cache (a changed project)."""
 
 
 BASELINE: Path | None = None
@@ -104,6 +108,7 @@ def with_baseline(commands: list[Command]) -> list[Command]:
             cached=c.cached,
             ok_codes=c.ok_codes,
             baseline=True,
+            rebuild=c.rebuild,
         )
         for c in commands
         if c.label.startswith("pgwarden")
@@ -157,19 +162,46 @@ def compare(commands: Sequence[Command], repeat: int) -> dict[str, dict[str, Fig
         warm_dir = Path(tmp) / "warm"
         for cmd in commands:  # warm-up: bytecode, page cache, and the warm cache directory
             measure(cmd, warm_dir)
-        found: dict[str, dict[str, list[Run]]] = {c.label: {"cold": [], "warm": []} for c in commands}
+        rebuild_dir = Path(tmp) / "rebuild"
+        for cmd in commands:
+            if cmd.rebuild:
+                measure(cmd, rebuild_dir)  # keeps the initdb template there
+        found: dict[str, dict[str, list[Run]]] = {
+            c.label: {"cold": [], "warm": [], "rebuild": []} for c in commands
+        }
         for i in range(repeat):
             for cmd in commands:
                 if cmd.cached:
                     cold = Path(tmp) / f"cold-{i}"
                     found[cmd.label]["cold"].append(measure(cmd, cold))
                     shutil.rmtree(cold, ignore_errors=True)
+                if cmd.rebuild:
+                    for entry in (rebuild_dir / "pgwarden").iterdir():
+                        if entry.is_dir() and entry.name != "clusters":  # the schemas, not the template
+                            shutil.rmtree(entry)
+                    found[cmd.label]["rebuild"].append(measure(cmd, rebuild_dir))
                 found[cmd.label]["warm"].append(measure(cmd, warm_dir))
     result: dict[str, dict[str, Figure]] = {}
     for label, runs in found.items():
         result[label] = {"warm": Figure(runs["warm"])}
         result[label]["cold"] = Figure(runs["cold"] or runs["warm"])
+        result[label]["rebuild"] = Figure(runs["rebuild"] or runs["cold"] or runs["warm"])
     return result
+
+
+def check_table(title: str, commands: Sequence[Command], figures: dict[str, dict[str, Figure]]) -> None:
+    """Wall and CPU seconds of each way a ``check`` runs (cold, rebuild, warm), with the load average."""
+    print(f"\n### {title}\n")
+    print(
+        "| command | cold s (median, range) | cold CPU s | rebuild s (median, range) | rebuild CPU s "
+        "| warm s (median, range) | warm CPU s | peak RSS MB |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for cmd in commands:
+        f = figures[cmd.label]
+        cells = [f"{f[k].median:.3f} ({f[k].spread}) | {f[k].cpu:.3f}" for k in ("cold", "rebuild", "warm")]
+        print(f"| {cmd.label} | {' | '.join(cells)} | {f['warm'].rss:.1f} |")
+    print(f"\nload average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
 
 @dataclass
@@ -380,17 +412,19 @@ def bench_check(repeat: int, server_url: str) -> list[Verdict]:
         pgwarden("migrate", "up"), cwd=project, env={**_BASE_ENV, **env}, check=True, capture_output=True
     )
     try:
-        commands = [Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True)]
+        commands = [
+            Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True, rebuild=True)
+        ]
         commands = with_baseline(commands)
         figures = compare(commands, repeat)
         f = figures["pgwarden check"]
-        table(
-            "check: examples/telegram_bot (models + migrations + live); no anchor",
-            [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands],
-            None,
-        )
+        check_table("check: examples/telegram_bot (models + migrations + live); no anchor", commands, figures)
         return [
             Verdict(f"check warm ≤ 0.5 s ({f['warm'].median:.2f} s)", f["warm"].median <= 0.5),
+            Verdict(
+                f"check after a project change ≤ 1.5 s ({f['rebuild'].median:.2f} s)",
+                f["rebuild"].median <= 1.5,
+            ),
             Verdict(f"check cold ≤ 1.5 s ({f['cold'].median:.2f} s)", f["cold"].median <= 1.5),
         ]
     finally:
@@ -425,15 +459,19 @@ def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
     try:
         commands = [
             Command("alembic check", [str(BIN / "alembic"), "check"], cwd=project, env=env),
-            Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True),
+            Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True, rebuild=True),
         ]
         commands = with_baseline(commands)
         figures = compare(commands, repeat)
+        title = "check: examples/alembic_bot (models + 5 Alembic revisions + live) vs alembic check"
         table(
-            "check: examples/alembic_bot (models + 5 Alembic revisions + live) vs alembic check",
+            title,
             [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands],
             "alembic check",
         )
+        check_table(title + ": wall and CPU", commands, figures)
+        cpu = figures["alembic check"]["warm"].cpu / figures["pgwarden check"]["warm"].cpu
+        print(f"\nwarm, by CPU seconds: pgwarden check is {cpu:.2f}× faster than alembic check")
         base = figures["alembic check"]["warm"].median
         speedup = base / figures["pgwarden check"]["warm"].median
         return [

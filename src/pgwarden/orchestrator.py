@@ -47,7 +47,6 @@ from .db import read_only
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
-from .fix_verify import verify_fixes
 from .migrate.foreign import KNOWN_TABLES
 from .migrate.sources import open_source
 from .privileges import pgwarden_schema_grant
@@ -252,6 +251,8 @@ def _check_schema(
         sources = load_configured(cfg, server)
         result = compare(sources, live)
         if verify:
+            from .fix_verify import verify_fixes  # the fix renderer and planner: only with --verify-fixes
+
             again = lambda schema: compare(sources, schema).findings  # noqa: E731
             result.findings = verify_fixes(result.findings, live, again, server)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)

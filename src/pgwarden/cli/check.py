@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import findings as findings_module
-from .. import formats, record
+from .. import formats
 from ..checks import accepted
 from ..checks.run import summary
 from ..orchestrator import accepted_file, run_check
@@ -107,6 +107,8 @@ def check(
             formats.render(rest, fmt, state.out, color=state.color, title="Not accepted (not drift):")
         return findings_module.exit_code(rest, strict=strict)
     if record_as is not None:
+        from .. import record  # the migration writer: only with --record-migration
+
         written = record.write(cfg.migrations, record_as, result.findings)
         state.out.write(
             f"Wrote {show_path(written)} with {len(record.recordable(result.findings))} change(s): review it; "

@@ -20,6 +20,7 @@ from typing import Any
 
 from .._projectio import import_root
 from ..errors import SourceError
+from ..paths import cache_dir
 from .interpreter import Interpreter
 
 __all__ = ["Export", "cache_dir", "export_models"]
@@ -41,15 +42,6 @@ class Export:
     schemas: tuple[str, ...]
     columns: tuple[dict[str, Any], ...]
     files: tuple[str, ...]
-
-
-def cache_dir() -> Path:
-    """``$PGWARDEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/pgwarden``, else ``~/.cache/pgwarden``."""
-    explicit = os.environ.get("PGWARDEN_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "pgwarden"
 
 
 def export_models(

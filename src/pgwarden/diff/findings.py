@@ -10,7 +10,6 @@ from ..findings import Finding, Severity
 from ._messages import describe
 from ._severity import severity
 from .changes import Change
-from .render import fix_sql
 
 
 def to_findings(changes: Sequence[Change], *, attributes: Mapping[str, str] | None = None) -> list[Finding]:
@@ -19,6 +18,10 @@ def to_findings(changes: Sequence[Change], *, attributes: Mapping[str, str] | No
     ``attributes`` maps ``schema.table.column`` to ``ModelClass.attr`` for SQLAlchemy
     models, so a rename's hint can name the attribute to map to the existing column.
     """
+    if not changes:
+        return []
+    from .render import fix_sql  # the renderer and its planner: only when there is something to fix
+
     attrs = attributes or {}
     out = []
     for change in changes:

@@ -23,7 +23,7 @@ from psycopg import sql
 
 from ..db import connect
 from ..errors import MigrationError
-from . import guard, guard_rows
+from . import guard_rows
 from .alembic_scripts import Chain, Revision, quiet_stdout
 from .alembic_table import version_table
 from .apply import server_message
@@ -83,6 +83,8 @@ def run_chain(
     """
     from alembic.runtime.environment import EnvironmentContext
     from sqlalchemy import event
+
+    from . import guard  # PostgreSQL's parser: only when revisions run (not for a read-only status)
 
     say = say or (lambda _msg: None)
     driver: psycopg.Connection[Any] = conn.connection.driver_connection

@@ -21,7 +21,6 @@ from .runner import Step, UpResult
 from .settings import Settings
 from .source import show_path
 from .source_api import Migration, Position, Progress
-from .touched import touched
 
 __all__ = [
     "AlembicSource",
@@ -116,6 +115,8 @@ class AlembicSource:
             def record(
                 driver: psycopg.Connection[Any], rev: Revision, ms: int, statements: list[str]
             ) -> None:
+                from .touched import touched  # PostgreSQL's parser: only when revisions run
+
                 alembic_ledger.record(
                     driver,
                     revision=rev.id,

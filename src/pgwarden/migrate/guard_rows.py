@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg import sql
 
-from . import guard
 from .errors import DataLossRefused
-from .guard import Risk
 from .settings import Settings
 from .source import MigrationFile, show_path, statements
+
+if TYPE_CHECKING:
+    from .guard import Risk  # the parser-backed half: imported where a statement is parsed
 
 __all__ = ["CAP", "Loss", "losses", "refuse", "would_refuse"]
 
@@ -129,6 +130,8 @@ def would_refuse(conn: psycopg.Connection[Any], file: MigrationFile, settings: S
     """
     if not settings.data_guard or file.destructive:
         return []
+    from . import guard  # PostgreSQL's parser (pglast): only when a pending file is read
+
     found: list[Loss] = []
     for _offset, text in statements(file):
         risks = guard.risks(text)
@@ -143,6 +146,8 @@ def refuse(
     """Refuse ``text`` when it would lose rows the file does not say it means to lose."""
     if not settings.data_guard or settings.allow_data_loss or file.destructive:
         return
+    from . import guard  # PostgreSQL's parser: loaded by `up`, not by a read-only status or check
+
     risks = guard.risks(text)
     if not risks:
         return

@@ -105,7 +105,11 @@ def test_damaged_archives_fail_verification(
     assert code == 2 and "No verified backup" in err
 
 
-def test_a_backup_from_another_cluster_is_flagged(db_url: str, scratch: Scratch, tmp_path: Path) -> None:
+def test_a_backup_from_another_cluster_is_flagged(
+    db_url: str, scratch: Scratch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new system identifier needs a real initdb: copies of the initdb template share the template's.
+    monkeypatch.setenv("PGWARDEN_NO_CACHE", "1")
     with open_scratch() as other:
         # the same database name on a new cluster: what a re-initialised server looks like
         with psycopg.connect(other.server_url, autocommit=True) as conn:

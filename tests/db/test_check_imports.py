@@ -1,0 +1,94 @@
+"""A warm ``pgwarden check`` imports only what it uses: no parser, no rich, no SQLAlchemy, no Alembic.
+
+Most of a warm check's time is imports (issue 16): this keeps a heavy module from creeping back
+into its path unnoticed. The run is a real process on the sample bot, its database migrated, the
+expected schema served from the cache by the second run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from pgwarden.scratch import Scratch
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+NOT_ON_THE_WARM_PATH = ("pglast", "rich", "sqlalchemy", "alembic", "pgwarden.diff.render", "pgwarden.record")
+"""The SQL parser, the terminal renderer, the ORM, Alembic, the fix-SQL planner (no drift: nothing
+to render) and the migration writer (``--record-migration`` only)."""
+
+
+def imported(
+    argv: list[str], cwd: Path, env: dict[str, str]
+) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """The modules a ``python -X importtime -m pgwarden ...`` process imported, and the process."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pgwarden", *argv],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    names = {
+        line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")
+    }
+    return names - {"package"}, done
+
+
+def warm_imports(example: str, tmp_path: Path, env: dict[str, str]) -> list[str]:
+    """The heavy modules a second ``check`` of ``example`` (its database migrated) imported."""
+    project = tmp_path / example
+    shutil.copytree(EXAMPLES / example, project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
+    env = {
+        **os.environ,
+        **env,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "PGWARDEN_CACHE_DIR": str(tmp_path / "cache" / "pgwarden"),
+    }
+    up = subprocess.run(
+        [sys.executable, "-m", "pgwarden", "migrate", "up"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert up.returncode == 0, up.stderr
+    cold, first = imported(["check"], project, env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "sqlalchemy" in cold, (
+        "the first run builds the models' schema: the guard below would prove nothing"
+    )
+
+    warm, second = imported(["check"], project, env)
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert second.stdout == first.stdout
+    assert "psycopg" in warm and "pgwarden.orchestrator" in warm  # the run did read the database
+    return sorted(m for m in warm if m.split(".")[0] in NOT_ON_THE_WARM_PATH or m in NOT_ON_THE_WARM_PATH)
+
+
+def test_a_warm_check_imports_no_heavy_module(scratch: Scratch, tmp_path: Path) -> None:
+    url = scratch.create_database("warm_imports")
+    heavy = warm_imports("telegram_bot", tmp_path, {"DATABASE_URL": url})
+    assert heavy == [], f"a warm `pgwarden check` imported {heavy}: import them where they are used"
+
+
+def test_a_warm_check_of_an_alembic_project_imports_no_heavy_module(tcp_db_url: str, tmp_path: Path) -> None:
+    """Nor Alembic's reader, nor the data guard's parser that only running revisions needs."""
+    parts = urlsplit(tcp_db_url)
+    env = {
+        "DATABASE_URL": tcp_db_url,
+        "DB_HOST": parts.hostname or "",
+        "DB_PORT": str(parts.port),
+        "DB_USER": parts.username or "",
+        "DB_PASSWORD": parts.password or "",
+        "DB_NAME": parts.path.lstrip("/"),
+    }
+    heavy = warm_imports("alembic_bot", tmp_path, env)
+    assert heavy == [], f"a warm `pgwarden check` imported {heavy}: import them where they are used"
