@@ -25,7 +25,7 @@ from ..migrate.source import MigrationFile, show_path
 from ..migrate.status import lines, new_file
 from ..scratch import LazyScratch
 from ..urls import describe
-from . import _migrate_alembic, _migrate_alembic_ledger
+from . import _migrate_alembic, _migrate_alembic_ledger, _migrate_alembic_new
 from . import _migrate_parts as parts
 from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
 from ._migrate_summary import write_up
@@ -391,7 +391,10 @@ def test_command(
 @migrations_option
 @click.pass_obj
 def new(state: State, name: str, migrations: str | None) -> int:
-    """Create the next migration file, NNN_NAME.sql."""
+    """Create the next migration file, NNN_NAME.sql (or an Alembic revision, prefilled from the models)."""
+    made = _migrate_alembic_new.new(state, name, migrations=migrations)
+    if made is not None:
+        return made
     cfg, files, _ = _setup(state, migrations=migrations)
     assert cfg.migrations is not None
     path = new_file(cfg.migrations, files, name)
