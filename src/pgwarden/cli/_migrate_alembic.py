@@ -201,10 +201,11 @@ def baseline(
         known(chain, revision)
     with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
         current = current_revisions(conn, source.table)
-        if current:
+        if current and not _forward(chain, current, revision):
             raise UsageError(
                 f"The database is already at Alembic revision {', '.join(current)} ({source.table.label}): baseline is "
-                "for a database Alembic never recorded; `pgwarden migrate status` shows where it stands."
+                "for a database Alembic never recorded, or for a revision after that one whose changes the database "
+                "already has (`--revision REV`); `pgwarden migrate status` shows where it stands."
             )
         live = live_schema(conn, cfg.schemas, chain)
         with open_scratch(cfg.dev_url) as scratch:
@@ -222,7 +223,8 @@ def baseline(
             )
             render(differ, fmt, state.out, color=state.color, title=title, extra={"stamped": []})
             return 1
-        done = stamp(url, chain, revision, ledger.actor(from_config(cfg).app_version), cfg.connect_timeout)
+        who = ledger.actor(from_config(cfg).app_version)
+        done = stamp(url, chain, revision, who, cfg.connect_timeout, since=tuple(current))
     if fmt == "json":
         write_json(state.out, {"database": describe(url), "stamped": done.revisions, "revision": revision})
     else:
@@ -231,6 +233,14 @@ def baseline(
             f"({len(done.revisions)} revision(s) counted as applied, none run); `migrate up` applies the rest.\n"
         )
     return 0
+
+
+def _forward(chain: Any, current: tuple[str, ...], revision: str | None) -> bool:
+    """Whether ``revision`` comes after every revision the database is at (a revision recorded by hand:
+    ``check --record-migration``), so stamping it moves the database forward, as ``alembic stamp`` does."""
+    if revision is None or any(chain.get(c) is None for c in current):
+        return False
+    return set(current) <= chain.applied((revision,)) and revision not in chain.applied(current)
 
 
 def _proposal(state: State, found: Any, fmt: str) -> int:

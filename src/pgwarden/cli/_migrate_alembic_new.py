@@ -24,7 +24,7 @@ def new(state: State, name: str, **flags: Any) -> int | None:
 
     with LazyScratch(cfg.dev_url) as lazy:
         statements = from_models(cfg, lazy)
-    path = write_revision(cfg.migrations, name, statements)
+    path = write_revision(cfg.migrations, name, statements).path
     state.out.write(f"{show_path(path)}\n")
     runs = sum(1 for s in statements if s.sql.strip() and not s.destructive)
     if not cfg.models:

@@ -109,10 +109,9 @@ def check(
     if record_as is not None:
         written = record.write(cfg.migrations, record_as, result.findings)
         state.out.write(
-            f"Wrote {show_path(written)} with {len(record.recordable(result.findings))} change(s): review it; "
-            "this database already has them: record it as applied with `pgwarden migrate repair "
-            f"--mark-applied {int(written.name.split('_', 1)[0])}`; other databases get it from "
-            "`pgwarden migrate up`.\n"
+            f"Wrote {show_path(written.path)} with {len(record.recordable(result.findings))} change(s): review "
+            f"it; this database already has them: record it as applied with `{written.mark_applied}`; other "
+            "databases get it from `pgwarden migrate up`.\n"
             if written
             else "Nothing to record: no finding has the migrations as the side that lags.\n"
         )

@@ -18,7 +18,7 @@ from ..errors import SourceError, UsageError
 from .alembic_scripts import load_chain, quiet_stdout
 from .source import show_path
 
-__all__ = ["Statement", "downgrade_body", "upgrade_body", "write_revision"]
+__all__ = ["Statement", "Written", "downgrade_body", "upgrade_body", "write_revision"]
 
 _INDENT = "    "
 _DOWNGRADE = (
@@ -35,6 +35,13 @@ class Statement:
     comment: str = ""
     destructive: str | None = None
     """Set: the statement loses data; it is written as a comment for the author to decide."""
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    revision: str
+    """The new revision's id (what ``migrate baseline --revision`` and ``alembic stamp`` take)."""
 
 
 def _literal(text: str) -> str:
@@ -80,8 +87,8 @@ def _indent(text: str) -> str:
     return "\n".join(_INDENT + line if line else line for line in text.splitlines())
 
 
-def write_revision(where: Path, message: str, statements: Sequence[Statement]) -> Path:
-    """Create the next revision of the Alembic environment at ``where``; the path of the new file."""
+def write_revision(where: Path, message: str, statements: Sequence[Statement]) -> Written:
+    """Create the next revision of the Alembic environment at ``where``: its file and id."""
     from alembic.util import CommandError, rev_id
 
     chain = load_chain(where)
@@ -115,4 +122,4 @@ def write_revision(where: Path, message: str, statements: Sequence[Statement]) -
             f"{show_path(mako)} does not render ${{upgrades}} and ${{downgrades}} in upgrade() and downgrade() "
             "(as Alembic's own templates do): add them, then run this again; no revision was written."
         )
-    return path
+    return Written(path, str(script.revision))

@@ -118,3 +118,53 @@ def test_a_template_without_upgrades_writes_nothing(project: Path) -> None:
 )
 def test_upgrade_bodies(statements: list[Statement], expected: str) -> None:
     assert upgrade_body(statements) == expected
+
+
+def test_check_records_a_hand_made_change_as_a_revision_then_baseline_marks_it_applied(
+    project: Path, db_url: str
+) -> None:
+    code, _, err = run("migrate", "up", "--db", db_url)
+    assert code == 0, err
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE users ADD COLUMN lang text")
+    models = project / MODELS
+    models.write_text(
+        models.read_text().replace(
+            "    username: Mapped[str | None] = mapped_column(String(64))\n",
+            "    username: Mapped[str | None] = mapped_column(String(64))\n"
+            "    lang: Mapped[str | None] = mapped_column(Text)\n",
+        )
+    )
+    code, out, err = run("check", "--db", db_url, "--record-migration", "add users lang")
+    assert code == 1, err
+    written = next((project / "migrations" / "versions").glob("*_add_users_lang.py"))
+    new = load_chain(project / "alembic.ini").revisions[-1]
+    assert new.path == written and new.down == (HEAD,)
+    assert f"Wrote migrations/versions/{written.name} with 1 change(s)" in out, out
+    assert f"`pgwarden migrate baseline --revision {new.id}`" in out
+    text = written.read_text()
+    assert "public.users.lang" in text and 'ADD COLUMN "lang" text' in text and "op.execute(" in text
+    assert versions(db_url) == [HEAD]  # nothing applied: the database already has it
+
+    code, out, err = run("migrate", "baseline", "--db", db_url, "--revision", new.id)
+    assert code == 0 and "stamped it (1 revision(s) counted as applied, none run)" in out, out + err
+    assert versions(db_url) == [new.id]
+    code, out, _ = run("check", "--db", db_url, "--format", "json")
+    assert (code, json.loads(out)["findings"]) == (0, []), out
+    code, out, _ = run("migrate", "status", "--db", db_url, "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and doc["alembic"]["pending"] == [] and doc["alembic"]["current"] == [new.id]
+    code, out, _ = run("check", "--db", db_url, "--record-migration", "again")
+    assert "Nothing to record" in out and not list((project / "migrations" / "versions").glob("*_again.py"))
+
+
+def test_baseline_forward_refuses_a_revision_the_database_does_not_have(project: Path, db_url: str) -> None:
+    code, _, err = run("migrate", "up", "--db", db_url)
+    assert code == 0, err
+    add_to_models(project)
+    code, out, err = run("migrate", "new", "add done_at")
+    rev = load_chain(project / "alembic.ini").revisions[-1].id
+    code, out, err = run("migrate", "baseline", "--db", db_url, "--revision", rev)
+    assert code == 1 and "nothing stamped" in out and versions(db_url) == [HEAD], out + err
+    code, out, err = run("migrate", "baseline", "--db", db_url, "--revision", HEAD)
+    assert code == 2 and "already at Alembic revision" in err
