@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .._alembic_env import unread_note
 from ..migrate.alembic_scripts import is_alembic
 from ..migrate.source import show_path
 from ..scratch import LazyScratch
@@ -28,7 +29,10 @@ def new(state: State, name: str, **flags: Any) -> int | None:
     state.out.write(f"{show_path(path)}\n")
     runs = sum(1 for s in statements if s.sql.strip() and not s.destructive)
     if not cfg.models:
-        state.err.write("no `models` configured: upgrade() is empty; write the revision's operations.\n")
+        note = unread_note(cfg.migrations)
+        state.err.write(
+            f"{note + ' ' if note else ''}No models: upgrade() is empty; write the revision's operations.\n"
+        )
     elif statements:
         state.err.write(
             f"upgrade() holds {runs} statement(s) for what the models have and the chain's head does not; "

@@ -6,6 +6,7 @@ import click
 
 from .. import findings as findings_module
 from .. import formats, record
+from .._alembic_env import unread_note
 from ..checks import accepted
 from ..checks.run import summary
 from ..orchestrator import accepted_file, run_check
@@ -84,6 +85,8 @@ def check(
     cfg = state.config(
         database_url=database_url, models=models, migrations=migrations, snapshot=snapshot, dev_url=dev_url
     )
+    if not cfg.models and (note := unread_note(cfg.migrations)):
+        state.err.write(f"pgwarden: note: {note} Checking without models.\n")
     if update_snapshot and not cfg.snapshot:
         raise click.UsageError(
             "--update-snapshot needs a snapshot file: pass --snapshot FILE or set `snapshot`."

@@ -61,6 +61,23 @@ def export(root: str, spec: str) -> dict[str, Any]:
     sys.path.insert(0, root)
     sys.dont_write_bytecode = True
     sqlalchemy_problem = _sqlalchemy_problem()
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if len(parts) > 1:
+        # An env.py's `target_metadata` list (SQLAlchemy): a bare module is imported for its tables.
+        if sqlalchemy_problem is not None:
+            raise sqlalchemy_problem
+        found = [
+            (p, _import(*p.partition(":")[::2]) if ":" in p else _import(_module_of(p), "")) for p in parts
+        ]
+        described = _sqlalchemy([(p, t) for p, t in found if ":" in p], spec)
+        described.update(
+            {
+                "format": FORMAT,
+                "python": "{}.{}.{}".format(*sys.version_info[:3]),
+                "files": _project_files(root),
+            }
+        )
+        return described
     module_name, _, attr = spec.partition(":")
     try:
         target = _import(module_name, attr)
@@ -75,7 +92,7 @@ def export(root: str, spec: str) -> dict[str, Any]:
             raise sqlalchemy_problem
         if sqlalchemy_problem is not None:
             raise _not_models(target, spec)
-        described = _sqlalchemy(target, spec)
+        described = _sqlalchemy([(spec, target)], spec)
     described.update(
         {"format": FORMAT, "python": "{}.{}.{}".format(*sys.version_info[:3]), "files": _project_files(root)}
     )
@@ -138,14 +155,23 @@ def _not_models(target: Any, spec: str) -> ExportError:
     )
 
 
-def _sqlalchemy(target: Any, spec: str) -> dict[str, Any]:
+def _sqlalchemy(targets: list[tuple[str, Any]], spec: str) -> dict[str, Any]:
+    """The SQLAlchemy models of each ``(spec, target)``, their metadata in the order given."""
     import sqlalchemy
 
-    metadata = _metadata_of(target)
-    if metadata is None:
-        raise _not_models(target, spec)
-    if not metadata.tables:
-        raise ExportError("no_tables", f"`{spec}` has no tables")
+    metadatas = []  # type: list[Any]
+    for part, target in targets:
+        metadata = _metadata_of(target)
+        if metadata is None:
+            raise _not_models(target, part)
+        if not metadata.tables:
+            raise ExportError("no_tables", f"`{part}` has no tables")
+        if all(metadata is not m for m in metadatas):
+            metadatas.append(metadata)
+    if not metadatas:
+        raise ExportError(
+            "not_metadata", f"`{spec}` names no MetaData or declarative Base (module:attribute)"
+        )
     from sqlalchemy.orm import configure_mappers
 
     try:
@@ -155,9 +181,9 @@ def _sqlalchemy(target: Any, spec: str) -> dict[str, Any]:
         raise ExportError("mappers", f"configuring the mappers failed: {_first_line(exc)}") from None
     return {
         "orm": f"SQLAlchemy {sqlalchemy.__version__}",
-        "schemas": sorted(_schemas(metadata)),
-        "ddl": _ddl(metadata),
-        "columns": _columns(metadata),
+        "schemas": sorted(set().union(*map(_schemas, metadatas))),
+        "ddl": [d for m in metadatas for d in _ddl(m)],
+        "columns": [c for m in metadatas for c in _columns(m)],
     }
 
 
@@ -193,8 +219,27 @@ def _import(module_name: str, attr: str) -> Any:
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise ExportError("attribute", f"`{module_name}` has no attribute `{part}`") from None
+            # `from app import models` in env.py binds a submodule its package need not import itself.
+            if not hasattr(obj, "__path__"):
+                raise ExportError("attribute", f"`{module_name}` has no attribute `{part}`") from None
+            try:
+                obj = importlib.import_module(f"{obj.__name__}.{part}")
+            except ModuleNotFoundError:
+                raise ExportError("attribute", f"`{module_name}` has no attribute `{part}`") from None
     return obj
+
+
+def _module_of(name: str) -> str:
+    """``name`` when it is a module, else its parent (``from app.models import user_table`` in env.py)."""
+    import importlib.util
+
+    parent = name.rpartition(".")[0]
+    try:
+        if parent and importlib.util.find_spec(name) is None:
+            return parent
+    except Exception:  # noqa: BLE001 - the parent raised while importing: `_import` says so
+        pass
+    return name
 
 
 def _where(exc: BaseException) -> str:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..catalog import Schema
+from ..catalog import Schema, inspect
 from ..config import Config
+from ..db import connect
 from ..diff import Change, diff, plan, to_findings
 from ..migrate.alembic_new import Statement
 from ..migrate.alembic_scripts import is_alembic, load_chain
@@ -52,13 +53,23 @@ def model_statements(models: Expected, migrations: Expected) -> list[Statement]:
     return out
 
 
+def _empty(cfg: Config, scratch: Scratch) -> Schema:
+    """What a new database already has (``public``, say): a chain with no revisions builds nothing more."""
+    url = scratch.create_database("empty")
+    try:
+        with connect(url, what="scratch database") as conn:
+            return inspect(conn, schemas=cfg.schemas, ignore=cfg.ignore)
+    finally:
+        scratch.drop_database(url)
+
+
 def from_models(cfg: Config, scratch: Callable[[], Scratch]) -> list[Statement]:
     """``model_statements`` for the configured models and migrations; empty without models."""
     if not cfg.models or cfg.migrations is None:
         return []
     models = load_configured_models(cfg, scratch)
     if is_alembic(cfg.migrations) and not load_chain(cfg.migrations).revisions:
-        migrations = Expected(label="no revisions yet", kind="migrations", schema=Schema())
+        migrations = Expected(label="no revisions yet", kind="migrations", schema=_empty(cfg, scratch()))
     else:
         migrations = load_migrations(cfg.migrations, scratch, schemas=cfg.schemas, ignore=cfg.ignore)
     return model_statements(models, migrations)
