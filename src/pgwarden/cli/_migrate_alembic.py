@@ -235,6 +235,26 @@ def baseline(
     return 0
 
 
+def _at_stake(url: str, pending: list[Any], cfg: Config) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Per pending revision, the rows its destructive statements put at stake on live (read only)."""
+    from ..migrate.dryrun import at_stake
+
+    found: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    with connect(url, timeout=cfg.connect_timeout) as conn:
+        conn.read_only = True
+        for e in pending:
+            for line, text in e.statements:
+                found.setdefault(e.revision.id, []).extend((line, loss) for loss in at_stake(conn, text))
+        conn.rollback()
+    return found
+
+
+def _refused(revision: Any, stake: dict[str, list[tuple[int, dict[str, Any]]]], cfg: Config) -> bool:
+    settings = from_config(cfg)
+    guarded = settings.data_guard and not settings.allow_data_loss and not revision.destructive
+    return bool(stake.get(revision.id)) and guarded
+
+
 def _forward(chain: Any, current: tuple[str, ...], revision: str | None) -> bool:
     """Whether ``revision`` comes after every revision the database is at (a revision recorded by hand:
     ``check --record-migration``), so stamping it moves the database forward, as ``alembic stamp`` does."""
@@ -275,6 +295,7 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str 
     assert url is not None
     against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url)
     pending = emitted(source.chain, against.current)
+    stake = _at_stake(url, pending, cfg)
     found = against.findings
     if to is not None:
         needed = source.chain.applied(source.target(to))
@@ -293,6 +314,8 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str 
                         "name": e.revision.message,
                         "file": show_path(e.revision.path),
                         "sql": [{"line": line, "sql": text} for line, text in e.statements],
+                        "at_stake": [{"line": line, **loss} for line, loss in stake.get(e.revision.id, [])],
+                        "refused": _refused(e.revision, stake, cfg),
                     }
                     for e in pending
                 ],
@@ -313,6 +336,14 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str 
         out.write(f"\n-- {e.revision.label}: {show_path(e.revision.path)}\n")
         for line, text in e.statements:
             out.write(f"-- line {line}\n{text.rstrip()}\n")
+        for line, loss in stake.get(e.revision.id, []):
+            rows = f"~{loss['rows']:,} (estimate)" if loss["estimated"] else f"{loss['rows']:,}"
+            out.write(f"-- at stake, line {line}: {loss['what']} holding {rows} row(s)\n")
+        if _refused(e.revision, stake, cfg):
+            out.write(
+                "-- `migrate up` would refuse this revision (the data guard): if the rows may go, add "
+                "`# pgwarden: destructive -- REASON` to the file\n"
+            )
     out.write("\n")
     from ..lint.report import render_text  # the lint layout: line:column and the revision's source line
 
