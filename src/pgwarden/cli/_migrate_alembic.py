@@ -24,12 +24,13 @@ from ._state import State, progress, write_json
 __all__ = ["baseline", "configured", "dry_run", "refuse", "status", "test", "up"]
 
 
-def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | None:
-    """The config and the Alembic environment ``migrations`` names, or ``None`` for a folder of SQL files."""
+def configured(state: State, read_only: bool = False, **flags: Any) -> tuple[Config, AlembicSource] | None:
+    """The config and the Alembic environment ``migrations`` names, or ``None`` for a folder of SQL files.
+    ``read_only`` (status): a chain of plain literals is read without importing Alembic."""
     cfg = state.config(**flags)
     if cfg.migrations is None or not is_alembic(cfg.migrations):
         return None
-    return cfg, AlembicSource(cfg.migrations)
+    return cfg, AlembicSource(cfg.migrations, read_only=read_only)
 
 
 def refuse(migrations: Path) -> None:

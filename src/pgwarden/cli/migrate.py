@@ -66,7 +66,7 @@ def migrate() -> None:
 @click.pass_obj
 def status(state: State, database_url: str | None, migrations: str | None, fmt: str) -> int:
     """Show every version: applied, pending, failed, partial, edited or missing (read-only)."""
-    alembic = _migrate_alembic.configured(state, database_url=database_url, migrations=migrations)
+    alembic = _migrate_alembic.configured(state, True, database_url=database_url, migrations=migrations)
     if alembic is not None:
         return _migrate_alembic.status(state, *alembic, fmt)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
@@ -392,8 +392,7 @@ def test_command(
 @click.pass_obj
 def new(state: State, name: str, migrations: str | None) -> int:
     """Create the next migration file, NNN_NAME.sql (or an Alembic revision, prefilled from the models)."""
-    made = _migrate_alembic_new.new(state, name, migrations=migrations)
-    if made is not None:
+    if (made := _migrate_alembic_new.new(state, name, migrations=migrations)) is not None:
         return made
     cfg, files, _ = _setup(state, migrations=migrations)
     assert cfg.migrations is not None
