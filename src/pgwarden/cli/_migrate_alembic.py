@@ -34,12 +34,12 @@ def configured(state: State, read_only: bool = False, **flags: Any) -> tuple[Con
 
 
 def refuse(migrations: Path) -> None:
-    """For the commands that work on SQL migrations only (new)."""
+    """For the commands that work on SQL migrations only (repair's SQL-file flags)."""
     if is_alembic(migrations):
         raise UsageError(
             f"{show_path(migrations)} is an Alembic environment: this command is for SQL migrations "
-            "(`migrate status`, `up`, `verify`, `repair --accept-edit`, `baseline` and `test` work on Alembic "
-            "revisions; `alembic revision` makes a new one)."
+            "(`migrate status`, `up`, `verify`, `repair --accept-edit`, `baseline`, `test` and `new` work on "
+            "Alembic revisions)."
         )
 
 
