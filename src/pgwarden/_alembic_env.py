@@ -13,7 +13,7 @@ import configparser
 import sys
 from pathlib import Path
 
-__all__ = ["env_file", "target_metadata"]
+__all__ = ["env_file", "target_metadata", "unread", "unread_note"]
 
 
 def env_file(migrations: Path) -> Path | None:
@@ -67,26 +67,97 @@ def _resolve(location: str | None, here: Path) -> Path | None:
 
 
 def target_metadata(env: Path) -> str | None:
-    """``module:attribute`` for ``target_metadata`` in ``env`` (``None`` when it is ``None``, a list, or
-    built in a way the syntax does not tell, e.g. inside a function)."""
+    """``module:attribute`` for ``target_metadata`` in ``env`` (several, comma-separated, for a list), or
+    ``None`` when it is ``None``, absent, or built in a way the syntax does not tell (see :func:`unread`)."""
+    return _read(env)[0]
+
+
+def unread(env: Path) -> str | None:
+    """One sentence when ``env`` assigns ``target_metadata`` in a way pgwarden cannot read without running it."""
+    return _read(env)[1]
+
+
+def unread_note(migrations: Path | None) -> str | None:
+    """:func:`unread` for the ``env.py`` of the Alembic environment ``migrations`` names, if any."""
+    env = env_file(migrations) if migrations is not None and migrations.exists() else None
+    return unread(env) if env is not None else None
+
+
+def _read(env: Path) -> tuple[str | None, str | None]:
     try:
         tree = ast.parse(env.read_text(encoding="utf-8"), filename=str(env))
     except (SyntaxError, OSError, UnicodeDecodeError, ValueError):
-        return None
+        return None, None
     imports: dict[str, str] = {}
+    loaded: list[str] = []  # `import app.models`: modules imported for the tables they define
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
     value: ast.expr | None = None
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            for alias in node.names:
-                imports[alias.asname or alias.name] = f"{node.module}:{alias.name}"
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                imports[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else ""
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            _bind(node, imports, loaded)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            functions[node.name] = node
         elif isinstance(node, (ast.Assign, ast.AnnAssign)):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == "target_metadata" for t in targets):
                 value = node.value
-    return _spec(value, imports) if value is not None else None
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return None, None
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in functions:
+        # `target_metadata = get_metadata()`: what the function returns, with its own imports.
+        function = functions[value.func.id]
+        inner = dict(imports)
+        returned: ast.expr | None = None
+        for inner_node in ast.walk(function):
+            if isinstance(inner_node, (ast.Import, ast.ImportFrom)):
+                _bind(inner_node, inner, loaded)
+            elif isinstance(inner_node, ast.Return) and inner_node.value is not None:
+                returned = inner_node.value
+        specs = _specs(returned, inner) if returned is not None else None
+    else:
+        specs = _specs(value, imports)
+    if not specs:
+        return None, (
+            f"{env}:{value.lineno}: `target_metadata` is built in a way pgwarden cannot read without running "
+            "env.py; set `models` in the config (module:attribute, several separated by commas)."
+        )
+    named = [s.replace(":", ".") + "." for s in specs]
+    extra = [m for m in loaded if not any(n.startswith(m + ".") for n in named)]
+    return ", ".join(dict.fromkeys([*extra, *specs])), None
+
+
+def _bind(node: ast.Import | ast.ImportFrom, imports: dict[str, str], loaded: list[str]) -> None:
+    """Record the names an import binds; a models module imported for its side effect goes to ``loaded``."""
+    if isinstance(node, ast.ImportFrom):
+        if not node.module or node.level != 0:
+            return
+        for alias in node.names:
+            if alias.name == "*":
+                if "model" in node.module:
+                    loaded.append(node.module)
+                continue
+            imports[alias.asname or alias.name] = f"{node.module}:{alias.name}"
+            if (
+                ("model" in alias.name or "model" in node.module)
+                and alias.name.islower()
+                and not alias.asname
+            ):
+                # `from app import models`, `from app.models import user`: most likely modules, imported
+                # for the tables they define (the loader imports the parent if it is not a module).
+                loaded.append(f"{node.module}.{alias.name}")
+        return
+    for alias in node.names:
+        imports[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else ""
+        if not alias.asname:
+            imports[f"import:{alias.name}"] = alias.name  # `import a.b` binds `a` and makes `a.b` reachable
+        if not alias.asname and "model" in alias.name:
+            loaded.append(alias.name)
+
+
+def _specs(value: ast.expr, imports: dict[str, str]) -> list[str] | None:
+    items = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
+    specs = [_spec(item, imports) for item in items]
+    return None if not specs or any(s is None for s in specs) else [s for s in specs if s]
 
 
 def _spec(value: ast.expr, imports: dict[str, str]) -> str | None:
@@ -95,14 +166,20 @@ def _spec(value: ast.expr, imports: dict[str, str]) -> str | None:
     while isinstance(node, ast.Attribute):
         parts.insert(0, node.attr)
         node = node.value
-    if not isinstance(node, ast.Name) or node.id not in imports or not imports[node.id]:
+    if not isinstance(node, ast.Name) or node.id not in imports:
         return None
     bound = imports[node.id]
     if ":" in bound:  # `from app.db import Base` then `Base.metadata`
         module, name = bound.split(":")
         parts.insert(0, name)
-    else:  # `import app.db.models as m` then `m.Base.metadata`
+    elif bound:  # `import app.db.models as m` then `m.Base.metadata`
         module = bound
+    else:  # `import app.db.models` then `app.db.models.Base.metadata`: the longest module imported
+        dotted = [node.id, *parts]
+        cut = next(
+            (i for i in range(len(dotted) - 1, 0, -1) if f"import:{'.'.join(dotted[:i])}" in imports), 1
+        )
+        module, parts = ".".join(dotted[:cut]), dotted[cut:]
     if len(parts) > 1 and parts[-1] == "metadata":
         parts.pop()  # `Base.metadata` -> `Base`: the loader takes a declarative Base or a MetaData
     return f"{module}:{'.'.join(parts)}" if parts else None

@@ -24,8 +24,24 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "alembic_bot"
         ("import app.db.models as m\ntarget_metadata: object = m.Base.metadata\n", "app.db.models:Base"),
         ("from app.db import Model as M\ntarget_metadata = M.metadata\n", "app.db:Model"),
         ("target_metadata = None\n", None),
-        ("from a import A\nfrom b import B\ntarget_metadata = [A.metadata, B.metadata]\n", None),
-        ("def f():\n    from app import Base\n    return Base.metadata\ntarget_metadata = f()\n", None),
+        ("from a import A\nfrom b import B\ntarget_metadata = [A.metadata, B.metadata]\n", "a:A, b:B"),
+        ("def f():\n    from app import Base\n    return Base.metadata\ntarget_metadata = f()\n", "app:Base"),
+        ("from app import models\ntarget_metadata = models.Base.metadata\n", "app:models.Base"),
+        ("import app.db.models\ntarget_metadata = app.db.models.Base.metadata\n", "app.db.models:Base"),
+        (
+            "from app.db import Base\nimport app.models  # noqa\ntarget_metadata = Base.metadata\n",
+            "app.models, app.db:Base",
+        ),
+        (
+            "from app.db import Base\nfrom app.models import user, order  # noqa\ntarget_metadata = Base.metadata\n",
+            "app.models.user, app.models.order, app.db:Base",
+        ),
+        (
+            "from app.db import Base\nfrom app.models import *\ntarget_metadata = Base.metadata\n",
+            "app.models, app.db:Base",
+        ),
+        ("from app.registry import build\ntarget_metadata = build()\n", None),
+        ("from sqlalchemy import MetaData\ntarget_metadata = MetaData()\n", None),
         ("target_metadata = (\n", None),
     ],
 )

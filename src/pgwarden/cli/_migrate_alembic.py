@@ -24,21 +24,22 @@ from ._state import State, progress, write_json
 __all__ = ["baseline", "configured", "dry_run", "refuse", "status", "test", "up"]
 
 
-def configured(state: State, **flags: Any) -> tuple[Config, AlembicSource] | None:
-    """The config and the Alembic environment ``migrations`` names, or ``None`` for a folder of SQL files."""
+def configured(state: State, read_only: bool = False, **flags: Any) -> tuple[Config, AlembicSource] | None:
+    """The config and the Alembic environment ``migrations`` names, or ``None`` for a folder of SQL files.
+    ``read_only`` (status): a chain of plain literals is read without importing Alembic."""
     cfg = state.config(**flags)
     if cfg.migrations is None or not is_alembic(cfg.migrations):
         return None
-    return cfg, AlembicSource(cfg.migrations)
+    return cfg, AlembicSource(cfg.migrations, read_only=read_only)
 
 
 def refuse(migrations: Path) -> None:
-    """For the commands that work on SQL migrations only (new)."""
+    """For the commands that work on SQL migrations only (repair's SQL-file flags)."""
     if is_alembic(migrations):
         raise UsageError(
             f"{show_path(migrations)} is an Alembic environment: this command is for SQL migrations "
-            "(`migrate status`, `up`, `verify`, `repair --accept-edit`, `baseline` and `test` work on Alembic "
-            "revisions; `alembic revision` makes a new one)."
+            "(`migrate status`, `up`, `verify`, `repair --accept-edit`, `baseline`, `test` and `new` work on "
+            "Alembic revisions)."
         )
 
 
@@ -201,10 +202,11 @@ def baseline(
         known(chain, revision)
     with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
         current = current_revisions(conn, source.table)
-        if current:
+        if current and not _forward(chain, current, revision):
             raise UsageError(
                 f"The database is already at Alembic revision {', '.join(current)} ({source.table.label}): baseline is "
-                "for a database Alembic never recorded; `pgwarden migrate status` shows where it stands."
+                "for a database Alembic never recorded, or for a revision after that one whose changes the database "
+                "already has (`--revision REV`); `pgwarden migrate status` shows where it stands."
             )
         live = live_schema(conn, cfg.schemas, chain)
         with open_scratch(cfg.dev_url) as scratch:
@@ -222,7 +224,8 @@ def baseline(
             )
             render(differ, fmt, state.out, color=state.color, title=title, extra={"stamped": []})
             return 1
-        done = stamp(url, chain, revision, ledger.actor(from_config(cfg).app_version), cfg.connect_timeout)
+        who = ledger.actor(from_config(cfg).app_version)
+        done = stamp(url, chain, revision, who, cfg.connect_timeout, since=tuple(current))
     if fmt == "json":
         write_json(state.out, {"database": describe(url), "stamped": done.revisions, "revision": revision})
     else:
@@ -231,6 +234,34 @@ def baseline(
             f"({len(done.revisions)} revision(s) counted as applied, none run); `migrate up` applies the rest.\n"
         )
     return 0
+
+
+def _at_stake(url: str, pending: list[Any], cfg: Config) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Per pending revision, the rows its destructive statements put at stake on live (read only)."""
+    from ..migrate.dryrun import at_stake
+
+    found: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    with connect(url, timeout=cfg.connect_timeout) as conn:
+        conn.read_only = True
+        for e in pending:
+            for line, text in e.statements:
+                found.setdefault(e.revision.id, []).extend((line, loss) for loss in at_stake(conn, text))
+        conn.rollback()
+    return found
+
+
+def _refused(revision: Any, stake: dict[str, list[tuple[int, dict[str, Any]]]], cfg: Config) -> bool:
+    settings = from_config(cfg)
+    guarded = settings.data_guard and not settings.allow_data_loss and not revision.destructive
+    return bool(stake.get(revision.id)) and guarded
+
+
+def _forward(chain: Any, current: tuple[str, ...], revision: str | None) -> bool:
+    """Whether ``revision`` comes after every revision the database is at (a revision recorded by hand:
+    ``check --record-migration``), so stamping it moves the database forward, as ``alembic stamp`` does."""
+    if revision is None or any(chain.get(c) is None for c in current):
+        return False
+    return set(current) <= chain.applied((revision,)) and revision not in chain.applied(current)
 
 
 def _proposal(state: State, found: Any, fmt: str) -> int:
@@ -265,6 +296,7 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str 
     assert url is not None
     against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url)
     pending = emitted(source.chain, against.current)
+    stake = _at_stake(url, pending, cfg)
     found = against.findings
     if to is not None:
         needed = source.chain.applied(source.target(to))
@@ -283,6 +315,8 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str 
                         "name": e.revision.message,
                         "file": show_path(e.revision.path),
                         "sql": [{"line": line, "sql": text} for line, text in e.statements],
+                        "at_stake": [{"line": line, **loss} for line, loss in stake.get(e.revision.id, [])],
+                        "refused": _refused(e.revision, stake, cfg),
                     }
                     for e in pending
                 ],
@@ -303,6 +337,14 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str 
         out.write(f"\n-- {e.revision.label}: {show_path(e.revision.path)}\n")
         for line, text in e.statements:
             out.write(f"-- line {line}\n{text.rstrip()}\n")
+        for line, loss in stake.get(e.revision.id, []):
+            rows = f"~{loss['rows']:,} (estimate)" if loss["estimated"] else f"{loss['rows']:,}"
+            out.write(f"-- at stake, line {line}: {loss['what']} holding {rows} row(s)\n")
+        if _refused(e.revision, stake, cfg):
+            out.write(
+                "-- `migrate up` would refuse this revision (the data guard): if the rows may go, add "
+                "`# pgwarden: destructive -- REASON` to the file\n"
+            )
     out.write("\n")
     from ..lint.report import render_text  # the lint layout: line:column and the revision's source line
 

@@ -6,6 +6,7 @@ import click
 
 from .. import findings as findings_module
 from .. import formats
+from .._alembic_env import unread_note
 from ..checks import accepted
 from ..checks.run import summary
 from ..orchestrator import accepted_file, run_check
@@ -84,6 +85,8 @@ def check(
     cfg = state.config(
         database_url=database_url, models=models, migrations=migrations, snapshot=snapshot, dev_url=dev_url
     )
+    if not cfg.models and (note := unread_note(cfg.migrations)):
+        state.err.write(f"pgwarden: note: {note} Checking without models.\n")
     if update_snapshot and not cfg.snapshot:
         raise click.UsageError(
             "--update-snapshot needs a snapshot file: pass --snapshot FILE or set `snapshot`."
@@ -111,10 +114,9 @@ def check(
 
         written = record.write(cfg.migrations, record_as, result.findings)
         state.out.write(
-            f"Wrote {show_path(written)} with {len(record.recordable(result.findings))} change(s): review it; "
-            "this database already has them: record it as applied with `pgwarden migrate repair "
-            f"--mark-applied {int(written.name.split('_', 1)[0])}`; other databases get it from "
-            "`pgwarden migrate up`.\n"
+            f"Wrote {show_path(written.path)} with {len(record.recordable(result.findings))} change(s): review "
+            f"it; this database already has them: record it as applied with `{written.mark_applied}`; other "
+            "databases get it from `pgwarden migrate up`.\n"
             if written
             else "Nothing to record: no finding has the migrations as the side that lags.\n"
         )

@@ -94,9 +94,9 @@ def lint(
             for f in lint_alembic_against(where, settings, against, dev_url=cfg.dev_url).findings
         ]
     elif alembic:
-        from ..lint.alembic import lint_alembic  # imports Alembic: only for Alembic projects
+        from ..lint.alembic_cache import lint_alembic_cached
 
-        found = [f for where in alembic for f in lint_alembic(where, settings)]
+        found = [f for where in alembic for f in lint_alembic_cached(where, settings, no_cache=no_cache)]
     if against and targets:
         from ..lint.simulate import lint_against
 

@@ -25,7 +25,7 @@ from ..migrate.source import MigrationFile, show_path
 from ..migrate.status import lines, new_file
 from ..scratch import LazyScratch
 from ..urls import describe
-from . import _migrate_alembic, _migrate_alembic_ledger
+from . import _migrate_alembic, _migrate_alembic_ledger, _migrate_alembic_new
 from . import _migrate_parts as parts
 from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
 from ._migrate_summary import write_up
@@ -66,7 +66,7 @@ def migrate() -> None:
 @click.pass_obj
 def status(state: State, database_url: str | None, migrations: str | None, fmt: str) -> int:
     """Show every version: applied, pending, failed, partial, edited or missing (read-only)."""
-    alembic = _migrate_alembic.configured(state, database_url=database_url, migrations=migrations)
+    alembic = _migrate_alembic.configured(state, True, database_url=database_url, migrations=migrations)
     if alembic is not None:
         return _migrate_alembic.status(state, *alembic, fmt)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
@@ -391,7 +391,9 @@ def test_command(
 @migrations_option
 @click.pass_obj
 def new(state: State, name: str, migrations: str | None) -> int:
-    """Create the next migration file, NNN_NAME.sql."""
+    """Create the next migration file, NNN_NAME.sql (or an Alembic revision, prefilled from the models)."""
+    if (made := _migrate_alembic_new.new(state, name, migrations=migrations)) is not None:
+        return made
     cfg, files, _ = _setup(state, migrations=migrations)
     assert cfg.migrations is not None
     path = new_file(cfg.migrations, files, name)

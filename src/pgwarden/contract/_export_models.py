@@ -7,7 +7,7 @@ Django in the sibling ``_export_tortoise.py``, ``_export_peewee.py`` and
 ``_export_django.py``, loaded by path. It depends on nothing but the standard library and the project's ORM,
 and must keep running on Python 3.7+: no syntax or library newer than that.
 
-    python _export_models.py ROOT MODULE[:ATTR] OUTPUT
+    python _export_models.py ROOT MODULE[:ATTR][, MODULE[:ATTR]...] OUTPUT
 
 The description is written to OUTPUT (a file), never to stdout: a ``print()``
 in the user's modules at import time must not reach pgwarden's output. On a
@@ -61,6 +61,23 @@ def export(root: str, spec: str) -> dict[str, Any]:
     sys.path.insert(0, root)
     sys.dont_write_bytecode = True
     sqlalchemy_problem = _sqlalchemy_problem()
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if len(parts) > 1:  # an env.py's `target_metadata` list: a bare module is imported for its tables
+        if sqlalchemy_problem is not None:
+            raise sqlalchemy_problem
+        found = [
+            (p, _import(*p.partition(":")[::2]) if ":" in p else _import(p, "", parent=True)) for p in parts
+        ]
+        described = _sqlalchemy([(p, t) for p, t in found if ":" in p], spec)
+    else:
+        described = _one(here, spec, sqlalchemy_problem)
+    described.update(
+        {"format": FORMAT, "python": "{}.{}.{}".format(*sys.version_info[:3]), "files": _project_files(root)}
+    )
+    return described
+
+
+def _one(here: str, spec: str, sqlalchemy_problem: ExportError | None) -> dict[str, Any]:
     module_name, _, attr = spec.partition(":")
     try:
         target = _import(module_name, attr)
@@ -75,10 +92,7 @@ def export(root: str, spec: str) -> dict[str, Any]:
             raise sqlalchemy_problem
         if sqlalchemy_problem is not None:
             raise _not_models(target, spec)
-        described = _sqlalchemy(target, spec)
-    described.update(
-        {"format": FORMAT, "python": "{}.{}.{}".format(*sys.version_info[:3]), "files": _project_files(root)}
-    )
+        described = _sqlalchemy([(spec, target)], spec)
     return described
 
 
@@ -138,14 +152,22 @@ def _not_models(target: Any, spec: str) -> ExportError:
     )
 
 
-def _sqlalchemy(target: Any, spec: str) -> dict[str, Any]:
+def _sqlalchemy(targets: list[tuple[str, Any]], spec: str) -> dict[str, Any]:
     import sqlalchemy
 
-    metadata = _metadata_of(target)
-    if metadata is None:
-        raise _not_models(target, spec)
-    if not metadata.tables:
-        raise ExportError("no_tables", f"`{spec}` has no tables")
+    metadatas = []  # type: list[Any]
+    for part, target in targets:
+        metadata = _metadata_of(target)
+        if metadata is None:
+            raise _not_models(target, part)
+        if not metadata.tables:
+            raise ExportError("no_tables", f"`{part}` has no tables")
+        if all(metadata is not m for m in metadatas):
+            metadatas.append(metadata)
+    if not metadatas:
+        raise ExportError(
+            "not_metadata", f"`{spec}` names no MetaData or declarative Base (module:attribute)"
+        )
     from sqlalchemy.orm import configure_mappers
 
     try:
@@ -155,10 +177,21 @@ def _sqlalchemy(target: Any, spec: str) -> dict[str, Any]:
         raise ExportError("mappers", f"configuring the mappers failed: {_first_line(exc)}") from None
     return {
         "orm": f"SQLAlchemy {sqlalchemy.__version__}",
-        "schemas": sorted(_schemas(metadata)),
-        "ddl": _ddl(metadata),
-        "columns": _columns(metadata),
+        "schemas": sorted(set().union(*map(_schemas, metadatas))),
+        "ddl": [d for m in metadatas for d in _ddl(m)],
+        "columns": [c for m in metadatas for c in _sibling("columns").columns(m)],
     }
+
+
+def _sibling(name: str) -> Any:
+    """``_export_{name}.py`` beside this file, loaded by path: this folder is not on ``sys.path``."""
+    import importlib.util
+
+    location = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"_export_{name}.py")
+    loader = importlib.util.spec_from_file_location("_pgwarden_export_" + name, location)
+    module = importlib.util.module_from_spec(loader)  # type: ignore[arg-type]
+    loader.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
 def _version_tuple(version: str) -> tuple:  # type: ignore[type-arg]
@@ -174,13 +207,15 @@ def _first_line(exc: BaseException) -> str:
     return "{}: {}".format(type(exc).__name__, text.splitlines()[0] if text else "(no message)")
 
 
-def _import(module_name: str, attr: str) -> Any:
+def _import(module_name: str, attr: str, parent: bool = False) -> Any:
     import importlib
 
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         missing = exc.name or module_name
+        if parent and missing == module_name and "." in module_name:  # `from app.models import user_table`
+            return _import(module_name.rpartition(".")[0], "")
         if missing == module_name or module_name.startswith(missing + "."):
             raise ExportError("no_module", f"no module named `{missing}`") from None
         raise ExportError("import", _where(exc)) from None
@@ -188,12 +223,18 @@ def _import(module_name: str, attr: str) -> Any:
         if type(exc).__name__ in ("AppRegistryNotReady", "ImproperlyConfigured") and "django" in sys.modules:
             raise ExportError("django_setup", f"`{module_name}` needs Django set up first ({exc})") from None
         raise ExportError("import", _where(exc)) from None
-    obj = module
+    obj: Any = module
     for part in attr.split(".") if attr else ():
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            raise ExportError("attribute", f"`{module_name}` has no attribute `{part}`") from None
+            # `from app import models` in env.py binds a submodule its package need not import itself.
+            if not hasattr(obj, "__path__"):
+                raise ExportError("attribute", f"`{module_name}` has no attribute `{part}`") from None
+            try:
+                obj = importlib.import_module(f"{obj.__name__}.{part}")
+            except ModuleNotFoundError:
+                raise ExportError("attribute", f"`{module_name}` has no attribute `{part}`") from None
     return obj
 
 
@@ -307,76 +348,6 @@ def _describe(clause: Any) -> str:
 
 def _qual(table: Any) -> str:
     return "{}.{}".format(table.schema or "public", table.name)
-
-
-def _mappers() -> list[Any]:
-    """Every mapper this process knows, on any SQLAlchemy from 1.3 on."""
-    try:
-        from sqlalchemy.orm.mapper import _all_registries  # 1.4 and later
-    except ImportError:
-        try:
-            from sqlalchemy.orm.mapper import _mapper_registry  # type: ignore[attr-defined]  # 1.3
-        except ImportError:
-            return []
-        return list(_mapper_registry)
-    found: list[Any] = []
-    for reg in sorted(_all_registries(), key=id):
-        found.extend(reg.mappers)
-    return found
-
-
-def _columns(metadata: Any) -> list[dict[str, Any]]:
-    """Per column: the class and attribute that map it, how it is declared, and what DDL does not carry."""
-    from sqlalchemy import Column, Sequence, Table
-
-    owned = {id(t) for t in metadata.tables.values()}
-    mapped: dict[Any, Any] = {}
-    # Base classes first, so an inherited column is named after the class that declares it.
-    mappers = sorted(_mappers(), key=lambda m: (len(m.class_.__mro__), m.class_.__qualname__))
-    for mapper in mappers:
-        for key, column in mapper.columns.items():
-            if isinstance(column, Column) and isinstance(column.table, Table) and id(column.table) in owned:
-                mapped.setdefault(id(column), (mapper, key))
-    described: list[dict[str, Any]] = []
-    for table in metadata.tables.values():
-        implied = getattr(table, "_autoincrement_column", None)
-        for column in table.columns:
-            entry: dict[str, Any] = {
-                "table": _qual(table),
-                "column": column.name,
-                "autoincrement": column.autoincrement
-                if isinstance(column.autoincrement, bool)
-                else str(column.autoincrement),
-                "serial": column is implied,
-                "comment": column.comment,
-                "table_comment": table.comment,
-                "enum": getattr(column.type, "name", None) if hasattr(column.type, "enums") else None,
-                "sequence": column.default.name if isinstance(column.default, Sequence) else None,
-            }
-            owner = mapped.get(id(column))
-            if owner is None:
-                entry.update({"class": None, "attribute": None, "style": "Table"})
-            else:
-                mapper, key = owner
-                annotated = _annotated(mapper.class_, key)
-                entry.update(
-                    {
-                        "class": mapper.class_.__name__,
-                        "attribute": key,
-                        "style": "mapped_column" if annotated else "Column",
-                    }
-                )
-            described.append(entry)
-    return described
-
-
-def _annotated(cls: type, key: str) -> bool:
-    """Whether ``key`` is declared ``Mapped[...]`` on ``cls`` or a base (2.0 style)."""
-    for klass in cls.__mro__:
-        annotation = vars(klass).get("__annotations__", {}).get(key)
-        if annotation is not None:
-            return "Mapped" in str(annotation)
-    return False
 
 
 if __name__ == "__main__":

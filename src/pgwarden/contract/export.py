@@ -61,8 +61,11 @@ def export_models(
 
 
 def _key(spec: str, root: Path, interpreter: Interpreter) -> str:
-    exporter = hashlib.sha256(EXPORTER.read_bytes()).hexdigest()
-    text = "\0".join([str(root.resolve()), spec, str(interpreter.path.absolute()), exporter])
+    # The exporter loads its per-ORM helpers by path: any of them changing changes the export.
+    exporter = hashlib.sha256()
+    for helper in sorted(EXPORTER.parent.glob("_export_*.py")):
+        exporter.update(helper.read_bytes())
+    text = "\0".join([str(root.resolve()), spec, str(interpreter.path.absolute()), exporter.hexdigest()])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

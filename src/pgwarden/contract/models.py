@@ -10,10 +10,11 @@ from __future__ import annotations
 import contextlib
 import difflib
 import importlib
+import importlib.util
 import sys
 import traceback
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+import types
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,13 @@ from sqlalchemy.orm import Mapper, registry
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import DDL, ExecutableDDLElement
 
-from .._projectio import import_root
 from ..catalog import inspect
 from ..db import connect
 from ..diff import CLASSIC_SUFFIX
 from ..errors import SourceError
 from ..migrate.apply import server_message
 from ..scratch import Scratch
+from ._importing import importing as _importing
 from .expected import MODEL_OBJECT_TYPES, Expected
 from .integer_keys import AUTO_SUFFIX
 from .project_models import prepare
@@ -61,21 +62,32 @@ def load(
     ``imported``, when given, receives the files of the modules importing the models added
     (what a cached result depends on).
     """
-    module_name, attr = _parse(spec)
+    targets = _parse_all(spec)
     # A print() in the project's settings or models goes to stderr: stdout is pgwarden's (--format json).
-    with _importing(module_name, root), contextlib.redirect_stdout(sys.stderr):
+    with contextlib.ExitStack() as stack:
+        for module_name in {m.partition(".")[0]: m for m, _ in targets}.values():
+            stack.enter_context(_importing(module_name, root))
+        stack.enter_context(contextlib.redirect_stdout(sys.stderr))
         before = set(sys.modules)
-        target = _import(module_name, attr, spec, root)
+        # Every module first (an env.py imports the models' modules for their tables), then the metadata.
+        found = [(m, a, _import(_module_of(m) if not a else m, a, spec, root)) for m, a in targets]
         if imported is not None:
             added = (getattr(m, "__file__", None) for n, m in list(sys.modules.items()) if n not in before)
             imported.extend(f for f in added if isinstance(f, str))
-        metadata = find_metadata(target, spec)
+        metadatas: list[MetaData] = []
+        for module_name, attr, target in found:
+            metadata = find_metadata(target, f"{module_name}:{attr}") if attr else None
+            if metadata is not None and all(metadata is not m for m in metadatas):
+                metadatas.append(metadata)
         _configure_mappers(spec)
-        attributes = _attributes(metadata)
+        attributes = {k: v for md in metadatas for k, v in _attributes(md).items()}
         url = scratch.create_database("models")
         try:
-            prepare(url, _schemas_named(metadata), spec, extensions)
-            _create_all(url, metadata, spec)
+            prepare(url, set().union(*map(_schemas_named, metadatas)), spec, extensions)
+            for (
+                metadata
+            ) in metadatas:  # in the order given: a later one's tables may reference an earlier one's
+                _create_all(url, metadata, spec)
             with connect(url, what="scratch database") as conn:
                 schema = inspect(conn, schemas=schemas, ignore=ignore)
         finally:
@@ -92,6 +104,18 @@ def load(
 # --- importing -------------------------------------------------------------------------
 
 
+def _parse_all(spec: str) -> list[tuple[str, str]]:
+    """``module:attr``, or several separated by commas (an ``env.py``'s ``target_metadata`` list), where a
+    bare ``module`` is imported only for the tables it defines; at least one names a MetaData or Base."""
+    parts = [p.strip() for p in spec.split(",") if p.strip()]
+    if len(parts) <= 1:
+        return [_parse(spec)]
+    out = [_parse(p) if ":" in p else (p, "") for p in parts]
+    if not any(attr for _, attr in out):
+        _parse(spec)  # raises: nothing names the metadata
+    return out
+
+
 def _parse(spec: str) -> tuple[str, str]:
     module_name, sep, attr = spec.strip().partition(":")
     if not sep or not module_name or not attr:
@@ -99,55 +123,6 @@ def _parse(spec: str) -> tuple[str, str]:
             f"Models `{spec}` must be written module:attribute, e.g. `app.db:Base` or `app.models:metadata`."
         )
     return module_name, attr
-
-
-@contextmanager
-def _importing(module_name: str, root: Path) -> Iterator[None]:
-    """Import with ``root`` first on the path, writing no bytecode into the project.
-
-    A package already imported from ``root`` (pgwarden running inside the service),
-    or from outside it when ``root`` has no package of that name (an installed one),
-    is reused. One imported from another project while ``root`` has its own is set
-    aside, so a second project with the same module name in one process gets its
-    own models; whatever this import adds to ``sys.modules`` is removed afterwards.
-    """
-    top = module_name.partition(".")[0]
-    root = import_root(root, module_name)  # src layout: the package lives in root/src
-
-    def in_package(name: str) -> bool:
-        return name == top or name.startswith(top + ".")
-
-    existing = sys.modules.get(top)
-    set_aside: dict[str, Any] = {}
-    if existing is not None and not _lives_in(existing, root) and _has_package(root, top):
-        set_aside = {n: m for n, m in sys.modules.items() if in_package(n)}
-        for name in set_aside:
-            del sys.modules[name]
-    hermetic = existing is None or bool(set_aside)
-    entry = str(root)
-    sys.path.insert(0, entry)
-    importlib.invalidate_caches()
-    dont_write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
-    try:
-        yield
-    finally:
-        sys.dont_write_bytecode = dont_write_bytecode
-        if entry in sys.path:
-            sys.path.remove(entry)
-        if hermetic:
-            for name in [n for n in sys.modules if in_package(n)]:
-                del sys.modules[name]
-            sys.modules.update(set_aside)
-
-
-def _has_package(root: Path, top: str) -> bool:
-    return (root / f"{top}.py").is_file() or (root / top).is_dir()
-
-
-def _lives_in(module: Any, root: Path) -> bool:
-    files = [getattr(module, "__file__", None), *list(getattr(module, "__path__", []) or [])]
-    base = root.resolve()
-    return any(isinstance(f, str) and Path(f).resolve().is_relative_to(base) for f in files)
 
 
 def _import(module_name: str, attr: str, spec: str, root: Path) -> Any:
@@ -165,13 +140,39 @@ def _import(module_name: str, attr: str, spec: str, root: Path) -> Any:
     except (Exception, SystemExit) as exc:  # any error the user's module raises while importing
         raise SourceError(_import_failed(module_name, exc)) from None
     obj: Any = module
-    for i, part in enumerate(attr.split(".")):
+    for i, part in enumerate(attr.split(".") if attr else []):
         try:
             obj = getattr(obj, part)
         except AttributeError:
-            owner = module_name if i == 0 else f"{module_name}:{'.'.join(attr.split('.')[:i])}"
-            raise SourceError(_no_attribute(owner, part, obj, module)) from None
+            # `from app import models` in env.py binds a submodule its package need not import itself.
+            sub = _submodule(obj, part)
+            if sub is None:
+                owner = module_name if i == 0 else f"{module_name}:{'.'.join(attr.split('.')[:i])}"
+                raise SourceError(_no_attribute(owner, part, obj, module)) from None
+            obj = sub
     return obj
+
+
+def _module_of(name: str) -> str:
+    """``name`` when it is a module, else its parent (``from app.models import user_table`` in env.py)."""
+    parent = name.rpartition(".")[0]
+    try:
+        if parent and importlib.util.find_spec(name) is None:
+            return parent
+    except Exception:  # noqa: BLE001 - the parent raised while importing: `_import` says so, naming it
+        pass
+    return name
+
+
+def _submodule(obj: Any, name: str) -> Any:
+    if not isinstance(obj, types.ModuleType) or not hasattr(obj, "__path__"):
+        return None
+    try:
+        return importlib.import_module(f"{obj.__name__}.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"{obj.__name__}.{name}":
+            return None
+        raise
 
 
 def _import_failed(module_name: str, exc: BaseException) -> str:

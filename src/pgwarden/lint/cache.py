@@ -52,6 +52,8 @@ def lint_cached(
     *,
     folders: Sequence[Path] = (),
     check: Callable[[Path], object] | None = None,
+    files: Sequence[Path] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """``lint(files, settings)`` for the files under ``paths``, or the findings of an earlier run with
     the same key: the same findings, in the same order, as linting again.
@@ -59,9 +61,11 @@ def lint_cached(
     ``check(folder)`` runs on each of ``folders`` before linting (``migrate``'s naming rules, which
     raise). A hit skips it: the key then holds each folder's ``.sql`` names, and the files it reads
     are among those hashed, so the same check passed on the same input before.
+    ``files``: what the findings depend on when it is not the SQL files under ``paths`` (an Alembic
+    environment's revisions and ``env.py``); ``extra``: more of the key (the Alembic version).
     """
-    files = collect_files(paths)
-    key = _key(files, settings, folders)
+    files = collect_files(paths) if files is None else files
+    key = _key(files, settings, folders, extra)
     where = private_dir(directory())
     if key is not None and where is not None:
         found = _load(where / f"{key}.json")
@@ -71,12 +75,17 @@ def lint_cached(
         for folder in folders:
             check(folder)
     found = lint(files, settings)
-    if key is not None and where is not None and _key(files, settings, folders) == key:
+    if key is not None and where is not None and _key(files, settings, folders, extra) == key:
         _store(where, key, found)
     return found
 
 
-def _key(files: Sequence[Path], settings: Settings, folders: Sequence[Path] = ()) -> str | None:
+def _key(
+    files: Sequence[Path],
+    settings: Settings,
+    folders: Sequence[Path] = (),
+    extra: dict[str, Any] | None = None,
+) -> str | None:
     digest = hashlib.sha256()
     try:
         cwd = os.getcwd()
@@ -92,6 +101,7 @@ def _key(files: Sequence[Path], settings: Settings, folders: Sequence[Path] = ()
         "assume_in_transaction": settings.assume_in_transaction,
         "postgres_version": settings.postgres_version,
         "checked": [[str(folder), _sql_names(folder)] for folder in folders],
+        **({"extra": extra} if extra else {}),
     }
     digest.update(json.dumps(head, sort_keys=True).encode())
     for path in files:

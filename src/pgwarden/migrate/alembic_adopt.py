@@ -100,10 +100,18 @@ def locate(chain: Chain, live: Schema, scratch: Scratch, schemas: tuple[str, ...
     return found
 
 
-def stamp(url: str, chain: Chain, revision: str, who: dict[str, Any], timeout: float = 5.0) -> Stamped:
+def stamp(
+    url: str,
+    chain: Chain,
+    revision: str,
+    who: dict[str, Any],
+    timeout: float = 5.0,
+    since: tuple[str, ...] = (),
+) -> Stamped:
     """Write ``alembic_version`` at ``revision`` as ``alembic stamp`` does, and record the revisions stamped.
 
     The caller holds the migration lock and has checked the schema (:func:`differences_at`).
+    ``since``: the revisions the database is at already; theirs and their ancestors' records stay.
     """
     from alembic.runtime.environment import EnvironmentContext
 
@@ -119,7 +127,8 @@ def stamp(url: str, chain: Chain, revision: str, who: dict[str, Any], timeout: f
                 env.run_migrations()
         sa.commit()
     done = chain.applied((revision,))
-    stamped = [r for r in chain.revisions if r.id in done]
+    before = chain.applied(since)
+    stamped = [r for r in chain.revisions if r.id in done and r.id not in before]
     with connect(url, timeout=timeout) as conn:
         alembic_ledger.ensure(conn)
         with conn.transaction():

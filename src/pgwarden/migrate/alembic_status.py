@@ -16,8 +16,8 @@ from typing import Any
 import psycopg
 
 from . import alembic_ledger
+from .alembic_offline_cache import cached_offline_changes
 from .alembic_source import AlembicSource, edited
-from .alembic_sql import offline_changes
 from .source import show_path
 from .source_api import Migration, Position
 
@@ -66,7 +66,7 @@ def read_status(source: AlembicSource, conn: psycopg.Connection[Any]) -> Status:
     needs_offline = bool(position.pending) or any(
         m.id not in recorded or recorded[m.id].how != "applied" for m in position.applied
     )
-    offline, why = offline_changes(source.chain) if needs_offline else ({}, None)
+    offline, why = cached_offline_changes(source.read, lambda: source.chain) if needs_offline else ({}, None)
 
     def state(m: Migration, what: str) -> RevisionState:
         row = recorded.get(m.id) if what != "pending" else None

@@ -118,6 +118,12 @@ def _at_stake(conn: psycopg.Connection[Any], file: MigrationFile, settings: Sett
     return effect
 
 
+def at_stake(conn: psycopg.Connection[Any], text: str) -> list[dict[str, Any]]:
+    """Rows each destructive operation in the SQL ``text`` puts at stake on the live database (read only):
+    ``what``, ``table``, ``rows``, ``estimated``; nothing for a table that does not exist (yet)."""
+    return [loss for risk in guard.risks(text) for loss in _estimate(conn, risk)]
+
+
 def _estimate(conn: psycopg.Connection[Any], risk: guard.Risk) -> list[dict[str, Any]]:
     """Rows ``risk`` puts at stake on the live database: exact for small tables, else from statistics."""
     row = None

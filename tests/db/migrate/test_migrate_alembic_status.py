@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import psycopg
+import pytest
 from test_migrate_alembic import HEAD, ORDER, project, run, upgrade_to
 
 __all__ = ["project"]  # the fixture, imported for pytest
@@ -57,3 +58,25 @@ def test_revisions_applied_by_plain_alembic_are_applied_with_unknown_checksums(
     code, out, _ = run("migrate", "status", "--db", db_url)
     assert code == 0 and "3 applied, 2 pending" in out
     assert "applied without pgwarden" in out and "changes: add column users.language" in out
+
+
+def test_the_offline_render_is_kept_between_runs_and_an_edit_renders_again(
+    project: Path, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pgwarden.migrate import alembic_offline_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("PGWARDEN_NO_CACHE", raising=False)
+    first = run("migrate", "status", "--db", db_url)
+    entries = sorted(alembic_offline_cache.directory().glob("*.json"))
+    assert len(entries) == 1
+    assert run("migrate", "status", "--db", db_url) == first  # the hit: the same bytes
+    revision = project / "migrations" / "versions" / "008_rename_started_at_to_created_at.py"
+    revision.write_text(
+        revision.read_text().replace(
+            '"started_at", new_column_name="created_at"', '"started_at", new_column_name="opened_at"'
+        )
+    )
+    code, revisions = states(db_url)
+    assert revisions[HEAD]["changes"] == ["rename column conversations.started_at to opened_at"]
+    assert len(list(alembic_offline_cache.directory().glob("*.json"))) == 2

@@ -142,3 +142,37 @@ def test_a_hit_skips_the_folder_check_until_a_name_in_the_folder_changes(
     with pytest.raises(SourceError, match="010_orphan.down.sql"):
         run(project, "--format", "json")
     assert checked == [project, project]
+
+
+ALEMBIC = Path(__file__).resolve().parents[3] / "examples" / "alembic_bot"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_alembic_lint_hit_is_byte_identical_and_an_edit_is_a_miss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    import shutil
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "bot"
+    shutil.copytree(ALEMBIC, root, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.chdir(root)
+    (root / "pgwarden.toml").write_text("")
+    ini = root / "alembic.ini"
+    afresh = run(ini, "--format", fmt, "--no-cache")
+    assert entries() == []  # --no-cache writes nothing
+    first = run(ini, "--format", fmt)
+    assert len(entries()) == 1 and first == afresh
+    assert run(ini, "--format", fmt) == afresh  # the hit: the same exit code and bytes
+    assert len(entries()) == 1
+    revision = root / "migrations" / "versions" / "003_add_user_language.py"
+    revision.write_text(
+        revision.read_text().replace(
+            "op.add_column(", "op.drop_column('users', 'username')\n    op.add_column(", 1
+        )
+    )
+    edited = run(ini, "--format", fmt)
+    assert len(entries()) == 2 and edited != afresh and "drop" in edited[1].lower()
+    assert run(ini, "--format", fmt, "--no-cache") == edited
+    assert run(ini, "--format", fmt, "--exclude", "missing-lock-timeout") != edited  # options are in the key
+    assert len(entries()) == 3
