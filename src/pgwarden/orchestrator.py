@@ -253,7 +253,7 @@ def _check_schema(
         result = compare(sources, live)
         if verify:
             again = lambda schema: compare(sources, schema).findings  # noqa: E731
-            result.findings = verify_fixes(result.findings, live, again, server)
+            result.findings = verify_fixes(result.findings, live, again, server, sources=sources)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
     result.findings += declared.check_settings(cfg.expect.settings, settings)
     result.findings += only_new(declared.check_grants(cfg.expect.grants, live, grants), result.findings)
@@ -309,7 +309,9 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             for c, f in _paired(live_changes, attributes)
         ]
         # An object that differs in both comparisons is one finding with the three states.
-        merged = three_states.merge(model_items, live_items, models_cover=models.covers)
+        merged = three_states.merge(
+            model_items, live_items, models_cover=models.covers, attributes=attributes
+        )
         findings += merged.findings
         fixable = [c for c in live_changes if c.object not in ahead and c.object not in merged.not_live]
         rest = [s for s in sources if s.kind not in ("models", "migrations")]

@@ -14,6 +14,7 @@ from dataclasses import replace
 from psycopg import sql
 
 from ..diff import Change, ColumnChange
+from ..diff.live_fix import for_live
 from ..findings import Finding, Severity
 
 __all__ = ["least_destructive", "model_side", "one_per_object"]
@@ -59,6 +60,13 @@ def model_side(finding: Finding, model_lags: bool) -> Finding:
 
 
 def least_destructive(change: Change, finding: Finding, *, models_have_it: bool = False) -> Finding:
+    """``_least_destructive``'s finding with its fix made safe to run on a live database (``live_fix``):
+    timeouts, one transaction, CONCURRENTLY, NOT VALID then VALIDATE."""
+    found = _least_destructive(change, finding, models_have_it=models_have_it)
+    return replace(found, fix_sql=for_live(found.fix_sql)) if found.fix_sql else found
+
+
+def _least_destructive(change: Change, finding: Finding, *, models_have_it: bool = False) -> Finding:
     """A live-side finding whose fix makes the code work without losing data or fighting the models.
 
     ``models_have_it``: the models are ahead of the migrations on this object, so live may be right

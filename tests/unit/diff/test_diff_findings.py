@@ -62,12 +62,40 @@ def test_rename_hint_for_a_classic_column_model_uses_column() -> None:
     assert "mapped_column" not in finding.hint and "class Conversation" in finding.hint
 
 
-def test_rename_hint_without_attributes_uses_the_column_name_and_optional_type() -> None:
+def test_rename_hint_for_an_unmapped_column_uses_the_column_name_and_optional_type() -> None:
     finding = one(
         Schema(tables=(t("c", ID, Column("note", "text")),)),
         Schema(tables=(t("c", ID, Column("remark", "text")),)),
+        attributes={"public.c.id": "C.id"},
     )
     assert 'note: Mapped[str | None] = mapped_column("remark")' in finding.hint
+
+
+def test_without_models_a_rename_hint_offers_no_model_code() -> None:
+    column = one(
+        Schema(tables=(t("c", ID, Column("note", "text")),)),
+        Schema(tables=(t("c", ID, Column("remark", "text")),)),
+    )
+    assert "Mapped" not in column.hint and "Column(" not in column.hint and "model" not in column.hint
+    assert "record the rename in a migration" in column.hint
+    table = one(
+        Schema(tables=(t("users", ID, Column("note", "text")),)),
+        Schema(tables=(t("members", ID, Column("note", "text")),)),
+    )
+    assert table.kind == "probable_rename" and "__tablename__" not in table.hint
+    assert "rename the table" in table.hint and "column" not in table.hint
+
+
+def test_a_table_rename_hint_names_the_models_class_and_no_column() -> None:
+    finding = one(
+        Schema(tables=(t("users", ID, Column("note", "text")),)),
+        Schema(tables=(t("members", ID, Column("note", "text")),)),
+        attributes={"public.users.id": "User.id", "public.users.note": "User.note"},
+    )
+    assert finding.hint == (
+        "Either rename the table in the database (the fix SQL), or keep it and point class User at it with "
+        '__tablename__ = "members".'
+    )
 
 
 @pytest.mark.parametrize(
