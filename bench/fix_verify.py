@@ -93,7 +93,10 @@ def main() -> int:
                 "no drift, --no-verify-fixes": [*base, "--no-verify-fixes"],
             }
             run(base, env)  # warm the schema cache
-            clean = {label: [run(cmd, env) for _ in range(opts.repeat)] for label, cmd in clean_rows.items()}
+            clean: dict[str, list[tuple[float, float, str]]] = {label: [] for label in clean_rows}
+            for _ in range(opts.repeat):  # interleaved
+                for label, cmd in clean_rows.items():
+                    clean[label].append(run(cmd, env))
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute(DRIFT)  # type: ignore[arg-type]
             fixes = cache / "fixes"
