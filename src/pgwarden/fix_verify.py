@@ -81,7 +81,7 @@ def verify_fixes(
     """``findings`` with every ``fix_sql`` tried on a scratch copy of ``live``: verified, or withdrawn.
 
     ``sources`` are what ``compare`` compares with: with them the verdicts are cached (see above)."""
-    offered = [f for f in findings if f.fix_sql]
+    offered = [f for f in findings if f.fix_sql and _for_live(f)]
     if not offered:
         return list(findings)
     # Grants and owners name roles the scratch server does not have: the copy leaves them out.
@@ -166,8 +166,14 @@ def _tried(
     return _Verdicts(before, after, failed)
 
 
+def _for_live(finding: Finding) -> bool:
+    """Whether the fix SQL is meant for the live database; a models-vs-migrations finding's is the
+    body of a migration to write, which the live copy says nothing about."""
+    return finding.evidence.get("where") != "models_vs_migrations"
+
+
 def _judged(finding: Finding, verdicts: _Verdicts) -> Finding:
-    if not finding.fix_sql:
+    if not finding.fix_sql or not _for_live(finding):
         return finding
     key = _key(finding)
     if key not in verdicts.before:

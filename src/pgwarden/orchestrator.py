@@ -50,6 +50,7 @@ from .findings import Finding
 from .fix_verify import verify_fixes
 from .migrate.foreign import KNOWN_TABLES
 from .migrate.sources import open_source
+from .pending_fixes import defer_to_pending
 from .privileges import pgwarden_schema_grant
 from .providers import Context, FindingsProvider, collect
 from .scratch import LazyScratch, Scratch
@@ -251,6 +252,7 @@ def _check_schema(
         server = scratch or lazy
         sources = load_configured(cfg, server)
         result = compare(sources, live)
+        result.findings = defer_to_pending(result.findings, ledger, cfg.migrations)
         if verify:
             again = lambda schema: compare(sources, schema).findings  # noqa: E731
             result.findings = verify_fixes(result.findings, live, again, server, sources=sources)
@@ -286,7 +288,9 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
                 _diagnosed(
                     f
                     if f.evidence.get("autoincrement") == "implicit"
-                    else sides.model_side(f, _model_lags(c.kind)),
+                    else sides.model_side(
+                        f, _model_lags(c.kind) and not integer_keys.asks_for_sequence(c, model_changes)
+                    ),
                     _model_diagnosis(c.kind),
                     "models_vs_migrations",
                 ),
@@ -301,7 +305,11 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             (
                 c,
                 _diagnosed(
-                    sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                    sides.from_source(
+                        sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                        "migrations",
+                        migrations.label,
+                    ),
                     LIVE_BEHIND,
                     "migrations_vs_live",
                 ),
@@ -326,8 +334,7 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             kept = {id(c) for c, f in pairs if f.evidence.get("autoincrement") != "implicit"}
             changes = [c for c in changes if id(c) in kept]
         findings += [
-            replace(g, evidence={**g.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
-            for g in (sides.least_destructive(c, f) for c, f in pairs)
+            sides.from_source(sides.least_destructive(c, f), source.kind, source.label) for c, f in pairs
         ]
         if not fixable:
             fixable = changes

@@ -13,6 +13,7 @@ import pytest
 from pgwarden.catalog import inspect
 from pgwarden.cli import main
 from pgwarden.contract import Expected
+from pgwarden.findings import Finding, Severity
 from pgwarden.fix_verify import verify_fixes
 from pgwarden.orchestrator import compare
 from pgwarden.scratch import Scratch
@@ -244,3 +245,21 @@ def test_check_verifies_fixes_by_default_and_prints_the_same_bytes_from_the_cach
     skipped = json.loads(run("--format", "json", "--no-verify-fixes"))
     [index] = [f for f in skipped["findings"] if f["kind"] == "missing_index"]
     assert "fix_verified" not in index["evidence"]
+
+
+def test_a_migration_body_is_not_tried_on_the_live_copy(db_url: str, scratch: Scratch) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        live = inspect(conn)
+    body = Finding(
+        "PW102",
+        "missing_column",
+        Severity.ERROR,
+        "public.users.note",
+        "Model changed without a migration: column public.users.note ...",
+        fix_sql='ALTER TABLE "public"."users" ADD COLUMN "note" text;',
+        evidence={"where": "models_vs_migrations", "fix_is": "migration body"},
+    )
+    server = _Counted(scratch)
+    assert verify_fixes([body], live, lambda schema: [body], server) == [body]
+    assert server.started == 0  # nothing for live: no scratch database either

@@ -17,7 +17,7 @@ from ..diff import Change, ColumnChange
 from ..diff.live_fix import for_live
 from ..findings import Finding, Severity
 
-__all__ = ["least_destructive", "model_side", "one_per_object"]
+__all__ = ["from_source", "least_destructive", "model_side", "one_per_object"]
 
 _WORDING = (
     (" in the database but the code expects ", " in the migrations but the models expect "),
@@ -28,6 +28,41 @@ _WORDING = (
     (" but the code expects ", " but the models expect "),
     (" the expected schema says ", " the models say "),
 )
+
+
+_SOURCE_WORDING = (
+    (" in the database but the code expects ", " in the database but {who} has "),
+    (" in the database but the code allows ", " in the database but {who} allows "),
+    (" in the database but not in the expected schema", " in the database but not in {who}"),
+    (" is expected but does not exist", " is in {who} but not in the database"),
+    (" but the code expects ", " but {who} has "),
+    (" the expected schema says ", " {who} says "),
+)
+
+
+def _who(kind: str, label: str) -> str:
+    if kind == "snapshot":
+        return f"the snapshot {label}"
+    if kind == "migrations":
+        return "the migrations" if label.rstrip("/") == "migrations" else f"the migrations ({label})"
+    if kind == "models":
+        return f"the models ({label})"
+    return label
+
+
+def from_source(finding: Finding, kind: str, label: str) -> Finding:
+    """A source-vs-live finding that names its source as it is (``the snapshot schema.json``, ``the
+    migrations (migrations)``, ``the models (app.db:Base)``) instead of "the code", with the source in
+    its evidence."""
+    message = finding.message
+    who = _who(kind, label)
+    for old, new in _SOURCE_WORDING:
+        if old in message:
+            message = message.replace(old, new.format(who=who))
+            break
+    return replace(
+        finding, message=message, evidence={**finding.evidence, "where": f"{kind}_vs_live", "source": label}
+    )
 
 
 def model_side(finding: Finding, model_lags: bool) -> Finding:

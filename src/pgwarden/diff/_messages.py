@@ -66,6 +66,8 @@ def describe(change: Change, attributes: Mapping[str, str]) -> Described:
         return kind_messages.owner(change)
     if isinstance(change, DefaultPrivilegeChange):
         return kind_messages.default_privilege(change)
+    if isinstance(change, EnumChange) and change.extra_labels:
+        return kind_messages.enum_extra_labels(change, models=bool(attributes))
     if isinstance(change, EnumChange) and change.kind == "enum_labels_mismatch":
         e, a = change.expected, change.actual
         assert e is not None and a is not None

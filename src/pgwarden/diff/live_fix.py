@@ -9,14 +9,16 @@ about it. The plain statements are rearranged, never changed in effect:
   ``statement_timeout`` first (the migration runner's defaults), so a fix that fails half-way
   leaves nothing half-done and a fix that waits for a lock gives up instead of queueing every query;
 * a foreign key or CHECK constraint on an existing table is added ``NOT VALID`` in that
-  transaction and validated in a second one (a scan that lets writes through);
+  transaction and validated in a second one (a scan that lets writes through); a run whose
+  validation failed (rows break the rule) leaves it NOT VALID, and running the fix again after
+  the rows are mended starts over (``DROP CONSTRAINT IF EXISTS`` first);
 * ``SET NOT NULL`` on an existing table is preceded by a validated ``CHECK (col IS NOT NULL)``, so
   PostgreSQL skips its own full scan under the exclusive lock, and the helper check is dropped after;
 * an index on an existing table is built (or dropped) ``CONCURRENTLY`` after the transaction; a
   UNIQUE or PRIMARY KEY constraint gets its index built that way first, then ``USING INDEX``.
 
-Pure: text in, text out. A fix that already holds its own BEGIN/COMMIT (a declared object's,
-PW115's) is returned unchanged. ``statements`` splits a script the way psql runs it.
+Pure: text in, text out. A fix that already holds its own BEGIN (a declared object's, PW115's)
+is returned unchanged; a bare ``COMMIT`` (after new enum labels) ends a transaction of its own. ``statements`` splits a script the way psql runs it.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ def _unquote(name: str) -> str:
 
 
 def _check_name(table: str, column: str) -> str:
-    base = f"{_unquote(table).split('.')[-1]}_{_unquote(column)}_not_null"[:63]
+    # pgwarden's own name: DROP CONSTRAINT IF EXISTS must never meet one of the project's.
+    base = f"pgwarden_not_null_{_unquote(table).split('.')[-1]}_{_unquote(column)}"[:63]
     return f'"{base}"'
 
 
@@ -91,8 +94,21 @@ def for_live(script: str | None) -> str | None:
     if not script:
         return script
     parts = statements(script)
-    if any(p.upper() in ("BEGIN;", "COMMIT;", "ROLLBACK;") for p in parts):
+    if any(p.upper() in ("BEGIN;", "START TRANSACTION;", "ROLLBACK;") for p in parts):
         return script
+    # A bare COMMIT ends what must be committed before the rest (new enum labels, which PostgreSQL
+    # refuses to use in the transaction that added them): each such part is a transaction of its own.
+    committed: list[list[str]] = [[]]
+    for part in parts:
+        if part.upper() == "COMMIT;":
+            committed.append([])
+        else:
+            committed[-1].append(part)
+    first: list[str] = []
+    for group in committed[:-1]:
+        if group:
+            first += ["BEGIN;", *_local(), *group, "COMMIT;"]
+    parts = committed[-1]
     created = {_unquote(m.group(1)) for p in parts if (m := _CREATE_TABLE.match(p))}
 
     def existing(table: str) -> bool:
@@ -114,6 +130,8 @@ def for_live(script: str | None) -> str | None:
             (m := _ADD_CHECKED.match(part)) and existing(m.group(1)) and not m.group(3).endswith("NOT VALID")
         ):
             table, name = m.group(1), m.group(2)
+            # IF EXISTS: a run whose validation failed left it NOT VALID; running the fix again works.
+            main.append(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {name};")
             main.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {m.group(3)} NOT VALID;")
             validate.append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {name};")
         elif (m := _ADD_UNIQUE.match(part)) and existing(m.group(1)) and not _dropped(parts, m.group(2)):
@@ -123,12 +141,13 @@ def for_live(script: str | None) -> str | None:
         elif (m := _SET_NOT_NULL.match(part)) and existing(m.group(1)):
             table, column = m.groups()
             check = _check_name(table, column)
+            main.append(f"ALTER TABLE {table} DROP CONSTRAINT IF EXISTS {check};")
             main.append(f"ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;")
             validate.append(f"ALTER TABLE {table} VALIDATE CONSTRAINT {check};")
             not_null += [part, f"ALTER TABLE {table} DROP CONSTRAINT {check};"]
         else:
             main.append(part)
-    out = [HEADER]
+    out = [HEADER, *first]
     if before or after:
         out += _session()
     out += before

@@ -164,3 +164,16 @@ def test_a_fix_with_its_own_transaction_is_left_alone_and_a_new_table_keeps_plai
     assert fix is not None
     assert "CONCURRENTLY" not in fix and "NOT VALID" not in fix  # nobody uses a table made here yet
     assert statements(fix)[-1] == "COMMIT;"
+
+
+def test_new_enum_labels_are_committed_before_the_statements_that_use_them() -> None:
+    fix = for_live(
+        "ALTER TYPE public.mood ADD VALUE 'happy' AFTER 'ok';\nCOMMIT;\n"
+        "ALTER TABLE public.t ALTER COLUMN m SET DEFAULT 'happy'::public.mood;"
+    )
+    assert fix is not None
+    said = {f.kind for f in lint_text("fix.sql", fix, Settings(rules=ALL_RULES))}
+    assert not (said & NEVER), said
+    parts = statements(fix)
+    assert parts.index("ALTER TYPE public.mood ADD VALUE 'happy' AFTER 'ok';") < parts.index("COMMIT;")
+    assert parts.count("BEGIN;") == 2 and parts[-1] == "COMMIT;"

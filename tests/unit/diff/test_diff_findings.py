@@ -226,3 +226,26 @@ def test_unique_index_hints_talk_about_duplicates() -> None:
     assert missing.code == "PW121" and "accepts duplicates" in missing.hint
     extra = one(without, with_index)
     assert extra.code == "PW122" and "keeps duplicates out" in extra.hint and "unique=True" in extra.hint
+
+
+def test_an_extra_enum_label_in_the_database_is_a_warning_fixed_in_the_code() -> None:
+    from pgwarden.catalog.model import Enum
+
+    column = t("t", ID, Column("m", "public.mood"))
+    code = Schema(tables=(column,), enums=(Enum("public", "mood", ("sad", "ok")),))
+    live = Schema(tables=(column,), enums=(Enum("public", "mood", ("sad", "it's", "ok")),))
+    finding = one(code, live, attributes={"public.t.m": "T.m"})
+    assert (finding.code, finding.severity, finding.fix_sql) == ("PW183", Severity.WARNING, None)
+    assert finding.message == (
+        "Enum type public.mood has labels the code does not know: 'it''s' (the database has (sad, it's, ok), "
+        "the code expects (sad, ok))."
+    )
+    assert """`Enum("sad", "it's", "ok", name="mood")`""" in finding.hint
+    assert "ALTER TYPE public.mood ADD VALUE 'it''s' AFTER 'sad'" in finding.hint
+    assert finding.evidence["extra_labels"] == ["it's"]
+    assert "model" not in one(code, live).hint  # no models: the migration only
+    # Labels missing from the database (or reordered) stay errors with their SQL fix.
+    missing = one(live, code)
+    assert missing.severity is Severity.ERROR and "ADD VALUE" in (missing.fix_sql or "")
+    reordered = one(Schema(tables=(column,), enums=(Enum("public", "mood", ("ok", "sad")),)), code)
+    assert reordered.severity is Severity.ERROR and reordered.fix_sql
