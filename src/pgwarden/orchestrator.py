@@ -49,6 +49,7 @@ from .errors import UsageError
 from .findings import Finding
 from .migrate.foreign import KNOWN_TABLES
 from .migrate.sources import open_source
+from .pending_fixes import defer_to_pending
 from .privileges import pgwarden_schema_grant
 from .providers import Context, FindingsProvider, collect
 from .scratch import LazyScratch, Scratch
@@ -250,11 +251,12 @@ def _check_schema(
         server = scratch or lazy
         sources = load_configured(cfg, server)
         result = compare(sources, live)
-        if verify:
-            from .fix_verify import verify_fixes  # the fix renderer and planner: only with --verify-fixes
+        result.findings = defer_to_pending(result.findings, ledger, cfg.migrations)
+        if verify and any(f.fix_sql for f in result.findings):
+            from .fix_verify import verify_fixes  # the planner and scratch copies: only when fixes are offered
 
             again = lambda schema: compare(sources, schema).findings  # noqa: E731
-            result.findings = verify_fixes(result.findings, live, again, server)
+            result.findings = verify_fixes(result.findings, live, again, server, sources=sources)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
     result.findings += declared.check_settings(cfg.expect.settings, settings)
     result.findings += only_new(declared.check_grants(cfg.expect.grants, live, grants), result.findings)
@@ -287,7 +289,9 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
                 _diagnosed(
                     f
                     if f.evidence.get("autoincrement") == "implicit"
-                    else sides.model_side(f, _model_lags(c.kind)),
+                    else sides.model_side(
+                        f, _model_lags(c.kind) and not integer_keys.asks_for_sequence(c, model_changes)
+                    ),
                     _model_diagnosis(c.kind),
                     "models_vs_migrations",
                 ),
@@ -302,7 +306,11 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             (
                 c,
                 _diagnosed(
-                    sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                    sides.from_source(
+                        sides.least_destructive(c, f, models_have_it=c.object in ahead),
+                        "migrations",
+                        migrations.label,
+                    ),
                     LIVE_BEHIND,
                     "migrations_vs_live",
                 ),
@@ -310,7 +318,9 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             for c, f in _paired(live_changes, attributes)
         ]
         # An object that differs in both comparisons is one finding with the three states.
-        merged = three_states.merge(model_items, live_items, models_cover=models.covers)
+        merged = three_states.merge(
+            model_items, live_items, models_cover=models.covers, attributes=attributes
+        )
         findings += merged.findings
         fixable = [c for c in live_changes if c.object not in ahead and c.object not in merged.not_live]
         rest = [s for s in sources if s.kind not in ("models", "migrations")]
@@ -325,8 +335,7 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             kept = {id(c) for c, f in pairs if f.evidence.get("autoincrement") != "implicit"}
             changes = [c for c in changes if id(c) in kept]
         findings += [
-            replace(g, evidence={**g.evidence, "where": f"{source.kind}_vs_live", "source": source.label})
-            for g in (sides.least_destructive(c, f) for c, f in pairs)
+            sides.from_source(sides.least_destructive(c, f), source.kind, source.label) for c, f in pairs
         ]
         if not fixable:
             fixable = changes

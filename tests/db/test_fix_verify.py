@@ -13,6 +13,7 @@ import pytest
 from pgwarden.catalog import inspect
 from pgwarden.cli import main
 from pgwarden.contract import Expected
+from pgwarden.findings import Finding, Severity
 from pgwarden.fix_verify import verify_fixes
 from pgwarden.orchestrator import compare
 from pgwarden.scratch import Scratch
@@ -149,3 +150,116 @@ def test_a_column_added_by_hand_and_in_the_models_is_recorded_as_the_next_migrat
     assert (code, json.loads(out)["findings"]) == (0, []), out
     code, out = run("check", "--db", db_url, *dev, "--record-migration", "again")
     assert "Nothing to record" in out and not (tmp_path / "migrations" / "003_again.sql").exists()
+
+
+class _Counted:
+    """A scratch server factory that says who it is (so verdicts are cached) and counts its starts."""
+
+    def __init__(self, scratch: Scratch) -> None:
+        self.scratch = scratch
+        self.started = 0
+
+    def __call__(self) -> Scratch:
+        self.started += 1
+        return self.scratch
+
+    def identity(self) -> str:
+        return "test-scratch"
+
+
+def test_verdicts_are_cached_by_live_schema_sources_and_fixes_and_give_the_same_findings(
+    db_url: str, scratch: Scratch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGWARDEN_CACHE_DIR", str(tmp_path / "cache"))
+    expected_url = scratch.create_database("expected")
+    try:
+        with psycopg.connect(expected_url, autocommit=True) as conn:
+            conn.execute(SCHEMA + INDEX)
+            expected = inspect(conn)
+    finally:
+        scratch.drop_database(expected_url)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        live = inspect(conn)
+    sources = [Expected("migrations", "migrations", expected)]
+    findings = compare(sources, live).findings
+
+    def again(schema: object) -> list:  # type: ignore[type-arg]
+        return compare(sources, schema).findings  # type: ignore[arg-type]
+
+    server = _Counted(scratch)
+    first = verify_fixes(findings, live, again, server, sources=sources)
+    assert server.started == 1
+    second = verify_fixes(findings, live, again, server, sources=sources)
+    assert server.started == 1  # the verdicts came from the cache
+    assert second == first
+    assert [f.evidence.get("fix_verified") for f in first if f.fix_sql] == [True]
+    # Another fix is another key: tried again.
+    other = [replace(f, fix_sql="SELECT 1;") if f.fix_sql else f for f in findings]
+    withdrawn = verify_fixes(other, live, again, server, sources=sources)
+    assert server.started == 2
+    assert [f.evidence.get("fix_verified") for f in withdrawn if "unverified_fix_sql" in f.evidence] == [
+        False
+    ]
+    # Another live schema is another key too.
+    changed = replace(live, tables=())
+    verify_fixes(compare(sources, changed).findings, changed, again, server, sources=sources)
+    assert server.started == 3
+    # Nothing to fix: no scratch at all.
+    unfixed = [replace(f, fix_sql=None) for f in findings]
+    assert verify_fixes(unfixed, live, again, server, sources=sources) == unfixed
+    assert server.started == 3
+    monkeypatch.setenv("PGWARDEN_NO_CACHE", "1")
+    assert verify_fixes(findings, live, again, server, sources=sources) == first
+    assert server.started == 4
+
+
+def test_check_verifies_fixes_by_default_and_prints_the_same_bytes_from_the_cache(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PGWARDEN_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001_init.sql").write_text(SCHEMA + INDEX)
+    (tmp_path / "pgwarden.toml").write_text('migrations = "migrations"\n')
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+    dev = with_dbname(db_url, "postgres")
+
+    def run(*extra: str) -> str:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(["check", "--db", db_url, "--dev-url", dev, *extra], out, err)
+        assert code in (0, 1) and err.getvalue() == "", err.getvalue()
+        return out.getvalue()
+
+    uncached = run("--format", "json")
+    entries = list((tmp_path / "cache" / "fixes").glob("*.json"))
+    assert len(entries) == 1
+    [index] = [f for f in json.loads(uncached)["findings"] if f["kind"] == "missing_index"]
+    assert index["evidence"]["fix_verified"] is True
+    assert run("--format", "json") == uncached
+    monkeypatch.setenv("PGWARDEN_NO_CACHE", "1")
+    assert run("--format", "json") == uncached
+    monkeypatch.delenv("PGWARDEN_NO_CACHE")
+    assert run() == run()  # the text report too
+    skipped = json.loads(run("--format", "json", "--no-verify-fixes"))
+    [index] = [f for f in skipped["findings"] if f["kind"] == "missing_index"]
+    assert "fix_verified" not in index["evidence"]
+
+
+def test_a_migration_body_is_not_tried_on_the_live_copy(db_url: str, scratch: Scratch) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        live = inspect(conn)
+    body = Finding(
+        "PW102",
+        "missing_column",
+        Severity.ERROR,
+        "public.users.note",
+        "Model changed without a migration: column public.users.note ...",
+        fix_sql='ALTER TABLE "public"."users" ADD COLUMN "note" text;',
+        evidence={"where": "models_vs_migrations", "fix_is": "migration body"},
+    )
+    server = _Counted(scratch)
+    assert verify_fixes([body], live, lambda schema: [body], server) == [body]
+    assert server.started == 0  # nothing for live: no scratch database either

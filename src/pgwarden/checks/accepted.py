@@ -30,7 +30,20 @@ ACCEPTABLE_SOURCES = frozenset({"drift", "migrate"})
 """Schema findings. Invariants, instances and backups describe the running service, not drift."""
 
 # Evidence that says how a finding is worded or where it was seen, not what the object's state is.
-_NOT_STATE = frozenset({"diagnosis", "source", "accepted", "accepted_in", "changed_since_accepted"})
+# Whether a fix was verified on a scratch copy is how ``check`` judged it, not the object's state:
+# the schema gate does not verify, and must see the same state ``check --accept`` recorded.
+_NOT_STATE = frozenset(
+    {
+        "diagnosis",
+        "source",
+        "accepted",
+        "accepted_in",
+        "changed_since_accepted",
+        "fix_verified",
+        "unverified_fix_sql",
+        "verify_error",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,8 @@ def _key(finding: Finding) -> tuple[str, str, str]:
 def state_of(finding: Finding) -> str:
     """A short digest of what the finding says about the object (expected vs actual, the fix)."""
     facts = {k: v for k, v in finding.evidence.items() if k not in _NOT_STATE}
-    text = json.dumps([finding.kind, facts, finding.fix_sql], sort_keys=True, default=str)
+    fix = finding.fix_sql or finding.evidence.get("unverified_fix_sql")
+    text = json.dumps([finding.kind, facts, fix], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

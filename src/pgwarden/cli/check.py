@@ -46,10 +46,12 @@ from ._state import State, db_option, dev_url_option, format_option
     help="Run the configured data invariants ([[invariants]], invariants_dir) too.",
 )
 @click.option(
-    "--verify-fixes",
-    is_flag=True,
-    help="Try every fix SQL on a scratch copy of the live schema first; offer only those that clear "
-    "their finding (the others move to evidence.unverified_fix_sql).",
+    "--verify-fixes/--no-verify-fixes",
+    default=True,
+    show_default=True,
+    help="Try every fix SQL on a scratch copy of the live schema first (only when there are fixes; "
+    "the verdicts are cached); offer only those that clear their finding (the others move to "
+    "evidence.unverified_fix_sql).",
 )
 @click.option(
     "--record-migration",
@@ -96,7 +98,7 @@ def check(
         update_snapshot=update_snapshot,
         invariants=with_invariants,
         baseline=not accept,
-        verify=verify_fixes,
+        verify=verify_fixes and not accept,  # --accept prints no fixes
     )
     if accept:
         path = accepted_file(cfg)

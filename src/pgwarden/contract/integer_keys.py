@@ -16,7 +16,7 @@ from dataclasses import replace
 from ..diff import CLASSIC_SUFFIX, Change, ColumnChange, SequenceChange
 from ..findings import Finding, Severity
 
-__all__ = ["AUTO_SUFFIX", "soften"]
+__all__ = ["AUTO_SUFFIX", "asks_for_sequence", "soften"]
 
 AUTO_SUFFIX = "#autoincrement"
 """``attributes[qualname + AUTO_SUFFIX]``: ``auto`` (SQLAlchemy decides), ``explicit`` or ``off``, set by the models source."""
@@ -29,6 +29,25 @@ def _implicit(change: Change, attributes: Mapping[str, str]) -> bool:
     if e is None or a is None or not (e.default or "").startswith("nextval("):
         return False
     return a.default is None and a.identity is None and attributes.get(change.object + AUTO_SUFFIX) == "auto"
+
+
+def asks_for_sequence(change: Change, changes: Sequence[Change]) -> bool:
+    """Whether ``change`` is a key's ``nextval`` default the models have and the other side lacks
+    together with its sequence (also in ``changes``): the models ask for numbering the other side
+    does not have. Models vs migrations, that is the models being ahead (a migration to write, or
+    ``autoincrement=False``), not the models lagging."""
+    if not isinstance(change, ColumnChange) or change.kind != "default_mismatch":
+        return False
+    e, a = change.expected, change.actual
+    if e is None or a is None or not (e.default or "").startswith("nextval(") or a.default is not None:
+        return False
+    return any(
+        isinstance(c, SequenceChange)
+        and c.kind == "missing_sequence"
+        and c.expected is not None
+        and c.expected.owned_by == change.object
+        for c in changes
+    )
 
 
 def soften(

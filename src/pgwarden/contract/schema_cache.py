@@ -49,8 +49,10 @@ __all__ = [
     "load",
     "module_files",
     "project_files",
+    "read_doc",
     "server_of",
     "store",
+    "write_doc",
 ]
 
 log = logging.getLogger("pgwarden.contract")
@@ -72,8 +74,9 @@ def enabled() -> bool:
     return os.environ.get("PGWARDEN_NO_CACHE", "") in ("", "0")
 
 
-def directory() -> Path:
-    return cache_dir() / "schemas"
+def directory(kind: str = "schemas") -> Path:
+    """The cache's folder for ``kind`` entries (expected schemas; ``fixes``: fix verifications)."""
+    return cache_dir() / kind
 
 
 def server_of(scratch: Scratch | Callable[[], Scratch]) -> str | None:
@@ -102,12 +105,11 @@ def key(kind: str, server: str, inputs: Mapping[str, Any]) -> str:
 
 def load(entry_key: str) -> Entry | None:
     """The entry stored under ``entry_key`` when the files it names are unchanged, else ``None``."""
-    where = _private(directory())
-    if where is None:
+    doc = read_doc("schemas", entry_key)
+    if doc is None:
         return None
-    path = where / f"{entry_key}.json"
+    path = directory() / f"{entry_key}.json"
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
         files: dict[str, str] = doc["files"]
         attributes: dict[str, str] = doc["attributes"]
         if doc["format"] != FORMAT or not isinstance(files, dict) or not isinstance(attributes, dict):
@@ -116,17 +118,27 @@ def load(entry_key: str) -> Entry | None:
             return None
         schema = serialize.loads(doc["snapshot"], path=path)
         schema = dataclasses.replace(schema, privileges_read=doc["privileges_read"] is True)
-    except (OSError, ValueError, KeyError, TypeError, SourceError):
-        return None  # missing, damaged or from another format: build afresh
+    except (ValueError, KeyError, TypeError, SourceError):
+        return None  # damaged or from another format: build afresh
     log.info("expected schema from the cache (%s), no scratch database needed", path.name[:12])
     return Entry(schema=schema, attributes=attributes)
 
 
+def read_doc(kind: str, entry_key: str) -> dict[str, Any] | None:
+    """The JSON document stored under ``entry_key`` in ``kind``'s folder; ``None`` when there is none,
+    it is damaged, or caching is off or unsafe."""
+    where = _private(directory(kind))
+    if where is None:
+        return None
+    try:
+        doc = json.loads((where / f"{entry_key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def store(entry_key: str, entry: Entry, *, files: Iterable[str] = ()) -> None:
     """Keep ``entry`` under ``entry_key``, valid while every file in ``files`` keeps its content."""
-    where = _private(directory())
-    if where is None:
-        return
     digests = {name: _digest(name) for name in files}
     if None in digests.values():
         return  # a file that cannot be read cannot vouch for the entry
@@ -137,6 +149,15 @@ def store(entry_key: str, entry: Entry, *, files: Iterable[str] = ()) -> None:
         "privileges_read": entry.schema.privileges_read,
         "snapshot": serialize.dumps(entry.schema),
     }
+    write_doc("schemas", entry_key, doc)
+
+
+def write_doc(kind: str, entry_key: str, doc: Mapping[str, Any]) -> None:
+    """Keep ``doc`` under ``entry_key`` in ``kind``'s folder: written whole or not at all, the oldest
+    entries beyond ``KEEP`` removed."""
+    where = _private(directory(kind))
+    if where is None:
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-", suffix=".tmp")
         try:

@@ -14,9 +14,10 @@ from dataclasses import replace
 from psycopg import sql
 
 from ..diff import Change, ColumnChange
+from ..diff.live_fix import for_live
 from ..findings import Finding, Severity
 
-__all__ = ["least_destructive", "model_side", "one_per_object"]
+__all__ = ["from_source", "least_destructive", "model_side", "one_per_object"]
 
 _WORDING = (
     (" in the database but the code expects ", " in the migrations but the models expect "),
@@ -27,6 +28,41 @@ _WORDING = (
     (" but the code expects ", " but the models expect "),
     (" the expected schema says ", " the models say "),
 )
+
+
+_SOURCE_WORDING = (
+    (" in the database but the code expects ", " in the database but {who} has "),
+    (" in the database but the code allows ", " in the database but {who} allows "),
+    (" in the database but not in the expected schema", " in the database but not in {who}"),
+    (" is expected but does not exist", " is in {who} but not in the database"),
+    (" but the code expects ", " but {who} has "),
+    (" the expected schema says ", " {who} says "),
+)
+
+
+def _who(kind: str, label: str) -> str:
+    if kind == "snapshot":
+        return f"the snapshot {label}"
+    if kind == "migrations":
+        return "the migrations" if label.rstrip("/") == "migrations" else f"the migrations ({label})"
+    if kind == "models":
+        return f"the models ({label})"
+    return label
+
+
+def from_source(finding: Finding, kind: str, label: str) -> Finding:
+    """A source-vs-live finding that names its source as it is (``the snapshot schema.json``, ``the
+    migrations (migrations)``, ``the models (app.db:Base)``) instead of "the code", with the source in
+    its evidence."""
+    message = finding.message
+    who = _who(kind, label)
+    for old, new in _SOURCE_WORDING:
+        if old in message:
+            message = message.replace(old, new.format(who=who))
+            break
+    return replace(
+        finding, message=message, evidence={**finding.evidence, "where": f"{kind}_vs_live", "source": label}
+    )
 
 
 def model_side(finding: Finding, model_lags: bool) -> Finding:
@@ -59,6 +95,13 @@ def model_side(finding: Finding, model_lags: bool) -> Finding:
 
 
 def least_destructive(change: Change, finding: Finding, *, models_have_it: bool = False) -> Finding:
+    """``_least_destructive``'s finding with its fix made safe to run on a live database (``live_fix``):
+    timeouts, one transaction, CONCURRENTLY, NOT VALID then VALIDATE."""
+    found = _least_destructive(change, finding, models_have_it=models_have_it)
+    return replace(found, fix_sql=for_live(found.fix_sql)) if found.fix_sql else found
+
+
+def _least_destructive(change: Change, finding: Finding, *, models_have_it: bool = False) -> Finding:
     """A live-side finding whose fix makes the code work without losing data or fighting the models.
 
     ``models_have_it``: the models are ahead of the migrations on this object, so live may be right

@@ -13,7 +13,7 @@ three-way finding gets the three states in its evidence too. Pure: findings in, 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -76,7 +76,9 @@ def _worse(a: Severity, b: Severity) -> Severity:
     return a if a.rank <= b.rank else b
 
 
-def _one(model: tuple[Change, Finding], live: tuple[Change, Finding]) -> tuple[Finding, bool]:
+def _one(
+    model: tuple[Change, Finding], live: tuple[Change, Finding], attributes: Mapping[str, str]
+) -> tuple[Finding, bool]:
     """The merged finding, and whether the migrations are the side that lags (no live SQL then)."""
     (mc, mf), (lc, lf) = model, live
     in_models, in_migrations = _sides(mc, mf)
@@ -112,7 +114,9 @@ def _one(model: tuple[Change, Finding], live: tuple[Change, Finding]) -> tuple[F
     lagging = [side for side in ("models", "live") if states[side] != in_migrations]
     evidence.update(lags=lagging[0] if len(lagging) == 1 else lagging, migration_sql=migration_sql)
     model_part = (
-        f" and change the model{_where(mf)} to what the migrations have" if "models" in lagging else ""
+        f" and change the model{_where(mf, attributes)} to what the migrations have"
+        if "models" in lagging
+        else ""
     )
     return replace(
         lf,
@@ -124,8 +128,9 @@ def _one(model: tuple[Change, Finding], live: tuple[Change, Finding]) -> tuple[F
     ), False
 
 
-def _where(finding: Finding) -> str:
-    attribute = finding.evidence.get("attribute")
+def _where(finding: Finding, attributes: Mapping[str, str]) -> str:
+    """`` (Class.attr)`` of the model attribute the finding is about, when it is known."""
+    attribute = finding.evidence.get("attribute") or attributes.get(finding.object)
     return f" ({attribute})" if isinstance(attribute, str) and attribute else ""
 
 
@@ -134,8 +139,11 @@ def merge(
     live_items: Sequence[tuple[Change, Finding]],
     *,
     models_cover: frozenset[str] | set[str],
+    attributes: Mapping[str, str] | None = None,
 ) -> Merged:
-    """Model-side and live-side findings as one list, one finding per object and attribute."""
+    """Model-side and live-side findings as one list, one finding per object and attribute.
+
+    ``attributes`` (``schema.table.column`` -> ``Class.attr``) name the model attribute to change."""
     by_key: dict[tuple[str, str], tuple[Change, Finding]] = {}
     for change, finding in model_items:
         family = _family(change.kind)
@@ -164,7 +172,7 @@ def merge(
             out.append(replace(finding, evidence={**finding.evidence, "states": states}))
             continue
         used.add(key)
-        one, migrations_lag = _one(model, (change, finding))
+        one, migrations_lag = _one(model, (change, finding), attributes or {})
         if migrations_lag:
             not_live.add(change.object)
         out.append(one)

@@ -151,18 +151,30 @@ def _column_rename(c: ColumnChange, e: Column, a: Column, attributes: Mapping[st
     attribute = attributes.get(c.object)
     cls, _, attr = attribute.rpartition(".") if attribute else ("", "", e.name)
     annotation = _python_type(e)
-    note = ""
-    if attributes.get(c.object + CLASSIC_SUFFIX):  # a classic Column(...) model: say it in its own style
-        mapping = f'{attr} = Column("{a.name}", ...)'
-        note = " (the database's column name first; type and options as before)"
-    else:
-        mapping = f'{attr}: Mapped[{annotation}] = mapped_column("{a.name}")'
-    where = f" in class {cls}" if cls else " in the model"
-    return (
+    message = (
         f"Column {table}.{e.name} is expected but the database has {table}.{a.name} of the same type: "
-        "probably renamed on one side only.",
-        f"Either rename the column in the database (the fix SQL, a migration), or keep the database as it "
-        f"is and map the model attribute to the existing column{where}: `{mapping}`{note}.",
+        "probably renamed on one side only."
+    )
+    if not attributes:  # no models: no model to point at the column
+        hint = (
+            "Either rename the column in the database (the fix SQL), or, if the database's name is the one to "
+            "keep, record the rename in a migration."
+        )
+    else:
+        note = ""
+        if attributes.get(c.object + CLASSIC_SUFFIX):  # a classic Column(...) model: say it in its own style
+            mapping = f'{attr} = Column("{a.name}", ...)'
+            note = " (the database's column name first; type and options as before)"
+        else:
+            mapping = f'{attr}: Mapped[{annotation}] = mapped_column("{a.name}")'
+        where = f" in class {cls}" if cls else " in the model"
+        hint = (
+            f"Either rename the column in the database (the fix SQL, a migration), or keep the database as it "
+            f"is and map the model attribute to the existing column{where}: `{mapping}`{note}."
+        )
+    return (
+        message,
+        hint,
         {
             "expected": {"name": e.name, "type": e.type, "nullable": e.nullable, "attribute": attribute},
             "actual": {"name": a.name, "type": a.type, "nullable": a.nullable},

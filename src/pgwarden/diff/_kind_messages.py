@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..catalog.kinds import Attribute
 from ._column_messages import Described
+from .changes import EnumChange
 from .kind_changes import CompositeTypeChange, DefaultPrivilegeChange, GrantChange, OwnerChange
 
 
@@ -80,3 +81,31 @@ def default_privilege(c: DefaultPrivilegeChange) -> Described:
             "actual": facts if c.actual is not None else None,
         },
     )
+
+
+def enum_extra_labels(c: EnumChange, *, models: bool) -> Described:
+    """Live has labels the code does not: a warning, fixed in the code (removing a label from the
+    database means recreating the type, which fails on, or loses, the rows that use it)."""
+    e, a = c.expected, c.actual
+    assert e is not None and a is not None
+    extra = ", ".join(_literal(label) for label in c.extra_labels)
+    adds = "; ".join(
+        f"ALTER TYPE {e.qualname} ADD VALUE {_literal(label)}"
+        + (f" AFTER {_literal(a.labels[a.labels.index(label) - 1])}" if a.labels.index(label) else "")
+        for label in c.extra_labels
+    )
+    labels = ", ".join(f'"{label}"' for label in a.labels)
+    model = f'add {extra} to the model\'s `Enum({labels}, name="{e.name}")` and ' if models else ""
+    return (
+        f"Enum type {c.object} has labels the code does not know: {extra} (the database has "
+        f"({', '.join(a.labels)}), the code expects ({', '.join(e.labels)})).",
+        "Every value the code writes is accepted; a row holding the extra label reaches code that does not "
+        f"expect it. Fix the code: {model}record the label in a migration (`{adds}`). Removing it from the "
+        "database would recreate the type and fail on (or lose) the rows that use it: no fix SQL is offered.",
+        {"expected": list(e.labels), "actual": list(a.labels), "extra_labels": list(c.extra_labels)},
+    )
+
+
+def _literal(label: str) -> str:
+    quoted = label.replace("'", "''")
+    return f"'{quoted}'"

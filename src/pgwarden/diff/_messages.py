@@ -53,7 +53,7 @@ def describe(change: Change, attributes: Mapping[str, str]) -> Described:
     if isinstance(change, ColumnChange):
         return describe_column(change, attributes)
     if isinstance(change, TableChange):
-        return _table(change)
+        return _table(change, attributes)
     if isinstance(change, TriggerChange):
         return _trigger(change)
     if isinstance(change, FunctionChange):
@@ -66,6 +66,8 @@ def describe(change: Change, attributes: Mapping[str, str]) -> Described:
         return kind_messages.owner(change)
     if isinstance(change, DefaultPrivilegeChange):
         return kind_messages.default_privilege(change)
+    if isinstance(change, EnumChange) and change.extra_labels:
+        return kind_messages.enum_extra_labels(change, models=bool(attributes))
     if isinstance(change, EnumChange) and change.kind == "enum_labels_mismatch":
         e, a = change.expected, change.actual
         assert e is not None and a is not None
@@ -96,7 +98,7 @@ def describe(change: Change, attributes: Mapping[str, str]) -> Described:
     return _generic(change)
 
 
-def _table(c: TableChange) -> Described:
+def _table(c: TableChange, attributes: Mapping[str, str]) -> Described:
     e, a = c.expected, c.actual
     if c.kind == "missing_table" and e is not None:
         return (
@@ -117,10 +119,7 @@ def _table(c: TableChange) -> Described:
         return (
             f"Table {e.qualname} is expected but the database has {a.qualname} with the same columns: "
             "probably renamed on one side only.",
-            f"Either rename the table in the database (the fix SQL), or keep it and point the model at it "
-            f'with __tablename__ = "{a.name}"'
-            + (f' and schema "{a.schema}"' if a.schema != e.schema else "")
-            + ".",
+            _table_rename_hint(e, a, attributes),
             {"expected": e.qualname, "actual": a.qualname},
         )
     if c.kind == "comment_mismatch":
@@ -149,6 +148,25 @@ def _table(c: TableChange) -> Described:
         f"Table {c.object} differs in {', '.join(n.replace('_', ' ') for n in differ)}.",
         how + (" An UNLOGGED table is emptied after a crash." if "unlogged" in differ else ""),
         {"expected": {n: getattr(e, n) for n in differ}, "actual": {n: getattr(a, n) for n in differ}},
+    )
+
+
+def _table_rename_hint(e: Table, a: Table, attributes: Mapping[str, str]) -> str:
+    """Keep the database's name: in the model's class when there are models, else in a migration."""
+    if not attributes:  # no models: the expected side is migrations or a snapshot
+        return (
+            "Either rename the table in the database (the fix SQL), or, if the database's name is the one to "
+            "keep, record the rename in a migration."
+        )
+    classes = {
+        v.rpartition(".")[0] for k, v in attributes.items() if k.startswith(f"{e.qualname}.") and "#" not in k
+    }
+    model = f"class {classes.pop()}" if len(classes) == 1 else "the model"
+    schema = f', "schema": "{a.schema}"' if a.schema != e.schema else ""
+    table_args = f" and __table_args__ = {{{schema[2:]}}}" if schema else ""
+    return (
+        f"Either rename the table in the database (the fix SQL), or keep it and point {model} at it with "
+        f'__tablename__ = "{a.name}"{table_args}.'
     )
 
 

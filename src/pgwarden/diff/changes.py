@@ -102,6 +102,17 @@ class EnumChange(Change):
             return False
         return not _is_subsequence(self.actual.labels, self.expected.labels)
 
+    @property
+    def extra_labels(self) -> tuple[str, ...]:
+        """The labels only the actual type has, when that is the whole difference (else ``()``):
+        every value the code writes is accepted, so nothing needs recreating."""
+        if self.kind != "enum_labels_mismatch" or self.expected is None or self.actual is None:
+            return ()
+        e, a = self.expected.labels, self.actual.labels
+        if len(a) <= len(e) or not _is_subsequence(e, a):
+            return ()
+        return tuple(label for label in a if label not in e)
+
 
 @dataclass(frozen=True)
 class DomainChange(Change):

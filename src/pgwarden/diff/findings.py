@@ -9,7 +9,7 @@ from .. import codes
 from ..findings import Finding, Severity
 from ._messages import describe
 from ._severity import severity
-from .changes import Change
+from .changes import Change, EnumChange
 
 
 def to_findings(changes: Sequence[Change], *, attributes: Mapping[str, str] | None = None) -> list[Finding]:
@@ -36,12 +36,17 @@ def to_findings(changes: Sequence[Change], *, attributes: Mapping[str, str] | No
                 object=change.object,
                 message=message,
                 hint=hint,
-                fix_sql=fix_sql(change),
+                fix_sql=None if _fixed_in_the_code(change) else fix_sql(change),
                 source="drift",
                 evidence=_plain(evidence),
             )
         )
     return out
+
+
+def _fixed_in_the_code(change: Change) -> bool:
+    """A change whose fix is in the code, not the database: labels only the database's enum has."""
+    return isinstance(change, EnumChange) and bool(change.extra_labels)
 
 
 def _plain(value: Any) -> Any:

@@ -65,7 +65,7 @@ def test_a_type_the_three_sides_disagree_on_is_one_finding_that_restores_the_mig
         and "jsonb" in finding.message
         and "character varying(10)" in finding.message
     )
-    assert "change the model to what the migrations have" in finding.hint
+    assert "change the model (T.lang) to what the migrations have" in finding.hint  # class.attr named
     assert [c.object for c in result.fixable] == ["public.t.lang"]
 
 

@@ -62,12 +62,40 @@ def test_rename_hint_for_a_classic_column_model_uses_column() -> None:
     assert "mapped_column" not in finding.hint and "class Conversation" in finding.hint
 
 
-def test_rename_hint_without_attributes_uses_the_column_name_and_optional_type() -> None:
+def test_rename_hint_for_an_unmapped_column_uses_the_column_name_and_optional_type() -> None:
     finding = one(
         Schema(tables=(t("c", ID, Column("note", "text")),)),
         Schema(tables=(t("c", ID, Column("remark", "text")),)),
+        attributes={"public.c.id": "C.id"},
     )
     assert 'note: Mapped[str | None] = mapped_column("remark")' in finding.hint
+
+
+def test_without_models_a_rename_hint_offers_no_model_code() -> None:
+    column = one(
+        Schema(tables=(t("c", ID, Column("note", "text")),)),
+        Schema(tables=(t("c", ID, Column("remark", "text")),)),
+    )
+    assert "Mapped" not in column.hint and "Column(" not in column.hint and "model" not in column.hint
+    assert "record the rename in a migration" in column.hint
+    table = one(
+        Schema(tables=(t("users", ID, Column("note", "text")),)),
+        Schema(tables=(t("members", ID, Column("note", "text")),)),
+    )
+    assert table.kind == "probable_rename" and "__tablename__" not in table.hint
+    assert "rename the table" in table.hint and "column" not in table.hint
+
+
+def test_a_table_rename_hint_names_the_models_class_and_no_column() -> None:
+    finding = one(
+        Schema(tables=(t("users", ID, Column("note", "text")),)),
+        Schema(tables=(t("members", ID, Column("note", "text")),)),
+        attributes={"public.users.id": "User.id", "public.users.note": "User.note"},
+    )
+    assert finding.hint == (
+        "Either rename the table in the database (the fix SQL), or keep it and point class User at it with "
+        '__tablename__ = "members".'
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,3 +226,26 @@ def test_unique_index_hints_talk_about_duplicates() -> None:
     assert missing.code == "PW121" and "accepts duplicates" in missing.hint
     extra = one(without, with_index)
     assert extra.code == "PW122" and "keeps duplicates out" in extra.hint and "unique=True" in extra.hint
+
+
+def test_an_extra_enum_label_in_the_database_is_a_warning_fixed_in_the_code() -> None:
+    from pgwarden.catalog.model import Enum
+
+    column = t("t", ID, Column("m", "public.mood"))
+    code = Schema(tables=(column,), enums=(Enum("public", "mood", ("sad", "ok")),))
+    live = Schema(tables=(column,), enums=(Enum("public", "mood", ("sad", "it's", "ok")),))
+    finding = one(code, live, attributes={"public.t.m": "T.m"})
+    assert (finding.code, finding.severity, finding.fix_sql) == ("PW183", Severity.WARNING, None)
+    assert finding.message == (
+        "Enum type public.mood has labels the code does not know: 'it''s' (the database has (sad, it's, ok), "
+        "the code expects (sad, ok))."
+    )
+    assert """`Enum("sad", "it's", "ok", name="mood")`""" in finding.hint
+    assert "ALTER TYPE public.mood ADD VALUE 'it''s' AFTER 'sad'" in finding.hint
+    assert finding.evidence["extra_labels"] == ["it's"]
+    assert "model" not in one(code, live).hint  # no models: the migration only
+    # Labels missing from the database (or reordered) stay errors with their SQL fix.
+    missing = one(live, code)
+    assert missing.severity is Severity.ERROR and "ADD VALUE" in (missing.fix_sql or "")
+    reordered = one(Schema(tables=(column,), enums=(Enum("public", "mood", ("ok", "sad")),)), code)
+    assert reordered.severity is Severity.ERROR and reordered.fix_sql

@@ -1,0 +1,92 @@
+"""Drift a pending migration creates is fixed by `pgwarden migrate up`, not by SQL for live."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from pgwarden.cli import main
+from pgwarden.findings import Finding, Severity
+from pgwarden.pending_fixes import defer_to_pending
+from pgwarden.urls import with_dbname
+
+INIT = "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n"
+INDEX = "CREATE INDEX ix_users_name ON users (name);\n"
+
+
+def test_an_index_a_pending_file_creates_gets_migrate_up_not_live_sql(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "migrations").mkdir()
+    (tmp_path / "migrations" / "001_init.sql").write_text(INIT)
+    (tmp_path / "pgwarden.toml").write_text('migrations = "migrations"\n')
+    dev = with_dbname(db_url, "postgres")
+
+    def run(*argv: str) -> tuple[int, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main([*argv, "--db", db_url], out, err)
+        assert code not in (2, 70), err.getvalue()
+        return code, out.getvalue()
+
+    assert run("migrate", "up")[0] == 0
+    (tmp_path / "migrations" / "002_users_name_index.sql").write_text(INDEX)
+    (tmp_path / "migrations" / "003_unrelated.sql").write_text(
+        "CREATE TABLE notes (id bigint PRIMARY KEY);\n"
+    )
+    code, out = run("check", "--dev-url", dev, "--format", "json")
+    found = {f["object"]: f for f in json.loads(out)["findings"]}
+    index = found["public.users.ix_users_name"]
+    assert index["fix_sql"] is None and index["evidence"]["pending"] == "002_users_name_index.sql"
+    assert "CREATE INDEX" in index["evidence"]["live_sql"]
+    assert "002_users_name_index.sql is pending and creates it: run `pgwarden migrate up`" in index["hint"]
+    assert found["public.notes"]["evidence"]["pending"] == "003_unrelated.sql"
+    assert run("migrate", "up")[0] == 0
+    code, out = run("check", "--dev-url", dev, "--format", "json")
+    assert (code, json.loads(out)["findings"]) == (0, [])
+
+
+def test_without_pending_files_or_for_other_objects_the_live_fix_stays(tmp_path: Path) -> None:
+    (tmp_path / "001_init.sql").write_text(INIT + INDEX)
+    missing = Finding(
+        "PW121",
+        "missing_index",
+        Severity.WARNING,
+        "public.users.ix_users_email",
+        "m",
+        fix_sql="CREATE INDEX ix_users_email ON users (email);",
+        evidence={"where": "migrations_vs_live"},
+    )
+    pending = Finding(
+        "PW206", "pending_migration", Severity.WARNING, "001_init.sql", "p", evidence={"version": 1}
+    )
+    assert defer_to_pending([missing], [], tmp_path) == [missing]
+    assert defer_to_pending([missing], [pending], tmp_path) == [missing]  # 001 does not name it
+    extra = Finding(
+        "PW122",
+        "extra_index",
+        Severity.WARNING,
+        "public.users.ix_users_name",
+        "m",
+        fix_sql="DROP INDEX ix_users_name;",
+        evidence={"where": "migrations_vs_live"},
+    )
+    assert defer_to_pending([extra], [pending], tmp_path) == [extra]  # live has it: not a pending file's job
+    named = Finding(
+        "PW121",
+        "missing_index",
+        Severity.WARNING,
+        "public.users.ix_users_name",
+        "m",
+        fix_sql="CREATE INDEX ix_users_name ON users (name);",
+        evidence={
+            "where": "three_way",
+            "lags": ["models", "live"],
+            "states": {"models": "absent", "migrations": "present", "live": "absent"},
+        },
+    )
+    [deferred] = defer_to_pending([named], [pending], tmp_path)
+    assert deferred.fix_sql is None and "The models lack it too" in deferred.hint
