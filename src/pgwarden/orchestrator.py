@@ -253,7 +253,7 @@ def _check_schema(
         result = compare(sources, live)
         result.findings = defer_to_pending(result.findings, ledger, cfg.migrations)
         if verify and any(f.fix_sql for f in result.findings):
-            from .fix_verify import verify_fixes  # the planner and scratch copies: only when fixes are offered
+            from .fix_verify import verify_fixes  # planner and scratch copies: only for offered fixes
 
             again = lambda schema: compare(sources, schema).findings  # noqa: E731
             result.findings = verify_fixes(result.findings, live, again, server, sources=sources)
