@@ -4,6 +4,10 @@
 -- PostgreSQL 18: a NOT NULL added NOT VALID sets attnotnull although rows may hold NULLs, so
 -- such a column counts as nullable until the constraint is validated; attgenerated 'v' is a
 -- virtual generated column. Both are version-independent (older servers have neither).
+-- A default cannot name a column, so it is deparsed without its relation (relid 0): given the
+-- relation, pg_get_expr opens it, which on a fresh connection costs most of this query. The text
+-- is the same; an expression with a column in it would raise, never print differently. A
+-- generated column's expression does name columns and keeps its relation.
 WITH invalid_not_null AS (
   SELECT n.conrelid, n.conkey[1] AS attnum
   FROM pg_catalog.pg_constraint n
@@ -39,7 +43,7 @@ SELECT
   cols.attname,
   types.type,
   cols.attnotnull,
-  CASE WHEN cols.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
+  CASE WHEN cols.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END AS "default",
   cols.attidentity,
   CASE WHEN cols.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
   cols.collation,
