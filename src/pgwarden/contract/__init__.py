@@ -6,11 +6,14 @@ from typing import TYPE_CHECKING
 
 from .expected import ALL_OBJECT_TYPES, MODEL_OBJECT_TYPES, Expected, SourceKind
 
+# Eager, unlike the loaders below: importing the submodule `resolve` (as the commands do) would
+# otherwise leave the package attribute naming the module instead of the function.
+from .resolve import resolve
+
 if TYPE_CHECKING:
     from .database import load as load_database
     from .migrations import load as load_migrations
     from .models import load as load_models
-    from .resolve import resolve
     from .snapshot import load as load_snapshot
 
 # Each loader is imported when first asked for: the models loader imports SQLAlchemy (~0.2 s), the
@@ -20,7 +23,6 @@ _LAZY = {
     "load_migrations": (".migrations", "load"),
     "load_models": (".models", "load"),
     "load_snapshot": (".snapshot", "load"),
-    "resolve": (".resolve", "resolve"),
 }
 
 
