@@ -3,7 +3,8 @@
 For each size, two databases are built as in bench/drift.py (11 columns, 2 indexes + primary key,
 1 foreign key per table, a trigger on every tenth; B = A + 7 column changes), then these commands
 run interleaved, each as a process timed from spawn to exit with its peak RSS and CPU time
-(user + sys of the process tree, which a loaded machine does not inflate the way it does wall time):
+(user + sys of the process tree, which a loaded machine does not inflate the way it does wall time)
+and, when the server runs on this machine, the CPU time of the command's server backend:
 
 * ``migra --unsafe A B`` and ``pgwarden diff --from B --to A --format json`` (the anchor and ours),
 * ``pg_dump --schema-only A`` and ``pgwarden snapshot --db A`` (likewise).
@@ -28,7 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,7 @@ class Run:
     seconds: float
     rss_mb: float
     cpu: float
+    server_cpu: float | None = None
 
 
 @dataclass
@@ -92,8 +94,40 @@ class Figure:
     def rss(self) -> float:
         return max(r.rss_mb for r in self.runs)
 
+    @property
+    def server_cpu(self) -> float | None:
+        found = [r.server_cpu for r in self.runs if r.server_cpu is not None]
+        return statistics.median(found) if found else None
+
+
+SERVER_CPU: Callable[[], float] | None = None
+"""CPU seconds the server's backends have used so far, when the server runs on this machine."""
+
+
+def server_cpu_reader(server_url: str) -> Callable[[], float] | None:
+    """The postmaster's reaped children's CPU time (each command's backend ends with its connection,
+    and its CPU time lands there), read from /proc; None when the server is not local or not ours."""
+    import psycopg
+
+    try:
+        with psycopg.connect(server_url, autocommit=True) as conn:
+            row = conn.execute("SELECT pg_catalog.current_setting('data_directory')").fetchone()
+        pid = int((Path(row[0]) / "postmaster.pid").read_text().split()[0]) if row else 0
+        stat = Path(f"/proc/{pid}/stat")
+        stat.read_text()
+    except (psycopg.Error, OSError, ValueError, IndexError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def read() -> float:
+        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[13]) + int(fields[14])) / ticks  # cutime + cstime
+
+    return read
+
 
 def measure(cmd: Command) -> Run:
+    before = SERVER_CPU() if SERVER_CPU else None
     out = subprocess.run(
         [sys.executable, "-c", _MEASURE, *cmd.argv],
         capture_output=True,
@@ -104,7 +138,8 @@ def measure(cmd: Command) -> Run:
     seconds, rss_kb, code, cpu = out.stdout.split()
     if int(code) not in cmd.ok_codes:
         raise SystemExit(f"{cmd.label} exited {code}: {' '.join(cmd.argv)}\n{out.stderr}")
-    return Run(float(seconds), int(rss_kb) / 1024, float(cpu))
+    server = SERVER_CPU() - before if SERVER_CPU and before is not None else None
+    return Run(float(seconds), int(rss_kb) / 1024, float(cpu), server)
 
 
 def interleaved(commands: Sequence[Command], repeat: int) -> dict[str, Figure]:
@@ -172,15 +207,20 @@ ANCHOR = {"pgwarden diff --format json": "migra --unsafe", "pgwarden snapshot": 
 
 def print_size(n: int, figures: dict[str, Figure]) -> None:
     print(f"\n### {n} tables ({n * 11} columns), {load_average()}\n")
-    print("| command | wall s (median, range) | CPU s | peak RSS MB | anchor / pgwarden (wall, CPU) |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| command | wall s (median, range) | CPU s | server CPU s | peak RSS MB | anchor / pgwarden (wall, CPU, CPU + server) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for label, f in figures.items():
         ratio = ""
         base = ANCHOR.get(label.removesuffix(" [baseline]"))
         if base in figures:
             b = figures[base]
             ratio = f"{b.median / f.median:.1f}× / {b.cpu / f.cpu:.1f}×"
-        print(f"| {label} | {f.median:.3f} ({f.spread}) | {f.cpu:.3f} | {f.rss:.1f} | {ratio} |")
+            if b.server_cpu is not None and f.server_cpu is not None:
+                ratio += f" / {(b.cpu + b.server_cpu) / (f.cpu + f.server_cpu):.1f}×"
+        server = f"{f.server_cpu:.3f}" if f.server_cpu is not None else "-"
+        print(f"| {label} | {f.median:.3f} ({f.spread}) | {f.cpu:.3f} | {server} | {f.rss:.1f} | {ratio} |")
 
 
 def print_curve(results: dict[int, dict[str, Figure]]) -> list[tuple[str, bool]]:
@@ -263,6 +303,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="pgwarden-scale-") as tmp,
     ):
         print(f"server: {what}")
+        global SERVER_CPU
+        SERVER_CPU = server_cpu_reader(server_url)
+        print(
+            "server CPU: "
+            + ("measured (postmaster's reaped backends)" if SERVER_CPU else "not measured (not local)")
+        )
         for n in sizes:
             pair = drift.build_pair(server_url, n)
             print(f"\nbuilt {n} tables twice in {pair.build_seconds:.0f} s", flush=True)
