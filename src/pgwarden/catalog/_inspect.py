@@ -153,6 +153,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
 
     tables: list[Table] = []
     oids: dict[str, int] = {}
+    made: dict[tuple[Any, ...], Column] = {}
     for (
         oid,
         schema,
@@ -175,7 +176,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
                 name=name,
                 kind="partitioned" if relkind == "p" else "table",
                 columns=settings.with_identity_options(
-                    _columns(columns_by_rel.get(oid, ()), qual, skip, comments), identity.get(oid, {})
+                    _columns(columns_by_rel.get(oid, ()), qual, skip, comments, made), identity.get(oid, {})
                 ),
                 constraints=_sorted(
                     Constraint(
@@ -322,23 +323,46 @@ def _sorted(items: Iterable[T], key: Callable[[T], str] = lambda x: x.name) -> t
 
 
 def _columns(
-    rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore, comments: dict[tuple[int, int], str]
+    rows: Iterable[tuple[Any, ...]],
+    table: str,
+    skip: _Ignore,
+    comments: dict[tuple[int, int], str],
+    made: dict[tuple[Any, ...], Column],
 ) -> tuple[Column, ...]:
-    return tuple(
-        Column(
-            name=name,
-            type=type_,
-            nullable=not notnull,
-            default=default,
-            identity=_IDENTITY.get(identity),  # type: ignore[arg-type]
-            generated=generated,
-            collation=collation,
-            comment=comments.get((relid, attnum)),
-            virtual=virtual,
+    """The ``Column`` of each row. Columns are values (a column does not know its table), and most
+    tables repeat the same few (``id bigint``, ``created_at timestamptz``): an equal column built
+    before, kept in ``made``, is used again instead of a new one, which on thousands of tables
+    saves most of the time spent building them (and later comparing them, equal by identity)."""
+    out = []
+    for relid, name, type_, notnull, default, identity, generated, collation, attnum, virtual in rows:
+        if skip(f"{table}.{name}"):
+            continue
+        key = (
+            name,
+            type_,
+            notnull,
+            default,
+            identity,
+            generated,
+            collation,
+            comments.get((relid, attnum)),
+            virtual,
         )
-        for relid, name, type_, notnull, default, identity, generated, collation, attnum, virtual in rows
-        if not skip(f"{table}.{name}")
-    )
+        column = made.get(key)
+        if column is None:
+            column = made[key] = Column(
+                name=name,
+                type=type_,
+                nullable=not notnull,
+                default=default,
+                identity=_IDENTITY.get(identity),  # type: ignore[arg-type]
+                generated=generated,
+                collation=collation,
+                comment=key[7],
+                virtual=virtual,
+            )
+        out.append(column)
+    return tuple(out)
 
 
 def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tuple[Index, ...]:

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
-from .database import load as load_database
+from typing import TYPE_CHECKING
+
 from .expected import ALL_OBJECT_TYPES, MODEL_OBJECT_TYPES, Expected, SourceKind
-from .migrations import load as load_migrations
+
+# Eager, unlike the loaders below: importing the submodule `resolve` (as the commands do) would
+# otherwise leave the package attribute naming the module instead of the function.
 from .resolve import resolve
-from .snapshot import load as load_snapshot
+
+if TYPE_CHECKING:
+    from .database import load as load_database
+    from .migrations import load as load_migrations
+    from .models import load as load_models
+    from .snapshot import load as load_snapshot
+
+# Each loader is imported when first asked for: the models loader imports SQLAlchemy (~0.2 s), the
+# migrations one the executor and the schema cache; `diff` between two databases needs neither.
+_LAZY = {
+    "load_database": (".database", "load"),
+    "load_migrations": (".migrations", "load"),
+    "load_models": (".models", "load"),
+    "load_snapshot": (".snapshot", "load"),
+}
 
 
 def __getattr__(name: str) -> object:
-    # The models loader imports SQLAlchemy (~0.2 s), a heavy third-party library: only commands
-    # that read models pay for it.
-    if name == "load_models":
-        from .models import load
+    if name in _LAZY:
+        from importlib import import_module
 
-        return load
+        module, attr = _LAZY[name]
+        return getattr(import_module(module, __name__), attr)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -11,7 +11,7 @@ from ..config import Config
 from ..errors import UsageError
 from ..scratch import Scratch
 from ..urls import redact
-from . import database, migrations, snapshot
+from . import database, snapshot
 from .expected import Expected
 
 __all__ = ["FORMS", "is_live", "resolve"]
@@ -39,6 +39,8 @@ def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expect
         folder = text[len("migrations:") :].strip()
         if not folder:
             raise UsageError("`migrations:` needs a folder, e.g. migrations:db/migrations.")
+        from . import migrations  # the executor and the schema cache: only for this source
+
         return migrations.load(_path(folder), scratch, schemas=cfg.schemas, ignore=cfg.ignore)
     if lowered in ("db", "database"):
         url = cfg.db_url()
@@ -51,6 +53,8 @@ def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expect
     if lowered == "migrations":
         if cfg.migrations is None:
             raise UsageError(f"`migrations` is not set{_in(cfg)}: pass migrations:DIR instead.")
+        from . import migrations
+
         return migrations.load(cfg.migrations, scratch, schemas=cfg.schemas, ignore=cfg.ignore)
     if lowered == "snapshot":
         if cfg.snapshot is None:

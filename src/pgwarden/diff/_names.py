@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 _SAFE = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
+@cache
+def quoted_keywords() -> frozenset[str]:
+    """The keywords ``quote_ident()`` quotes, from a data file: reading them from pglast would
+    import its parser (~60 ms) in every command that compares schemas."""
+    text = resources.files(__package__).joinpath("quoted_keywords.json").read_text(encoding="utf-8")
+    return frozenset(json.loads(text)["keywords"])
 
 
 @lru_cache(maxsize=4096)
 def quote_ident(name: str) -> str:
     """What ``quote_ident()`` prints: the name, double-quoted only when it has to be."""
-    if _SAFE.fullmatch(name) and name not in _quoted_keywords():
+    if _SAFE.fullmatch(name) and name not in quoted_keywords():
         return name
     return '"' + name.replace('"', '""') + '"'
-
-
-@lru_cache(maxsize=1)
-def _quoted_keywords() -> frozenset[str]:
-    """The keywords that must be quoted as names, from pglast's copy of PostgreSQL's list: imported
-    on the first name to quote, as pglast costs tens of milliseconds to import."""
-    from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
-
-    return frozenset(RESERVED_KEYWORDS) | frozenset(COL_NAME_KEYWORDS) | frozenset(TYPE_FUNC_NAME_KEYWORDS)
 
 
 def quoted(schema: str, name: str) -> str:

@@ -8,24 +8,30 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-
-from pglast import ast, parse_sql
-from pglast.parser import ParseError
-from pglast.visitors import Visitor
+from typing import Any
 
 from ..catalog.model import Function
 from ._deps import topological
 
 
-class _Calls(Visitor):
-    def __init__(self) -> None:
-        self.found: set[str] = set()
+@lru_cache(maxsize=1)
+def _calls() -> type[Any]:
+    """The visitor that collects the functions a tree calls (built on first use: pglast costs
+    ~60 ms to import, paid only when a function's definition is parsed)."""
+    from pglast import ast
+    from pglast.visitors import Visitor
 
-    def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
-        parts = [getattr(n, "sval", "") for n in node.funcname or ()]
-        if len(parts) == 1:
-            parts = ["public", *parts]
-        self.found.add(".".join(parts[-2:]))
+    class Calls(Visitor):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.found: set[str] = set()
+
+        def visit_FuncCall(self, ancestors: object, node: ast.FuncCall) -> None:
+            parts = [getattr(n, "sval", "") for n in node.funcname or ()]
+            if len(parts) == 1:
+                parts = ["public", *parts]
+            self.found.add(".".join(parts[-2:]))
+
+    return Calls
 
 
 @lru_cache(maxsize=1024)
@@ -36,11 +42,14 @@ def function_calls(definition: str) -> frozenset[str]:
     parsed SQL with qualified names: the only bodies the server checks at creation whatever
     ``check_function_bodies`` says. Quoted bodies (``AS $$ .. $$``) are left alone.
     """
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+
     try:
         tree = parse_sql(definition)
     except ParseError:
         return frozenset()
-    visitor = _Calls()
+    visitor = _calls()()
     visitor(tree)
     return frozenset(visitor.found)
 

@@ -242,3 +242,48 @@ def test_index_definitions_spelled_like_pg_get_indexdef(conn: psycopg.Connection
             ).fetchone()
             assert row is not None
             assert definition == row[0], name
+
+
+DEFAULT_SHAPES = """
+CREATE TYPE mood2 AS ENUM ('ok', 'sad');
+CREATE DOMAIN posint AS int CHECK (VALUE > 0);
+CREATE SEQUENCE "Odd Seq";
+CREATE FUNCTION pick(a int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a';
+CREATE TABLE defaults_zoo (
+    id serial,
+    big bigint DEFAULT nextval('"Odd Seq"'),
+    at timestamptz DEFAULT now(),
+    day date DEFAULT CURRENT_DATE,
+    who text DEFAULT CURRENT_USER,
+    label varchar(20) DEFAULT 'x'::character varying,
+    c text COLLATE "C" DEFAULT ('a' COLLATE "C"),
+    m mood2 DEFAULT 'ok',
+    p posint DEFAULT 1,
+    arr int[] DEFAULT ARRAY[1, 2],
+    j jsonb DEFAULT '{"a": [1]}'::jsonb,
+    n numeric(12,2) DEFAULT (1.5 * 2),
+    f int DEFAULT pick(3),
+    r int DEFAULT (random() * 10)::int,
+    g int GENERATED ALWAYS AS (f + 1) STORED,
+    u uuid DEFAULT md5('x')::uuid
+);
+"""
+
+
+def test_column_defaults_read_like_pg_get_expr_with_their_relation(conn: psycopg.Connection[Any]) -> None:
+    # columns.sql deparses defaults without their relation (cheaper); the text must not change.
+    conn.execute(DEFAULT_SHAPES)
+    table = inspect(conn).table("public.defaults_zoo")
+    assert table is not None
+    with conn.transaction():
+        conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+        rows = conn.execute(
+            "SELECT a.attname, pg_catalog.pg_get_expr(d.adbin, d.adrelid), a.attgenerated <> '' "
+            "FROM pg_catalog.pg_attrdef d JOIN pg_catalog.pg_attribute a "
+            "ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'public.defaults_zoo'::regclass"
+        ).fetchall()
+    assert len(rows) == 16
+    for name, expected, generated in rows:
+        column = table.column(name)
+        assert column is not None
+        assert (column.generated if generated else column.default) == expected, name

@@ -203,6 +203,23 @@ def test_round_trip_is_exact(schema: Schema) -> None:
     assert serialize.dumps(back) == text
 
 
+@settings(max_examples=150, deadline=None)
+@given(schemas)
+def test_file_is_byte_for_byte_what_the_standard_json_module_writes(schema: Schema) -> None:
+    # dumps writes with orjson for speed; files written before (json.dumps) must not change.
+    text = serialize.dumps(schema)
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_what_orjson_refuses_is_still_written() -> None:
+    huge = Schema(sequences=(Sequence("public", "s", max_value=2**70),))
+    odd = Schema(tables=(Table("public", "t", comment="lone \udc80 surrogate"),))
+    for schema in (huge, odd):
+        text = serialize.dumps(schema)
+        assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    assert serialize.loads(serialize.dumps(huge), path=HERE) == huge
+
+
 @settings(max_examples=50, deadline=None)
 @given(schemas)
 def test_order_of_named_collections_does_not_change_the_file(schema: Schema) -> None:

@@ -1,51 +1,34 @@
 -- Columns of every table, view and materialized view in the chosen schemas, in attribute order.
--- format_type runs once per distinct (type, typmod), not once per column: on thousands of
--- tables that is most of this query's cost.
 -- PostgreSQL 18: a NOT NULL added NOT VALID sets attnotnull although rows may hold NULLs, so
 -- such a column counts as nullable until the constraint is validated; attgenerated 'v' is a
 -- virtual generated column. Both are version-independent (older servers have neither).
-WITH invalid_not_null AS (
-  SELECT n.conrelid, n.conkey[1] AS attnum
-  FROM pg_catalog.pg_constraint n
-  WHERE n.contype = 'n' AND NOT n.convalidated
-),
-cols AS (
-  SELECT
-    a.attrelid,
-    a.attnum,
-    a.attname,
-    a.atttypid,
-    a.atttypmod,
-    a.attnotnull AND inn.conrelid IS NULL AS attnotnull,
-    a.attidentity,
-    a.attgenerated,
-    CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation
-  FROM pg_catalog.pg_attribute a
-  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
-  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-  LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
-  LEFT JOIN invalid_not_null inn ON inn.conrelid = a.attrelid AND inn.attnum = a.attnum
-  WHERE c.relkind IN ('r', 'p', 'v', 'm')
-    AND c.relnamespace = ANY(%(nsp)s::oid[])
-    AND a.attnum > 0
-    AND NOT a.attisdropped
-),
-types AS (
-  SELECT u.atttypid, u.atttypmod, pg_catalog.format_type(u.atttypid, u.atttypmod) AS type
-  FROM (SELECT DISTINCT atttypid, atttypmod FROM cols) u
-)
+-- A default cannot name a column, so it is deparsed without its relation (relid 0): given the
+-- relation, pg_get_expr opens it, which on a fresh connection costs most of this query. The text
+-- is the same (a test holds them equal); an expression naming a column would raise, never print
+-- differently. A generated column's expression does name columns and keeps its relation.
+-- One flat join: on thousands of tables, CTEs and a separate pass for format_type cost more
+-- than they save.
 SELECT
-  cols.attrelid,
-  cols.attname,
-  types.type,
-  cols.attnotnull,
-  CASE WHEN cols.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS "default",
-  cols.attidentity,
-  CASE WHEN cols.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
-  cols.collation,
-  cols.attnum,
-  cols.attgenerated = 'v' AS virtual
-FROM cols
-JOIN types ON types.atttypid = cols.atttypid AND types.atttypmod = cols.atttypmod
-LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = cols.attrelid AND ad.adnum = cols.attnum
-ORDER BY cols.attrelid, cols.attnum
+  a.attrelid,
+  a.attname,
+  pg_catalog.format_type(a.atttypid, a.atttypmod) AS type,
+  a.attnotnull AND NOT EXISTS (
+    SELECT 1 FROM pg_catalog.pg_constraint n
+    WHERE n.conrelid = a.attrelid AND n.contype = 'n' AND NOT n.convalidated AND n.conkey[1] = a.attnum
+  ) AS attnotnull,
+  CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(ad.adbin, 0) END AS "default",
+  a.attidentity,
+  CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
+  CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
+  a.attnum,
+  a.attgenerated = 'v' AS virtual
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation AND a.attcollation <> t.typcollation
+LEFT JOIN pg_catalog.pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+WHERE c.relkind IN ('r', 'p', 'v', 'm')
+  AND c.relnamespace = ANY(%(nsp)s::oid[])
+  AND a.attnum > 0
+  AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum

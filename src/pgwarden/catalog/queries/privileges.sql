@@ -2,16 +2,17 @@
 -- column privileges of relations: one row per object (its owner) with its ACL exploded into
 -- (grantee, privilege, grantable). A NULL ACL means the defaults (acldefault); the owner's own
 -- entries are left out (they are implicit and follow ALTER ... OWNER TO). PUBLIC is grantee 0.
+-- A schema's, table's or sequence's default ACL grants its owner only: such a NULL ACL is no
+-- grant at all and is not exploded (most of this query's cost on thousands of tables). Routines
+-- and types grant PUBLIC by default, so theirs is spelled out with acldefault.
 WITH objects AS (
-  SELECT 'schema' AS kind, n.nspname AS object, n.nspowner AS owner,
-         coalesce(n.nspacl, pg_catalog.acldefault('n'::"char", n.nspowner)) AS acl
+  SELECT 'schema' AS kind, n.nspname AS object, n.nspowner AS owner, n.nspacl AS acl
   FROM pg_catalog.pg_namespace n
   WHERE n.oid = ANY(%(nsp)s::oid[])
   UNION ALL
   SELECT CASE c.relkind WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized_view'
          ELSE 'table' END,
-         n.nspname || '.' || c.relname, c.relowner,
-         coalesce(c.relacl, pg_catalog.acldefault(CASE WHEN c.relkind = 'S' THEN 's' ELSE 'r' END::"char", c.relowner))
+         n.nspname || '.' || c.relname, c.relowner, c.relacl
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S') AND c.relnamespace = ANY(%(nsp)s::oid[])
@@ -53,7 +54,7 @@ SELECT
   o.kind,
   o.object,
   pg_catalog.pg_get_userbyid(o.owner) AS owner,
-  ARRAY(
+  CASE WHEN o.acl IS NULL THEN '{}'::text[] ELSE ARRAY(
     SELECT pg_catalog.json_build_array(
       CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.pg_get_userbyid(x.grantee) END,
       x.privilege_type,
@@ -62,6 +63,6 @@ SELECT
     FROM pg_catalog.aclexplode(o.acl) x
     WHERE x.grantee <> o.owner
     ORDER BY 1
-  ) AS grants
+  ) END AS grants
 FROM objects o
 ORDER BY o.kind, o.object
