@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Callable
 from pathlib import Path
 from uuid import uuid4
 
@@ -14,7 +15,7 @@ from pgwarden.cli import main
 from pgwarden.doctor.telegram_settings import parse
 from pgwarden.errors import ConfigError
 from pgwarden.integrations.supervised import Supervised
-from pgwarden.runtime.webhook_mode import BotApiError, WebhookMode, call
+from pgwarden.runtime.webhook_mode import BotApiError, WebhookMode, call, watch_polling_conflict
 
 TOKEN = "777001:webhook-mode-token"
 SECRET = "a-good-secret_123"
@@ -124,3 +125,30 @@ def test_set_webhook_reaches_the_bot_api_and_errors_never_hold_the_token() -> No
     with pytest.raises(BotApiError, match="could not be reached") as unreachable:
         call("http://127.0.0.1:9", TOKEN, "getWebhookInfo", {}, 2.0)
     assert TOKEN not in str(unreachable.value)
+
+
+def test_a_webhook_left_set_while_polling_is_named_at_promotion(caplog: pytest.LogCaptureFixture) -> None:
+    class Leader:
+        def __init__(self) -> None:
+            self.promoted: list[Callable[[], None]] = []
+
+        def on_promote(self, cb: Callable[[], None]) -> None:
+            self.promoted.append(cb)
+
+    async def promote(leader: Leader) -> None:
+        for cb in leader.promoted:
+            cb()
+        await asyncio.gather(*(t for t in asyncio.all_tasks() if t.get_name() == "pgwarden-webhook-conflict"))
+
+    with FakeTelegram() as fake:
+        env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+        tg = parse({"api_base": fake.url}, where="pgwarden.toml", key="telegram", environ=env)
+        leader = Leader()
+        assert watch_polling_conflict(tg, leader) is not None
+        asyncio.run(promote(leader))
+        assert "webhook is set" not in caplog.text  # none set: nothing said
+        call(fake.url, TOKEN, "setWebhook", {"url": "https://old.example.com/hook"}, 5.0)
+        asyncio.run(promote(leader))
+    assert "a webhook is set for this bot (https://old.example.com/hook) while it polls" in caplog.text
+    assert "409" in caplog.text and "deleteWebhook" in caplog.text and TOKEN not in caplog.text
+    assert watch_polling_conflict(parse({}, where="x", key="telegram", environ={}), Leader()) is None
