@@ -9,7 +9,13 @@ with a fenced insert (``pgwarden.holds_epoch``), recording whether the fence acc
 - failover time, kill to the first accepted write of the new epoch (child start-up included),
   median and p99 per fault: crash (kill -9) ≤ 1 s median, hang (SIGSTOP) ≤ ttl + 2 s;
 - guardian overhead of one idle supervisor with the default settings (ttl 10 s, checks every 1 s):
-  CPU % of a core and RSS.
+  CPU % of a core and RSS;
+- duplicate updates handled (target 0): the child is also a polling aiogram bot on the fake Bot API
+  (tests/fake_telegram.py) with ``run_polling(..., warden=Supervised.from_env(), exactly_once=True)``
+  and inline handlers that work ``--handler-ms`` before recording their update,
+  so every update is claimed in pgwarden's ledger under the child's epoch; the bench feeds updates
+  throughout the trials and each handler records its update. Counted: updates recorded more than once
+  (across takeovers, hangs and restarts), and updates never recorded once the fleet has drained.
 
 The anchors are fixed reference figures, not measured here: Patroni's default failover (~30 s,
 ttl 30 s) and a Kubernetes Lease-based leader election (~15 s, leaseDuration 15 s).
@@ -27,30 +33,88 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import psutil
 import psycopg
 
-from pgwarden.scratch import Cluster, find_binaries
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from fake_telegram import FakeTelegram  # noqa: E402
+
+from pgwarden.scratch import Cluster, find_binaries  # noqa: E402
+
+TOKEN = "4242:failover-bench"
 
 CHILD = """
-import os, sys, time, psycopg
-url, label = sys.argv[1], sys.argv[2]
+import os, sys, threading, time, psycopg
+url, label, api = sys.argv[1], sys.argv[2], sys.argv[3]
 name, epoch = os.environ["PGWARDEN_NAME"], int(os.environ["PGWARDEN_EPOCH"])
-while True:
-    try:
-        with psycopg.connect(url, autocommit=True) as conn:
-            while True:
-                conn.execute(
-                    "INSERT INTO work_log (epoch, instance, at, accepted) "
-                    "SELECT %s, %s, clock_timestamp(), pgwarden.holds_epoch(%s, %s)",
-                    (epoch, label, name, epoch),
+
+first_write = threading.Event()
+
+def write_fenced():
+    while True:
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                while True:
+                    conn.execute(
+                        "INSERT INTO work_log (epoch, instance, at, accepted) "
+                        "SELECT %s, %s, clock_timestamp(), pgwarden.holds_epoch(%s, %s)",
+                        (epoch, label, name, epoch),
+                    )
+                    first_write.set()
+                    time.sleep(0.02)
+        except psycopg.OperationalError:
+            time.sleep(0.05)
+
+# The first write before the bot's imports (which hold the GIL for a while): failover time is the
+# lease's, not aiogram's start-up.
+threading.Thread(target=write_fenced, daemon=True).start()
+first_write.wait(10)
+
+import asyncio, logging
+logging.basicConfig(level=logging.WARNING, format=f"child {label}: %(levelname)s %(name)s %(message)s")
+from aiogram import Bot, Dispatcher, F
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import Message
+from pgwarden.integrations.aiogram import run_polling
+from pgwarden.integrations.supervised import Supervised
+
+async def main():
+    dp = Dispatcher()
+    db = None
+    work = float(os.environ["BENCH_HANDLER_MS"]) / 1000
+
+    @dp.message(F.text)
+    async def handle(message: Message) -> None:
+        nonlocal db
+        await asyncio.sleep(work)  # the handler's own work (an API call, a query) before its effect
+        for _ in range(200):  # a PostgreSQL restart: the bot reconnects, as bots do
+            try:
+                if db is None or db.closed:
+                    db = await psycopg.AsyncConnection.connect(url, autocommit=True)
+                await db.execute(
+                    "INSERT INTO handled (text, epoch, instance, at) VALUES (%s, %s, %s, clock_timestamp())",
+                    (message.text, epoch, label),
                 )
-                time.sleep(0.02)
-    except psycopg.OperationalError:
-        time.sleep(0.05)
+                return
+            except psycopg.OperationalError:
+                db = None
+                await asyncio.sleep(0.05)
+
+    bot = Bot(os.environ["BENCH_BOT_TOKEN"], session=AiohttpSession(api=TelegramAPIServer.from_base(api)))
+    once = os.environ["BENCH_EXACTLY_ONCE"] == "1"
+    # Inline handlers: a batch is confirmed by the next getUpdates only after all of it was handled, so
+    # a kill -9 mid-batch leaves handled updates unconfirmed, and Telegram gives them to the successor.
+    await run_polling(
+        dp, bot, warden=Supervised.from_env(), exactly_once=once, polling_timeout=2, handle_as_tasks=False
+    )
+
+asyncio.run(main())
 """
 
 PATRONI_DEFAULT_FAILOVER = 30.0
@@ -58,8 +122,21 @@ K8S_LEASE_FAILOVER = 15.0
 
 
 class Fleet:
-    def __init__(self, url: str, folder: Path, *, ttl: float, interval: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        folder: Path,
+        *,
+        ttl: float,
+        interval: float,
+        api: str,
+        exactly_once: bool,
+        handler_ms: float,
+    ) -> None:
         self.url = url
+        self.handler_ms = handler_ms
+        self.api = api
+        self.exactly_once = exactly_once
         self.folder = folder
         self.ttl = ttl
         self.interval = interval
@@ -70,10 +147,16 @@ class Fleet:
     def start(self, label: str) -> None:
         argv = [sys.executable, "-m", "pgwarden", "run", "--db", self.url, "--name", "chaos"]
         argv += ["--ttl", str(self.ttl), "--check-interval", str(self.interval), "--grace", "1"]
-        argv += ["--", sys.executable, str(self.script), self.url, label]
+        argv += ["--", sys.executable, str(self.script), self.url, label, self.api]
         log = open(self.folder / f"{label}.log", "ab")  # noqa: SIM115 - handed to the child
+        env = {
+            **os.environ,
+            "BENCH_BOT_TOKEN": TOKEN,
+            "BENCH_EXACTLY_ONCE": "1" if self.exactly_once else "0",
+            "BENCH_HANDLER_MS": str(self.handler_ms),
+        }
         self.procs[label] = subprocess.Popen(
-            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
         )
         log.close()
 
@@ -146,6 +229,72 @@ def wait_new_epoch(conn: Db, epoch: int, timeout: float) -> float | None:
     return None
 
 
+class Feeder:
+    """Adds a message update to the fake Bot API every 1/rate seconds, in a thread, until stopped."""
+
+    def __init__(self, fake: FakeTelegram, rate: float) -> None:
+        self.fake = fake
+        self.rate = rate
+        self.sent: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0 / self.rate):
+            text = f"u{len(self.sent)}"
+            self.fake.add_message(TOKEN, text)
+            self.sent.append(text)
+
+
+def drained(conn: Db, sent: list[str], *, quiet: float, cap: float) -> tuple[int, int]:
+    """Updates handled more than once, and never handled: once every sent update was handled, or no
+    new one was for ``quiet`` seconds (a backlog still draining is not a loss), or after ``cap``."""
+    started = last_progress = time.monotonic()
+    before = -1
+    while True:
+        rows = conn.execute("SELECT text, count(*) FROM handled GROUP BY text").fetchall()
+        seen = {str(text): int(n) for text, n in rows}
+        lost = sum(1 for text in sent if text not in seen)
+        now = time.monotonic()
+        if len(seen) != before:
+            before, last_progress = len(seen), now
+        if lost == 0 or now - last_progress > quiet or now - started > cap:
+            return sum(1 for n in seen.values() if n > 1), lost
+        time.sleep(0.5)
+
+
+def wait_handling(conn: Db, epoch: int, timeout: float) -> bool:
+    """Whether the child of ``epoch`` handled an update within ``timeout``."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if conn.execute("SELECT FROM handled WHERE epoch = %s LIMIT 1", (epoch,)).fetchone() is not None:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def wait_accepted_after(conn: Db, after: float, timeout: float) -> float | None:
+    """Wall time of the first accepted write (any epoch) after ``after``."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        row = conn.execute(
+            "SELECT extract(epoch FROM min(at)) FROM work_log WHERE accepted AND at > to_timestamp(%s)",
+            (after,),
+        ).fetchone()
+        if row and row[0] is not None:
+            return float(row[0])
+        time.sleep(0.02)
+    return None
+
+
 def restart(cluster: Cluster) -> None:
     cluster._run(
         [
@@ -205,6 +354,21 @@ def main() -> int:
     parser.add_argument("--check-interval", type=float, default=0.2)
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument(
+        "--exactly-once",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="The children's run_polling(exactly_once=...): --no-exactly-once is the anchor without the ledger.",
+    )
+    parser.add_argument(
+        "--handler-ms",
+        type=float,
+        default=30.0,
+        help="Milliseconds each update's handler works before its effect.",
+    )
+    parser.add_argument(
+        "--update-rate", type=float, default=10.0, help="Telegram updates per second fed during the trials."
+    )
+    parser.add_argument(
         "--budget", type=float, default=None, help="Stop starting trials after this many seconds."
     )
     args = parser.parse_args()
@@ -215,8 +379,19 @@ def main() -> int:
         return 2
     cluster = Cluster(binaries)
     cluster.start()
+    fake = FakeTelegram()
+    fake.start()
+    feeder = Feeder(fake, args.update_rate)
     folder = Path(tempfile.mkdtemp(prefix="pgwarden-failover-"))
-    fleet = Fleet(cluster.url, folder, ttl=args.ttl, interval=args.check_interval)
+    fleet = Fleet(
+        cluster.url,
+        folder,
+        ttl=args.ttl,
+        interval=args.check_interval,
+        api=fake.url,
+        exactly_once=args.exactly_once,
+        handler_ms=args.handler_ms,
+    )
     times: dict[str, list[float]] = {"crash": [], "hang": [], "restart": []}
     missed = 0
     double = {"crash": 0, "hang": 0, "restart": 0}
@@ -229,6 +404,8 @@ def main() -> int:
             conn.execute(
                 "CREATE TABLE work_log (epoch bigint, instance text, at timestamptz, accepted boolean)"
             )
+            conn.execute("CREATE TABLE handled (text text, epoch bigint, instance text, at timestamptz)")
+            feeder.start()
             for label in ("a", "b", "c"):
                 fleet.start(label)
             if wait_new_epoch(conn, 0, 30) is None:
@@ -241,6 +418,13 @@ def main() -> int:
                 current = newest(conn)
                 assert current is not None
                 epoch, leader = current
+                # Fault a bot that is polling: its aiogram start-up can take seconds on a loaded box.
+                polling = wait_handling(conn, epoch, args.ttl + 30)
+                current = newest(conn)
+                assert current is not None
+                if not polling or current[0] != epoch:
+                    continue
+
                 t0 = time.time()
                 stopped: list[int] = []
                 if fault == "crash":
@@ -251,7 +435,12 @@ def main() -> int:
                         os.killpg(pid, signal.SIGSTOP)
                 else:
                     restart(cluster)
-                first = wait_new_epoch(conn, epoch, args.ttl + 20)
+                if (
+                    fault == "restart"
+                ):  # the leader keeps its epoch through a restart: its next accepted write
+                    first = wait_accepted_after(conn, time.time(), args.ttl + 20)
+                else:
+                    first = wait_new_epoch(conn, epoch, args.ttl + 20)
                 if first is None:
                     missed += 1
                 else:
@@ -273,8 +462,13 @@ def main() -> int:
                 "(SELECT FROM work_log b WHERE b.accepted AND b.epoch > a.epoch AND b.at < a.at)"
             ).fetchone()[0]
             stale = conn.execute("SELECT count(*) FROM work_log WHERE NOT accepted").fetchone()[0]
+            feeder.stop()
+            duplicates, lost = drained(conn, feeder.sent, quiet=60.0, cap=300.0)
+            pending = fake.unconfirmed(TOKEN)
     finally:
+        feeder.stop()
         fleet.stop()
+        fake.close()
         cluster.stop()
     wall = time.monotonic() - began
 
@@ -294,6 +488,14 @@ def main() -> int:
     print(f"| overlaps of two accepted writers | {overlaps} | – | – | 0 |")
     shown = ", ".join(f"{k} {v}" for k, v in double.items())
     print(f"| trials with two live children seen (sampled every 50 ms) | {shown} | – | – | 0 |")
+    print(
+        f"| duplicate updates handled (polling, exactly_once={args.exactly_once}; {len(feeder.sent)} updates at "
+        f"{args.update_rate:g}/s, inline handlers of {args.handler_ms:g} ms, through every fault) | {duplicates} | – | – | 0 |"
+    )
+    print(
+        f"| updates never handled (drained until 60 s without progress; still queued at the fake: {pending}) "
+        f"| {lost} | – | – | 0 |"
+    )
     print(f"| stale attempts refused by the fence | {stale} | – | – | (reported) |")
     for fault, target in (("crash", "≤ 1 s median"), ("hang", f"≤ ttl + 2 s = {args.ttl + 2:g} s")):
         print(
@@ -309,6 +511,7 @@ def main() -> int:
     crash_ok = bool(times["crash"]) and statistics.median(times["crash"]) <= 1.0
     hang_ok = bool(times["hang"]) and statistics.median(times["hang"]) <= args.ttl + 2
     ok = overlaps == 0 and crash_ok and hang_ok and cpu <= 0.5 and rss <= 40 and missed == 0
+    ok = ok and duplicates == 0 and lost == 0
     return 0 if ok else 1
 
 

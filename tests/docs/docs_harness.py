@@ -155,6 +155,50 @@ async def aiogram_webhook(db_url: str, folder: Path, monkeypatch: pytest.MonkeyP
 
 
 @contextlib.asynccontextmanager
+async def supervised_webhook(
+    db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Stage]:
+    """The child of `pgwarden run` in webhook mode: ``dp`` and ``bot`` as in ``aiogram``, ``$PORT`` free,
+    and the environment the supervisor gives its command; the harness, as the active supervisor,
+    sets the webhook to ``$PORT`` on the fake Bot API."""
+    import socket
+    from uuid import uuid4
+
+    from pgwarden.doctor.telegram_settings import parse
+    from pgwarden.runtime.webhook_mode import WebhookMode
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("PORT", str(port))
+    fakes: list[FakeTelegram] = []
+
+    def names(fake: FakeTelegram) -> dict[str, Any]:
+        fakes.append(fake)
+        return _aiogram(fake)
+
+    async with _telegram(db_url, folder, monkeypatch, names) as stage:
+        fake_url = fakes[0].url
+        environ = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": "docs-webhook-secret"}
+        values = {"mode": "webhook", "webhook_url": f"http://127.0.0.1:{port}/webhook", "api_base": fake_url}
+        mode = WebhookMode.from_telegram(
+            parse(values, where="pgwarden.toml", key="telegram", environ=environ)
+        )
+        env = {
+            **environ,
+            **mode.child_env(),
+            "PGWARDEN_NAME": "bot",
+            "PGWARDEN_INSTANCE": str(uuid4()),
+            "PGWARDEN_DATABASE_URL": db_url,
+            "PGWARDEN_TTL": "5",
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        await mode.set_webhook()
+        yield stage
+
+
+@contextlib.asynccontextmanager
 async def incident001(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
     """Incident 001's schema with 30 active bookings whose trigger never made chat rooms; the invariant in pgwarden.toml."""
     sys.path.insert(0, str(TESTS / "db" / "checks"))
@@ -232,6 +276,7 @@ HARNESSES: dict[str, Harness] = {
     "aiogram": aiogram,
     "ptb": ptb,
     "aiogram_webhook": aiogram_webhook,
+    "supervised_webhook": supervised_webhook,
     "incident001": incident001,
     "commands": commands,
     "alembic_bot": alembic_bot,

@@ -9,10 +9,12 @@ from typing import IO
 
 import click
 
+from ..doctor.telegram_settings import TelegramSettings
 from ..redact import RedactingFilter
 from ..runtime.settings import RuntimeSettings
 from ..runtime.supervisor import Supervisor, resolve_command
 from ..runtime.warden import Warden, alert_settings
+from ..runtime.webhook_mode import WebhookMode, watch_polling_conflict
 from ._state import State, db_option
 
 
@@ -29,6 +31,11 @@ from ._state import State, db_option
     is_flag=True,
     default=None,
     help="Telegram bot preset: the takeover delay outlasts getUpdates' long poll, so no 409 Conflict happens.",
+)
+@click.option(
+    "--webhook-url",
+    metavar="URL",
+    help="Webhook mode (else `telegram.mode`): the command serves URL on every instance; the active one sets it.",
 )
 @click.option("--ttl", type=float, metavar="S", help="Lease lifetime in seconds (default 10).")
 @click.option("--check-interval", type=float, metavar="S", help="Seconds between checks (default 1).")
@@ -47,6 +54,7 @@ def run(
     database_url: str | None,
     takeover_delay: float | None,
     telegram: bool | None,
+    webhook_url: str | None,
     ttl: float | None,
     check_interval: float | None,
     grace: float | None,
@@ -60,6 +68,9 @@ def run(
     and the database must still be the one pinned at first start. Standby instances wait and
     say so. When COMMAND exits, the lease is released and pgwarden exits with its status;
     COMMAND never outlives pgwarden. Example: pgwarden run --telegram -- python bot.py
+
+    Webhook bots (`[telegram] mode = "webhook"` or --webhook-url): COMMAND runs on every ready
+    instance and serves the webhook; the active instance calls setWebhook (docs/runtime.md).
     """
     argv = resolve_command(command)
     cfg = state.config(database_url=database_url)
@@ -73,17 +84,26 @@ def run(
         grace=grace,
         health_port=health_port,
     )
+    tg = TelegramSettings.from_config(cfg, mode="webhook" if webhook_url else None, webhook_url=webhook_url)
+    webhook = WebhookMode.from_telegram(tg) if tg.mode == "webhook" else None  # checked before any connection
     url = cfg.direct_db_url()
     assert url is not None
     warden = Warden(url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database)
     _log_to(state.err)
-    return asyncio.run(_supervise(warden, argv))
+    return asyncio.run(_supervise(warden, argv, webhook, tg if settings.telegram else None))
 
 
-async def _supervise(warden: Warden, argv: list[str]) -> int:
+async def _supervise(
+    warden: Warden, argv: list[str], webhook: WebhookMode | None, polling_bot: TelegramSettings | None
+) -> int:
+    supervisor = Supervisor(
+        warden, argv, webhook=webhook
+    )  # its promotion callbacks before the first promotion
+    if webhook is None and polling_bot is not None:
+        watch_polling_conflict(polling_bot, warden)
     await warden.start()
     try:
-        return await Supervisor(warden, argv).run()
+        return await supervisor.run()
     finally:
         await warden.stop()
 

@@ -36,6 +36,8 @@ TELEGRAM_KEYS = (
     "secret_token_env",
     "api_base",
     "timeout",
+    "allowed_updates",
+    "max_connections",
 )
 
 
@@ -53,6 +55,10 @@ class TelegramSettings:
     secret_token_env: str = DEFAULT_SECRET_ENV
     api_base: str = DEFAULT_API_BASE
     timeout: float = 10.0
+    allowed_updates: tuple[str, ...] | None = None
+    """Update types ``pgwarden run`` asks ``setWebhook`` for (None: Telegram's default)."""
+    max_connections: int = 40
+    """Simultaneous deliveries ``pgwarden run`` asks ``setWebhook`` for (Telegram allows 1-100)."""
     where: str = "pgwarden.toml"
     key: str = "telegram"
 
@@ -122,6 +128,23 @@ def parse(values: Mapping[str, Any], *, where: str, key: str, environ: Mapping[s
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         raise ConfigError(f"{where}: `{key}.timeout` must be a positive number of seconds.")
     username = text("username")
+    allowed = values.get("allowed_updates")
+    if allowed is not None and (
+        not isinstance(allowed, list) or not all(isinstance(u, str) and u.strip() for u in allowed)
+    ):
+        raise ConfigError(
+            f'{where}: `{key}.allowed_updates` must be a list of update types, e.g. ["message", "callback_query"].'
+        )
+    max_connections = values.get("max_connections", 40)
+    if (
+        isinstance(max_connections, bool)
+        or not isinstance(max_connections, int)
+        or not 1 <= max_connections <= 100
+    ):
+        raise ConfigError(
+            f"{where}: `{key}.max_connections` must be a whole number from 1 to 100 (Telegram's limit), "
+            f"got {max_connections!r}."
+        )
     return TelegramSettings(
         token=token,
         token_env=token_env,
@@ -132,6 +155,8 @@ def parse(values: Mapping[str, Any], *, where: str, key: str, environ: Mapping[s
         secret_token_env=secret_env,
         api_base=api_base,
         timeout=float(timeout),
+        allowed_updates=tuple(u.strip() for u in allowed) if allowed is not None else None,
+        max_connections=max_connections,
         where=where,
         key=key,
     )

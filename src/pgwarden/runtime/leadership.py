@@ -52,7 +52,7 @@ log = logging.getLogger("pgwarden.runtime")
 
 _OLD_LEASE = (
     b"SELECT holder, released, extract(epoch FROM expires_at - now())::float8, "
-    b"renewed_at < pg_catalog.pg_postmaster_start_time(), backend_pid IS NULL "
+    b"renewed_at < pg_catalog.pg_postmaster_start_time(), backend_pid IS NULL, epoch "
     b"FROM pgwarden.leases WHERE name = %(name)s FOR UPDATE"
 )
 _POOLED_HOLDER = (
@@ -163,6 +163,10 @@ class Leadership:
                 if old
                 else (None, True, 0.0, False, False)
             )
+            # FOR UPDATE locks no row that does not exist yet: through a transaction pooler (no advisory
+            # lock) two first instances both read "no lease", and the later upsert must not overwrite
+            # the earlier one's fresh lease. acquire.sql updates only the row it read (this epoch).
+            params["seen"] = int(old[5]) if old else None
             running = previous is not None and previous != self.instance_id and not released and remaining > 0
             # Through a pooler (ours or the leader's: no server process recorded) nothing tells a crash from
             # a live leader: the lease must run out. Directly, a server restart since the last renewal
@@ -170,7 +174,8 @@ class Leadership:
             if running and (not self.direct or restarted or sessionless):
                 epoch = None
             else:
-                epoch = int(await scalar(conn, sql_text("acquire.sql"), params))
+                won = await scalar(conn, sql_text("acquire.sql"), params)
+                epoch = int(won) if won is not None else None
         if epoch is None:
             if self.direct:
                 await conn.execute("SELECT pg_advisory_unlock(%s, %s)", self.key)

@@ -321,6 +321,12 @@ class UpdateLedger:
                     result = cur.rowcount if cur.description is None else await cur.fetchone()
                     self._idle.append(conn)
                     return result
+                except asyncio.CancelledError:
+                    # The caller went away mid-statement (a webhook request or a bot shutting down): the
+                    # session may still be busy, so it is closed, not handed out again nor left to the GC.
+                    if conn is not None and not conn.closed:
+                        await conn.close()
+                    raise
                 except (psycopg.OperationalError, DatabaseUnreachable) as exc:
                     if conn is not None and not conn.closed:
                         await conn.close()

@@ -3,6 +3,11 @@
 The child gets its own process group (so demotion stops the whole tree) and, on Linux,
 ``PR_SET_PDEATHSIG``: the kernel kills it when the supervisor dies, even by SIGKILL. The
 child learns its fencing epoch from ``PGWARDEN_EPOCH`` (for fenced writes, see docs/runtime.md).
+
+In webhook mode (``webhook``) the child runs on every instance that is ready, active or not: every
+replica behind the webhook URL serves it, the ledger keeps each update to one handler, and only
+the active instance calls ``setWebhook``. A demotion leaves the child running; a data-loss alarm,
+a failed schema gate or a fatal error stops it, and it starts again once the instance is ready.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from .errors import CommandNotFound
 from .warden import Warden
+from .webhook_mode import ENV, WebhookMode
 
 __all__ = ["Supervisor", "exit_status", "resolve_command"]
 
@@ -70,10 +76,20 @@ def _child_setup(parent: int) -> Callable[[], None]:
 class Supervisor:
     """Runs ``argv`` while ``warden`` is active; returns the exit status ``pgwarden run`` should end with."""
 
-    def __init__(self, warden: Warden, argv: Sequence[str], *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        warden: Warden,
+        argv: Sequence[str],
+        *,
+        env: dict[str, str] | None = None,
+        webhook: WebhookMode | None = None,
+    ) -> None:
         self.warden = warden
         self.argv = list(argv)
         self.env = dict(os.environ if env is None else env)
+        self.webhook = webhook
+        if webhook is not None:  # registered before the Warden starts: its first promotion sets the webhook
+            webhook.own(warden)
         self.child: asyncio.subprocess.Process | None = None
         self.starts = 0
         self._stopped_by_demotion = False
@@ -88,7 +104,7 @@ class Supervisor:
         loop.add_signal_handler(signal.SIGCONT, self.warden.wake)
         self.warden.on_demote(self._on_demote)
         try:
-            return await self._loop()
+            return await (self._serve() if self.webhook is not None else self._loop())
         finally:
             for sig in (*handled, signal.SIGCONT):
                 loop.remove_signal_handler(sig)
@@ -124,6 +140,36 @@ class Supervisor:
                 continue  # demoted: stand by again
             return code
 
+    async def _serve(self) -> int:
+        """Webhook mode: run the child whenever this instance is fit to serve, whatever its role."""
+        while True:
+            if self._unfit() or not self.warden.ready:
+                log.info(
+                    "waiting to become ready before serving the webhook: %s",
+                    "; ".join(self.warden.reasons) or "starting",
+                )
+                while not self._signalled.is_set() and (self._unfit() or not self.warden.ready):
+                    await self._until(self.warden.wait_active(), timeout=self.warden.settings.check_interval)
+            if self._signalled.is_set():
+                return self._standby_status()
+            code = await self._run_child()
+            if code is None:
+                continue  # unfit: stopped, wait to be ready again
+            return code
+
+    def _unfit(self) -> list[str]:
+        """Why a webhook child must not serve: data loss, a failed gate, a fatal error (a lost database
+        connection is not one: the ledger answers 503 meanwhile and Telegram delivers again)."""
+        reasons = list(self.warden.identity_guard.reasons)
+        if self.warden.fatal is not None:
+            reasons.append(str(self.warden.fatal))
+        reasons += self.warden.gate.reasons or []
+        return reasons
+
+    async def _watch_fitness(self) -> None:
+        while not self._unfit():
+            await asyncio.sleep(self.warden.settings.check_interval)
+
     def _standby_status(self) -> int:
         """Stopped before the command ran: Ctrl-C is 130 as for a leader (and every other command);
         SIGTERM or SIGHUP from a service manager is a clean stop of a standby, 0."""
@@ -150,10 +196,15 @@ class Supervisor:
         epoch = self.warden.epoch
         env = {
             **self.env,
-            "PGWARDEN_EPOCH": str(epoch),
             "PGWARDEN_NAME": self.warden.settings.name,
             "PGWARDEN_INSTANCE": str(self.warden.instance.id),
+            ENV["database_url"]: self.warden.url,
+            ENV["ttl"]: f"{self.warden.settings.ttl:g}",
         }
+        if self.webhook is not None:
+            env.update(self.webhook.child_env())  # no epoch: the child outlives leadership terms
+        else:
+            env["PGWARDEN_EPOCH"] = str(epoch)
         self._stopped_by_demotion = False
         try:
             child = await asyncio.create_subprocess_exec(
@@ -165,23 +216,42 @@ class Supervisor:
             raise CommandNotFound(f"Cannot run {self.argv[0]}: {exc.strerror or exc}.") from None
         self.child = child
         self.starts += 1
-        log.info(
-            "started `%s` (pid %d) as the active instance, epoch %s", " ".join(self.argv), child.pid, epoch
-        )
-        if not self.warden.is_active:  # demoted while starting
-            await self._stop(child, urgent=True)
-            return None
+        if self.webhook is not None:
+            log.info(
+                "started `%s` (pid %d) to serve the webhook as the %s instance",
+                " ".join(self.argv),
+                child.pid,
+                "active" if self.warden.is_active else "standby",
+            )
+        else:
+            log.info(
+                "started `%s` (pid %d) as the active instance, epoch %s",
+                " ".join(self.argv),
+                child.pid,
+                epoch,
+            )
+            if not self.warden.is_active:  # demoted while starting
+                await self._stop(child, urgent=True)
+                return None
         waiter = asyncio.ensure_future(child.wait())
         stop = asyncio.ensure_future(self._signalled.wait())
-        await asyncio.wait({waiter, stop}, return_when=asyncio.FIRST_COMPLETED)
+        unfit = asyncio.ensure_future(self._watch_fitness()) if self.webhook is not None else None
+        await asyncio.wait({waiter, stop, *([unfit] if unfit else [])}, return_when=asyncio.FIRST_COMPLETED)
         stop.cancel()
+        if unfit is not None:
+            unfit.cancel()
+        unfit_stop = unfit is not None and unfit.done() and not waiter.done() and not self._signalled.is_set()
+        if unfit_stop:  # webhook mode: SIGTERM, SIGKILL after the grace period
+            log.warning("stopping the webhook server: %s", "; ".join(self._unfit()))
+            await self._stop(child, urgent=False)
         if not waiter.done():  # a stop signal: pass it on, then wait out the grace period
             await self._stop(child, urgent=False, first=self._signal or signal.SIGTERM)
         returncode = await waiter
-        if self._stopped_by_demotion and not self._signalled.is_set():
+        if (self._stopped_by_demotion or unfit_stop) and not self._signalled.is_set():
             log.warning(
-                "the command was stopped (status %d) because this instance is no longer active",
+                "the command was stopped (status %d) because this instance is no longer %s",
                 exit_status(returncode),
+                "fit to serve" if self.webhook is not None else "active",
             )
             return None
         log.info("the command exited with status %d", exit_status(returncode))
@@ -189,8 +259,8 @@ class Supervisor:
 
     async def _on_demote(self) -> None:
         child = self.child
-        if child is None or child.returncode is not None:
-            return
+        if child is None or child.returncode is not None or self.webhook is not None:
+            return  # webhook mode: a standby's child serves too (unfitness is watched in _run_child)
         self._stopped_by_demotion = True
         demotion = self.warden.demotion
         await self._stop(child, urgent=bool(demotion and demotion.lost))

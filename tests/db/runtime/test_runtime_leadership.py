@@ -295,3 +295,34 @@ def test_a_direct_standby_waits_out_a_pooled_leaders_lease_instead_of_taking_it(
         await direct.release()
 
     run(scenario())
+
+
+def test_two_first_acquirers_that_both_read_no_lease_do_not_both_win(db_url: str) -> None:
+    """Through a transaction pooler there is no advisory lock, and ``FOR UPDATE`` locks no row that does
+    not exist yet: two instances starting together both read "no lease". The later upsert must not
+    take the lease the earlier one just created (it did, with epoch 2 and no takeover recorded: the
+    flaky test_two_instances_one_leader_through_restart_and_kill_9[transaction])."""
+    from uuid import uuid4
+
+    from pgwarden.runtime.connection import ensure_schema, open_connection, sql_text
+    from pgwarden.runtime.leadership import _OLD_LEASE
+
+    async def schema() -> None:
+        conn = await open_connection(db_url, application_name="test", timeout=5.0, ttl=10.0)
+        await ensure_schema(conn, db_url)
+        await conn.close()
+
+    run(schema())
+    acquire = sql_text("acquire.sql").encode()
+    with psycopg.connect(db_url) as a, psycopg.connect(db_url) as b:
+        params = [
+            {"name": "race", "holder": uuid4(), "ttl": 10.0, "direct": False, "seen": None} for _ in "ab"
+        ]
+        assert a.execute(_OLD_LEASE, params[0]).fetchone() is None
+        assert b.execute(_OLD_LEASE, params[1]).fetchone() is None
+        assert a.execute(acquire, params[0]).fetchone() == (1,)
+        a.commit()
+        assert b.execute(acquire, params[1]).fetchone() is None  # waited for a's row, then left it alone
+        b.commit()
+        row = a.execute("SELECT epoch, holder FROM pgwarden.leases WHERE name = 'race'").fetchone()
+        assert row == (1, params[0]["holder"])
