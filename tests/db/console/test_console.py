@@ -59,7 +59,7 @@ def test_every_panel_tells_the_known_state(db_url: str, tmp_path: Path) -> None:
     assert "lease expired" in shown["takeovers"].summary  # type: ignore[attr-defined]
     assert migrations.summary == "2 applied, 1 failed, 1 pending." and migrations.tone == "bad"  # type: ignore[attr-defined]
     fixes = [row[3].text for row in check.tables[0].rows if row[3].code]  # type: ignore[attr-defined]
-    assert any("CREATE INDEX bookings_user_id_idx" in f for f in fixes), fixes
+    assert any("CREATE INDEX CONCURRENTLY IF NOT EXISTS bookings_user_id_idx" in f for f in fixes), fixes
     invariants = shown["invariants"]
     assert invariants.summary == "1 of 1 invariant(s) broken." and invariants.charts  # type: ignore[attr-defined]
     assert "2 rows" in str(invariants.tables[0].rows[0][1]) or invariants.tables[0].rows[0][1].text == "2"  # type: ignore[attr-defined]
