@@ -78,7 +78,8 @@ def test_every_panel_reads_on_any_screen(chromium: Any, address: str, width: int
         found = tab.evaluate(LAYOUT)
         assert found["scrollWidth"] <= found["innerWidth"], "the page scrolls sideways"
         assert found["panels"] == list(PANELS) and found["unread"] == []
-        assert found["copies"] >= 3, "each fix SQL has a copy button"
+        # Two live fixes (the dropped index, the missing constraint); the pending table says `migrate up`.
+        assert found["copies"] >= 2, "each fix SQL has a copy button"
         text = found["text"]
         for fact in (
             "bot is active on vps-2",
@@ -88,7 +89,7 @@ def test_every_panel_reads_on_any_screen(chromium: Any, address: str, width: int
             "1 of 1 invariant(s) broken.",
             "There is no verified backup",
             "409 Conflict",
-            "CREATE INDEX bookings_user_id_idx",
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS bookings_user_id_idx",
         ):
             assert fact in text, fact
     finally:
@@ -109,7 +110,7 @@ def test_the_panels_refresh_in_place_and_copy_their_sql(chromium: Any, address: 
             "() => document.querySelector('#panel-check button.copy').textContent === 'Copied'"
         )
         copied = tab.evaluate("navigator.clipboard.readText()")
-        assert copied.startswith(("CREATE", "ALTER")), copied
+        assert any(line.startswith(("CREATE", "ALTER")) for line in copied.splitlines()), copied
     finally:
         context.close()
 
