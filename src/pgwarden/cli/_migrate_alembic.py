@@ -287,28 +287,25 @@ def _proposal(state: State, found: Any, fmt: str) -> int:
 def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str | None = None) -> int:
     """The SQL Alembic would run for the pending revisions (offline mode) and what lint finds in them,
     those revisions run on a scratch copy of the live schema; the live database is only read.
-    With ``to``, only the revisions up to it are shown (lint still runs the whole pending chain)."""
+    With ``to``, only the revisions up to and including it are shown, linted and run on the copy; a
+    revision the database has gone past is refused (exit 2) as ``up --to`` refuses it."""
     from ..lint.alembic_against import lint_alembic_against
     from ..lint.settings import settings_from
     from ..migrate.alembic_sql import emitted
 
     url = cfg.direct_db_url()
     assert url is not None
-    against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url)
-    pending = emitted(source.chain, against.current)
+    against = lint_alembic_against(source.where, settings_from(cfg), url, dev_url=cfg.dev_url, to=to)
+    pending = emitted(source.chain, against.current, against.to)
     stake = _at_stake(url, pending, cfg)
     found = against.findings
-    if to is not None:
-        needed = source.chain.applied(source.target(to))
-        later = {show_path(e.revision.path) for e in pending if e.revision.id not in needed}
-        pending = [e for e in pending if e.revision.id in needed]
-        found = [f for f in found if f.object.split(":", 1)[0] not in later]
     if fmt == "json":
         write_json(
             state.out,
             {
                 "database": describe(url),
                 "current": list(against.current),
+                "to": list(against.to) if against.to else None,
                 "pending": [
                     {
                         "id": e.revision.id,
@@ -330,8 +327,9 @@ def dry_run(state: State, cfg: Config, source: AlembicSource, fmt: str, to: str 
     out = state.out
     at = ", ".join(against.current) or "no revision"
     out.write(
-        f"pgwarden migrate up --dry-run: {describe(url)} at {at}: {len(pending)} pending Alembic revision(s); "
-        "nothing was applied.\n"
+        f"pgwarden migrate up --dry-run: {describe(url)} at {at}: {len(pending)} pending Alembic revision(s)"
+        + (f" up to {', '.join(against.to)}" if against.to else "")
+        + "; nothing was applied.\n"
     )
     for e in pending:
         out.write(f"\n-- {e.revision.label}: {show_path(e.revision.path)}\n")

@@ -26,11 +26,13 @@ def lint_alembic(
     *,
     start: tuple[str, ...] = (),
     tables: Mapping[str, TableFacts] | None = None,
+    to: tuple[str, ...] | None = None,
 ) -> list[Finding]:
     """Findings for the revisions of the Alembic environment at ``where`` after ``start`` (a database's
-    revisions; none: every revision), in chain order; ``tables``: that database's tables and rows."""
+    revisions; none: every revision) up to ``to`` (revision ids, included; none: the heads), in chain
+    order; ``tables``: that database's tables and rows."""
     found: list[Finding] = []
-    for revision in emitted(load_chain(where), start):
+    for revision in emitted(load_chain(where), start, to):
         shown = show_path(revision.revision.path)
         lines: list[tuple[int, int]] = []  # (first line in the generated text, line of the op call)
         parts: list[str] = []

@@ -21,7 +21,7 @@ from ..errors import MigrationError, SourceError
 from ..findings import Finding, Severity
 from ..migrate.alembic_run import run_chain, sa_connection
 from ..migrate.alembic_scripts import load_chain
-from ..migrate.alembic_source import current_revisions
+from ..migrate.alembic_source import ancestors, current_revisions, refuse_past, resolve_target
 from ..migrate.alembic_table import VersionTable, version_table
 from ..migrate.source import show_path
 from ..scratch import open_scratch
@@ -38,12 +38,19 @@ _NOTE = "PostgreSQL rejects it on a copy of the target database's schema."
 class Against:
     current: tuple[str, ...]
     """The revisions the live database is at."""
+    to: tuple[str, ...] | None = None
+    """The revision ids ``to`` named (linted up to them, included); ``None``: up to the heads."""
     findings: list[Finding] = field(default_factory=list)
 
 
-def lint_alembic_against(where: Path, settings: Settings, url: str, *, dev_url: str | None = None) -> Against:
-    """Lint and simulate the revisions the database at ``url`` has not applied yet."""
+def lint_alembic_against(
+    where: Path, settings: Settings, url: str, *, dev_url: str | None = None, to: str | None = None
+) -> Against:
+    """Lint and simulate the revisions the database at ``url`` has not applied yet, or only those up to
+    and including ``to`` (``--to``: an id, a unique prefix, ``head`` or a branch label); ``UsageError``
+    when ``to`` names no revision or one the database has gone past."""
     chain = load_chain(where)
+    wanted = resolve_target(chain, where, to) if to is not None else None
     with read_only(url) as live:
         current = current_revisions(live, version_table(where))
         facts = table_facts(live, with_rows=True)
@@ -54,17 +61,24 @@ def lint_alembic_against(where: Path, settings: Settings, url: str, *, dev_url: 
             f"The database is at Alembic revision {', '.join(unknown)}, which {show_path(where)} does not know "
             "(it was migrated by newer code): lint against a database this code can migrate."
         )
+    done = ancestors(chain, current)
+    if wanted is not None and to is not None:
+        refuse_past(to, wanted, done, current)
     if major:
         settings = replace(settings, postgres_version=min(max(major, OLDEST_POSTGRES), NEWEST_POSTGRES))
-    result = Against(current, lint_alembic(where, settings, start=current, tables=facts))
-    if not chain.applied(current) >= {r.id for r in chain.revisions}:
-        failure = _simulate(chain, url, current, dev_url)
+    result = Against(current, wanted)
+    needed = chain.applied(wanted) if wanted is not None else {r.id for r in chain.revisions}
+    if not needed <= done:  # something to run: lint it, then run it on a copy of the live schema
+        result.findings = lint_alembic(where, settings, start=current, tables=facts, to=wanted)
+        failure = _simulate(chain, url, current, dev_url, wanted)
         if failure is not None:
             result.findings.append(failure)
     return result
 
 
-def _simulate(chain: Any, url: str, current: tuple[str, ...], dev_url: str | None) -> Finding | None:
+def _simulate(
+    chain: Any, url: str, current: tuple[str, ...], dev_url: str | None, to: tuple[str, ...] | None
+) -> Finding | None:
     from ..contract import load_database
     from ..diff import compare, render
 
@@ -80,7 +94,7 @@ def _simulate(chain: Any, url: str, current: tuple[str, ...], dev_url: str | Non
                     conn.execute(ddl.encode("utf-8"))
                 _stamp(conn, current, version_table(chain.where))
             with sa_connection(copy, what="scratch database") as sa:
-                run_chain(sa, chain, guarded=False, failure_note=_NOTE)
+                run_chain(sa, chain, target=to or "heads", guarded=False, failure_note=_NOTE)
         except MigrationError as exc:
             return _server_error(exc)
         finally:

@@ -64,7 +64,7 @@ def run_chain(
     conn: Any,
     chain: Chain,
     *,
-    target: str = "heads",
+    target: str | tuple[str, ...] = "heads",
     guarded: bool = True,
     allow_data_loss: bool = False,
     fence: Fence | None = None,

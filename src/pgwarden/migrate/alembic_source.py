@@ -29,6 +29,8 @@ __all__ = [
     "edited",
     "edited_findings",
     "position_findings",
+    "refuse_past",
+    "resolve_target",
 ]
 
 
@@ -159,29 +161,33 @@ class AlembicSource:
 
     def target(self, to: str, flag: str = "--to") -> tuple[str, ...]:
         """The revision ids ``--to`` names, resolved as Alembic does; ``UsageError`` when it names none."""
-        from .alembic_scripts import quiet_stdout
-
-        try:
-            with quiet_stdout():
-                found = self.chain.script.get_revisions(to)
-        except Exception as exc:  # Alembic's ResolutionError family: unknown, ambiguous, several heads
-            reason = str(exc).strip().rstrip(".")
-            raise UsageError(
-                f"{flag} {to}: {reason} in {show_path(self.where)}; pass a revision id, a unique prefix of one, "
-                "`head` or a branch label (`alembic heads` lists them)."
-            ) from None
-        ids = tuple(s.revision for s in found if s is not None)
-        if not ids:
-            raise UsageError(
-                f"{flag} {to}: names no revision in {show_path(self.where)}; pass a revision id."
-            )
-        return ids
+        return resolve_target(self.chain, self.where, to, flag)
 
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
         if not _has_table(conn, self.table):
             return []
         position = self.position(conn)
         return position_findings(position) + edited_findings(position, alembic_ledger.read(conn))
+
+
+def resolve_target(chain: Chain, where: Path, to: str, flag: str = "--to") -> tuple[str, ...]:
+    """The revision ids ``to`` names in ``chain`` (an id, a unique prefix, ``head`` or a branch label), resolved
+    as Alembic does; ``UsageError`` when it names none, several heads or an ambiguous prefix."""
+    from .alembic_scripts import quiet_stdout
+
+    try:
+        with quiet_stdout():
+            found = chain.script.get_revisions(to)
+    except Exception as exc:  # Alembic's ResolutionError family: unknown, ambiguous, several heads
+        reason = str(exc).strip().rstrip(".")
+        raise UsageError(
+            f"{flag} {to}: {reason} in {show_path(where)}; pass a revision id, a unique prefix of one, "
+            "`head` or a branch label (`alembic heads` lists them)."
+        ) from None
+    ids = tuple(s.revision for s in found if s is not None)
+    if not ids:
+        raise UsageError(f"{flag} {to}: names no revision in {show_path(where)}; pass a revision id.")
+    return ids
 
 
 def ancestors(chain: Chain | FastChain, revisions: list[str] | tuple[str, ...]) -> set[str]:
@@ -196,16 +202,21 @@ def ancestors(chain: Chain | FastChain, revisions: list[str] | tuple[str, ...]) 
 
 def _pending_to(chain: Chain, position: Position, to: str, wanted: tuple[str, ...]) -> list[Migration]:
     """The pending revisions up to and including ``wanted``; ``UsageError`` when the database is past it."""
-    done = {m.id for m in position.applied}
-    behind = [w for w in wanted if w in done and w not in position.current]
+    refuse_past(to, wanted, {m.id for m in position.applied}, tuple(position.current))
+    needed = chain.applied(wanted)
+    return [m for m in position.pending if m.id in needed]
+
+
+def refuse_past(to: str, wanted: tuple[str, ...], done: set[str], current: tuple[str, ...]) -> None:
+    """``UsageError`` when ``--to`` names a revision the database at ``current`` (having applied ``done``)
+    has gone past: reaching it would take a downgrade. At the current revision itself: nothing to do."""
+    behind = [w for w in wanted if w in done and w not in current]
     if behind:
         raise UsageError(
             f"--to {to}: the database is already past revision {', '.join(behind)} (it is at "
-            f"{', '.join(position.current)}); pgwarden never runs downgrade(): use `alembic downgrade` "
+            f"{', '.join(current)}); pgwarden never runs downgrade(): use `alembic downgrade` "
             "yourself if you mean to go back. Nothing was applied."
         )
-    needed = chain.applied(wanted)
-    return [m for m in position.pending if m.id in needed]
 
 
 def edited(position: Position, recorded: dict[str, alembic_ledger.Recorded]) -> list[Migration]:
