@@ -204,6 +204,9 @@ def _model_change(attributes: Mapping[str, str], qual: str) -> str:
     """The model side of the widening, in the model's ORM when the models map the column."""
     attribute = attributes.get(qual)
     if not attribute:
-        return "and the model's field: BigInteger, or BigIntField/BigIntegerField in Tortoise, Peewee, Django"
+        return (
+            "and make the model's field 64-bit: BigInteger in SQLAlchemy, fields.BigIntField in Tortoise, "
+            "BigIntegerField in Peewee and Django"
+        )
     big = model_code.field_class(model_code.style_of(attributes, qual), "bigint")
     return f"and make {attribute} a `{big}`"
