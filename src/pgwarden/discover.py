@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._astscan import URL_ATTRS, bound_names, env_reads, imported, names, url_path
+from .discover_orms import OrmModels, find_orms
 
 __all__ = ["Base", "Project", "Settings", "scan"]
 
@@ -75,6 +76,8 @@ class Settings:
 class Project:
     root: Path
     bases: list[Base] = field(default_factory=list)
+    orms: list[OrmModels] = field(default_factory=list)
+    """Tortoise, Peewee and Django models (``discover_orms``), most tables first."""
     settings: list[Settings] = field(default_factory=list)
     alembic: Path | None = None
     """``alembic.ini`` (or the script folder holding ``env.py`` and ``versions/``)."""
@@ -159,6 +162,7 @@ def scan(root: Path) -> Project:
         if tree is not None:
             _count_models(tree, module, project)
     project.bases.sort(key=lambda b: (-b.tables, str(b.path)))
+    project.orms = find_orms(root, files, {p: _module_name(root, p) for p in files})
     project.alembic = _alembic(root)
     project.migrations, project.migration_files = _sql_migrations(root)
     env_file, project.env_keys = _env_file(root)

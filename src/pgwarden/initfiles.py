@@ -73,10 +73,21 @@ def render_config(project: Project, *, pyproject: bool) -> str:
 
 
 def _models_lines(project: Project) -> list[str]:
+    orms = project.orms
+    if orms and (not project.bases or orms[0].tables > project.bases[0].tables):
+        best_orm, *rest = orms
+        out = [
+            f"# {best_orm.orm} models, {best_orm.tables} table(s) ({best_orm.how}, "
+            f"{_rel(project, best_orm.path)}); read in the project's own Python: docs/models.md",
+            f"models = {_q(best_orm.spec)}",
+        ]
+        out += [f"# models = {_q(o.spec)}   # {o.orm}, {o.tables} table(s)" for o in rest]
+        out += [f"# models = {_q(b.spec)}   # SQLAlchemy, {b.tables} table(s)" for b in project.bases[:2]]
+        return out
     if not project.bases:
         return [
-            "# No SQLAlchemy declarative base or MetaData was found; name yours as module:attribute:",
-            '# models = "bot.db:Base"',
+            "# No models were found (SQLAlchemy, Tortoise, Peewee, Django); name yours:",
+            '# models = "bot.db:Base"   # or a Tortoise/Peewee models module, a Django settings module',
         ]
     best, *others = project.bases
     out = [f"# {_rel(project, best.path)}:{best.line}, {best.tables} mapped table(s)"]
@@ -220,8 +231,12 @@ def report(project: Project, *, target: str) -> str:
             lines.append(
                 f"              importing it does not import {', '.join(missing)}: see pgwarden.toml"
             )
-    if not project.bases:
-        lines.append("  models:     none found (no DeclarativeBase, declarative_base() or MetaData())")
+    for orm in project.orms[:3]:
+        lines.append(f"  models:     {orm.spec} ({orm.orm}, {orm.tables} table(s); {orm.how})")
+    if not project.bases and not project.orms:
+        lines.append(
+            "  models:     none found (no SQLAlchemy base or MetaData, no Tortoise, Peewee or Django models)"
+        )
     if project.migrations:
         lines.append(
             f"  migrations: {_rel(project, project.migrations)} ({project.migration_files} SQL files)"

@@ -269,7 +269,7 @@ def _check_schema(
     # A column the sources already expect wider is a type mismatch with its own fix.
     widened = {f.object for f in result.findings if f.kind == "type_mismatch"}
     result.findings += telegram_ids.findings(
-        live, telegram_ids.options(cfg.sections, cfg.where), skip=widened
+        live, telegram_ids.options(cfg.sections, cfg.where), skip=widened, attributes=_attributes(sources)
     )
     return result
 
@@ -364,6 +364,10 @@ def _not_ledgers(changes: list[Change]) -> list[Change]:
         return any(name == t or name.startswith(f"{t}_") for t in KNOWN_TABLES)
 
     return [c for c in changes if not ledger_object(c)]
+
+
+def _attributes(sources: list[Expected]) -> dict[str, str]:
+    return {k: v for s in sources if s.kind == "models" for k, v in s.attributes.items()}
 
 
 def _paired(changes: list[Change], attributes: Mapping[str, str]) -> list[tuple[Change, Finding]]:

@@ -20,6 +20,7 @@ from psycopg import sql
 
 from .. import codes
 from ..catalog.model import Schema, Table
+from ..diff import live_fix, model_code
 from ..errors import ConfigError
 from ..findings import Finding
 from ..idwidth import is_telegram_name
@@ -126,12 +127,21 @@ def _reasons(live: Schema, settings: TelegramIds) -> dict[str, str]:
     return {q: r for q, r in reasons.items() if not _matches(q, q.rpartition(".")[2], settings.exclude)}
 
 
-def findings(live: Schema, settings: TelegramIds, *, skip: Iterable[str] = ()) -> list[Finding]:
-    """One finding per live ``integer``/``smallint`` column (or serial sequence) that holds Telegram ids."""
+def findings(
+    live: Schema,
+    settings: TelegramIds,
+    *,
+    skip: Iterable[str] = (),
+    attributes: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """One finding per live ``integer``/``smallint`` column (or serial sequence) that holds Telegram ids.
+
+    ``attributes`` (the models source's) name the model attribute to widen, in the model's own ORM."""
     if not settings.enabled:
         return []
     skipped = set(skip)
     sequences = {s.owned_by: s for s in live.sequences if s.owned_by}
+    attributes = attributes or {}
     found: list[Finding] = []
     for qual, reason in sorted(_reasons(live, settings).items()):
         table_name, _, column = qual.rpartition(".")
@@ -147,16 +157,17 @@ def findings(live: Schema, settings: TelegramIds, *, skip: Iterable[str] = ()) -
                 col.type,
                 reason,
                 sequence.qualname if sequence and sequence.data_type in _NARROW else None,
+                attributes,
             )
         )
     return found
 
 
-def _finding(table: Table, column: str, type_: str, reason: str, sequence: str | None) -> Finding:
+def _finding(
+    table: Table, column: str, type_: str, reason: str, sequence: str | None, attributes: Mapping[str, str]
+) -> Finding:
     qual = f"{table.qualname}.{column}"
     steps = [
-        sql.SQL("BEGIN;"),
-        sql.SQL("SET LOCAL lock_timeout = '5s';"),
         sql.SQL("ALTER TABLE {} ALTER COLUMN {} TYPE bigint;").format(
             sql.Identifier(table.schema, table.name), sql.Identifier(column)
         ),
@@ -164,15 +175,15 @@ def _finding(table: Table, column: str, type_: str, reason: str, sequence: str |
     if sequence:
         schema, _, name = sequence.partition(".")
         steps.append(sql.SQL("ALTER SEQUENCE {} AS bigint;").format(sql.Identifier(schema, name)))
-    steps.append(sql.SQL("COMMIT;"))
-    fix = "\n".join(s.as_string() for s in steps)
+    # As every live fix: one transaction with lock_timeout and statement_timeout, so pgwarden's lint passes it.
+    fix = live_fix.for_live("\n".join(s.as_string() for s in steps))
     limit = "2,147,483,647" if type_ == "integer" else "32,767"
     return codes.finding(
         "telegram_id_too_narrow",
         qual,
         f"Column {qual} is {type_} but holds Telegram ids ({reason}): ids above {limit} exist today, "
         "and inserting one fails with `integer out of range`.",
-        "Widen it to bigint in a migration (and make the model BigInteger). The fix rewrites the table and "
+        f"Widen it to bigint in a migration ({_model_change(attributes, qual)}). The fix rewrites the table and "
         "rebuilds its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait for the whole rewrite, "
         "so run it in a quiet moment on a small table. On a big one take the low-lock path: add a bigint "
         "column, keep it in step with a trigger, backfill it in batches, build its indexes CONCURRENTLY, "
@@ -187,3 +198,15 @@ def _finding(table: Table, column: str, type_: str, reason: str, sequence: str |
             "lock": "ACCESS EXCLUSIVE",
         },
     )
+
+
+def _model_change(attributes: Mapping[str, str], qual: str) -> str:
+    """The model side of the widening, in the model's ORM when the models map the column."""
+    attribute = attributes.get(qual)
+    if not attribute:
+        return (
+            "and make the model's field 64-bit: BigInteger in SQLAlchemy, fields.BigIntField in Tortoise, "
+            "BigIntegerField in Peewee and Django"
+        )
+    big = model_code.field_class(model_code.style_of(attributes, qual), "bigint")
+    return f"and make {attribute} a `{big}`"

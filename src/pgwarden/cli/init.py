@@ -35,8 +35,8 @@ def init(
 ) -> int:
     """Find the models, migrations, settings and deployment files, and write pgwarden.toml.
 
-    Reads the project's files without importing them (SQLAlchemy bases and MetaData by
-    their syntax tree), writes a commented pgwarden.toml (or [tool.pgwarden] with
+    Reads the project's files without importing them (SQLAlchemy bases and MetaData,
+    Tortoise, Peewee and Django models, by their syntax tree), writes a commented pgwarden.toml (or [tool.pgwarden] with
     --pyproject), and prints what it found and the next three commands. The database URL,
     and any password, stays where the project keeps it and is never written.
     """

@@ -1,11 +1,13 @@
-"""Integer keys: SQLAlchemy's implicit autoincrement is not the author's intent when the other side has no sequence.
+"""Integer keys: an ORM's implicit autoincrement is not the author's intent when the other side has no sequence.
 
 ``Column(BigInteger, primary_key=True)`` makes ``create_all`` emit ``bigserial``: a sequence and
 a ``nextval`` default. A bot that stores Telegram ids in that key never meant one, and its
 migrations and live database rightly have none. Comparing them would say "expects
 nextval(users_id_seq)" and offer ``CREATE SEQUENCE`` + ``SET DEFAULT`` on the live database.
 When the models did not ask for autoincrement explicitly, that pair becomes one info finding
-explaining ``autoincrement=False`` in the model's own style, with no SQL.
+explaining ``autoincrement=False`` in the model's own style, with no SQL. Tortoise does the same
+(every integer key is SERIAL unless ``generated=False``); Peewee and Django number only an
+``AutoField``, which is asking for it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from ..diff import CLASSIC_SUFFIX, Change, ColumnChange, SequenceChange
+from ..diff import Change, ColumnChange, SequenceChange, model_code
 from ..findings import Finding, Severity
 
 __all__ = ["AUTO_SUFFIX", "asks_for_sequence", "soften"]
@@ -75,24 +77,26 @@ def soften(
 def _info(change: ColumnChange, finding: Finding, attributes: Mapping[str, str], other: str) -> Finding:
     attribute = attributes.get(change.object)
     cls, _, attr = attribute.rpartition(".") if attribute else ("", "", change.object.rpartition(".")[2])
-    type_ = "BigInteger" if change.expected and change.expected.type == "bigint" else "Integer"
-    if attributes.get(change.object + CLASSIC_SUFFIX):
-        model = f"{attr} = Column({type_}, primary_key=True, autoincrement=False)"
-    else:
-        model = f"{attr}: Mapped[int] = mapped_column({type_}, primary_key=True, autoincrement=False)"
+    style = model_code.style_of(attributes, change.object)
+    model = model_code.integer_key(style, attr, change.expected.type if change.expected else "integer")
     where = f" in class {cls}" if cls else " in the model"
+    if style == "tortoise":
+        gives = "Tortoise makes an integer primary key SERIAL unless told generated=False"
+        numbered = "keep generated=True in the model"
+    else:
+        gives = "SQLAlchemy gives an integer primary key a sequence unless told otherwise"
+        numbered = "write autoincrement=True (or an Identity) in the model"
     return replace(
         finding,
         severity=Severity.INFO,
         fix_sql=None,
         message=(
-            f"Key {change.object} has no sequence in {other}, and the models do not ask for one: SQLAlchemy "
-            "gives an integer primary key a sequence unless told otherwise. If the code supplies the ids "
-            "(Telegram ids do), nothing is wrong."
+            f"Key {change.object} has no sequence in {other}, and the models do not ask for one: {gives}. "
+            "If the code supplies the ids (Telegram ids do), nothing is wrong."
         ),
         hint=(
             f"Say so in the model{where}: `{model}`. If the database should number the rows instead, "
-            "write autoincrement=True (or an Identity) in the model and a migration that adds the sequence."
+            f"{numbered} and a migration that adds the sequence."
         ),
         evidence={**finding.evidence, "autoincrement": "implicit", "attribute": attribute},
     )

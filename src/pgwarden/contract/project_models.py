@@ -10,7 +10,8 @@ from psycopg import sql
 
 from ..catalog import inspect
 from ..db import connect
-from ..diff import CLASSIC_SUFFIX
+from ..diff import CLASSIC_SUFFIX, STYLE_SUFFIX
+from ..diff.model_code import ORMS
 from ..errors import SourceError
 from ..migrate.apply import server_message
 from ..scratch import Scratch
@@ -73,7 +74,8 @@ def load_exported(
 
 
 def attributes(exported: Export) -> dict[str, str]:
-    """``schema.table.column`` -> ``Class.attribute``, and which columns are declared ``Column(...)``."""
+    """``schema.table.column`` -> ``Class.attribute``, and each column's declaration style (``Column(...)``,
+    a Tortoise/Peewee/Django field) for hints in the model's own words."""
     found: dict[str, str] = {}
     for column in exported.columns:
         qualname = f"{column['table']}.{column['column']}"
@@ -82,8 +84,11 @@ def attributes(exported: Export) -> dict[str, str]:
         if not column.get("class") or not column.get("attribute"):
             continue
         found.setdefault(qualname, f"{column['class']}.{column['attribute']}")
-        if column.get("style") == "Column":  # so a rename hint shows Column(...), not mapped_column
+        style = column.get("style")
+        if style == "Column":  # so a rename hint shows Column(...), not mapped_column
             found.setdefault(f"{qualname}{CLASSIC_SUFFIX}", "Column")
+        elif style in ORMS:  # Tortoise, Peewee, Django: hints show that ORM's fields
+            found.setdefault(f"{qualname}{STYLE_SUFFIX}", str(style))
     return found
 
 

@@ -26,6 +26,7 @@ from .changes import (
 from .compare import diff
 from .findings import to_findings
 from .kind_changes import CollationChange, CompositeTypeChange, GrantChange, OwnerChange
+from .model_code import STYLE_SUFFIX
 
 if TYPE_CHECKING:
     from .render import fix_sql, plan, render_sql
@@ -43,6 +44,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CLASSIC_SUFFIX",
+    "STYLE_SUFFIX",
     "OBJECT_TYPES",
     "Change",
     "CollationChange",

@@ -7,13 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..catalog.model import Column
+from . import model_code
 from ._narrowing import classify
 from .changes import ColumnChange
+from .model_code import CLASSIC_SUFFIX
+
+__all__ = ["CLASSIC_SUFFIX", "describe_column", "show"]
 
 Described = tuple[str, str, dict[str, Any]]
-
-CLASSIC_SUFFIX = "#classic"
-"""``attributes[qualname + CLASSIC_SUFFIX]`` is set (by the models source) for a classic ``Column(...)``."""
 """A finding's message, hint and evidence."""
 
 _PYTHON_TYPES = (
@@ -69,20 +70,22 @@ def describe_column(c: ColumnChange, attributes: Mapping[str, str]) -> Described
     assert e is not None and a is not None
     if c.kind == "probable_rename":
         return _column_rename(c, e, a, attributes)
+    style = model_code.style_of(attributes, c.object)
     if c.kind == "type_mismatch":
         narrowing = classify(a.type, e.type)
+        model_type = _model_type(attributes, c.object, style, a.type)
         if narrowing is None:
             return (
                 f"Column {c.object} is {a.type} in the database but the code expects {e.type}.",
                 "Change the type with the fix SQL (it stops on a value it cannot convert), "
-                "or change the model to the database's type.",
+                f"or change the model to the database's type{model_type}.",
                 {"expected": e.type, "actual": a.type},
             )
         return (
             f"Column {c.object} is {a.type} in the database but the code expects {e.type}, "
             f"which is narrower: a value would be {narrowing.loses}.",
             "The fix SQL first counts the rows whose values would not survive and stops, changing nothing, "
-            "if there are any; change those rows first, or change the model to the database's type.",
+            f"if there are any; change those rows first, or change the model to the database's type{model_type}.",
             {"expected": e.type, "actual": a.type, "narrowing": narrowing.loses},
         )
     if c.kind == "nullability_mismatch":
@@ -90,7 +93,8 @@ def describe_column(c: ColumnChange, attributes: Mapping[str, str]) -> Described
             return (
                 f"Column {c.object} is NOT NULL in the database but the code allows NULL: "
                 "inserting or updating NULL fails.",
-                "Drop the NOT NULL with the fix SQL, or mark the model column nullable=False.",
+                "Drop the NOT NULL with the fix SQL, or mark the model column "
+                f"{model_code.nullable(style, False)}.",
                 {"expected": {"nullable": True}, "actual": {"nullable": False}},
             )
         return (
@@ -103,7 +107,7 @@ def describe_column(c: ColumnChange, attributes: Mapping[str, str]) -> Described
         return (
             f"Column {c.object} has default {show(a.default)} in the database but the code expects "
             f"{show(e.default)}.",
-            _default_hint(e.default, a.default),
+            _default_hint(e.default, a.default, style if attributes else None),
             {"expected": e.default, "actual": a.default},
         )
     if c.kind == "identity_mismatch":
@@ -129,11 +133,11 @@ def describe_column(c: ColumnChange, attributes: Mapping[str, str]) -> Described
     )
 
 
-def _default_hint(expected: str | None, actual: str | None) -> str:
+def _default_hint(expected: str | None, actual: str | None, style: str | None) -> str:
     if expected and expected.startswith("nextval(") and actual is None:
         return (
-            "Inserts that leave the column out (SQLAlchemy's autoincrement primary key) fail with a NOT NULL "
-            "error: add the default with the fix SQL, or set autoincrement=False in the model if the code "
+            f"Inserts that leave the column out ({_numbered(style)}) fail with a NOT NULL "
+            f"error: add the default with the fix SQL, or {_not_numbered(style)} if the code "
             "always supplies the value."
         )
     if expected is None:
@@ -161,12 +165,9 @@ def _column_rename(c: ColumnChange, e: Column, a: Column, attributes: Mapping[st
             "keep, record the rename in a migration."
         )
     else:
-        note = ""
-        if attributes.get(c.object + CLASSIC_SUFFIX):  # a classic Column(...) model: say it in its own style
-            mapping = f'{attr} = Column("{a.name}", ...)'
-            note = " (the database's column name first; type and options as before)"
-        else:
-            mapping = f'{attr}: Mapped[{annotation}] = mapped_column("{a.name}")'
+        # In the model's own ORM: Column(...), Mapped[...], or Tortoise's, Peewee's, Django's field.
+        style = model_code.style_of(attributes, c.object)
+        mapping, note = model_code.rename_column(style, attr, a.name, e.type, annotation)
         where = f" in class {cls}" if cls else " in the model"
         hint = (
             f"Either rename the column in the database (the fix SQL, a migration), or keep the database as it "
@@ -180,6 +181,33 @@ def _column_rename(c: ColumnChange, e: Column, a: Column, attributes: Mapping[st
             "actual": {"name": a.name, "type": a.type, "nullable": a.nullable},
         },
     )
+
+
+def _model_type(attributes: Mapping[str, str], qualname: str, style: str, pg_type: str) -> str:
+    """`` (`BigInteger`)``: the database's type as the model declares it, when models are known."""
+    if not attributes or qualname not in attributes:
+        return ""
+    found = model_code.field_class(style, pg_type)
+    return f" (`{found}`)" if found else ""
+
+
+def _numbered(style: str | None) -> str:
+    """What gives a key a sequence, in the models' ORM (or SQLAlchemy's when no models are known)."""
+    if style == "tortoise":
+        return "Tortoise's generated integer primary key"
+    if style in ("peewee", "django"):
+        return "an AutoField primary key"
+    return "SQLAlchemy's autoincrement primary key"
+
+
+def _not_numbered(style: str | None) -> str:
+    if style == "tortoise":
+        return "set generated=False on the model's field"
+    if style == "peewee":
+        return "declare the key IntegerField/BigIntegerField(primary_key=True) instead of an AutoField"
+    if style == "django":
+        return "declare the key models.BigIntegerField(primary_key=True) instead of an AutoField"
+    return "set autoincrement=False in the model"
 
 
 def _python_type(c: Column) -> str:

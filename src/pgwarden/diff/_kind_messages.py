@@ -83,9 +83,11 @@ def default_privilege(c: DefaultPrivilegeChange) -> Described:
     )
 
 
-def enum_extra_labels(c: EnumChange, *, models: bool) -> Described:
+def enum_extra_labels(c: EnumChange, *, models: str | None) -> Described:
     """Live has labels the code does not: a warning, fixed in the code (removing a label from the
-    database means recreating the type, which fails on, or loses, the rows that use it)."""
+    database means recreating the type, which fails on, or loses, the rows that use it).
+
+    ``models``: the models' ORM (``sqlalchemy``, ``tortoise``, ...) or None when there are no models."""
     e, a = c.expected, c.actual
     assert e is not None and a is not None
     extra = ", ".join(_literal(label) for label in c.extra_labels)
@@ -95,7 +97,13 @@ def enum_extra_labels(c: EnumChange, *, models: bool) -> Described:
         for label in c.extra_labels
     )
     labels = ", ".join(f'"{label}"' for label in a.labels)
-    model = f'add {extra} to the model\'s `Enum({labels}, name="{e.name}")` and ' if models else ""
+    # ``models``: the models' ORM; only SQLAlchemy declares the PostgreSQL type in the model.
+    if models == "sqlalchemy":
+        model = f'add {extra} to the model\'s `Enum({labels}, name="{e.name}")` and '
+    elif models:
+        model = f"add {extra} to the Python enum (or choices) the model's field takes and "
+    else:
+        model = ""
     return (
         f"Enum type {c.object} has labels the code does not know: {extra} (the database has "
         f"({', '.join(a.labels)}), the code expects ({', '.join(e.labels)})).",

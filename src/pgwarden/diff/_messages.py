@@ -8,6 +8,7 @@ from typing import Any
 
 from ..catalog.model import Extension, Index, Table
 from . import _kind_messages as kind_messages
+from . import model_code
 from ._column_messages import Described, describe_column, show
 from .changes import (
     Change,
@@ -67,7 +68,7 @@ def describe(change: Change, attributes: Mapping[str, str]) -> Described:
     if isinstance(change, DefaultPrivilegeChange):
         return kind_messages.default_privilege(change)
     if isinstance(change, EnumChange) and change.extra_labels:
-        return kind_messages.enum_extra_labels(change, models=bool(attributes))
+        return kind_messages.enum_extra_labels(change, models=model_code.models_style(attributes))
     if isinstance(change, EnumChange) and change.kind == "enum_labels_mismatch":
         e, a = change.expected, change.actual
         assert e is not None and a is not None
@@ -162,11 +163,11 @@ def _table_rename_hint(e: Table, a: Table, attributes: Mapping[str, str]) -> str
         v.rpartition(".")[0] for k, v in attributes.items() if k.startswith(f"{e.qualname}.") and "#" not in k
     }
     model = f"class {classes.pop()}" if len(classes) == 1 else "the model"
-    schema = f', "schema": "{a.schema}"' if a.schema != e.schema else ""
-    table_args = f" and __table_args__ = {{{schema[2:]}}}" if schema else ""
+    style = model_code.table_style(attributes, e.qualname)
+    declared = model_code.table_name(style, a.name, a.schema if a.schema != e.schema else None)
     return (
         f"Either rename the table in the database (the fix SQL), or keep it and point {model} at it with "
-        f'__tablename__ = "{a.name}"{table_args}.'
+        f"{declared}."
     )
 
 

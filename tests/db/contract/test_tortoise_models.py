@@ -270,3 +270,25 @@ def test_statements_split_outside_quotes_only() -> None:
     ]
     assert module._what('CREATE TABLE IF NOT EXISTS "app"."users" (') == "table app.users"
     assert module._what("COMMENT ON TABLE \"users\" IS 'x';").startswith("DDL `COMMENT ON TABLE")
+
+
+def test_hints_on_a_tortoise_bot_are_worded_in_tortoise(
+    tmp_path: Path, db_url: str, conn: psycopg.Connection
+) -> None:
+    python = orm_venv(TORTOISE[-1])
+    root = bot(tmp_path, python)
+    generate_schemas(python, root, db_url)
+    conn.execute("ALTER TABLE users RENAME COLUMN username TO user_name")
+    conn.execute("ALTER TABLE payments ALTER COLUMN id DROP DEFAULT")
+    conn.execute("DROP SEQUENCE payments_id_seq")
+    out, err = io.StringIO(), io.StringIO()
+    args = ["--config", str(root / "pgwarden.toml"), "check", "--db", db_url, "--format", "json"]
+    assert main(args, out=out, err=err) == 1, out.getvalue() + err.getvalue()
+    found = {f["object"]: f for f in json.loads(out.getvalue())["findings"]}
+    rename = next(f for f in found.values() if f["kind"] == "probable_rename")
+    assert 'username = fields.CharField(source_field="user_name", ...)' in rename["hint"]
+    key = found["public.payments.id"]
+    assert key["severity"] == "info" and key["fix_sql"] is None
+    assert "`id = fields.IntField(primary_key=True, generated=False)`" in key["hint"]
+    said = " ".join(f["message"] + f["hint"] for f in found.values())
+    assert "mapped_column" not in said and "autoincrement" not in said and "SQLAlchemy" not in said

@@ -334,3 +334,19 @@ def test_a_data_migration_that_needs_rows_is_named_when_check_builds_the_chain(
     assert code == 2 and "Traceback" not in err
     assert "009_backfill.py:15:1: revision aa11bb22cc33" in err and "no users" in err
     assert "empty scratch database" in err
+
+
+def test_a_table_a_pending_revision_creates_gets_migrate_up_not_live_sql(project: Path, db_url: str) -> None:
+    upgrade_to(db_url, project, "c57d91e3a4b8")  # 004 (create reminders) and 008 are pending
+    code, out, _ = run("check", "--db", db_url, "--format", "json")
+    assert code == 1
+    found = {f["object"]: f for f in json.loads(out)["findings"]}
+    reminders = found["public.reminders"]
+    assert reminders["fix_sql"] is None and "CREATE TABLE" in reminders["evidence"]["live_sql"]
+    assert reminders["hint"].startswith(
+        "Alembic revision 0b9f5e27c6d3 (004_create_reminders.py) is pending and creates it: "
+        "run `pgwarden migrate up`"
+    )
+    assert run("migrate", "up", "--db", db_url)[0] == 0
+    code, out, _ = run("check", "--db", db_url, "--format", "json")
+    assert (code, json.loads(out)["findings"]) == (0, [])

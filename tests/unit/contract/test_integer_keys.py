@@ -9,6 +9,7 @@ from pgwarden.catalog.model import Column, Schema, Sequence, Table
 from pgwarden.contract import Expected
 from pgwarden.contract.expected import MODEL_OBJECT_TYPES
 from pgwarden.contract.integer_keys import AUTO_SUFFIX
+from pgwarden.diff import STYLE_SUFFIX
 from pgwarden.findings import Finding, Severity
 from pgwarden.orchestrator import compare
 
@@ -22,10 +23,14 @@ def schema(numbered: bool) -> Schema:
     return Schema(schemas=("public",), tables=(table,), sequences=sequences)
 
 
-def check(autoincrement: str, live_numbered: bool, classic: bool = False) -> list[Finding]:
+def check(
+    autoincrement: str, live_numbered: bool, classic: bool = False, orm: str | None = None
+) -> list[Finding]:
     attributes = {"public.t.id": "T.id", "public.t.id" + AUTO_SUFFIX: autoincrement}
     if classic:
         attributes["public.t.id#classic"] = "Column"
+    if orm:
+        attributes["public.t.id" + STYLE_SUFFIX] = orm
     sources = [
         Expected("app:Base", "models", schema(True), attributes=attributes, covers=MODEL_OBJECT_TYPES),
         Expected("migrations", "migrations", schema(False)),
@@ -55,3 +60,12 @@ def test_an_implicit_key_without_sequence_in_migrations_and_live_is_info_in_the_
     assert (finding.severity, finding.fix_sql) == (Severity.INFO, None)
     assert style in finding.hint and "autoincrement=False" in finding.hint
     assert ("Mapped[int]" in finding.hint) is not classic
+
+
+def test_an_implicit_tortoise_key_is_info_with_generated_false_and_no_sqlalchemy_words() -> None:
+    [finding] = check("auto", live_numbered=False, orm="tortoise")
+    assert (finding.severity, finding.fix_sql) == (Severity.INFO, None)
+    assert "`id = fields.BigIntField(primary_key=True, generated=False)`" in finding.hint
+    assert "Tortoise makes an integer primary key SERIAL" in finding.message
+    said = finding.message + finding.hint
+    assert not any(word in said for word in ("SQLAlchemy", "autoincrement", "mapped_column", "Column("))
