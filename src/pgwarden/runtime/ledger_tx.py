@@ -42,6 +42,10 @@ __all__ = ["UpdateTakenOver", "handling"]
 
 log = logging.getLogger("pgwarden.runtime")
 
+_KEEP_IDLE = 4
+"""Connections kept for reuse after a burst of concurrent handlers (each held one): the rest are closed."""
+_DONE_AND_COMMIT = (sql_text("ledger_done_tx.sql").rstrip().rstrip(";") + ";\nCOMMIT").encode()
+
 
 class UpdateTakenOver(RuntimeError):
     """The update's claim is no longer this holder's (or its epoch no longer the lease's): rolled back."""
@@ -59,14 +63,25 @@ async def handling(ledger: UpdateLedger, update_id: int) -> AsyncIterator[AsyncC
     committed = False
     params = {"name": ledger.name, "update_id": update_id, "holder": ledger.holder, "epoch": epoch}
     try:
-        async with conn.transaction():
+        await conn.execute(b"BEGIN")
+        try:
             yield conn
-            cur = await conn.execute(sql_text("ledger_done_tx.sql").encode(), params)
-            if await cur.fetchone() is None:
-                raise UpdateTakenOver(
-                    f"Update {update_id} of {ledger.name!r} was taken over while its handler ran here "
-                    "(or this instance was deposed): its writes were rolled back."
-                )
+        except asyncio.CancelledError:
+            raise  # the connection is closed below: it may be mid-statement
+        except BaseException:
+            await _rollback(conn)
+            raise
+        try:
+            # The done record and COMMIT in one round trip (client-side binding, one query string): a
+            # process frozen between the two would hold the claim's row, and the lease row's share lock,
+            # until it resumed, stalling its successor's claims and takeover.
+            await psycopg.AsyncClientCursor(conn).execute(_DONE_AND_COMMIT, params)
+        except psycopg.errors.DivisionByZero:  # ledger_done_tx.sql's "no row matched"
+            await _rollback(conn)
+            raise UpdateTakenOver(
+                f"Update {update_id} of {ledger.name!r} was taken over while its handler ran here "
+                "(or this instance was deposed): its writes were rolled back."
+            ) from None
         committed = True
     except UpdateTakenOver as exc:
         log.warning("%s", exc)
@@ -82,11 +97,19 @@ async def handling(ledger: UpdateLedger, update_id: int) -> AsyncIterator[AsyncC
         ) from exc
     except asyncio.CancelledError:
         ledger.settled(update_id, committed=False)
+        await conn.close()  # the session may be mid-statement: not handed out again
         raise
     finally:
         if committed:
             ledger.settled(update_id, committed=True)
-        if not conn.closed and not conn.broken and conn.info.transaction_status == TransactionStatus.IDLE:
+        idle = not conn.closed and not conn.broken and conn.info.transaction_status == TransactionStatus.IDLE
+        if idle and len(ledger._idle) < _KEEP_IDLE:
             ledger._idle.append(conn)
         elif not conn.closed:
             await conn.close()
+
+
+async def _rollback(conn: AsyncConn) -> None:
+    if not conn.closed and not conn.broken:
+        with contextlib.suppress(psycopg.OperationalError):  # lost meanwhile: the server rolls back itself
+            await conn.execute(b"ROLLBACK")
