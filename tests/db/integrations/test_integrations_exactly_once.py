@@ -141,3 +141,48 @@ def test_aiogram_and_ptb_handlers_write_in_the_updates_ledger_transaction(db_url
     assert states == [("txbot", 3), ("txptb", 2)]
     # Each aiogram handler saw its own claim still open inside; it is done now, committed with the row.
     assert seen[:3] == ["claimed"] * 3
+
+
+def test_an_update_whose_transaction_lost_its_connection_is_not_confirmed_and_is_handled_once(
+    db_url: str,
+) -> None:
+    """The connection dies before COMMIT (as in a PostgreSQL restart): neither the row nor the done record
+    landed, the polling loop leaves the update unconfirmed, gets it again and retakes it: one row."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE handled (text text)")
+    attempts: list[str] = []
+
+    async def scenario(telegram: FakeTelegram) -> None:
+        warden = Warden(db_url, RuntimeSettings(name="retake", ttl=3.0, check_interval=0.2))
+        await warden.start()
+        dp = Dispatcher()
+
+        @dp.message(F.text)
+        async def record(message: Message, pgwarden_tx: Any) -> None:
+            attempts.append(message.text or "")
+            async with pgwarden_tx as conn:
+                await conn.execute("INSERT INTO handled VALUES (%s)", (message.text,))
+                if attempts.count("boom") == 1 and message.text == "boom":
+                    with psycopg.connect(db_url, autocommit=True) as killer:
+                        killer.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+
+        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(telegram.url)))
+        task = asyncio.create_task(
+            run_polling(dp, bot, warden=warden, polling_timeout=1, exactly_once=True, handle_as_tasks=False)
+        )
+        for text in ("before", "boom", "after"):
+            telegram.add_message(TOKEN, text)
+        await wait_for(lambda: attempts.count("after") >= 1 and telegram.unconfirmed(TOKEN) == 0)
+        await warden.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    with FakeTelegram() as telegram:
+        asyncio.run(scenario(telegram))
+    assert attempts == ["before", "boom", "boom", "after"]
+    with psycopg.connect(db_url) as conn:
+        texts = [r[0] for r in conn.execute("SELECT text FROM handled ORDER BY text")]
+        done = conn.execute("SELECT count(*) FROM pgwarden.updates WHERE state = 'done'").fetchone()
+    assert texts == ["after", "before", "boom"]
+    assert done == (3,)
