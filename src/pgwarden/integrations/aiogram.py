@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..runtime.ledger import UpdateLedger
 from ._leader import Leader
 from ._polling import PollingLoop, TaskSet, ledger_for, record_done
-from .transaction import aiogram_data, current_update
+from .transaction import aiogram_data, current_update, log_failure
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -71,8 +71,8 @@ async def run_polling(
                 )
             if isinstance(response, TelegramMethod):
                 await dp.silent_call_request(bot=bot, result=response)
-        except Exception:  # noqa: BLE001 - one failing handler must not stop polling (aiogram does the same)
-            log.exception("update %s failed in its handler", update.update_id)
+        except Exception as exc:  # noqa: BLE001 - one failing handler must not stop polling (aiogram does the same)
+            log_failure(ledger, update.update_id, exc)
         record_done(ledger, update.update_id)
 
     async def handle(update: Update) -> None:

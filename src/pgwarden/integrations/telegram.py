@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..runtime.ledger import UpdateLedger
 from ._leader import Leader
 from ._polling import PollingLoop, ledger_for, record_done
-from .transaction import current_update
+from .transaction import current_update, log_failure
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -58,8 +58,8 @@ async def run_application(
         try:
             with current_update(ledger, update.update_id):
                 await app.process_update(update)
-        except Exception:  # noqa: BLE001 - one failing update must not stop polling
-            log.exception("update %s failed in its handler", update.update_id)
+        except Exception as exc:  # noqa: BLE001 - one failing update must not stop polling
+            log_failure(ledger, update.update_id, exc)
         record_done(ledger, update.update_id)
 
     async def on_active() -> None:

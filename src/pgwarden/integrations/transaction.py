@@ -10,6 +10,7 @@ again. Effects outside the database (a sendMessage) are not in it and keep the a
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -17,7 +18,9 @@ from typing import Any
 from ..runtime.connection import AsyncConn
 from ..runtime.ledger import UpdateLedger
 
-__all__ = ["aiogram_data", "current_update", "update_transaction"]
+__all__ = ["aiogram_data", "current_update", "log_failure", "update_transaction"]
+
+log = logging.getLogger("pgwarden.integrations")
 
 _CURRENT: ContextVar[tuple[UpdateLedger, int] | None] = ContextVar("pgwarden_update", default=None)
 
@@ -56,3 +59,11 @@ def current_update(ledger: UpdateLedger | None, update_id: int) -> Iterator[None
 def aiogram_data(ledger: UpdateLedger | None, update_id: int) -> dict[str, Any]:
     """Handler data for aiogram: ``pgwarden_tx``, the update's ledger transaction (with a ledger only)."""
     return {} if ledger is None else {"pgwarden_tx": ledger.handling(update_id)}
+
+
+def log_failure(ledger: UpdateLedger | None, update_id: int, exc: Exception) -> None:
+    """A handler failed: its own bug (with the traceback), or its transaction rolled back (one line)."""
+    if ledger is not None and update_id in ledger.retry:
+        log.warning("update %s is handled again later: %s", update_id, exc)
+    else:
+        log.error("update %s failed in its handler", update_id, exc_info=exc)
