@@ -175,3 +175,34 @@ def test_a_handlers_own_error_rolls_back_its_writes_and_counts_as_handled(db_url
 
     run(scenario())
     assert handled(db_url) == []
+
+
+def test_a_webhook_update_whose_transaction_rolled_back_gets_503_and_its_redelivery_is_handled_once(
+    db_url: str,
+) -> None:
+    from pgwarden.integrations._webhook import WebhookGate, WebhookSettings
+    from pgwarden.integrations.transaction import update_transaction
+
+    setup(db_url)
+
+    async def scenario() -> None:
+        ledger = UpdateLedger(db_url, "hook", uuid.uuid4())
+        gate = WebhookGate(WebhookSettings(url="https://bot.example/hook", secret_token="s"), ledger)
+        calls: list[int] = []
+
+        async def handle() -> None:
+            calls.append(1)
+            async with update_transaction() as conn:
+                await conn.execute(INSERT, (11, f"try {len(calls)}"))
+                if len(calls) == 1:  # the first delivery's connection dies before COMMIT
+                    with psycopg.connect(db_url, autocommit=True) as killer:
+                        killer.execute("SELECT pg_terminate_backend(%s)", (conn.info.backend_pid,))
+
+        assert (await gate.run({"update_id": 11}, handle)).status == 503  # Telegram delivers it again
+        assert (await gate.run({"update_id": 11}, handle)).status == 200
+        assert (await gate.run({"update_id": 11}, handle)).text == "duplicate"
+        assert len(calls) == 2
+        await ledger.close()
+
+    run(scenario())
+    assert handled(db_url) == [(11, "try 2")]
