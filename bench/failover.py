@@ -14,7 +14,9 @@ with a fenced insert (``pgwarden.holds_epoch``), recording whether the fence acc
   (tests/fake_telegram.py) with ``run_polling(..., warden=Supervised.from_env(), exactly_once=True)``
   and inline handlers that work ``--handler-ms`` before recording their update,
   so every update is claimed in pgwarden's ledger under the child's epoch; the bench feeds updates
-  throughout the trials and each handler records its update. Counted: updates recorded more than once
+  throughout the trials and each handler records its update with an INSERT made in the ledger's
+  transaction for that update (``pgwarden_tx``: the row and the done record commit together;
+  ``--no-transaction``: autocommitted, the done record batched after it, the old window). Counted: updates recorded more than once
   (across takeovers, hangs and restarts), and updates never recorded once the fleet has drained.
 
 The anchors are fixed reference figures, not measured here: Patroni's default failover (~30 s,
@@ -89,10 +91,21 @@ async def main():
     db = None
     work = float(os.environ["BENCH_HANDLER_MS"]) / 1000
 
+    in_tx = os.environ["BENCH_TRANSACTION"] == "1"
+
     @dp.message(F.text)
-    async def handle(message: Message) -> None:
+    async def handle(message: Message, **data) -> None:
         nonlocal db
         await asyncio.sleep(work)  # the handler's own work (an API call, a query) before its effect
+        if in_tx and "pgwarden_tx" in data:
+            # The row and the update's done record commit together; a kill, a freeze or a restart before
+            # COMMIT leaves neither, and the update is retaken and handled once.
+            async with data["pgwarden_tx"] as conn:
+                await conn.execute(
+                    "INSERT INTO handled (text, epoch, instance, at) VALUES (%s, %s, %s, clock_timestamp())",
+                    (message.text, epoch, label),
+                )
+            return
         for _ in range(200):  # a PostgreSQL restart: the bot reconnects, as bots do
             try:
                 if db is None or db.closed:
@@ -132,8 +145,10 @@ class Fleet:
         api: str,
         exactly_once: bool,
         handler_ms: float,
+        transaction: bool,
     ) -> None:
         self.url = url
+        self.transaction = transaction
         self.handler_ms = handler_ms
         self.api = api
         self.exactly_once = exactly_once
@@ -154,6 +169,7 @@ class Fleet:
             "BENCH_BOT_TOKEN": TOKEN,
             "BENCH_EXACTLY_ONCE": "1" if self.exactly_once else "0",
             "BENCH_HANDLER_MS": str(self.handler_ms),
+            "BENCH_TRANSACTION": "1" if self.transaction else "0",
         }
         self.procs[label] = subprocess.Popen(
             argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
@@ -360,6 +376,13 @@ def main() -> int:
         help="The children's run_polling(exactly_once=...): --no-exactly-once is the anchor without the ledger.",
     )
     parser.add_argument(
+        "--transaction",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="With exactly_once, the handler's INSERT in the ledger's transaction for its update "
+        "(pgwarden_tx); --no-transaction: an autocommit INSERT, the done record batched after it.",
+    )
+    parser.add_argument(
         "--handler-ms",
         type=float,
         default=30.0,
@@ -391,6 +414,7 @@ def main() -> int:
         api=fake.url,
         exactly_once=args.exactly_once,
         handler_ms=args.handler_ms,
+        transaction=args.transaction,
     )
     times: dict[str, list[float]] = {"crash": [], "hang": [], "restart": []}
     missed = 0
@@ -489,7 +513,9 @@ def main() -> int:
     shown = ", ".join(f"{k} {v}" for k, v in double.items())
     print(f"| trials with two live children seen (sampled every 50 ms) | {shown} | – | – | 0 |")
     print(
-        f"| duplicate updates handled (polling, exactly_once={args.exactly_once}; {len(feeder.sent)} updates at "
+        f"| duplicate updates handled (polling, exactly_once={args.exactly_once}, "
+        f"{'effect in the ledger transaction' if args.exactly_once and args.transaction else 'effect autocommitted'}; "
+        f"{len(feeder.sent)} updates at "
         f"{args.update_rate:g}/s, inline handlers of {args.handler_ms:g} ms, through every fault) | {duplicates} | – | – | 0 |"
     )
     print(

@@ -366,3 +366,50 @@ def test_status_and_doctor_env_say_what_sits_in_between(target: Target) -> None:
         assert expected in doc.stdout, doc.stdout + doc.stderr
     finally:
         target.scratch.drop_database(direct)
+
+
+def test_handler_transactions_of_the_update_ledger_commit_whole(target: Target) -> None:
+    """``UpdateLedger.handling``: the handler's row and the done record in one transaction, 10 handlers at
+    once on a pool of server connections (no session state, no prepared statements); a taken-over
+    claim's transaction rolls back its row."""
+    import asyncio
+    import uuid
+
+    from pgwarden.runtime.ledger import Claim, UpdateLedger
+    from pgwarden.runtime.ledger_tx import UpdateTakenOver
+
+    direct = target.scratch.create_database("ledger_tx")
+    try:
+        url = target.url(direct)
+        with psycopg.connect(direct, autocommit=True) as conn:
+            conn.execute("CREATE TABLE handled (update_id bigint)")
+
+        async def scenario() -> None:
+            ledger = UpdateLedger(url, "bot", uuid.uuid4(), claim_timeout=0.5)
+            other = UpdateLedger(url, "bot", uuid.uuid4(), claim_timeout=0.5)
+            assert set((await ledger.claim_many(list(range(10)))).values()) == {Claim.CLAIMED}
+
+            async def handle(update_id: int) -> None:
+                async with ledger.handling(update_id) as conn:
+                    await conn.execute("INSERT INTO handled VALUES (%s)", (update_id,))
+                    await asyncio.sleep(0.01)
+                    await conn.execute("INSERT INTO handled VALUES (%s)", (update_id + 1000,))
+
+            await asyncio.gather(*(handle(u) for u in range(10)))
+            assert await ledger.claim(99) is Claim.CLAIMED
+            with pytest.raises(UpdateTakenOver):
+                async with ledger.handling(99) as conn:
+                    await conn.execute("INSERT INTO handled VALUES (99)")
+                    await asyncio.sleep(0.7)
+                    assert await other.claim(99) is Claim.CLAIMED
+            for led in (ledger, other):
+                await led.close()
+
+        asyncio.run(scenario())
+        with psycopg.connect(direct, autocommit=True) as conn:
+            rows = sorted(r[0] for r in conn.execute("SELECT update_id FROM handled"))
+            done = conn.execute("SELECT count(*) FROM pgwarden.updates WHERE state = 'done'").fetchone()
+        assert rows == list(range(10)) + list(range(1000, 1010))
+        assert done == (10,)
+    finally:
+        target.scratch.drop_database(direct)

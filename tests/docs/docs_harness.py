@@ -139,6 +139,34 @@ def ptb(
     return _telegram(db_url, folder, monkeypatch, _ptb)
 
 
+def _with_notes(
+    inner: Harness,
+) -> Harness:
+    """``inner`` with a table ``notes (chat_id bigint, text text)``; afterwards the docs' message is in it
+    once and its update recorded done (written in the update's ledger transaction)."""
+
+    @contextlib.asynccontextmanager
+    async def harness(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
+        with psycopg.connect(db_url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE notes (chat_id bigint, text text)")
+        async with inner(db_url, folder, monkeypatch) as stage:
+            first = stage.check
+
+            def check() -> None:
+                first()
+                with psycopg.connect(db_url, autocommit=True) as conn:
+                    notes = conn.execute("SELECT text FROM notes").fetchall()
+                    done = conn.execute(
+                        "SELECT count(*) FROM pgwarden.updates WHERE state = 'done'"
+                    ).fetchone()
+                assert notes == [("hello from the docs",)] and done == (1,), (notes, done)
+
+            stage.check = check
+            yield stage
+
+    return harness
+
+
 @contextlib.asynccontextmanager
 async def aiogram_webhook(db_url: str, folder: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Stage]:
     """``dp`` and ``bot`` as in ``aiogram``; ``$PORT`` free, ``$WEBHOOK_URL`` on it, ``$WEBHOOK_SECRET``."""
@@ -276,6 +304,8 @@ HARNESSES: dict[str, Harness] = {
     "aiogram": aiogram,
     "ptb": ptb,
     "aiogram_webhook": aiogram_webhook,
+    "aiogram_notes": _with_notes(aiogram),
+    "ptb_notes": _with_notes(ptb),
     "supervised_webhook": supervised_webhook,
     "incident001": incident001,
     "commands": commands,

@@ -189,6 +189,11 @@ class PollingLoop(Generic[U]):
                 update_id = self._update_id(update)
                 if verdicts.pop(update_id, self.ledger is None):  # an id twice in a batch: once
                     await self._handle(update)
+                    if self.ledger is not None and self.ledger.take_retry(update_id):
+                        # Its transaction rolled back (taken over, connection lost): not confirmed, so it
+                        # comes back with the next getUpdates (to us, or to the successor) and is retaken.
+                        log.warning("%s: update %d is left for a retake", self.name, update_id)
+                        break
                 else:
                     self.skipped += 1
                 self.offset = update_id + 1
@@ -234,6 +239,10 @@ class PollingLoop(Generic[U]):
         if self.ledger is not None:
             # Finished handlers recorded before the successor can be handed their updates again.
             await self.ledger.flush()
+            # Handler tasks whose transaction rolled back: confirmed no further than the first of them.
+            if self.ledger.retry and self.offset is not None:
+                self.offset = min(self.offset, *self.ledger.retry)
+            self.ledger.retry.clear()
         if self._unconfirmed and self.offset is not None:
             try:
                 await self._fetch(self.offset, 0, 1)

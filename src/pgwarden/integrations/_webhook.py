@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from ..errors import ConfigError
 from ..runtime.ledger import Claim, LedgerUnavailable, UpdateLedger
 from ._leader import Leader
+from .transaction import current_update, log_failure
 
 __all__ = ["SECRET_HEADER", "Answer", "WebhookGate", "WebhookSettings", "own_webhook"]
 
@@ -118,11 +119,15 @@ class WebhookGate:
             if outcome is not Claim.CLAIMED:
                 return self._refuse(503, "another replica is handling this update; deliver again later")
         try:
-            await handle()
+            with current_update(self.ledger, update_id):
+                await handle()
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - one failing handler must not fail the webhook (nor be redelivered)
-            log.exception("update %s failed in its handler", update_id)
+        except Exception as exc:  # noqa: BLE001 - one failing handler must not fail the webhook (nor be redelivered)
+            log_failure(self.ledger, update_id, exc)
+        if self.ledger is not None and self.ledger.take_retry(update_id):
+            # Its transaction rolled back (taken over, connection lost): Telegram delivers it again.
+            return self._refuse(503, "the update's transaction did not commit; deliver again later")
         self.handled += 1
         if self.ledger is not None:
             # Recorded in the background, batched with other requests' records: until it lands, this

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..runtime.ledger import UpdateLedger
 from ._leader import Leader
 from ._polling import PollingLoop, TaskSet, ledger_for, record_done
+from .transaction import aiogram_data, current_update, log_failure
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -39,7 +40,9 @@ async def run_polling(
     hooks run once, like ``Dispatcher.start_polling``. ``allowed_updates`` defaults to the
     update types the dispatcher's handlers use; other keyword arguments are contextual data
     for handlers, as with aiogram. ``exactly_once=True`` claims every update in pgwarden's ledger
-    under the lease epoch first (``warden`` must be a Warden), so no update is handled twice.
+    under the lease epoch first (``warden`` must be a Warden), so no update is handled twice; a
+    handler taking ``pgwarden_tx`` writes with ``async with pgwarden_tx as conn:`` in the transaction
+    that records its update as done (see ``pgwarden.integrations.transaction``).
     """
     from aiogram.exceptions import TelegramConflictError
     from aiogram.methods import GetUpdates, TelegramMethod
@@ -62,11 +65,14 @@ async def run_polling(
 
     async def process(update: Update) -> None:
         try:
-            response = await dp.feed_update(bot, update, **handler_data)
+            with current_update(ledger, update.update_id):
+                response = await dp.feed_update(
+                    bot, update, **handler_data, **aiogram_data(ledger, update.update_id)
+                )
             if isinstance(response, TelegramMethod):
                 await dp.silent_call_request(bot=bot, result=response)
-        except Exception:  # noqa: BLE001 - one failing handler must not stop polling (aiogram does the same)
-            log.exception("update %s failed in its handler", update.update_id)
+        except Exception as exc:  # noqa: BLE001 - one failing handler must not stop polling (aiogram does the same)
+            log_failure(ledger, update.update_id, exc)
         record_done(ledger, update.update_id)
 
     async def handle(update: Update) -> None:

@@ -15,6 +15,7 @@ from ..runtime.ledger import UpdateLedger
 from ._leader import Leader
 from ._polling import ledger_for
 from ._webhook import SECRET_HEADER, WebhookGate, WebhookSettings, own_webhook
+from .transaction import aiogram_data
 
 if TYPE_CHECKING:
     from aiogram import Bot, Dispatcher
@@ -81,7 +82,7 @@ def setup_webhook(
             return web.Response(status=400, text="the body is not a valid Telegram update")
 
         async def handle() -> None:
-            response = await dp.feed_update(bot, update, **kwargs)
+            response = await dp.feed_update(bot, update, **kwargs, **aiogram_data(ledger, update.update_id))
             if isinstance(response, TelegramMethod):
                 await dp.silent_call_request(bot=bot, result=response)
 

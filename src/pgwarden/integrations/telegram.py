@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..runtime.ledger import UpdateLedger
 from ._leader import Leader
 from ._polling import PollingLoop, ledger_for, record_done
+from .transaction import current_update, log_failure
 
 if TYPE_CHECKING:
     from telegram import Update
@@ -38,7 +39,8 @@ async def run_application(
     demotion the getUpdates in flight is allowed to finish, handled updates are confirmed, and
     polling stops until the next promotion. ``app.updater`` is not used. ``exactly_once=True``
     claims every update in pgwarden's ledger under the lease epoch first (``warden`` must be a
-    Warden), so no update is handled twice.
+    Warden), so no update is handled twice; a handler's ``async with update_transaction() as conn:``
+    (``pgwarden.integrations.transaction``) writes in the transaction that records its update as done.
     """
     from telegram.error import Conflict
 
@@ -54,9 +56,10 @@ async def run_application(
 
     async def handle(update: Update) -> None:
         try:
-            await app.process_update(update)
-        except Exception:  # noqa: BLE001 - one failing update must not stop polling
-            log.exception("update %s failed in its handler", update.update_id)
+            with current_update(ledger, update.update_id):
+                await app.process_update(update)
+        except Exception as exc:  # noqa: BLE001 - one failing update must not stop polling
+            log_failure(ledger, update.update_id, exc)
         record_done(ledger, update.update_id)
 
     async def on_active() -> None:

@@ -17,6 +17,7 @@ Rows older than ``retention`` are deleted now and then: Telegram redelivers for 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 import os
@@ -104,6 +105,10 @@ class UpdateLedger:
         """Handled here, ``done`` not committed yet (``finish``): answered as duplicates meanwhile."""
         self._recording: set[int] = set()
         """Of ``_unrecorded``, those in a statement now."""
+        self._epochs: dict[int, int | None] = {}
+        """Claim epochs of ``_handling``; ``_committed``: recorded done in ``handling``, ``retry``: rolled back there."""
+        self._committed: set[int] = set()
+        self.retry: set[int] = set()
         self._writer: asyncio.Task[None] | None = None
         self._idle: list[AsyncConn] = []
         self._slots = asyncio.Semaphore(_POOL)
@@ -151,6 +156,9 @@ class UpdateLedger:
                 outcomes.update(await self._claim(sorted(ask), epoch))
             finally:
                 self._handling.difference_update(u for u in ask if outcomes.get(u) is not Claim.CLAIMED)
+            won = [u for u in ask if outcomes[u] is Claim.CLAIMED]
+            self._epochs.update((u, epoch) for u in won)
+            self.retry.difference_update(won)  # retaken: this handling is recorded as any other
         for update_id, outcome in outcomes.items():
             self.counts[outcome] += 1
             if outcome is not Claim.CLAIMED:
@@ -207,7 +215,34 @@ class UpdateLedger:
 
     def release(self, update_ids: Iterable[int]) -> None:
         """Claimed here but left unhandled (a demotion mid-batch): no longer this process's to answer for."""
-        self._handling.difference_update(update_ids)
+        for update_id in update_ids:
+            self._handling.discard(update_id)
+            self._epochs.pop(update_id, None)
+
+    def handling(self, update_id: int) -> contextlib.AbstractAsyncContextManager[AsyncConn]:
+        """``async with ledger.handling(update_id) as conn``: the handler's writes on ``conn`` and the done
+        record of ``update_id`` commit in one transaction, or neither does (see ``ledger_tx``)."""
+        from .ledger_tx import handling
+
+        return handling(self, update_id)
+
+    def claimed_epoch(self, update_id: int) -> int | None:
+        """The epoch this process claimed ``update_id`` with; RuntimeError when it is not handling it."""
+        if update_id not in self._handling or update_id in self._committed:
+            raise RuntimeError(f"update {update_id} is not being handled by this process (claim it first)")
+        return self._epochs.get(update_id)
+
+    def settled(self, update_id: int, *, committed: bool) -> None:
+        """``handling`` committed the done record, or rolled back (the claim stays, for a retake)."""
+        (self._committed if committed else self.retry).add(update_id)
+        self._handling.discard(update_id)
+        self._epochs.pop(update_id, None)
+
+    def take_retry(self, update_id: int) -> bool:
+        """True once when ``update_id``'s transaction was rolled back: do not confirm it to Telegram."""
+        found = update_id in self.retry
+        self.retry.discard(update_id)
+        return found
 
     def finish(self, update_id: int) -> None:
         """The handler of ``update_id`` finished: recorded in the background, batched with other finishes.
@@ -216,6 +251,10 @@ class UpdateLedger:
         the record rides along with the next claim or the next background write, whichever comes
         first; ``flush`` waits for all of them.
         """
+        self._epochs.pop(update_id, None)
+        if update_id in self._committed or update_id in self.retry:
+            self._committed.discard(update_id)  # recorded with the handler's writes, or left for a retake
+            return
         self._handling.discard(update_id)
         self._unrecorded.add(update_id)
         if self._writer is None or self._writer.done():
@@ -257,6 +296,10 @@ class UpdateLedger:
         Retried for ``record_for`` seconds: a claim left unrecorded is handled again once it is
         orphaned, so riding out a PostgreSQL restart here saves a second handling.
         """
+        self._epochs.pop(update_id, None)
+        if update_id in self._committed | self.retry:
+            self._committed.discard(update_id)
+            return not self.take_retry(update_id)
         deadline = time.monotonic() + self.record_for
         pause = 0.1
         try:
