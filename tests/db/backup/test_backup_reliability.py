@@ -129,6 +129,21 @@ def test_a_backup_from_another_cluster_is_flagged(
     assert backup.verify(tmp_path, mine.id, dev_url=scratch.server_url, live_url=db_url).cluster == []
 
 
+def wait_for_dump(pid: int) -> list[psutil.Process]:
+    """The pg_dump processes under ``pid`` that dump (not the short ``pg_dump --version`` probes)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = []
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.NoSuchProcess):  # a probe may exit between list and read
+                if child.name() == "pg_dump" and any(a.startswith("--snapshot=") for a in child.cmdline()):
+                    found.append(child)
+        if found:
+            return found
+    return []
+
+
 def test_kill_9_during_create_leaves_nothing_that_looks_complete(db_url: str, tmp_path: Path) -> None:
     seed(db_url, rows=50)
     with psycopg.connect(db_url) as locker:
@@ -139,18 +154,19 @@ def test_kill_9_during_create_leaves_nothing_that_looks_complete(db_url: str, tm
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
-        dumping: list[psutil.Process] = []
-        while time.monotonic() < deadline and not dumping:
-            time.sleep(0.05)
-            dumping = [p for p in psutil.Process(proc.pid).children(recursive=True) if p.name() == "pg_dump"]
-        assert dumping, "pg_dump never started"
-        time.sleep(0.3)
-        os.kill(proc.pid, signal.SIGKILL)
-        for child in dumping:
+        children: list[psutil.Process] = []
+        try:
+            dumping = wait_for_dump(proc.pid)
+            assert dumping, "pg_dump never started"
+            time.sleep(0.3)
+        finally:
             with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
-        proc.wait(10)
+                children = psutil.Process(proc.pid).children(recursive=True)
+            os.kill(proc.pid, signal.SIGKILL)  # kill -9 of pgwarden, then of what it had started
+            for child in children:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
+            proc.wait(10)
     assert list(tmp_path.iterdir()), "the interrupted create left no trace at all"
     code, out, _ = run("list", "--dir", str(tmp_path), "--format", "json")
     entries = json.loads(out)["backups"]

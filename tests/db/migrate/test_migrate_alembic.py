@@ -97,9 +97,11 @@ def test_up_status_and_a_clean_three_way_check(project: Path, db_url: str) -> No
             )
         ]
     assert "created_at" in cols and "started_at" not in cols
-    code, out, _ = run("migrate", "up", "--db", db_url, "--format", "json")
-    assert code == 0 and json.loads(out)["applied"] == [] and json.loads(out)["pending_before"] == 0
+    code, out, err = run("migrate", "up", "--db", db_url, "--format", "json")
+    assert code == 0 and out, err
+    assert json.loads(out)["applied"] == [] and json.loads(out)["pending_before"] == 0
     code, out, err = run("check", "--db", db_url, "--format", "json")
+    assert out, f"exit {code}, no report; stderr: {err}"
     doc = json.loads(out)  # the settings module's print() never reaches stdout
     assert code == 0, doc
     assert doc["findings"] == [] and "alembic.ini" in doc["sources"]
