@@ -73,6 +73,18 @@ def read_only(url: str, *, timeout: float = 5.0, what: str = "database") -> Iter
             conn.close()
 
 
+@contextmanager
+def read_only_transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """A READ ONLY transaction on ``conn`` (an autocommit connection), always rolled back.
+
+    For a command that reads several times: one connection, one transaction per read, instead of
+    a connection per read (each costs the server a new backend and the client a login).
+    """
+    with conn.transaction(force_rollback=True):
+        conn.execute("SET TRANSACTION READ ONLY")
+        yield conn
+
+
 SCHEMA_LOCK = (1886877541, 0)
 """``pg_advisory_xact_lock`` key taken by every transaction that creates pgwarden's own tables.
 
