@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from .errors import DatabaseUnreachable, UsageError
-from .pooling import Pooling, probe
 from .privileges import remember_role
 from .urls import describe, redact, to_libpq
+
+if TYPE_CHECKING:
+    from .pooling import Pooling
 
 
 def connect(
@@ -52,6 +55,8 @@ def connect(
 
 def pooling(url: str, *, timeout: float = 5.0, what: str = "database") -> Pooling:
     """What sits between us and PostgreSQL at ``url`` (two short connections, nothing written)."""
+    from .pooling import probe  # not on the path of a command that only reads
+
     with (
         connect(url, timeout=timeout, autocommit=True, what=what) as first,
         connect(url, timeout=timeout, autocommit=True, what=what) as second,
