@@ -47,6 +47,8 @@ import drift  # noqa: E402  (bench/drift.py: the two N-table databases)
 import lint as lint_bench  # noqa: E402  (bench/lint.py: the generated lint corpus)
 
 BIN = Path(sys.executable).parent
+FLOOR = "python -c 'import psycopg'"
+"""The interpreter and the driver import every ``check`` process pays before pgwarden's own code."""
 TARGETS = ("import", "check", "alembic", "diff", "lint", "snapshot")
 
 # Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree.
@@ -459,6 +461,7 @@ def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
     try:
         commands = [
             Command("alembic check", [str(BIN / "alembic"), "check"], cwd=project, env=env),
+            Command(FLOOR, [sys.executable, "-c", "import psycopg"], cwd=project, env=env),
             Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True, rebuild=True),
         ]
         commands = with_baseline(commands)
@@ -472,6 +475,13 @@ def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
         check_table(title + ": wall and CPU", commands, figures)
         cpu = figures["alembic check"]["warm"].cpu / figures["pgwarden check"]["warm"].cpu
         print(f"\nwarm, by CPU seconds: pgwarden check is {cpu:.2f}× faster than alembic check")
+        floor = figures[FLOOR]["warm"]
+        anchor = figures["alembic check"]["warm"]
+        print(
+            f"the floor ({FLOOR}): {floor.median:.3f} s wall, {floor.cpu:.3f} s CPU; a process that imports "
+            f"psycopg is at best {anchor.median / floor.median:.2f}× (wall) / {anchor.cpu / floor.cpu:.2f}× (CPU) "
+            "faster than alembic check, whatever pgwarden's own code costs"
+        )
         base = figures["alembic check"]["warm"].median
         speedup = base / figures["pgwarden check"]["warm"].median
         return [

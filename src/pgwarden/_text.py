@@ -8,7 +8,6 @@ from itertools import groupby
 from typing import IO, TYPE_CHECKING
 
 from .findings import Finding, summarize, write_pieces
-from .incidents import cite_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -57,6 +56,12 @@ Line = list[tuple[str, str | None]]
 _CONTROL = re.compile("[\x07\x08\x0b\x0c\r]")
 
 
+def _cite_text(text: str) -> str:
+    from .incidents import cite_text  # the incidents' table: only when there is a finding to print
+
+    return cite_text(text)
+
+
 def _lines(findings: Sequence[Finding], title: str) -> Iterator[Line]:
     if title:
         yield [(title, "bold")]
@@ -70,10 +75,10 @@ def _lines(findings: Sequence[Finding], title: str) -> Iterator[Line]:
                 ("  ", None),
                 (_LABEL[sev], _STYLE[sev]),
                 (f" {f.code} ", "dim"),
-                (cite_text(f.message), None),
+                (_cite_text(f.message), None),
             ]
             if f.hint:
-                yield [("        ", None), ("hint:", "dim"), (f" {cite_text(f.hint)}", None)]
+                yield [("        ", None), ("hint:", "dim"), (f" {_cite_text(f.hint)}", None)]
             if f.fix_sql:
                 lines = f.fix_sql.strip().splitlines()
                 yield [("        ", None), ("fix:", "dim"), ("  ", None), (lines[0], "green")]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import psycopg
 
 from .errors import DatabaseUnreachable, UsageError
-from .pooling import Pooling, probe
 from .privileges import remember_role
 from .urls import describe, redact, to_libpq
+
+if TYPE_CHECKING:
+    from .pooling import Pooling
 
 
 def connect(
@@ -52,6 +55,8 @@ def connect(
 
 def pooling(url: str, *, timeout: float = 5.0, what: str = "database") -> Pooling:
     """What sits between us and PostgreSQL at ``url`` (two short connections, nothing written)."""
+    from .pooling import probe  # not on the path of a command that only reads
+
     with (
         connect(url, timeout=timeout, autocommit=True, what=what) as first,
         connect(url, timeout=timeout, autocommit=True, what=what) as second,
@@ -71,6 +76,18 @@ def read_only(url: str, *, timeout: float = 5.0, what: str = "database") -> Iter
             conn.rollback()
         finally:
             conn.close()
+
+
+@contextmanager
+def read_only_transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
+    """A READ ONLY transaction on ``conn`` (an autocommit connection), always rolled back.
+
+    For a command that reads several times: one connection, one transaction per read, instead of
+    a connection per read (each costs the server a new backend and the client a login).
+    """
+    with conn.transaction(force_rollback=True):
+        conn.execute("SET TRANSACTION READ ONLY")
+        yield conn
 
 
 SCHEMA_LOCK = (1886877541, 0)

@@ -7,10 +7,13 @@ console each compose providers; no capability imports the one that composes it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .config import Config
 from .findings import Finding
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = ["Context", "FindingsProvider", "collect"]
 
@@ -21,6 +24,9 @@ class Context:
 
     cfg: Config
     url: str
+    conn: psycopg.Connection[Any] | None = None
+    """An open autocommit connection to ``url`` when the caller has one: a provider reads through it
+    (in its own read-only transaction) instead of connecting again."""
 
 
 class FindingsProvider(Protocol):

@@ -18,9 +18,18 @@ from pgwarden.scratch import Scratch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
-NOT_ON_THE_WARM_PATH = ("pglast", "rich", "sqlalchemy", "alembic", "pgwarden.diff.render", "pgwarden.record")
+NOT_ON_THE_WARM_PATH = (
+    "pglast",
+    "rich",
+    "sqlalchemy",
+    "alembic",
+    "pgwarden.diff.render",
+    "pgwarden.record",
+    "pgwarden.incidents",
+)
 """The SQL parser, the terminal renderer, the ORM, Alembic, the fix-SQL planner (no drift: nothing
-to render) and the migration writer (``--record-migration`` only)."""
+to render), the migration writer (``--record-migration`` only) and the incidents' table (cited in
+findings' text: none to print)."""
 
 
 def imported(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
+import pytest
 
 from pgwarden.config import Config, parse
 from pgwarden.orchestrator import ContractCheck, run_check
@@ -60,3 +62,38 @@ def test_the_schema_gate_ignores_data_invariants(db_url: str, tmp_path: Path) ->
         conn.execute(SCHEMA)
     cfg = config(tmp_path)
     assert run_gate(cfg, RuntimeSettings(name="bot"), db_url, check=ContractCheck()) == []
+
+
+def test_check_logs_in_once_and_each_read_sees_a_fresh_session(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema, declared objects, invariants and instances share one connection (a login costs the server
+    a backend): each reads in its own read-only transaction, so none leaves state for the next (the
+    catalog read empties ``search_path``; the invariant's unqualified tables still resolve)."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(SCHEMA)
+        conn.execute(sql_text("schema.sql").encode())
+        conn.execute(
+            "INSERT INTO pgwarden.instances (id, name, host, pid, role, code_version, ready, reasons) "
+            "VALUES (%s, 'bot', 'vm1', 4242, 'standby', 'abc123', false, %s)",
+            (uuid.uuid4(), ["starting"]),
+        )
+    logins: list[str] = []
+    real = psycopg.connect
+
+    def counted(*args: Any, **kwargs: Any) -> psycopg.Connection[Any]:
+        logins.append(str(kwargs.get("application_name")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", counted)
+    cfg = config(tmp_path).with_overrides(database_url=db_url)
+    result = run_check(cfg)
+    assert logins == ["pgwarden"]
+    assert [(o.invariant.name, o.count, o.error) for o in result.invariants] == [
+        ("active-booking-has-chat-room", 2, None)
+    ]
+    assert {f.kind for f in result.findings} == {
+        "active-booking-has-chat-room",
+        "not_ready",
+        "no_active_instance",
+    }

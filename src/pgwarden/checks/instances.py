@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from .. import codes
-from ..db import read_only
+from ..db import read_only, read_only_transaction
 from ..findings import Finding, Severity
 from ..providers import Context
 
@@ -261,6 +261,10 @@ class InstancesProvider:
     name = "instances"
 
     def findings(self, ctx: Context) -> list[Finding]:
-        with read_only(ctx.url, timeout=ctx.cfg.connect_timeout) as conn:
-            status = read_status(conn)
+        if ctx.conn is not None:
+            with read_only_transaction(ctx.conn):
+                status = read_status(ctx.conn)
+        else:
+            with read_only(ctx.url, timeout=ctx.cfg.connect_timeout) as conn:
+                status = read_status(conn)
         return [f for f in evaluate(status) if f.severity is not Severity.INFO]

@@ -19,6 +19,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .alembic_scripts import Revision
@@ -64,7 +65,7 @@ def read(path: Path) -> FastChain | None:
     """The chain at ``path`` (as :func:`.alembic_scripts.load_chain` takes it), or ``None`` to use Alembic."""
     try:
         folders = _folders(path)
-        parsed = [_parse(f) for f in _files(folders)]
+        parsed = [_parse_version(f) for f in _files(folders)]
         return _chain(path, parsed)
     except (_Unsupported, OSError, SyntaxError, ValueError, UnicodeDecodeError, configparser.Error):
         return None
@@ -131,7 +132,14 @@ class _Parsed:
     imports: frozenset[str]
 
 
-def _parse(path: Path) -> _Parsed:
+def _parse_version(path: Path) -> _Parsed:
+    seen = path.stat()
+    return _parse(path, seen.st_mtime_ns, seen.st_size)
+
+
+@lru_cache(maxsize=1024)
+def _parse(path: Path, mtime_ns: int, size: int) -> _Parsed:
+    """Cached per file version: a ``check`` reads the chain twice (cache key, ledger findings)."""
     data = path.read_bytes()
     tree = ast.parse(data, filename=str(path))
     values: dict[str, object] = {}
@@ -154,8 +162,12 @@ def _parse(path: Path) -> _Parsed:
     if not isinstance(values.get("revision"), str):
         raise _Unsupported
     raw = ast.get_docstring(tree, clean=False) or ""
-    imports = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    imports |= {f"{'.' * n.level}{n.module or ''}" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imports: set[str] = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            imports.update(a.name for a in n.names)
+        elif isinstance(n, ast.ImportFrom):
+            imports.add(f"{'.' * n.level}{n.module or ''}")
     return _Parsed(path, data, raw.strip(), values, frozenset(i.split(".")[0] or "." for i in imports))
 
 
