@@ -319,47 +319,46 @@ def open_scratch(dev_url: str | None = None) -> Scratch:
 
 
 class LazyScratch:
-    """Starts a scratch PostgreSQL (in a thread) the first time something asks for it, or sooner with
-    ``prestart()`` (the models import meanwhile, on the other core); ``close()`` stops it. Safe to
-    call from two threads (models and migrations built side by side): one cluster for both."""
+    """Starts a scratch PostgreSQL the first time something asks for it; ``close()`` stops it.
+
+    ``prestart()`` starts it in a background thread for a caller that knows it will ask soon and
+    has other work first (importing the models while the cluster's folder is copied and its server
+    starts: the two use different cores)."""
 
     def __init__(self, dev_url: str | None = None) -> None:
         self.dev_url = dev_url
         self._scratch: Scratch | None = None
         self._starting: threading.Thread | None = None
         self._failed: BaseException | None = None
-        self._lock = threading.Lock()
 
     def prestart(self) -> None:
-        """Start the cluster now, in the background (none with ``--dev-url``); a call waits for it."""
-        if self.dev_url:
+        """Start the throwaway cluster now, in the background (nothing to start with ``--dev-url``);
+        the next call waits for it, and raises what stopped it."""
+        if self.dev_url or self._scratch is not None or self._starting is not None:
             return
 
         def start() -> None:
             try:
                 self._scratch = open_scratch()
-            except BaseException as exc:  # noqa: BLE001 - handed to every caller by __call__
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller by __call__
                 self._failed = exc
 
-        with self._lock:
-            if self._starting is None:
-                self._starting = threading.Thread(target=start, name="pgwarden-scratch-start", daemon=True)
-                self._starting.start()
+        self._starting = threading.Thread(target=start, name="pgwarden-scratch-start", daemon=True)
+        self._starting.start()
 
     def _wait(self) -> None:
-        starting = self._starting
-        if starting is not None:
-            starting.join()
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
 
     def __call__(self) -> Scratch:
-        self.prestart()
         self._wait()
-        with self._lock:
-            if self._failed is not None:
-                raise self._failed
-            if self._scratch is None:  # --dev-url: nothing to start
-                self._scratch = open_scratch(self.dev_url)
-            return self._scratch
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
+        if self._scratch is None:
+            self._scratch = open_scratch(self.dev_url)
+        return self._scratch
 
     def identity(self) -> str | None:
         """``Scratch.identity()`` of the server a call would give, found without starting one
@@ -381,7 +380,6 @@ class LazyScratch:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
         self._failed = None
-        self._starting = None
         if self._scratch is not None:
             self._scratch.close()
             self._scratch = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -149,66 +148,14 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 
 def load_configured(cfg: Config, scratch: Callable[[], Scratch]) -> list[Expected]:
-    """Every expected-schema source the configuration names (``scratch`` is called only when one needs it).
-
-    When the models and SQL migrations both have to be built, the migrations are applied in a
-    thread while the models import and build: the two scratch databases work on two cores. Errors
-    come out as they would one after the other (the models' first)."""
+    """Every expected-schema source the configuration names (``scratch`` is called only when one needs it)."""
     sources: list[Expected] = []
-    migrations: Expected | migrations_source.Build | None = None
-    unreadable: Exception | None = None
+    if cfg.models:
+        sources.append(load_configured_models(cfg, scratch))
     if cfg.migrations:
-        try:
-            migrations = migrations_source.prepare(
-                cfg.migrations, scratch, schemas=cfg.schemas, ignore=cfg.ignore
-            )
-        except Exception as exc:  # noqa: BLE001 - said after the models' own error, as before
-            unreadable = exc
-    beside: _Beside | None = None
-    if cfg.models and isinstance(migrations, migrations_source.Build) and migrations.kind == "sql":
-        # Only SQL files: an Alembic build runs env.py, which imports the project's modules, and two
-        # threads importing the same modules may see one half-made.
-        _prestart(scratch)
-        beside = _Beside(migrations.build)
-    try:
-        if cfg.models:
-            sources.append(load_configured_models(cfg, scratch))
-    finally:
-        built = beside.result() if beside is not None else None  # waited for, even when the models failed
-    if unreadable is not None:
-        raise unreadable
-    if isinstance(migrations, migrations_source.Build):
-        sources.append(built() if built is not None else migrations.build())
-    elif migrations is not None:
-        sources.append(migrations)
+        sources.append(
+            migrations_source.load(cfg.migrations, scratch, schemas=cfg.schemas, ignore=cfg.ignore)
+        )
     if cfg.snapshot and cfg.snapshot.exists():
         sources.append(snapshot_source.load(cfg.snapshot, schemas=cfg.schemas, ignore=cfg.ignore))
     return sources
-
-
-class _Beside:
-    """``work()`` in a thread; ``result()`` waits and gives a callable that returns it or raises its error."""
-
-    def __init__(self, work: Callable[[], Expected]) -> None:
-        self._value: Expected | None = None
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._value = work()
-            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by result()
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, name="pgwarden-migrations-build", daemon=True)
-        self._thread.start()
-
-    def result(self) -> Callable[[], Expected]:
-        self._thread.join()
-
-        def value() -> Expected:
-            if self._error is not None:
-                raise self._error
-            assert self._value is not None
-            return self._value
-
-        return value

@@ -6,7 +6,6 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from . import schema_cache
 from .expected import Expected
 
 # The executor lives in migrate/apply.py; its names stay importable from here for callers above.
-__all__ = ["Build", "apply", "failure", "line_column", "load", "prepare", "server_message"]
+__all__ = ["apply", "failure", "line_column", "load", "server_message"]
 
 
 def load(
@@ -38,49 +37,6 @@ def load(
     ``scratch`` (or the ``Scratch`` it gives when called) builds it; when the same migrations were
     built on the same kind of server before, the stored schema is used and no scratch is asked for.
     """
-    found = prepare(folder, scratch, schemas=schemas, ignore=ignore)
-    return found if isinstance(found, Expected) else found.build()
-
-
-@dataclass
-class Build:
-    """Migrations whose schema is not in the cache: ``build()`` applies them to a scratch database."""
-
-    folder: Path
-    source: MigrationSource
-    scratch: Scratch | Callable[[], Scratch]
-    schemas: Sequence[str]
-    ignore: Sequence[str]
-    entry_key: str | None
-
-    @property
-    def kind(self) -> str:
-        return self.source.kind
-
-    def build(self) -> Expected:
-        given = self.scratch if isinstance(self.scratch, Scratch) else self.scratch()
-        url = given.create_database("migrations")
-        try:
-            self.source.build(url)
-            with connect(url, autocommit=True, what="scratch database") as conn:
-                schema = inspect(conn, schemas=self.schemas, ignore=self.ignore)
-        finally:
-            given.drop_database(url)
-        if self.entry_key is not None:
-            schema_cache.store(self.entry_key, schema_cache.Entry(schema))
-        return Expected(label=show_path(self.folder), kind="migrations", schema=schema)
-
-
-def prepare(
-    folder: Path,
-    scratch: Scratch | Callable[[], Scratch],
-    *,
-    schemas: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-) -> Expected | Build:
-    """``load``'s first half: the cached schema, or the ``Build`` that makes it. The cache key is
-    made here (for Alembic from the modules reading the revisions imports), before anything else
-    may import in another thread."""
     before = set(sys.modules)
     source = open_source(folder, read_only=True)
     _read_project_imports(source)
@@ -100,7 +56,17 @@ def prepare(
         hit = schema_cache.load(entry_key)
         if hit is not None:
             return Expected(label=show_path(folder), kind="migrations", schema=hit.schema)
-    return Build(folder, source, scratch, schemas, ignore, entry_key)
+    given = scratch if isinstance(scratch, Scratch) else scratch()
+    url = given.create_database("migrations")
+    try:
+        source.build(url)
+        with connect(url, autocommit=True, what="scratch database") as conn:
+            schema = inspect(conn, schemas=schemas, ignore=ignore)
+    finally:
+        given.drop_database(url)
+    if entry_key is not None:
+        schema_cache.store(entry_key, schema_cache.Entry(schema))
+    return Expected(label=show_path(folder), kind="migrations", schema=schema)
 
 
 def _inputs(
