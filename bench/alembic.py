@@ -100,9 +100,14 @@ def build(root: Path, count: int) -> Path:
     return root
 
 
-def command(root: Path, argv: list[str], url: str, dev_url: str) -> tuple[float, float]:
-    """Wall time and CPU time (user + sys of the command's process and its children)."""
+def command(
+    root: Path, argv: list[str], url: str, dev_url: str, src: Path | None = None
+) -> tuple[float, float]:
+    """Wall time and CPU time (user + sys of the command's process and its children); ``src``: run
+    pgwarden from that source folder instead (``--baseline``)."""
     env = {**os.environ, "BENCH_DB_URL": url, "DATABASE_URL": url}
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     bindir = Path(sys.executable).parent
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -124,13 +129,15 @@ def command(root: Path, argv: list[str], url: str, dev_url: str) -> tuple[float,
     return took, cpu
 
 
-def once(scratch: Scratch, root: Path, argv: list[str], *, at_head: bool) -> tuple[float, float]:
+def once(
+    scratch: Scratch, root: Path, argv: list[str], *, at_head: bool, src: Path | None = None
+) -> tuple[float, float]:
     """One run (wall, cpu) on a fresh database, brought to head first when ``at_head``."""
     url = scratch.create_database("bench_alembic")
     try:
         if at_head:
             command(root, ["alembic", "upgrade", "head"], url, scratch.server_url)
-        return command(root, argv, url, scratch.server_url)
+        return command(root, argv, url, scratch.server_url, src)
     finally:
         scratch.drop_database(url)
 
@@ -141,48 +148,77 @@ def main() -> int:
     )
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--only", choices=("up", "check"), help="only the `migrate up` rows, or only `check` and what it sees"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="SRC",
+        help="also run pgwarden from this src folder (a checkout of main), interleaved: before/after in one run",
+    )
     args = parser.parse_args()
-    rows = []
+    baseline = args.baseline.resolve() if args.baseline else None
+    wanted = [
+        ("migrate up, cold", ["pgwarden", "migrate", "up"], ["alembic", "upgrade", "head"], False),
+        ("migrate up, warm", ["pgwarden", "migrate", "up"], ["alembic", "upgrade", "head"], True),
+        ("check at head", ["pgwarden", "check"], ["alembic", "check"], True),
+    ]
+    if args.only:
+        wanted = [w for w in wanted if w[1][1] == {"up": "migrate", "check": "check"}[args.only]]
+    rows: dict[str, tuple[tuple[float, float], tuple[float, float], tuple[float, float] | None]] = {}
+    seen = None
     with tempfile.TemporaryDirectory() as tmp, open_scratch(None) as scratch:
         root = build(Path(tmp), args.count)
-        for label, ours, theirs, at_head in (
-            ("migrate up, cold", ["pgwarden", "migrate", "up"], ["alembic", "upgrade", "head"], False),
-            ("migrate up, warm", ["pgwarden", "migrate", "up"], ["alembic", "upgrade", "head"], True),
-            ("check at head", ["pgwarden", "check"], ["alembic", "check"], True),
-        ):
+        for label, ours, theirs, at_head in wanted:
             mine: list[tuple[float, float]] = []
             anchor: list[tuple[float, float]] = []
-            for _ in range(args.repeat):  # interleaved: a busy machine slows both sides alike
+            before: list[tuple[float, float]] = []
+            for _ in range(args.repeat):  # interleaved: a busy machine slows every side alike
                 mine.append(once(scratch, root, ours, at_head=at_head))
+                if baseline is not None:
+                    before.append(once(scratch, root, ours, at_head=at_head, src=baseline))
                 anchor.append(once(scratch, root, theirs, at_head=at_head))
-            rows.append((label, min(mine), min(anchor)))
-        with tempfile.TemporaryDirectory() as other:
-            url = scratch.create_database("bench_alembic_sees")
-            try:
-                seen, _ = alembic_misses.compare(alembic_misses.build(Path(other)), url, scratch.server_url)
-            finally:
-                scratch.drop_database(url)
+            rows[label] = (min(mine), min(anchor), min(before) if before else None)
+        if args.only != "up":
+            with tempfile.TemporaryDirectory() as other:
+                url = scratch.create_database("bench_alembic_sees")
+                try:
+                    seen, _ = alembic_misses.compare(
+                        alembic_misses.build(Path(other)), url, scratch.server_url
+                    )
+                finally:
+                    scratch.drop_database(url)
     print(f"{args.count} Alembic revisions, best of {args.repeat} (by wall time), whole commands; ")
     print(
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; CPU = user + sys of the command\n"
     )
     print("| command | pgwarden wall | alembic wall | wall ratio | pgwarden CPU | alembic CPU | CPU ratio |")
     print("|---|---|---|---|---|---|---|")
-    for label, (a, a_cpu), (b, b_cpu) in rows:
+    for label, ((a, a_cpu), (b, b_cpu), old) in rows.items():
         print(
             f"| {label} | {a:.2f} s | {b:.2f} s | {a / b:.2f}× | {a_cpu:.2f} s | {b_cpu:.2f} s | {a_cpu / b_cpu:.2f}× |"
         )
-    print("\nWhat each check sees on one project at head (bench/alembic_misses.py):\n")
-    print(alembic_misses.table(seen))
+        if old is not None:
+            o, o_cpu = old
+            print(
+                f"| {label} [baseline] | {o:.2f} s | {b:.2f} s | {o / b:.2f}× | {o_cpu:.2f} s | {b_cpu:.2f} s "
+                f"| {o_cpu / b_cpu:.2f}× |"
+            )
     missed = []
-    up_cold = rows[0]
-    if up_cold[1][0] > up_cold[2][0] * 1.10:
-        missed.append(f"migrate up overhead {100 * (up_cold[1][0] / up_cold[2][0] - 1):.0f} % > 10 %")
-    check = rows[2]
-    if check[2][0] / check[1][0] < 5:
-        missed.append(f"check is {check[2][0] / check[1][0]:.1f}× alembic check's speed, target ≥ 5×")
-    if any(s.pgwarden == "missed" for s in seen):
-        missed.append("pgwarden check missed a change alembic_misses.py makes")
+    if seen is not None:
+        print("\nWhat each check sees on one project at head (bench/alembic_misses.py):\n")
+        print(alembic_misses.table(seen))
+        if any(s.pgwarden == "missed" for s in seen):
+            missed.append("pgwarden check missed a change alembic_misses.py makes")
+    if "migrate up, cold" in rows:
+        (a, _), (b, _), _ = rows["migrate up, cold"]
+        if a > b * 1.10:
+            missed.append(f"migrate up overhead {100 * (a / b - 1):.0f} % > 10 %")
+    if "check at head" in rows:
+        (a, _), (b, _), _ = rows["check at head"]
+        if b / a < 5:
+            missed.append(f"check is {b / a:.1f}× alembic check's speed, target ≥ 5×")
     for line in missed:
         print(f"target missed: {line}")
     return 1 if missed else 0

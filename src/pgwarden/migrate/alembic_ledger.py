@@ -4,6 +4,12 @@
 adds to it. This table, in pgwarden's own schema, keeps per revision the checksum of the
 file that ran, its timing, who ran it and what it changed, so ``migrate status`` can tell
 a revision edited after it was applied from one merely not applied yet.
+
+What a revision changed is kept as the statements it ran (``{"statements": [...]}`` in the
+``changes`` column) and put into words (``touched``, PostgreSQL's parser) only when something
+reads it: ``migrate up`` does not parse every statement of every revision it applies (~0.6 ms
+each: 0.12 s of CPU on 200 revisions). Rows of older pgwarden versions, stamped revisions, and a revision
+whose statements exceed ``STATEMENTS_KEPT`` characters hold the words (a JSON list) instead.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from importlib import resources
 from typing import Any
 
@@ -18,7 +25,11 @@ import psycopg
 
 from ..db import SCHEMA_LOCK
 
-__all__ = ["Recorded", "ensure", "exists", "read", "record"]
+__all__ = ["STATEMENTS_KEPT", "Recorded", "ensure", "exists", "read", "record"]
+
+STATEMENTS_KEPT = 1_000_000
+"""Characters of SQL kept per revision; a revision that ran more (a data backfill written out in
+full) is put into words when it is recorded instead, so the ledger stays small."""
 
 
 @dataclass(frozen=True)
@@ -28,9 +39,19 @@ class Recorded:
     checksum: str
     applied_at: datetime | None
     duration_ms: int
-    changes: list[str] = field(default_factory=list)
+    kept: list[str] | dict[str, Any] = field(default_factory=list)
+    """The ``changes`` column: the phrases, or ``{"statements": [...]}`` the revision ran."""
     how: str = "applied"
     """``applied`` (pgwarden ran it) or ``stamped`` (``migrate baseline``: marked, never run)."""
+
+    @cached_property
+    def changes(self) -> list[str]:
+        """What the revision changed, in words (``create table users``)."""
+        if isinstance(self.kept, dict):
+            from .touched import touched  # PostgreSQL's parser: only when the words are read
+
+            return touched(str(s) for s in self.kept.get("statements") or ())
+        return [str(c) for c in self.kept]
 
 
 def exists(conn: psycopg.Connection[Any]) -> bool:
@@ -55,7 +76,11 @@ def read(conn: psycopg.Connection[Any]) -> dict[str, Recorded]:
     rows = conn.execute(
         b"SELECT revision, file, checksum, applied_at, duration_ms, changes, how FROM pgwarden.alembic_revisions"
     ).fetchall()
-    return {r[0]: Recorded(r[0], r[1], r[2], r[3], int(r[4]), list(r[5] or []), r[6]) for r in rows}
+    return {r[0]: Recorded(r[0], r[1], r[2], r[3], int(r[4]), _kept(r[5]), r[6]) for r in rows}
+
+
+def _kept(value: Any) -> list[str] | dict[str, Any]:
+    return value if isinstance(value, dict) else list(value or [])
 
 
 def record(
@@ -66,14 +91,24 @@ def record(
     checksum: str,
     duration_ms: int,
     applied_by: dict[str, Any],
-    changes: list[str],
+    changes: list[str] | None = None,
+    statements: list[str] | None = None,
     how: str = "applied",
 ) -> None:
-    """Insert or overwrite the row of ``revision`` (in the revision's own transaction when applying)."""
+    """Insert or overwrite the row of ``revision`` (in the revision's own transaction when applying),
+    with what it changed: ``statements`` it ran (put into words when read), or ``changes`` in words."""
+    kept: list[str] | dict[str, Any] = list(changes or [])
+    if statements is not None:
+        if sum(len(s) for s in statements) <= STATEMENTS_KEPT:
+            kept = {"statements": list(statements)}
+        else:
+            from .touched import touched
+
+            kept = touched(statements)
     conn.execute(
         b"INSERT INTO pgwarden.alembic_revisions AS r (revision, file, checksum, duration_ms, applied_by, changes, "
         b"how) VALUES (%s, %s, %s, %s, %s::jsonb, %s::jsonb, %s) ON CONFLICT (revision) DO UPDATE SET "
         b"file = excluded.file, checksum = excluded.checksum, applied_at = now(), duration_ms = excluded.duration_ms, "
         b"applied_by = excluded.applied_by, changes = excluded.changes, how = excluded.how",
-        (revision, file, checksum, duration_ms, json.dumps(applied_by), json.dumps(changes), how),
+        (revision, file, checksum, duration_ms, json.dumps(applied_by), json.dumps(kept), how),
     )

@@ -84,8 +84,6 @@ def run_chain(
     from alembic.runtime.environment import EnvironmentContext
     from sqlalchemy import event
 
-    from . import guard  # PostgreSQL's parser: only when revisions run (not for a read-only status)
-
     say = say or (lambda _msg: None)
     driver: psycopg.Connection[Any] = conn.connection.driver_connection
     applied = into if into is not None else Applied()
@@ -115,8 +113,10 @@ def run_chain(
         if not guarded or allow_data_loss:
             return
         revision = _running(paths)
-        if revision is None or revision.destructive:
+        if revision is None or revision.destructive or _version_row(context, table.name):
             return
+        from . import guard  # PostgreSQL's parser: only where a statement may lose rows (not on scratch)
+
         risks = guard.risks(statement)
         lost = guard_rows.losses(driver, risks) if risks else []
         if lost:
@@ -177,6 +177,14 @@ def _running(paths: dict[str, Revision]) -> Revision | None:
             return found
         frame = frame.f_back  # type: ignore[assignment]
     return None
+
+
+def _version_row(context: Any, name: str) -> bool:
+    """Whether SQLAlchemy compiled the statement from Alembic's own version table (the ``UPDATE`` or
+    ``DELETE`` of its heads, which loses nothing): the guard need not parse it."""
+    compiled = getattr(context, "compiled", None)
+    target = getattr(getattr(compiled, "statement", None), "table", None)
+    return getattr(target, "name", None) == name
 
 
 def _line_in(path: Path) -> int:

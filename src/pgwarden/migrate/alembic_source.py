@@ -117,8 +117,6 @@ class AlembicSource:
             def record(
                 driver: psycopg.Connection[Any], rev: Revision, ms: int, statements: list[str]
             ) -> None:
-                from .touched import touched  # PostgreSQL's parser: only when revisions run
-
                 alembic_ledger.record(
                     driver,
                     revision=rev.id,
@@ -126,7 +124,7 @@ class AlembicSource:
                     checksum=rev.checksum,
                     duration_ms=ms,
                     applied_by=who,
-                    changes=touched(statements),
+                    statements=statements,  # put into words when read (status), not here
                 )
 
             applied = Applied()

@@ -1,0 +1,149 @@
+"""How a scratch cluster starts fast: in memory for schema work, started in the background while the
+models import, its server a child watched through postmaster.pid, and none left behind."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pgwarden import scratch_place
+from pgwarden.errors import ScratchError
+from pgwarden.pgbin import find_binaries
+from pgwarden.scratch import Cluster, LazyScratch, open_scratch
+
+BINARIES = find_binaries()
+pytestmark = pytest.mark.skipif(BINARIES is None, reason="no PostgreSQL binaries")
+
+
+def _listening(folder: Path) -> bool:
+    with socket.socket(socket.AF_UNIX) as s:
+        return s.connect_ex(str(folder / ".s.PGSQL.5432")) == 0
+
+
+def _on(folder: Path, parent: str) -> bool:
+    return folder.resolve().is_relative_to(Path(parent).resolve())
+
+
+def test_schema_clusters_live_in_memory_and_data_clusters_do_not() -> None:
+    assert BINARIES is not None
+    parent = scratch_place.memory_parent(scratch_place.run_as())
+    if parent is None:
+        pytest.skip("no memory file system with room on this machine")
+    with open_scratch() as scratch:
+        assert scratch.cluster is not None
+        folder = scratch.cluster.dir
+        assert _on(folder, parent) and folder.stat().st_mode & 0o077 == 0
+        with psycopg.connect(scratch.create_database("m")) as c:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+    assert not folder.exists()
+    disk = Cluster(BINARIES)  # as backup verify makes it: it may hold a restored backup
+    try:
+        assert not _on(disk.dir, parent)
+    finally:
+        disk.stop()
+
+
+def test_a_small_memory_file_system_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.statvfs
+
+    def small(path: str) -> os.statvfs_result:
+        found = real(path)
+        fields = list(found)
+        fields[4] = (scratch_place.MEMORY_MIN_FREE // found.f_frsize) - 1  # f_bavail: just too little
+        return os.statvfs_result(fields)
+
+    monkeypatch.setattr(scratch_place.os, "statvfs", small)
+    assert scratch_place.memory_parent(None) is None
+    folder = scratch_place.private_dir(memory=True)
+    try:
+        assert not _on(folder, "/dev/shm")
+    finally:
+        folder.rmdir()
+
+
+def test_prestart_starts_in_the_background_and_close_stops_it() -> None:
+    with LazyScratch() as lazy:
+        lazy.prestart()
+        scratch = lazy()
+        assert lazy() is scratch and scratch.cluster is not None
+        folder = scratch.cluster.dir
+        assert _listening(folder)
+    assert not folder.exists() and not _listening(folder)
+
+
+def test_a_cluster_started_in_the_background_and_never_asked_for_is_stopped() -> None:
+    lazy = LazyScratch()
+    lazy.prestart()
+    lazy._wait()
+    assert lazy._scratch is not None and lazy._scratch.cluster is not None
+    folder = lazy._scratch.cluster.dir
+    assert _listening(folder)
+    lazy.close()
+    assert not folder.exists() and not _listening(folder)
+
+
+def test_a_background_start_that_fails_raises_where_the_cluster_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("pgwarden.scratch.find_binaries", lambda: None)
+    with LazyScratch() as lazy:
+        lazy.prestart()
+        with pytest.raises(ScratchError, match=r"pgwarden\[embedded\]"):
+            lazy()
+
+
+def test_prestart_does_nothing_with_a_dev_url(db_url: str) -> None:
+    with LazyScratch(db_url) as lazy:
+        lazy.prestart()
+        assert lazy._starting is None
+        assert lazy().cluster is None
+
+
+class _BadSetting(Cluster):
+    def server_options(self) -> str:
+        return super().server_options() + " -c no_such_setting_here=1"
+
+
+def test_a_server_that_does_not_start_is_a_clear_error_with_its_log() -> None:
+    assert BINARIES is not None
+    cluster = _BadSetting(BINARIES, memory=True)
+    try:
+        with pytest.raises(ScratchError) as info:
+            cluster.start()
+        message = str(info.value)
+        assert "no_such_setting_here" in message and "--dev-url" in message
+        assert len(message.splitlines()) == 1
+    finally:
+        cluster.stop()
+    assert not cluster.dir.exists()
+
+
+def test_the_first_cluster_starts_before_its_template_reaches_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """initdb's result is kept from a copy beside the cluster, by a thread that stop() waits for."""
+    assert BINARIES is not None
+    monkeypatch.setenv("PGWARDEN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PGWARDEN_NO_CACHE", raising=False)
+    cluster = Cluster(BINARIES, memory=True)
+    try:
+        cluster.start()
+        assert cluster._keeping is not None  # made by initdb: a template is on its way
+        with psycopg.connect(cluster.url) as c:
+            c.execute("CREATE TABLE after_start (id int)")  # the server writes; the template must not see it
+    finally:
+        cluster.stop()
+    templates = [p for p in (tmp_path / "cache" / "clusters").iterdir() if not p.name.startswith(".")]
+    assert len(templates) == 1 and not cluster.dir.exists()
+    again = Cluster(BINARIES, memory=True)
+    try:
+        again.start()
+        assert again._keeping is None  # a copy of the template
+        with psycopg.connect(again.url) as c:
+            assert c.execute("SELECT to_regclass('after_start')").fetchone() == (None,)
+    finally:
+        again.stop()
