@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -9,7 +10,8 @@ import click
 from .. import findings as findings_module
 from .. import formats
 from ..errors import UsageError
-from ..lint import ALL_RULES, lint_paths
+from ..findings import Finding
+from ..lint import ALL_RULES, Settings, lint_paths
 from ..lint.settings import settings_from
 from ..migrate.alembic_scripts import is_alembic
 from ..migrate.source import discover, is_migrations_folder
@@ -76,7 +78,7 @@ def lint(
     targets = [t for t in targets if t not in alembic]
     # a migrations folder is named the way `migrate` wants it, or lint says no as migrate would
     folders = [t for t in targets if t.is_dir() and (t == cfg.migrations or is_migrations_folder(t))]
-    if against or no_cache:
+    if against:
         for folder in folders:
             discover(folder)
     found = []
@@ -101,13 +103,18 @@ def lint(
         from ..lint.simulate import lint_against
 
         found += lint_against(targets, settings, against, dev_url=cfg.dev_url)
-    elif targets and no_cache:
-        found += lint_paths(targets, settings)
     elif targets:
-        from ..lint.cache import lint_cached
 
-        # the cache checks the folders as `discover` does when it lints them (a hit: they passed)
-        found += lint_cached(targets, settings, lint_paths, folders=folders, check=discover)
+        def checked(files: Sequence[Path], given: Settings) -> list[Finding]:
+            # the folders are checked as `migrate` would, beside the linting (a cache hit: they passed)
+            return lint_paths(files, given, check=lambda: [discover(folder) for folder in folders])
+
+        if no_cache:
+            found += checked(targets, settings)
+        else:
+            from ..lint.cache import lint_cached
+
+            found += lint_cached(targets, settings, checked, folders=folders)
     title = f"pgwarden lint: {len(settings.rules)} rules" + (
         f", against {describe(against)}" if against else ""
     )

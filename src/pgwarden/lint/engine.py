@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,9 +89,17 @@ def _never_runs(filename: str) -> bool:
 
 
 def lint_paths(
-    paths: Sequence[Path], settings: Settings, tables: Mapping[str, TableFacts] | None = None
+    paths: Sequence[Path],
+    settings: Settings,
+    tables: Mapping[str, TableFacts] | None = None,
+    *,
+    check: Callable[[], object] | None = None,
 ) -> list[Finding]:
-    """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception."""
+    """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception.
+
+    ``check()`` (``migrate``'s folder checks, which raise) runs first, or beside the linting when
+    a forked child lints part of the files; when it raises, nothing is linted.
+    """
     files = collect_files(paths)
     shown = Shown()
 
@@ -102,7 +110,14 @@ def lint_paths(
         return findings
 
     with _no_cyclic_gc():
-        found = lint_split(files, lint_some) if worth_forking(len(files)) else lint_some(files)
+        if worth_forking(len(files)):
+            from pglast import parser  # noqa: F401  # imported once, before the fork: the child has it
+
+            found = lint_split(files, lint_some, before=check)
+        else:
+            if check is not None:
+                check()
+            found = lint_some(files)
         if tables is None:
             found = _with_chain(files, found, settings, shown)
     return found
