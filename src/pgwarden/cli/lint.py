@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import click
 
@@ -99,11 +100,24 @@ def lint(
         from ..lint.alembic_cache import lint_alembic_cached
 
         found = [f for where in alembic for f in lint_alembic_cached(where, settings, no_cache=no_cache)]
-    if against and targets:
+    if targets and against:
         from ..lint.simulate import lint_against
 
         found += lint_against(targets, settings, against, dev_url=cfg.dev_url)
-    elif targets:
+    title = f"pgwarden lint: {len(settings.rules)} rules" + (
+        f", against {describe(against)}" if against else ""
+    )
+    color = bool(getattr(state.out, "isatty", lambda: False)()) if state.color is None else state.color
+
+    def render(found: Sequence[Finding], out: IO[str]) -> None:
+        if fmt == "text":
+            from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
+
+            render_text(found, out, color=color, title=title)
+        else:
+            formats.render(found, fmt, out, color=color, title=title)
+
+    if targets and not against:
 
         def checked(files: Sequence[Path], given: Settings) -> list[Finding]:
             # the folders are checked as `migrate` would, beside the linting (a cache hit: they passed)
@@ -111,17 +125,16 @@ def lint(
 
         if no_cache:
             found += checked(targets, settings)
+        elif not alembic and not (fmt == "text" and color):  # a terminal's colours are drawn afresh
+            from ..lint.cache import Report, report_cached
+
+            report = Report(f"{fmt}\n{title}", render)
+            return report_cached(
+                targets, settings, checked, report, state.out, strict=strict, folders=folders
+            )
         else:
             from ..lint.cache import lint_cached
 
             found += lint_cached(targets, settings, checked, folders=folders)
-    title = f"pgwarden lint: {len(settings.rules)} rules" + (
-        f", against {describe(against)}" if against else ""
-    )
-    if fmt == "text":
-        from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
-
-        render_text(found, state.out, color=state.color, title=title)
-    else:
-        formats.render(found, fmt, state.out, color=state.color, title=title)
+    render(found, state.out)
     return findings_module.exit_code(found, strict=strict)

@@ -11,10 +11,15 @@ may read what earlier files create (``chain``).
 The directory is ``$XDG_CACHE_HOME/pgwarden/lint`` (default ``~/.cache``), created private (0700).
 It is not used when it belongs to another user or others may write to it: the findings it holds are
 trusted as they are read (as JSON; nothing in it is executed).
+
+Beside the findings, an entry keeps the reports written from them (``report_cached``): a hit of
+the same key and the same rendering (format, title) writes the stored text and exits as the run
+that wrote it, without building a finding.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -22,13 +27,15 @@ import math
 import os
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from .. import __version__
-from ..findings import Finding, Severity
+from ..findings import CHUNK, Finding, Severity, exit_code
 from ..paths import private_dir
 from .engine import Settings, collect_files
 
@@ -67,17 +74,89 @@ def lint_cached(
     files = collect_files(paths) if files is None else files
     key = _key(files, settings, folders, extra)
     where = private_dir(directory())
+    return _findings(files, settings, lint, key, where, folders, check, extra)[0]
+
+
+def _findings(
+    files: Sequence[Path],
+    settings: Settings,
+    lint: Callable[[Sequence[Path], Settings], list[Finding]],
+    key: str | None,
+    where: Path | None,
+    folders: Sequence[Path],
+    check: Callable[[Path], object] | None,
+    extra: dict[str, Any] | None,
+) -> tuple[list[Finding], bool]:
+    """The findings under ``key`` or linted afresh (then stored), and whether ``key`` holds them."""
     if key is not None and where is not None:
         found = _load(where / f"{key}.json")
         if found is not None:
-            return found
+            return found, True
     if check is not None:
         for folder in folders:
             check(folder)
     found = lint(files, settings)
     if key is not None and where is not None and _key(files, settings, folders, extra) == key:
-        _store(where, key, found)
-    return found
+        return found, _store(where, key, found)
+    return found, False
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rendering of findings, and everything its text depends on besides them."""
+
+    variant: str
+    """Format, title and any other option of ``render``: part of the stored report's name."""
+    render: Callable[[Sequence[Finding], IO[str]], None]
+
+
+def report_cached(
+    paths: Sequence[Path],
+    settings: Settings,
+    lint: Callable[[Sequence[Path], Settings], list[Finding]],
+    report: Report,
+    out: IO[str],
+    *,
+    strict: bool = False,
+    folders: Sequence[Path] = (),
+) -> int:
+    """Write ``report.render`` of the findings of ``paths`` to ``out`` and return the exit code, as
+    ``lint_cached`` and ``exit_code`` would; a hit of the same key and variant writes the stored text."""
+    files = collect_files(paths)
+    key = _key(files, settings, folders)
+    where = private_dir(directory())
+    name = f"{key}.{hashlib.sha256(report.variant.encode()).hexdigest()[:16]}.out"
+    stored = _load_report(where / name) if key is not None and where is not None else None
+    if stored is None:
+        found, kept = _findings(files, settings, lint, key, where, folders, None, None)
+        buffer = StringIO()
+        report.render(found, buffer)
+        codes = (exit_code(found), exit_code(found, strict=True))
+        stored = codes, buffer.getvalue()
+        if kept and where is not None:
+            _store_report(where, name, stored)
+    (code, strict_code), text = stored
+    for start in range(0, len(text), CHUNK):  # each piece written (and redacted) on its own
+        out.write(text[start : start + CHUNK])
+    return strict_code if strict else code
+
+
+def _load_report(path: Path) -> tuple[tuple[int, int], str] | None:
+    try:
+        head, _, body = path.read_bytes().partition(b"\n")
+        code, strict_code = orjson.loads(head)
+        if not (isinstance(code, int) and isinstance(strict_code, int)):
+            return None
+        return (code, strict_code), body.decode("utf-8")
+    except (OSError, ValueError, TypeError):
+        return None  # missing or damaged: render afresh
+
+
+def _store_report(where: Path, name: str, stored: tuple[tuple[int, int], str]) -> None:
+    codes, text = stored
+    # not kept when it cannot be written, or holds a lone surrogate (which UTF-8 cannot encode)
+    with contextlib.suppress(OSError, UnicodeEncodeError):
+        _write(where, name, orjson.dumps(list(codes)) + b"\n" + text.encode("utf-8"))
 
 
 def _key(
@@ -164,9 +243,10 @@ def _plain(value: object) -> bool:
     return False
 
 
-def _store(where: Path, key: str, found: Sequence[Finding]) -> None:
+def _store(where: Path, key: str, found: Sequence[Finding]) -> bool:
+    """Keep ``found`` under ``key``; whether it was kept."""
     if not all(type(f.severity) is Severity and _plain(f.evidence) for f in found):
-        return
+        return False
     try:
         # rows of fields in Finding's order: a third quicker to read back than objects with keys
         data = orjson.dumps(
@@ -185,12 +265,20 @@ def _store(where: Path, key: str, found: Sequence[Finding]) -> None:
                 for f in found
             ]
         )
-        fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, where / f"{key}.json")
-        entries = sorted(where.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink(missing_ok=True)
+        _write(where, f"{key}.json", data)
     except (OSError, TypeError):  # TypeError: a str subclass orjson refuses
-        pass  # a cache that cannot be written only costs the next run its speed
+        return False  # a cache that cannot be written only costs the next run its speed
+    return True
+
+
+def _write(where: Path, name: str, data: bytes) -> None:
+    """Write an entry atomically, then drop the oldest entries of its kind beyond ``KEEP``
+    (reports: ``KEEP`` per format a run is usually rendered in)."""
+    fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    os.replace(tmp, where / name)
+    pattern, keep = ("*.json", KEEP) if name.endswith(".json") else ("*.out", 4 * KEEP)
+    entries = sorted(where.glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[keep:]:
+        old.unlink(missing_ok=True)
