@@ -96,7 +96,16 @@ def _relation_names(stmt: Statement) -> Iterator[Hit]:
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    tags = (
+        "UpdateStmt",
+        "InsertStmt",
+        "MergeStmt",
+        "CreateStmt",
+        "ViewStmt",
+        "CreateTableAsStmt",
+        "SelectStmt",
+    )
+    for stmt in source.of(*tags):
         if stmt.tag in ("UpdateStmt", "InsertStmt", "MergeStmt"):
             yield from _assignments(stmt)
         elif stmt.tag in ("CreateStmt", "ViewStmt", "CreateTableAsStmt", "SelectStmt"):

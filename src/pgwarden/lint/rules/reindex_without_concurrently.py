@@ -19,7 +19,7 @@ _OLD = (
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("ReindexStmt"):
         if (
             stmt.tag == "ReindexStmt"
             # REINDEX SYSTEM has no CONCURRENTLY form: advice to add it would be wrong.
