@@ -183,14 +183,27 @@ def _key(
         **({"extra": extra} if extra else {}),
     }
     digest.update(json.dumps(head, sort_keys=True).encode())
+    folders_real: dict[str, str] = {}
     for path in files:
         try:
             data = path.read_bytes()
         except OSError:
             return None  # linting reports the unreadable file; such a run is not kept
-        digest.update(f"\0{path}\0{os.path.realpath(path)}\0{len(data)}\0".encode())
+        digest.update(f"\0{path}\0{_realpath(path, folders_real)}\0{len(data)}\0".encode())
         digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
+
+
+def _realpath(path: Path, folders: dict[str, str]) -> str:
+    """``os.path.realpath(path)``, each folder resolved once: a file that is no symbolic link
+    resolves to its name in its folder's real path (one ``lstat`` instead of one per component)."""
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    real = folders.get(folder)
+    if real is None:
+        real = folders[folder] = os.path.realpath(folder)
+    return os.path.join(real, name)
 
 
 def _sql_names(folder: Path) -> list[str]:

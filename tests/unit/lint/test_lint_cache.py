@@ -230,3 +230,24 @@ def test_alembic_lint_hit_is_byte_identical_and_an_edit_is_a_miss(
     assert run(ini, "--format", fmt, "--no-cache") == edited
     assert run(ini, "--format", fmt, "--exclude", "missing-lock-timeout") != edited  # options are in the key
     assert len(entries()) == 3
+
+
+def test_real_paths_resolved_per_folder_are_what_realpath_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.sql").write_text("SELECT 1;\n")
+    (tmp_path / "linked").symlink_to(real)
+    (real / "b.sql").symlink_to(real / "a.sql")  # a linked file resolves on its own
+    monkeypatch.chdir(tmp_path)
+    folders: dict[str, str] = {}
+    for given in (
+        "real/a.sql",
+        "linked/a.sql",
+        "linked/b.sql",
+        "real/b.sql",
+        "a.sql",
+        "linked/../real/a.sql",
+    ):
+        assert cache._realpath(Path(given), folders) == os.path.realpath(given), given
