@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -63,9 +64,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found = sorted(
-                p
-                for p in path.rglob("*.sql")
-                if p.is_file() and not p.name.startswith(".") and not _never_runs(p.name)
+                Path(p)
+                for p in _sql_files(str(path))
+                if not p.name.startswith(".") and not _never_runs(p.name)
             )
             if not found:
                 raise UsageError(
@@ -77,6 +78,22 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
         else:
             raise UsageError(f"{show_path(path)} does not exist: pass a migrations folder or SQL files.")
     return files
+
+
+def _sql_files(folder: str) -> Iterator[os.DirEntry[str]]:
+    """The files named ``*.sql`` under ``folder``, as ``Path.rglob("*.sql")`` finds them (folders
+    behind symbolic links are not entered, unreadable ones skipped) but without a ``stat`` per file:
+    the directory listing says what each entry is."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except PermissionError:
+        return
+    for entry in entries:
+        if entry.name.endswith(".sql") and entry.is_file():
+            yield entry
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _sql_files(entry.path)
 
 
 def _never_runs(filename: str) -> bool:
