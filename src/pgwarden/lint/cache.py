@@ -25,7 +25,6 @@ import importlib.util
 import json
 import math
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from io import StringIO
@@ -287,6 +286,8 @@ def _store(where: Path, key: str, found: Sequence[Finding]) -> bool:
 def _write(where: Path, name: str, data: bytes) -> None:
     """Write an entry atomically, then drop the oldest entries of its kind beyond ``KEEP``
     (reports: ``KEEP`` per format a run is usually rendered in)."""
+    import tempfile  # with shutil, bz2, lzma and random: ~3 ms a hit does not need
+
     fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-")
     with os.fdopen(fd, "wb") as out:
         out.write(data)
