@@ -58,3 +58,18 @@ def test_a_failing_folder_check_refuses_the_run_with_or_without_a_child(
     found = engine.lint_paths([tmp_path], SETTINGS, check=lambda: checked.append(True))
     assert checked == [True]
     assert len({f.object.rsplit(":", 2)[0] for f in found}) == MIN_FILES + 20
+
+
+def test_a_second_process_only_when_a_core_is_spare(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pgwarden.lint import _parallel
+
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(_parallel.sys, "platform", "linux")
+    monkeypatch.setattr(_parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    assert _parallel.worth_forking(MIN_FILES)
+    assert not _parallel.worth_forking(MIN_FILES - 1)
+    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (1.6, 0.3, 0.3))  # both cores busy
+    assert not _parallel.worth_forking(MIN_FILES)
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert _parallel.worth_forking(MIN_FILES)
