@@ -25,7 +25,7 @@ import importlib.util
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -142,11 +142,11 @@ def report_cached(
 
 def _load_report(path: Path) -> tuple[tuple[int, int], str] | None:
     try:
-        head, _, body = path.read_bytes().partition(b"\n")
-        code, strict_code = orjson.loads(head)
-        if not (isinstance(code, int) and isinstance(strict_code, int)):
-            return None
-        return (code, strict_code), body.decode("utf-8")
+        with path.open("rb") as entry:
+            code, strict_code = orjson.loads(entry.readline())
+            if not (isinstance(code, int) and isinstance(strict_code, int)):
+                return None
+            return (code, strict_code), entry.read().decode("utf-8")
     except (OSError, ValueError, TypeError):
         return None  # missing or damaged: render afresh
 
@@ -155,7 +155,9 @@ def _store_report(where: Path, name: str, stored: tuple[tuple[int, int], str]) -
     codes, text = stored
     # not kept when it cannot be written, or holds a lone surrogate (which UTF-8 cannot encode)
     with contextlib.suppress(OSError, UnicodeEncodeError):
-        _write(where, name, orjson.dumps(list(codes)) + b"\n" + text.encode("utf-8"))
+        # encoded a piece at a time: a report of 10,000 files is tens of megabytes
+        pieces = (text[start : start + CHUNK].encode("utf-8") for start in range(0, len(text), CHUNK))
+        _write(where, name, [orjson.dumps(list(codes)) + b"\n"], pieces)
 
 
 def _key(
@@ -277,21 +279,26 @@ def _store(where: Path, key: str, found: Sequence[Finding]) -> bool:
                 for f in found
             ]
         )
-        _write(where, f"{key}.json", data)
+        _write(where, f"{key}.json", [data])
     except (OSError, TypeError):  # TypeError: a str subclass orjson refuses
         return False  # a cache that cannot be written only costs the next run its speed
     return True
 
 
-def _write(where: Path, name: str, data: bytes) -> None:
+def _write(where: Path, name: str, *parts: Iterable[bytes]) -> None:
     """Write an entry atomically, then drop the oldest entries of its kind beyond ``KEEP``
     (reports: ``KEEP`` per format a run is usually rendered in)."""
     import tempfile  # with shutil, bz2, lzma and random: ~3 ms a hit does not need
 
     fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.replace(tmp, where / name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                out.writelines(part)
+        os.replace(tmp, where / name)
+    except BaseException:
+        os.unlink(tmp)  # a half-written entry is never left behind
+        raise
     pattern, keep = ("*.json", KEEP) if name.endswith(".json") else ("*.out", 4 * KEEP)
     entries = sorted(where.glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[keep:]:

@@ -251,3 +251,14 @@ def test_real_paths_resolved_per_folder_are_what_realpath_says(
         "linked/../real/a.sql",
     ):
         assert cache._realpath(Path(given), folders) == os.path.realpath(given), given
+
+
+def test_a_report_that_cannot_be_encoded_is_not_kept_and_leaves_nothing(project: Path) -> None:
+    where = cache.directory()
+    where.mkdir(parents=True, mode=0o700)
+    # a lone surrogate, which UTF-8 refuses, after the first pieces were written
+    cache._store_report(where, "x.out", ((0, 1), "fine " * 20000 + "\ud800"))
+    assert not list(where.iterdir())  # no entry, no temporary file
+    cache._store_report(where, "y.out", ((0, 1), "fine " * 20000))
+    assert [p.name for p in where.iterdir()] == ["y.out"]
+    assert cache._load_report(where / "y.out") == ((0, 1), "fine " * 20000)
