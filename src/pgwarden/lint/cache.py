@@ -128,10 +128,11 @@ def report_cached(
     stored = _load_report(where / name) if key is not None and where is not None else None
     if stored is None:
         found, kept = _findings(files, settings, lint, key, where, folders, None, None)
-        buffer = StringIO()
-        report.render(found, buffer)
-        codes = (exit_code(found), exit_code(found, strict=True))
-        stored = codes, buffer.getvalue()
+        with StringIO() as buffer:  # closed once its text is taken: one copy of the report held
+            report.render(found, buffer)
+            text = buffer.getvalue()
+        stored = (exit_code(found), exit_code(found, strict=True)), text
+        del found, text  # the findings are not needed past here (large runs: hundreds of MB)
         if kept and where is not None:
             _store_report(where, name, stored)
     (code, strict_code), text = stored
