@@ -81,19 +81,18 @@ class Source:
         Most rules look at one or two kinds of statement; 37 rules each stepping through every
         statement cost more than what they check.
         """
-        by_tag = self._by_tag
-        present = [tag for tag in tags if tag in by_tag]
-        if len(present) <= 1:
-            return by_tag[present[0]] if present else ()
-        return tuple(stmt for stmt in self.statements if stmt.tag in tags)
+        if len(tags) == 1:
+            return tuple(self.statements[i] for i in self._positions.get(tags[0], ()))
+        found = sorted(i for tag in tags for i in self._positions.get(tag, ()))
+        return tuple(self.statements[i] for i in found)
 
     @cached_property
-    def _by_tag(self) -> dict[str, tuple[Statement, ...]]:
-        """Tag -> its statements in file order (worked out at the first ``of``)."""
-        grouped: dict[str, list[Statement]] = {}
-        for stmt in self.statements:
-            grouped.setdefault(stmt.tag, []).append(stmt)
-        return {tag: tuple(found) for tag, found in grouped.items()}
+    def _positions(self) -> dict[str, list[int]]:
+        """Tag -> positions of its statements in ``statements`` (worked out at the first ``of``)."""
+        positions: dict[str, list[int]] = {}
+        for i, stmt in enumerate(self.statements):
+            positions.setdefault(stmt.tag, []).append(i)
+        return positions
 
 
 @dataclass(frozen=True, slots=True)
