@@ -8,7 +8,7 @@ import pytest
 
 from pgwarden.errors import UsageError
 from pgwarden.findings import Finding
-from pgwarden.lint import ALL_RULES, RULES_BY_ID, Settings, Source, engine, lint_paths, lint_text, parse
+from pgwarden.lint import ALL_RULES, RULES_BY_ID, Settings, engine, lint_paths, lint_text, parse
 
 ALL = Settings(rules=ALL_RULES)
 
@@ -191,25 +191,6 @@ def test_a_multi_megabyte_data_load_is_linted(tmp_path: Path) -> None:
     wipe = by_code(found, "data-wipe")
     assert len(wipe) == 1 and wipe[0].object.endswith("002_seed.sql:60002:1")
     assert "syntax-error" not in {f.code for f in found}
-
-
-def test_statements_of_some_kinds_come_in_file_order() -> None:
-    sql = (
-        "CREATE TABLE a (id bigint);\nDROP TABLE b;\nCREATE INDEX i ON a (id);\nDROP TABLE c;\n"
-        "DO $$ BEGIN DROP TABLE d; END $$;\n"
-    )
-    statements, problem = parse.parse_file(sql.encode())
-    assert problem is None
-    source = Source(path="x.sql", statements=tuple(statements))
-    for tags in (
-        ("DropStmt",),
-        ("CreateStmt", "DropStmt"),
-        ("DropStmt", "IndexStmt"),
-        ("DoStmt", "DropStmt"),
-    ):
-        assert source.of(*tags) == tuple(s for s in statements if s.tag in tags)
-    assert source.of("VacuumStmt") == () and source.of("VacuumStmt", "CreateStmt") == (statements[0],)
-    assert [s.in_block for s in source.of("DropStmt")] == [False, False, True]
 
 
 def test_folders_are_searched_as_rglob_searches_them(tmp_path: Path) -> None:
