@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from ..findings import Severity
@@ -74,25 +73,6 @@ class Source:
 
     def text_of(self, stmt: Statement) -> bytes:
         return self.data[stmt.start : stmt.start + stmt.length]
-
-    def of(self, *tags: str) -> tuple[Statement, ...]:
-        """The statements of these node tags, in file order.
-
-        Most rules look at one or two kinds of statement; 37 rules each stepping through every
-        statement cost more than what they check.
-        """
-        if len(tags) == 1:
-            return tuple(self.statements[i] for i in self._positions.get(tags[0], ()))
-        found = sorted(i for tag in tags for i in self._positions.get(tag, ()))
-        return tuple(self.statements[i] for i in found)
-
-    @cached_property
-    def _positions(self) -> dict[str, list[int]]:
-        """Tag -> positions of its statements in ``statements`` (worked out at the first ``of``)."""
-        positions: dict[str, list[int]] = {}
-        for i, stmt in enumerate(self.statements):
-            positions.setdefault(stmt.tag, []).append(i)
-        return positions
 
 
 @dataclass(frozen=True, slots=True)

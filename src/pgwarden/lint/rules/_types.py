@@ -23,7 +23,7 @@ def column_types(source: Source) -> list[tuple[Statement, str, Node, str]]:
 
 
 def _column_types(source: Source) -> Iterator[tuple[Statement, str, Node, str]]:
-    for stmt in source.of("CreateStmt", "AlterTableStmt"):
+    for stmt in source.statements:
         if stmt.tag == "CreateStmt":
             for col in column_defs(stmt):
                 if col.get("typeName"):

@@ -10,7 +10,7 @@ from ..nodes import alter_cmds, existing, relation_name, size_note
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("AlterTableStmt"):
+    for stmt in source.statements:
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") != "AT_AlterColumnType":
                 continue

@@ -67,8 +67,6 @@ def _before(source: Source, table: str) -> tuple[str, frozenset[str] | None]:
 
 
 def check(source: Source) -> Iterator[Hit]:
-    if not any(_conditional_creation(stmt) for stmt in source.of("CreateStmt")):
-        return  # only a conditional CREATE TABLE leaves columns in doubt
     maybe: dict[str, set[str]] = {}
     prior: dict[str, tuple[str, frozenset[str] | None]] = {}
     ensured: dict[str, set[str]] = {}

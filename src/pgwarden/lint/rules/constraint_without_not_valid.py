@@ -11,7 +11,7 @@ from ._validate import validated_in_same_transaction
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("AlterTableStmt"):
+    for stmt in source.statements:
         for cmd in alter_cmds(stmt):
             con = cmd.get("def", {}).get("Constraint", {})
             if cmd.get("subtype") != "AT_AddConstraint" or con.get("contype") != "CONSTR_CHECK":

@@ -10,7 +10,7 @@ from ..nodes import alter_cmds, existing, relation_name
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("DeleteStmt", "UpdateStmt", "TruncateStmt", "DropStmt", "AlterTableStmt"):
+    for stmt in source.statements:
         node = stmt.node
         if stmt.tag in ("DeleteStmt", "UpdateStmt") and not node.get("whereClause"):
             table = relation_name(node.get("relation"))

@@ -9,7 +9,7 @@ from ..model import Hit, Rule, Source
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("CreateDomainStmt", "AlterDomainStmt"):
+    for stmt in source.statements:
         if stmt.tag == "CreateDomainStmt" and any(
             c.get("Constraint", {}).get("contype") == "CONSTR_CHECK" for c in stmt.node.get("constraints", ())
         ):

@@ -9,12 +9,13 @@ from ..model import Hit, Rule, Source
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("DropdbStmt"):
-        yield Hit(
-            stmt,
-            f"DROP DATABASE {stmt.node.get('dbname')} destroys every table in it.",
-            offset=stmt.start,
-        )
+    for stmt in source.statements:
+        if stmt.tag == "DropdbStmt":
+            yield Hit(
+                stmt,
+                f"DROP DATABASE {stmt.node.get('dbname')} destroys every table in it.",
+                offset=stmt.start,
+            )
 
 
 RULE = Rule(

@@ -9,7 +9,7 @@ from ..model import Hit, Rule, Source
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("DropStmt"):
+    for stmt in source.statements:
         if (
             stmt.tag == "DropStmt"
             and stmt.node.get("removeType") == "OBJECT_INDEX"

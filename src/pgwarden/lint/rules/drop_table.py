@@ -10,7 +10,7 @@ from ..nodes import strings
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("DropStmt"):
+    for stmt in source.statements:
         if stmt.tag == "DropStmt" and stmt.node.get("removeType") in ("OBJECT_TABLE", "OBJECT_MATVIEW"):
             names = [".".join(strings(o.get("List", {}).get("items"))) for o in stmt.node.get("objects", ())]
             yield Hit(

@@ -96,16 +96,7 @@ def _relation_names(stmt: Statement) -> Iterator[Hit]:
 
 
 def check(source: Source) -> Iterator[Hit]:
-    tags = (
-        "UpdateStmt",
-        "InsertStmt",
-        "MergeStmt",
-        "CreateStmt",
-        "ViewStmt",
-        "CreateTableAsStmt",
-        "SelectStmt",
-    )
-    for stmt in source.of(*tags):
+    for stmt in source.statements:
         if stmt.tag in ("UpdateStmt", "InsertStmt", "MergeStmt"):
             yield from _assignments(stmt)
         elif stmt.tag in ("CreateStmt", "ViewStmt", "CreateTableAsStmt", "SelectStmt"):

@@ -10,7 +10,7 @@ from ..nodes import strings
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("AlterEnumStmt"):
+    for stmt in source.statements:
         if stmt.tag == "AlterEnumStmt" and stmt.node.get("newVal") and not stmt.node.get("newValNeighbor"):
             name = ".".join(strings(stmt.node.get("typeName")))
             yield Hit(

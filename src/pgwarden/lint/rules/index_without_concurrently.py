@@ -12,7 +12,7 @@ _LARGE = 1_000_000
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("IndexStmt"):
+    for stmt in source.statements:
         if stmt.tag != "IndexStmt" or stmt.node.get("concurrent"):
             continue
         table = relation_name(stmt.node.get("relation"))

@@ -10,8 +10,6 @@ from ..nodes import transaction_kind, transaction_states
 
 
 def check(source: Source) -> Iterator[Hit]:
-    if not source.of("TransactionStmt"):
-        return  # every finding is on a BEGIN, COMMIT or ROLLBACK
     kinds = [transaction_kind(stmt) for stmt in source.statements]
     states = transaction_states(source)
     for i, (stmt, kind, (open_, runner)) in enumerate(zip(source.statements, kinds, states, strict=True)):

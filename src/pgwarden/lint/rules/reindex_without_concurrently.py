@@ -19,7 +19,7 @@ _OLD = (
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("ReindexStmt"):
+    for stmt in source.statements:
         if (
             stmt.tag == "ReindexStmt"
             # REINDEX SYSTEM has no CONCURRENTLY form: advice to add it would be wrong.

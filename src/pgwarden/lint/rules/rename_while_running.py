@@ -10,7 +10,7 @@ from ..nodes import existing, relation_name
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("RenameStmt"):
+    for stmt in source.statements:
         if stmt.tag != "RenameStmt":
             continue
         kind = stmt.node.get("renameType")

@@ -13,7 +13,7 @@ _SERIAL = {"serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("AlterTableStmt"):
+    for stmt in source.statements:
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") != "AT_AddColumn" or "ColumnDef" not in cmd.get("def", {}):
                 continue

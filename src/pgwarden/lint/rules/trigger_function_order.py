@@ -18,8 +18,6 @@ def _function_names(source: Source) -> list[tuple[int, str]]:
 
 
 def check(source: Source) -> Iterator[Hit]:
-    if not source.of("CreateTrigStmt", "DropStmt"):
-        return  # every finding is on a CREATE TRIGGER or a DROP
     created = _function_names(source)
     triggers: dict[str, str] = {}
     for i, stmt in enumerate(source.statements):

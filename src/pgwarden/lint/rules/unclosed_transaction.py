@@ -10,8 +10,6 @@ from ..nodes import transaction_kind, transaction_states
 
 
 def check(source: Source) -> Iterator[Hit]:
-    if not source.of("TransactionStmt"):
-        return  # no BEGIN to leave open
     opened: Statement | None = None
     open_at_end = source.in_transaction
     for stmt, (open_, _runner) in zip(source.statements, transaction_states(source), strict=True):

@@ -22,7 +22,7 @@ def _on(option: Node, name: str) -> bool:
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("ClusterStmt", "VacuumStmt"):
+    for stmt in source.statements:
         if stmt.tag == "ClusterStmt":
             yield Hit(
                 stmt,

@@ -49,7 +49,7 @@ def _null(expr: object) -> bool:
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.of("AlterTableStmt"):
+    for stmt in source.statements:
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") != "AT_AddColumn" or "ColumnDef" not in cmd.get("def", {}):
                 continue
