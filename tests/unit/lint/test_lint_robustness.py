@@ -66,10 +66,16 @@ def test_a_second_process_only_when_a_core_is_spare(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1})
     monkeypatch.setattr(_parallel.sys, "platform", "linux")
     monkeypatch.setattr(_parallel.threading, "active_count", lambda: 1)
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (0.3, 0.3, 0.3))
+    monkeypatch.setattr(_parallel, "_runnable", lambda: 1)  # this process only
     assert _parallel.worth_forking(MIN_FILES)
     assert not _parallel.worth_forking(MIN_FILES - 1)
-    monkeypatch.setattr(_parallel.os, "getloadavg", lambda: (1.6, 0.3, 0.3))  # both cores busy
+    monkeypatch.setattr(_parallel, "_runnable", lambda: 2)  # another one holds the other core
     assert not _parallel.worth_forking(MIN_FILES)
     monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert _parallel.worth_forking(MIN_FILES)
+
+
+def test_the_processes_ready_to_run_are_read_from_the_kernel() -> None:
+    from pgwarden.lint import _parallel
+
+    assert _parallel._runnable() >= 1  # at least the test itself
