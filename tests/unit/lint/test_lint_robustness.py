@@ -69,7 +69,9 @@ def test_a_second_process_only_when_a_core_is_spare(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(_parallel, "_runnable", lambda: 1)  # this process only
     assert _parallel.worth_forking(MIN_FILES)
     assert not _parallel.worth_forking(MIN_FILES - 1)
-    monkeypatch.setattr(_parallel, "_runnable", lambda: 2)  # another one holds the other core
+    monkeypatch.setattr(_parallel, "_runnable", lambda: 2)  # one other: the pair still gains
+    assert _parallel.worth_forking(MIN_FILES)
+    monkeypatch.setattr(_parallel, "_runnable", lambda: 3)  # both cores taken by others
     assert not _parallel.worth_forking(MIN_FILES)
     monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
     assert _parallel.worth_forking(MIN_FILES)
