@@ -27,13 +27,9 @@ usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(elapsed, usage.ru_maxrss, p.returncode, usage.ru_utime + usage.ru_stime)
 """
 
-# pgwarden's lint command, run the way `pgwarden lint` runs it (click group, State, exit code).
-_PGWARDEN = """
-import sys, click
-from pgwarden.cli._state import State
-from pgwarden.cli.lint import lint
-sys.exit(click.Group(commands=[lint]).main(["lint", *sys.argv[1:]], standalone_mode=False, obj=State()))
-"""
+# pgwarden's lint command as users run it: ``python -m pgwarden`` is what the console script runs
+# (the whole CLI: click group, config, a stdout that redacts secrets, the exit code).
+_PGWARDEN = ["-m", "pgwarden", "lint"]
 
 # The same lint and rendering without the click layer and the config lookup: the difference
 # to the CLI row is what click, pgwarden.cli and the config file cost.
@@ -43,6 +39,31 @@ from pathlib import Path
 from pgwarden.formats import render
 from pgwarden.lint import ALL_RULES, Settings, lint_paths
 render(lint_paths([Path(sys.argv[1])], Settings(rules=ALL_RULES)), "github", sys.stdout)
+"""
+
+# The rendering of one cold run's findings in each format, timed in-process and written to a
+# stream that redacts as the CLI's stdout does: its share of a whole cold run is the target.
+_RENDER = """
+import io, statistics, sys, time
+from pathlib import Path
+from pgwarden import formats
+from pgwarden.lint import ALL_RULES, Settings, lint_paths
+from pgwarden.lint.report import render_text
+from pgwarden.redact import redacting
+found = lint_paths([Path(sys.argv[1])], Settings(rules=ALL_RULES))
+title = f"pgwarden lint: {len(ALL_RULES)} rules"
+for fmt in sys.argv[2:]:
+    runs = []
+    for _ in range(5):
+        out = redacting(io.StringIO())
+        t = time.process_time()
+        if fmt == "text":
+            render_text(found, out, color=False, title=title)
+        else:
+            formats.render(found, fmt, out, color=False, title=title)
+        out.flush()
+        runs.append(time.process_time() - t)
+    print(fmt, statistics.median(runs), len(found))
 """
 
 _TEMPLATES = (
@@ -180,14 +201,13 @@ def speed(
     for fmt in formats:
         commands[f"pgwarden {fmt} cold"] = [
             sys.executable,
-            "-c",
-            _PGWARDEN,
+            *_PGWARDEN,
             "--format",
             fmt,
             "--no-cache",
             str(folder),
         ]
-        commands[f"pgwarden {fmt} warm"] = [sys.executable, "-c", _PGWARDEN, "--format", fmt, str(folder)]
+        commands[f"pgwarden {fmt} warm"] = [sys.executable, *_PGWARDEN, "--format", fmt, str(folder)]
     commands["engine"] = [sys.executable, "-c", _ENGINE, str(folder)]
     env = {**_ENV, "XDG_CACHE_HOME": str(cache)}
     for argv in commands.values():  # warm-up: bytecode caches, the page cache, the results cache
@@ -207,6 +227,18 @@ def speed(
     return results
 
 
+def render_times(folder: Path, formats: list[str]) -> dict[str, float]:
+    """CPU seconds to render (and redact) one cold run's findings, per format."""
+    out = subprocess.run(
+        [sys.executable, "-c", _RENDER, str(folder), *formats],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_ENV,
+    ).stdout
+    return {line.split()[0]: float(line.split()[1]) for line in out.splitlines()}
+
+
 def coverage(folder: Path) -> list[tuple[str, bool, str, bool]]:
     """(squawk rule, squawk flags it, pgwarden rule, pgwarden flags it) per example."""
     for rule, (sql, _) in COVERAGE.items():
@@ -219,7 +251,7 @@ def coverage(folder: Path) -> list[tuple[str, bool, str, bool]]:
     for v in json.loads(raw or "[]"):
         squawk.setdefault(Path(v["file"]).stem, set()).add(v["rule_name"])
     # Squawk assumes no surrounding transaction by default; tell pgwarden the same.
-    argv = [sys.executable, "-c", _PGWARDEN, "--format", "json", "--no-assume-in-transaction", str(folder)]
+    argv = [sys.executable, *_PGWARDEN, "--format", "json", "--no-assume-in-transaction", str(folder)]
     doc = json.loads(subprocess.run(argv, capture_output=True, text=True).stdout)
     ours: dict[str, set[str]] = {}
     for f in doc["findings"]:
@@ -251,7 +283,7 @@ def main(argv: list[str] | None = None) -> int:
         print("| command | wall time (s) | CPU time (s) | peak RSS (MB) | wall / squawk | CPU / squawk |")
         print("|---|---:|---:|---:|---:|---:|")
         for tool, (wall, rss, cpu) in results.items():
-            names = {"squawk": "squawk-cli (gcc reporter)", "engine": "engine + github render, no click"}
+            names = {"squawk": "squawk-cli (gcc reporter)", "engine": "engine + github render, no CLI"}
             name = names.get(tool) or f"`pgwarden lint --format {tool.split()[1]}`, {tool.split()[2]}"
             print(
                 f"| {name} | {wall:.3f} | {cpu:.3f} | {rss:.1f} | {wall / sq[0]:.2f}x | "
@@ -268,6 +300,15 @@ def main(argv: list[str] | None = None) -> int:
                     f"{'PASS' if met else 'MISS'}  {fmt} {label}: {ratio:.2f}x squawk's wall time (target <= "
                     f"{limit}), peak RSS {row[1]:.1f} MB (target <= {TARGET_RSS_MB:.0f})"
                 )
+        print(
+            "\n| format | rendering + redaction CPU (s) | share of the cold run's CPU | share of its wall time |"
+        )
+        print("|---|---:|---:|---:|")
+        for fmt, seconds in render_times(corpus, formats).items():
+            wall, _, cpu = results[f"pgwarden {fmt} cold"]
+            share = seconds / cpu if cpu else float("inf")
+            ok = ok and share <= 0.10
+            print(f"| {fmt} | {seconds:.3f} | {share:.0%} | {seconds / wall if wall else 0:.0%} |")
         cov_dir = Path(tmp) / "coverage"
         cov_dir.mkdir()
         rows = coverage(cov_dir)

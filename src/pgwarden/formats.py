@@ -93,19 +93,18 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
     rules: dict[str, dict[str, Any]] = {}
     results = []
     for f in findings:
-        rules.setdefault(
-            f.code,
-            {
+        level = _sarif_level(f.severity)
+        if f.code not in rules:  # the first finding of each code describes its rule
+            rules[f.code] = {
                 "id": f.code,
                 "name": f.kind,
                 "shortDescription": {"text": f.kind.replace("_", " ")},
                 "help": {"text": f"See pgwarden's documentation: {_docs_page(f)}."},
-                "defaultConfiguration": {"level": _sarif_level(f.severity)},
-            },
-        )
+                "defaultConfiguration": {"level": level},
+            }
         result: dict[str, Any] = {
             "ruleId": f.code,
-            "level": _sarif_level(f.severity),
+            "level": level,
             "message": {"text": f.message + (f" {f.hint}" if f.hint else "")},
             "properties": {"kind": f.kind, "object": f.object, "source": f.source},
         }
@@ -113,7 +112,11 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
             result["properties"]["fix_sql"] = f.fix_sql
         loc = _location(f.object)
         if loc:
-            region = {k: v for k, v in (("startLine", loc[1]), ("startColumn", loc[2])) if v}
+            region: dict[str, int] = {}
+            if loc[1]:
+                region["startLine"] = loc[1]
+            if loc[2]:
+                region["startColumn"] = loc[2]
             physical: dict[str, Any] = {"artifactLocation": {"uri": loc[0]}}
             if region:
                 physical["region"] = region
@@ -145,4 +148,7 @@ def _docs_page(f: Finding) -> str:
 
 
 def _sarif_level(sev: Severity) -> str:
-    return {"error": "error", "warning": "warning", "info": "note"}[sev.value]
+    return _SARIF_LEVELS[sev]
+
+
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 import click
 
 from .. import findings as findings_module
 from .. import formats
 from ..errors import UsageError
-from ..lint import ALL_RULES, lint_paths
+from ..findings import Finding
+from ..lint import ALL_RULES, Settings, lint_paths
 from ..lint.settings import settings_from
 from ..migrate.alembic_scripts import is_alembic
 from ..migrate.source import discover, is_migrations_folder
@@ -76,7 +79,7 @@ def lint(
     targets = [t for t in targets if t not in alembic]
     # a migrations folder is named the way `migrate` wants it, or lint says no as migrate would
     folders = [t for t in targets if t.is_dir() and (t == cfg.migrations or is_migrations_folder(t))]
-    if against or no_cache:
+    if against:
         for folder in folders:
             discover(folder)
     found = []
@@ -97,24 +100,41 @@ def lint(
         from ..lint.alembic_cache import lint_alembic_cached
 
         found = [f for where in alembic for f in lint_alembic_cached(where, settings, no_cache=no_cache)]
-    if against and targets:
+    if targets and against:
         from ..lint.simulate import lint_against
 
         found += lint_against(targets, settings, against, dev_url=cfg.dev_url)
-    elif targets and no_cache:
-        found += lint_paths(targets, settings)
-    elif targets:
-        from ..lint.cache import lint_cached
-
-        # the cache checks the folders as `discover` does when it lints them (a hit: they passed)
-        found += lint_cached(targets, settings, lint_paths, folders=folders, check=discover)
     title = f"pgwarden lint: {len(settings.rules)} rules" + (
         f", against {describe(against)}" if against else ""
     )
-    if fmt == "text":
-        from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
+    color = bool(getattr(state.out, "isatty", lambda: False)()) if state.color is None else state.color
 
-        render_text(found, state.out, color=state.color, title=title)
-    else:
-        formats.render(found, fmt, state.out, color=state.color, title=title)
+    def render(found: Sequence[Finding], out: IO[str]) -> None:
+        if fmt == "text":
+            from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
+
+            render_text(found, out, color=color, title=title)
+        else:
+            formats.render(found, fmt, out, color=color, title=title)
+
+    if targets and not against:
+
+        def checked(files: Sequence[Path], given: Settings) -> list[Finding]:
+            # the folders are checked as `migrate` would, beside the linting (a cache hit: they passed)
+            return lint_paths(files, given, check=lambda: [discover(folder) for folder in folders])
+
+        if no_cache:
+            found += checked(targets, settings)
+        elif not alembic and not (fmt == "text" and color):  # a terminal's colours are drawn afresh
+            from ..lint.cache import Report, report_cached
+
+            report = Report(f"{fmt}\n{title}", render)
+            return report_cached(
+                targets, settings, checked, report, state.out, strict=strict, folders=folders
+            )
+        else:
+            from ..lint.cache import lint_cached
+
+            found += lint_cached(targets, settings, checked, folders=folders)
+    render(found, state.out)
     return findings_module.exit_code(found, strict=strict)

@@ -11,24 +11,30 @@ may read what earlier files create (``chain``).
 The directory is ``$XDG_CACHE_HOME/pgwarden/lint`` (default ``~/.cache``), created private (0700).
 It is not used when it belongs to another user or others may write to it: the findings it holds are
 trusted as they are read (as JSON; nothing in it is executed).
+
+Beside the findings, an entry keeps the reports written from them (``report_cached``): a hit of
+the same key and the same rendering (format, title) writes the stored text and exits as the run
+that wrote it, without building a finding.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
 import math
 import os
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from .. import __version__
-from ..findings import Finding, Severity
+from ..findings import CHUNK, Finding, Severity, exit_code
 from ..paths import private_dir
 from .engine import Settings, collect_files
 
@@ -67,17 +73,92 @@ def lint_cached(
     files = collect_files(paths) if files is None else files
     key = _key(files, settings, folders, extra)
     where = private_dir(directory())
+    return _findings(files, settings, lint, key, where, folders, check, extra)[0]
+
+
+def _findings(
+    files: Sequence[Path],
+    settings: Settings,
+    lint: Callable[[Sequence[Path], Settings], list[Finding]],
+    key: str | None,
+    where: Path | None,
+    folders: Sequence[Path],
+    check: Callable[[Path], object] | None,
+    extra: dict[str, Any] | None,
+) -> tuple[list[Finding], bool]:
+    """The findings under ``key`` or linted afresh (then stored), and whether ``key`` holds them."""
     if key is not None and where is not None:
         found = _load(where / f"{key}.json")
         if found is not None:
-            return found
+            return found, True
     if check is not None:
         for folder in folders:
             check(folder)
     found = lint(files, settings)
     if key is not None and where is not None and _key(files, settings, folders, extra) == key:
-        _store(where, key, found)
-    return found
+        return found, _store(where, key, found)
+    return found, False
+
+
+@dataclass(frozen=True)
+class Report:
+    """A rendering of findings, and everything its text depends on besides them."""
+
+    variant: str
+    """Format, title and any other option of ``render``: part of the stored report's name."""
+    render: Callable[[Sequence[Finding], IO[str]], None]
+
+
+def report_cached(
+    paths: Sequence[Path],
+    settings: Settings,
+    lint: Callable[[Sequence[Path], Settings], list[Finding]],
+    report: Report,
+    out: IO[str],
+    *,
+    strict: bool = False,
+    folders: Sequence[Path] = (),
+) -> int:
+    """Write ``report.render`` of the findings of ``paths`` to ``out`` and return the exit code, as
+    ``lint_cached`` and ``exit_code`` would; a hit of the same key and variant writes the stored text."""
+    files = collect_files(paths)
+    key = _key(files, settings, folders)
+    where = private_dir(directory())
+    name = f"{key}.{hashlib.sha256(report.variant.encode()).hexdigest()[:16]}.out"
+    stored = _load_report(where / name) if key is not None and where is not None else None
+    if stored is None:
+        found, kept = _findings(files, settings, lint, key, where, folders, None, None)
+        with StringIO() as buffer:  # closed once its text is taken: one copy of the report held
+            report.render(found, buffer)
+            text = buffer.getvalue()
+        stored = (exit_code(found), exit_code(found, strict=True)), text
+        del found, text  # the findings are not needed past here (large runs: hundreds of MB)
+        if kept and where is not None:
+            _store_report(where, name, stored)
+    (code, strict_code), text = stored
+    for start in range(0, len(text), CHUNK):  # each piece written (and redacted) on its own
+        out.write(text[start : start + CHUNK])
+    return strict_code if strict else code
+
+
+def _load_report(path: Path) -> tuple[tuple[int, int], str] | None:
+    try:
+        with path.open("rb") as entry:
+            code, strict_code = orjson.loads(entry.readline())
+            if not (isinstance(code, int) and isinstance(strict_code, int)):
+                return None
+            return (code, strict_code), entry.read().decode("utf-8")
+    except (OSError, ValueError, TypeError):
+        return None  # missing or damaged: render afresh
+
+
+def _store_report(where: Path, name: str, stored: tuple[tuple[int, int], str]) -> None:
+    codes, text = stored
+    # not kept when it cannot be written, or holds a lone surrogate (which UTF-8 cannot encode)
+    with contextlib.suppress(OSError, UnicodeEncodeError):
+        # encoded a piece at a time: a report of 10,000 files is tens of megabytes
+        pieces = (text[start : start + CHUNK].encode("utf-8") for start in range(0, len(text), CHUNK))
+        _write(where, name, [orjson.dumps(list(codes)) + b"\n"], pieces)
 
 
 def _key(
@@ -104,14 +185,27 @@ def _key(
         **({"extra": extra} if extra else {}),
     }
     digest.update(json.dumps(head, sort_keys=True).encode())
+    folders_real: dict[str, str] = {}
     for path in files:
         try:
             data = path.read_bytes()
         except OSError:
             return None  # linting reports the unreadable file; such a run is not kept
-        digest.update(f"\0{path}\0{os.path.realpath(path)}\0{len(data)}\0".encode())
+        digest.update(f"\0{path}\0{_realpath(path, folders_real)}\0{len(data)}\0".encode())
         digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
+
+
+def _realpath(path: Path, folders: dict[str, str]) -> str:
+    """``os.path.realpath(path)``, each folder resolved once: a file that is no symbolic link
+    resolves to its name in its folder's real path (one ``lstat`` instead of one per component)."""
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    folder, name = os.path.split(path)
+    real = folders.get(folder)
+    if real is None:
+        real = folders[folder] = os.path.realpath(folder)
+    return os.path.join(real, name)
 
 
 def _sql_names(folder: Path) -> list[str]:
@@ -164,9 +258,10 @@ def _plain(value: object) -> bool:
     return False
 
 
-def _store(where: Path, key: str, found: Sequence[Finding]) -> None:
+def _store(where: Path, key: str, found: Sequence[Finding]) -> bool:
+    """Keep ``found`` under ``key``; whether it was kept."""
     if not all(type(f.severity) is Severity and _plain(f.evidence) for f in found):
-        return
+        return False
     try:
         # rows of fields in Finding's order: a third quicker to read back than objects with keys
         data = orjson.dumps(
@@ -185,12 +280,27 @@ def _store(where: Path, key: str, found: Sequence[Finding]) -> None:
                 for f in found
             ]
         )
-        fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, where / f"{key}.json")
-        entries = sorted(where.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink(missing_ok=True)
+        _write(where, f"{key}.json", [data])
     except (OSError, TypeError):  # TypeError: a str subclass orjson refuses
-        pass  # a cache that cannot be written only costs the next run its speed
+        return False  # a cache that cannot be written only costs the next run its speed
+    return True
+
+
+def _write(where: Path, name: str, *parts: Iterable[bytes]) -> None:
+    """Write an entry atomically, then drop the oldest entries of its kind beyond ``KEEP``
+    (reports: ``KEEP`` per format a run is usually rendered in)."""
+    import tempfile  # with shutil, bz2, lzma and random: ~3 ms a hit does not need
+
+    fd, tmp = tempfile.mkstemp(dir=where, prefix=".entry-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for part in parts:
+                out.writelines(part)
+        os.replace(tmp, where / name)
+    except BaseException:
+        os.unlink(tmp)  # a half-written entry is never left behind
+        raise
+    pattern, keep = ("*.json", KEEP) if name.endswith(".json") else ("*.out", 4 * KEEP)
+    entries = sorted(where.glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[keep:]:
+        old.unlink(missing_ok=True)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,9 +64,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             found = sorted(
-                p
-                for p in path.rglob("*.sql")
-                if p.is_file() and not p.name.startswith(".") and not _never_runs(p.name)
+                Path(p)
+                for p in _sql_files(str(path))
+                if not p.name.startswith(".") and not _never_runs(p.name)
             )
             if not found:
                 raise UsageError(
@@ -79,6 +80,22 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
+def _sql_files(folder: str) -> Iterator[os.DirEntry[str]]:
+    """The files named ``*.sql`` under ``folder``, as ``Path.rglob("*.sql")`` finds them (folders
+    behind symbolic links are not entered, unreadable ones skipped) but without a ``stat`` per file:
+    the directory listing says what each entry is."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except PermissionError:
+        return
+    for entry in entries:
+        if entry.name.endswith(".sql") and entry.is_file():
+            yield entry
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _sql_files(entry.path)
+
+
 def _never_runs(filename: str) -> bool:
     """Down files (``1_init.down.sql``) and Flyway undo files: another tool's rollback, not linted."""
     try:
@@ -89,9 +106,17 @@ def _never_runs(filename: str) -> bool:
 
 
 def lint_paths(
-    paths: Sequence[Path], settings: Settings, tables: Mapping[str, TableFacts] | None = None
+    paths: Sequence[Path],
+    settings: Settings,
+    tables: Mapping[str, TableFacts] | None = None,
+    *,
+    check: Callable[[], object] | None = None,
 ) -> list[Finding]:
-    """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception."""
+    """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception.
+
+    ``check()`` (``migrate``'s folder checks, which raise) runs first, or beside the linting when
+    a forked child lints part of the files; when it raises, nothing is linted.
+    """
     files = collect_files(paths)
     shown = Shown()
 
@@ -102,7 +127,14 @@ def lint_paths(
         return findings
 
     with _no_cyclic_gc():
-        found = lint_split(files, lint_some) if worth_forking(len(files)) else lint_some(files)
+        if worth_forking(len(files)):
+            from pglast import parser  # noqa: F401  # imported once, before the fork: the child has it
+
+            found = lint_split(files, lint_some, before=check)
+        else:
+            if check is not None:
+                check()
+            found = lint_some(files)
         if tables is None:
             found = _with_chain(files, found, settings, shown)
     return found

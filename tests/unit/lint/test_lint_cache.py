@@ -102,11 +102,65 @@ def test_a_directory_others_may_write_is_not_used(project: Path) -> None:
     assert len(entries()) == 1
 
 
+def reports() -> list[Path]:
+    return sorted(cache.directory().glob("*.out"))
+
+
 def test_a_damaged_entry_is_linted_afresh(project: Path) -> None:
     first = run(project, "--format", "json")
     (entry,) = entries()
     entry.write_bytes(b'[{"code": "PW1"')
+    (report,) = reports()
+    report.unlink()  # else the stored report answers without reading the findings
     assert run(project, "--format", "json") == first
+
+
+@pytest.mark.parametrize("damage", [b"", b"[1]\n", b"[1, 1]\n\xff\xfe", b'["1", 1]\nx'])
+def test_a_damaged_report_is_rendered_afresh(project: Path, damage: bytes) -> None:
+    first = run(project, "--format", "text")
+    (report,) = reports()
+    report.write_bytes(damage)
+    assert run(project, "--format", "text") == first
+    assert report.read_bytes() != damage  # written again
+
+
+def test_a_stored_report_is_written_without_building_findings(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = {fmt: run(project, "--format", fmt) for fmt in ("text", "json", "sarif")}
+    strict = run(project, "--format", "github", "--strict")
+    assert len(entries()) == 1 and len(reports()) == 4  # one run's findings, a report per format
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("findings built or rendered although the report was stored")
+
+    monkeypatch.setattr(cache, "_load", refuse)
+    monkeypatch.setattr(cache, "_findings", refuse)
+    for fmt, expected in first.items():
+        assert run(project, "--format", fmt) == expected
+    assert run(project, "--format", "github", "--strict") == strict
+
+
+def test_the_exit_code_of_a_stored_report_follows_strict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pgwarden.toml").write_text("")
+    folder = tmp_path / "sql"
+    folder.mkdir()
+    (folder / "a.sql").write_text("CREATE TABLE t (a timestamp);\n")  # warnings only
+    assert run(folder)[0] == 0
+    assert run(folder, "--strict")[0] == 1
+    assert len(reports()) == 1  # --strict changes the exit code, not the text
+    assert run(folder)[0] == 0 and run(folder, "--strict")[0] == 1
+
+
+def test_reports_differ_by_format_and_title(project: Path) -> None:
+    run(project, "--format", "json")
+    run(project, "--format", "json", "--rule", "drop-column")
+    run(project, "--format", "github")
+    assert len(reports()) == 3 and len(entries()) == 2
 
 
 def test_evidence_json_would_change_is_not_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -176,3 +230,35 @@ def test_alembic_lint_hit_is_byte_identical_and_an_edit_is_a_miss(
     assert run(ini, "--format", fmt, "--no-cache") == edited
     assert run(ini, "--format", fmt, "--exclude", "missing-lock-timeout") != edited  # options are in the key
     assert len(entries()) == 3
+
+
+def test_real_paths_resolved_per_folder_are_what_realpath_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.sql").write_text("SELECT 1;\n")
+    (tmp_path / "linked").symlink_to(real)
+    (real / "b.sql").symlink_to(real / "a.sql")  # a linked file resolves on its own
+    monkeypatch.chdir(tmp_path)
+    folders: dict[str, str] = {}
+    for given in (
+        "real/a.sql",
+        "linked/a.sql",
+        "linked/b.sql",
+        "real/b.sql",
+        "a.sql",
+        "linked/../real/a.sql",
+    ):
+        assert cache._realpath(Path(given), folders) == os.path.realpath(given), given
+
+
+def test_a_report_that_cannot_be_encoded_is_not_kept_and_leaves_nothing(project: Path) -> None:
+    where = cache.directory()
+    where.mkdir(parents=True, mode=0o700)
+    # a lone surrogate, which UTF-8 refuses, after the first pieces were written
+    cache._store_report(where, "x.out", ((0, 1), "fine " * 20000 + "\ud800"))
+    assert not list(where.iterdir())  # no entry, no temporary file
+    cache._store_report(where, "y.out", ((0, 1), "fine " * 20000))
+    assert [p.name for p in where.iterdir()] == ["y.out"]
+    assert cache._load_report(where / "y.out") == ((0, 1), "fine " * 20000)

@@ -191,3 +191,37 @@ def test_a_multi_megabyte_data_load_is_linted(tmp_path: Path) -> None:
     wipe = by_code(found, "data-wipe")
     assert len(wipe) == 1 and wipe[0].object.endswith("002_seed.sql:60002:1")
     assert "syntax-error" not in {f.code for f in found}
+
+
+def test_folders_are_searched_as_rglob_searches_them(tmp_path: Path) -> None:
+    import os
+
+    root = tmp_path / "db"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / ".hidden_dir").mkdir()
+    (root / "dir.sql").mkdir()  # a folder named like a file: searched, not linted
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    for path in (
+        root / "001_a.sql",
+        root / "sub" / "002_b.sql",
+        root / "sub" / "deeper" / "c.sql",
+        root / ".hidden_dir" / "d.sql",
+        root / "dir.sql" / "e.sql",
+        root / ".dot.sql",
+        root / "3_x.down.sql",
+        root / "notes.txt",
+        outside / "f.sql",
+    ):
+        path.write_text("SELECT 1;\n")
+    (root / "linked_dir").symlink_to(outside)  # not entered, as rglob does not
+    (root / "linked.sql").symlink_to(outside / "f.sql")  # a linked file is a file
+    (root / "broken.sql").symlink_to(tmp_path / "missing.sql")
+    os.mkfifo(root / "pipe.sql")
+    expected = sorted(
+        p
+        for p in root.rglob("*.sql")
+        if p.is_file() and not p.name.startswith(".") and not engine._never_runs(p.name)
+    )
+    assert engine.collect_files([root]) == expected
+    assert {p.name for p in expected} == {"001_a.sql", "002_b.sql", "c.sql", "d.sql", "e.sql", "linked.sql"}

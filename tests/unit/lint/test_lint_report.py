@@ -8,8 +8,8 @@ import sys
 
 from rich.text import Text
 
-from pgwarden._text import console_for
-from pgwarden.findings import Finding, Severity
+from pgwarden._text import _CONTROL, console_for
+from pgwarden.findings import CHUNK, Finding, Severity
 from pgwarden.lint import report
 
 
@@ -100,3 +100,26 @@ def test_plain_output_does_not_import_rich() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_plain_output_of_many_findings_written_in_batches_is_what_rich_prints() -> None:
+    many = [
+        _finding(
+            f"db/{i // 50:03d}_x.sql:{i % 50 + 1}:{i % 7 + 1}",
+            f"message {i}\twith a tab " + "and words " * 20 + ("\x0c" if i % 97 == 0 else ""),
+            hint="\x08hint\t" if i % 3 == 0 else "",
+            source_line=f"\tALTER TABLE t{i} ADD COLUMN c int;\r"
+            if i % 2
+            else f"CREATE INDEX i{i} ON t (c);",
+            sev=("error", "warning", "info")[i % 3],
+        )
+        for i in range(700)
+    ]
+    out = io.StringIO()
+    report.render_text(many, out, color=False, title="pgwarden lint: 37 rules")
+    assert len(out.getvalue()) > 3 * CHUNK  # several batches
+    assert out.getvalue() == _as_rich_prints(many, "pgwarden lint: 37 rules")
+
+
+def test_the_control_characters_searched_are_the_ones_rich_drops() -> None:
+    assert {c for c in map(chr, range(0x3000)) if _CONTROL.match(c)} == set(report._CONTROL_CHARS)

@@ -35,3 +35,49 @@ def test_two_processes_give_the_same_findings_in_the_same_order(
     single = engine.lint_paths([tmp_path], settings)
     assert forked == single
     assert len(single) >= 2 * (MIN_FILES + 20)
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_failing_folder_check_refuses_the_run_with_or_without_a_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fork: bool
+) -> None:
+    for i in range(MIN_FILES + 20):
+        (tmp_path / f"{i:04d}_step.sql").write_text(f"CREATE INDEX i{i} ON t (c{i});\n")
+    checked: list[bool] = []
+
+    def check() -> None:
+        checked.append(True)
+        raise engine.UsageError("the folder is refused")
+
+    monkeypatch.setattr(engine, "worth_forking", lambda n: fork)
+    with pytest.raises(engine.UsageError, match="refused"):
+        engine.lint_paths([tmp_path], SETTINGS, check=check)
+    assert checked == [True]
+    # with the check passing, the same run lints every file, the check called once
+    checked.clear()
+    found = engine.lint_paths([tmp_path], SETTINGS, check=lambda: checked.append(True))
+    assert checked == [True]
+    assert len({f.object.rsplit(":", 2)[0] for f in found}) == MIN_FILES + 20
+
+
+def test_a_second_process_only_when_a_core_is_spare(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pgwarden.lint import _parallel
+
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(_parallel.sys, "platform", "linux")
+    monkeypatch.setattr(_parallel.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(_parallel, "_runnable", lambda: 1)  # this process only
+    assert _parallel.worth_forking(MIN_FILES)
+    assert not _parallel.worth_forking(MIN_FILES - 1)
+    monkeypatch.setattr(_parallel, "_runnable", lambda: 2)  # one other: the pair still gains
+    assert _parallel.worth_forking(MIN_FILES)
+    monkeypatch.setattr(_parallel, "_runnable", lambda: 3)  # both cores taken by others
+    assert not _parallel.worth_forking(MIN_FILES)
+    monkeypatch.setattr(_parallel.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    assert _parallel.worth_forking(MIN_FILES)
+
+
+def test_the_processes_ready_to_run_are_read_from_the_kernel() -> None:
+    from pgwarden.lint import _parallel
+
+    assert _parallel._runnable() >= 1  # at least the test itself
