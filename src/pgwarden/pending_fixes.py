@@ -43,6 +43,8 @@ def _missing_live(finding: Finding) -> bool:
     if not finding.fix_sql or finding.evidence.get("where") not in _LIVE:
         return False
     states = finding.evidence.get("states")
+    if finding.kind == "probable_rename":  # the object is the new name, which live lacks
+        return True
     if isinstance(states, dict) and "live" in states:
         return bool(states.get("live") == "absent" and states.get("migrations") == "present")
     return finding.kind.startswith("missing_")
@@ -96,12 +98,14 @@ def _in(made: Created, obj: str) -> bool:
 _AT = re.compile(r"^\S+?:(?P<line>\d+):\d+: ")
 
 
-def _advice(run: _Run) -> str:
-    """What to do about an object ``run`` creates: run it, or fix it and run it again."""
-    instead = 'not SQL by hand, which would make that file fail on "already exists".'
+def _advice(run: _Run, rename: bool) -> str:
+    """What to do about an object ``run`` creates (or renames to): run it, or fix it and run it again."""
+    does = "renames to it" if rename else "creates it"
+    fails = ": the old name would be gone" if rename else ' on "already exists"'
+    instead = f"not SQL by hand, which would make that file fail{fails}."
     if run.failed is None:
         return (
-            f"{run.name} is pending and creates it: run `pgwarden migrate up` (see `pgwarden migrate up "
+            f"{run.name} is pending and {does}: run `pgwarden migrate up` (see `pgwarden migrate up "
             f"--dry-run` first), {instead}"
         )
     error, done = run.failed.evidence.get("error"), run.failed.evidence.get("statements_done")
@@ -114,7 +118,7 @@ def _advice(run: _Run) -> str:
         why = f", at line {at['line']}: {text[at.end() :]}." if at else f": {text}."
     again = f" again (it resumes after statement {done})" if done is not None else " again"
     return (
-        f"{run.name} creates it and {what} on its last run{why} Fix the file (or the data it stumbled on) "
+        f"{run.name} {does} and {what} on its last run{why} Fix the file (or the data it stumbled on) "
         f"and run `pgwarden migrate up`{again}, {instead}"
     )
 
@@ -150,7 +154,7 @@ def defer_to_pending(
             replace(
                 finding,
                 fix_sql=None,
-                hint=_advice(run) + models,
+                hint=_advice(run, finding.kind == "probable_rename") + models,
                 evidence={**finding.evidence, "live_sql": finding.fix_sql, **state},
             )
         )

@@ -45,6 +45,14 @@ def test_an_index_a_pending_file_creates_gets_migrate_up_not_live_sql(
     assert "CREATE INDEX" in index["evidence"]["live_sql"]
     assert "002_users_name_index.sql is pending and creates it: run `pgwarden migrate up`" in index["hint"]
     assert found["public.notes"]["evidence"]["pending"] == "003_unrelated.sql"
+    (tmp_path / "migrations" / "004_rename.sql").write_text(
+        "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
+    )
+    code, out = run("check", "--dev-url", dev, "--format", "json")
+    found = {f["object"]: f for f in json.loads(out)["findings"]}
+    rename = found["public.users.full_name"]  # incident 000's shape, as a SQL file
+    assert rename["kind"] == "probable_rename" and rename["fix_sql"] is None
+    assert rename["hint"].startswith("004_rename.sql is pending and renames to it: run `pgwarden migrate up`")
     assert run("migrate", "up")[0] == 0
     code, out = run("check", "--dev-url", dev, "--format", "json")
     assert (code, json.loads(out)["findings"]) == (0, [])

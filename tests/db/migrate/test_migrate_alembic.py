@@ -121,6 +121,10 @@ def test_check_names_pending_revisions_and_the_live_revision(project: Path, db_u
     assert not any(
         "alembic_version" in f["object"] for f in doc["findings"] if f["kind"] != "pending_migration"
     )
+    # Incident 000: the pending revision renames the column; live SQL would make it fail.
+    [rename] = [f for f in doc["findings"] if f["kind"] == "probable_rename"]
+    assert rename["fix_sql"] is None and rename["evidence"]["pending"].startswith(f"Alembic revision {HEAD} ")
+    assert "RENAME COLUMN" in rename["evidence"]["live_sql"]
     drift = [f for f in doc["findings"] if f["evidence"].get("source") == "alembic.ini"]
     assert drift and all(f["evidence"]["alembic_heads"] == [HEAD] for f in drift)
     code, text, _ = run("check", "--db", db_url)
