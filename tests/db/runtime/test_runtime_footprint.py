@@ -3,7 +3,7 @@
 ``bench/failover.py`` measures the RSS; this guards the imports that took it over the target before:
 the backup package (and the catalog it imports) without ``[backup]``, the webhook integration and
 ``urllib.request`` for a polling bot, psutil for one RSS number, pickle without a schema gate to run,
-the recovery path before any data loss.
+the recovery path before any data loss, and what only a config with a typo or an alembic.ini needs.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ NOT_LOADED = (
     "http.client",
     "psutil",
     "pickle",
+    "difflib",  # for "did you mean" in a config with a typo
+    "configparser",  # for an alembic.ini
 )
 
 
