@@ -9,7 +9,6 @@ the project's own interpreter like a configured ``models``.
 from __future__ import annotations
 
 import ast
-import configparser
 import sys
 from pathlib import Path
 
@@ -36,6 +35,8 @@ def env_file(migrations: Path) -> Path | None:
 
 
 def _from_ini(ini: Path) -> Path | None:
+    import configparser  # only for an alembic.ini: not loaded by every command (nor the guardian)
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(ini, encoding="utf-8")

@@ -5,7 +5,6 @@ Shared by ``config`` and ``expectations``; a password in a value is redacted bef
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,8 @@ def unknown_keys(
     where: str, prefix: str, unknown: Iterable[str], known: Iterable[str], *, noun: str = "key"
 ) -> str:
     """One sentence naming every unknown key at once, each with the nearest known name."""
+    import difflib  # only for a config with a typo: not loaded by every command (nor the guardian)
+
     choices = sorted(known)
     named = []
     for key in unknown:

@@ -299,7 +299,9 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
                     f
                     if f.evidence.get("autoincrement") == "implicit"
                     else sides.model_side(
-                        f, _model_lags(c.kind) and not integer_keys.asks_for_sequence(c, model_changes)
+                        f,
+                        _model_lags(c.kind) and not integer_keys.asks_for_sequence(c, model_changes),
+                        migrations.heads,
                     ),
                     _model_diagnosis(c.kind),
                     "models_vs_migrations",
@@ -319,6 +321,7 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
                         sides.least_destructive(c, f, models_have_it=c.object in ahead),
                         "migrations",
                         migrations.label,
+                        migrations.heads,
                     ),
                     LIVE_BEHIND,
                     "migrations_vs_live",
@@ -344,7 +347,8 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
             kept = {id(c) for c, f in pairs if f.evidence.get("autoincrement") != "implicit"}
             changes = [c for c in changes if id(c) in kept]
         findings += [
-            sides.from_source(sides.least_destructive(c, f), source.kind, source.label) for c, f in pairs
+            sides.from_source(sides.least_destructive(c, f), source.kind, source.label, source.heads)
+            for c, f in pairs
         ]
         if not fixable:
             fixable = changes

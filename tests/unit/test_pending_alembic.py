@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from pgwarden.findings import Finding, Severity
@@ -28,6 +29,9 @@ def upgrade() -> None:
     op.add_column(table_name="users", column=sa.Column("timezone", sa.Text()))
     op.execute(sa.text("CREATE VIEW active_users AS SELECT id FROM users"))
     op.execute("CREATE SEQUENCE ticket_seq")
+    op.alter_column("users", "tz", new_column_name="time_zone", existing_type=sa.Text())
+    op.alter_column("users", "name", nullable=False)
+    op.rename_table("memo", "memos")
 
 
 def downgrade() -> None:
@@ -65,6 +69,8 @@ def test_upgrade_names_are_read_from_the_op_calls_and_downgrade_is_ignored(tmp_p
         "notes.id",
         "notes.body",
         "users.timezone",
+        "users.time_zone",
+        "memos",
     }
     assert made.sql == ["CREATE VIEW active_users AS SELECT id FROM users", "CREATE SEQUENCE ticket_seq"]
     (tmp_path / "broken.py").write_text("def upgrade(:\n")
@@ -100,6 +106,14 @@ def test_findings_for_objects_pending_revisions_create_say_migrate_up(tmp_path: 
         )
         assert out[obj].evidence["live_sql"] == f"-- live SQL for {obj}"
     assert out["public.other"].fix_sql and out["public.downgrade_only"].fix_sql
+    rename = replace(missing("public.users.time_zone", "probable_rename"), evidence={"where": "three_way"})
+    [renamed] = defer_to_pending([rename], ledger, root / "alembic.ini")
+    assert renamed.fix_sql is None and renamed.hint.startswith(
+        "Alembic revision aa11 (009_more.py) is pending and renames to it: run `pgwarden migrate up`"
+    )
+    assert renamed.hint.endswith(
+        "not SQL by hand, which would make that file fail: the old name would be gone."
+    )
     # Only revisions the ledger says are pending count: 003 added users.language long ago.
     assert defer_to_pending(
         [missing("public.users.language", "missing_column")], ledger, root / "alembic.ini"

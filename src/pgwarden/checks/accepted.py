@@ -36,6 +36,7 @@ _NOT_STATE = frozenset(
     {
         "diagnosis",
         "source",
+        "alembic_heads",  # a new revision elsewhere does not change what an accepted finding says
         "accepted",
         "accepted_in",
         "changed_since_accepted",

@@ -123,7 +123,7 @@ def check(
             else "Nothing to record: no finding has the migrations as the side that lags.\n"
         )
     url = cfg.db_url()
-    against = [s.label for s in result.sources]
+    against = [s.name for s in result.sources]  # an Alembic chain with its head revision
     if cfg.expect:
         against.append("declared objects")
     if result.invariants:
@@ -139,6 +139,7 @@ def check(
         extra={
             "database": describe(url or ""),
             "sources": [s.label for s in result.sources],
+            "alembic_heads": {s.label: list(s.heads) for s in result.sources if s.heads},
             "invariants": [summary(o) for o in result.invariants],
             **(
                 {"accepted_file": str(result.accepted_file), **accepted.summary(result.findings)}

@@ -58,10 +58,10 @@ def diff(
     if as_sql:
         script = render_sql(changes, allow_destructive=allow_destructive)
         if script:
-            state.out.write(f"-- pgwarden diff: turns {have.label} into {want.label}\n")
+            state.out.write(f"-- pgwarden diff: turns {have.name} into {want.name}\n")
             state.out.write(script if script.endswith("\n") else script + "\n")
         else:
-            state.out.write(f"-- {have.label} and {want.label} agree: nothing to do.\n")
+            state.out.write(f"-- {have.name} and {want.name} agree: nothing to do.\n")
         return 0
     found = to_findings(changes, attributes={**have.attributes, **want.attributes})
     formats.render(
@@ -69,8 +69,12 @@ def diff(
         fmt,
         state.out,
         color=state.color,
-        title=f"pgwarden diff: {have.label} -> {want.label}",
-        extra={"from": have.label, "to": want.label},
+        title=f"pgwarden diff: {have.name} -> {want.name}",  # an Alembic chain with its head
+        extra={
+            "from": have.label,
+            "to": want.label,
+            "alembic_heads": {s.label: list(s.heads) for s in (have, want) if s.heads},
+        },
     )
     return findings_module.exit_code(found, strict=strict)
 

@@ -47,6 +47,6 @@ def snapshot(
     s = expected.schema
     state.err.write(
         f"Wrote {target}: {len(s.tables)} tables, {len(s.views)} views, {len(s.functions)} functions, "
-        f"{sum(len(t.triggers) for t in s.tables)} triggers from {expected.label}.\n"
+        f"{sum(len(t.triggers) for t in s.tables)} triggers from {expected.name}.\n"
     )
     return 0

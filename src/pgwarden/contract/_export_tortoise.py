@@ -204,9 +204,28 @@ def _schema_of(model: Any) -> str | None:
     return schema if isinstance(schema, str) and schema else None
 
 
+def _pk_keyword() -> str:
+    """How this Tortoise spells a primary key: ``primary_key=True`` from 0.21, ``pk=True`` before.
+
+    Tortoise before 0.21 takes ``primary_key=True`` without a word and makes no key of it, so a
+    hint must not write it there; 0.21 and later still take ``pk=True`` with a DeprecationWarning.
+    """
+    import inspect
+
+    from tortoise import fields
+
+    return "primary_key" if "primary_key" in inspect.signature(fields.Field.__init__).parameters else "pk"
+
+
+def _is_pk(field: Any) -> bool:
+    """Whether a field is its model's primary key (``.pk`` in every version; ``.primary_key`` should it move)."""
+    return bool(getattr(field, "pk", False) or getattr(field, "primary_key", False) is True)
+
+
 def _columns(models: list[Any]) -> list[dict[str, Any]]:
     """Per column: the model class and field that declare it, and whether Tortoise gives it a sequence."""
     described: list[dict[str, Any]] = []
+    keyword = _pk_keyword()
     for model in models:
         meta = model._meta
         table = "{}.{}".format(_schema_of(model) or "public", meta.db_table)
@@ -214,7 +233,8 @@ def _columns(models: list[Any]) -> list[dict[str, Any]]:
             if name not in meta.fields_db_projection:
                 continue  # a relation or reverse relation: its `_id` field is the column
             column = meta.fields_db_projection[name]
-            generated = bool(getattr(field, "generated", False)) and bool(getattr(field, "pk", False))
+            key = _is_pk(field)
+            generated = bool(getattr(field, "generated", False)) and key
             described.append(
                 {
                     "table": table,
@@ -229,6 +249,8 @@ def _columns(models: list[Any]) -> list[dict[str, Any]]:
                     "class": model.__name__,
                     "attribute": name,
                     "style": "tortoise",
+                    # A hint that declares this key writes the keyword this Tortoise understands.
+                    "pk_keyword": keyword if key else None,
                 }
             )
     return described

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,3 +31,15 @@ class Expected:
     """``schema.table.column`` -> ``ModelClass.attr`` (models only), for fixes that edit the model."""
     covers: frozenset[str] = ALL_OBJECT_TYPES
     """Object types this source describes; objects of other types are neither missing nor extra."""
+    heads: tuple[str, ...] = ()
+    """The head revision(s) of an Alembic chain (migrations only): a user thinks in revisions, not folders."""
+
+    @property
+    def name(self) -> str:
+        """The label, with an Alembic chain's head: ``alembic.ini (Alembic head e2d8a1f4b905)``."""
+        return f"{self.label} ({alembic_heads(self.heads)})" if self.heads else self.label
+
+
+def alembic_heads(heads: Sequence[str]) -> str:
+    """``Alembic head e2d8a1f4b905``, or ``Alembic heads a1, b2`` for a chain with unmerged branches."""
+    return f"Alembic head{'s' if len(heads) > 1 else ''} {', '.join(heads)}"

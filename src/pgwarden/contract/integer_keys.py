@@ -78,7 +78,10 @@ def _info(change: ColumnChange, finding: Finding, attributes: Mapping[str, str],
     attribute = attributes.get(change.object)
     cls, _, attr = attribute.rpartition(".") if attribute else ("", "", change.object.rpartition(".")[2])
     style = model_code.style_of(attributes, change.object)
-    model = model_code.integer_key(style, attr, change.expected.type if change.expected else "integer")
+    keyword = attributes.get(change.object + model_code.PK_SUFFIX, "primary_key")
+    model = model_code.integer_key(
+        style, attr, change.expected.type if change.expected else "integer", keyword
+    )
     where = f" in class {cls}" if cls else " in the model"
     if style == "tortoise":
         gives = "Tortoise makes an integer primary key SERIAL unless told generated=False"

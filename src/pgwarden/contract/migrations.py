@@ -49,13 +49,15 @@ def load(
     if source.kind == "alembic":
         # Alembic's ledger is built with the chain; it is bookkeeping, never part of the schema.
         ignore = (*ignore, "*.alembic_version", *source.table.patterns)  # type: ignore[attr-defined]
+    # Findings name an Alembic chain by its head revision(s) too, read without importing Alembic.
+    heads = tuple(getattr(getattr(source, "read", None), "heads", ())) if source.kind == "alembic" else ()
     server = schema_cache.server_of(scratch) if schema_cache.enabled() else None
     entry_key = None
     if server is not None:
         entry_key = schema_cache.key("migrations", server, _inputs(source, schemas, ignore, imported))
         hit = schema_cache.load(entry_key)
         if hit is not None:
-            return Expected(label=show_path(folder), kind="migrations", schema=hit.schema)
+            return Expected(label=show_path(folder), kind="migrations", schema=hit.schema, heads=heads)
     given = scratch if isinstance(scratch, Scratch) else scratch()
     url = given.create_database("migrations")
     try:
@@ -66,7 +68,7 @@ def load(
         given.drop_database(url)
     if entry_key is not None:
         schema_cache.store(entry_key, schema_cache.Entry(schema))
-    return Expected(label=show_path(folder), kind="migrations", schema=schema)
+    return Expected(label=show_path(folder), kind="migrations", schema=schema, heads=heads)
 
 
 def _inputs(

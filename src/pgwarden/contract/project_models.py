@@ -11,7 +11,7 @@ from psycopg import sql
 from ..catalog import inspect
 from ..db import connect
 from ..diff import CLASSIC_SUFFIX, STYLE_SUFFIX
-from ..diff.model_code import ORMS
+from ..diff.model_code import ORMS, PK_SUFFIX
 from ..errors import SourceError
 from ..migrate.apply import server_message
 from ..scratch import Scratch
@@ -89,6 +89,8 @@ def attributes(exported: Export) -> dict[str, str]:
             found.setdefault(f"{qualname}{CLASSIC_SUFFIX}", "Column")
         elif style in ORMS:  # Tortoise, Peewee, Django: hints show that ORM's fields
             found.setdefault(f"{qualname}{STYLE_SUFFIX}", str(style))
+        if column.get("pk_keyword") == "pk":  # Tortoise before 0.21: `primary_key=True` would be ignored
+            found.setdefault(f"{qualname}{PK_SUFFIX}", "pk")
     return found
 
 

@@ -16,14 +16,15 @@ from psycopg import sql
 from ..diff import Change, ColumnChange
 from ..diff.live_fix import for_live
 from ..findings import Finding, Severity
+from .expected import alembic_heads
 
 __all__ = ["from_source", "least_destructive", "model_side", "one_per_object"]
 
 _WORDING = (
-    (" in the database but the code expects ", " in the migrations but the models expect "),
-    (" in the database but the code allows ", " in the migrations but the models allow "),
-    (" in the database but not in the expected schema", " in the migrations but not in the models"),
-    (" exists in the database", " exists in the migrations"),
+    (" in the database but the code expects ", " in {migrations} but the models expect "),
+    (" in the database but the code allows ", " in {migrations} but the models allow "),
+    (" in the database but not in the expected schema", " in {migrations} but not in the models"),
+    (" exists in the database", " exists in {migrations}"),
     (" is expected but does not exist", " is in the models but no migration creates it"),
     (" but the code expects ", " but the models expect "),
     (" the expected schema says ", " the models say "),
@@ -31,50 +32,64 @@ _WORDING = (
 
 
 _SOURCE_WORDING = (
-    (" in the database but the code expects ", " in the database but {who} has "),
-    (" in the database but the code allows ", " in the database but {who} allows "),
+    (" in the database but the code expects ", " in the database but {who} {has} "),
+    (" in the database but the code allows ", " in the database but {who} {allows} "),
     (" in the database but not in the expected schema", " in the database but not in {who}"),
     (" is expected but does not exist", " is in {who} but not in the database"),
-    (" but the code expects ", " but {who} has "),
-    (" the expected schema says ", " {who} says "),
+    (" is expected but the database has ", " is in {who} but the database has "),  # a rename
+    (" but the code expects ", " but {who} {has} "),
+    (" the expected schema says ", " {who} {says} "),
 )
 
+_PLURAL = {"has": "have", "allows": "allow", "says": "say"}
 
-def _who(kind: str, label: str) -> str:
+
+def _who(kind: str, label: str, heads: Sequence[str] = ()) -> str:
     if kind == "snapshot":
         return f"the snapshot {label}"
     if kind == "migrations":
-        return "the migrations" if label.rstrip("/") == "migrations" else f"the migrations ({label})"
+        named = [] if label.rstrip("/") == "migrations" else [label]
+        if heads:
+            named.append(alembic_heads(heads))
+        return f"the migrations ({', '.join(named)})" if named else "the migrations"
     if kind == "models":
         return f"the models ({label})"
     return label
 
 
-def from_source(finding: Finding, kind: str, label: str) -> Finding:
+def from_source(finding: Finding, kind: str, label: str, heads: Sequence[str] = ()) -> Finding:
     """A source-vs-live finding that names its source as it is (``the snapshot schema.json``, ``the
-    migrations (migrations)``, ``the models (app.db:Base)``) instead of "the code", with the source in
-    its evidence."""
+    migrations (migrations)``, ``the migrations (alembic.ini, Alembic head e2d8a1f4b905)``, ``the models
+    (app.db:Base)``) instead of "the code", with the source (and an Alembic chain's heads) in its evidence."""
     message = finding.message
-    who = _who(kind, label)
+    who = _who(kind, label, heads)
     for old, new in _SOURCE_WORDING:
         if old in message:
-            message = message.replace(old, new.format(who=who))
+            # "the migrations have", "the models allow"; "the snapshot schema.json has".
+            plural = kind in ("migrations", "models")
+            verbs = _PLURAL if plural else {v: v for v in _PLURAL}
+            message = message.replace(old, new.format(who=who, **verbs))
             break
-    return replace(
-        finding, message=message, evidence={**finding.evidence, "where": f"{kind}_vs_live", "source": label}
-    )
+    evidence = {**finding.evidence, "where": f"{kind}_vs_live", "source": label}
+    if heads:
+        evidence["alembic_heads"] = list(heads)
+    return replace(finding, message=message, evidence=evidence)
 
 
-def model_side(finding: Finding, model_lags: bool) -> Finding:
+def model_side(finding: Finding, model_lags: bool, heads: Sequence[str] = ()) -> Finding:
     """A models-vs-migrations finding, worded with those names; a lagging model gets no live SQL.
 
     ``model_lags``: the migrations have it and the models do not, or have it otherwise. Then the
     live database (built by the migrations) is right and the fix is in the models. Otherwise the
-    models are ahead and the fix SQL is the body of the migration to write.
+    models are ahead and the fix SQL is the body of the migration to write. ``heads``: an Alembic
+    chain's head revision(s), named beside "the migrations" and kept in the evidence.
     """
     message = finding.message
+    migrations = _who("migrations", "migrations", heads)
     for old, new in _WORDING:
-        message = message.replace(old, new)
+        message = message.replace(old, new.format(migrations=migrations))
+    if heads:
+        finding = replace(finding, evidence={**finding.evidence, "alembic_heads": list(heads)})
     if model_lags:
         attribute = finding.evidence.get("attribute")
         where = f" ({attribute})" if isinstance(attribute, str) and attribute else ""

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..diff import Change
 from ..findings import Finding, Severity
+from .expected import alembic_heads
 
 __all__ = ["Merged", "merge"]
 
@@ -84,10 +85,13 @@ def _one(
     in_models, in_migrations = _sides(mc, mf)
     in_live = _sides(lc, lf)[1]
     states = {"models": in_models, "migrations": in_migrations, "live": in_live}
-    shown = "; ".join(
-        f"the {'live database' if side == 'live' else side} {_phrase(states[side], side != 'live')}"
-        for side in SIDES
-    )
+    heads = lf.evidence.get("alembic_heads") or mf.evidence.get("alembic_heads")
+    names = {
+        "models": "models",
+        "migrations": f"migrations ({alembic_heads(heads)})" if heads else "migrations",
+        "live": "live database",
+    }
+    shown = "; ".join(f"the {names[side]} {_phrase(states[side], side != 'live')}" for side in SIDES)
     subject = mf.object
     migration_sql = mf.fix_sql or mf.evidence.get("migration_sql")
     evidence: dict[str, Any] = {

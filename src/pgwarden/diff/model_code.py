@@ -13,6 +13,7 @@ from collections.abc import Mapping
 __all__ = [
     "CLASSIC_SUFFIX",
     "ORMS",
+    "PK_SUFFIX",
     "STYLE_SUFFIX",
     "field_class",
     "integer_key",
@@ -29,6 +30,8 @@ CLASSIC_SUFFIX = "#classic"
 """``attributes[qualname + CLASSIC_SUFFIX]`` is set (by the models source) for a classic ``Column(...)``."""
 STYLE_SUFFIX = "#style"
 """``attributes[qualname + STYLE_SUFFIX]``: ``tortoise``, ``peewee`` or ``django`` (the ORM mapping the column)."""
+PK_SUFFIX = "#pk_keyword"
+"""``attributes[qualname + PK_SUFFIX]``: ``pk`` for a key of Tortoise before 0.21, which knows no ``primary_key``."""
 ORMS = ("tortoise", "peewee", "django")
 """The styles that are not SQLAlchemy's."""
 
@@ -94,11 +97,12 @@ def field_class(style: str, pg_type: str) -> str | None:
     return None
 
 
-def integer_key(style: str, attr: str, pg_type: str) -> str:
-    """An integer primary key the code fills itself (no sequence), as ``style`` writes it."""
+def integer_key(style: str, attr: str, pg_type: str, pk_keyword: str = "primary_key") -> str:
+    """An integer primary key the code fills itself (no sequence), as ``style`` writes it; ``pk_keyword`` is
+    how the project's Tortoise spells a key (``pk`` before 0.21)."""
     big = pg_type == "bigint"
     if style == "tortoise":
-        return f"{attr} = fields.{'BigIntField' if big else 'IntField'}(primary_key=True, generated=False)"
+        return f"{attr} = fields.{'BigIntField' if big else 'IntField'}({pk_keyword}=True, generated=False)"
     if style == "peewee":
         return f"{attr} = {'BigIntegerField' if big else 'IntegerField'}(primary_key=True)"
     if style == "django":

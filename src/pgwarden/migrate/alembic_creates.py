@@ -8,6 +8,8 @@ revision creates. Importing Alembic for that would cost the warm check half a se
 * ``op.add_column("t", sa.Column("c", ...))`` creates ``t.c``;
 * ``op.create_index``, ``create_unique_constraint``, ``create_foreign_key``,
   ``create_check_constraint``, ``create_primary_key`` create the name they are given (``op.f("ix")`` too);
+* ``op.alter_column("t", "old", new_column_name="c")`` creates ``t.c`` and ``op.rename_table("old", "t")``
+  creates ``t``: the name a rename finding expects (incident 000's fix is such a revision);
 * ``op.execute("...")`` (or ``sa.text("...")``) runs SQL, kept as text for a whole-word match.
 
 A name built at run time is not seen; the finding then keeps its SQL, as before.
@@ -76,6 +78,10 @@ def _arg(node: ast.Call, at: int, keyword: str) -> str | None:
     return _text(node.args[at]) if len(node.args) > at else None
 
 
+def _keyword(node: ast.Call, keyword: str) -> str | None:
+    return next((_text(kw.value) for kw in node.keywords if kw.arg == keyword), None)
+
+
 def _call(node: ast.Call, method: str, found: Created) -> None:
     if method == "execute":
         sql = _arg(node, 0, "sqltext")
@@ -85,6 +91,14 @@ def _call(node: ast.Call, method: str, found: Created) -> None:
         name = _arg(node, 0, _NAMED[method])
         if name:
             found.names.add(name.lower())
+    elif method == "alter_column":
+        table, column = _arg(node, 0, "table_name"), _keyword(node, "new_column_name")
+        if table and column:
+            found.names.add(f"{table}.{column}".lower())
+    elif method == "rename_table":
+        new = _arg(node, 1, "new_table_name")
+        if new:
+            found.names.add(new.lower())
     elif method in _TABLE_AT:
         table = _arg(node, 0, "table_name")
         if not table:

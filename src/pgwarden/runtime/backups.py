@@ -29,6 +29,8 @@ HEALTH_EVERY = 300.0
 
 def backup_settings(cfg: Config) -> BackupSettings | None:
     """The ``[backup]`` settings when the guardian has something to do with them (a dir is set)."""
+    if not cfg.sections.get("backup"):
+        return None  # the usual case: the backup package (26 modules, ~1 MB of the guardian's RSS) stays unloaded
     # Imported here, as below: the guardian loads the backup machinery only when backups are configured.
     from ..backup import configured
 

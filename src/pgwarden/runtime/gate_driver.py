@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import pickle
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -31,6 +30,8 @@ async def run_gate_isolated(
     cfg: Config, settings: RuntimeSettings, url: str, *, apply: bool | None = None
 ) -> list[str]:
     """The schema gate with the contract check, in a child process; its log lines go to our stderr."""
+    import pickle  # only when a gate runs: a guardian with no schema source to check never loads it
+
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -18,7 +18,6 @@ from ..urls import describe
 from . import identity, registry
 from .connection import AsyncConn, ensure_schema
 from .dispatch import SendAlert
-from .recovery import backup_directory, recover
 from .settings import RuntimeSettings
 
 __all__ = ["IdentityGuard", "check_policy"]
@@ -34,6 +33,8 @@ def check_policy(settings: RuntimeSettings, cfg: Config) -> None:
             f"`{cfg.prefix}migrations` (the folder to re-apply)."
         )
     if settings.data_loss_policy == "restore":
+        from .recovery import backup_directory  # the recovery path: loaded only for the policies that use it
+
         backup_directory(cfg)
 
 
@@ -133,6 +134,8 @@ class IdentityGuard:
 
     async def _recover(self, conn: AsyncConn) -> None:
         """Policy ``migrate`` or ``restore``: one instance recovers, the others adopt its new pin."""
+        from .recovery import recover  # only after data loss was detected
+
         await self.stand_down(f"data loss: recovering ({self.settings.data_loss_policy})")
         try:
             done = await recover(

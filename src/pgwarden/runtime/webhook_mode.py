@@ -20,17 +20,17 @@ import asyncio
 import contextlib
 import json
 import logging
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..doctor.telegram_settings import TelegramSettings
 from ..errors import ConfigError
-from ..integrations._webhook import WebhookSettings
 from ..redact import redact, register_secret
+
+if TYPE_CHECKING:
+    from ..integrations._webhook import WebhookSettings
 
 __all__ = ["ENV", "WebhookMode", "watch_polling_conflict"]
 
@@ -88,6 +88,9 @@ class WebhookMode:
                 f"(named by `{key}.secret_token_env` in {tg.where}), e.g. from "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`."
             )
+        # Webhook mode only: a polling guardian never loads the webhook integration (~1 MB of its RSS).
+        from ..integrations._webhook import WebhookSettings
+
         token = tg.require_token()
         register_secret(token)
         register_secret(tg.secret_token)
@@ -196,6 +199,9 @@ def watch_polling_conflict(tg: TelegramSettings, warden: Any) -> Callable[[], No
 
 def call(api_base: str, token: str, method: str, params: dict[str, Any], timeout: float) -> Any:
     """One Bot API call with JSON parameters: its ``result``; ``BotApiError`` without the token otherwise."""
+    import urllib.error  # http.client and email: only when a Bot API call is made
+    import urllib.request
+
     host = urlsplit(api_base).netloc or api_base
     request = urllib.request.Request(
         f"{api_base}/bot{token}/{method}",

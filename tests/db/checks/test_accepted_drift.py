@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import psycopg
@@ -121,6 +122,13 @@ def test_apply_matches_by_object_and_state_and_leaves_other_sources_alone(tmp_pa
     assert [f.severity for f in result] == [Severity.INFO, Severity.ERROR, Severity.ERROR]
     assert result[0].evidence["accepted_severity"] == "error"
     assert "changed since" in result[1].message and result[2] is invariant
+
+
+def test_a_new_alembic_head_elsewhere_leaves_an_accepted_finding_accepted() -> None:
+    before = finding("public.t.a", "jsonb")
+    before = replace(before, evidence={**before.evidence, "alembic_heads": ["aa11"]})
+    after = replace(before, evidence={**before.evidence, "alembic_heads": ["bb22"]})
+    assert accepted.state_of(before) == accepted.state_of(after)
 
 
 def test_a_damaged_accepted_file_is_one_sentence(tmp_path: Path) -> None:

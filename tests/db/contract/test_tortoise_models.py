@@ -214,6 +214,27 @@ def test_the_models_module_itself_works_and_the_export_is_cached(tmp_path: Path)
     assert keys["public.payments.id"]["serial"] and not keys["public.users.id"]["serial"]
 
 
+@pytest.mark.parametrize(
+    ("requirement", "keyword"), list(zip(TORTOISE, ("pk", "primary_key", "primary_key"), strict=True))
+)
+def test_the_exporter_reads_keys_in_either_spelling_and_says_which_one_this_tortoise_takes(
+    tmp_path: Path, requirement: str, keyword: str
+) -> None:
+    python = orm_venv(requirement)
+    root = bot(tmp_path, python)
+    chat = root / "bot" / "db" / "models" / "chat.py"
+    chat.write_text(
+        chat.read_text().replace("pk=True", f"{keyword}=True")
+    )  # the spelling its version documents
+    exported = export_models("bot.db.models", root, Interpreter(python, "test"), use_cache=False)
+    keys = {c["table"] + "." + c["column"]: c for c in exported.columns}
+    assert keys["public.users.id"]["pk_keyword"] == keyword  # written pk=True in every version
+    assert keys["public.chats.id"]["pk_keyword"] == keyword and keys["public.payments.id"]["serial"]
+    assert keys["public.users.username"]["pk_keyword"] is None
+    chats = next(sql for what, sql in exported.ddl if what == "table public.chats")
+    assert '"id" BIGINT NOT NULL PRIMARY KEY' in " ".join(chats.split()), chats
+
+
 def fails(root: Path, db_url: str) -> str:
     code, out, err = check(root, db_url)
     text = out + err
@@ -272,10 +293,14 @@ def test_statements_split_outside_quotes_only() -> None:
     assert module._what("COMMENT ON TABLE \"users\" IS 'x';").startswith("DDL `COMMENT ON TABLE")
 
 
+@pytest.mark.parametrize(
+    ("requirement", "keyword"),
+    [(TORTOISE[0], "pk"), (TORTOISE[-1], "primary_key")],  # 0.17 takes primary_key=True silently, as no key
+)
 def test_hints_on_a_tortoise_bot_are_worded_in_tortoise(
-    tmp_path: Path, db_url: str, conn: psycopg.Connection
+    tmp_path: Path, db_url: str, conn: psycopg.Connection, requirement: str, keyword: str
 ) -> None:
-    python = orm_venv(TORTOISE[-1])
+    python = orm_venv(requirement)
     root = bot(tmp_path, python)
     generate_schemas(python, root, db_url)
     conn.execute("ALTER TABLE users RENAME COLUMN username TO user_name")
@@ -289,6 +314,6 @@ def test_hints_on_a_tortoise_bot_are_worded_in_tortoise(
     assert 'username = fields.CharField(source_field="user_name", ...)' in rename["hint"]
     key = found["public.payments.id"]
     assert key["severity"] == "info" and key["fix_sql"] is None
-    assert "`id = fields.IntField(primary_key=True, generated=False)`" in key["hint"]
+    assert f"`id = fields.IntField({keyword}=True, generated=False)`" in key["hint"]
     said = " ".join(f["message"] + f["hint"] for f in found.values())
     assert "mapped_column" not in said and "autoincrement" not in said and "SQLAlchemy" not in said

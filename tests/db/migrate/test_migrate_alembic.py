@@ -105,6 +105,7 @@ def test_up_status_and_a_clean_three_way_check(project: Path, db_url: str) -> No
     doc = json.loads(out)  # the settings module's print() never reaches stdout
     assert code == 0, doc
     assert doc["findings"] == [] and "alembic.ini" in doc["sources"]
+    assert doc["alembic_heads"] == {"alembic.ini": [HEAD]}  # a user thinks in revisions, not folders
 
 
 def test_check_names_pending_revisions_and_the_live_revision(project: Path, db_url: str) -> None:
@@ -120,6 +121,24 @@ def test_check_names_pending_revisions_and_the_live_revision(project: Path, db_u
     assert not any(
         "alembic_version" in f["object"] for f in doc["findings"] if f["kind"] != "pending_migration"
     )
+    # Incident 000: the pending revision renames the column; live SQL would make it fail.
+    [rename] = [f for f in doc["findings"] if f["kind"] == "probable_rename"]
+    assert rename["fix_sql"] is None and rename["evidence"]["pending"].startswith(f"Alembic revision {HEAD} ")
+    assert "RENAME COLUMN" in rename["evidence"]["live_sql"]
+    drift = [f for f in doc["findings"] if f["evidence"].get("source") == "alembic.ini"]
+    assert drift and all(f["evidence"]["alembic_heads"] == [HEAD] for f in drift)
+    code, text, _ = run("check", "--db", db_url)
+    assert (
+        f"against reminder_bot.db.models:Base, alembic.ini (Alembic head {HEAD})\n"
+        in text.splitlines(True)[0]
+    )
+    assert f"is in the migrations (alembic.ini, Alembic head {HEAD}) but the database has" in text
+    code, out, _ = run("diff", "--from", "migrations:alembic.ini", "--to", db_url, "--sql")
+    assert out.startswith(f"-- pgwarden diff: turns alembic.ini (Alembic head {HEAD}) into ")
+    code, out, _ = run("diff", "--from", "migrations:alembic.ini", "--to", db_url, "--format", "json")
+    assert json.loads(out)["from"] == "alembic.ini" and json.loads(out)["alembic_heads"] == {
+        "alembic.ini": [HEAD]
+    }
     code, out, _ = run("migrate", "status", "--db", db_url, "--format", "json")
     alembic = json.loads(out)["alembic"]
     assert (

@@ -10,6 +10,7 @@ from pgwarden.contract import Expected
 from pgwarden.contract.expected import MODEL_OBJECT_TYPES
 from pgwarden.contract.integer_keys import AUTO_SUFFIX
 from pgwarden.diff import STYLE_SUFFIX
+from pgwarden.diff.model_code import PK_SUFFIX
 from pgwarden.findings import Finding, Severity
 from pgwarden.orchestrator import compare
 
@@ -24,9 +25,13 @@ def schema(numbered: bool) -> Schema:
 
 
 def check(
-    autoincrement: str, live_numbered: bool, classic: bool = False, orm: str | None = None
+    autoincrement: str,
+    live_numbered: bool,
+    classic: bool = False,
+    orm: str | None = None,
+    extra: dict[str, str] | None = None,
 ) -> list[Finding]:
-    attributes = {"public.t.id": "T.id", "public.t.id" + AUTO_SUFFIX: autoincrement}
+    attributes = {"public.t.id": "T.id", "public.t.id" + AUTO_SUFFIX: autoincrement, **(extra or {})}
     if classic:
         attributes["public.t.id#classic"] = "Column"
     if orm:
@@ -69,3 +74,6 @@ def test_an_implicit_tortoise_key_is_info_with_generated_false_and_no_sqlalchemy
     assert "Tortoise makes an integer primary key SERIAL" in finding.message
     said = finding.message + finding.hint
     assert not any(word in said for word in ("SQLAlchemy", "autoincrement", "mapped_column", "Column("))
+    # Tortoise before 0.21 knows no primary_key= (it ignores it): the exporter says to write pk=True.
+    [old] = check("auto", live_numbered=False, orm="tortoise", extra={"public.t.id" + PK_SUFFIX: "pk"})
+    assert "`id = fields.BigIntField(pk=True, generated=False)`" in old.hint

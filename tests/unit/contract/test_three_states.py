@@ -94,3 +94,25 @@ def test_a_finding_on_one_comparison_still_shows_the_three_states() -> None:
     [finding] = result.findings
     assert finding.evidence["states"] == {"models": "text", "migrations": "text", "live": "jsonb"}
     assert finding.fix_sql is not None and "TYPE text" in finding.fix_sql
+
+
+def test_an_alembic_chain_is_named_with_its_head_on_every_side_it_is_compared_on() -> None:
+    sources = [
+        Expected("app:Base", "models", _schema(Column("lang", "text")), covers=MODEL_OBJECT_TYPES),
+        Expected("alembic.ini", "migrations", _schema(Column("lang", "jsonb")), heads=("e2d8a1f4b905",)),
+    ]
+    live = _schema(Column("lang", "character varying(10)"), Column("note", "text"))
+    found = {f.object: f for f in compare(sources, live).findings}
+    three = found["public.t.lang"]
+    assert "the models have text; the migrations (Alembic head e2d8a1f4b905) have jsonb;" in three.message
+    assert three.evidence["alembic_heads"] == ["e2d8a1f4b905"]
+    assert found["public.t.note"].message.endswith(
+        "exists in the database but not in the migrations (alembic.ini, Alembic head e2d8a1f4b905): the code "
+        "ignores it."
+    )
+    model_only = compare(sources[:1] + [sources[1]], _schema(Column("lang", "jsonb"))).findings
+    [lagging] = [f for f in model_only if f.object == "public.t.lang"]
+    assert (
+        "is jsonb in the migrations (Alembic head e2d8a1f4b905) but the models expect text" in lagging.message
+    )
+    assert lagging.evidence["alembic_heads"] == ["e2d8a1f4b905"]
