@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -54,7 +55,12 @@ def diff(
             want = resolve(to, cfg=cfg, scratch=scratch)
     # A partial source (models know no triggers) only speaks for what it describes.
     both = have.covers & want.covers
-    changes = [c for c in compute_diff(want.schema, have.schema) if c.object_type in both]
+    ledgers = (*have.bookkeeping, *want.bookkeeping)
+    changes = [
+        c
+        for c in compute_diff(want.schema, have.schema)
+        if c.object_type in both and not _is_ledger(c.object, ledgers)
+    ]
     if as_sql:
         script = render_sql(changes, allow_destructive=allow_destructive)
         if script:
@@ -77,6 +83,13 @@ def diff(
         },
     )
     return findings_module.exit_code(found, strict=strict)
+
+
+def _is_ledger(obj: str, patterns: tuple[str, ...]) -> bool:
+    """Whether ``obj`` (``schema.table`` or something in it) is a migration tool's ledger one side
+    leaves out: Alembic's ``alembic_version`` in a live database is bookkeeping, never drift."""
+    table = ".".join(obj.split(".")[:2])
+    return any(fnmatch.fnmatchcase(table, p) for p in patterns)
 
 
 def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:

@@ -33,6 +33,9 @@ class Expected:
     """Object types this source describes; objects of other types are neither missing nor extra."""
     heads: tuple[str, ...] = ()
     """The head revision(s) of an Alembic chain (migrations only): a user thinks in revisions, not folders."""
+    bookkeeping: tuple[str, ...] = ()
+    """``ignore`` patterns of the tool's own ledger this source leaves out (``*.alembic_version``): a
+    comparison leaves them out of the other side too, or a live database's ledger reads as drift."""
 
     @property
     def name(self) -> str:

@@ -46,9 +46,11 @@ def load(
             f"Migrations folder {show_path(folder)} holds no migration files (NNN_description.sql): "
             "add them or fix `migrations` in the config."
         )
+    bookkeeping: tuple[str, ...] = ()
     if source.kind == "alembic":
         # Alembic's ledger is built with the chain; it is bookkeeping, never part of the schema.
-        ignore = (*ignore, "*.alembic_version", *source.table.patterns)  # type: ignore[attr-defined]
+        bookkeeping = ("*.alembic_version", *source.table.patterns)  # type: ignore[attr-defined]
+        ignore = (*ignore, *bookkeeping)
     # Findings name an Alembic chain by its head revision(s) too, read without importing Alembic.
     heads = tuple(getattr(getattr(source, "read", None), "heads", ())) if source.kind == "alembic" else ()
     server = schema_cache.server_of(scratch) if schema_cache.enabled() else None
@@ -57,7 +59,13 @@ def load(
         entry_key = schema_cache.key("migrations", server, _inputs(source, schemas, ignore, imported))
         hit = schema_cache.load(entry_key)
         if hit is not None:
-            return Expected(label=show_path(folder), kind="migrations", schema=hit.schema, heads=heads)
+            return Expected(
+                label=show_path(folder),
+                kind="migrations",
+                schema=hit.schema,
+                heads=heads,
+                bookkeeping=bookkeeping,
+            )
     given = scratch if isinstance(scratch, Scratch) else scratch()
     url = given.create_database("migrations")
     try:
@@ -68,7 +76,9 @@ def load(
         given.drop_database(url)
     if entry_key is not None:
         schema_cache.store(entry_key, schema_cache.Entry(schema))
-    return Expected(label=show_path(folder), kind="migrations", schema=schema, heads=heads)
+    return Expected(
+        label=show_path(folder), kind="migrations", schema=schema, heads=heads, bookkeeping=bookkeeping
+    )
 
 
 def _inputs(

@@ -105,6 +105,9 @@ def test_up_status_and_a_clean_three_way_check(project: Path, db_url: str) -> No
     doc = json.loads(out)  # the settings module's print() never reaches stdout
     assert code == 0, doc
     assert doc["findings"] == [] and "alembic.ini" in doc["sources"]
+    # diff agrees: the live alembic_version is Alembic's bookkeeping, not an extra table
+    code, out, err = run("diff", "--from", "migrations:alembic.ini", "--to", db_url, "--format", "json")
+    assert code == 0 and json.loads(out)["findings"] == [], out + err
     assert doc["alembic_heads"] == {"alembic.ini": [HEAD]}  # a user thinks in revisions, not folders
 
 
