@@ -14,6 +14,7 @@ import psycopg
 
 from . import _more
 from . import _settings as settings
+from ._indexes import finish as finish_indexes
 from ._prefetch import Queries
 from ._triggers import trigger as _trigger
 from .model import (
@@ -42,6 +43,7 @@ QUERIES: tuple[str, ...] = (
     "comments",
     "constraints",
     "indexes",
+    "opclasses",
     "triggers",
     "policies",
     "sequences",
@@ -116,18 +118,25 @@ def inspect(
     ``pg_catalog``, ``information_schema`` and ``pg_toast`` are never read.
     """
     # An empty search_path makes every name the server deparses schema-qualified, so the
-    # same object prints the same way whatever the session's settings.
+    # same object prints the same way whatever the session's settings. JIT is off for the
+    # transaction: on thousands of tables the planner's estimates cross jit_above_cost, and
+    # compiling then costs more than running these short catalog queries.
     with conn.transaction():
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_catalog.current_setting('search_path')")
+            cur.execute("SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_setting('jit')")
             row = cur.fetchone()
-            previous = row[0] if row else ""
-            cur.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+            path, jit = row if row else ("", "on")
+            cur.execute(
+                "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
+            )
         try:
             return _read(conn, schemas=schemas, ignore=ignore)
         finally:
             with conn.cursor() as cur:
-                cur.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (previous,))
+                cur.execute(
+                    "SELECT pg_catalog.set_config('search_path', %s, true), pg_catalog.set_config('jit', %s, true)",
+                    (path, jit),
+                )
 
 
 def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequence[str]) -> Schema:
@@ -145,7 +154,14 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     columns_by_rel = _group(run("columns", nsp=nsp))
     comments = {(oid, sub): text for oid, sub, text in run("comments", nsp=nsp)}
     constraints_by_rel = _group(run("constraints", nsp=nsp))
-    indexes_by_rel = _group(run("indexes", nsp=nsp))
+    indexes_by_rel = _group(
+        finish_indexes(
+            run("indexes", nsp=nsp),
+            columns_by_rel,
+            dict(run("opclasses")),  # type: ignore[arg-type]
+            lambda oids: dict(run("index_definitions", oids=oids)),  # type: ignore[arg-type]
+        )
+    )
     triggers_by_rel = _group(run("triggers", nsp=nsp))
     policies_by_rel = _group(run("policies", nsp=nsp))
     rel_settings = settings.group_settings(run("relation_settings", nsp=nsp))
@@ -334,7 +350,7 @@ def _columns(
     before, kept in ``made``, is used again instead of a new one, which on thousands of tables
     saves most of the time spent building them (and later comparing them, equal by identity)."""
     out = []
-    for relid, name, type_, notnull, default, identity, generated, collation, attnum, virtual in rows:
+    for relid, name, type_, notnull, default, identity, generated, collation, attnum, virtual, *_ in rows:
         if skip(f"{table}.{name}"):
             continue
         key = (

@@ -221,6 +221,17 @@ CREATE INDEX ix_partitioned ON pt (at);
 CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE MATERIALIZED VIEW mv2 AS SELECT 1 AS one;
 CREATE UNIQUE INDEX ix_mv ON mv2 (one);
+CREATE DOMAIN short_text AS text;
+CREATE TYPE tint AS ENUM ('a', 'b');
+CREATE TABLE keys_zoo ("Key" varchar(9), d short_text, e tint, "user" int, "we""ird" text, c char(3),
+    dropped int, x int);
+ALTER TABLE keys_zoo DROP COLUMN dropped;
+CREATE INDEX ix_varchar_int ON keys_zoo ("Key", "user", x);
+CREATE INDEX ix_domain ON keys_zoo (d);
+CREATE INDEX ix_enum ON keys_zoo (e);
+CREATE INDEX ix_quote ON keys_zoo ("we""ird", c);
+CREATE INDEX ix_varchar_collate ON keys_zoo ("Key" COLLATE "C", x);
+CREATE INDEX ix_varchar_pattern ON keys_zoo ("Key" varchar_pattern_ops);
 """
 
 
@@ -231,7 +242,17 @@ def test_index_definitions_spelled_like_pg_get_indexdef(conn: psycopg.Connection
         conn.execute('CREATE UNIQUE INDEX ix_nnd ON "Odd Schema"."Mixed Case" (n) NULLS NOT DISTINCT')
     schema = inspect(conn)
     ours = {(t.schema, i.name): i.definition for t in (*schema.tables, *schema.views) for i in t.indexes}
-    assert len(ours) >= 25
+    assert len(ours) >= 31
+    zoo = schema.table("public.keys_zoo")
+    assert zoo is not None
+    assert {i.name: i.columns for i in zoo.indexes} == {
+        "ix_varchar_int": ("Key", "user", "x"),
+        "ix_domain": ("d",),
+        "ix_enum": ("e",),
+        "ix_quote": ('we"ird', "c"),
+        "ix_varchar_collate": ("Key", "x"),
+        "ix_varchar_pattern": ("Key",),
+    }
     with conn.transaction():
         conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
         for (nsp, name), definition in ours.items():
