@@ -14,8 +14,8 @@ import psycopg
 
 from . import _more
 from . import _settings as settings
-from ._indexes import finish as finish_indexes
 from ._prefetch import Queries
+from ._spell import Attributes, finish_constraints, finish_indexes
 from ._triggers import trigger as _trigger
 from .model import (
     Column,
@@ -153,11 +153,18 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     tables_rows = run("tables", nsp=nsp)
     columns_by_rel = _group(run("columns", nsp=nsp))
     comments = {(oid, sub): text for oid, sub, text in run("comments", nsp=nsp)}
-    constraints_by_rel = _group(run("constraints", nsp=nsp))
+    attributes = Attributes(columns_by_rel)
+    constraints_by_rel = _group(
+        finish_constraints(
+            run("constraints", nsp=nsp),
+            attributes,
+            lambda oids: {oid: (d, c) for oid, d, c in run("constraint_definitions", oids=oids)},
+        )
+    )
     indexes_by_rel = _group(
         finish_indexes(
             run("indexes", nsp=nsp),
-            columns_by_rel,
+            attributes,
             dict(run("opclasses")),  # type: ignore[arg-type]
             lambda oids: dict(run("index_definitions", oids=oids)),  # type: ignore[arg-type]
         )
