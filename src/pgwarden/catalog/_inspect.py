@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
-from importlib import resources
 from typing import Any, TypeVar
 
 import psycopg
 
 from . import _more
 from . import _settings as settings
-from ._prefetch import Queries
+from ._prefetch import Queries, query
 from ._spell import Attributes, finish_constraints, finish_indexes
 from ._triggers import trigger as _trigger
+from .acl import PRIVILEGE_QUERIES, add_privileges
 from .model import (
     Column,
     Constraint,
@@ -68,30 +66,6 @@ _IDENTITY = {"a": "always", "d": "by default"}
 T = TypeVar("T")
 
 
-_SINCE = re.compile(r"--\s*pg(\d+)\+\s*$")
-
-
-@cache
-def query(name: str, server_version: int = 0) -> str:
-    """The text of ``queries/<name>.sql`` for a server of ``server_version``.
-
-    A line ending in ``-- pgNN+`` uses catalog columns PostgreSQL NN introduced; it is left
-    out for older servers (``server_version`` 0 means the newest).
-    """
-    text = (
-        resources.files(__package__).joinpath("queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
-    )
-    major = server_version // 10000
-    if not server_version:
-        return text
-    kept = []
-    for line in text.splitlines(keepends=True):
-        since = _SINCE.search(line)
-        if since is None or major >= int(since.group(1)):
-            kept.append(line)
-    return "".join(kept)
-
-
 class _Ignore:
     """Glob patterns from the ``ignore`` setting, matched against qualified and bare names."""
 
@@ -117,6 +91,23 @@ def inspect(
     ``*.audit_log``, ``public.t.tmp_col``). pgwarden's own ``pgwarden`` schema,
     ``pg_catalog``, ``information_schema`` and ``pg_toast`` are never read.
     """
+    return _inspect(conn, schemas, ignore, privileges=False)
+
+
+def inspect_with_privileges(
+    conn: psycopg.Connection[Any],
+    *,
+    schemas: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> Schema:
+    """``inspect`` plus owners and grants, as ``acl.with_privileges(conn, inspect(conn))`` reads
+    them, but sent with the other catalog queries (one transaction, no round trips of their own)."""
+    return _inspect(conn, schemas, ignore, privileges=True)
+
+
+def _inspect(
+    conn: psycopg.Connection[Any], schemas: Sequence[str], ignore: Sequence[str], *, privileges: bool
+) -> Schema:
     # An empty search_path makes every name the server deparses schema-qualified, so the
     # same object prints the same way whatever the session's settings. JIT is off for the
     # transaction: on thousands of tables the planner's estimates cross jit_above_cost, and
@@ -130,7 +121,7 @@ def inspect(
                 "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
             )
         try:
-            return _read(conn, schemas=schemas, ignore=ignore)
+            return _read(conn, schemas=schemas, ignore=ignore, privileges=privileges)
         finally:
             with conn.cursor() as cur:
                 cur.execute(
@@ -139,7 +130,9 @@ def inspect(
                 )
 
 
-def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequence[str]) -> Schema:
+def _read(
+    conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequence[str], privileges: bool
+) -> Schema:
     version = conn.info.server_version
     skip = _Ignore(ignore)
 
@@ -148,7 +141,7 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     nsp_rows = run("schemas", schemas=list(schemas))
     schema_names = tuple(name for _, name in nsp_rows if not skip(name))
     nsp = [oid for oid, name in nsp_rows if name in schema_names]
-    run.prefetch(QUERIES[1:], nsp=nsp)
+    run.prefetch(QUERIES[1:] + (PRIVILEGE_QUERIES if privileges else ()), nsp=nsp)
 
     tables_rows = run("tables", nsp=nsp)
     columns_by_rel = _group(run("columns", nsp=nsp))
@@ -330,7 +323,12 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
         extensions=tuple(extensions),
         server_version=version,
     )
-    return _more.complete(core, run, nsp, skip, oids)
+    complete = _more.complete(core, run, nsp, skip, oids)
+    if not privileges:
+        return complete
+    return add_privileges(
+        complete, run("privileges", nsp=nsp), run("default_privileges", nsp=nsp), ignore=skip.patterns
+    )
 
 
 def _group(rows: Iterable[tuple[Any, ...]]) -> dict[Any, list[tuple[Any, ...]]]:

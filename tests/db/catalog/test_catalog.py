@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgwarden.catalog import QUERIES, inspect
+from pgwarden.catalog import QUERIES, inspect, inspect_with_privileges
+from pgwarden.catalog.acl import with_privileges
 from pgwarden.catalog.normalize import body_hash
 
 FIXTURE = (Path(__file__).parent / "catalog_fixture.sql").read_text()
@@ -308,3 +309,32 @@ def test_column_defaults_read_like_pg_get_expr_with_their_relation(conn: psycopg
         column = table.column(name)
         assert column is not None
         assert (column.generated if generated else column.default) == expected, name
+
+
+def test_privileges_read_with_the_other_queries_equal_a_separate_reading(
+    loaded: psycopg.Connection[Any],
+) -> None:
+    loaded.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgw_cat_reader') THEN"
+        " CREATE ROLE pgw_cat_reader; END IF; END $$;"
+        "GRANT USAGE ON SCHEMA app TO pgw_cat_reader; GRANT SELECT ON public.users TO pgw_cat_reader;"
+        "GRANT UPDATE (name) ON public.users TO pgw_cat_reader;"
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO pgw_cat_reader;"
+        "REVOKE EXECUTE ON FUNCTION public.touch() FROM PUBLIC"
+    )
+    for ignore in ((), ("public.users",)):
+        together = inspect_with_privileges(loaded, ignore=ignore)
+        apart = with_privileges(loaded, inspect(loaded, ignore=ignore), ignore=ignore)
+        assert together.privileges_read and apart.privileges_read
+        assert (together.grants, together.owners, together.default_privileges) == (
+            apart.grants,
+            apart.owners,
+            apart.default_privileges,
+        )
+        assert together == apart
+    assert "public.users" not in {g.object for g in apart.grants}  # ignored
+    assert {g.object for g in inspect_with_privileges(loaded).grants if g.grantee == "pgw_cat_reader"} == {
+        "app",
+        "public.users",
+        "public.users.name",
+    }
