@@ -11,6 +11,8 @@ import psycopg
 
 from . import _more
 from . import _settings as settings
+from ._objects import columns as _columns
+from ._objects import routine as _function
 from ._prefetch import Queries, query
 from ._spell import Attributes, finish_constraints, finish_indexes
 from ._triggers import trigger as _trigger
@@ -21,7 +23,6 @@ from .model import (
     Domain,
     Enum,
     Extension,
-    Function,
     Index,
     IndexPart,
     Policy,
@@ -32,7 +33,6 @@ from .model import (
 from .model import (
     Sequence as SequenceObj,
 )
-from .normalize import body_hash
 
 QUERIES: tuple[str, ...] = (
     "schemas",
@@ -58,10 +58,7 @@ QUERIES: tuple[str, ...] = (
 
 _CONSTRAINT_KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
 _POLICY_CMD = {"*": "all", "r": "select", "a": "insert", "w": "update", "d": "delete"}
-_VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
 _PART_CONSTRAINT: dict[str, Any] = {"": None, "p": "primary key", "u": "unique", "x": "exclusion"}
-_ROUTINE = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
-_IDENTITY = {"a": "always", "d": "by default"}
 
 T = TypeVar("T")
 
@@ -343,49 +340,6 @@ def _sorted(items: Iterable[T], key: Callable[[T], str] = lambda x: x.name) -> t
     return tuple(sorted(items, key=key))
 
 
-def _columns(
-    rows: Iterable[tuple[Any, ...]],
-    table: str,
-    skip: _Ignore,
-    comments: dict[tuple[int, int], str],
-    made: dict[tuple[Any, ...], Column],
-) -> tuple[Column, ...]:
-    """The ``Column`` of each row. Columns are values (a column does not know its table), and most
-    tables repeat the same few (``id bigint``, ``created_at timestamptz``): an equal column built
-    before, kept in ``made``, is used again instead of a new one, which on thousands of tables
-    saves most of the time spent building them (and later comparing them, equal by identity)."""
-    out = []
-    for relid, name, type_, notnull, default, identity, generated, collation, attnum, virtual, *_ in rows:
-        if skip(f"{table}.{name}"):
-            continue
-        key = (
-            name,
-            type_,
-            notnull,
-            default,
-            identity,
-            generated,
-            collation,
-            comments.get((relid, attnum)),
-            virtual,
-        )
-        column = made.get(key)
-        if column is None:
-            column = made[key] = Column(
-                name=name,
-                type=type_,
-                nullable=not notnull,
-                default=default,
-                identity=_IDENTITY.get(identity),  # type: ignore[arg-type]
-                generated=generated,
-                collation=collation,
-                comment=key[7],
-                virtual=virtual,
-            )
-        out.append(column)
-    return tuple(out)
-
-
 def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tuple[Index, ...]:
     return _sorted(
         Index(
@@ -404,36 +358,4 @@ def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tupl
         )
         for _, name, definition, columns, unique, primary, predicate, valid, constraint, attached in rows
         if not skip(f"{table}.{name}")
-    )
-
-
-def _function(
-    schema: str,
-    name: str,
-    arguments: str,
-    prokind: str,
-    returns: str | None,
-    language: str,
-    volatility: str,
-    strict: bool,
-    security_definer: bool,
-    source: str | None,
-    config: list[str] | None,
-    definition: str,
-) -> Function:
-    # SQL-standard bodies (BEGIN ATOMIC, PostgreSQL 14+) keep no source text: the server's
-    # deparsed definition is already normalised.
-    body = source if source and source.strip() else definition
-    return Function(
-        schema=schema,
-        name=name,
-        arguments=arguments,
-        kind=_ROUTINE[prokind],  # type: ignore[arg-type]
-        returns=returns,
-        language=language,
-        volatility=_VOLATILITY[volatility],  # type: ignore[arg-type]
-        strict=strict,
-        security_definer=security_definer,
-        body_hash=body_hash(body, config),
-        definition=definition,
     )
