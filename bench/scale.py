@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,10 +121,32 @@ def server_cpu_reader(server_url: str) -> Callable[[], float] | None:
     ticks = os.sysconf("SC_CLK_TCK")
 
     def read() -> float:
+        # A command's backend exits after its client does, and its CPU time reaches cutime only
+        # once the postmaster has reaped it: wait until the postmaster is back to the children
+        # it had when the reading before the command was taken (or 5 s), else a loaded machine
+        # books one command's server time to the next.
+        deadline = time.monotonic() + 5.0
+        while _children(pid) > children[0] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        children[0] = _children(pid)
         fields = stat.read_text().rsplit(")", 1)[1].split()
         return (int(fields[13]) + int(fields[14])) / ticks  # cutime + cstime
 
+    children = [_children(pid)]
     return read
+
+
+def _children(pid: int) -> int:
+    """How many processes have ``pid`` as parent, zombies not yet reaped included."""
+    count = 0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    count += 1
+            except (OSError, ValueError, IndexError):
+                continue
+    return count
 
 
 def measure(cmd: Command) -> Run:

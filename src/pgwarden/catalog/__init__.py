@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ._inspect import QUERIES, inspect
+from ._inspect import QUERIES, inspect, inspect_with_privileges
 from .model import (
     Column,
     Constraint,
@@ -39,5 +39,6 @@ __all__ = [
     "View",
     "body_hash",
     "inspect",
+    "inspect_with_privileges",
     "normalize_body",
 ]

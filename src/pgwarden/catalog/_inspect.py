@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import fnmatch
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from functools import cache
-from importlib import resources
 from typing import Any, TypeVar
 
 import psycopg
 
 from . import _more
 from . import _settings as settings
-from ._prefetch import Queries
+from ._objects import columns as _columns
+from ._objects import routine as _function
+from ._prefetch import Queries, query
+from ._spell import Attributes, finish_constraints, finish_indexes
 from ._triggers import trigger as _trigger
+from .acl import PRIVILEGE_QUERIES, add_privileges
 from .model import (
     Column,
     Constraint,
     Domain,
     Enum,
     Extension,
-    Function,
     Index,
     IndexPart,
     Policy,
@@ -33,7 +33,6 @@ from .model import (
 from .model import (
     Sequence as SequenceObj,
 )
-from .normalize import body_hash
 
 QUERIES: tuple[str, ...] = (
     "schemas",
@@ -42,6 +41,7 @@ QUERIES: tuple[str, ...] = (
     "comments",
     "constraints",
     "indexes",
+    "opclasses",
     "triggers",
     "policies",
     "sequences",
@@ -58,36 +58,9 @@ QUERIES: tuple[str, ...] = (
 
 _CONSTRAINT_KINDS = {"p": "primary_key", "u": "unique", "f": "foreign_key", "c": "check", "x": "exclusion"}
 _POLICY_CMD = {"*": "all", "r": "select", "a": "insert", "w": "update", "d": "delete"}
-_VOLATILITY = {"i": "immutable", "s": "stable", "v": "volatile"}
 _PART_CONSTRAINT: dict[str, Any] = {"": None, "p": "primary key", "u": "unique", "x": "exclusion"}
-_ROUTINE = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
-_IDENTITY = {"a": "always", "d": "by default"}
 
 T = TypeVar("T")
-
-
-_SINCE = re.compile(r"--\s*pg(\d+)\+\s*$")
-
-
-@cache
-def query(name: str, server_version: int = 0) -> str:
-    """The text of ``queries/<name>.sql`` for a server of ``server_version``.
-
-    A line ending in ``-- pgNN+`` uses catalog columns PostgreSQL NN introduced; it is left
-    out for older servers (``server_version`` 0 means the newest).
-    """
-    text = (
-        resources.files(__package__).joinpath("queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
-    )
-    major = server_version // 10000
-    if not server_version:
-        return text
-    kept = []
-    for line in text.splitlines(keepends=True):
-        since = _SINCE.search(line)
-        if since is None or major >= int(since.group(1)):
-            kept.append(line)
-    return "".join(kept)
 
 
 class _Ignore:
@@ -115,22 +88,48 @@ def inspect(
     ``*.audit_log``, ``public.t.tmp_col``). pgwarden's own ``pgwarden`` schema,
     ``pg_catalog``, ``information_schema`` and ``pg_toast`` are never read.
     """
+    return _inspect(conn, schemas, ignore, privileges=False)
+
+
+def inspect_with_privileges(
+    conn: psycopg.Connection[Any],
+    *,
+    schemas: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+) -> Schema:
+    """``inspect`` plus owners and grants, as ``acl.with_privileges(conn, inspect(conn))`` reads
+    them, but sent with the other catalog queries (one transaction, no round trips of their own)."""
+    return _inspect(conn, schemas, ignore, privileges=True)
+
+
+def _inspect(
+    conn: psycopg.Connection[Any], schemas: Sequence[str], ignore: Sequence[str], *, privileges: bool
+) -> Schema:
     # An empty search_path makes every name the server deparses schema-qualified, so the
-    # same object prints the same way whatever the session's settings.
+    # same object prints the same way whatever the session's settings. JIT is off for the
+    # transaction: on thousands of tables the planner's estimates cross jit_above_cost, and
+    # compiling then costs more than running these short catalog queries.
     with conn.transaction():
         with conn.cursor() as cur:
-            cur.execute("SELECT pg_catalog.current_setting('search_path')")
+            cur.execute("SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_setting('jit')")
             row = cur.fetchone()
-            previous = row[0] if row else ""
-            cur.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+            path, jit = row if row else ("", "on")
+            cur.execute(
+                "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
+            )
         try:
-            return _read(conn, schemas=schemas, ignore=ignore)
+            return _read(conn, schemas=schemas, ignore=ignore, privileges=privileges)
         finally:
             with conn.cursor() as cur:
-                cur.execute("SELECT pg_catalog.set_config('search_path', %s, true)", (previous,))
+                cur.execute(
+                    "SELECT pg_catalog.set_config('search_path', %s, true), pg_catalog.set_config('jit', %s, true)",
+                    (path, jit),
+                )
 
 
-def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequence[str]) -> Schema:
+def _read(
+    conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequence[str], privileges: bool
+) -> Schema:
     version = conn.info.server_version
     skip = _Ignore(ignore)
 
@@ -139,13 +138,27 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
     nsp_rows = run("schemas", schemas=list(schemas))
     schema_names = tuple(name for _, name in nsp_rows if not skip(name))
     nsp = [oid for oid, name in nsp_rows if name in schema_names]
-    run.prefetch(QUERIES[1:], nsp=nsp)
+    run.prefetch(QUERIES[1:] + (PRIVILEGE_QUERIES if privileges else ()), nsp=nsp)
 
     tables_rows = run("tables", nsp=nsp)
     columns_by_rel = _group(run("columns", nsp=nsp))
     comments = {(oid, sub): text for oid, sub, text in run("comments", nsp=nsp)}
-    constraints_by_rel = _group(run("constraints", nsp=nsp))
-    indexes_by_rel = _group(run("indexes", nsp=nsp))
+    attributes = Attributes(columns_by_rel)
+    constraints_by_rel = _group(
+        finish_constraints(
+            run("constraints", nsp=nsp),
+            attributes,
+            lambda oids: {oid: (d, c) for oid, d, c in run("constraint_definitions", oids=oids)},
+        )
+    )
+    indexes_by_rel = _group(
+        finish_indexes(
+            run("indexes", nsp=nsp),
+            attributes,
+            dict(run("opclasses")),  # type: ignore[arg-type]
+            lambda oids: dict(run("index_definitions", oids=oids)),  # type: ignore[arg-type]
+        )
+    )
     triggers_by_rel = _group(run("triggers", nsp=nsp))
     policies_by_rel = _group(run("policies", nsp=nsp))
     rel_settings = settings.group_settings(run("relation_settings", nsp=nsp))
@@ -307,7 +320,12 @@ def _read(conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequ
         extensions=tuple(extensions),
         server_version=version,
     )
-    return _more.complete(core, run, nsp, skip, oids)
+    complete = _more.complete(core, run, nsp, skip, oids)
+    if not privileges:
+        return complete
+    return add_privileges(
+        complete, run("privileges", nsp=nsp), run("default_privileges", nsp=nsp), ignore=skip.patterns
+    )
 
 
 def _group(rows: Iterable[tuple[Any, ...]]) -> dict[Any, list[tuple[Any, ...]]]:
@@ -320,49 +338,6 @@ def _group(rows: Iterable[tuple[Any, ...]]) -> dict[Any, list[tuple[Any, ...]]]:
 
 def _sorted(items: Iterable[T], key: Callable[[T], str] = lambda x: x.name) -> tuple[T, ...]:  # type: ignore[attr-defined]
     return tuple(sorted(items, key=key))
-
-
-def _columns(
-    rows: Iterable[tuple[Any, ...]],
-    table: str,
-    skip: _Ignore,
-    comments: dict[tuple[int, int], str],
-    made: dict[tuple[Any, ...], Column],
-) -> tuple[Column, ...]:
-    """The ``Column`` of each row. Columns are values (a column does not know its table), and most
-    tables repeat the same few (``id bigint``, ``created_at timestamptz``): an equal column built
-    before, kept in ``made``, is used again instead of a new one, which on thousands of tables
-    saves most of the time spent building them (and later comparing them, equal by identity)."""
-    out = []
-    for relid, name, type_, notnull, default, identity, generated, collation, attnum, virtual in rows:
-        if skip(f"{table}.{name}"):
-            continue
-        key = (
-            name,
-            type_,
-            notnull,
-            default,
-            identity,
-            generated,
-            collation,
-            comments.get((relid, attnum)),
-            virtual,
-        )
-        column = made.get(key)
-        if column is None:
-            column = made[key] = Column(
-                name=name,
-                type=type_,
-                nullable=not notnull,
-                default=default,
-                identity=_IDENTITY.get(identity),  # type: ignore[arg-type]
-                generated=generated,
-                collation=collation,
-                comment=key[7],
-                virtual=virtual,
-            )
-        out.append(column)
-    return tuple(out)
 
 
 def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tuple[Index, ...]:
@@ -383,36 +358,4 @@ def _indexes(rows: Iterable[tuple[Any, ...]], table: str, skip: _Ignore) -> tupl
         )
         for _, name, definition, columns, unique, primary, predicate, valid, constraint, attached in rows
         if not skip(f"{table}.{name}")
-    )
-
-
-def _function(
-    schema: str,
-    name: str,
-    arguments: str,
-    prokind: str,
-    returns: str | None,
-    language: str,
-    volatility: str,
-    strict: bool,
-    security_definer: bool,
-    source: str | None,
-    config: list[str] | None,
-    definition: str,
-) -> Function:
-    # SQL-standard bodies (BEGIN ATOMIC, PostgreSQL 14+) keep no source text: the server's
-    # deparsed definition is already normalised.
-    body = source if source and source.strip() else definition
-    return Function(
-        schema=schema,
-        name=name,
-        arguments=arguments,
-        kind=_ROUTINE[prokind],  # type: ignore[arg-type]
-        returns=returns,
-        language=language,
-        volatility=_VOLATILITY[volatility],  # type: ignore[arg-type]
-        strict=strict,
-        security_definer=security_definer,
-        body_hash=body_hash(body, config),
-        definition=definition,
     )

@@ -1,14 +1,39 @@
-"""Running the catalog queries, most of them sent at once (libpq pipeline mode)."""
+"""The catalog queries: their text for a server version, and running them, most sent at once (libpq
+pipeline mode)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 import psycopg
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+_SINCE = re.compile(r"--\s*pg(\d+)\+\s*$")
+
+
+@cache
+def query(name: str, server_version: int = 0) -> str:
+    """The text of ``queries/<name>.sql`` for a server of ``server_version``.
+
+    A line ending in ``-- pgNN+`` uses catalog columns PostgreSQL NN introduced; it is left
+    out for older servers (``server_version`` 0 means the newest).
+    """
+    text = (
+        resources.files(__package__).joinpath("queries").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+    )
+    major = server_version // 10000
+    if not server_version:
+        return text
+    kept = []
+    for line in text.splitlines(keepends=True):
+        since = _SINCE.search(line)
+        if since is None or major >= int(since.group(1)):
+            kept.append(line)
+    return "".join(kept)
 
 
 class Queries:

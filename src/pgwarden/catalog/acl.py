@@ -15,15 +15,16 @@ from typing import Any
 
 import psycopg
 
-from ._inspect import query
+from ._prefetch import query
 from .kinds import DefaultPrivilege, DefaultTarget, Grant, Owner
 from .model import Schema
+
+PRIVILEGE_QUERIES = ("privileges", "default_privileges")
+"""The two queries ``with_privileges`` runs; ``inspect(privileges=True)`` sends them with its own."""
 
 
 def with_privileges(conn: psycopg.Connection[Any], schema: Schema, *, ignore: Sequence[str] = ()) -> Schema:
     """``schema`` (read from ``conn`` by ``inspect``) with the owners and grants of its objects."""
-    grants: list[Grant] = []
-    owners: list[Owner] = []
     with conn.transaction(), conn.cursor() as cur:
         # As inspect does: routine argument types print schema-qualified whatever the session,
         # and the session's own search_path comes back afterwards.
@@ -39,11 +40,25 @@ def with_privileges(conn: psycopg.Connection[Any], schema: Schema, *, ignore: Se
             cur.execute(query("privileges", conn.info.server_version), {"nsp": nsp})  # type: ignore[arg-type]
             rows = cur.fetchall()
             cur.execute(query("default_privileges", conn.info.server_version), {"nsp": nsp})  # type: ignore[arg-type]
-            defaults = [d for row in cur.fetchall() for d in default_privileges(*row)]
+            defaults = cur.fetchall()
         finally:
             cur.execute(
                 "SELECT pg_catalog.set_config('search_path', %s, true)", (previous[0] if previous else "",)
             )
+    return add_privileges(schema, rows, defaults, ignore=ignore)
+
+
+def add_privileges(
+    schema: Schema,
+    rows: Sequence[tuple[Any, ...]],
+    defaults: Sequence[tuple[Any, ...]],
+    *,
+    ignore: Sequence[str] = (),
+) -> Schema:
+    """``schema`` with the owners and grants of ``rows`` (``privileges.sql``) and the default
+    privileges of ``defaults`` (``default_privileges.sql``)."""
+    grants: list[Grant] = []
+    owners: list[Owner] = []
     for target, obj, owner, acl in rows:
         if any(fnmatch.fnmatchcase(name, p) for name in (obj, obj.rpartition(".")[2]) for p in ignore):
             continue
@@ -54,7 +69,7 @@ def with_privileges(conn: psycopg.Connection[Any], schema: Schema, *, ignore: Se
         schema,
         grants=tuple(grants),
         owners=tuple(owners),
-        default_privileges=tuple(defaults),
+        default_privileges=tuple(d for row in defaults for d in default_privileges(*row)),
         privileges_read=True,
     )
 

@@ -73,20 +73,23 @@ class _Invalid(Exception):
 
 def dumps(schema: Schema) -> str:
     """The snapshot document for ``schema``: JSON, indent 2, trailing newline."""
-    doc = {
+    # orjson writes the same bytes as json.dumps(indent=2, ensure_ascii=False) (a test holds them
+    # equal) several times faster, and writes the plain dataclasses itself (see _native); what it
+    # refuses (an integer beyond 64 bits, a lone surrogate) the standard library still writes.
+    try:
+        return orjson.dumps(_document(schema, native=True), option=orjson.OPT_INDENT_2).decode() + "\n"
+    except orjson.JSONEncodeError:
+        return json.dumps(_document(schema, native=False), indent=2, ensure_ascii=False) + "\n"
+
+
+def _document(schema: Schema, *, native: bool) -> dict[str, Any]:
+    return {
         "format": FORMAT,
         "version": VERSION,
         "pgwarden": __version__,
         "server_version": schema.server_version,
-        "schema": _encode(schema),
+        "schema": _encode(schema, native),
     }
-    # orjson writes the same bytes as json.dumps(indent=2, ensure_ascii=False) (a test holds them
-    # equal) several times faster; what it refuses (an integer beyond 64 bits, a lone surrogate)
-    # the standard library still writes.
-    try:
-        return orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode() + "\n"
-    except orjson.JSONEncodeError:
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 @functools.cache
@@ -97,21 +100,39 @@ def _layout(cls: type) -> tuple[tuple[str, Any], ...]:
     return tuple((f.name, _SORT_KEYS.get((cls, f.name))) for f in dataclasses.fields(cls) if f.compare)
 
 
-def _encode(obj: Any) -> Any:
-    """``obj`` as JSON-ready lists and dicts: a dataclass as a dict of its fields, tuples as lists."""
+@functools.cache
+def _native(cls: type) -> bool:
+    """Whether orjson writes an object of dataclass ``cls`` exactly as ``_encode`` would: every field,
+    in order, none sorted or left out, and nothing else in its ``__dict__`` (orjson writes that:
+    a ``cached_property`` would add a key). Columns, indexes and constraints are most of a
+    document; orjson writes them without a call into Python per object."""
+    if any(key is not None for _, key in _layout(cls)) or len(_layout(cls)) != len(dataclasses.fields(cls)):
+        return False
+    return not any(
+        isinstance(attr, functools.cached_property) for klass in cls.__mro__ for attr in vars(klass).values()
+    )
+
+
+def _encode(obj: Any, native: bool = False) -> Any:
+    """``obj`` as JSON-ready lists and dicts: a dataclass as a dict of its fields, tuples as lists.
+    With ``native``, a dataclass orjson writes alike (``_native``) is left to orjson."""
     if isinstance(obj, (tuple, list)):
-        return [_encode(item) for item in obj]
+        return [_encode(item, native) for item in obj]
     if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        return obj
+    if native and _native(type(obj)):
         return obj
     out: dict[str, Any] = {}
     for name, key in _layout(type(obj)):
         value = getattr(obj, name)
         if isinstance(value, (tuple, list)):
-            out[name] = [_encode(item) for item in (sorted(value, key=key) if key is not None else value)]
+            out[name] = [
+                _encode(item, native) for item in (sorted(value, key=key) if key is not None else value)
+            ]
         elif isinstance(value, (str, int)) or value is None:  # most fields: no call needed
             out[name] = value
         else:
-            out[name] = _encode(value)
+            out[name] = _encode(value, native)
     return out
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..catalog import inspect
-from ..catalog.acl import with_privileges
+from ..catalog import inspect_with_privileges
 from ..db import read_only
 from ..urls import describe
 from .expected import Expected
@@ -22,5 +21,5 @@ def load(
 ) -> Expected:
     """Inspect the database at ``url``; ``DatabaseUnreachable`` when it cannot be reached."""
     with read_only(url, timeout=timeout) as conn:
-        schema = with_privileges(conn, inspect(conn, schemas=schemas, ignore=ignore), ignore=ignore)
+        schema = inspect_with_privileges(conn, schemas=schemas, ignore=ignore)
     return Expected(label=describe(url), kind="database", schema=schema)

@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from pgwarden.catalog import QUERIES, inspect
+from pgwarden.catalog import QUERIES, inspect, inspect_with_privileges
+from pgwarden.catalog.acl import with_privileges
 from pgwarden.catalog.normalize import body_hash
 
 FIXTURE = (Path(__file__).parent / "catalog_fixture.sql").read_text()
@@ -221,6 +222,17 @@ CREATE INDEX ix_partitioned ON pt (at);
 CREATE TABLE pt1 PARTITION OF pt FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE MATERIALIZED VIEW mv2 AS SELECT 1 AS one;
 CREATE UNIQUE INDEX ix_mv ON mv2 (one);
+CREATE DOMAIN short_text AS text;
+CREATE TYPE tint AS ENUM ('a', 'b');
+CREATE TABLE keys_zoo ("Key" varchar(9), d short_text, e tint, "user" int, "we""ird" text, c char(3),
+    dropped int, x int);
+ALTER TABLE keys_zoo DROP COLUMN dropped;
+CREATE INDEX ix_varchar_int ON keys_zoo ("Key", "user", x);
+CREATE INDEX ix_domain ON keys_zoo (d);
+CREATE INDEX ix_enum ON keys_zoo (e);
+CREATE INDEX ix_quote ON keys_zoo ("we""ird", c);
+CREATE INDEX ix_varchar_collate ON keys_zoo ("Key" COLLATE "C", x);
+CREATE INDEX ix_varchar_pattern ON keys_zoo ("Key" varchar_pattern_ops);
 """
 
 
@@ -231,7 +243,17 @@ def test_index_definitions_spelled_like_pg_get_indexdef(conn: psycopg.Connection
         conn.execute('CREATE UNIQUE INDEX ix_nnd ON "Odd Schema"."Mixed Case" (n) NULLS NOT DISTINCT')
     schema = inspect(conn)
     ours = {(t.schema, i.name): i.definition for t in (*schema.tables, *schema.views) for i in t.indexes}
-    assert len(ours) >= 25
+    assert len(ours) >= 31
+    zoo = schema.table("public.keys_zoo")
+    assert zoo is not None
+    assert {i.name: i.columns for i in zoo.indexes} == {
+        "ix_varchar_int": ("Key", "user", "x"),
+        "ix_domain": ("d",),
+        "ix_enum": ("e",),
+        "ix_quote": ('we"ird', "c"),
+        "ix_varchar_collate": ("Key", "x"),
+        "ix_varchar_pattern": ("Key",),
+    }
     with conn.transaction():
         conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
         for (nsp, name), definition in ours.items():
@@ -287,3 +309,32 @@ def test_column_defaults_read_like_pg_get_expr_with_their_relation(conn: psycopg
         column = table.column(name)
         assert column is not None
         assert (column.generated if generated else column.default) == expected, name
+
+
+def test_privileges_read_with_the_other_queries_equal_a_separate_reading(
+    loaded: psycopg.Connection[Any],
+) -> None:
+    loaded.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgw_cat_reader') THEN"
+        " CREATE ROLE pgw_cat_reader; END IF; END $$;"
+        "GRANT USAGE ON SCHEMA app TO pgw_cat_reader; GRANT SELECT ON public.users TO pgw_cat_reader;"
+        "GRANT UPDATE (name) ON public.users TO pgw_cat_reader;"
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA app GRANT SELECT ON TABLES TO pgw_cat_reader;"
+        "REVOKE EXECUTE ON FUNCTION public.touch() FROM PUBLIC"
+    )
+    for ignore in ((), ("public.users",)):
+        together = inspect_with_privileges(loaded, ignore=ignore)
+        apart = with_privileges(loaded, inspect(loaded, ignore=ignore), ignore=ignore)
+        assert together.privileges_read and apart.privileges_read
+        assert (together.grants, together.owners, together.default_privileges) == (
+            apart.grants,
+            apart.owners,
+            apart.default_privileges,
+        )
+        assert together == apart
+    assert "public.users" not in {g.object for g in apart.grants}  # ignored
+    assert {g.object for g in inspect_with_privileges(loaded).grants if g.grantee == "pgw_cat_reader"} == {
+        "app",
+        "public.users",
+        "public.users.name",
+    }

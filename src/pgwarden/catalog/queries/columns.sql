@@ -21,7 +21,12 @@ SELECT
   CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(ad.adbin, ad.adrelid) END AS generated,
   CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
   a.attnum,
-  a.attgenerated = 'v' AS virtual
+  a.attgenerated = 'v' AS virtual,
+  -- For spelling index definitions (catalog/_indexes.py): the name as pg_get_indexdef quotes it
+  -- (NULL when bare), the type and the collation.
+  NULLIF(pg_catalog.quote_ident(a.attname), a.attname) AS quoted,
+  a.atttypid,
+  a.attcollation
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
