@@ -5,7 +5,7 @@ Its renderings (text, json, github, sarif) are in ``formats``."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -79,6 +79,19 @@ CHUNK = 1 << 16
 """Characters per write of a large report."""
 
 
+def batches(pieces: Iterable[str]) -> Iterator[str]:
+    """``pieces`` joined into strings of about ``CHUNK`` characters (the last one may be empty)."""
+    batch: list[str] = []
+    size = 0
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        if size >= CHUNK:
+            yield "".join(batch)
+            batch, size = [], 0
+    yield "".join(batch)
+
+
 def write_pieces(out: IO[str], pieces: Iterable[str]) -> None:
     """``pieces`` written in batches of about ``CHUNK`` characters.
 
@@ -86,12 +99,5 @@ def write_pieces(out: IO[str], pieces: Iterable[str]) -> None:
     made that cost seconds for thousands of findings, and one write of the whole report would hold
     several copies of it in memory while it is redacted and encoded.
     """
-    batch: list[str] = []
-    size = 0
-    for piece in pieces:
-        batch.append(piece)
-        size += len(piece)
-        if size >= CHUNK:
-            out.write("".join(batch))
-            batch, size = [], 0
-    out.write("".join(batch))
+    for batch in batches(pieces):
+        out.write(batch)

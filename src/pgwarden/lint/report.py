@@ -13,7 +13,7 @@ from itertools import groupby
 from typing import IO
 
 from .._text import _CONTROL, Line, summary_segments, write_lines
-from ..findings import CHUNK, Finding
+from ..findings import Finding, batches
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -75,15 +75,8 @@ def _as_printed(lines: Iterator[str]) -> Iterator[str]:
     Both work line by line (``expandtabs`` restarts at each newline), so a batch of lines comes
     out as the lines one by one would.
     """
-    batch: list[str] = []
-    size = 0
-    for line in lines:
-        batch.append(line)
-        size += len(line)
-        if size >= CHUNK:
-            yield _printed("".join(batch))
-            batch, size = [], 0
-    yield _printed("".join(batch))
+    for batch in batches(lines):
+        yield _printed(batch)
 
 
 def _printed(text: str) -> str:
