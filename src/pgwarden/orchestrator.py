@@ -43,11 +43,11 @@ from .checks.run import run_all
 from .config import Config
 from .contract import Expected, integer_keys, sides, three_states
 from .contract.configured import load_configured
+from .contract.ledgers import not_ledgers, version_table_patterns
 from .db import connect, read_only_transaction
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
-from .migrate.foreign import KNOWN_TABLES
 from .migrate.sources import open_source
 from .pending_fixes import defer_to_pending
 from .privileges import pgwarden_schema_grant
@@ -244,7 +244,7 @@ def _check_schema(
 ) -> CheckResult:
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only_transaction(conn):
-        ignore = (*cfg.ignore, *_version_table(cfg))
+        ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))
         live = with_privileges(conn, inspect(conn, schemas=cfg.schemas, ignore=ignore), ignore=cfg.ignore)
         grant = pgwarden_schema_grant(conn) if cfg.migrations else None
         if grant:
@@ -312,7 +312,7 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
         # Where the models are ahead of the migrations, live may already have what the models have:
         # then the migration is what lags, and SQL undoing it on live would fight the models.
         ahead = {c.object for c in model_changes if not _model_lags(c.kind)}
-        live_changes = _not_ledgers(diff(migrations.schema, live))
+        live_changes = not_ledgers(diff(migrations.schema, live))
         live_items = [
             (
                 c,
@@ -339,7 +339,7 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
     else:
         rest = sources
     for source in rest:
-        changes = _not_ledgers(covered(diff(source.schema, live), source))
+        changes = not_ledgers(covered(diff(source.schema, live), source))
         pairs = _paired(changes, attributes)
         if source.kind == "models":
             pairs = integer_keys.soften(pairs, attributes, "the database")
@@ -353,30 +353,6 @@ def compare(sources: list[Expected], live: Schema) -> CheckResult:
         if not fixable:
             fixable = changes
     return CheckResult(findings=sides.one_per_object(findings), live=live, sources=sources, fixable=fixable)
-
-
-def _version_table(cfg: Config) -> tuple[str, ...]:
-    """The ``ignore`` pattern of the table an Alembic ``env.py`` keeps its heads in (it may rename it)."""
-    from .migrate.alembic_scripts import is_alembic
-    from .migrate.alembic_table import version_table
-
-    if cfg.migrations is None or not is_alembic(cfg.migrations):
-        return ()
-    return version_table(cfg.migrations).patterns
-
-
-def _not_ledgers(changes: list[Change]) -> list[Change]:
-    """Without other migration tools' ledgers (``aerich``, ``schema_migrations``, …) found only live:
-    they are not drift, and dropping one makes its tool re-run every migration."""
-
-    def ledger_object(change: Change) -> bool:
-        if not change.kind.startswith("extra_"):
-            return False
-        parts = change.object.split(".")
-        name = parts[1] if len(parts) > 1 else parts[0]
-        return any(name == t or name.startswith(f"{t}_") for t in KNOWN_TABLES)
-
-    return [c for c in changes if not ledger_object(c)]
 
 
 def _attributes(sources: list[Expected]) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 from .. import findings as findings_module
 from .. import formats
 from ..contract.expected import Expected
+from ..contract.ledgers import is_ledger
 from ..contract.resolve import is_live, resolve
 from ..diff import diff as compute_diff
 from ..diff import render_sql, to_findings
@@ -59,7 +59,7 @@ def diff(
     changes = [
         c
         for c in compute_diff(want.schema, have.schema)
-        if c.object_type in both and not _is_ledger(c.object, ledgers)
+        if c.object_type in both and not is_ledger(c.object, ledgers)
     ]
     if as_sql:
         script = render_sql(changes, allow_destructive=allow_destructive)
@@ -83,13 +83,6 @@ def diff(
         },
     )
     return findings_module.exit_code(found, strict=strict)
-
-
-def _is_ledger(obj: str, patterns: tuple[str, ...]) -> bool:
-    """Whether ``obj`` (``schema.table`` or something in it) is a migration tool's ledger one side
-    leaves out: Alembic's ``alembic_version`` in a live database is bookkeeping, never drift."""
-    table = ".".join(obj.split(".")[:2])
-    return any(fnmatch.fnmatchcase(table, p) for p in patterns)
 
 
 def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:
