@@ -85,6 +85,8 @@ class Run:
     rss_mb: float
     code: int
     cpu: float
+    server_cpu: float | None = None
+    """CPU of the server's backends during the run, when the server is local (bench/scale.py)."""
 
 
 @dataclass
@@ -167,6 +169,11 @@ class Figure:
     @property
     def cpu(self) -> float:
         return statistics.median(r.cpu for r in self.runs)
+
+    @property
+    def server_cpu(self) -> float | None:
+        found = [r.server_cpu for r in self.runs if r.server_cpu is not None]
+        return statistics.median(found) if found else None
 
 
 def compare(commands: Sequence[Command], repeat: int) -> dict[str, dict[str, Figure]]:

@@ -24,82 +24,23 @@ Exit status 0 when every target is met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import cli as cli_bench  # noqa: E402  (bench/cli.py: whole-process timing, the same in every bench)
 import drift  # noqa: E402  (bench/drift.py: the two N-table databases)
+from cli import Command, Figure, Run  # noqa: E402
 
 BIN = Path(sys.executable).parent
 DEFAULT_SIZES = (1000, 2000, 5000, 10000)
-
-# Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree.
-_MEASURE = """
-import resource, subprocess, sys, time
-t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-elapsed = time.perf_counter() - t
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-if p.returncode not in (0, 1, 2):
-    sys.stderr.write(p.stderr.decode(errors="replace"))
-print(elapsed, usage.ru_maxrss, p.returncode, usage.ru_utime + usage.ru_stime)
-"""
-
-# Users run with bytecode caches (a sandbox's PYTHONDONTWRITEBYTECODE would make every run compile).
-_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-
-
-@dataclass
-class Run:
-    seconds: float
-    rss_mb: float
-    cpu: float
-    server_cpu: float | None = None
-
-
-@dataclass
-class Command:
-    label: str
-    argv: list[str]
-    ok_codes: tuple[int, ...]
-    env: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Figure:
-    runs: list[Run]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(r.seconds for r in self.runs)
-
-    @property
-    def spread(self) -> str:
-        times = sorted(r.seconds for r in self.runs)
-        return f"{times[0]:.2f}–{times[-1]:.2f}"
-
-    @property
-    def cpu(self) -> float:
-        return statistics.median(r.cpu for r in self.runs)
-
-    @property
-    def rss(self) -> float:
-        return max(r.rss_mb for r in self.runs)
-
-    @property
-    def server_cpu(self) -> float | None:
-        found = [r.server_cpu for r in self.runs if r.server_cpu is not None]
-        return statistics.median(found) if found else None
-
 
 SERVER_CPU: Callable[[], float] | None = None
 """CPU seconds the server's backends have used so far, when the server runs on this machine."""
@@ -150,19 +91,11 @@ def _children(pid: int) -> int:
 
 
 def measure(cmd: Command) -> Run:
+    """``bench/cli.py``'s whole-process timing, plus the server CPU the command caused."""
     before = SERVER_CPU() if SERVER_CPU else None
-    out = subprocess.run(
-        [sys.executable, "-c", _MEASURE, *cmd.argv],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**_ENV, **cmd.env},
-    )
-    seconds, rss_kb, code, cpu = out.stdout.split()
-    if int(code) not in cmd.ok_codes:
-        raise SystemExit(f"{cmd.label} exited {code}: {' '.join(cmd.argv)}\n{out.stderr}")
+    run = cli_bench.measure(cmd, None)
     server = SERVER_CPU() - before if SERVER_CPU and before is not None else None
-    return Run(float(seconds), int(rss_kb) / 1024, float(cpu), server)
+    return dataclasses.replace(run, server_cpu=server)
 
 
 def interleaved(commands: Sequence[Command], repeat: int) -> dict[str, Figure]:
@@ -186,18 +119,20 @@ def commands_for(pair: drift.Pair, out: Path, skip: set[str], baseline: Path | N
         Command(
             "pgwarden diff --format json",
             [pgwarden, "diff", "--from", pair.url_b, "--to", pair.url_a, "--format", "json"],
-            (0, 1),
+            ok_codes=(0, 1),
         ),
         Command(
             "pgwarden snapshot",
             [pgwarden, "snapshot", "--db", pair.url_a, "-o", str(out / "snap.json")],
-            (0,),
+            ok_codes=(0,),
         ),
     ]
     commands: list[Command] = []
     if "migra" not in skip:
         commands.append(
-            Command("migra --unsafe", [str(BIN / "migra"), "--unsafe", pair.url_a, pair.url_b], (0, 2))
+            Command(
+                "migra --unsafe", [str(BIN / "migra"), "--unsafe", pair.url_a, pair.url_b], ok_codes=(0, 2)
+            )
         )
     commands.append(ours[0])
     if "pg_dump" not in skip:
@@ -205,13 +140,14 @@ def commands_for(pair: drift.Pair, out: Path, skip: set[str], baseline: Path | N
             Command(
                 "pg_dump --schema-only",
                 [_pg_dump(), "--schema-only", "-f", str(out / "dump.sql"), "-d", pair.url_a],
-                (0,),
+                ok_codes=(0,),
             )
         )
     commands.append(ours[1])
     if baseline is not None:
         commands += [
-            Command(f"{c.label} [baseline]", c.argv, c.ok_codes, {"PYTHONPATH": str(baseline)}) for c in ours
+            Command(f"{c.label} [baseline]", c.argv, ok_codes=c.ok_codes, env={"PYTHONPATH": str(baseline)})
+            for c in ours
         ]
     return commands
 
