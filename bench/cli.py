@@ -25,6 +25,7 @@ Exit status 0 when every target is met, 1 otherwise.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -38,6 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import sql
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -49,7 +51,7 @@ import lint as lint_bench  # noqa: E402  (bench/lint.py: the generated lint corp
 BIN = Path(sys.executable).parent
 FLOOR = "python -c 'import psycopg'"
 """The interpreter and the driver import every ``check`` process pays before pgwarden's own code."""
-TARGETS = ("import", "check", "alembic", "diff", "lint", "snapshot")
+TARGETS = ("import", "check", "alembic", "diff", "lint", "snapshot", "migrate")
 
 # Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree. On Linux it
 # is a child subreaper: a scratch PostgreSQL that pg_ctl starts in the background (and so leaves to be
@@ -104,6 +106,8 @@ class Command:
     """The same command run with ``--baseline``'s sources (a row for comparison, not a target)."""
     rebuild: bool = False
     """Also timed with only the initdb template left in the cache (a changed project)."""
+    before: Callable[[], None] | None = None
+    """Run before every timing of the command, untimed (a fresh database for ``migrate up``)."""
 
 
 BASELINE: Path | None = None
@@ -132,6 +136,8 @@ def with_baseline(commands: list[Command]) -> list[Command]:
 
 
 def measure(cmd: Command, cache_dir: Path | None) -> Run:
+    if cmd.before is not None:
+        cmd.before()
     env = {**_BASE_ENV, **(cmd.env or {})}
     if cache_dir is not None:
         env["XDG_CACHE_HOME"] = str(cache_dir)
@@ -510,6 +516,107 @@ def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
             admin.execute("DROP DATABASE IF EXISTS bench_check_abot WITH (FORCE)")
 
 
+# The no-ledger floor of `migrate up` as a whole process: one transaction per file, statements one at a
+# time (as pgwarden sends them), no lock, no ledger, no guard. The generated files hold one statement a line.
+_FLOOR_LOOP = """
+import pathlib, sys, psycopg
+with psycopg.connect(sys.argv[1], autocommit=True) as conn:
+    for path in sorted(pathlib.Path(sys.argv[2]).glob("*.sql")):
+        with conn.transaction():
+            for statement in path.read_text().split(";\\n"):
+                if statement.strip():
+                    conn.execute(statement.encode())
+"""
+
+_ALEMBIC_INI = "[alembic]\nscript_location = {script}\nsqlalchemy.url = {url}\n"
+
+
+def bench_migrate(repeat: int, server_url: str, count: int = 200) -> list[Verdict]:
+    """`pgwarden migrate up` of ``count`` files onto an empty database vs the no-ledger floor and
+    `alembic upgrade head`, per-file transactions and one transaction for the run; whole commands,
+    each timing on a database created for it (untimed)."""
+    import migrate as migrate_bench  # bench/migrate.py: the generated files and Alembic revisions
+
+    with tempfile.TemporaryDirectory(prefix="pgwarden-bench-migrate-") as tmp:
+        folder, script_dir = migrate_bench.build(Path(tmp), count, "realistic")
+        names: list[str] = []
+
+        def fresh(name: str) -> tuple[str, Callable[[], None]]:
+            names.append(name)
+
+            def recreate() -> None:
+                with psycopg.connect(server_url, autocommit=True) as admin:
+                    admin.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                    )
+                    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                    with contextlib.suppress(psycopg.Error):  # not a superuser: no checkpoint
+                        admin.execute("CHECKPOINT")  # now rather than in the middle of a timed run
+
+            return drift.with_dbname(server_url, name), recreate
+
+        def alembic(label: str, script: Path, name: str) -> Command:
+            url, recreate = fresh(name)
+            ini = Path(tmp) / f"{name}.ini"
+            ini.write_text(
+                _ALEMBIC_INI.format(
+                    script=script, url=url.replace("postgresql://", "postgresql+psycopg://", 1)
+                )
+            )
+            return Command(label, [str(BIN / "alembic"), "-c", str(ini), "upgrade", "head"], before=recreate)
+
+        def mine(label: str, name: str, *extra: str) -> Command:
+            url, recreate = fresh(name)
+            argv = pgwarden("migrate", "up", "--db", url, "--migrations", str(folder), *extra)
+            return Command(label, argv, cwd=Path(tmp), before=recreate)
+
+        floor_url, floor_recreate = fresh("bench_migrate_floor")
+        commands = [
+            Command(
+                "no-ledger floor (psycopg loop)",
+                [sys.executable, "-c", _FLOOR_LOOP, floor_url, str(folder)],
+                before=floor_recreate,
+            ),
+            mine("pgwarden migrate up", "bench_migrate_pgw"),
+            alembic("alembic upgrade head", script_dir, "bench_migrate_alembic"),
+            mine("pgwarden migrate up --single-transaction", "bench_migrate_pgw1", "--single-transaction"),
+            alembic(
+                "alembic upgrade head (one transaction)",
+                script_dir.parent / "alembic_single",
+                "bench_migrate_alembic1",
+            ),
+        ]
+        try:
+            figures = compare(commands, repeat)
+        finally:
+            with psycopg.connect(server_url, autocommit=True) as admin:
+                for name in names:
+                    admin.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                    )
+    check_table(f"migrate up: {count} files onto an empty database (one statement a line)", commands, figures)
+    floor = figures["no-ledger floor (psycopg loop)"]["warm"]
+    per_file = figures["pgwarden migrate up"]["warm"]
+    single = figures["pgwarden migrate up --single-transaction"]["warm"]
+    alembic_single = figures["alembic upgrade head (one transaction)"]["warm"]
+    alembic_per = figures["alembic upgrade head"]["warm"]
+    print(
+        f"\npgwarden / floor {per_file.median / floor.median:.3f}× (CPU {per_file.cpu:.3f} vs {floor.cpu:.3f} s); "
+        f"alembic / pgwarden {alembic_per.median / per_file.median:.2f}× per file, "
+        f"{alembic_single.median / single.median:.2f}× in one transaction"
+    )
+    return [
+        Verdict(
+            f"migrate up ≤ 1.05× the no-ledger floor ({per_file.median / floor.median:.3f}×)",
+            per_file.median <= 1.05 * floor.median,
+        ),
+        Verdict(
+            f"migrate up --single-transaction no slower than Alembic's ({alembic_single.median / single.median:.2f}×)",
+            single.median <= alembic_single.median,
+        ),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -552,6 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "alembic": lambda url: bench_check_alembic(args.repeat, url),
         "diff": lambda url: bench_diff(args.repeat, args.tables, url),
         "snapshot": lambda url: bench_snapshot(args.repeat, args.tables, url),
+        "migrate": lambda url: bench_migrate(args.repeat, url),
     }
     if any(t in only for t in db_targets):
         with scratch_server(args.server) as url:

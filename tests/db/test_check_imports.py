@@ -1,4 +1,5 @@
-"""A warm ``pgwarden check`` imports only what it uses: no parser, no rich, no SQLAlchemy, no Alembic.
+"""A warm ``pgwarden check`` (and a ``migrate up`` with nothing to do) imports only what it uses: no
+parser, no rich, no SQLAlchemy, no Alembic.
 
 Most of a warm check's time is imports (issue 16): this keeps a heavy module from creeping back
 into its path unnoticed. The run is a real process on the sample bot, its database migrated, the
@@ -101,3 +102,23 @@ def test_a_warm_check_of_an_alembic_project_imports_no_heavy_module(tcp_db_url: 
     }
     heavy = warm_imports("alembic_bot", tmp_path, env)
     assert heavy == [], f"a warm `pgwarden check` imported {heavy}: import them where they are used"
+
+
+def test_a_migrate_up_with_nothing_to_apply_reads_no_catalog(scratch: Scratch, tmp_path: Path) -> None:
+    """A deploy runs ``migrate up`` on a database it already migrated: one ledger read, so neither the
+    catalog reader nor the diff (only a database without any ledger is compared with the files) nor
+    the parser (no statement to split) is imported."""
+    project = tmp_path / "telegram_bot"
+    shutil.copytree(EXAMPLES / "telegram_bot", project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
+    env = {**os.environ, "DATABASE_URL": scratch.create_database("up_imports")}
+    first, done = imported(["migrate", "up"], project, env)
+    assert done.returncode == 0, done.stderr
+    assert "pgwarden.catalog" in first, "a first run on a database with no ledger looks at its tables"
+    again, done = imported(["migrate", "up"], project, env)
+    assert done.returncode == 0, done.stderr
+    heavy = sorted(
+        m
+        for m in again
+        if m.split(".")[0] in ("pglast", "sqlalchemy") or m.startswith(("pgwarden.catalog", "pgwarden.diff"))
+    )
+    assert heavy == [], f"`pgwarden migrate up` with nothing to apply imported {heavy}"

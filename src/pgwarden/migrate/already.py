@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
 from .. import codes
-from ..catalog import inspect
 from ..findings import Finding, Severity
-from ..scratch import Scratch
 from . import ledger
 from .foreign import detect
-from .propose import LEDGER_PATTERNS, propose
-from .source import MigrationFile
+
+if TYPE_CHECKING:
+    from ..scratch import Scratch
+    from .source import MigrationFile
 
 __all__ = ["Adoption", "adoption", "finding", "unrecorded"]
 
@@ -55,6 +55,11 @@ def unrecorded(conn: psycopg.Connection[Any], configured: tuple[str, str] | None
     """Whether the database has tables but no ledger row and no other tool's ledger (read-only)."""
     if ledger.read(conn) or detect(conn, configured):
         return False
+    # The catalog reader and the scratch comparison only for a database with no ledger at all: a
+    # migrate run on a database pgwarden already migrates imports neither.
+    from ..catalog import inspect
+    from .propose import LEDGER_PATTERNS
+
     live = inspect(conn, ignore=LEDGER_PATTERNS)
     return bool(live.tables)
 
@@ -72,6 +77,9 @@ def adoption(
     """
     if not files or not unrecorded(conn, configured):
         return None
+    from ..catalog import inspect
+    from .propose import LEDGER_PATTERNS, propose
+
     found = propose(files, inspect(conn, ignore=LEDGER_PATTERNS), scratch())
     if found.version is None:
         return None
