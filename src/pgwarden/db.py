@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from .errors import DatabaseUnreachable, UsageError
 from .privileges import remember_role
@@ -69,7 +70,9 @@ def read_only(url: str, *, timeout: float = 5.0, what: str = "database") -> Iter
     """A connection inside a READ ONLY transaction that is always rolled back."""
     conn = connect(url, timeout=timeout, what=what)
     try:
-        conn.execute("SET TRANSACTION READ ONLY")
+        # The first statement opens the transaction as BEGIN READ ONLY: no round trip of its own
+        # (each costs a remote database's latency).
+        conn.read_only = True
         yield conn
     finally:
         try:
@@ -85,9 +88,19 @@ def read_only_transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connecti
     For a command that reads several times: one connection, one transaction per read, instead of
     a connection per read (each costs the server a new backend and the client a login).
     """
-    with conn.transaction(force_rollback=True):
-        conn.execute("SET TRANSACTION READ ONLY")
-        yield conn
+    if conn.info.transaction_status != TransactionStatus.IDLE:  # inside the caller's: a savepoint
+        with conn.transaction(force_rollback=True):
+            conn.execute("SET TRANSACTION READ ONLY")
+            yield conn
+        return
+    # BEGIN READ ONLY in one round trip instead of BEGIN, then SET TRANSACTION READ ONLY.
+    previous = conn.read_only
+    conn.read_only = True
+    try:
+        with conn.transaction(force_rollback=True):
+            yield conn
+    finally:
+        conn.read_only = previous
 
 
 SCHEMA_LOCK = (1886877541, 0)

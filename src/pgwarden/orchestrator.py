@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 
 from . import codes
-from .catalog import Schema, inspect, serialize
-from .catalog.acl import with_privileges
+from .catalog import Schema, inspect_with_privileges, serialize
 from .checks import (
     Invariant,
     InvariantsProvider,
@@ -245,7 +244,7 @@ def _check_schema(
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only_transaction(conn):
         ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))
-        live = with_privileges(conn, inspect(conn, schemas=cfg.schemas, ignore=ignore), ignore=cfg.ignore)
+        live = inspect_with_privileges(conn, schemas=cfg.schemas, ignore=ignore)
         grant = pgwarden_schema_grant(conn) if cfg.migrations else None
         if grant:
             ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]

@@ -14,7 +14,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from ..db import SCHEMA_LOCK
+from ..db import SCHEMA_LOCK, read_only_transaction
 from ..migrate.ledger import actor
 from ..urls import describe
 from .errors import RepairBusy
@@ -30,8 +30,7 @@ def query(name: str) -> str:
 
 def find_resumable(conn: psycopg.Connection[Any], inv: Invariant) -> dict[str, Any] | None:
     """The unfinished run of ``inv`` that a repair would resume (read-only), or None."""
-    with conn.transaction(force_rollback=True):
-        conn.execute("SET TRANSACTION READ ONLY")
+    with read_only_transaction(conn):
         row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.repair_runs') IS NOT NULL").fetchone()
         if row and row[0]:
             found = conn.execute(query("resume"), {"invariant": inv.name}).fetchone()

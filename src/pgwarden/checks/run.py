@@ -15,6 +15,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .. import codes
+from ..db import read_only_transaction
 from ..errors import DatabaseUnreachable
 from ..findings import Finding, Severity
 from ..privileges import grant_for, hidden_relation_grant, ident
@@ -70,8 +71,7 @@ def wrap(query: str) -> sql.Composed:
     return sql.SQL("({}\n)").format(sql.SQL(query))
 
 
-def _begin(conn: psycopg.Connection[Any], timeout: str) -> None:
-    conn.execute("SET TRANSACTION READ ONLY")
+def _timeout(conn: psycopg.Connection[Any], timeout: str) -> None:
     conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", (timeout,))
 
 
@@ -81,8 +81,8 @@ def run_one(conn: psycopg.Connection[Any], inv: Invariant) -> Outcome:
     started = time.monotonic()
     stage = "check"
     try:
-        with conn.transaction(force_rollback=True):
-            _begin(conn, inv.timeout)
+        with read_only_transaction(conn):
+            _timeout(conn, inv.timeout)
             query = sql.SQL("SELECT q.*, count(*) OVER () AS {total} FROM {check} AS q LIMIT {n}").format(
                 total=sql.Identifier(_TOTAL), check=wrap(inv.check), n=sql.Literal(max(inv.sample, 1))
             )

@@ -30,24 +30,29 @@ def verify(
     conn_or_url: psycopg.Connection[Any] | str,
     files: Sequence[MigrationFile],
     settings: Settings | None = None,
+    *,
+    applied: dict[int, Applied] | None = None,
 ) -> list[Finding]:
-    """Findings about the ledger of the database against ``files``; reads only."""
+    """Findings about the ledger of the database against ``files``; reads only. ``applied``: the
+    ledger's rows when the caller has just read them (in the same transaction)."""
     if isinstance(conn_or_url, str):
         with connect(conn_or_url, what="database") as conn:
             conn.read_only = True
             try:
-                return _verify(conn, files, settings or Settings())
+                return _verify(conn, files, settings or Settings(), applied)
             finally:
                 conn.rollback()
-    return _verify(conn_or_url, files, settings or Settings())
+    return _verify(conn_or_url, files, settings or Settings(), applied)
 
 
 def _verify(
-    conn: psycopg.Connection[Any], files: Sequence[MigrationFile], settings: Settings
+    conn: psycopg.Connection[Any],
+    files: Sequence[MigrationFile],
+    settings: Settings,
+    applied: dict[int, Applied] | None,
 ) -> list[Finding]:
-    return [
-        _refusal(conn, f, files, settings) for f in _ledger_findings(conn, files, settings.configured_ledger)
-    ]
+    found = _ledger_findings(conn, files, settings.configured_ledger, applied)
+    return [_refusal(conn, f, files, settings) for f in found]
 
 
 def _refusal(
@@ -71,9 +76,12 @@ def _refusal(
 
 
 def _ledger_findings(
-    conn: psycopg.Connection[Any], files: Sequence[MigrationFile], configured: tuple[str, str] | None
+    conn: psycopg.Connection[Any],
+    files: Sequence[MigrationFile],
+    configured: tuple[str, str] | None,
+    applied: dict[int, Applied] | None,
 ) -> list[Finding]:
-    applied = ledger.read(conn)
+    applied = ledger.read(conn) if applied is None else applied
     if not applied:
         foreign = adopt.detect(conn, configured)
         if foreign:

@@ -75,9 +75,10 @@ class SqlFolder:
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
         from . import adopt, consistency, ledger
 
-        if not ledger.read(conn) and not adopt.detect(conn):
+        applied = ledger.read(conn)
+        if not applied and not adopt.detect(conn):
             return []
-        return consistency.verify(conn, self.files)
+        return consistency.verify(conn, self.files, applied=applied)
 
 
 def open_source(where: Path, *, read_only: bool = False) -> MigrationSource:
