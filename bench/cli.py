@@ -426,63 +426,63 @@ def _pg_dump() -> str:
     return binaries.tool("pg_dump")
 
 
+@contextmanager
+def example_database(server_url: str, example: str, dbname: str) -> Iterator[tuple[Path, dict[str, str]]]:
+    """``examples/<example>`` and the environment pointing it at a fresh database ``dbname`` on
+    ``server_url``, migrated by ``pgwarden migrate up``; the database is dropped afterwards. The
+    URL is given both whole (``DATABASE_URL``) and in ``DB_*`` parts (alembic_bot's settings)."""
+    project = ROOT / "examples" / example
+    parts = urlsplit(server_url)
+    url = drift.with_dbname(server_url, dbname)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+    env = {
+        "DATABASE_URL": url,
+        "DB_HOST": parts.hostname or "",
+        "DB_PORT": str(parts.port or 5432),
+        "DB_USER": parts.username or "postgres",
+        "DB_PASSWORD": parts.password or "",
+        "DB_NAME": dbname,
+    }
+    try:
+        subprocess.run(
+            pgwarden("migrate", "up"), cwd=project, env={**_BASE_ENV, **env}, check=True, capture_output=True
+        )
+        yield project, env
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
+
+
 def bench_check(repeat: int, server_url: str) -> list[Verdict]:
     """`pgwarden check` on examples/telegram_bot: models + migrations + live, its database migrated."""
-    project = ROOT / "examples" / "telegram_bot"
-    url = drift.with_dbname(server_url, "bench_check_bot")
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS bench_check_bot WITH (FORCE)")
-        admin.execute("CREATE DATABASE bench_check_bot")
-    env = {"DATABASE_URL": url}
-    subprocess.run(
-        pgwarden("migrate", "up"), cwd=project, env={**_BASE_ENV, **env}, check=True, capture_output=True
-    )
-    try:
+    with example_database(server_url, "telegram_bot", "bench_check_bot") as (project, env):
         commands = [
             Command("pgwarden check", pgwarden("check"), cwd=project, env=env, cached=True, rebuild=True)
         ]
         commands = with_baseline(commands)
         figures = compare(commands, repeat)
-        f = figures["pgwarden check"]
-        check_table("check: examples/telegram_bot (models + migrations + live); no anchor", commands, figures)
-        return [
-            Verdict(f"check warm ≤ 0.5 s ({f['warm'].median:.2f} s)", f["warm"].median <= 0.5),
-            Verdict(
-                f"check after a project change ≤ 1.5 s ({f['rebuild'].median:.2f} s)",
-                f["rebuild"].median <= 1.5,
-            ),
-            Verdict(f"check cold ≤ 1.5 s ({f['cold'].median:.2f} s)", f["cold"].median <= 1.5),
-        ]
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS bench_check_bot WITH (FORCE)")
+    f = figures["pgwarden check"]
+    check_table("check: examples/telegram_bot (models + migrations + live); no anchor", commands, figures)
+    return [
+        Verdict(f"check warm ≤ 0.5 s ({f['warm'].median:.2f} s)", f["warm"].median <= 0.5),
+        Verdict(
+            f"check after a project change ≤ 1.5 s ({f['rebuild'].median:.2f} s)",
+            f["rebuild"].median <= 1.5,
+        ),
+        Verdict(f"check cold ≤ 1.5 s ({f['cold'].median:.2f} s)", f["cold"].median <= 1.5),
+    ]
 
 
 def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
     """`pgwarden check` vs `alembic check` on examples/alembic_bot (async env.py, URL from DB_* parts)."""
-    project = ROOT / "examples" / "alembic_bot"
-    parts = urlsplit(server_url)
-    if not parts.hostname:
+    if not urlsplit(server_url).hostname:
         print(
             "\nalembic: skipped, the example's settings build a TCP URL: pass --server postgresql://user@host:port/db"
         )
         return []
-    url = drift.with_dbname(server_url, "bench_check_abot")
-    with psycopg.connect(server_url, autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS bench_check_abot WITH (FORCE)")
-        admin.execute("CREATE DATABASE bench_check_abot")
-    env = {
-        "DATABASE_URL": url,
-        "DB_HOST": parts.hostname,
-        "DB_PORT": str(parts.port or 5432),
-        "DB_USER": parts.username or "postgres",
-        "DB_PASSWORD": parts.password or "",
-        "DB_NAME": "bench_check_abot",
-    }
-    subprocess.run(
-        pgwarden("migrate", "up"), cwd=project, env={**_BASE_ENV, **env}, check=True, capture_output=True
-    )
-    try:
+    with example_database(server_url, "alembic_bot", "bench_check_abot") as (project, env):
         commands = [
             Command("alembic check", [str(BIN / "alembic"), "check"], cwd=project, env=env),
             Command(FLOOR, [sys.executable, "-c", "import psycopg"], cwd=project, env=env),
@@ -511,9 +511,6 @@ def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
         return [
             Verdict(f"alembic_bot check warm ≥ 5× faster than alembic check ({speedup:.2f}×)", speedup >= 5)
         ]
-    finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS bench_check_abot WITH (FORCE)")
 
 
 # The no-ledger floor of `migrate up` as a whole process: one transaction per file, statements one at a

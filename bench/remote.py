@@ -1,0 +1,154 @@
+"""`pgwarden check` against a database across a network: every round trip costs the link's latency.
+
+Bots on a PaaS are checked from a laptop or a CI runner against a database in another place, where
+a round trip takes 5-50 ms instead of 0.05 ms. This bench puts a proxy between the commands and the
+server that holds every server-to-client chunk for ``--latency`` ms (one added delay per round trip,
+connection set-up included) and times whole commands, warm, through ``bench/cli.py``'s wrapper:
+
+* ``pgwarden check`` on examples/telegram_bot and examples/alembic_bot, direct and through the proxy;
+* ``alembic check`` on examples/alembic_bot through the proxy (the anchor);
+
+and prints how many round trips each command's extra time amounts to.
+
+    .venv/bin/python bench/remote.py --server postgresql://postgres@127.0.0.1:5432/postgres --latency 10
+    .venv/bin/python bench/remote.py --server URL --baseline ../main/src   # before/after, interleaved
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import socket
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import cli as cli_bench  # noqa: E402  (bench/cli.py: whole-process timing, the same in every bench)
+from cli import BIN, Command, pgwarden  # noqa: E402
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    try:
+        while data := await reader.read(65536):
+            if delay:
+                await asyncio.sleep(delay)
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
+@contextmanager
+def latency_proxy(host: str, port: int, delay_ms: float) -> Iterator[int]:
+    """A local TCP port that forwards to ``host:port``, answers delayed by ``delay_ms``."""
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    bound: list[int] = []
+
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        server_r, server_w = await asyncio.open_connection(host, port)
+        await asyncio.gather(_pipe(client_r, server_w, 0), _pipe(server_r, client_w, delay_ms / 1000))
+
+    async def serve() -> asyncio.AbstractServer:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, family=socket.AF_INET)
+        bound.append(server.sockets[0].getsockname()[1])
+        return server
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        server = loop.run_until_complete(serve())
+        ready.set()
+        loop.run_forever()
+        server.close()
+        loop.run_until_complete(server.wait_closed())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    ready.wait()
+    try:
+        yield bound[0]
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=5)
+
+
+def _through(env: dict[str, str], proxy_port: int) -> dict[str, str]:
+    """``env`` with the database URL and ``DB_*`` parts pointing at the proxy."""
+    parts = urlsplit(env["DATABASE_URL"])
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{proxy_port}"
+    url = urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+    return {**env, "DATABASE_URL": url, "DB_HOST": "127.0.0.1", "DB_PORT": str(proxy_port)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--server", required=True, metavar="URL", help="a maintenance database URL over TCP")
+    parser.add_argument("--latency", type=float, default=10.0, metavar="MS", help="added per round trip")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--baseline", type=Path, metavar="SRC", help="also run pgwarden from this src folder (before/after)"
+    )
+    args = parser.parse_args(argv)
+    cli_bench.BASELINE = args.baseline.resolve() if args.baseline else None
+    parts = urlsplit(args.server)
+    if not parts.hostname:
+        parser.error("--server must be a TCP URL (postgresql://user@host:port/db)")
+    print(f"python {sys.version.split()[0]}; {args.latency:g} ms added per round trip")
+    with (
+        latency_proxy(parts.hostname, parts.port or 5432, args.latency) as port,
+        cli_bench.example_database(args.server, "telegram_bot", "bench_remote_bot") as (bot, bot_env),
+        cli_bench.example_database(args.server, "alembic_bot", "bench_remote_abot") as (abot, abot_env),
+    ):
+        far_bot, far_abot = _through(bot_env, port), _through(abot_env, port)
+        commands = [
+            Command("telegram_bot: pgwarden check", pgwarden("check"), cwd=bot, env=bot_env, cached=True),
+            Command(
+                "telegram_bot: pgwarden check, remote", pgwarden("check"), cwd=bot, env=far_bot, cached=True
+            ),
+            Command("alembic_bot: pgwarden check", pgwarden("check"), cwd=abot, env=abot_env, cached=True),
+            Command(
+                "alembic_bot: pgwarden check, remote", pgwarden("check"), cwd=abot, env=far_abot, cached=True
+            ),
+            Command("alembic_bot: alembic check", [str(BIN / "alembic"), "check"], cwd=abot, env=abot_env),
+            Command(
+                "alembic_bot: alembic check, remote", [str(BIN / "alembic"), "check"], cwd=abot, env=far_abot
+            ),
+        ]
+        figures = cli_bench.compare(cli_bench.with_baseline(commands), args.repeat)
+    print(f"\n### warm, {args.latency:g} ms per round trip on the remote rows\n")
+    print("| command | near s | remote s | extra s | ≈ round trips |")
+    print("|---|---:|---:|---:|---:|")
+    pairs = list(zip(commands[::2], commands[1::2], strict=True))
+    if args.baseline:
+        pairs += [
+            (
+                dataclasses.replace(n, label=f"{n.label} [baseline]"),
+                dataclasses.replace(f, label=f"{f.label} [baseline]"),
+            )
+            for n, f in pairs
+            if n.label.split(": ")[1].startswith("pgwarden")
+        ]
+    for near, far in pairs:
+        a, b = figures[near.label]["warm"].median, figures[far.label]["warm"].median
+        trips = (b - a) / (args.latency / 1000)
+        print(f"| {near.label} | {a:.3f} | {b:.3f} | {b - a:.3f} | {trips:.0f} |")
+    mine = figures["alembic_bot: pgwarden check, remote"]["warm"].median
+    anchor = figures["alembic_bot: alembic check, remote"]["warm"].median
+    print(f"\nremote: pgwarden check is {anchor / mine:.2f}× faster than alembic check on alembic_bot")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
