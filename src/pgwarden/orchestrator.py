@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 import psycopg
 
-from . import codes
 from .catalog import Schema, inspect_with_privileges, serialize
 from .checks import (
     Invariant,
@@ -34,7 +34,6 @@ from .checks import (
     load_invariants,
     telegram_ids,
 )
-from .checks.instances import InstancesProvider
 from .checks.live_grants import read_grants
 from .checks.live_settings import read_settings
 from .checks.run import finding as invariant_finding
@@ -48,9 +47,10 @@ from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
 from .migrate.sources import open_source
+from .operations import operations_findings, skipped
 from .pending_fixes import defer_to_pending
 from .privileges import pgwarden_schema_grant
-from .providers import Context, FindingsProvider, collect
+from .providers import Context
 from .scratch import LazyScratch, Scratch
 
 if TYPE_CHECKING:
@@ -101,18 +101,6 @@ def ledger_findings(conn: psycopg.Connection[Any], migrations: Path) -> list[Fin
     return open_source(migrations, read_only=True).verify(conn)
 
 
-def skipped(what: str, grant: str) -> Finding:
-    """A part of the check this role may not read: said, with the GRANT, instead of failing the run."""
-    return codes.finding(
-        "check_skipped",
-        "pgwarden",
-        f"Skipped {what}: this role may not read schema pgwarden.",
-        f"Run {grant}; or check as the role that runs migrations. Everything else was checked.",
-        source="drift",
-        evidence={"grant": grant, "skipped": what},
-    )
-
-
 def covered(changes: Iterable[Change], source: Expected) -> list[Change]:
     """Only the changes about objects ``source`` can describe (models know no triggers)."""
     return [c for c in changes if c.object_type in source.covers]
@@ -154,15 +142,23 @@ def run_check(
     # One connection for every read (each in its own transaction): a login per read costs a new
     # server backend each time, a large part of a warm check's wall time.
     with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn:
+        grant: str | None | EllipsisType = ...  # may the role read schema pgwarden? (... = not asked yet)
         if cfg.has_schema_source:
-            result = _check_schema(cfg, conn, update_snapshot=update_snapshot, scratch=scratch, verify=verify)
+            result, grant = _check_schema(
+                cfg,
+                conn,
+                update_snapshot=update_snapshot,
+                scratch=scratch,
+                verify=verify,
+                operations=operations,
+            )
         else:
             result = CheckResult(findings=[], live=Schema())
         if checks:
             result.invariants = run_all(conn, checks)
             result.findings += [f for f in map(invariant_finding, result.invariants) if f is not None]
         if operations:
-            result.findings += operations_findings(cfg, url, conn)
+            result.findings += operations_findings(cfg, url, conn, grant)
     if baseline:
         path = accepted_file(cfg)
         entries = accepted.read(path)
@@ -171,36 +167,6 @@ def run_check(
             result.accepted_file = path
     result.seconds = time.monotonic() - started
     return result
-
-
-class _Backups:
-    """The backups' health; the backup package (~0.1 s to import) is loaded only when ``[backup]``
-    is in the configuration, as ``BackupHealthProvider`` says nothing without it."""
-
-    name = "backups"
-
-    def findings(self, ctx: Context) -> list[Finding]:
-        if not ctx.cfg.sections.get("backup"):
-            return []
-        from .backup import BackupHealthProvider
-
-        return BackupHealthProvider().findings(ctx)
-
-
-OPERATIONS: tuple[FindingsProvider, ...] = (InstancesProvider(), _Backups())
-"""What the running service and its backups say, in the order ``check`` reports it."""
-
-
-def operations_findings(cfg: Config, url: str, conn: psycopg.Connection[Any]) -> list[Finding]:
-    """Warnings and errors about the running instances and the backups (none when neither is set up),
-    read through ``conn`` (an autocommit connection to ``url``).
-
-    A role that may not read schema pgwarden gets one finding saying what was skipped and the GRANT."""
-    with read_only_transaction(conn):
-        grant = pgwarden_schema_grant(conn)
-    if grant:
-        return [skipped("the running instances and the backups", grant)]
-    return collect(OPERATIONS, Context(cfg, url, conn))
 
 
 @dataclass(frozen=True)
@@ -240,13 +206,16 @@ def _check_schema(
     update_snapshot: bool,
     scratch: Callable[[], Scratch] | None,
     verify: bool,
-) -> CheckResult:
+    operations: bool,
+) -> tuple[CheckResult, str | None | EllipsisType]:
+    """The schema's findings, and whether the role may read schema pgwarden (asked in the same
+    transaction when the ledger or ``operations`` needs it: no transaction of its own later)."""
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     with read_only_transaction(conn):
         ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))
         live = inspect_with_privileges(conn, schemas=cfg.schemas, ignore=ignore)
-        grant = pgwarden_schema_grant(conn) if cfg.migrations else None
-        if grant:
+        grant = pgwarden_schema_grant(conn) if cfg.migrations or operations else ...
+        if cfg.migrations and isinstance(grant, str):
             ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]
         else:
             ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
@@ -279,7 +248,7 @@ def _check_schema(
     result.findings += telegram_ids.findings(
         live, telegram_ids.options(cfg.sections, cfg.where), skip=widened, attributes=_attributes(sources)
     )
-    return result
+    return result, grant
 
 
 def compare(sources: list[Expected], live: Schema) -> CheckResult:

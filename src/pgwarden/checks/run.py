@@ -82,13 +82,15 @@ def run_one(conn: psycopg.Connection[Any], inv: Invariant) -> Outcome:
     stage = "check"
     try:
         with read_only_transaction(conn):
-            _timeout(conn, inv.timeout)
             query = sql.SQL("SELECT q.*, count(*) OVER () AS {total} FROM {check} AS q LIMIT {n}").format(
                 total=sql.Identifier(_TOTAL), check=wrap(inv.check), n=sql.Literal(max(inv.sample, 1))
             )
-            cur = conn.execute(query)
+            # The timeout and the query in one round trip (a remote database's latency each).
+            with conn.pipeline():
+                _timeout(conn, inv.timeout)
+                cur = conn.execute(query)
+                rows = cur.fetchall()
             names = [c.name for c in cur.description or ()][:-1]
-            rows = cur.fetchall()
             outcome.key = names[0] if names else None
             outcome.count = int(rows[0][-1]) if rows else 0
             outcome.sample = [
