@@ -28,7 +28,7 @@ def require_adopted(
     importable ledger whose entries are all complete and all have files is imported (with
     ``who`` and an audit row; call with the lock held) and returned; anything else raises.
     """
-    if ledger.exists(conn) and ledger.read(conn):
+    if ledger.read(conn):
         return None
     foreign = detect(conn, configured)
     if not foreign:

@@ -60,7 +60,11 @@ def ensure(conn: psycopg.Connection[Any]) -> None:
     same time, a migrator without the lock such as ``migrate baseline`` on a fresh database) by a
     transaction-scoped advisory lock, which holds through a pooler in transaction mode.
     """
-    if exists(conn) and _audit_exists(conn):
+    row = conn.execute(
+        "SELECT pg_catalog.to_regclass('pgwarden.migrations') IS NOT NULL "
+        "AND pg_catalog.to_regclass('pgwarden.migration_audit') IS NOT NULL"
+    ).fetchone()
+    if row and row[0]:  # both tables there: one round trip, nothing to create
         return
     text = resources.files(__package__).joinpath("queries/ledger.sql").read_text(encoding="utf-8")
     with conn.transaction():
@@ -68,14 +72,10 @@ def ensure(conn: psycopg.Connection[Any]) -> None:
         conn.execute(text.encode("utf-8"))
 
 
-def _audit_exists(conn: psycopg.Connection[Any]) -> bool:
-    row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.migration_audit') IS NOT NULL").fetchone()
-    return bool(row and row[0])
-
-
-def read(conn: psycopg.Connection[Any]) -> dict[int, Applied]:
-    """Every ledger row by version; empty when the ledger does not exist yet."""
-    if not exists(conn):
+def read(conn: psycopg.Connection[Any], *, known: bool = False) -> dict[int, Applied]:
+    """Every ledger row by version; empty when the ledger does not exist yet (``known``: the caller
+    has just made sure it does, so that is not asked again)."""
+    if not known and not exists(conn):
         return {}
     rows = conn.execute(
         "SELECT version, name, checksum, applied_at, duration_ms, applied_by, success, error, "

@@ -105,7 +105,7 @@ def up(
         if adopted is not None:
             say(f"adopted {adopted.tool}'s ledger {adopted.table}: its versions count as applied")
         ledger.ensure(conn)
-        applied = ledger.read(conn)
+        applied = ledger.read(conn, known=True)
         reasons = conflicts(files, applied)
         if reasons:
             raise LedgerConflict(
