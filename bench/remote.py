@@ -7,6 +7,7 @@ connection set-up included) and times whole commands, warm, through ``bench/cli.
 
 * ``pgwarden check`` on examples/telegram_bot and examples/alembic_bot, direct and through the proxy;
 * ``alembic check`` on examples/alembic_bot through the proxy (the anchor);
+* ``pgwarden migrate up`` and ``alembic upgrade head`` with nothing to apply (a deploy), likewise;
 
 and prints how many round trips each command's extra time amounts to.
 
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import socket
 import sys
 import threading
@@ -101,52 +101,53 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", type=Path, metavar="SRC", help="also run pgwarden from this src folder (before/after)"
     )
     args = parser.parse_args(argv)
-    cli_bench.BASELINE = args.baseline.resolve() if args.baseline else None
     parts = urlsplit(args.server)
     if not parts.hostname:
         parser.error("--server must be a TCP URL (postgresql://user@host:port/db)")
     print(f"python {sys.version.split()[0]}; {args.latency:g} ms added per round trip")
+    check, up = pgwarden("check"), pgwarden("migrate", "up")
+    alembic_check, upgrade = [str(BIN / "alembic"), "check"], [str(BIN / "alembic"), "upgrade", "head"]
     with (
         latency_proxy(parts.hostname, parts.port or 5432, args.latency) as port,
         cli_bench.example_database(args.server, "telegram_bot", "bench_remote_bot") as (bot, bot_env),
         cli_bench.example_database(args.server, "alembic_bot", "bench_remote_abot") as (abot, abot_env),
     ):
-        far_bot, far_abot = _through(bot_env, port), _through(abot_env, port)
-        commands = [
-            Command("telegram_bot: pgwarden check", pgwarden("check"), cwd=bot, env=bot_env, cached=True),
-            Command(
-                "telegram_bot: pgwarden check, remote", pgwarden("check"), cwd=bot, env=far_bot, cached=True
-            ),
-            Command("alembic_bot: pgwarden check", pgwarden("check"), cwd=abot, env=abot_env, cached=True),
-            Command(
-                "alembic_bot: pgwarden check, remote", pgwarden("check"), cwd=abot, env=far_abot, cached=True
-            ),
-            Command("alembic_bot: alembic check", [str(BIN / "alembic"), "check"], cwd=abot, env=abot_env),
-            Command(
-                "alembic_bot: alembic check, remote", [str(BIN / "alembic"), "check"], cwd=abot, env=far_abot
-            ),
+        rows = [
+            ("telegram_bot: pgwarden check", check, bot, bot_env),
+            ("alembic_bot: pgwarden check", check, abot, abot_env),
+            ("alembic_bot: alembic check", alembic_check, abot, abot_env),
+            # A deploy with nothing to apply: what every release of the bot pays before it starts.
+            ("alembic_bot: pgwarden migrate up", up, abot, abot_env),
+            ("alembic_bot: alembic upgrade head", upgrade, abot, abot_env),
         ]
-        figures = cli_bench.compare(cli_bench.with_baseline(commands), args.repeat)
+        if args.baseline:
+            base = {"PYTHONPATH": str(args.baseline.resolve())}
+            rows += [
+                (f"{label} [baseline]", argv, cwd, {**env, **base})
+                for label, argv, cwd, env in rows
+                if argv[0] != alembic_check[0]
+            ]
+        pairs = [
+            (
+                Command(label, argv, cwd=cwd, env=env, cached=True),
+                Command(f"{label}, remote", argv, cwd=cwd, env=_through(env, port), cached=True),
+            )
+            for label, argv, cwd, env in rows
+        ]
+        figures = cli_bench.compare([c for pair in pairs for c in pair], args.repeat)
     print(f"\n### warm, {args.latency:g} ms per round trip on the remote rows\n")
     print("| command | near s | remote s | extra s | ≈ round trips |")
     print("|---|---:|---:|---:|---:|")
-    pairs = list(zip(commands[::2], commands[1::2], strict=True))
-    if args.baseline:
-        pairs += [
-            (
-                dataclasses.replace(n, label=f"{n.label} [baseline]"),
-                dataclasses.replace(f, label=f"{f.label} [baseline]"),
-            )
-            for n, f in pairs
-            if n.label.split(": ")[1].startswith("pgwarden")
-        ]
     for near, far in pairs:
         a, b = figures[near.label]["warm"].median, figures[far.label]["warm"].median
-        trips = (b - a) / (args.latency / 1000)
-        print(f"| {near.label} | {a:.3f} | {b:.3f} | {b - a:.3f} | {trips:.0f} |")
-    mine = figures["alembic_bot: pgwarden check, remote"]["warm"].median
-    anchor = figures["alembic_bot: alembic check, remote"]["warm"].median
-    print(f"\nremote: pgwarden check is {anchor / mine:.2f}× faster than alembic check on alembic_bot")
+        print(f"| {near.label} | {a:.3f} | {b:.3f} | {b - a:.3f} | {(b - a) / (args.latency / 1000):.0f} |")
+    for mine, anchor in (
+        ("pgwarden check", "alembic check"),
+        ("pgwarden migrate up", "alembic upgrade head"),
+    ):
+        a = figures[f"alembic_bot: {anchor}, remote"]["warm"].median
+        b = figures[f"alembic_bot: {mine}, remote"]["warm"].median
+        print(f"\nremote, alembic_bot: `{mine}` {b:.3f} s, `{anchor}` {a:.3f} s ({a / b:.2f}× faster)")
     return 0
 
 

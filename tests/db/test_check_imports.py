@@ -15,6 +15,9 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import psycopg
+import pytest
+
 from pgwarden.scratch import Scratch
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -122,3 +125,34 @@ def test_a_migrate_up_with_nothing_to_apply_reads_no_catalog(scratch: Scratch, t
         if m.split(".")[0] in ("pglast", "sqlalchemy") or m.startswith(("pgwarden.catalog", "pgwarden.diff"))
     )
     assert heavy == [], f"`pgwarden migrate up` with nothing to apply imported {heavy}"
+
+
+def test_an_alembic_deploy_at_the_head_imports_no_alembic_and_takes_no_lock(
+    tcp_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`migrate up` of an Alembic project whose database is at the head: one read-only look at the version
+    table, read against the revision files without Alembic, SQLAlchemy or the lock (held here by another)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "migrate"))
+    from lock_helpers import hold_migration_lock
+
+    parts = urlsplit(tcp_db_url)
+    project = tmp_path / "alembic_bot"
+    shutil.copytree(EXAMPLES / "alembic_bot", project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": tcp_db_url,
+        "DB_HOST": parts.hostname or "",
+        "DB_PORT": str(parts.port),
+        "DB_USER": parts.username or "",
+        "DB_PASSWORD": parts.password or "",
+        "DB_NAME": parts.path.lstrip("/"),
+    }
+    first, done = imported(["migrate", "up"], project, env)
+    assert done.returncode == 0, done.stderr
+    assert "alembic" in first, "the first run applies the revisions through Alembic"
+    with psycopg.connect(tcp_db_url, autocommit=True) as other:
+        hold_migration_lock(other, "replica-2 migrator")
+        again, done = imported(["migrate", "up", "--lock-wait", "0.5"], project, env)
+    assert done.returncode == 0 and "nothing to apply" in done.stderr, done.stderr
+    heavy = sorted(m for m in again if m.split(".")[0] in ("alembic", "sqlalchemy", "pglast"))
+    assert heavy == [], f"`pgwarden migrate up` at the head imported {heavy}"

@@ -18,7 +18,7 @@ from ..migrate.already import Adoption, adoption
 from ..migrate.already import finding as already_finding
 from ..migrate.consistency import finding
 from ..migrate.errors import DataLossRefused
-from ..migrate.runner import UpResult
+from ..migrate.runner import UpResult, conflicts, pending
 from ..migrate.settings import Settings
 from ..migrate.source import MigrationFile
 from ..scratch import LazyScratch, open_scratch
@@ -31,7 +31,7 @@ __all__ = [
     "import_ledger",
     "proposal",
     "refuse_unrecorded",
-    "unrecorded_files",
+    "look_before_up",
     "unrecorded_findings",
 ]
 
@@ -211,10 +211,17 @@ def unrecorded_findings(
     return [already_finding(held)] if held else []
 
 
-def unrecorded_files(
-    url: str, files: Sequence[MigrationFile], settings: Settings, dev_url: str | None, timeout: float
-) -> Adoption | None:
-    """Before ``up`` runs anything: the files a schema built before the ledger already holds (read-only)."""
+def look_before_up(
+    url: str,
+    files: Sequence[MigrationFile],
+    to: int | None,
+    settings: Settings,
+    dev_url: str | None,
+    timeout: float,
+) -> Adoption | bool:
+    """Before ``up`` takes the lock (read-only): the files a schema built before the ledger already
+    holds, else whether there is nothing to do (every file up to ``to`` recorded applied, none
+    edited since), so a deploy with nothing to apply neither probes for a pooler nor takes the lock."""
     with connect(url, timeout=timeout) as conn:
         conn.read_only = True
         # One snapshot for the ledger and the tables: another instance may commit its first file
@@ -222,8 +229,11 @@ def unrecorded_files(
         # like tables built without a ledger.
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         try:
+            applied = ledger.read(conn)
+            if applied:
+                return not conflicts(files, applied) and not pending(files, applied, to=to)
             with LazyScratch(dev_url) as lazy:
-                return adoption(conn, files, lazy, settings.configured_ledger)
+                return adoption(conn, files, lazy, settings.configured_ledger) or False
         finally:
             conn.rollback()
 

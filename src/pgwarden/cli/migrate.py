@@ -16,9 +16,11 @@ from ..errors import UsageError
 from ..migrate import discover, ledger, lock
 from ..migrate.adopt import baseline as baseline_versions
 from ..migrate.adopt import effective
+from ..migrate.already import Adoption
 from ..migrate.consistency import verify as verify_ledger
 from ..migrate.errors import AlreadyBaselined
 from ..migrate.repair import repair as repair_ledger
+from ..migrate.runner import UpResult
 from ..migrate.runner import up as run_up
 from ..migrate.settings import Settings, from_config
 from ..migrate.source import MigrationFile, show_path
@@ -163,8 +165,9 @@ def up(
     rows (DROP TABLE, DROP COLUMN, TRUNCATE, DELETE/UPDATE without WHERE, a narrowing type
     change) is refused unless its file says `-- pgwarden: destructive -- REASON`.
     """
+    # Read for looking first: a deploy whose database is at the head imports no Alembic.
     alembic = _migrate_alembic.configured(
-        state, database_url=database_url, migrations=migrations, dev_url=dev_url
+        state, not dry_run, database_url=database_url, migrations=migrations, dev_url=dev_url
     )
     if alembic is not None:
         parts.refuse_single_for_alembic(single_transaction)
@@ -183,8 +186,14 @@ def up(
     parts.check_to(to, files, cfg.migrations)
     if dry_run:
         return dry_run_command(state, url, files, to, settings, cfg.dev_url, fmt)
-    if held := parts.unrecorded_files(url, files, settings, cfg.dev_url, cfg.connect_timeout):
-        return parts.refuse_unrecorded(state, url, held, files, fmt)
+    found = parts.look_before_up(url, files, to, settings, cfg.dev_url, cfg.connect_timeout)
+    if isinstance(found, Adoption):
+        return parts.refuse_unrecorded(state, url, found, files, fmt)
+    if found:
+        say("nothing to apply: the database is at the target version")
+        return write_up(
+            state, url, UpResult(single_transaction=single_transaction), [], fmt, what="file(s)", width=40
+        )
     result = run_up(
         url,
         files,

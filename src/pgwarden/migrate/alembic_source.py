@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ..db import connect
 from ..errors import MigrationError, SourceError, UsageError
 from ..findings import Finding
 from . import alembic_ledger, ledger, lock
@@ -67,18 +68,32 @@ class AlembicSource:
         with sa_connection(url, what="scratch database") as conn:
             run_chain(conn, self.chain, guarded=False)
 
-    def position(self, conn: psycopg.Connection[Any]) -> Position:
+    def position(self, conn: psycopg.Connection[Any], chain: Chain | FastChain | None = None) -> Position:
+        """Where the database stands in ``chain`` (default: the chain as read for looking)."""
+        chain = chain or self.read
         current = current_revisions(conn, self.table)
-        known = [c for c in current if self.read.get(c) is not None]
-        unknown = [c for c in current if self.read.get(c) is None]
-        done = ancestors(self.read, known)
+        known = [c for c in current if chain.get(c) is not None]
+        unknown = [c for c in current if chain.get(c) is None]
+        done = ancestors(chain, known)
         return Position(
-            applied=[_migration(r) for r in self.read.revisions if r.id in done],
-            pending=[_migration(r) for r in self.read.revisions if r.id not in done],
+            applied=[_migration(r) for r in chain.revisions if r.id in done],
+            pending=[_migration(r) for r in chain.revisions if r.id not in done],
             unknown=unknown,
             current=list(current),
-            heads=list(self.read.heads),
+            heads=list(chain.heads),
         )
+
+    def at_heads(self, url: str, timeout: float) -> bool:
+        """Whether the database is already at every head: asked before ``up`` takes the lock (read-only,
+        one login, no Alembic import when the revision files are plain literals), so a deploy with
+        nothing to apply neither probes for a pooler nor takes the lock."""
+        with connect(url, timeout=timeout) as conn:
+            conn.read_only = True
+            try:
+                position = self.position(conn)
+            finally:
+                conn.rollback()
+        return bool(position.current) and not position.unknown and not position.pending
 
     def up(
         self,
@@ -91,13 +106,16 @@ class AlembicSource:
     ) -> UpResult:
         """Upgrade to every head, or to ``to`` (an id, a unique prefix, ``head`` or a branch label) and no further."""
         say = progress or (lambda _msg: None)
-        wanted = self.target(to) if to is not None else None
         result = UpResult()
+        if to is None and self.at_heads(url, connect_timeout):
+            say("nothing to apply: the database is at Alembic's head")
+            return result
+        wanted = self.target(to) if to is not None else None
         with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
             result.waited = waited
             held = lock.current(conn)
             assert held is not None
-            position = self.position(conn)
+            position = self.position(conn, self.chain)  # the chain as Alembic reads it runs the revisions
             if position.unknown:
                 raise SourceError(
                     f"The database is at Alembic revision {', '.join(position.unknown)}, which {show_path(self.where)} "

@@ -206,3 +206,24 @@ def test_lock_wait_exceeded_names_the_holder(db_url: str, folder: Path) -> None:
 def test_an_unreachable_pooler_port_is_exit_3_without_the_password(folder: Path) -> None:
     code, _, err = run("up", "--db", "postgresql://bot:pw@127.0.0.1:6432/app", "--migrations", str(folder))
     assert code == 3 and "127.0.0.1" in err and ":pw@" not in err
+
+
+def test_a_deploy_with_nothing_to_apply_does_not_wait_for_the_lock(db_url: str, folder: Path) -> None:
+    """Every release runs `migrate up`; when the database already holds every file it answers from one
+    read-only look, without probing for a pooler or taking the lock (another migrator holding it, e.g. a
+    replica starting at the same time, does not hold this one up). With a file pending it waits as ever."""
+    assert run("up", "--db", db_url, "--migrations", str(folder))[0] == 0
+    with psycopg.connect(db_url, autocommit=True) as other:
+        hold_migration_lock(other, "replica-2 migrator")
+        code, out, err = run("up", "--db", db_url, "--migrations", str(folder), "--lock-wait", "0.5")
+        assert code == 0 and "applied 0 of 0 pending" in out, err
+        assert "nothing to apply" in err and "replica-2" not in err
+        code, out, _ = run("up", "--db", db_url, "--migrations", str(folder), "--format", "json")
+        assert code == 0 and json.loads(out)["pending_before"] == 0
+        (folder / "003_notes.sql").write_text("CREATE TABLE notes (id bigint);\n")
+        code, _, err = run("up", "--db", db_url, "--migrations", str(folder), "--lock-wait", "0.5")
+        assert code == 1 and "replica-2 migrator" in err
+    (folder / "003_notes.sql").unlink()
+    (folder / "002_jobs.sql").write_text("CREATE TABLE jobs (id bigint);\n")  # edited after it was applied
+    code, _, err = run("up", "--db", db_url, "--migrations", str(folder), "--lock-wait", "0.5")
+    assert code != 0 and "002_jobs.sql was edited" in err and "nothing to apply" not in err
