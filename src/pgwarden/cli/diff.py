@@ -9,11 +9,11 @@ import click
 
 from ..catalog import TableShare
 from ..contract.resolve import is_live, resolve
-from ..scratch import LazyScratch
 from ._state import State, dev_url_option, format_option
 
 if TYPE_CHECKING:
     from ..contract.expected import Expected
+    from ..scratch import Scratch
 
 SRC_HELP = (
     "A database URL, models:MODULE:ATTR, migrations:DIR, a snapshot .json file, or db, models,"
@@ -45,10 +45,12 @@ def diff(
     Destructive statements are commented out unless --allow-destructive.
     """
     cfg = state.config(dev_url=dev_url)
-    with LazyScratch(cfg.dev_url) as scratch:
-        if is_live(from_) and is_live(to):
-            have, want = _read_both(from_, to, cfg=cfg, scratch=scratch)
-        else:
+    if is_live(from_) and is_live(to):
+        have, want = _read_both(from_, to, cfg=cfg, scratch=_no_scratch)
+    else:
+        from ..scratch import LazyScratch
+
+        with LazyScratch(cfg.dev_url) as scratch:
             have = resolve(from_, cfg=cfg, scratch=scratch)
             want = resolve(to, cfg=cfg, scratch=scratch)
     from .. import findings as findings_module
@@ -106,6 +108,12 @@ def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:
             later.cancel()
             raise
         return have, later.result()
+
+
+def _no_scratch() -> Scratch:
+    """What ``resolve`` gets as its scratch server when both sources are live databases: it asks for
+    one only for models and migrations (not importing ``scratch`` saves its import before reading)."""
+    raise AssertionError("a live database is read without a scratch server")
 
 
 def _import_comparison() -> None:

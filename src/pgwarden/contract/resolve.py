@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import UsageError
-from ..scratch import Scratch
 from ..urls import redact
 from . import database, snapshot
 from .expected import Expected
 
 if TYPE_CHECKING:
     from ..catalog import TableShare
+    from ..scratch import Scratch
 
 __all__ = ["FORMS", "is_live", "resolve"]
 
