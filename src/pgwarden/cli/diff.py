@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -44,6 +47,21 @@ def diff(
 
     Destructive statements are commented out unless --allow-destructive.
     """
+    live = is_live(from_) and is_live(to)
+    with _no_cyclic_gc() if live else nullcontext():
+        return _diff(state, from_, to, as_sql, allow_destructive, dev_url, fmt, strict)
+
+
+def _diff(
+    state: State,
+    from_: str,
+    to: str,
+    as_sql: bool,
+    allow_destructive: bool,
+    dev_url: str | None,
+    fmt: str,
+    strict: bool,
+) -> int:
     cfg = state.config(dev_url=dev_url)
     if is_live(from_) and is_live(to):
         have, want = _read_both(from_, to, cfg=cfg, scratch=_no_scratch)
@@ -89,6 +107,21 @@ def diff(
         },
     )
     return findings_module.exit_code(found, strict=strict)
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """The cycle collector off while two live databases are read and compared: reading two large catalogs allocates hundreds
+    of thousands of rows and objects, none in a cycle that outlives the command, and each automatic
+    collection would walk all of them again (about a tenth of the CPU of a 2,000-table diff).
+    Reference counting still frees everything as usual; the collector's state is restored after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:

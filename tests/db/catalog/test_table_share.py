@@ -7,6 +7,7 @@ case where raw catalog rows would look equal although the names they point to di
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import threading
@@ -167,6 +168,7 @@ def test_diff_of_two_live_databases_finds_a_difference_only_another_table_shows(
     other = copy_of(CHANGES["referenced column renamed"])
     out = io.StringIO()
     assert main(["diff", "--from", db_url, "--to", other, "--format", "json"], out, io.StringIO()) == 1
+    assert gc.isenabled()  # the command turns the cycle collector off while it reads, and back on
     objects = {f["object"] for f in json.loads(out.getvalue())["findings"]}
     assert any(o.startswith("public.child.") for o in objects), objects
     assert any(o.startswith("public.parent.") for o in objects), objects
