@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..catalog import TableShare
 from ..contract.resolve import is_live, resolve
+from ._collector import cycle_collector_off
 from ._state import State, dev_url_option, format_option
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ def diff(
     Destructive statements are commented out unless --allow-destructive.
     """
     live = is_live(from_) and is_live(to)
-    with _no_cyclic_gc() if live else nullcontext():
+    with cycle_collector_off() if live else nullcontext():
         return _diff(state, from_, to, as_sql, allow_destructive, dev_url, fmt, strict)
 
 
@@ -107,21 +106,6 @@ def _diff(
         },
     )
     return findings_module.exit_code(found, strict=strict)
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """The cycle collector off while two live databases are read and compared: reading two large catalogs allocates hundreds
-    of thousands of rows and objects, none in a cycle that outlives the command, and each automatic
-    collection would walk all of them again (about a tenth of the CPU of a 2,000-table diff).
-    Reference counting still frees everything as usual; the collector's state is restored after."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:
