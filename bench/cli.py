@@ -51,6 +51,8 @@ import lint as lint_bench  # noqa: E402  (bench/lint.py: the generated lint corp
 BIN = Path(sys.executable).parent
 FLOOR = "python -c 'import psycopg'"
 """The interpreter and the driver import every ``check`` process pays before pgwarden's own code."""
+DIFF_FLOOR = "floor: import psycopg, connect both, catalog queries (bench/catalog_floor.py)"
+"""What any ``diff`` reading its catalog queries pays before building an object (no pgwarden import)."""
 TARGETS = ("import", "check", "alembic", "diff", "lint", "snapshot", "migrate")
 
 # Runs argv and prints "seconds peak_rss_kb exit_code cpu_seconds" for its process tree. On Linux it
@@ -371,6 +373,10 @@ def bench_diff(repeat: int, tables: int, server_url: str) -> list[Verdict]:
                 pgwarden("diff", "--from", pair.url_a, "--to", pair.url_b, "--sql"),
                 cached=True,
             ),
+            Command(FLOOR, [sys.executable, "-c", "import psycopg"]),
+            Command(  # this design's floor: the same catalog queries, no object built, nothing compared
+                DIFF_FLOOR, [sys.executable, str(HERE / "catalog_floor.py"), pair.url_b, pair.url_a]
+            ),
         ]
         commands = with_baseline(commands)
         figures = compare(commands, repeat)
@@ -381,8 +387,14 @@ def bench_diff(repeat: int, tables: int, server_url: str) -> list[Verdict]:
             "migra --unsafe",
         )
         base = figures["migra --unsafe"]["warm"].median
+        floor = figures[DIFF_FLOOR]["warm"]
+        print(
+            f"\nthis design's floor: {floor.median:.3f} s wall, {floor.cpu:.3f} s CPU, so at best "
+            f"{base / floor.median:.1f}× migra (wall); 10× is {base / 10:.3f} s"
+        )
+        print(f"\nload average {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
         verdicts = []
-        for cmd in [c for c in commands[1:] if not c.baseline]:
+        for cmd in [c for c in commands[1:3] if not c.baseline]:
             speedup = base / figures[cmd.label]["warm"].median
             verdicts.append(Verdict(f"{cmd.label} ≥ 10× faster than migra ({speedup:.1f}×)", speedup >= 10))
         return verdicts

@@ -131,10 +131,15 @@ class Pair:
     changes: list[Change]
 
 
+DB_PREFIX = os.environ.get("PGWARDEN_BENCH_DB_PREFIX", "bench")
+"""Names of the two databases: ``<prefix>_a_<n>``, ``<prefix>_b_<n>``; a prefix of one's own keeps two
+benchmark runs on one shared server from dropping each other's databases."""
+
+
 def build_pair(server_url: str, n: int) -> Pair:
-    """Create ``bench_a_<n>`` with the schema and ``bench_b_<n>`` as its copy plus the changes."""
+    """Create ``<prefix>_a_<n>`` with the schema and ``<prefix>_b_<n>`` as its copy plus the changes."""
     t0 = time.perf_counter()
-    a, b = f"bench_a_{n}", f"bench_b_{n}"
+    a, b = f"{DB_PREFIX}_a_{n}", f"{DB_PREFIX}_b_{n}"
     with psycopg.connect(server_url, autocommit=True, connect_timeout=CONNECT_TIMEOUT) as admin:
         for name in (b, a):
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._inspect import QUERIES, inspect, inspect_with_privileges
+from ._share import TableShare
 from .model import (
     Column,
     Constraint,
@@ -35,6 +36,7 @@ __all__ = [
     "Schema",
     "Sequence",
     "Table",
+    "TableShare",
     "Trigger",
     "View",
     "body_hash",

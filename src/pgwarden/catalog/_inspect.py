@@ -14,6 +14,7 @@ from . import _settings as settings
 from ._objects import columns as _columns
 from ._objects import routine as _function
 from ._prefetch import Queries, query
+from ._share import Inputs, TableShare, inputs, same
 from ._spell import Attributes, finish_constraints, finish_indexes
 from ._triggers import trigger as _trigger
 from .acl import PRIVILEGE_QUERIES, add_privileges
@@ -96,14 +97,23 @@ def inspect_with_privileges(
     *,
     schemas: Sequence[str] = (),
     ignore: Sequence[str] = (),
+    share: TableShare | None = None,
 ) -> Schema:
     """``inspect`` plus owners and grants, as ``acl.with_privileges(conn, inspect(conn))`` reads
-    them, but sent with the other catalog queries (one transaction, no round trips of their own)."""
-    return _inspect(conn, schemas, ignore, privileges=True)
+    them, but sent with the other catalog queries (one transaction, no round trips of their own).
+
+    ``share``, given to two inspections running at the same time, lets the second use each table
+    the first built from the same rows instead of building it again (``_share.py``)."""
+    return _inspect(conn, schemas, ignore, privileges=True, share=share)
 
 
 def _inspect(
-    conn: psycopg.Connection[Any], schemas: Sequence[str], ignore: Sequence[str], *, privileges: bool
+    conn: psycopg.Connection[Any],
+    schemas: Sequence[str],
+    ignore: Sequence[str],
+    *,
+    privileges: bool,
+    share: TableShare | None = None,
 ) -> Schema:
     # An empty search_path makes every name the server deparses schema-qualified, so the
     # same object prints the same way whatever the session's settings. JIT is off for the
@@ -118,7 +128,7 @@ def _inspect(
                 "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
             )
         try:
-            return _read(conn, schemas=schemas, ignore=ignore, privileges=privileges)
+            return _read(conn, schemas=schemas, ignore=ignore, privileges=privileges, share=share)
         finally:
             with conn.cursor() as cur:
                 cur.execute(
@@ -128,7 +138,12 @@ def _inspect(
 
 
 def _read(
-    conn: psycopg.Connection[Any], *, schemas: Sequence[str], ignore: Sequence[str], privileges: bool
+    conn: psycopg.Connection[Any],
+    *,
+    schemas: Sequence[str],
+    ignore: Sequence[str],
+    privileges: bool,
+    share: TableShare | None,
 ) -> Schema:
     version = conn.info.server_version
     skip = _Ignore(ignore)
@@ -142,7 +157,8 @@ def _read(
 
     tables_rows = run("tables", nsp=nsp)
     columns_by_rel = _group(run("columns", nsp=nsp))
-    comments = {(oid, sub): text for oid, sub, text in run("comments", nsp=nsp)}
+    comment_rows = run("comments", nsp=nsp)
+    comments = {(oid, sub): text for oid, sub, text in comment_rows}
     attributes = Attributes(columns_by_rel)
     constraints_by_rel = _group(
         finish_constraints(
@@ -167,78 +183,95 @@ def _read(
     tables: list[Table] = []
     oids: dict[str, int] = {}
     made: dict[tuple[Any, ...], Column] = {}
-    for (
-        oid,
-        schema,
-        name,
-        relkind,
-        part_key,
-        part_of,
-        part_bound,
-        rls,
-        rls_forced,
-        unlogged,
-    ) in tables_rows:
-        qual = f"{schema}.{name}"
-        if skip(qual, name):
-            continue
-        oids[qual] = oid
-        tables.append(
-            Table(
-                schema=schema,
-                name=name,
-                kind="partitioned" if relkind == "p" else "table",
-                columns=settings.with_identity_options(
-                    _columns(columns_by_rel.get(oid, ()), qual, skip, comments, made), identity.get(oid, {})
-                ),
-                constraints=_sorted(
-                    Constraint(
-                        name=cname,
-                        kind=_CONSTRAINT_KINDS[ctype],  # type: ignore[arg-type]
-                        definition=definition,
-                        columns=tuple(cols or ()),
-                        deferrable=deferrable,
-                        initially_deferred=deferred,
-                        # PostgreSQL 18 marks a NOT ENFORCED constraint not validated; there is
-                        # nothing to validate (VALIDATE CONSTRAINT refuses it), and the definition
-                        # text carries NOT ENFORCED, so that difference is still drift.
-                        validated=validated or definition.endswith(" NOT ENFORCED"),
-                        references=references,
-                    )
-                    for cname, ctype, definition, cols, deferrable, deferred, validated, references in (
-                        r[1:] for r in constraints_by_rel.get(oid, ())
-                    )
-                    if not skip(f"{qual}.{cname}")
-                ),
-                indexes=_indexes(indexes_by_rel.get(oid, ()), qual, skip),
-                triggers=_sorted(
-                    _trigger(qual, *r[1:]) for r in triggers_by_rel.get(oid, ()) if not skip(f"{qual}.{r[1]}")
-                ),
-                policies=_sorted(
-                    Policy(
-                        name=pname,
-                        table=qual,
-                        command=_POLICY_CMD[cmd],  # type: ignore[arg-type]
-                        permissive=permissive,
-                        roles=tuple(roles),
-                        using=using,
-                        with_check=check,
-                    )
-                    for pname, cmd, permissive, roles, using, check in (
-                        r[1:] for r in policies_by_rel.get(oid, ())
-                    )
-                    if not skip(f"{qual}.{pname}")
-                ),
-                partition_key=part_key,
-                partition_of=part_of,
-                partition_bound=part_bound,
-                rls_enabled=rls,
-                rls_forced=rls_forced,
-                unlogged=unlogged,
-                comment=comments.get((oid, 0)),
+    # With a share: the first inspection to get here builds every table and offers it with the
+    # rows it was built from; the other takes an offered table whose rows its own repeat.
+    building = share is not None and share.claim(skip.patterns)
+    offered = share.wait(skip.patterns) if share is not None and not building else {}
+    built: dict[str, tuple[Inputs, Table]] = {}
+    by_rel = (
+        columns_by_rel,
+        _group(comment_rows),
+        constraints_by_rel,
+        indexes_by_rel,
+        triggers_by_rel,
+        policies_by_rel,
+    )
+    try:
+        for row in tables_rows:
+            oid, schema, name, relkind, part_key, part_of, part_bound, rls, rls_forced, unlogged = row
+            qual = f"{schema}.{name}"
+            if skip(qual, name):
+                continue
+            oids[qual] = oid
+            if share is not None:
+                own = inputs(row, by_rel, (rel_settings, identity))
+                if qual in offered and same(offered[qual][0], own):
+                    tables.append(offered[qual][1])
+                    continue
+            tables.append(
+                Table(
+                    schema=schema,
+                    name=name,
+                    kind="partitioned" if relkind == "p" else "table",
+                    columns=settings.with_identity_options(
+                        _columns(columns_by_rel.get(oid, ()), qual, skip, comments, made),
+                        identity.get(oid, {}),
+                    ),
+                    constraints=_sorted(
+                        Constraint(
+                            name=cname,
+                            kind=_CONSTRAINT_KINDS[ctype],  # type: ignore[arg-type]
+                            definition=definition,
+                            columns=tuple(cols or ()),
+                            deferrable=deferrable,
+                            initially_deferred=deferred,
+                            # PostgreSQL 18 marks a NOT ENFORCED constraint not validated; there is
+                            # nothing to validate (VALIDATE CONSTRAINT refuses it), and the definition
+                            # text carries NOT ENFORCED, so that difference is still drift.
+                            validated=validated or definition.endswith(" NOT ENFORCED"),
+                            references=references,
+                        )
+                        for cname, ctype, definition, cols, deferrable, deferred, validated, references in (
+                            r[1:] for r in constraints_by_rel.get(oid, ())
+                        )
+                        if not skip(f"{qual}.{cname}")
+                    ),
+                    indexes=_indexes(indexes_by_rel.get(oid, ()), qual, skip),
+                    triggers=_sorted(
+                        _trigger(qual, *r[1:])
+                        for r in triggers_by_rel.get(oid, ())
+                        if not skip(f"{qual}.{r[1]}")
+                    ),
+                    policies=_sorted(
+                        Policy(
+                            name=pname,
+                            table=qual,
+                            command=_POLICY_CMD[cmd],  # type: ignore[arg-type]
+                            permissive=permissive,
+                            roles=tuple(roles),
+                            using=using,
+                            with_check=check,
+                        )
+                        for pname, cmd, permissive, roles, using, check in (
+                            r[1:] for r in policies_by_rel.get(oid, ())
+                        )
+                        if not skip(f"{qual}.{pname}")
+                    ),
+                    partition_key=part_key,
+                    partition_of=part_of,
+                    partition_bound=part_bound,
+                    rls_enabled=rls,
+                    rls_forced=rls_forced,
+                    unlogged=unlogged,
+                    comment=comments.get((oid, 0)),
+                )
             )
-        )
-        tables[-1] = settings.table_settings(tables[-1], rel_settings.get(oid))
+            tables[-1] = settings.table_settings(tables[-1], rel_settings.get(oid))
+            if building:
+                built[qual] = (own, tables[-1])
+    finally:
+        if building and share is not None:
+            share.offer(built)
 
     views = [
         settings.view_settings(

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import findings as findings_module
-from .. import formats
-from ..contract.expected import Expected
-from ..contract.ledgers import is_ledger
+from ..catalog import TableShare
 from ..contract.resolve import is_live, resolve
-from ..diff import diff as compute_diff
-from ..diff import render_sql, to_findings
-from ..scratch import LazyScratch
+from ._collector import cycle_collector_off
 from ._state import State, dev_url_option, format_option
+
+if TYPE_CHECKING:
+    from ..contract.expected import Expected
+    from ..scratch import Scratch
 
 SRC_HELP = (
     "A database URL, models:MODULE:ATTR, migrations:DIR, a snapshot .json file, or db, models,"
@@ -46,13 +46,36 @@ def diff(
 
     Destructive statements are commented out unless --allow-destructive.
     """
+    live = is_live(from_) and is_live(to)
+    with cycle_collector_off() if live else nullcontext():
+        return _diff(state, from_, to, as_sql, allow_destructive, dev_url, fmt, strict)
+
+
+def _diff(
+    state: State,
+    from_: str,
+    to: str,
+    as_sql: bool,
+    allow_destructive: bool,
+    dev_url: str | None,
+    fmt: str,
+    strict: bool,
+) -> int:
     cfg = state.config(dev_url=dev_url)
-    with LazyScratch(cfg.dev_url) as scratch:
-        if is_live(from_) and is_live(to):
-            have, want = _read_both(from_, to, cfg=cfg, scratch=scratch)
-        else:
+    if is_live(from_) and is_live(to):
+        have, want = _read_both(from_, to, cfg=cfg, scratch=_no_scratch)
+    else:
+        from ..scratch import LazyScratch
+
+        with LazyScratch(cfg.dev_url) as scratch:
             have = resolve(from_, cfg=cfg, scratch=scratch)
             want = resolve(to, cfg=cfg, scratch=scratch)
+    from .. import findings as findings_module
+    from .. import formats
+    from ..contract.ledgers import is_ledger
+    from ..diff import diff as compute_diff
+    from ..diff import render_sql, to_findings
+
     # A partial source (models know no triggers) only speaks for what it describes.
     both = have.covers & want.covers
     ledgers = (*have.bookkeeping, *want.bookkeeping)
@@ -87,13 +110,32 @@ def diff(
 
 def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:
     """Two live databases read at the same time: each inspection mostly waits for its server (psycopg
-    lets go of the GIL while it waits), so the second costs little more than the first. A failure
-    of FROM is reported first, as when they are read one after the other."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pgwarden-diff") as pool:
+    lets go of the GIL while it waits), so the second costs little more than the first, and a table
+    whose catalog rows are the same on both sides is built once (``catalog.TableShare``). Meanwhile
+    this thread imports what compares and renders them, which would otherwise delay the first
+    query. A failure of FROM is reported first, as when they are read one after the other."""
+    kwargs["share"] = TableShare()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pgwarden-diff") as pool:
+        first = pool.submit(resolve, from_, **kwargs)
         later = pool.submit(resolve, to, **kwargs)
+        _import_comparison()
         try:
-            have = resolve(from_, **kwargs)
+            have = first.result()
         except BaseException:
             later.cancel()
             raise
         return have, later.result()
+
+
+def _no_scratch() -> Scratch:
+    """What ``resolve`` gets as its scratch server when both sources are live databases: it asks for
+    one only for models and migrations (not importing ``scratch`` saves its import before reading)."""
+    raise AssertionError("a live database is read without a scratch server")
+
+
+def _import_comparison() -> None:
+    """Import the modules ``diff`` uses once both schemas are read (their import is most of what
+    this command imports besides the driver)."""
+    from .. import findings, formats  # noqa: F401
+    from ..contract import ledgers  # noqa: F401
+    from ..diff import render  # noqa: F401

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
 from ..catalog import serialize
-from ..contract.resolve import resolve
+from ..config import Config
+from ..contract.resolve import is_live, resolve
 from ..scratch import LazyScratch
+from ._collector import cycle_collector_off
 from ._state import State, db_option, dev_url_option
 
 
@@ -35,6 +38,11 @@ def snapshot(
     cfg = state.config(database_url=database_url, dev_url=dev_url)
     source = from_ or cfg.db_url()
     assert source is not None
+    with cycle_collector_off() if is_live(source) else nullcontext():
+        return _snapshot(state, cfg, source, output)
+
+
+def _snapshot(state: State, cfg: Config, source: str, output: str | None) -> int:
     with LazyScratch(cfg.dev_url) as scratch:
         expected = resolve(source, cfg=cfg, scratch=scratch)
     target = output or (str(cfg.snapshot) if cfg.snapshot else None)

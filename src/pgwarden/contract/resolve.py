@@ -6,13 +6,17 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from ..errors import UsageError
-from ..scratch import Scratch
 from ..urls import redact
 from . import database, snapshot
 from .expected import Expected
+
+if TYPE_CHECKING:
+    from ..catalog import TableShare
+    from ..scratch import Scratch
 
 __all__ = ["FORMS", "is_live", "resolve"]
 
@@ -27,12 +31,16 @@ FORMS = (
 _URL = re.compile(r"postgres(?:ql)?(?:\+[a-z0-9_]+)?://", re.IGNORECASE)
 
 
-def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expected:
-    """Load the source ``spec`` names; ``scratch`` is called only for models and migrations."""
+def resolve(
+    spec: str, *, cfg: Config, scratch: Callable[[], Scratch], share: TableShare | None = None
+) -> Expected:
+    """Load the source ``spec`` names; ``scratch`` is called only for models and migrations.
+
+    ``share`` is passed to a live database's inspection (``catalog.TableShare``)."""
     text = spec.strip()
     lowered = text.lower()
     if _URL.match(text):
-        return _database(text, cfg)
+        return _database(text, cfg, share)
     if lowered.startswith("models:"):
         return _models(text[len("models:") :], cfg, scratch)
     if lowered.startswith("migrations:"):
@@ -45,7 +53,7 @@ def resolve(spec: str, *, cfg: Config, scratch: Callable[[], Scratch]) -> Expect
     if lowered in ("db", "database"):
         url = cfg.db_url()
         assert url is not None  # db_url(required=True) raises instead of returning None
-        return _database(url, cfg)
+        return _database(url, cfg, share)
     if lowered == "models":
         if not cfg.models:
             raise UsageError(f"`models` is not set{_in(cfg)}: pass models:MODULE:ATTR instead.")
@@ -72,8 +80,10 @@ def is_live(spec: str) -> bool:
     return bool(_URL.match(text)) or text.lower() in ("db", "database")
 
 
-def _database(url: str, cfg: Config) -> Expected:
-    return database.load(url, timeout=cfg.connect_timeout, schemas=cfg.schemas, ignore=cfg.ignore)
+def _database(url: str, cfg: Config, share: TableShare | None = None) -> Expected:
+    return database.load(
+        url, timeout=cfg.connect_timeout, schemas=cfg.schemas, ignore=cfg.ignore, share=share
+    )
 
 
 def _models(target: str, cfg: Config, scratch: Callable[[], Scratch]) -> Expected:

@@ -1,0 +1,25 @@
+"""The cycle collector off while a command reads a live catalog (``diff``, ``snapshot``).
+
+Reading thousands of tables allocates hundreds of thousands of rows and objects, none of them in a
+cycle that outlives the command, and each automatic collection walks all of them again: at 2,000
+tables about a tenth of ``diff``'s CPU and a fifth of ``snapshot``'s. Reference counting still frees
+everything as usual, and the collector's state is restored afterwards (tests run commands in one
+process).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def cycle_collector_off() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
