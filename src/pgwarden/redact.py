@@ -14,6 +14,7 @@ and metrics labels call :func:`redact` before they are sent. What is hidden:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -132,6 +133,14 @@ def register_environment(environ: Iterable[tuple[str, str]] | None = None) -> No
             register_secret(unquote(found))
 
 
+def registered_digest() -> str:
+    """A digest of the literal values registered so far (never the values): besides the text
+    itself, what decides what :func:`redact` hides. Caches of redacted output are keyed with it."""
+    with _lock:
+        values = sorted(_literals)
+    return hashlib.sha256("\0".join(values).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def redact(text: str) -> str:
     """``text`` with every password, token and registered secret replaced by ``***``."""
     if not text:
@@ -187,6 +196,16 @@ class RedactingStream(io.TextIOBase):
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return str(getattr(self.target, "encoding", None) or "utf-8")
+
+
+def already_redacted(stream: IO[str]) -> IO[str]:
+    """Where to write text that a :class:`RedactingStream` has redacted already (a stored report):
+    the stream behind ``stream`` when it is one (what it holds is written first), else ``stream``.
+    The text is then written exactly as it was when it was redacted (a 6 MB report: ~25 ms saved)."""
+    if isinstance(stream, RedactingStream):
+        stream.flush()
+        return stream.target
+    return stream
 
 
 def redacting(target: IO[str]) -> IO[str]:

@@ -126,11 +126,23 @@ def lint(
         if no_cache:
             found += checked(targets, settings)
         elif not alembic and not (fmt == "text" and color):  # a terminal's colours are drawn afresh
+            from ..lint import lean
             from ..lint.cache import Report, report_cached
 
             report = Report(f"{fmt}\n{title}", render)
+            # the next run of this command line may be answered before click is imported (lean.py):
+            # only when no section of the config but lint's and migrate's (each checked from the
+            # file alone) is validated on the way
+            lean_head = lean.take_pending() if set(cfg.sections) <= {"lint", "migrate"} else None
             return report_cached(
-                targets, settings, checked, report, state.out, strict=strict, folders=folders
+                targets,
+                settings,
+                checked,
+                report,
+                state.out,
+                strict=strict,
+                folders=folders,
+                lean_head=lean_head,
             )
         else:
             from ..lint.cache import lint_cached
