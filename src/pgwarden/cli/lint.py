@@ -13,6 +13,7 @@ from .. import formats
 from ..errors import UsageError
 from ..findings import Finding
 from ..lint import ALL_RULES, Settings, lint_paths
+from ..lint.engine import no_cyclic_gc
 from ..lint.settings import settings_from
 from ..migrate.alembic_scripts import is_alembic
 from ..migrate.source import discover, is_migrations_folder
@@ -110,12 +111,13 @@ def lint(
     color = bool(getattr(state.out, "isatty", lambda: False)()) if state.color is None else state.color
 
     def render(found: Sequence[Finding], out: IO[str]) -> None:
-        if fmt == "text":
-            from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
+        with no_cyclic_gc():  # a report's dicts are acyclic; collections would walk every finding
+            if fmt == "text":
+                from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
 
-            render_text(found, out, color=color, title=title)
-        else:
-            formats.render(found, fmt, out, color=color, title=title)
+                render_text(found, out, color=color, title=title)
+            else:
+                formats.render(found, fmt, out, color=color, title=title)
 
     if targets and not against:
 

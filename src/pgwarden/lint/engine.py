@@ -110,7 +110,7 @@ def lint_paths(
             findings.extend(_lint_file(path, shown(path), settings, tables, None))
         return findings
 
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         if worth_forking(len(files)):
             from pglast import parser  # noqa: F401  # imported once, before the fork: the child has it
 
@@ -155,9 +155,10 @@ def _with_chain(
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector: parse trees are acyclic and freed by reference counting, but
-    their millions of small dicts trigger collections that cost more than the parsing itself."""
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector: parse trees (and reports: json, sarif) are acyclic and freed by
+    reference counting, but their many small dicts trigger collections that cost more than the
+    work (full ones walk every finding)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
