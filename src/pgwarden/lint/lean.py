@@ -85,13 +85,18 @@ def _answer(where: Path, head: str, out: BinaryIO) -> int | None:
     if listing_digest(targets) != listing or files_digest(files, folders) != digest:
         return None
     try:
-        with (where / report).open("rb") as stored:
-            stored.readline()  # the exit codes: the entry holds this command line's
+        stored = (where / report).open("rb")
+    except OSError:
+        return None  # evicted: nothing was written yet
+    with stored:
+        stored.readline()  # the exit codes: the entry holds this command line's
+        try:
             while block := stored.read(1 << 20):
                 out.write(block)
-    except FileNotFoundError:
-        return None  # evicted: nothing was written yet
-    out.flush()
+            out.flush()
+        except OSError as exc:  # a closed pipe, a full disk: said in one line, as the CLI would
+            sys.stderr.write(f"pgwarden: cannot write the report: {exc.strerror or exc}.\n")
+            return 70
     return code
 
 
