@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import IO, Any
 import orjson
 
 from .. import __version__
+from .._jsonout import is_plain
 from ..findings import CHUNK, Finding, Severity, exit_code
 from ..paths import private_dir
 from ..redact import already_redacted, redacting, registered_digest
@@ -243,23 +243,11 @@ def _load(path: Path) -> list[Finding] | None:
         return None  # missing, or unreadable as an entry: lint afresh
 
 
-def _plain(value: object) -> bool:
-    """Whether ``value`` comes back from JSON as it went in (a tuple comes back a list, which every
-    renderer writes the same way; anything else that JSON would change is not kept)."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
-
-
 def _store(where: Path, key: str, found: Sequence[Finding]) -> bool:
     """Keep ``found`` under ``key``; whether it was kept."""
-    if not all(type(f.severity) is Severity and _plain(f.evidence) for f in found):
+    # what JSON gives back as it went in (a tuple comes back a list, which every renderer writes
+    # the same way); anything else, floats included, is not kept
+    if not (all(type(f.severity) is Severity for f in found) and is_plain([f.evidence for f in found])):
         return False
     try:
         # rows of fields in Finding's order: a third quicker to read back than objects with keys

@@ -7,6 +7,7 @@ and the results cache (``cache``) keys runs with the same digests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
@@ -84,8 +85,10 @@ def sql_names(folder: Path) -> list[str]:
         return []
 
 
-def code_stamp() -> list[tuple[str, int, int]]:
-    """(file, size, mtime) of every module of pgwarden and pglast: any change of code is a new key."""
+@functools.cache
+def code_stamp() -> tuple[tuple[str, int, int], ...]:
+    """(file, size, mtime) of every module of pgwarden and pglast: any change of code is a new key.
+    Read once per process: the code a run imported is the code its results come from."""
     import importlib.util
 
     roots = [Path(__file__).resolve().parents[1]]
@@ -100,4 +103,4 @@ def code_stamp() -> list[tuple[str, int, int]]:
                 if name.endswith((".py", ".so", ".sql", ".json")):
                     st = os.stat(os.path.join(dirpath, name))
                     stamp.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
-    return stamp
+    return tuple(stamp)
