@@ -135,7 +135,8 @@ def registered_digest() -> str:
     itself, what decides what :func:`redact` hides. Caches of redacted output are keyed with it."""
     with _lock:
         values = sorted(_literals)
-    return hashlib.sha256("\0".join(values).encode("utf-8", "surrogateescape")).hexdigest()
+    joined = "".join(f"{len(value)}:{value}" for value in values)  # lengths first: no two sets alike
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def redact(text: str) -> str:
