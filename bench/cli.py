@@ -240,15 +240,18 @@ class Verdict:
 
 def table(title: str, rows: Sequence[tuple[str, Figure, Figure]], anchor: str | None) -> None:
     print(f"\n### {title}\n")
-    print("| command | cold s (median, range) | warm s (median, range) | CPU s | peak RSS MB | vs anchor |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| command | cold s (median, range) | cold CPU s | warm s (median, range) | CPU s | peak RSS MB "
+        "| vs anchor |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
     base = next((warm.median for label, _, warm in rows if label == anchor), None)
     for label, cold, warm in rows:
         ratio = ""
         if base and label != anchor:
             ratio = f"{cold.median / base:.2f}× / {warm.median / base:.2f}×"
         print(
-            f"| {label} | {cold.median:.3f} ({cold.spread}) | {warm.median:.3f} ({warm.spread}) "
+            f"| {label} | {cold.median:.3f} ({cold.spread}) | {cold.cpu:.3f} | {warm.median:.3f} ({warm.spread}) "
             f"| {warm.cpu:.3f} | {warm.rss:.1f} | {ratio} |"
         )
 

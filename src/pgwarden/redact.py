@@ -14,6 +14,7 @@ and metrics labels call :func:`redact` before they are sent. What is hidden:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -75,17 +76,14 @@ _TOKEN_START = re.compile(r":(?<=[0-9]{6}:)")
 skip ahead (``[0-9]{6}:`` tried a match at every digit: 0.19 s over a 6 MB lint report, this 4 ms)."""
 
 _SECRET_WORDS = (
-    ("pass", "PASSWORD"),
-    ("pass", "PASSWD"),
-    ("pass", "PASSPHRASE"),
+    ("pass", "PASS"),  # PASSWORD, PASSWD, PASSPHRASE
     ("token", "TOKEN"),
     ("secret", "SECRET"),
+    ("key", "_KEY"),  # API_KEY, PRIVATE_KEY
     ("key", "APIKEY"),
-    ("key", "API_KEY"),
-    ("key", "PRIVATE_KEY"),
 )
-"""The words ``_SECRET_NAME`` needs, each with its trigger: a bare ``KEY`` (SQL's ``FOREIGN KEY``)
-cannot match it."""
+"""What ``_SECRET_NAME`` cannot match without (upper case), each with its trigger: a bare ``KEY``
+(SQL's ``FOREIGN KEY``) cannot match it. One substring each: every test scans a whole report."""
 
 # What each pattern above cannot match without (same order), given the text, its lower case and
 # the triggers found in it: a pattern is only run over text that holds what it needs. Exact, not a
@@ -130,6 +128,15 @@ def register_environment(environ: Iterable[tuple[str, str]] | None = None) -> No
         for found in url_password.findall(value):
             register_secret(found)
             register_secret(unquote(found))
+
+
+def registered_digest() -> str:
+    """A digest of the literal values registered so far (never the values): besides the text
+    itself, what decides what :func:`redact` hides. Caches of redacted output are keyed with it."""
+    with _lock:
+        values = sorted(_literals)
+    joined = "".join(f"{len(value)}:{value}" for value in values)  # lengths first: no two sets alike
+    return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def redact(text: str) -> str:
@@ -187,6 +194,16 @@ class RedactingStream(io.TextIOBase):
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return str(getattr(self.target, "encoding", None) or "utf-8")
+
+
+def already_redacted(stream: IO[str]) -> IO[str]:
+    """Where to write text that a :class:`RedactingStream` has redacted already (a stored report):
+    the stream behind ``stream`` when it is one (what it holds is written first), else ``stream``.
+    The text is then written exactly as it was when it was redacted (a 6 MB report: ~25 ms saved)."""
+    if isinstance(stream, RedactingStream):
+        stream.flush()
+        return stream.target
+    return stream
 
 
 def redacting(target: IO[str]) -> IO[str]:

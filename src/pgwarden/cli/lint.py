@@ -13,6 +13,7 @@ from .. import formats
 from ..errors import UsageError
 from ..findings import Finding
 from ..lint import ALL_RULES, Settings, lint_paths
+from ..lint.engine import no_cyclic_gc
 from ..lint.settings import settings_from
 from ..migrate.alembic_scripts import is_alembic
 from ..migrate.source import discover, is_migrations_folder
@@ -110,12 +111,13 @@ def lint(
     color = bool(getattr(state.out, "isatty", lambda: False)()) if state.color is None else state.color
 
     def render(found: Sequence[Finding], out: IO[str]) -> None:
-        if fmt == "text":
-            from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
+        with no_cyclic_gc():  # a report's dicts are acyclic; collections would walk every finding
+            if fmt == "text":
+                from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
 
-            render_text(found, out, color=color, title=title)
-        else:
-            formats.render(found, fmt, out, color=color, title=title)
+                render_text(found, out, color=color, title=title)
+            else:
+                formats.render(found, fmt, out, color=color, title=title)
 
     if targets and not against:
 
@@ -126,11 +128,23 @@ def lint(
         if no_cache:
             found += checked(targets, settings)
         elif not alembic and not (fmt == "text" and color):  # a terminal's colours are drawn afresh
+            from ..lint import lean
             from ..lint.cache import Report, report_cached
 
             report = Report(f"{fmt}\n{title}", render)
+            # the next run of this command line may be answered before click is imported (lean.py):
+            # only when no section of the config but lint's and migrate's (each checked from the
+            # file alone) is validated on the way
+            lean_head = lean.take_pending() if set(cfg.sections) <= {"lint", "migrate"} else None
             return report_cached(
-                targets, settings, checked, report, state.out, strict=strict, folders=folders
+                targets,
+                settings,
+                checked,
+                report,
+                state.out,
+                strict=strict,
+                folders=folders,
+                lean_head=lean_head,
             )
         else:
             from ..lint.cache import lint_cached

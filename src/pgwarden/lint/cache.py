@@ -13,17 +13,17 @@ It is not used when it belongs to another user or others may write to it: the fi
 trusted as they are read (as JSON; nothing in it is executed).
 
 Beside the findings, an entry keeps the reports written from them (``report_cached``): a hit of
-the same key and the same rendering (format, title) writes the stored text and exits as the run
-that wrote it, without building a finding.
+the same key and the same rendering (format, title, the secrets redaction hides) writes the stored
+text and exits as the run that wrote it, without building a finding. Reports are stored redacted.
+A report also gets a ``lean`` entry: the command line that asked for it, answered next time before
+the CLI is imported (``lean.py`` says what its key covers).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
-import math
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,21 +34,21 @@ from typing import IO, Any
 import orjson
 
 from .. import __version__
+from .._jsonout import is_plain
 from ..findings import CHUNK, Finding, Severity, exit_code
 from ..paths import private_dir
+from ..redact import already_redacted, redacting, registered_digest
+from . import lean
 from .engine import Settings, collect_files
+from .inputs import code_stamp, files_digest, listing_digest, realpath
+from .lean import directory
 
 KEEP = 32
 """Entries kept; the least recently written go first."""
 
-_FORMAT = "pgwarden-lint-cache-2"
+_FORMAT = "pgwarden-lint-cache-3"
 
 _SEVERITIES = {s.value: s for s in Severity}
-
-
-def directory() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "pgwarden" / "lint"
 
 
 def lint_cached(
@@ -118,27 +118,53 @@ def report_cached(
     *,
     strict: bool = False,
     folders: Sequence[Path] = (),
+    lean_head: str | None = None,
 ) -> int:
     """Write ``report.render`` of the findings of ``paths`` to ``out`` and return the exit code, as
-    ``lint_cached`` and ``exit_code`` would; a hit of the same key and variant writes the stored text."""
+    ``lint_cached`` and ``exit_code`` would; a hit of the same key and variant writes the stored text.
+
+    The report is redacted as it is rendered (``out``'s own redaction is passed by): what is stored
+    holds no secret, and its name covers which values were hidden. ``lean_head``: the head ``lean``
+    found no entry under; once the report is kept, an entry is written there for the next run.
+    """
+    listing = listing_digest(paths) if lean_head is not None else None  # before the files are listed
     files = collect_files(paths)
-    key = _key(files, settings, folders)
+    key, digest = _keys(files, settings, folders)
     where = private_dir(directory())
-    name = f"{key}.{hashlib.sha256(report.variant.encode()).hexdigest()[:16]}.out"
+    variant = f"{report.variant}\n{registered_digest()}"
+    name = f"{key}.{hashlib.sha256(variant.encode()).hexdigest()[:16]}.out"
     stored = _load_report(where / name) if key is not None and where is not None else None
+    kept = stored is not None
     if stored is None:
         found, kept = _findings(files, settings, lint, key, where, folders, None, None)
         with StringIO() as buffer:  # closed once its text is taken: one copy of the report held
-            report.render(found, buffer)
+            redacted = redacting(buffer)
+            report.render(found, redacted)
+            redacted.flush()
             text = buffer.getvalue()
         stored = (exit_code(found), exit_code(found, strict=True)), text
         del found, text  # the findings are not needed past here (large runs: hundreds of MB)
         if kept and where is not None:
-            _store_report(where, name, stored)
+            kept = _store_report(where, name, stored)
     (code, strict_code), text = stored
-    for start in range(0, len(text), CHUNK):  # each piece written (and redacted) on its own
-        out.write(text[start : start + CHUNK])
-    return strict_code if strict else code
+    plain = already_redacted(out)
+    for start in range(0, len(text), CHUNK):
+        plain.write(text[start : start + CHUNK])
+    result = strict_code if strict else code
+    if kept and where is not None and lean_head is not None and listing is not None and digest is not None:
+        entry = {
+            "format": lean.FORMAT,
+            "targets": [str(p) for p in paths],
+            "folders": [str(p) for p in folders],
+            "listing": listing,
+            "files": [str(p) for p in files],
+            "digest": digest,
+            "report": name,
+            "code": result,
+        }
+        with contextlib.suppress(OSError, TypeError):  # TypeError: a name orjson cannot write
+            _write(where, f"{lean_head}.lean", [orjson.dumps(entry)])
+    return result
 
 
 def _load_report(path: Path) -> tuple[tuple[int, int], str] | None:
@@ -152,13 +178,17 @@ def _load_report(path: Path) -> tuple[tuple[int, int], str] | None:
         return None  # missing or damaged: render afresh
 
 
-def _store_report(where: Path, name: str, stored: tuple[tuple[int, int], str]) -> None:
+def _store_report(where: Path, name: str, stored: tuple[tuple[int, int], str]) -> bool:
+    """Keep a report; whether it was kept."""
     codes, text = stored
     # not kept when it cannot be written, or holds a lone surrogate (which UTF-8 cannot encode)
-    with contextlib.suppress(OSError, UnicodeEncodeError):
+    try:
         # encoded a piece at a time: a report of 10,000 files is tens of megabytes
         pieces = (text[start : start + CHUNK].encode("utf-8") for start in range(0, len(text), CHUNK))
         _write(where, name, [orjson.dumps(list(codes)) + b"\n"], pieces)
+    except (OSError, UnicodeEncodeError):
+        return False
+    return True
 
 
 def _key(
@@ -167,70 +197,39 @@ def _key(
     folders: Sequence[Path] = (),
     extra: dict[str, Any] | None = None,
 ) -> str | None:
-    digest = hashlib.sha256()
+    return _keys(files, settings, folders, extra)[0]
+
+
+def _keys(
+    files: Sequence[Path],
+    settings: Settings,
+    folders: Sequence[Path] = (),
+    extra: dict[str, Any] | None = None,
+) -> tuple[str | None, str | None]:
+    """The run's key, and the digest of its files (``inputs.files_digest``) the key is made with."""
     try:
         cwd = os.getcwd()
     except OSError:
-        return None
+        return None, None
+    files_part = files_digest(files, folders)
+    if files_part is None:
+        return None, None  # linting reports the unreadable file; such a run is not kept
     head = {
         "format": _FORMAT,
         "version": __version__,
-        "code": _code_stamp(),
+        "code": code_stamp(),
         "cwd": cwd,
         "rules": [rule.id for rule in settings.rules],
         "severities": sorted((k, v.value) for k, v in settings.severities.items()),
         "assume_in_transaction": settings.assume_in_transaction,
         "postgres_version": settings.postgres_version,
-        "checked": [[str(folder), _sql_names(folder)] for folder in folders],
+        "files": files_part,
         **({"extra": extra} if extra else {}),
     }
-    digest.update(json.dumps(head, sort_keys=True).encode())
-    folders_real: dict[str, str] = {}
-    for path in files:
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None  # linting reports the unreadable file; such a run is not kept
-        digest.update(f"\0{path}\0{_realpath(path, folders_real)}\0{len(data)}\0".encode())
-        digest.update(hashlib.sha256(data).digest())
-    return digest.hexdigest()
+    return hashlib.sha256(json.dumps(head, sort_keys=True).encode()).hexdigest(), files_part
 
 
-def _realpath(path: Path, folders: dict[str, str]) -> str:
-    """``os.path.realpath(path)``, each folder resolved once: a file that is no symbolic link
-    resolves to its name in its folder's real path (one ``lstat`` instead of one per component)."""
-    if os.path.islink(path):
-        return os.path.realpath(path)
-    folder, name = os.path.split(path)
-    real = folders.get(folder)
-    if real is None:
-        real = folders[folder] = os.path.realpath(folder)
-    return os.path.join(real, name)
-
-
-def _sql_names(folder: Path) -> list[str]:
-    """The ``.sql`` entries directly in ``folder``: down files too, which ``check`` reads the names of."""
-    try:
-        return sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".sql"))
-    except OSError:
-        return []
-
-
-def _code_stamp() -> list[tuple[str, int, int]]:
-    """(file, size, mtime) of every module of pgwarden and pglast: any change of code is a new key."""
-    roots = [Path(__file__).resolve().parents[1]]
-    spec = importlib.util.find_spec("pglast")
-    if spec is not None and spec.origin:
-        roots.append(Path(spec.origin).parent)
-    stamp = []
-    for root in roots:
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
-            for name in sorted(filenames):
-                if name.endswith((".py", ".so", ".sql", ".json")):
-                    st = os.stat(os.path.join(dirpath, name))
-                    stamp.append((os.path.join(dirpath, name), st.st_size, st.st_mtime_ns))
-    return stamp
+_realpath = realpath
 
 
 def _load(path: Path) -> list[Finding] | None:
@@ -244,23 +243,11 @@ def _load(path: Path) -> list[Finding] | None:
         return None  # missing, or unreadable as an entry: lint afresh
 
 
-def _plain(value: object) -> bool:
-    """Whether ``value`` comes back from JSON as it went in (a tuple comes back a list, which every
-    renderer writes the same way; anything else that JSON would change is not kept)."""
-    if value is None or isinstance(value, (str, bool, int)):
-        return True
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
-
-
 def _store(where: Path, key: str, found: Sequence[Finding]) -> bool:
     """Keep ``found`` under ``key``; whether it was kept."""
-    if not all(type(f.severity) is Severity and _plain(f.evidence) for f in found):
+    # what JSON gives back as it went in (a tuple comes back a list, which every renderer writes
+    # the same way); anything else, floats included, is not kept
+    if not (all(type(f.severity) is Severity for f in found) and is_plain([f.evidence for f in found])):
         return False
     try:
         # rows of fields in Finding's order: a third quicker to read back than objects with keys
@@ -300,7 +287,8 @@ def _write(where: Path, name: str, *parts: Iterable[bytes]) -> None:
     except BaseException:
         os.unlink(tmp)  # a half-written entry is never left behind
         raise
-    pattern, keep = ("*.json", KEEP) if name.endswith(".json") else ("*.out", 4 * KEEP)
+    suffix = name.rpartition(".")[2]
+    pattern, keep = f"*.{suffix}", KEEP if suffix == "json" else 4 * KEEP
     entries = sorted(where.glob(pattern), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[keep:]:
         old.unlink(missing_ok=True)

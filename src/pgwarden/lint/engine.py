@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
 from .chain import chain_for
 from .ignores import covers, find_ignores
+from .inputs import sql_files
 from .locator import Locator, Shown, show_path
 from .model import ChainTables, Hit, Rule, Source, Statement, TableFacts
 from .notices import down_part, file_problem, unused_ignores
@@ -65,7 +65,7 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
         if path.is_dir():
             found = sorted(
                 Path(p)
-                for p in _sql_files(str(path))
+                for p in sql_files(str(path))
                 if not p.name.startswith(".") and not _never_runs(p.name)
             )
             if not found:
@@ -78,22 +78,6 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
         else:
             raise UsageError(f"{show_path(path)} does not exist: pass a migrations folder or SQL files.")
     return files
-
-
-def _sql_files(folder: str) -> Iterator[os.DirEntry[str]]:
-    """The files named ``*.sql`` under ``folder``, as ``Path.rglob("*.sql")`` finds them (folders
-    behind symbolic links are not entered, unreadable ones skipped) but without a ``stat`` per file:
-    the directory listing says what each entry is."""
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except PermissionError:
-        return
-    for entry in entries:
-        if entry.name.endswith(".sql") and entry.is_file():
-            yield entry
-        if entry.is_dir() and not entry.is_symlink():
-            yield from _sql_files(entry.path)
 
 
 def _never_runs(filename: str) -> bool:
@@ -126,7 +110,7 @@ def lint_paths(
             findings.extend(_lint_file(path, shown(path), settings, tables, None))
         return findings
 
-    with _no_cyclic_gc():
+    with no_cyclic_gc():
         if worth_forking(len(files)):
             from pglast import parser  # noqa: F401  # imported once, before the fork: the child has it
 
@@ -171,9 +155,10 @@ def _with_chain(
 
 
 @contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector: parse trees are acyclic and freed by reference counting, but
-    their millions of small dicts trigger collections that cost more than the parsing itself."""
+def no_cyclic_gc() -> Iterator[None]:
+    """Pause the cycle collector: parse trees (and reports: json, sarif) are acyclic and freed by
+    reference counting, but their many small dicts trigger collections that cost more than the
+    work (full ones walk every finding)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
