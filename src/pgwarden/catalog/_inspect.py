@@ -5,9 +5,11 @@ from __future__ import annotations
 import fnmatch
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any, TypeVar
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from . import _more
 from . import _settings as settings
@@ -118,23 +120,26 @@ def _inspect(
     # An empty search_path makes every name the server deparses schema-qualified, so the
     # same object prints the same way whatever the session's settings. JIT is off for the
     # transaction: on thousands of tables the planner's estimates cross jit_above_cost, and
-    # compiling then costs more than running these short catalog queries.
+    # compiling then costs more than running these short catalog queries. Inside the caller's
+    # transaction they are put back afterwards, read in the round trip that sets them.
+    nested = conn.info.transaction_status != TransactionStatus.IDLE
     with conn.transaction():
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_setting('jit')")
-            row = cur.fetchone()
-            path, jit = row if row else ("", "on")
-            cur.execute(
-                "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
-            )
+        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():  # libpq < 14 has none
+            before = conn.execute(_CURRENT) if nested else None
+            conn.execute(_CATALOG_SETTINGS)
+            row = before.fetchone() if before else None
         try:
             return _read(conn, schemas=schemas, ignore=ignore, privileges=privileges, share=share)
         finally:
-            with conn.cursor() as cur:
-                cur.execute(
-                    "SELECT pg_catalog.set_config('search_path', %s, true), pg_catalog.set_config('jit', %s, true)",
-                    (path, jit),
-                )
+            if row:
+                conn.execute(_RESTORE, row)
+
+
+_CURRENT = "SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_setting('jit')"
+_CATALOG_SETTINGS = (
+    "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
+)
+_RESTORE = "SELECT pg_catalog.set_config('search_path', %s, true), pg_catalog.set_config('jit', %s, true)"
 
 
 def _read(

@@ -183,7 +183,8 @@ def test_query_count_does_not_grow_with_tables(db_url: str) -> None:
                 for i in range(120)
             )
         )
-    assert _count(db_url) == small == len(QUERIES) + 3  # + read, set and restore search_path
+    # + search_path and jit set for inspect's own transaction (where they end with it: nothing to restore)
+    assert _count(db_url) == small == len(QUERIES) + 1
     with psycopg.connect(db_url) as c:
         assert len(inspect(c).tables) == 120
 
@@ -197,6 +198,14 @@ def test_works_read_only_and_leaves_session_alone(loaded: psycopg.Connection[Any
         c.rollback()
     assert schema == inspect(loaded)
     assert hash(schema) == hash(inspect(loaded))
+    with psycopg.connect(db_url, autocommit=True) as c:  # its own transaction: the settings end with it
+        c.execute("SET search_path TO public, pg_catalog")
+        c.execute("SET jit = on")
+        assert inspect(c) == schema
+        assert c.execute("SELECT current_setting('search_path'), current_setting('jit')").fetchone() == (
+            "public, pg_catalog",
+            "on",
+        )
 
 
 INDEX_SHAPES = """
