@@ -48,7 +48,7 @@ import io, statistics, sys, time
 from pathlib import Path
 from pgwarden import formats
 from pgwarden.lint import ALL_RULES, Settings, lint_paths
-from pgwarden.lint.engine import no_cyclic_gc
+from pgwarden._collector import cycle_collector_off
 from pgwarden.lint.report import render_text
 from pgwarden.redact import redacting
 found = lint_paths([Path(sys.argv[1])], Settings(rules=ALL_RULES))
@@ -58,7 +58,7 @@ for fmt in sys.argv[2:]:
     for _ in range(5):
         out = redacting(io.StringIO())
         t = time.process_time()
-        with no_cyclic_gc():  # as the CLI renders
+        with cycle_collector_off():  # as the CLI renders
             if fmt == "text":
                 render_text(found, out, color=False, title=title)
             else:

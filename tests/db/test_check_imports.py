@@ -86,6 +86,19 @@ def warm_imports(example: str, tmp_path: Path, env: dict[str, str]) -> list[str]
     return sorted(m for m in warm if m.split(".")[0] in NOT_ON_THE_WARM_PATH or m in NOT_ON_THE_WARM_PATH)
 
 
+def alembic_bot_env(url: str) -> dict[str, str]:
+    """examples/alembic_bot's settings build their URL from ``DB_*`` parts."""
+    parts = urlsplit(url)
+    return {
+        "DATABASE_URL": url,
+        "DB_HOST": parts.hostname or "",
+        "DB_PORT": str(parts.port),
+        "DB_USER": parts.username or "",
+        "DB_PASSWORD": parts.password or "",
+        "DB_NAME": parts.path.lstrip("/"),
+    }
+
+
 def test_a_warm_check_imports_no_heavy_module(scratch: Scratch, tmp_path: Path) -> None:
     url = scratch.create_database("warm_imports")
     heavy = warm_imports("telegram_bot", tmp_path, {"DATABASE_URL": url})
@@ -94,16 +107,7 @@ def test_a_warm_check_imports_no_heavy_module(scratch: Scratch, tmp_path: Path) 
 
 def test_a_warm_check_of_an_alembic_project_imports_no_heavy_module(tcp_db_url: str, tmp_path: Path) -> None:
     """Nor Alembic's reader, nor the data guard's parser that only running revisions needs."""
-    parts = urlsplit(tcp_db_url)
-    env = {
-        "DATABASE_URL": tcp_db_url,
-        "DB_HOST": parts.hostname or "",
-        "DB_PORT": str(parts.port),
-        "DB_USER": parts.username or "",
-        "DB_PASSWORD": parts.password or "",
-        "DB_NAME": parts.path.lstrip("/"),
-    }
-    heavy = warm_imports("alembic_bot", tmp_path, env)
+    heavy = warm_imports("alembic_bot", tmp_path, alembic_bot_env(tcp_db_url))
     assert heavy == [], f"a warm `pgwarden check` imported {heavy}: import them where they are used"
 
 
@@ -135,18 +139,9 @@ def test_an_alembic_deploy_at_the_head_imports_no_alembic_and_takes_no_lock(
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "migrate"))
     from lock_helpers import hold_migration_lock
 
-    parts = urlsplit(tcp_db_url)
     project = tmp_path / "alembic_bot"
     shutil.copytree(EXAMPLES / "alembic_bot", project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
-    env = {
-        **os.environ,
-        "DATABASE_URL": tcp_db_url,
-        "DB_HOST": parts.hostname or "",
-        "DB_PORT": str(parts.port),
-        "DB_USER": parts.username or "",
-        "DB_PASSWORD": parts.password or "",
-        "DB_NAME": parts.path.lstrip("/"),
-    }
+    env = {**os.environ, **alembic_bot_env(tcp_db_url)}
     first, done = imported(["migrate", "up"], project, env)
     assert done.returncode == 0, done.stderr
     assert "alembic" in first, "the first run applies the revisions through Alembic"

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .._collector import cycle_collector_off
 from ..catalog import TableShare
 from ..contract.resolve import is_live, resolve
-from ._collector import cycle_collector_off
 from ._state import State, dev_url_option, format_option
 
 if TYPE_CHECKING:

@@ -10,10 +10,10 @@ import click
 
 from .. import findings as findings_module
 from .. import formats
+from .._collector import cycle_collector_off
 from ..errors import UsageError
 from ..findings import Finding
 from ..lint import ALL_RULES, Settings, lint_paths
-from ..lint.engine import no_cyclic_gc
 from ..lint.settings import settings_from
 from ..migrate.alembic_scripts import is_alembic
 from ..migrate.source import discover, is_migrations_folder
@@ -111,7 +111,7 @@ def lint(
     color = bool(getattr(state.out, "isatty", lambda: False)()) if state.color is None else state.color
 
     def render(found: Sequence[Finding], out: IO[str]) -> None:
-        with no_cyclic_gc():  # a report's dicts are acyclic; collections would walk every finding
+        with cycle_collector_off():  # a report's dicts are acyclic; collections would walk every finding
             if fmt == "text":
                 from ..lint.report import render_text  # rich costs ~50 ms to import; other formats skip it
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from .._collector import cycle_collector_off
 from ..catalog import serialize
 from ..config import Config
 from ..contract.resolve import is_live, resolve
 from ..scratch import LazyScratch
-from ._collector import cycle_collector_off
 from ._state import State, db_option, dev_url_option
 
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
+from .._collector import cycle_collector_off
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..migrate.formats import FormatError, blank_lines, split
@@ -110,7 +109,7 @@ def lint_paths(
             findings.extend(_lint_file(path, shown(path), settings, tables, None))
         return findings
 
-    with no_cyclic_gc():
+    with cycle_collector_off():
         if worth_forking(len(files)):
             from pglast import parser  # noqa: F401  # imported once, before the fork: the child has it
 
@@ -152,20 +151,6 @@ def _with_chain(
         elif name not in replaced:
             result.append(f)
     return result
-
-
-@contextmanager
-def no_cyclic_gc() -> Iterator[None]:
-    """Pause the cycle collector: parse trees (and reports: json, sarif) are acyclic and freed by
-    reference counting, but their many small dicts trigger collections that cost more than the
-    work (full ones walk every finding)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def lint_file(
