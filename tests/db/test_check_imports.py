@@ -113,22 +113,33 @@ def test_a_warm_check_of_an_alembic_project_imports_no_heavy_module(tcp_db_url: 
 
 def test_a_migrate_up_with_nothing_to_apply_reads_no_catalog(scratch: Scratch, tmp_path: Path) -> None:
     """A deploy runs ``migrate up`` on a database it already migrated: one ledger read, so neither the
-    catalog reader nor the diff (only a database without any ledger is compared with the files) nor
-    the parser (no statement to split) is imported."""
+    catalog reader nor the diff (only a database with tables and no ledger at all is compared with the
+    files) nor the parser (no statement to split) is imported. Nor on a fresh database (no table:
+    nothing can be applied already)."""
     project = tmp_path / "telegram_bot"
     shutil.copytree(EXAMPLES / "telegram_bot", project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
-    env = {**os.environ, "DATABASE_URL": scratch.create_database("up_imports")}
-    first, done = imported(["migrate", "up"], project, env)
+    fresh, legacy = scratch.create_database("up_imports"), scratch.create_database("up_imports_legacy")
+    with psycopg.connect(legacy, autocommit=True) as conn:
+        conn.execute("CREATE TABLE notes_by_hand (id bigint)")  # a table, no ledger: compared with the files
+    first, done = imported(["migrate", "up"], project, {**os.environ, "DATABASE_URL": legacy})
     assert done.returncode == 0, done.stderr
-    assert "pgwarden.catalog" in first, "a first run on a database with no ledger looks at its tables"
-    again, done = imported(["migrate", "up"], project, env)
-    assert done.returncode == 0, done.stderr
-    heavy = sorted(
-        m
-        for m in again
-        if m.split(".")[0] in ("pglast", "sqlalchemy") or m.startswith(("pgwarden.catalog", "pgwarden.diff"))
+    assert "pgwarden.catalog" in first, "tables without a ledger are compared with what the files build"
+
+    def heavy(argv: list[str], url: str) -> list[str]:
+        found, done = imported(argv, project, {**os.environ, "DATABASE_URL": url})
+        assert done.returncode == 0, done.stderr
+        return sorted(
+            m
+            for m in found
+            if m.split(".")[0] == "sqlalchemy" or m.startswith(("pgwarden.catalog", "pgwarden.diff"))
+        )
+
+    assert heavy(["migrate", "up"], fresh) == [], "a fresh database has no table a file could have made"
+    assert heavy(["migrate", "up"], fresh) == [], (
+        "`pgwarden migrate up` with nothing to apply reads no catalog"
     )
-    assert heavy == [], f"`pgwarden migrate up` with nothing to apply imported {heavy}"
+    again, done = imported(["migrate", "up"], project, {**os.environ, "DATABASE_URL": fresh})
+    assert not {m for m in again if m.split(".")[0] == "pglast"}, "nothing to apply: no statement to split"
 
 
 def test_an_alembic_deploy_at_the_head_imports_no_alembic_and_takes_no_lock(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -53,15 +54,20 @@ class Adoption:
 
 def unrecorded(conn: psycopg.Connection[Any], configured: tuple[str, str] | None = None) -> bool:
     """Whether the database has tables but no ledger row and no other tool's ledger (read-only)."""
-    if ledger.read(conn) or detect(conn, configured):
+    if ledger.read(conn) or detect(conn, configured) or not _any_table(conn):
         return False
-    # The catalog reader and the scratch comparison only for a database with no ledger at all: a
-    # migrate run on a database pgwarden already migrates imports neither.
+    # The catalog reader and the scratch comparison only for a database with tables but no ledger
+    # at all: a migrate run on a fresh database, or one pgwarden already migrates, imports neither.
     from ..catalog import inspect
     from .propose import LEDGER_PATTERNS
 
     live = inspect(conn, ignore=LEDGER_PATTERNS)
     return bool(live.tables)
+
+
+def _any_table(conn: psycopg.Connection[Any]) -> bool:
+    row = conn.execute(resources.files(__package__).joinpath("queries/any_table.sql").read_bytes()).fetchone()
+    return bool(row and row[0])
 
 
 def adoption(
