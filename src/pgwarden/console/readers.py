@@ -58,14 +58,22 @@ def readers(cfg: Config, url: str, options: Options) -> list[Reader]:
         state.service = current
         files, problem = _files(cfg)
         found = evaluate(current.status)
-        return [
+        panels = [
             panels_service.instances(current, found),
             panels_service.data_loss(current, found),
             panels_service.takeovers(current),
             panels_history.timeline(current),
             panels_schema.migrations(current, files, problem=problem),
-            panels_schema.invariants(current, state.outcomes, state.outcomes_at, configured=bool(invariants)),
         ]
+        if state.outcomes is not None or not invariants:
+            # Before the invariants' first run ends, their panel says it is running (a summary of the
+            # guardian's history alone would read as the answer).
+            panels.append(
+                panels_schema.invariants(
+                    current, state.outcomes, state.outcomes_at, configured=bool(invariants)
+                )
+            )
+        return panels
 
     def check() -> list[Panel]:
         if not cfg.has_schema_source:

@@ -218,3 +218,19 @@ def test_the_active_guardian_keeps_the_history_the_console_charts(db_url: str, t
 
     asyncio.run(scenario())
     assert set(stored()) == {("no-bookings", 2)}
+
+
+def test_the_invariants_panel_says_running_until_their_first_run_ends(db_url: str, tmp_path: Path) -> None:
+    """The service's tables are read every few seconds and the invariants run apart (slower): the page
+    must not show the guardian's history as the invariants' summary before their first run answers."""
+    config = known_state(db_url, tmp_path / "project")
+    cfg = load(config).with_overrides(database_url=db_url)
+    board = build(cfg, db_url, Options())
+    by_name = {reader.name: reader for reader in board.readers}
+    board.run_once(by_name["service"])
+    shown = {p.key: p for p in board.panels()}
+    assert shown["invariants"].summary == "Running the invariants…"  # type: ignore[attr-defined]
+    board.run_once(by_name["invariants"])
+    board.run_once(by_name["service"])
+    shown = {p.key: p for p in board.panels()}
+    assert shown["invariants"].summary == "1 of 1 invariant(s) broken."  # type: ignore[attr-defined]
