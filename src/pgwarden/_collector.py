@@ -16,9 +16,11 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def cycle_collector_off() -> Iterator[None]:
+def cycle_collector_off(when: bool = True) -> Iterator[None]:
+    """The collector paused for the block (``when`` false: left as it is)."""
     enabled = gc.isenabled()
-    gc.disable()
+    if when:
+        gc.disable()
     try:
         yield
     finally:

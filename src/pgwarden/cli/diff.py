@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -47,29 +46,32 @@ def diff(
     Destructive statements are commented out unless --allow-destructive.
     """
     live = is_live(from_) and is_live(to)
-    with cycle_collector_off() if live else nullcontext():
-        return _diff(state, from_, to, as_sql, allow_destructive, dev_url, fmt, strict)
+    with cycle_collector_off(when=live):
+        cfg = state.config(dev_url=dev_url)
+        if live:
+            have, want = _read_both(from_, to, cfg=cfg, scratch=_no_scratch)
+        else:
+            from ..scratch import LazyScratch
+
+            with LazyScratch(cfg.dev_url) as scratch:
+                have = resolve(from_, cfg=cfg, scratch=scratch)
+                want = resolve(to, cfg=cfg, scratch=scratch)
+        return _report(
+            state, have, want, as_sql=as_sql, allow_destructive=allow_destructive, fmt=fmt, strict=strict
+        )
 
 
-def _diff(
+def _report(
     state: State,
-    from_: str,
-    to: str,
+    have: Expected,
+    want: Expected,
+    *,
     as_sql: bool,
     allow_destructive: bool,
-    dev_url: str | None,
     fmt: str,
     strict: bool,
 ) -> int:
-    cfg = state.config(dev_url=dev_url)
-    if is_live(from_) and is_live(to):
-        have, want = _read_both(from_, to, cfg=cfg, scratch=_no_scratch)
-    else:
-        from ..scratch import LazyScratch
-
-        with LazyScratch(cfg.dev_url) as scratch:
-            have = resolve(from_, cfg=cfg, scratch=scratch)
-            want = resolve(to, cfg=cfg, scratch=scratch)
+    """What differs between ``have`` and ``want``: findings, or with ``as_sql`` the script."""
     from .. import findings as findings_module
     from .. import formats
     from ..contract.ledgers import is_ledger

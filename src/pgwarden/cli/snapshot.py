@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -38,7 +37,7 @@ def snapshot(
     cfg = state.config(database_url=database_url, dev_url=dev_url)
     source = from_ or cfg.db_url()
     assert source is not None
-    with cycle_collector_off() if is_live(source) else nullcontext():
+    with cycle_collector_off(when=is_live(source)):
         return _snapshot(state, cfg, source, output)
 
 
