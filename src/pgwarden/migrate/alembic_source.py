@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..db import connect
+from ..db import read_only
 from ..errors import MigrationError, SourceError, UsageError
 from ..findings import Finding
 from . import alembic_ledger, ledger, lock
@@ -87,12 +87,8 @@ class AlembicSource:
         """Whether the database is already at every head: asked before ``up`` takes the lock (read-only,
         one login, no Alembic import when the revision files are plain literals), so a deploy with
         nothing to apply neither probes for a pooler nor takes the lock."""
-        with connect(url, timeout=timeout) as conn:
-            conn.read_only = True
-            try:
-                position = self.position(conn)
-            finally:
-                conn.rollback()
+        with read_only(url, timeout=timeout) as conn:
+            position = self.position(conn)
         return bool(position.current) and not position.unknown and not position.pending
 
     def up(
