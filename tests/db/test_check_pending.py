@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -18,27 +19,37 @@ INIT = "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);\n"
 INDEX = "CREATE INDEX ix_users_name ON users (name);\n"
 
 
-def test_an_index_a_pending_file_creates_gets_migrate_up_not_live_sql(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def run(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+    """``pgwarden ARGV --db URL`` in a project of ``migrations/001_init.sql`` whose config names the
+    folder: exit code, stdout and stderr; a usage error or an internal one (2, 70) fails the test."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "migrations").mkdir()
     (tmp_path / "migrations" / "001_init.sql").write_text(INIT)
     (tmp_path / "pgwarden.toml").write_text('migrations = "migrations"\n')
-    dev = with_dbname(db_url, "postgres")
 
-    def run(*argv: str) -> tuple[int, str]:
+    def run(*argv: str) -> tuple[int, str, str]:
         out, err = io.StringIO(), io.StringIO()
         code = main([*argv, "--db", db_url], out, err)
         assert code not in (2, 70), err.getvalue()
-        return code, out.getvalue()
+        return code, out.getvalue(), err.getvalue()
 
+    return run
+
+
+def test_an_index_a_pending_file_creates_gets_migrate_up_not_live_sql(
+    db_url: str, tmp_path: Path, run: Run
+) -> None:
+    dev = with_dbname(db_url, "postgres")
     assert run("migrate", "up")[0] == 0
     (tmp_path / "migrations" / "002_users_name_index.sql").write_text(INDEX)
     (tmp_path / "migrations" / "003_unrelated.sql").write_text(
         "CREATE TABLE notes (id bigint PRIMARY KEY);\n"
     )
-    code, out = run("check", "--dev-url", dev, "--format", "json")
+    code, out, _ = run("check", "--dev-url", dev, "--format", "json")
     found = {f["object"]: f for f in json.loads(out)["findings"]}
     index = found["public.users.ix_users_name"]
     assert index["fix_sql"] is None and index["evidence"]["pending"] == "002_users_name_index.sql"
@@ -48,13 +59,13 @@ def test_an_index_a_pending_file_creates_gets_migrate_up_not_live_sql(
     (tmp_path / "migrations" / "004_rename.sql").write_text(
         "ALTER TABLE users RENAME COLUMN name TO full_name;\n"
     )
-    code, out = run("check", "--dev-url", dev, "--format", "json")
+    code, out, _ = run("check", "--dev-url", dev, "--format", "json")
     found = {f["object"]: f for f in json.loads(out)["findings"]}
     rename = found["public.users.full_name"]  # incident 000's shape, as a SQL file
     assert rename["kind"] == "probable_rename" and rename["fix_sql"] is None
     assert rename["hint"].startswith("004_rename.sql is pending and renames to it: run `pgwarden migrate up`")
     assert run("migrate", "up")[0] == 0
-    code, out = run("check", "--dev-url", dev, "--format", "json")
+    code, out, _ = run("check", "--dev-url", dev, "--format", "json")
     assert (code, json.loads(out)["findings"]) == (0, [])
 
 
@@ -102,22 +113,11 @@ def test_without_pending_files_or_for_other_objects_the_live_fix_stays(tmp_path:
 
 
 def test_an_object_a_failed_file_creates_names_the_file_and_its_error_not_live_sql(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, tmp_path: Path, run: Run
 ) -> None:
     # 002 runs on an empty scratch database but fails on live, whose rows break its unique index:
     # the ledger records it failed, and the table it creates is missing from live.
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "migrations").mkdir()
-    (tmp_path / "migrations" / "001_init.sql").write_text(INIT)
-    (tmp_path / "pgwarden.toml").write_text('migrations = "migrations"\n')
     dev = with_dbname(db_url, "postgres")
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        out, err = io.StringIO(), io.StringIO()
-        code = main([*argv, "--db", db_url], out, err)
-        assert code not in (2, 70), err.getvalue()
-        return code, out.getvalue(), err.getvalue()
-
     assert run("migrate", "up")[0] == 0
     with psycopg.connect(db_url, autocommit=True) as conn:
         conn.execute("INSERT INTO users VALUES (1, 'ann'), (2, 'ann')")
