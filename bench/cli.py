@@ -543,6 +543,50 @@ with psycopg.connect(sys.argv[1], autocommit=True) as conn:
 _ALEMBIC_INI = "[alembic]\nscript_location = {script}\nsqlalchemy.url = {url}\n"
 
 
+class FreshDatabases:
+    """Commands that migrate a database created empty before each timing (untimed), on
+    ``server_url``; ``url_of`` turns a database name into the URL the command is given (e.g.
+    through a proxy)."""
+
+    def __init__(self, server_url: str, url_of: Callable[[str], str] | None = None) -> None:
+        self.server_url = server_url
+        self.url_of = url_of or (lambda name: drift.with_dbname(server_url, name))
+        self.names: list[str] = []
+
+    def _recreate(self, name: str) -> Callable[[], None]:
+        self.names.append(name)
+
+        def recreate() -> None:
+            with psycopg.connect(self.server_url, autocommit=True) as admin:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                with contextlib.suppress(psycopg.Error):  # not a superuser: no checkpoint
+                    admin.execute("CHECKPOINT")  # now rather than in the middle of a timed run
+
+        return recreate
+
+    def floor(self, label: str, name: str, folder: Path) -> Command:
+        argv = [sys.executable, "-c", _FLOOR_LOOP, self.url_of(name), str(folder)]
+        return Command(label, argv, before=self._recreate(name))
+
+    def pgwarden_up(self, label: str, name: str, folder: Path, cwd: Path, *extra: str) -> Command:
+        argv = pgwarden("migrate", "up", "--db", self.url_of(name), "--migrations", str(folder), *extra)
+        return Command(label, argv, cwd=cwd, before=self._recreate(name))
+
+    def alembic_upgrade(self, label: str, name: str, script: Path, tmp: Path) -> Command:
+        ini = tmp / f"{name}.ini"
+        url = self.url_of(name).replace("postgresql://", "postgresql+psycopg://", 1)
+        ini.write_text(_ALEMBIC_INI.format(script=script, url=url))
+        return Command(
+            label, [str(BIN / "alembic"), "-c", str(ini), "upgrade", "head"], before=self._recreate(name)
+        )
+
+    def drop_all(self) -> None:
+        with psycopg.connect(self.server_url, autocommit=True) as admin:
+            for name in self.names:
+                admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def bench_migrate(repeat: int, server_url: str, count: int = 200) -> list[Verdict]:
     """`pgwarden migrate up` of ``count`` files onto an empty database vs the no-ledger floor and
     `alembic upgrade head`, per-file transactions and one transaction for the run; whole commands,
@@ -551,61 +595,29 @@ def bench_migrate(repeat: int, server_url: str, count: int = 200) -> list[Verdic
 
     with tempfile.TemporaryDirectory(prefix="pgwarden-bench-migrate-") as tmp:
         folder, script_dir = migrate_bench.build(Path(tmp), count, "realistic")
-        names: list[str] = []
-
-        def fresh(name: str) -> tuple[str, Callable[[], None]]:
-            names.append(name)
-
-            def recreate() -> None:
-                with psycopg.connect(server_url, autocommit=True) as admin:
-                    admin.execute(
-                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                    )
-                    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-                    with contextlib.suppress(psycopg.Error):  # not a superuser: no checkpoint
-                        admin.execute("CHECKPOINT")  # now rather than in the middle of a timed run
-
-            return drift.with_dbname(server_url, name), recreate
-
-        def alembic(label: str, script: Path, name: str) -> Command:
-            url, recreate = fresh(name)
-            ini = Path(tmp) / f"{name}.ini"
-            ini.write_text(
-                _ALEMBIC_INI.format(
-                    script=script, url=url.replace("postgresql://", "postgresql+psycopg://", 1)
-                )
-            )
-            return Command(label, [str(BIN / "alembic"), "-c", str(ini), "upgrade", "head"], before=recreate)
-
-        def mine(label: str, name: str, *extra: str) -> Command:
-            url, recreate = fresh(name)
-            argv = pgwarden("migrate", "up", "--db", url, "--migrations", str(folder), *extra)
-            return Command(label, argv, cwd=Path(tmp), before=recreate)
-
-        floor_url, floor_recreate = fresh("bench_migrate_floor")
+        fresh = FreshDatabases(server_url)
         commands = [
-            Command(
-                "no-ledger floor (psycopg loop)",
-                [sys.executable, "-c", _FLOOR_LOOP, floor_url, str(folder)],
-                before=floor_recreate,
+            fresh.floor("no-ledger floor (psycopg loop)", "bench_migrate_floor", folder),
+            fresh.pgwarden_up("pgwarden migrate up", "bench_migrate_pgw", folder, Path(tmp)),
+            fresh.alembic_upgrade("alembic upgrade head", "bench_migrate_alembic", script_dir, Path(tmp)),
+            fresh.pgwarden_up(
+                "pgwarden migrate up --single-transaction",
+                "bench_migrate_pgw1",
+                folder,
+                Path(tmp),
+                "--single-transaction",
             ),
-            mine("pgwarden migrate up", "bench_migrate_pgw"),
-            alembic("alembic upgrade head", script_dir, "bench_migrate_alembic"),
-            mine("pgwarden migrate up --single-transaction", "bench_migrate_pgw1", "--single-transaction"),
-            alembic(
+            fresh.alembic_upgrade(
                 "alembic upgrade head (one transaction)",
-                script_dir.parent / "alembic_single",
                 "bench_migrate_alembic1",
+                script_dir.parent / "alembic_single",
+                Path(tmp),
             ),
         ]
         try:
             figures = compare(commands, repeat)
         finally:
-            with psycopg.connect(server_url, autocommit=True) as admin:
-                for name in names:
-                    admin.execute(
-                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                    )
+            fresh.drop_all()
     check_table(f"migrate up: {count} files onto an empty database (one statement a line)", commands, figures)
     floor = figures["no-ledger floor (psycopg loop)"]["warm"]
     per_file = figures["pgwarden migrate up"]["warm"]

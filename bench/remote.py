@@ -8,6 +8,9 @@ connection set-up included) and times whole commands, warm, through ``bench/cli.
 * ``pgwarden check`` on examples/telegram_bot and examples/alembic_bot, direct and through the proxy;
 * ``alembic check`` on examples/alembic_bot through the proxy (the anchor);
 * ``pgwarden migrate up`` and ``alembic upgrade head`` with nothing to apply (a deploy), likewise;
+* a first deploy: ``--files`` generated files (``bench/migrate.py``) onto an empty database by
+  ``pgwarden migrate up``, ``alembic upgrade head`` and the no-ledger floor (a psycopg loop sending
+  one statement at a time, one transaction per file), each on a database created before each run;
 
 and prints how many round trips each command's extra time amounts to.
 
@@ -19,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import socket
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,7 +36,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import cli as cli_bench  # noqa: E402  (bench/cli.py: whole-process timing, the same in every bench)
-from cli import BIN, Command, pgwarden  # noqa: E402
+import migrate as migrate_bench  # noqa: E402  (bench/migrate.py: the generated files and revisions)
+from cli import BIN, Command, FreshDatabases, pgwarden  # noqa: E402
+from drift import with_dbname  # noqa: E402
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
@@ -81,13 +88,51 @@ def latency_proxy(host: str, port: int, delay_ms: float) -> Iterator[int]:
         thread.join(timeout=5)
 
 
-def _through(env: dict[str, str], proxy_port: int) -> dict[str, str]:
-    """``env`` with the database URL and ``DB_*`` parts pointing at the proxy."""
-    parts = urlsplit(env["DATABASE_URL"])
+def _via(url: str, proxy_port: int) -> str:
+    """``url`` pointing at the proxy."""
+    parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)
     host = f"127.0.0.1:{proxy_port}"
-    url = urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+    return urlunsplit(parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host))
+
+
+def _through(env: dict[str, str], proxy_port: int) -> dict[str, str]:
+    """``env`` with the database URL and ``DB_*`` parts pointing at the proxy."""
+    url = _via(env["DATABASE_URL"], proxy_port)
     return {**env, "DATABASE_URL": url, "DB_HOST": "127.0.0.1", "DB_PORT": str(proxy_port)}
+
+
+def _first_deploy(
+    server: str, port: int, folder: Path, script_dir: Path, tmp: Path, baseline: Path | None
+) -> tuple[list[tuple[Command, Command]], list[FreshDatabases]]:
+    """(near, remote) pairs migrating ``folder`` (or its Alembic twin) onto an empty database."""
+    near = FreshDatabases(server)
+    far = FreshDatabases(server, lambda name: _via(with_dbname(server, name), port))
+
+    def pair(what: str, name: str, env: dict[str, str] | None = None) -> tuple[Command, Command]:
+        label = f"first deploy: {what}" + (" [baseline]" if env else "")
+        made = []
+        for fresh, db, shown in (
+            (near, f"bench_remote_{name}", label),
+            (far, f"bench_remote_{name}_far", f"{label}, remote"),
+        ):
+            if what.startswith("pgwarden"):
+                command = fresh.pgwarden_up(shown, db, folder, tmp)
+            elif what.startswith("alembic"):
+                command = fresh.alembic_upgrade(shown, db, script_dir, tmp)
+            else:
+                command = fresh.floor(shown, db, folder)
+            made.append(dataclasses.replace(command, env=env))
+        return made[0], made[1]
+
+    pairs = [
+        pair("no-ledger floor (psycopg loop)", "floor"),
+        pair("pgwarden migrate up", "pgw"),
+        pair("alembic upgrade head", "alembic"),
+    ]
+    if baseline is not None:
+        pairs.append(pair("pgwarden migrate up", "pgw_base", {"PYTHONPATH": str(baseline.resolve())}))
+    return pairs, [near, far]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", required=True, metavar="URL", help="a maintenance database URL over TCP")
     parser.add_argument("--latency", type=float, default=10.0, metavar="MS", help="added per round trip")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--files", type=int, default=50, help="files of the first deploy")
     parser.add_argument(
         "--baseline", type=Path, metavar="SRC", help="also run pgwarden from this src folder (before/after)"
     )
@@ -111,7 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         latency_proxy(parts.hostname, parts.port or 5432, args.latency) as port,
         cli_bench.example_database(args.server, "telegram_bot", "bench_remote_bot") as (bot, bot_env),
         cli_bench.example_database(args.server, "alembic_bot", "bench_remote_abot") as (abot, abot_env),
+        tempfile.TemporaryDirectory(prefix="pgwarden-bench-remote-") as tmp,
+        ExitStack() as cleanup,
     ):
+        folder, script_dir = migrate_bench.build(Path(tmp), args.files, "realistic")
+        deploys, fresh = _first_deploy(args.server, port, folder, script_dir, Path(tmp), args.baseline)
+        for databases in fresh:
+            cleanup.callback(databases.drop_all)
         rows = [
             ("telegram_bot: pgwarden check", check, bot, bot_env),
             ("alembic_bot: pgwarden check", check, abot, abot_env),
@@ -133,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 Command(f"{label}, remote", argv, cwd=cwd, env=_through(env, port), cached=True),
             )
             for label, argv, cwd, env in rows
-        ]
+        ] + deploys
         figures = cli_bench.compare([c for pair in pairs for c in pair], args.repeat)
     print(f"\n### warm, {args.latency:g} ms per round trip on the remote rows\n")
     print("| command | near s | remote s | extra s | ≈ round trips |")
@@ -148,6 +200,12 @@ def main(argv: list[str] | None = None) -> int:
         a = figures[f"alembic_bot: {anchor}, remote"]["warm"].median
         b = figures[f"alembic_bot: {mine}, remote"]["warm"].median
         print(f"\nremote, alembic_bot: `{mine}` {b:.3f} s, `{anchor}` {a:.3f} s ({a / b:.2f}× faster)")
+    for anchor in ("no-ledger floor (psycopg loop)", "alembic upgrade head"):
+        a = figures[f"first deploy: {anchor}, remote"]["warm"].median
+        b = figures["first deploy: pgwarden migrate up, remote"]["warm"].median
+        print(
+            f"\nremote, first deploy of {args.files} files: pgwarden {b:.3f} s, {anchor} {a:.3f} s ({b / a:.2f}×)"
+        )
     return 0
 
 

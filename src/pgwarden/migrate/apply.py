@@ -1,4 +1,4 @@
-"""The one migration-file executor: statements one at a time, the file's timeouts, errors located in the file.
+"""The one migration-file executor: a file's statements and timeouts, errors located in the file.
 
 The runner (under the lock, with the ledger), the convergence test, the dry run, the
 baseline proposal, lint's simulation and the migrations schema source all run a file
@@ -9,7 +9,7 @@ through :func:`apply`; the runner's resumable ``no-transaction`` path uses its p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
@@ -19,7 +19,6 @@ from ..errors import MigrationError
 from .source import MigrationFile, show_path, statements
 
 __all__ = [
-    "Hook",
     "Check",
     "Closing",
     "StatementFailed",
@@ -32,8 +31,6 @@ __all__ = [
     "timeouts",
 ]
 
-Hook = Callable[[psycopg.Connection[Any]], object]
-"""Called inside a transactional file's transaction: before its first statement, or after its last."""
 Closing = Callable[[], bytes]
 """SQL (values quoted in it) run just before a transactional file's ``COMMIT``, in the same round trip."""
 Check = Callable[[str, int], None]
@@ -55,31 +52,24 @@ def apply(
     file: MigrationFile,
     *,
     check: Check | None = None,
-    before: Hook | None = None,
-    after: Hook | None = None,
+    before: bytes = b"",
     closing: Closing | None = None,
     reset: bool = True,
 ) -> None:
     """Run ``file`` on an autocommit connection, in one transaction unless it says ``no-transaction``.
 
-    Statements are sent one at a time, which tells which one failed even when the
-    server gives no position (``CREATE INDEX`` on a missing column). ``before`` and
-    ``after`` run inside the file's transaction (the runner sets its defaults there).
-    ``closing()`` is SQL sent with the ``COMMIT`` in one round trip (the runner's fenced
-    ledger row): if it fails, the ``COMMIT`` after it does not run and the file is rolled back.
-    With ``reset``, session settings the file makes (``SET search_path``) are reset afterwards,
-    as if each file ran on a connection of its own; the runner restores its own defaults instead.
+    A transactional file's statements go to the server together (:func:`run_all`); a failure
+    still names the statement that failed, even when the server gives no position (``CREATE
+    INDEX`` on a missing column). ``before`` is SQL run first inside the file's transaction (the
+    runner's defaults through a pooler). ``closing()`` is SQL sent with the ``COMMIT`` in one round
+    trip (the runner's fenced ledger row): if it fails, the ``COMMIT`` after it does not run and the
+    file is rolled back. With ``reset``, session settings the file makes (``SET search_path``) are
+    reset afterwards, as if each file ran on a connection of its own; the runner restores its own
+    defaults instead.
     """
     try:
-        if file.transactional and closing is not None:
-            _apply_closing(conn, file, check, before, after, closing)
-        elif file.transactional:
-            with conn.transaction():
-                if before is not None:
-                    before(conn)
-                run_all(conn, file, check)
-                if after is not None:
-                    after(conn)
+        if file.transactional:
+            _apply_transaction(conn, file, check, before, closing)
         else:
             timeouts(conn, file, local=False)
             for offset, text in statements(file):
@@ -91,46 +81,76 @@ def apply(
             conn.execute("RESET ALL")
 
 
-def run_all(conn: psycopg.Connection[Any], file: MigrationFile, check: Check | None = None) -> None:
-    """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it."""
-    timeouts(conn, file, local=True)
-    for offset, text in statements(file):
-        if check is not None:
-            check(text, offset)
-        run(conn, file, text, offset)
-
-
-def _apply_closing(
+def _apply_transaction(
     conn: psycopg.Connection[Any],
     file: MigrationFile,
     check: Check | None,
-    before: Hook | None,
-    after: Hook | None,
-    closing: Closing,
+    before: bytes,
+    closing: Closing | None,
 ) -> None:
-    # BEGIN and COMMIT by hand: psycopg's transaction block would send its COMMIT on its own.
-    conn.execute(b"BEGIN")
+    # BEGIN and COMMIT by hand: BEGIN travels with the statements, COMMIT with the closing SQL.
+    if conn.info.transaction_status != TransactionStatus.IDLE:  # that COMMIT would end the caller's
+        raise RuntimeError(f"{show_path(file.path)}: apply() needs a connection outside any transaction")
     try:
-        if before is not None:
-            before(conn)
-        run_all(conn, file, check)
-        if after is not None:
-            after(conn)
-        conn.execute(closing() + b"; COMMIT")
+        run_all(conn, file, check, opening=(b"BEGIN", before) if before else (b"BEGIN",))
+        conn.execute(closing() + b"; COMMIT" if closing is not None else b"COMMIT")
     except BaseException:
         if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
             conn.execute(b"ROLLBACK")
         raise
 
 
-def timeouts(conn: psycopg.Connection[Any], file: MigrationFile, *, local: bool) -> None:
+def run_all(
+    conn: psycopg.Connection[Any],
+    file: MigrationFile,
+    check: Check | None = None,
+    *,
+    opening: Sequence[bytes] = (),
+) -> None:
+    """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it.
+
+    ``opening`` (``BEGIN``, settings) is sent first. Everything goes in one pipeline: a file of any
+    length costs one round trip (plus one before each statement whose rows the data guard counts),
+    where one statement at a time cost one each; a database a few milliseconds away feels that.
+    The server stops at the first error and skips the rest: the statement that failed is the first
+    one without a result, named with its line as when statements were sent one at a time.
+    """
+    if not psycopg.Pipeline.is_supported():  # libpq older than 14: one round trip per statement
+        for command in opening:
+            conn.execute(command)
+        timeouts(conn, file, local=True)
+        for offset, text in statements(file):
+            if check is not None:
+                check(text, offset)
+            run(conn, file, text, offset)
+        return
+    sent: list[tuple[psycopg.Cursor[Any], int, str | None]] = []
+    try:
+        with conn.pipeline():
+            sent.extend((conn.execute(command), 0, None) for command in opening)
+            sent.extend((cursor, 0, None) for cursor in timeouts(conn, file, local=True))
+            for offset, text in statements(file):
+                if check is not None:
+                    check(text, offset)  # its own queries (if any) wait for the statements before it
+                # Bytes without parameters: psycopg sends them untouched, with no placeholder processing.
+                sent.append((conn.execute(text.encode("utf-8")), offset, text))
+    except psycopg.Error as exc:
+        offset, statement = next(((o, t) for cursor, o, t in sent if cursor.pgresult is None), (0, None))
+        if statement is None:  # the opening, a timeout or the guard's own query
+            raise
+        raise StatementFailed(failure(file, exc, offset=offset, statement=statement), statement) from None
+
+
+def timeouts(conn: psycopg.Connection[Any], file: MigrationFile, *, local: bool) -> list[psycopg.Cursor[Any]]:
     """The file's own ``lock-timeout`` and ``statement-timeout``, for its transaction or (``local=False``) the session."""
-    for setting, value in (
-        ("lock_timeout", file.lock_timeout),
-        ("statement_timeout", file.statement_timeout),
-    ):
-        if value is not None:
-            conn.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (setting, value, local))
+    return [
+        conn.execute("SELECT pg_catalog.set_config(%s, %s, %s)", (setting, value, local))
+        for setting, value in (
+            ("lock_timeout", file.lock_timeout),
+            ("statement_timeout", file.statement_timeout),
+        )
+        if value is not None
+    ]
 
 
 def run(conn: psycopg.Connection[Any], file: MigrationFile, text: str, offset: int) -> None:

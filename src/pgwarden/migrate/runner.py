@@ -208,7 +208,7 @@ def _apply(
                 conn,
                 file,
                 check=lambda text, offset: guard_rows.refuse(conn, file, text, offset, settings),
-                before=None if local is None else lambda c: c.execute(_local_defaults_sql(c, local)),
+                before=b"" if local is None else _local_defaults_sql(conn, local),
                 # One round trip after the last statement: the fence, the ledger row, the runner's
                 # defaults back for the next file (in the transaction, so they hold after it) and
                 # the COMMIT, which a lost lock stops.

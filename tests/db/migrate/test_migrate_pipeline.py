@@ -1,0 +1,97 @@
+"""A transactional file's statements go to the server in one pipeline: the round trips that saves,
+and a failure still located in the file as when statements went one at a time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import pq
+
+from pgwarden.migrate import discover, ledger, up
+from pgwarden.migrate.apply import StatementFailed, apply
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+def _round_trips(conn: psycopg.Connection, tmp_path: Path, action: object) -> int:
+    """Times the client waited for the server during ``action()``: each simple ``Query`` and each
+    ``Sync`` the client sent (libpq's trace of the connection)."""
+    trace = tmp_path / "trace.txt"
+    with trace.open("wb") as out:
+        conn.pgconn.trace(out.fileno())
+        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            action()  # type: ignore[operator]
+        finally:
+            conn.pgconn.untrace()
+            out.flush()
+            os.fsync(out.fileno())
+    sent = [line.split("\t") for line in trace.read_text(errors="replace").splitlines()]
+    return sum(1 for fields in sent if len(fields) > 2 and fields[0] == "F" and fields[2] in ("Query", "Sync"))
+
+
+def test_a_file_of_forty_statements_costs_two_round_trips(db_url: str, tmp_path: Path) -> None:
+    body = "".join(f"CREATE TABLE t{i} (id int PRIMARY KEY);\n" for i in range(40))
+    write(tmp_path, "001_many.sql", "-- pgwarden: lock-timeout=2s\n" + body)
+    [file] = discover(tmp_path)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        # BEGIN, the timeout and the forty statements in one pipeline; the COMMIT (and what the
+        # runner sends with it) in a second round trip. One at a time this was 43.
+        trips = _round_trips(conn, tmp_path, lambda: apply(conn, file, closing=lambda: b"SELECT 1", reset=False))
+        assert trips == 2
+        count = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 't%'").fetchone()
+        assert count == (40,)
+
+
+def test_a_failure_without_a_server_position_names_its_line_and_nothing_stays(
+    db_url: str, tmp_path: Path
+) -> None:
+    write(
+        tmp_path,
+        "001_jobs.sql",
+        "CREATE TABLE jobs (id bigint PRIMARY KEY);\n"
+        "INSERT INTO jobs VALUES (1);\n"
+        "\n"
+        "CREATE INDEX jobs_nope ON jobs (nope);\n"  # the server gives no position for this one
+        "CREATE TABLE after_the_failure (id int);\n",
+    )
+    result = up(db_url, discover(tmp_path))
+    assert not result.ok and "001_jobs.sql:4:" in str(result.error)
+    assert 'column "nope" does not exist' in str(result.error)
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT to_regclass('jobs'), to_regclass('after_the_failure')").fetchone() == (
+            None,
+            None,
+        )
+        assert not ledger.read(conn)[1].success
+
+
+def test_a_failure_with_a_position_points_into_the_right_statement(db_url: str, tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "001_typo.sql",
+        "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\nSELECT id, nam FROM a;\nCREATE TABLE c (id int);\n",
+    )
+    [file] = discover(tmp_path)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        with pytest.raises(StatementFailed) as failed:
+            apply(conn, file)
+        assert failed.value.statement == "SELECT id, nam FROM a"
+        assert (failed.value.line, failed.value.column) == (3, 12)
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE  # rolled back, usable
+        assert conn.execute("SELECT to_regclass('a')").fetchone() == (None,)
+
+
+def test_a_timeout_the_server_refuses_is_not_blamed_on_the_first_statement(db_url: str, tmp_path: Path) -> None:
+    write(tmp_path, "001_t.sql", "-- pgwarden: statement-timeout=99999999999h\nCREATE TABLE a (id int);\n")
+    [file] = discover(tmp_path)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        with pytest.raises(psycopg.Error) as raised:
+            apply(conn, file)
+        assert not isinstance(raised.value, StatementFailed)
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE
