@@ -32,7 +32,9 @@ def _round_trips(conn: psycopg.Connection, tmp_path: Path, action: object) -> in
             out.flush()
             os.fsync(out.fileno())
     sent = [line.split("\t") for line in trace.read_text(errors="replace").splitlines()]
-    return sum(1 for fields in sent if len(fields) > 2 and fields[0] == "F" and fields[2] in ("Query", "Sync"))
+    return sum(
+        1 for fields in sent if len(fields) > 2 and fields[0] == "F" and fields[2] in ("Query", "Sync")
+    )
 
 
 def test_a_file_of_forty_statements_costs_two_round_trips(db_url: str, tmp_path: Path) -> None:
@@ -42,7 +44,9 @@ def test_a_file_of_forty_statements_costs_two_round_trips(db_url: str, tmp_path:
     with psycopg.connect(db_url, autocommit=True) as conn:
         # BEGIN, the timeout and the forty statements in one pipeline; the COMMIT (and what the
         # runner sends with it) in a second round trip. One at a time this was 43.
-        trips = _round_trips(conn, tmp_path, lambda: apply(conn, file, closing=lambda: b"SELECT 1", reset=False))
+        trips = _round_trips(
+            conn, tmp_path, lambda: apply(conn, file, closing=lambda: b"SELECT 1", reset=False)
+        )
         assert trips == 2
         count = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 't%'").fetchone()
         assert count == (40,)
@@ -87,7 +91,9 @@ def test_a_failure_with_a_position_points_into_the_right_statement(db_url: str, 
         assert conn.execute("SELECT to_regclass('a')").fetchone() == (None,)
 
 
-def test_a_timeout_the_server_refuses_is_not_blamed_on_the_first_statement(db_url: str, tmp_path: Path) -> None:
+def test_a_timeout_the_server_refuses_is_not_blamed_on_the_first_statement(
+    db_url: str, tmp_path: Path
+) -> None:
     write(tmp_path, "001_t.sql", "-- pgwarden: statement-timeout=99999999999h\nCREATE TABLE a (id int);\n")
     [file] = discover(tmp_path)
     with psycopg.connect(db_url, autocommit=True) as conn:
