@@ -26,6 +26,9 @@ STATEMENT = "statement"
 
 _ROUNDS = 3
 _PID = b"SELECT pg_catalog.pg_backend_pid()"
+# One message that leaves the transaction open: a pooler in statement mode refuses it there (a
+# BEGIN…COMMIT in one message would pass it), so the COMMIT goes in a message of its own.
+_IN_TRANSACTION = b"BEGIN; " + _PID
 
 
 @dataclass(frozen=True)
@@ -66,44 +69,53 @@ def _statement_mode(exc: psycopg.Error) -> bool:
 
 
 def probe(conn: psycopg.Connection[Any], other: psycopg.Connection[Any]) -> Pooling:
-    """Probe with two autocommit client connections to the same URL (both left idle)."""
-    rounds = []
+    """Probe with two autocommit client connections to the same URL (both left idle).
+
+    Ten round trips: our pid, then per round the other's pid inside a transaction and ours again,
+    which also opens the next round (each costs a remote database's latency)."""
     try:
+        ours = [_pid(conn)]
+        theirs = []
         for _ in range(_ROUNDS):
-            before = _pid(conn)
-            with other.transaction():
-                mid = _pid(other)
-            rounds.append((before, mid, _pid(conn)))
+            theirs.append(_pid(other, _IN_TRANSACTION))
+            other.execute(b"COMMIT")
+            ours.append(_pid(conn))
     except psycopg.Error as exc:
         if _statement_mode(exc):
             return Pooling(STATEMENT, "the pooler refused a transaction block")
         raise
-    return classify(rounds)
+    return classify(list(zip(ours, theirs, ours[1:], strict=False)))
 
 
 async def probe_async(conn: psycopg.AsyncConnection[Any], other: psycopg.AsyncConnection[Any]) -> Pooling:
     """``probe`` for asyncio connections."""
-    rounds = []
     try:
+        ours = [await _apid(conn)]
+        theirs = []
         for _ in range(_ROUNDS):
-            before = await _apid(conn)
-            async with other.transaction():
-                mid = await _apid(other)
-            rounds.append((before, mid, await _apid(conn)))
+            theirs.append(await _apid(other, _IN_TRANSACTION))
+            await other.execute(b"COMMIT")
+            ours.append(await _apid(conn))
     except psycopg.Error as exc:
         if _statement_mode(exc):
             return Pooling(STATEMENT, "the pooler refused a transaction block")
         raise
-    return classify(rounds)
+    return classify(list(zip(ours, theirs, ours[1:], strict=False)))
 
 
-def _pid(conn: psycopg.Connection[Any]) -> int:
-    row = conn.execute(_PID).fetchone()
+def _pid(conn: psycopg.Connection[Any], query: bytes = _PID) -> int:
+    cur = conn.execute(query)
+    while cur.pgresult is not None and cur.pgresult.ntuples == 0 and cur.nextset():
+        pass  # past BEGIN's result to the pid
+    row = cur.fetchone()
     assert row is not None
     return int(row[0])
 
 
-async def _apid(conn: psycopg.AsyncConnection[Any]) -> int:
-    row = await (await conn.execute(_PID)).fetchone()
+async def _apid(conn: psycopg.AsyncConnection[Any], query: bytes = _PID) -> int:
+    cur = await conn.execute(query)
+    while cur.pgresult is not None and cur.pgresult.ntuples == 0 and cur.nextset():
+        pass  # past BEGIN's result to the pid
+    row = await cur.fetchone()
     assert row is not None
     return int(row[0])

@@ -20,7 +20,6 @@ from .source import MigrationFile, show_path, statements
 
 __all__ = [
     "Check",
-    "Closing",
     "StatementFailed",
     "apply",
     "failure",
@@ -31,8 +30,6 @@ __all__ = [
     "timeouts",
 ]
 
-Closing = Callable[[], bytes]
-"""SQL (values quoted in it) run just before a transactional file's ``COMMIT``, in the same round trip."""
 Check = Callable[[str, int], None]
 """Called before each statement with its text and offset; raises to stop the file (the data guard)."""
 
@@ -53,19 +50,19 @@ def apply(
     *,
     check: Check | None = None,
     before: bytes = b"",
-    closing: Closing | None = None,
+    closing: Sequence[bytes] = (),
     reset: bool = True,
 ) -> None:
     """Run ``file`` on an autocommit connection, in one transaction unless it says ``no-transaction``.
 
-    A transactional file's statements go to the server together (:func:`run_all`); a failure
-    still names the statement that failed, even when the server gives no position (``CREATE
-    INDEX`` on a missing column). ``before`` is SQL run first inside the file's transaction (the
-    runner's defaults through a pooler). ``closing()`` is SQL sent with the ``COMMIT`` in one round
-    trip (the runner's fenced ledger row): if it fails, the ``COMMIT`` after it does not run and the
-    file is rolled back. With ``reset``, session settings the file makes (``SET search_path``) are
-    reset afterwards, as if each file ran on a connection of its own; the runner restores its own
-    defaults instead.
+    A transactional file goes to the server in one round trip (:func:`run_all`): ``BEGIN``,
+    ``before`` (SQL run first in its transaction: the runner's defaults through a pooler), its
+    statements, ``closing`` (single statements, values quoted in them: the runner's fenced ledger
+    row) and ``COMMIT``. A failure still names the statement that failed, even when the server gives
+    no position (``CREATE INDEX`` on a missing column); if ``closing`` fails, the ``COMMIT`` after it
+    does not run and the file is rolled back. With ``reset``, session settings the file makes (``SET
+    search_path``) are reset afterwards, as if each file ran on a connection of its own; the runner
+    restores its own defaults instead.
     """
     try:
         if file.transactional:
@@ -86,14 +83,14 @@ def _apply_transaction(
     file: MigrationFile,
     check: Check | None,
     before: bytes,
-    closing: Closing | None,
+    closing: Sequence[bytes],
 ) -> None:
-    # BEGIN and COMMIT by hand: BEGIN travels with the statements, COMMIT with the closing SQL.
+    # BEGIN and COMMIT by hand, sent with the statements: psycopg's transaction block sends its own.
     if conn.info.transaction_status != TransactionStatus.IDLE:  # that COMMIT would end the caller's
         raise RuntimeError(f"{show_path(file.path)}: apply() needs a connection outside any transaction")
     try:
-        run_all(conn, file, check, opening=(b"BEGIN", before) if before else (b"BEGIN",))
-        conn.execute(closing() + b"; COMMIT" if closing is not None else b"COMMIT")
+        opening = (b"BEGIN", before) if before else (b"BEGIN",)
+        run_all(conn, file, check, opening=opening, closing=(*closing, b"COMMIT"))
     except BaseException:
         if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
             conn.execute(b"ROLLBACK")
@@ -106,14 +103,16 @@ def run_all(
     check: Check | None = None,
     *,
     opening: Sequence[bytes] = (),
+    closing: Sequence[bytes] = (),
 ) -> None:
     """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it.
 
-    ``opening`` (``BEGIN``, settings) is sent first. Everything goes in one pipeline: a file of any
-    length costs one round trip (plus one before each statement whose rows the data guard counts),
-    where one statement at a time cost one each; a database a few milliseconds away feels that.
-    The server stops at the first error and skips the rest: the statement that failed is the first
-    one without a result, named with its line as when statements were sent one at a time.
+    ``opening`` (``BEGIN``, settings) is sent first and ``closing`` (ledger row, ``COMMIT``) last,
+    single statements each. Everything goes in one pipeline: a file of any length costs one round
+    trip (plus one before each statement whose rows the data guard counts), where one statement at
+    a time cost one each; a database a few milliseconds away feels that. The server stops at the
+    first error and skips the rest: the statement that failed is the first one without a result,
+    named with its line as when statements were sent one at a time.
     """
     if not psycopg.Pipeline.is_supported():  # libpq older than 14: one round trip per statement
         for command in opening:
@@ -123,6 +122,8 @@ def run_all(
             if check is not None:
                 check(text, offset)
             run(conn, file, text, offset)
+        if closing:
+            conn.execute(b"; ".join(closing))
         return
     sent: list[tuple[psycopg.Cursor[Any], int, str | None]] = []
     try:
@@ -134,9 +135,10 @@ def run_all(
                     check(text, offset)  # its own queries (if any) wait for the statements before it
                 # Bytes without parameters: psycopg sends them untouched, with no placeholder processing.
                 sent.append((conn.execute(text.encode("utf-8")), offset, text))
+            sent.extend((conn.execute(command), 0, None) for command in closing)
     except psycopg.Error as exc:
         offset, statement = next(((o, t) for cursor, o, t in sent if cursor.pgresult is None), (0, None))
-        if statement is None:  # the opening, a timeout or the guard's own query
+        if statement is None:  # the opening, a timeout, the guard's own query or the closing
             raise
         raise StatementFailed(failure(file, exc, offset=offset, statement=statement), statement) from None
 

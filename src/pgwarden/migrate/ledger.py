@@ -118,22 +118,30 @@ def record_sql(
     version: int,
     name: str,
     checksum: str,
-    duration_ms: int,
+    duration_ms: int | None,
     applied_by: dict[str, Any],
     success: bool,
     error: str | None = None,
     statements_done: int | None = None,
 ) -> sql.Composed:
     """The statement :func:`record` runs, values quoted in it: the runner sends it in the round trip
-    that commits the file (a statement with parameters would need a round trip of its own)."""
-    values = (version, name, checksum, duration_ms, json.dumps(applied_by), success, error, statements_done)
+    that commits the file (a statement with parameters would need a round trip of its own).
+    ``duration_ms=None``: the time since the transaction began, measured by the server when the row
+    is written (sent with the file's statements, the row is built before they ran)."""
+    values = (version, name, checksum, json.dumps(applied_by), success, error, statements_done)
+    duration = _SINCE_BEGIN if duration_ms is None else sql.Literal(duration_ms)
     return sql.SQL(
         "INSERT INTO pgwarden.migrations AS m (version, name, checksum, duration_ms, applied_by, success, "
         "error, statements_done) VALUES ({}, {}, {}, {}, {}::jsonb, {}, {}, {}) "
         "ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
         "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by, "
         "success = excluded.success, error = excluded.error, statements_done = excluded.statements_done"
-    ).format(*(sql.Literal(v) for v in values))
+    ).format(*(sql.Literal(v) for v in values[:3]), duration, *(sql.Literal(v) for v in values[3:]))
+
+
+_SINCE_BEGIN = sql.SQL(
+    "round(extract(epoch FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::int"
+)
 
 
 def forget(conn: psycopg.Connection[Any], version: int) -> bool:

@@ -120,7 +120,7 @@ def up(
             say("nothing to apply: the database is at the target version")
         # Through a pooler in transaction mode a session SET would land on a shared server
         # connection: the defaults are then set per file, inside its transaction.
-        defaults = _defaults(conn, settings) if held.session_state else b""
+        defaults = _defaults(conn, settings) if held.session_state else ()
         _reset(conn, defaults)
         local = None if held.session_state else settings
         if single_transaction:
@@ -146,7 +146,7 @@ def _apply_single(
     settings: Settings,
     who: dict[str, Any],
     held: lock.MigrationLock,
-    defaults: bytes,
+    defaults: tuple[bytes, ...],
     say: Progress,
 ) -> None:
     from . import single
@@ -163,7 +163,7 @@ def _apply_single(
                 who=who,
                 held=held,
                 start=local,
-                between=defaults or local,
+                between=b"; ".join(defaults) or local,
                 check=lambda file, text, offset: guard_rows.refuse(conn, file, text, offset, settings),
                 say=say,
             )
@@ -192,7 +192,7 @@ def _apply(
     settings: Settings,
     who: dict[str, Any],
     held: lock.MigrationLock,
-    defaults: bytes,
+    defaults: tuple[bytes, ...],
     local: Settings | None,
 ) -> Step:
     started = time.monotonic()
@@ -209,10 +209,10 @@ def _apply(
                 file,
                 check=lambda text, offset: guard_rows.refuse(conn, file, text, offset, settings),
                 before=b"" if local is None else _local_defaults_sql(conn, local),
-                # One round trip after the last statement: the fence, the ledger row, the runner's
-                # defaults back for the next file (in the transaction, so they hold after it) and
-                # the COMMIT, which a lost lock stops.
-                closing=lambda: _closing(conn, file, who, started, held, defaults),
+                # After the last statement, in the same round trip: the fence, the ledger row, the
+                # runner's defaults back for the next file (in the transaction, so they hold after
+                # it) and the COMMIT, which a lost lock stops.
+                closing=_closing(conn, file, who, held, defaults),
                 reset=False,
             )
             break
@@ -238,19 +238,18 @@ def _closing(
     conn: psycopg.Connection[Any],
     file: MigrationFile,
     who: dict[str, Any],
-    started: float,
     held: lock.MigrationLock,
-    defaults: bytes,
-) -> bytes:
+    defaults: tuple[bytes, ...],
+) -> tuple[bytes, ...]:
     row = ledger.record_sql(
         version=file.version,
         name=file.name,
         checksum=file.checksum,
-        duration_ms=_ms(started),
+        duration_ms=None,  # the server's: the row goes out with the statements, before they ran
         applied_by=who,
         success=True,
     )
-    return b"; ".join(part for part in (held.fence_sql(), row.as_bytes(conn), defaults) if part)
+    return (held.fence_sql(), row.as_bytes(conn), *defaults)
 
 
 def _apply_statements(
@@ -261,7 +260,7 @@ def _apply_statements(
     settings: Settings,
     who: dict[str, Any],
     started: float,
-    defaults: bytes,
+    defaults: tuple[bytes, ...],
     held: lock.MigrationLock,
 ) -> Step:
     first = 0
@@ -359,8 +358,8 @@ def _record_failure(
         )
 
 
-def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
-    """One round trip that undoes whatever a file set for the session and restores the runner's settings."""
+def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> tuple[bytes, ...]:
+    """Statements that undo whatever a file set for the session and restore the runner's settings."""
     statements = [
         sql.SQL("RESET ALL"),
         # A file and its ledger row commit together; that commit must survive a server crash
@@ -372,7 +371,7 @@ def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
     if conn.info.server_version >= 140000:
         # A migrator killed mid-statement must not keep its transaction (and the lock) for long.
         statements.append(sql.SQL("SET client_connection_check_interval = '1s'"))
-    return sql.SQL("; ").join(statements).as_string(conn).encode("utf-8")
+    return tuple(statement.as_bytes(conn) for statement in statements)
 
 
 def _local_defaults_sql(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
@@ -387,9 +386,10 @@ def _local_defaults_sql(conn: psycopg.Connection[Any], settings: Settings) -> by
     )
 
 
-def _reset(conn: psycopg.Connection[Any], defaults: bytes) -> None:
+def _reset(conn: psycopg.Connection[Any], defaults: tuple[bytes, ...]) -> None:
+    """The runner's settings back, in one round trip."""
     if defaults and not conn.closed and not conn.broken:
-        conn.execute(defaults)
+        conn.execute(b"; ".join(defaults))
 
 
 def _ms(started: float) -> int:

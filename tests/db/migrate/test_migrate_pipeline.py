@@ -37,19 +37,44 @@ def _round_trips(conn: psycopg.Connection, tmp_path: Path, action: object) -> in
     )
 
 
-def test_a_file_of_forty_statements_costs_two_round_trips(db_url: str, tmp_path: Path) -> None:
+def test_a_file_of_forty_statements_costs_one_round_trip(db_url: str, tmp_path: Path) -> None:
     body = "".join(f"CREATE TABLE t{i} (id int PRIMARY KEY);\n" for i in range(40))
     write(tmp_path, "001_many.sql", "-- pgwarden: lock-timeout=2s\n" + body)
     [file] = discover(tmp_path)
     with psycopg.connect(db_url, autocommit=True) as conn:
-        # BEGIN, the timeout and the forty statements in one pipeline; the COMMIT (and what the
-        # runner sends with it) in a second round trip. One at a time this was 43.
-        trips = _round_trips(
-            conn, tmp_path, lambda: apply(conn, file, closing=lambda: b"SELECT 1", reset=False)
-        )
-        assert trips == 2
+        # BEGIN, the timeout, the forty statements, what the runner sends after them and the
+        # COMMIT, in one pipeline. One statement at a time this was 44.
+        closing = (b"CREATE TABLE closing (id int)", b"SET lock_timeout = '7s'")
+        trips = _round_trips(conn, tmp_path, lambda: apply(conn, file, closing=closing, reset=False))
+        assert trips == 1
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE
         count = conn.execute("SELECT count(*) FROM pg_tables WHERE tablename LIKE 't%'").fetchone()
         assert count == (40,)
+        assert conn.execute(
+            "SELECT to_regclass('closing') IS NOT NULL, current_setting('lock_timeout')"
+        ).fetchone() == (
+            True,
+            "7s",
+        )
+
+
+def test_a_failing_closing_rolls_the_file_back_and_is_raised_as_it_is(db_url: str, tmp_path: Path) -> None:
+    write(tmp_path, "001_a.sql", "CREATE TABLE a (id int);\n")
+    [file] = discover(tmp_path)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        lost = b"DO $$ BEGIN RAISE EXCEPTION 'gone' USING ERRCODE = 'PW001'; END $$"
+        with pytest.raises(psycopg.Error) as raised:
+            apply(conn, file, closing=(lost,))
+        assert raised.value.sqlstate == "PW001" and not isinstance(raised.value, StatementFailed)
+        assert conn.info.transaction_status == pq.TransactionStatus.IDLE
+        assert conn.execute("SELECT to_regclass('a')").fetchone() == (None,)
+
+
+def test_the_ledger_row_carries_the_server_measured_duration(db_url: str, tmp_path: Path) -> None:
+    write(tmp_path, "001_slow.sql", "CREATE TABLE a (id int);\nSELECT pg_sleep(0.2);\n")
+    assert up(db_url, discover(tmp_path)).ok
+    with psycopg.connect(db_url) as conn:
+        assert 200 <= ledger.read(conn)[1].duration_ms < 5000
 
 
 def test_a_failure_without_a_server_position_names_its_line_and_nothing_stays(
