@@ -111,6 +111,20 @@ Transaction-scoped, so it holds through a pooler in transaction mode: concurrent
 ``CREATE SCHEMA IF NOT EXISTS`` (which is not atomic in PostgreSQL)."""
 
 
+def create_own_tables(conn: psycopg.Connection, script: str) -> None:
+    """Run ``script`` (pgwarden's ``CREATE … IF NOT EXISTS``, no parameters) in a transaction holding
+    :data:`SCHEMA_LOCK`, on an autocommit connection: one message, one round trip (a transaction
+    block of its own would wait for ``BEGIN``, the lock and ``COMMIT`` one by one)."""
+    lock = "SELECT pg_catalog.pg_advisory_xact_lock({}, {})".format(*SCHEMA_LOCK)
+    # The script may end in a comment: the COMMIT goes on a line of its own.
+    try:
+        conn.execute(f"BEGIN;\n{lock};\n{script}\n;\nCOMMIT".encode())
+    except BaseException:
+        if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
+            conn.execute(b"ROLLBACK")
+        raise
+
+
 def explain(exc: psycopg.OperationalError, url: str, *, what: str = "database") -> str:
     """One sentence for a failed connection, without the password."""
     target = describe(url)

@@ -23,7 +23,7 @@ from typing import Any
 
 import psycopg
 
-from ..db import SCHEMA_LOCK
+from ..db import create_own_tables
 
 __all__ = ["STATEMENTS_KEPT", "Recorded", "ensure", "exists", "read", "record"]
 
@@ -64,9 +64,7 @@ def ensure(conn: psycopg.Connection[Any]) -> None:
     if exists(conn):
         return
     text = resources.files(__package__).joinpath("queries/alembic_ledger.sql").read_text(encoding="utf-8")
-    with conn.transaction():
-        conn.execute(b"SELECT pg_catalog.pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
-        conn.execute(text.encode("utf-8"))
+    create_own_tables(conn, text)
 
 
 def read(conn: psycopg.Connection[Any]) -> dict[str, Recorded]:

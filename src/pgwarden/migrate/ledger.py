@@ -14,7 +14,7 @@ import psycopg
 from psycopg import sql
 
 from .. import __version__
-from ..db import SCHEMA_LOCK
+from ..db import create_own_tables
 
 __all__ = ["Applied", "actor", "audit", "ensure", "exists", "forget", "read", "record", "record_sql"]
 
@@ -67,9 +67,7 @@ def ensure(conn: psycopg.Connection[Any]) -> None:
     if row and row[0]:  # both tables there: one round trip, nothing to create
         return
     text = resources.files(__package__).joinpath("queries/ledger.sql").read_text(encoding="utf-8")
-    with conn.transaction():
-        conn.execute(b"SELECT pg_catalog.pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
-        conn.execute(text.encode("utf-8"))
+    create_own_tables(conn, text)
 
 
 def read(conn: psycopg.Connection[Any], *, known: bool = False) -> dict[int, Applied]:

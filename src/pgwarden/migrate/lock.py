@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..db import SCHEMA_LOCK, connect
+from ..db import connect, create_own_tables
 from ..errors import PgwardenError, UsageError
 from ..pooling import STATEMENT, Pooling, probe
 from ..urls import redact
@@ -94,9 +94,7 @@ def ensure_table(conn: psycopg.Connection[Any]) -> None:
     """Create ``pgwarden.locks`` once; concurrent first runs wait on a transaction-scoped lock."""
     if _table_exists(conn):
         return  # no DDL: a role without CREATE may migrate once the tables exist
-    with conn.transaction():
-        conn.execute(b"SELECT pg_catalog.pg_advisory_xact_lock(%s, %s)", SCHEMA_LOCK)
-        conn.execute(_sql("lock.sql"))
+    create_own_tables(conn, _sql("lock.sql").decode())
 
 
 def holder(conn: psycopg.Connection[Any]) -> Holder | None:
@@ -151,8 +149,8 @@ class MigrationLock:
             "ttl": self.ttl,
             "session": self.session_state,
         }
-        with self.conn.transaction():
-            row = self.conn.execute(_sql("lock_take.sql"), params).fetchone()
+        # One statement: atomic on its own, no transaction block (and its two round trips) around it.
+        row = self.conn.execute(_sql("lock_take.sql"), params).fetchone()
         if row is None:
             return False
         self.token = int(row[0])
