@@ -45,10 +45,13 @@ def listing_digest(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def files_digest(files: Sequence[Path], folders: Sequence[Path] = ()) -> str | None:
+def files_digest(
+    files: Sequence[Path], folders: Sequence[Path] = (), keep: dict[Path, bytes] | None = None
+) -> str | None:
     """A digest of the files a run lints (each one's path as given and as resolved, and its content)
     and of the ``.sql`` names in each of ``folders`` (which ``migrate``'s check reads); ``None`` when
-    a file cannot be read (linting reports it: such a run is not kept)."""
+    a file cannot be read (linting reports it: such a run is not kept). ``keep``: where to leave
+    the bytes read, by path (linting then reads each file once)."""
     digest = hashlib.sha256()
     for folder in folders:
         names = "\0".join([str(folder), *sql_names(folder)])
@@ -59,6 +62,8 @@ def files_digest(files: Sequence[Path], folders: Sequence[Path] = ()) -> str | N
             data = path.read_bytes()
         except OSError:
             return None
+        if keep is not None:
+            keep[path] = data
         named = f"\0{path}\0{realpath(path, folders_real)}\0{len(data)}\0"
         digest.update(named.encode("utf-8", "surrogateescape"))
         digest.update(hashlib.sha256(data).digest())
