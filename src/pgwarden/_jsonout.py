@@ -53,14 +53,16 @@ def _escaped(raw: bytes) -> bytes:
     }
     for lead in {sequence[:1] for sequence in escapes}:
         size = _UTF8_LENGTH[lead[0] >> 4]
-        parts: list[bytes] = []
+        view = memoryview(raw)  # its slices are not copies: one copy of the document is made, by join
+        parts: list[bytes | memoryview] = []
         start, at = 0, raw.find(lead)
         while at >= 0:
-            parts += (raw[start:at], escapes[raw[at : at + size]])
+            parts += (view[start:at], escapes[raw[at : at + size]])
             start = at + size
             at = raw.find(lead, start)
-        parts.append(raw[start:])
+        parts.append(view[start:])
         raw = b"".join(parts)
+        del parts, view
     return raw
 
 

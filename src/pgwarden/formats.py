@@ -33,7 +33,7 @@ def render(
             doc.update(extra)
         strings = _json_strings(ordered, doc, extra)
         if strings is None:
-            write_pieces(out, _chunks(dumps(doc, plain=False) + "\n"))
+            write_pieces(out, _chunks(dumps(doc, plain=False)))
         else:
             _write_json(out, dumps(doc, plain=True), strings)
     elif fmt == "github":
@@ -69,15 +69,17 @@ def _write_json(out: IO[str], text: str, strings: list[str]) -> None:
     """Write the JSON document ``text`` whose strings (keys too) are all among ``strings``; the
     redaction of ``out`` scans those strings once each instead of the document (``json_sink``)."""
     sink = json_sink(out, dumps(list(dict.fromkeys(strings)), plain=True))
-    write_pieces(sink, _chunks(text + "\n"))
+    write_pieces(sink, _chunks(text))
     if sink is not out:
         sink.flush()
 
 
 def _chunks(text: str) -> Iterator[str]:
-    """``text`` in pieces of ``CHUNK`` characters: each written (and redacted) on its own."""
-    for start in range(0, len(text), CHUNK):
-        yield text[start : start + CHUNK]
+    """``text`` and a newline in pieces of ``CHUNK`` characters: each written (and redacted) on its
+    own. The pieces of ``text + "\n"``, without a copy of a report of megabytes to add a character."""
+    for start in range(0, len(text) + 1, CHUNK):
+        piece = text[start : start + CHUNK]
+        yield piece + "\n" if start + CHUNK > len(text) else piece
 
 
 def _gh_escape(text: str, *, prop: bool = False) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 from pgwarden import formats
 from pgwarden._jsonout import dumps, plain_strings
-from pgwarden.findings import Finding, Severity, sort_findings, write_pieces
+from pgwarden.findings import CHUNK, Finding, Severity, sort_findings, write_pieces
 from pgwarden.redact import MASK, RedactingStream, json_sink, redacting, register_secret
 
 TOKEN_TAIL = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_"
@@ -67,7 +67,8 @@ def slow_path(found: list[Finding], fmt: str) -> str:
         doc = formats.to_sarif(ordered)
     target = io.StringIO()
     stream = redacting(target)
-    write_pieces(stream, formats._chunks(dumps(doc) + "\n"))
+    text = dumps(doc) + "\n"
+    write_pieces(stream, (text[start : start + CHUNK] for start in range(0, len(text), CHUNK)))
     stream.flush()
     return target.getvalue()
 
@@ -138,3 +139,10 @@ def test_every_string_of_the_documents_is_listed(case: str) -> None:
     doc = {"findings": [f.to_dict() for f in ordered], "summary": formats.summarize(ordered)}
     listed = formats._json_strings(ordered, doc, None)
     assert listed is not None and set(plain_strings(doc) or ["not plain"]) <= set(listed)
+
+
+@pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK])
+def test_chunks_are_the_pieces_of_the_text_and_a_newline(size: int) -> None:
+    text = "x" * size
+    expected = text + "\n"
+    assert list(formats._chunks(text)) == [expected[i : i + CHUNK] for i in range(0, len(expected), CHUNK)]
