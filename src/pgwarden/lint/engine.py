@@ -17,7 +17,7 @@ from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
 from .chain import chain_for
 from .ignores import covers, find_ignores
-from .inputs import sql_files
+from .inputs import read_bytes, sql_files
 from .locator import Locator, Shown, show_path
 from .model import ChainTables, Hit, Rule, Source, Statement, TableFacts
 from .notices import down_part, file_problem, unused_ignores
@@ -202,7 +202,7 @@ def _read(path: Path, shown: str) -> bytes | Finding:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return _too_large(shown, size)
-        return path.read_bytes()
+        return read_bytes(path)
     except OSError as exc:
         return file_problem(shown, f"Cannot read {shown}: {exc.strerror or exc}.")
 

@@ -30,6 +30,19 @@ def sql_files(folder: str) -> Iterator[os.DirEntry[str]]:
             yield from sql_files(entry.path)
 
 
+def read_bytes(path: Path) -> bytes:
+    """``path.read_bytes()`` through ``os`` directly: a run reads a thousand small files, for which
+    the buffered file object's setup cost most of the time (~6 against ~10 ms for 1,000 files)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def listing_digest(paths: Sequence[Path]) -> str:
     """A digest of what ``collect_files(paths)`` decides from: each path's kind and, for a folder,
     the names of every ``.sql`` file under it (those the engine skips too: which it skips is decided
@@ -59,7 +72,7 @@ def files_digest(
     folders_real: dict[str, str] = {}
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_bytes(path)
         except OSError:
             return None
         if keep is not None:

@@ -269,14 +269,21 @@ def test_each_file_is_read_once_for_the_key_linting_and_the_folder_check(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: dict[str, int] = {}
-    open_ = Path.open
+    open_, os_open = Path.open, os.open
 
     def counted_open(self: Path, *args: object, **kwargs: object) -> object:  # read_bytes opens too
         if self.suffix == ".sql":
             reads[self.name] = reads.get(self.name, 0) + 1
         return open_(self, *args, **kwargs)  # type: ignore[call-overload]
 
+    def counted_os_open(path: str | os.PathLike[str], flags: int, *args: int, **kwargs: object) -> int:
+        if str(path).endswith(".sql"):
+            name = os.path.basename(path)
+            reads[name] = reads.get(name, 0) + 1
+        return os_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(Path, "open", counted_open)
+    monkeypatch.setattr(os, "open", counted_os_open)
     afresh = run(project, "--format", "json", "--no-cache")
     assert reads == dict.fromkeys(FILES, 1)  # linted, checked and read by the chain from one read
     reads.clear()
