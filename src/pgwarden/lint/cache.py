@@ -75,7 +75,10 @@ def lint_cached(
     files = collect_files(paths) if files is None else files
     key = _keys(files, settings, folders, extra, keep=contents)[0]
     where = private_dir(directory())
-    return _findings(files, settings, lint, key, where, folders, check, extra)[0]
+    found = _findings(files, settings, lint, key, where, folders, check, extra)[0]
+    if contents is not None:
+        contents.clear()  # linted, or a hit: the bytes the key read are not needed any more
+    return found
 
 
 def _findings(
@@ -141,6 +144,8 @@ def report_cached(
     name = f"{key}.{hashlib.sha256(variant.encode()).hexdigest()[:16]}.out"
     stored = _load_report(where / name) if key is not None and where is not None else None
     kept = stored is not None
+    if contents is not None and kept:
+        contents.clear()  # nothing is linted: the bytes the key read are not needed
     if stored is None:
         found, kept = _findings(files, settings, lint, key, where, folders, None, None)
         with StringIO() as buffer:  # closed once its text is taken: one copy of the report held

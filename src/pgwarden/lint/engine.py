@@ -17,7 +17,7 @@ from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
 from .chain import chain_for
 from .ignores import covers, find_ignores
-from .inputs import read_bytes, sql_files
+from .inputs import KEEP_BYTES, read_bytes, sql_files
 from .locator import Locator, Shown, show_path
 from .model import ChainTables, Hit, Rule, Source, Statement, TableFacts
 from .notices import down_part, file_problem, unused_ignores
@@ -100,17 +100,20 @@ def lint_paths(
 
     ``check()`` (``migrate``'s folder checks, which raise) runs first, or beside the linting when
     a forked child lints part of the files; when it raises, nothing is linted.
-    ``contents``: the bytes of files read already (by the results cache's key), by path; every
-    file is read into it before ``check()`` runs, which may read them there instead of again.
+    ``contents``: the bytes of files read already (by the results cache's key), by path; the files
+    are read into it (up to ``KEEP_BYTES`` in all) before ``check()`` runs, which may take them
+    from there instead of reading them again.
     """
     files = collect_files(paths)
     shown = Shown()
     contents = {} if contents is None else contents
+    kept = sum(map(len, contents.values()))
     for path in files:
-        if path not in contents:
+        if path not in contents and kept < KEEP_BYTES:
             read = _read(path, shown(path))
-            if isinstance(read, bytes):
+            if isinstance(read, bytes) and kept + len(read) <= KEEP_BYTES:
                 contents[path] = read
+                kept += len(read)
 
     def lint_some(some: Sequence[Path]) -> list[Finding]:
         findings: list[Finding] = []

@@ -30,6 +30,11 @@ def sql_files(folder: str) -> Iterator[os.DirEntry[str]]:
             yield from sql_files(entry.path)
 
 
+KEEP_BYTES = 64 << 20
+"""How much of the files read a run keeps to lint (and check) without reading them again; beyond
+that they are read again one at a time, as a run of huge files would otherwise hold them all."""
+
+
 def read_bytes(path: Path) -> bytes:
     """``path.read_bytes()`` through ``os`` directly: a run reads a thousand small files, for which
     the buffered file object's setup cost most of the time (~6 against ~10 ms for 1,000 files)."""
@@ -64,19 +69,21 @@ def files_digest(
     """A digest of the files a run lints (each one's path as given and as resolved, and its content)
     and of the ``.sql`` names in each of ``folders`` (which ``migrate``'s check reads); ``None`` when
     a file cannot be read (linting reports it: such a run is not kept). ``keep``: where to leave
-    the bytes read, by path (linting then reads each file once)."""
+    the bytes read, by path (linting then reads each file once), up to ``KEEP_BYTES`` in all."""
     digest = hashlib.sha256()
     for folder in folders:
         names = "\0".join([str(folder), *sql_names(folder)])
         digest.update(("\0checked\0" + names).encode("utf-8", "surrogateescape"))
     folders_real: dict[str, str] = {}
+    kept = 0 if keep is None else sum(map(len, keep.values()))
     for path in files:
         try:
             data = read_bytes(path)
         except OSError:
             return None
-        if keep is not None:
+        if keep is not None and kept + len(data) <= KEEP_BYTES:
             keep[path] = data
+            kept += len(data)
         named = f"\0{path}\0{realpath(path, folders_real)}\0{len(data)}\0"
         digest.update(named.encode("utf-8", "surrogateescape"))
         digest.update(hashlib.sha256(data).digest())

@@ -315,3 +315,17 @@ def test_the_folder_check_from_bytes_read_already_is_the_check_from_the_files(tm
     with pytest.raises(SourceError) as from_bytes:
         discover(folder, contents)
     assert str(from_bytes.value) == str(from_file.value)
+
+
+@pytest.mark.parametrize("budget", [0, 100])
+def test_files_beyond_the_bytes_kept_are_read_again_with_the_same_report(
+    project: Path, monkeypatch: pytest.MonkeyPatch, budget: int
+) -> None:
+    from pgwarden.lint import engine, inputs
+
+    expected = {fmt: run(project, "--format", fmt, "--no-cache") for fmt in ("json", "text")}
+    monkeypatch.setattr(inputs, "KEEP_BYTES", budget)
+    monkeypatch.setattr(engine, "KEEP_BYTES", budget)
+    for fmt, report in expected.items():
+        assert run(project, "--format", fmt, "--no-cache") == report
+        assert run(project, "--format", fmt) == report  # the key's read, then linting
