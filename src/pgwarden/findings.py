@@ -19,7 +19,11 @@ class Severity(str, enum.Enum):
 
     @property
     def rank(self) -> int:
-        return {"error": 0, "warning": 1, "info": 2}[self.value]
+        # ``_value_``, not ``value`` (a descriptor call), and a dict made once: every report sorts by it
+        return _RANKS[self._value_]
+
+
+_RANKS = {"error": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from . import __version__
-from ._jsonout import dumps, is_plain
+from ._jsonout import dumps, plain_strings
 from .findings import CHUNK, FORMATS, Finding, Severity, sort_findings, summarize, write_pieces
+from .redact import json_sink
 
 __all__ = ["FORMATS", "render", "to_sarif"]
 
@@ -30,24 +31,55 @@ def render(
         doc: dict[str, Any] = {"findings": [f.to_dict() for f in ordered], "summary": summarize(ordered)}
         if extra:
             doc.update(extra)
-        # to_dict's other values are strings or None; what a finding carries besides is checked
-        plain = all(is_plain(f.evidence) for f in ordered) and is_plain(extra)
-        write_pieces(out, _chunks(dumps(doc, plain=plain) + "\n"))
+        strings = _json_strings(ordered, doc, extra)
+        if strings is None:
+            write_pieces(out, _chunks(dumps(doc, plain=False)))
+        else:
+            _write_json(out, dumps(doc, plain=True), strings)
     elif fmt == "github":
         _render_github(ordered, out)
     elif fmt == "sarif":
         # a SARIF log is built of strings and integers: nothing for the check to find
-        write_pieces(out, _chunks(dumps(to_sarif(ordered), plain=True) + "\n"))
+        strings = []
+        _write_json(out, dumps(to_sarif(ordered, strings=strings), plain=True), strings)
     else:
         from ._text import render_text  # rich: ~50 ms, only for the text format
 
         render_text(ordered, out, color=color, title=title)
 
 
+def _json_strings(
+    ordered: Sequence[Finding], doc: dict[str, Any], extra: dict[str, Any] | None
+) -> list[str] | None:
+    """Every string of the json format's ``doc`` (keys too), or ``None`` when it is not plain JSON."""
+    # to_dict's other values are strings or None; what a finding carries besides is checked
+    strings = plain_strings([[f.evidence for f in ordered], extra])
+    if strings is None:
+        return None
+    strings += doc  # its keys; then those of a finding's and the summary's
+    strings += doc["findings"][0] if ordered else ()
+    strings += doc["summary"]
+    for f in ordered:
+        strings += (f.code, f.kind, f.severity.value, f.object, f.message, f.hint or "", f.fix_sql or "")
+        strings.append(f.source)
+    return strings
+
+
+def _write_json(out: IO[str], text: str, strings: list[str]) -> None:
+    """Write the JSON document ``text`` whose strings (keys too) are all among ``strings``; the
+    redaction of ``out`` scans those strings once each instead of the document (``json_sink``)."""
+    sink = json_sink(out, dumps(list(set(strings)), plain=True))  # in any order: each is scanned alone
+    write_pieces(sink, _chunks(text))
+    if sink is not out:
+        sink.flush()
+
+
 def _chunks(text: str) -> Iterator[str]:
-    """``text`` in pieces of ``CHUNK`` characters: each written (and redacted) on its own."""
-    for start in range(0, len(text), CHUNK):
-        yield text[start : start + CHUNK]
+    """``text`` and a newline in pieces of ``CHUNK`` characters: each written (and redacted) on its
+    own. The pieces of ``text + "\n"``, without a copy of a report of megabytes to add a character."""
+    for start in range(0, len(text) + 1, CHUNK):
+        piece = text[start : start + CHUNK]
+        yield piece + "\n" if start + CHUNK > len(text) else piece
 
 
 def _gh_escape(text: str, *, prop: bool = False) -> str:
@@ -88,12 +120,17 @@ def _github_lines(findings: Sequence[Finding]) -> Iterator[str]:
         yield f"::{level[f.severity.value]} {','.join(props)}::{_gh_escape(body)}\n"
 
 
-def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
-    """A SARIF 2.1.0 log with one run; rules are the distinct finding codes."""
+def to_sarif(findings: Sequence[Finding], *, strings: list[str] | None = None) -> dict[str, Any]:
+    """A SARIF 2.1.0 log with one run; rules are the distinct finding codes.
+
+    ``strings``: given a list, every string of the log (keys too) is added to it. Findings of the
+    same object share its ``locations`` (built once): the log is for writing out, not for editing.
+    """
     rules: dict[str, dict[str, Any]] = {}
     results = []
+    places: dict[str, list[dict[str, Any]]] = {}
     for f in findings:
-        level = _sarif_level(f.severity)
+        level = _SARIF_LEVELS[f.severity]
         if f.code not in rules:  # the first finding of each code describes its rule
             rules[f.code] = {
                 "id": f.code,
@@ -102,28 +139,34 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
                 "help": {"text": f"See pgwarden's documentation: {_docs_page(f)}."},
                 "defaultConfiguration": {"level": level},
             }
-        result: dict[str, Any] = {
-            "ruleId": f.code,
-            "level": level,
-            "message": {"text": f.message + (f" {f.hint}" if f.hint else "")},
-            "properties": {"kind": f.kind, "object": f.object, "source": f.source},
-        }
+        text = f.message + (f" {f.hint}" if f.hint else "")
+        properties = {"kind": f.kind, "object": f.object, "source": f.source}
         if f.fix_sql:
-            result["properties"]["fix_sql"] = f.fix_sql
-        loc = _location(f.object)
-        if loc:
-            region: dict[str, int] = {}
-            if loc[1]:
-                region["startLine"] = loc[1]
-            if loc[2]:
-                region["startColumn"] = loc[2]
-            physical: dict[str, Any] = {"artifactLocation": {"uri": loc[0]}}
-            if region:
-                physical["region"] = region
-            result["locations"] = [{"physicalLocation": physical}]
-        else:
-            result["locations"] = [{"logicalLocations": [{"fullyQualifiedName": f.object}]}]
-        results.append(result)
+            properties["fix_sql"] = f.fix_sql
+        locations = places.get(f.object)
+        if locations is None:  # several findings on one statement: ~3 a statement in a large run
+            locations = places[f.object] = _sarif_locations(f.object)
+        results.append(
+            {
+                "ruleId": f.code,
+                "level": level,
+                "message": {"text": text},
+                "properties": properties,
+                "locations": locations,
+            }
+        )
+        if strings is not None:
+            strings += (f.code, level, text, f.kind, f.object, f.source, f.fix_sql or "")
+    if strings is not None:
+        strings += _SARIF_KEYS
+        for rule in rules.values():
+            strings += (rule["id"], rule["name"], rule["shortDescription"]["text"], rule["help"]["text"])
+            strings.append(rule["defaultConfiguration"]["level"])
+        strings += (
+            loc[0]["physicalLocation"]["artifactLocation"]["uri"]
+            for loc in places.values()
+            if "physicalLocation" in loc[0]
+        )
     return {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -142,13 +185,35 @@ def to_sarif(findings: Sequence[Finding]) -> dict[str, Any]:
     }
 
 
+_SARIF_KEYS = (
+    *("$schema", "https://json.schemastore.org/sarif-2.1.0.json", "version", "2.1.0", "runs", "tool"),
+    *("driver", "name", "pgwarden", __version__, "rules", "results", "id", "shortDescription", "text"),
+    *("help", "defaultConfiguration", "level", "ruleId", "message", "properties", "kind", "object"),
+    *("source", "fix_sql", "locations", "physicalLocation", "artifactLocation", "uri", "region"),
+    *("startLine", "startColumn", "logicalLocations", "fullyQualifiedName"),
+)
+"""The strings of a SARIF log that no finding gives it (``to_sarif``'s ``strings``)."""
+
+
+def _sarif_locations(obj: str) -> list[dict[str, Any]]:
+    """Where a finding on ``obj`` is: a file region (``path.sql:3:7``) or a database object's name."""
+    loc = _location(obj)
+    if loc is None:
+        return [{"logicalLocations": [{"fullyQualifiedName": obj}]}]
+    region: dict[str, int] = {}
+    if loc[1]:
+        region["startLine"] = loc[1]
+    if loc[2]:
+        region["startColumn"] = loc[2]
+    physical: dict[str, Any] = {"artifactLocation": {"uri": loc[0]}}
+    if region:
+        physical["region"] = region
+    return [{"physicalLocation": physical}]
+
+
 def _docs_page(f: Finding) -> str:
     """Lint rules are documented under docs/rules/, finding codes under docs/codes/."""
     return f"docs/rules/{f.code}.md" if f.source == "lint" else f"docs/codes/{f.code}.md"
-
-
-def _sarif_level(sev: Severity) -> str:
-    return _SARIF_LEVELS[sev]
 
 
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}

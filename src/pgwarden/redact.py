@@ -89,16 +89,29 @@ _SECRET_WORDS = (
 # the triggers found in it: a pattern is only run over text that holds what it needs. Exact, not a
 # heuristic; it matters on large output (a JSON report of thousands of lint findings says
 # "foreign key" often, which woke every pattern, each scanning megabytes).
-_NEEDS: tuple[Callable[[str, str, set[str]], bool], ...] = (
+_NEEDS: tuple[Callable[[str, bytes, set[str]], bool], ...] = (
     lambda text, low, found: "://" in found,
     lambda text, low, found: "pass" in found,
-    lambda text, low, found: "pass" in found and "--pass" in low,
+    lambda text, low, found: "pass" in found and b"--pass" in low,
     lambda text, low, found: any(w in text for t, w in _SECRET_WORDS if t in found),
     lambda text, low, found: ":" in found,
     lambda text, low, found: "authorization" in found,
     lambda text, low, found: "bearer" in found,
 )
 
+
+_ANCHORS: tuple[re.Pattern[str], ...] = (
+    _PATTERNS[0][0],
+    re.compile(r"(?i)\bpass(?:word|wd)?\s*="),
+    _PATTERNS[2][0],
+    re.compile(r"\b" + _SECRET_NAME + r"\b"),
+    _PATTERNS[4][0],
+    re.compile(r"(?i)\bauthorization"),
+    _PATTERNS[6][0],
+)
+"""What a match of each pattern above starts with (same order) that cannot hold a ``"``: the whole
+pattern where none of it can, else its part before the first place a ``"`` may come
+(``json_sink`` relies on it: such a part lies inside one string of a JSON document)."""
 
 _literals: set[str] = set()
 _literal_re: re.Pattern[str] | None = None
@@ -139,22 +152,68 @@ def registered_digest() -> str:
     return hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _suspects(text: str) -> tuple[bytes, set[str]]:
+    """``text`` with its ASCII letters lowered, and the triggers (``:`` for ``_TOKEN_START``) in it.
+
+    Lowered as bytes: ``str.lower`` maps every character, ~15 times slower on text that is not all
+    ASCII (a lint report with a dash in it), and no trigger or word ``_NEEDS`` looks for can come
+    from lowering anything but an ASCII letter: of the rest only the Kelvin sign lowers to one
+    (``k``: what ``key`` and ``token`` wake, ``_SECRET_NAME``, is matched case-sensitively) and ``İ``
+    to ``i`` with a combining dot (no trigger has ``i`` before a character that is not ASCII).
+    """
+    low = text.encode("utf-8", "surrogatepass").lower()
+    found = {trigger for trigger, word in _TRIGGER_BYTES if word in low}
+    if _TOKEN_START.search(text) is not None:
+        found.add(":")
+    return low, found
+
+
+_TRIGGER_BYTES = tuple((trigger, trigger.encode("ascii")) for trigger in _TRIGGERS)
+
+
 def redact(text: str) -> str:
     """``text`` with every password, token and registered secret replaced by ``***``."""
     if not text:
         return text
-    low = text.lower()
-    found = {t for t in _TRIGGERS if t in low}
-    if _TOKEN_START.search(text) is not None:
-        found.add(":")
+    low, found = _suspects(text)
     if found:
         for needs, (pattern, replacement) in zip(_NEEDS, _PATTERNS, strict=True):
             if needs(text, low, found):
                 text = pattern.sub(replacement, text)
+    return _redact_literals(text)
+
+
+def _redact_literals(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***`` (what ``redact`` does last)."""
     literal = _literal_re
     if literal is not None:
         text = literal.sub(MASK, text)
     return text
+
+
+def json_sink(out: IO[str], strings: str) -> IO[str]:
+    """Where to write a JSON document so that it comes out as writing it to ``out`` would.
+
+    ``strings``: a JSON text holding every string of the document (its keys too), escaped as the
+    document writes them. When ``out`` is a :class:`RedactingStream` with nothing held and no
+    pattern above can match in any of those strings, no pattern can match in the document either:
+    the part a match starts with (``_ANCHORS``) holds no ``"``, so it lies inside one string (JSON's
+    numbers, ``true``/``false``/``null`` and punctuation hold no trigger of any pattern), and each
+    string stands between ``"`` there as here. The document then only needs the registered
+    literals hidden (a secret may hold any character), line by line as ``out`` would: the returned
+    stream does that, or is the stream behind ``out`` when there are none. Otherwise ``out`` itself.
+    Scanning the strings, once each, instead of the document (keys and indentation, ~6 MB for 7,500
+    lint findings in SARIF, many strings repeated) is the point. The caller flushes what it gets.
+    """
+    if not isinstance(out, RedactingStream) or out._pending:
+        return out
+    low, found = _suspects(strings)
+    for needs, anchor in zip(_NEEDS, _ANCHORS, strict=True):
+        if needs(strings, low, found) and anchor.search(strings) is not None:
+            return out
+    if _literal_re is None:
+        return out.target
+    return cast("IO[str]", RedactingStream(out.target, patterns=False))
 
 
 class RedactingStream(io.TextIOBase):
@@ -164,16 +223,17 @@ class RedactingStream(io.TextIOBase):
     ``json.dump`` does — is still seen whole.
     """
 
-    def __init__(self, target: IO[str]) -> None:
+    def __init__(self, target: IO[str], *, patterns: bool = True) -> None:
         super().__init__()
         self.target = target
         self._pending = ""
+        self._redact = redact if patterns else _redact_literals
 
     def write(self, text: str) -> int:
         self._pending += text
         if "\n" in self._pending:
             head, _, self._pending = self._pending.rpartition("\n")
-            self.target.write(redact(head + "\n"))
+            self.target.write(self._redact(head + "\n"))
         return len(text)
 
     def flush(self) -> None:
@@ -182,7 +242,7 @@ class RedactingStream(io.TextIOBase):
             return
         if self._pending:
             pending, self._pending = self._pending, ""
-            self.target.write(redact(pending))
+            self.target.write(self._redact(pending))
         self.target.flush()
 
     def isatty(self) -> bool:

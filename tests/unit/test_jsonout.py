@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pgwarden._jsonout import dumps, is_plain
+from pgwarden._jsonout import dumps, is_plain, plain_strings
 
 
 class Color(enum.Enum):
@@ -51,3 +51,18 @@ def test_plain_means_what_orjson_writes_like_the_standard_library() -> None:
     assert is_plain({"a": [1, "b", None, True, (2,)]})
     for value in (1.5, 2**64, {1: 2}, Color.RED, Level.HIGH, Point(1), b"bytes"):
         assert not is_plain({"a": [value]})
+
+
+def test_many_characters_sharing_a_first_byte_are_each_escaped_like_the_standard_library() -> None:
+    # — … → ‘ share their first UTF-8 byte; é ü another; 😀 and DEL stand alone; at every place
+    # of a string (first, last, side by side) and in keys
+    chars = "—…→‘éü😀\x7f"
+    doc = {f"key{c}": [f"{c}{i}{c}{c}x{chars[(i + 1) % len(chars)]}" for i in range(50)] for c in chars}
+    assert dumps(doc) == json.dumps(doc, indent=2, default=str)
+
+
+def test_plain_strings_are_every_key_and_string_value() -> None:
+    value = {"a": ["b", {"c": "d", "e": [1, None, ("f",)]}], "g": True}
+    strings = plain_strings(value)
+    assert strings is not None and sorted(strings) == ["a", "b", "c", "d", "e", "f", "g"]
+    assert plain_strings({"a": [1.5]}) is None

@@ -33,6 +33,8 @@ TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_"
 def test_secrets_are_hidden(text: str, secret: str) -> None:
     assert secret not in redact(text)
     assert "***" in redact(text)
+    # beside characters that are not ASCII (the triggers are looked for in ASCII-lowered bytes)
+    assert redact(f"— {text} — ünï") == f"— {redact(text)} — ünï"
 
 
 @pytest.mark.parametrize(

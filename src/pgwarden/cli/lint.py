@@ -120,10 +120,15 @@ def lint(
                 formats.render(found, fmt, out, color=color, title=title)
 
     if targets and not against:
+        contents: dict[Path, bytes] = {}  # each file read once: for the cache key, linting, the check
 
         def checked(files: Sequence[Path], given: Settings) -> list[Finding]:
             # the folders are checked as `migrate` would, beside the linting (a cache hit: they passed)
-            return lint_paths(files, given, check=lambda: [discover(folder) for folder in folders])
+            found = lint_paths(
+                files, given, contents=contents, check=lambda: [discover(f, contents) for f in folders]
+            )
+            contents.clear()  # not held while the report is written
+            return found
 
         if no_cache:
             found += checked(targets, settings)
@@ -145,10 +150,11 @@ def lint(
                 strict=strict,
                 folders=folders,
                 lean_head=lean_head,
+                contents=contents,
             )
         else:
             from ..lint.cache import lint_cached
 
-            found += lint_cached(targets, settings, checked, folders=folders)
+            found += lint_cached(targets, settings, checked, folders=folders, contents=contents)
     render(found, state.out)
     return findings_module.exit_code(found, strict=strict)

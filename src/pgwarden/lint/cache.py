@@ -60,6 +60,7 @@ def lint_cached(
     check: Callable[[Path], object] | None = None,
     files: Sequence[Path] | None = None,
     extra: dict[str, Any] | None = None,
+    contents: dict[Path, bytes] | None = None,
 ) -> list[Finding]:
     """``lint(files, settings)`` for the files under ``paths``, or the findings of an earlier run with
     the same key: the same findings, in the same order, as linting again.
@@ -68,12 +69,16 @@ def lint_cached(
     raise). A hit skips it: the key then holds each folder's ``.sql`` names, and the files it reads
     are among those hashed, so the same check passed on the same input before.
     ``files``: what the findings depend on when it is not the SQL files under ``paths`` (an Alembic
-    environment's revisions and ``env.py``); ``extra``: more of the key (the Alembic version).
+    environment's revisions and ``env.py``); ``extra``: more of the key (the Alembic version);
+    ``contents``: as ``report_cached`` says.
     """
     files = collect_files(paths) if files is None else files
-    key = _key(files, settings, folders, extra)
+    key = _keys(files, settings, folders, extra, keep=contents)[0]
     where = private_dir(directory())
-    return _findings(files, settings, lint, key, where, folders, check, extra)[0]
+    found = _findings(files, settings, lint, key, where, folders, check, extra)[0]
+    if contents is not None:
+        contents.clear()  # linted, or a hit: the bytes the key read are not needed any more
+    return found
 
 
 def _findings(
@@ -119,6 +124,7 @@ def report_cached(
     strict: bool = False,
     folders: Sequence[Path] = (),
     lean_head: str | None = None,
+    contents: dict[Path, bytes] | None = None,
 ) -> int:
     """Write ``report.render`` of the findings of ``paths`` to ``out`` and return the exit code, as
     ``lint_cached`` and ``exit_code`` would; a hit of the same key and variant writes the stored text.
@@ -126,15 +132,20 @@ def report_cached(
     The report is redacted as it is rendered (``out``'s own redaction is passed by): what is stored
     holds no secret, and its name covers which values were hidden. ``lean_head``: the head ``lean``
     found no entry under; once the report is kept, an entry is written there for the next run.
+    ``contents``: where the key leaves the bytes of the files it reads (``lint`` may take them from
+    there: the findings are then of the very bytes the key was made of). Before they are kept, the
+    files are hashed again, so a file edited meanwhile leaves nothing behind.
     """
     listing = listing_digest(paths) if lean_head is not None else None  # before the files are listed
     files = collect_files(paths)
-    key, digest = _keys(files, settings, folders)
+    key, digest = _keys(files, settings, folders, keep=contents)
     where = private_dir(directory())
     variant = f"{report.variant}\n{registered_digest()}"
     name = f"{key}.{hashlib.sha256(variant.encode()).hexdigest()[:16]}.out"
     stored = _load_report(where / name) if key is not None and where is not None else None
     kept = stored is not None
+    if contents is not None and kept:
+        contents.clear()  # nothing is linted: the bytes the key read are not needed
     if stored is None:
         found, kept = _findings(files, settings, lint, key, where, folders, None, None)
         with StringIO() as buffer:  # closed once its text is taken: one copy of the report held
@@ -205,13 +216,15 @@ def _keys(
     settings: Settings,
     folders: Sequence[Path] = (),
     extra: dict[str, Any] | None = None,
+    keep: dict[Path, bytes] | None = None,
 ) -> tuple[str | None, str | None]:
-    """The run's key, and the digest of its files (``inputs.files_digest``) the key is made with."""
+    """The run's key, and the digest of its files (``inputs.files_digest``, which leaves the bytes
+    it read in ``keep``) the key is made with."""
     try:
         cwd = os.getcwd()
     except OSError:
         return None, None
-    files_part = files_digest(files, folders)
+    files_part = files_digest(files, folders, keep)
     if files_part is None:
         return None, None  # linting reports the unreadable file; such a run is not kept
     head = {

@@ -22,12 +22,16 @@ __all__ = ["chain_for", "fold"]
 _WORD = re.compile(rb"[A-Za-z_\x80-\xff][A-Za-z0-9_$\x80-\xff]*")
 
 
-def chain_for(files: Sequence[Path], wanted: Mapping[Path, set[str]]) -> dict[Path, ChainTables]:
+def chain_for(
+    files: Sequence[Path], wanted: Mapping[Path, set[str]], contents: Mapping[Path, bytes] | None = None
+) -> dict[Path, ChainTables]:
     """The chain before each ``wanted`` file, for the tables (``schema.name``) it asks about.
 
     Only files that name one of those tables can change what is known of them, so only those
     are parsed; a wanted file whose tables no earlier file names is left out (nothing to learn).
+    ``contents``: the bytes of files read already, by path.
     """
+    contents = {} if contents is None else contents
     position = {path: i for i, path in enumerate(files)}
     last: dict[bytes, int] = {}
     for path, tables in wanted.items():
@@ -39,8 +43,9 @@ def chain_for(files: Sequence[Path], wanted: Mapping[Path, set[str]]) -> dict[Pa
     datas: list[bytes] = []
     mentions: list[set[bytes]] = []
     for path in files[: max(last.values())]:
+        data = contents.get(path, b"")
         try:
-            data = path.read_bytes().removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
+            data = (data or path.read_bytes()).removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n")
         except OSError:
             data = b""  # the lint pass reports the unreadable file
         words = set(_WORD.findall(data.lower()))

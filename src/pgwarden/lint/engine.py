@@ -17,7 +17,7 @@ from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
 from .chain import chain_for
 from .ignores import covers, find_ignores
-from .inputs import sql_files
+from .inputs import KEEP_BYTES, read_bytes, sql_files
 from .locator import Locator, Shown, show_path
 from .model import ChainTables, Hit, Rule, Source, Statement, TableFacts
 from .notices import down_part, file_problem, unused_ignores
@@ -94,19 +94,31 @@ def lint_paths(
     tables: Mapping[str, TableFacts] | None = None,
     *,
     check: Callable[[], object] | None = None,
+    contents: dict[Path, bytes] | None = None,
 ) -> list[Finding]:
     """Lint every SQL file under ``paths``; a broken file becomes a finding, never an exception.
 
     ``check()`` (``migrate``'s folder checks, which raise) runs first, or beside the linting when
     a forked child lints part of the files; when it raises, nothing is linted.
+    ``contents``: the bytes of files read already (by the results cache's key), by path; the files
+    are read into it (up to ``KEEP_BYTES`` in all) before ``check()`` runs, which may take them
+    from there instead of reading them again.
     """
     files = collect_files(paths)
     shown = Shown()
+    contents = {} if contents is None else contents
+    kept = sum(map(len, contents.values()))
+    for path in files:
+        if path not in contents and kept < KEEP_BYTES:
+            read = _read(path, shown(path))
+            if isinstance(read, bytes) and kept + len(read) <= KEEP_BYTES:
+                contents[path] = read
+                kept += len(read)
 
     def lint_some(some: Sequence[Path]) -> list[Finding]:
         findings: list[Finding] = []
         for path in some:
-            findings.extend(_lint_file(path, shown(path), settings, tables, None))
+            findings.extend(_lint_file(path, shown(path), settings, tables, None, contents))
         return findings
 
     with cycle_collector_off():
@@ -119,12 +131,16 @@ def lint_paths(
                 check()
             found = lint_some(files)
         if tables is None:
-            found = _with_chain(files, found, settings, shown)
+            found = _with_chain(files, found, settings, shown, contents)
     return found
 
 
 def _with_chain(
-    files: Sequence[Path], found: list[Finding], settings: Settings, shown: Shown
+    files: Sequence[Path],
+    found: list[Finding],
+    settings: Settings,
+    shown: Shown,
+    contents: Mapping[Path, bytes],
 ) -> list[Finding]:
     """Lint again, knowing what the earlier files leave, the files where a rule said it did not know."""
     asking = [f for f in found if f.evidence.get("chain") == "unknown"]
@@ -136,11 +152,12 @@ def _with_chain(
         path = by_shown.get(f.object.rsplit(":", 2)[0])
         if path is not None:
             wanted.setdefault(path, set()).add(str(f.evidence.get("table", "")))
-    chains = chain_for(files, wanted)
+    chains = chain_for(files, wanted, contents)
     if not chains:
         return found
     again = {
-        shown(path): _lint_file(path, shown(path), settings, None, chain) for path, chain in chains.items()
+        shown(path): _lint_file(path, shown(path), settings, None, chain, contents)
+        for path, chain in chains.items()
     }
     replaced = set(again)
     result: list[Finding] = []
@@ -159,7 +176,7 @@ def lint_file(
     tables: Mapping[str, TableFacts] | None = None,
     chain: ChainTables | None = None,
 ) -> list[Finding]:
-    return _lint_file(path, show_path(path), settings, tables, chain)
+    return _lint_file(path, show_path(path), settings, tables, chain, {})
 
 
 def _lint_file(
@@ -168,21 +185,37 @@ def _lint_file(
     settings: Settings,
     tables: Mapping[str, TableFacts] | None,
     chain: ChainTables | None,
+    contents: Mapping[Path, bytes],
 ) -> list[Finding]:
+    data = contents.get(path)
+    if data is None:
+        read = _read(path, shown)
+    elif len(data) > MAX_FILE_BYTES:  # read by the results cache's key, which reads any size
+        read = _too_large(shown, len(data))
+    else:
+        read = data
+    if not isinstance(read, bytes):
+        return [read]
+    return lint_bytes(shown, read, settings, tables, chain)
+
+
+def _read(path: Path, shown: str) -> bytes | Finding:
+    """The bytes of ``path``, or the finding that says why it is not linted."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return [
-                file_problem(
-                    shown,
-                    f"{shown} is {size // (1024 * 1024)} MB; pgwarden lints files up to "
-                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it into smaller migrations.",
-                )
-            ]
-        data = path.read_bytes()
+            return _too_large(shown, size)
+        return read_bytes(path)
     except OSError as exc:
-        return [file_problem(shown, f"Cannot read {shown}: {exc.strerror or exc}.")]
-    return lint_bytes(shown, data, settings, tables, chain)
+        return file_problem(shown, f"Cannot read {shown}: {exc.strerror or exc}.")
+
+
+def _too_large(shown: str, size: int) -> Finding:
+    return file_problem(
+        shown,
+        f"{shown} is {size // (1024 * 1024)} MB; pgwarden lints files up to "
+        f"{MAX_FILE_BYTES // (1024 * 1024)} MB: split it into smaller migrations.",
+    )
 
 
 def lint_text(

@@ -30,6 +30,24 @@ def sql_files(folder: str) -> Iterator[os.DirEntry[str]]:
             yield from sql_files(entry.path)
 
 
+KEEP_BYTES = 64 << 20
+"""How much of the files read a run keeps to lint (and check) without reading them again; beyond
+that they are read again one at a time, as a run of huge files would otherwise hold them all."""
+
+
+def read_bytes(path: Path) -> bytes:
+    """``path.read_bytes()`` through ``os`` directly: a run reads a thousand small files, for which
+    the buffered file object's setup cost most of the time (~6 against ~10 ms for 1,000 files)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def listing_digest(paths: Sequence[Path]) -> str:
     """A digest of what ``collect_files(paths)`` decides from: each path's kind and, for a folder,
     the names of every ``.sql`` file under it (those the engine skips too: which it skips is decided
@@ -45,20 +63,27 @@ def listing_digest(paths: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def files_digest(files: Sequence[Path], folders: Sequence[Path] = ()) -> str | None:
+def files_digest(
+    files: Sequence[Path], folders: Sequence[Path] = (), keep: dict[Path, bytes] | None = None
+) -> str | None:
     """A digest of the files a run lints (each one's path as given and as resolved, and its content)
     and of the ``.sql`` names in each of ``folders`` (which ``migrate``'s check reads); ``None`` when
-    a file cannot be read (linting reports it: such a run is not kept)."""
+    a file cannot be read (linting reports it: such a run is not kept). ``keep``: where to leave
+    the bytes read, by path (linting then reads each file once), up to ``KEEP_BYTES`` in all."""
     digest = hashlib.sha256()
     for folder in folders:
         names = "\0".join([str(folder), *sql_names(folder)])
         digest.update(("\0checked\0" + names).encode("utf-8", "surrogateescape"))
     folders_real: dict[str, str] = {}
+    kept = 0 if keep is None else sum(map(len, keep.values()))
     for path in files:
         try:
-            data = path.read_bytes()
+            data = read_bytes(path)
         except OSError:
             return None
+        if keep is not None and kept + len(data) <= KEEP_BYTES:
+            keep[path] = data
+            kept += len(data)
         named = f"\0{path}\0{realpath(path, folders_real)}\0{len(data)}\0"
         digest.update(named.encode("utf-8", "surrogateescape"))
         digest.update(hashlib.sha256(data).digest())

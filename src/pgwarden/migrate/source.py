@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -78,8 +79,12 @@ def show_path(path: Path) -> str:
         return str(path)
 
 
-def discover(folder: Path) -> list[MigrationFile]:
-    """Every migration file in ``folder``, in version order; ``SourceError`` for anything ambiguous."""
+def discover(folder: Path, contents: Mapping[Path, bytes] | None = None) -> list[MigrationFile]:
+    """Every migration file in ``folder``, in version order; ``SourceError`` for anything ambiguous.
+
+    ``contents``: the bytes of files already read (``lint`` reads each file once), by path as
+    ``folder / name``; the others are read here.
+    """
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise SourceError(
@@ -119,7 +124,7 @@ def discover(folder: Path) -> list[MigrationFile]:
             raise SourceError(
                 f"Migration files {names} share version {version}: give each file its own number."
             )
-        file = parse(paths[0])
+        file = parse(paths[0], None if contents is None else contents.get(paths[0]))
         down = others.get((version, "down")) or others.get((version, "undo"))
         if down is not None:
             file = replace(file, down=f"file {down.name}")
@@ -158,14 +163,20 @@ def _name(path: Path) -> Name:
     return name
 
 
-def parse(path: Path) -> MigrationFile:
-    """Read one migration file (named as ``names`` describes); its up part only."""
+def parse(path: Path, data: bytes | None = None) -> MigrationFile:
+    """Read one migration file (named as ``names`` describes); its up part only.
+
+    ``data``: the file's bytes when they were read already.
+    """
     name = _name(path)
     if name.role != "up":
         raise SourceError(f"{show_path(path)} is a {name.role} file, which pgwarden never runs.")
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            raw = fh.read()
+        if data is None:
+            with path.open(encoding="utf-8", newline="") as fh:
+                raw = fh.read()
+        else:
+            raw = data.decode("utf-8")  # what reading it so decodes, errors and all
     except UnicodeDecodeError as exc:
         raise SourceError(
             f"Migration file {show_path(path)} is not UTF-8 text (byte {exc.start}): save it as UTF-8."

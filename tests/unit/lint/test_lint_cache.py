@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from io import StringIO
 from pathlib import Path
 
@@ -182,9 +183,9 @@ def test_a_hit_skips_the_folder_check_until_a_name_in_the_folder_changes(
     checked: list[Path] = []
     discover = lint_cli.discover
 
-    def counting(folder: Path) -> object:
+    def counting(folder: Path, contents: Mapping[Path, bytes] | None = None) -> object:
         checked.append(folder)
-        return discover(folder)
+        return discover(folder, contents)
 
     monkeypatch.setattr(lint_cli, "discover", counting)
     first = run(project, "--format", "json")
@@ -262,3 +263,69 @@ def test_a_report_that_cannot_be_encoded_is_not_kept_and_leaves_nothing(project:
     cache._store_report(where, "y.out", ((0, 1), "fine " * 20000))
     assert [p.name for p in where.iterdir()] == ["y.out"]
     assert cache._load_report(where / "y.out") == ((0, 1), "fine " * 20000)
+
+
+def test_each_file_is_read_once_for_the_key_linting_and_the_folder_check(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: dict[str, int] = {}
+    open_, os_open = Path.open, os.open
+
+    def counted_open(self: Path, *args: object, **kwargs: object) -> object:  # read_bytes opens too
+        if self.suffix == ".sql":
+            reads[self.name] = reads.get(self.name, 0) + 1
+        return open_(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    def counted_os_open(path: str | os.PathLike[str], flags: int, *args: int, **kwargs: object) -> int:
+        if str(path).endswith(".sql"):
+            name = os.path.basename(path)
+            reads[name] = reads.get(name, 0) + 1
+        return os_open(path, flags, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", counted_open)
+    monkeypatch.setattr(os, "open", counted_os_open)
+    afresh = run(project, "--format", "json", "--no-cache")
+    assert reads == dict.fromkeys(FILES, 1)  # linted, checked and read by the chain from one read
+    reads.clear()
+    assert run(project, "--format", "json") == afresh
+    # the key's read is linted and checked; hashed once more after linting (an edit meanwhile is
+    # not kept)
+    assert reads == dict.fromkeys(FILES, 2)
+
+
+def test_the_folder_check_from_bytes_read_already_is_the_check_from_the_files(tmp_path: Path) -> None:
+    from pgwarden.errors import SourceError
+    from pgwarden.migrate.source import discover
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    files = {
+        "001_a.sql": b"\xef\xbb\xbf-- pgwarden: no-transaction\r\nCREATE INDEX CONCURRENTLY i ON t (a);\r\n",
+        "002_b.sql": b"-- migrate:up\nCREATE TABLE b (id bigint);\n-- migrate:down\nDROP TABLE b;\n",
+        "003_c.sql": b"SELECT 1;\rSELECT 2;\n",
+    }
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    contents = {folder / name: data for name, data in files.items()}
+    assert discover(folder, contents) == discover(folder)
+    (folder / "004_d.sql").write_bytes(b"SELECT '\xff';\n")
+    contents[folder / "004_d.sql"] = b"SELECT '\xff';\n"
+    with pytest.raises(SourceError) as from_file:
+        discover(folder)
+    with pytest.raises(SourceError) as from_bytes:
+        discover(folder, contents)
+    assert str(from_bytes.value) == str(from_file.value)
+
+
+@pytest.mark.parametrize("budget", [0, 100])
+def test_files_beyond_the_bytes_kept_are_read_again_with_the_same_report(
+    project: Path, monkeypatch: pytest.MonkeyPatch, budget: int
+) -> None:
+    from pgwarden.lint import engine, inputs
+
+    expected = {fmt: run(project, "--format", fmt, "--no-cache") for fmt in ("json", "text")}
+    monkeypatch.setattr(inputs, "KEEP_BYTES", budget)
+    monkeypatch.setattr(engine, "KEEP_BYTES", budget)
+    for fmt, report in expected.items():
+        assert run(project, "--format", fmt, "--no-cache") == report
+        assert run(project, "--format", fmt) == report  # the key's read, then linting
