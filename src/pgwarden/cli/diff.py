@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._collector import cycle_collector_off
+from .._collector import cycle_collector
 from ..catalog import TableShare
 from ..contract.resolve import is_live, resolve
 from ._state import State, dev_url_option, format_option
@@ -46,7 +46,7 @@ def diff(
     Destructive statements are commented out unless --allow-destructive.
     """
     live = is_live(from_) and is_live(to)
-    with cycle_collector_off(when=live):
+    with cycle_collector(paused=live):
         cfg = state.config(dev_url=dev_url)
         if live:
             have, want = _read_both(from_, to, cfg=cfg, scratch=_no_scratch)
