@@ -2,8 +2,10 @@
 before the command line interface is imported (``lint/lean.py``), anything else runs the CLI.
 
 ``diff`` and ``snapshot`` run without the cycle collector from the first import to exit, the
-interpreter's last collection included (``_collector.pause_from_start``): at 2,000 tables it walked
-the whole schema and every module for about a tenth of their CPU time."""
+interpreter's collections at exit included (``_collector.pause_from_start``): at 2,000 tables the
+automatic collections while reading and the walks at exit over the ~55,000 objects still alive
+(modules, the driver) cost 0.04-0.09 s of CPU, and the process now ends ~16 ms after its last
+write instead of ~55."""
 
 from __future__ import annotations
 
