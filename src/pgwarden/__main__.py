@@ -1,20 +1,34 @@
 """``python -m pgwarden`` and the ``pgwarden`` script: a warm ``lint`` is answered from its cache
-before the command line interface is imported (``lint/lean.py``), anything else runs the CLI."""
+before the command line interface is imported (``lint/lean.py``), anything else runs the CLI.
+
+``diff`` and ``snapshot`` run without the cycle collector from the first import to exit, the
+interpreter's collections at exit included (``_collector.pause_from_start``): at 2,000 tables the
+automatic collections while reading and the walks at exit over the ~55,000 objects still alive
+(modules, the driver) cost 0.04-0.09 s of CPU, and the process now ends ~16 ms after its last
+write instead of ~55."""
 
 from __future__ import annotations
 
 import sys
 
+from . import _collector
+
 
 def main() -> int:
-    from .lint.lean import run
+    argv = sys.argv[1:]
+    paused = _collector.pause_from_start(argv)
+    if not paused:  # diff and snapshot are never a plain lint: lint's cache module stays unloaded
+        from .lint.lean import run
 
-    code = run(sys.argv[1:])
-    if code is not None:
-        return code
+        code = run(argv)
+        if code is not None:
+            return code
     from .cli import main as cli_main
 
-    return cli_main()
+    code = cli_main()
+    if paused:
+        _collector.skip_final_collection()
+    return code
 
 
 if __name__ == "__main__":

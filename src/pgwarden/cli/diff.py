@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .._collector import cycle_collector_off
+from .._collector import cycle_collector
 from ..catalog import TableShare
 from ..contract.resolve import is_live, resolve
 from ._state import State, dev_url_option, format_option
@@ -46,7 +46,7 @@ def diff(
     Destructive statements are commented out unless --allow-destructive.
     """
     live = is_live(from_) and is_live(to)
-    with cycle_collector_off(when=live):
+    with cycle_collector(paused=live):
         cfg = state.config(dev_url=dev_url)
         if live:
             have, want = _read_both(from_, to, cfg=cfg, scratch=_no_scratch)
@@ -74,18 +74,17 @@ def _report(
     """What differs between ``have`` and ``want``: findings, or with ``as_sql`` the script."""
     from .. import findings as findings_module
     from .. import formats
-    from ..contract.ledgers import is_ledger
     from ..diff import diff as compute_diff
     from ..diff import render_sql, to_findings
 
     # A partial source (models know no triggers) only speaks for what it describes.
     both = have.covers & want.covers
+    changes = [c for c in compute_diff(want.schema, have.schema) if c.object_type in both]
     ledgers = (*have.bookkeeping, *want.bookkeeping)
-    changes = [
-        c
-        for c in compute_diff(want.schema, have.schema)
-        if c.object_type in both and not is_ledger(c.object, ledgers)
-    ]
+    if ledgers:  # an Alembic chain's version table (its module loads the migration tools' table names)
+        from ..contract.ledgers import is_ledger
+
+        changes = [c for c in changes if not is_ledger(c.object, ledgers)]
     if as_sql:
         script = render_sql(changes, allow_destructive=allow_destructive)
         if script:
@@ -139,5 +138,4 @@ def _import_comparison() -> None:
     """Import the modules ``diff`` uses once both schemas are read (their import is most of what
     this command imports besides the driver)."""
     from .. import findings, formats  # noqa: F401
-    from ..contract import ledgers  # noqa: F401
     from ..diff import render  # noqa: F401

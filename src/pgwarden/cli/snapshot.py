@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .._collector import cycle_collector_off
+from .._collector import cycle_collector
 from ..catalog import serialize
 from ..config import Config
 from ..contract.resolve import is_live, resolve
@@ -37,7 +37,7 @@ def snapshot(
     cfg = state.config(database_url=database_url, dev_url=dev_url)
     source = from_ or cfg.db_url()
     assert source is not None
-    with cycle_collector_off(when=is_live(source)):
+    with cycle_collector(paused=is_live(source)):
         return _snapshot(state, cfg, source, output)
 
 
