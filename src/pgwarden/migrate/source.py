@@ -18,6 +18,7 @@ This module only reads files; applying them is the runner's job.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -31,6 +32,7 @@ __all__ = ["DIRECTIVES", "MigrationFile", "discover", "parse", "show_path", "sta
 
 _FILENAME = re.compile(r"(?P<version>[0-9]+)_(?P<name>[^\s]+)\.sql")
 _DIRECTIVE = re.compile(r"--\s*pgwarden\s*:(?!\s*ignore\b)(?P<rest>.*)", re.IGNORECASE)
+_MENTION = re.compile(r"pgwarden", re.IGNORECASE)
 _DURATION = re.compile(r"[0-9]+(?:\.[0-9]+)?\s*(?:us|ms|s|min|h|d)?")
 
 DIRECTIVES = (
@@ -94,9 +96,12 @@ def discover(folder: Path, contents: Mapping[Path, bytes] | None = None) -> list
     by_version: dict[int, list[Path]] = {}
     others: dict[tuple[int, str], Path] = {}  # (version, role) of down and undo files
     layouts: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix != ".sql" or path.name.startswith(".") or not path.is_file():
-            continue
+    # scandir: whether an entry is a file comes with the listing, without a stat per file.
+    with os.scandir(folder) as listing:
+        found = [
+            e.name for e in listing if e.name.endswith(".sql") and not e.name.startswith(".") and e.is_file()
+        ]
+    for path in (folder / n for n in sorted(found)):  # by name: the order Paths of one folder sort in
         name = _name(path)
         layouts.setdefault(name.layout, path)
         if name.role == "up":
@@ -229,6 +234,8 @@ def _directives(text: str, path: Path) -> dict[str, str | bool]:
         match = _DIRECTIVE.fullmatch(stripped)
         if match:
             _parse_directive(match["rest"], options, where=f"{show_path(path)}:{number}")
+    if _MENTION.search(text) is None:  # no directive can follow (most files): no line to look at
+        return options
     for number, line in enumerate(lines[header_end:], start=header_end + 1):
         if _DIRECTIVE.fullmatch(line.strip()) and _is_comment_at(text, lines, number):
             raise SourceError(
