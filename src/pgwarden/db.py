@@ -120,9 +120,15 @@ def create_own_tables(conn: psycopg.Connection, script: str) -> None:
     try:
         conn.execute(f"BEGIN;\n{lock};\n{script}\n;\nCOMMIT".encode())
     except BaseException:
-        if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
-            conn.execute(b"ROLLBACK")
+        roll_back_open(conn)
         raise
+
+
+def roll_back_open(conn: psycopg.Connection) -> None:
+    """``ROLLBACK`` the transaction a failure left open on an autocommit connection (a ``BEGIN`` sent
+    by hand), when the connection is still usable."""
+    if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
+        conn.execute(b"ROLLBACK")
 
 
 def explain(exc: psycopg.OperationalError, url: str, *, what: str = "database") -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 from psycopg.pq import TransactionStatus
 
+from ..db import roll_back_open
 from ..errors import MigrationError
 from .source import MigrationFile, show_path, statements
 
@@ -92,8 +93,7 @@ def _apply_transaction(
         opening = (b"BEGIN", before) if before else (b"BEGIN",)
         run_all(conn, file, check, opening=opening, closing=(*closing, b"COMMIT"))
     except BaseException:
-        if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
-            conn.execute(b"ROLLBACK")
+        roll_back_open(conn)
         raise
 
 

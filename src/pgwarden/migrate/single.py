@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from psycopg.pq import TransactionStatus
 
+from ..db import roll_back_open
 from ..errors import MigrationError, UsageError
 from . import apply as executor
 from . import ledger, lock
@@ -141,8 +141,7 @@ def apply_all(
         current = None
         conn.execute(held.fence_sql() + b"; COMMIT")
     except BaseException as exc:
-        if not conn.closed and not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
-            conn.execute(b"ROLLBACK")
+        roll_back_open(conn)
         if isinstance(exc, psycopg.Error) and exc.sqlstate == lock.LOCK_LOST:
             raise held.lost_error() from None
         if isinstance(exc, MigrationError) and current is not None:
