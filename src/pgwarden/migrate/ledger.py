@@ -126,15 +126,17 @@ def record_sql(
     that commits the file (a statement with parameters would need a round trip of its own).
     ``duration_ms=None``: the time since the transaction began, measured by the server when the row
     is written (sent with the file's statements, the row is built before they ran)."""
-    values = (version, name, checksum, json.dumps(applied_by), success, error, statements_done)
     duration = _SINCE_BEGIN if duration_ms is None else sql.Literal(duration_ms)
+    after = (json.dumps(applied_by), success, error, statements_done)
     return sql.SQL(
         "INSERT INTO pgwarden.migrations AS m (version, name, checksum, duration_ms, applied_by, success, "
         "error, statements_done) VALUES ({}, {}, {}, {}, {}::jsonb, {}, {}, {}) "
         "ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
         "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by, "
         "success = excluded.success, error = excluded.error, statements_done = excluded.statements_done"
-    ).format(*(sql.Literal(v) for v in values[:3]), duration, *(sql.Literal(v) for v in values[3:]))
+    ).format(
+        sql.Literal(version), sql.Literal(name), sql.Literal(checksum), duration, *map(sql.Literal, after)
+    )
 
 
 _SINCE_BEGIN = sql.SQL(
