@@ -176,6 +176,32 @@ def test_concurrent_first_migrators_apply_every_file_exactly_once(target: Target
             target.scratch.drop_database(direct)
 
 
+def test_single_transaction_runs_whole_with_its_rows_through_each_path(
+    target: Target, tmp_path: Path
+) -> None:
+    """``--single-transaction``: each file and its ledger row in one round trip inside the run's
+    transaction; through a transaction pooler too (no session state: the defaults and each file's
+    start are set for the transaction)."""
+    folder = tmp_path / "single"
+    folder.mkdir()
+    (folder / "001_marks.sql").write_text("CREATE TABLE marks (mark text);\n")
+    (folder / "002_slow.sql").write_text("SET search_path = pg_catalog, public;\nSELECT pg_sleep(0.2);\n")
+    (folder / "003_mark.sql").write_text("INSERT INTO marks VALUES ('003');\n")
+    direct = target.scratch.create_database("single")
+    try:
+        result = up(target.url(direct), discover(folder), single_transaction=True)
+        assert result.ok and [s.version for s in result.applied] == [1, 2, 3], (target.mode, result.error)
+        with psycopg.connect(direct, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT version, duration_ms, success FROM pgwarden.migrations ORDER BY version"
+            ).fetchall()
+            assert conn.execute("SELECT mark FROM public.marks").fetchall() == [("003",)]
+        assert [(v, ok) for v, _, ok in rows] == [(1, True), (2, True), (3, True)], target.mode
+        assert 200 <= rows[1][1] < 5000 and rows[2][1] < 200, (target.mode, rows)
+    finally:
+        target.scratch.drop_database(direct)
+
+
 CHILD = """
 import os, sys, time, psycopg
 url, label = sys.argv[1], sys.argv[2]

@@ -104,8 +104,9 @@ def run_all(
     *,
     opening: Sequence[bytes] = (),
     closing: Sequence[bytes] = (),
-) -> None:
-    """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it.
+) -> list[psycopg.Cursor[Any]]:
+    """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it;
+    the cursors of ``closing``, with their results.
 
     ``opening`` (``BEGIN``, settings) is sent first and ``closing`` (ledger row, ``COMMIT``) last,
     single statements each. Everything goes in one pipeline: a file of any length costs one round
@@ -122,9 +123,7 @@ def run_all(
             if check is not None:
                 check(text, offset)
             run(conn, file, text, offset)
-        if closing:
-            conn.execute(b"; ".join(closing))
-        return
+        return [conn.execute(command) for command in closing]
     sent: list[tuple[psycopg.Cursor[Any], int, str | None]] = []
     try:
         with conn.pipeline():
@@ -135,12 +134,14 @@ def run_all(
                     check(text, offset)  # its own queries (if any) wait for the statements before it
                 # Bytes without parameters: psycopg sends them untouched, with no placeholder processing.
                 sent.append((conn.execute(text.encode("utf-8")), offset, text))
-            sent.extend((conn.execute(command), 0, None) for command in closing)
+            last = [conn.execute(command) for command in closing]
+            sent.extend((cursor, 0, None) for cursor in last)
     except psycopg.Error as exc:
         offset, statement = next(((o, t) for cursor, o, t in sent if cursor.pgresult is None), (0, None))
         if statement is None:  # the opening, a timeout, the guard's own query or the closing
             raise
         raise StatementFailed(failure(file, exc, offset=offset, statement=statement), statement) from None
+    return last
 
 
 def timeouts(conn: psycopg.Connection[Any], file: MigrationFile, *, local: bool) -> list[psycopg.Cursor[Any]]:

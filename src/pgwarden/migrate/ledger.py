@@ -116,7 +116,7 @@ def record_sql(
     version: int,
     name: str,
     checksum: str,
-    duration_ms: int | None,
+    duration_ms: int | sql.Composable | None,
     applied_by: dict[str, Any],
     success: bool,
     error: str | None = None,
@@ -125,8 +125,14 @@ def record_sql(
     """The statement :func:`record` runs, values quoted in it: the runner sends it in the round trip
     that commits the file (a statement with parameters would need a round trip of its own).
     ``duration_ms=None``: the time since the transaction began, measured by the server when the row
-    is written (sent with the file's statements, the row is built before they ran)."""
-    duration = _SINCE_BEGIN if duration_ms is None else sql.Literal(duration_ms)
+    is written (sent with the file's statements, the row is built before they ran); an SQL
+    expression (:data:`SINCE_FILE_START`) is written as given."""
+    if duration_ms is None:
+        duration: sql.Composable = _SINCE_BEGIN
+    elif isinstance(duration_ms, sql.Composable):
+        duration = duration_ms
+    else:
+        duration = sql.Literal(duration_ms)
     after = (json.dumps(applied_by), success, error, statements_done)
     return sql.SQL(
         "INSERT INTO pgwarden.migrations AS m (version, name, checksum, duration_ms, applied_by, success, "
@@ -141,6 +147,18 @@ def record_sql(
 
 _SINCE_BEGIN = sql.SQL(
     "round(extract(epoch FROM pg_catalog.clock_timestamp() - pg_catalog.now()) * 1000)::int"
+)
+
+# Several files in one transaction (--single-transaction): each file's start is marked in the
+# transaction, as seconds since the epoch (text that reads back the same whatever DateStyle or
+# TimeZone a file sets), and its row measures from there.
+FILE_START = (
+    b"SELECT pg_catalog.set_config('pgwarden.file_started', "
+    b"extract(epoch FROM pg_catalog.clock_timestamp())::text, true)"
+)
+SINCE_FILE_START = sql.SQL(
+    "round((extract(epoch FROM pg_catalog.clock_timestamp()) "
+    "- pg_catalog.current_setting('pgwarden.file_started')::numeric) * 1000)::int"
 )
 
 

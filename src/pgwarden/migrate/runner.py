@@ -163,7 +163,7 @@ def _apply_single(
                 who=who,
                 held=held,
                 start=local,
-                between=b"; ".join(defaults) or local,
+                between=defaults or (local,),
                 check=lambda file, text, offset: guard_rows.refuse(conn, file, text, offset, settings),
                 say=say,
             )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
+from psycopg import sql
 
 from ..db import roll_back_open
 from ..errors import MigrationError, UsageError
@@ -105,15 +106,16 @@ def apply_all(
     who: dict[str, Any],
     held: lock.MigrationLock,
     start: bytes,
-    between: bytes,
+    between: Sequence[bytes],
     check: Guard,
     say: Callable[[str], None],
 ) -> list[tuple[MigrationFile, int]]:
     """Run ``todo`` in one transaction with a ledger row each; (file, milliseconds) of each, committed.
 
-    ``start`` is SQL sent first in the transaction, ``between`` SQL restoring the runner's settings,
-    sent with each file's ledger row (a file's ``SET`` must not reach the next file). Raises
-    ``FileFailed`` after rolling everything back.
+    ``start`` is SQL sent first in the transaction, ``between`` statements restoring the runner's
+    settings, sent after each file's ledger row (a file's ``SET`` must not reach the next file). A
+    file, its row and ``between`` go in one round trip, the row timed by the server from the file's
+    start. Raises ``FileFailed`` after rolling everything back.
     """
     done: list[tuple[MigrationFile, int]] = []
     conn.execute(b"BEGIN")
@@ -126,18 +128,24 @@ def apply_all(
             started = time.monotonic()
             say(f"running {current.filename} …")
             file = current
-            executor.run_all(conn, file, functools.partial(check, file))
-            ms = _ms(started)
             row = ledger.record_sql(
                 version=file.version,
                 name=file.name,
                 checksum=file.checksum,
-                duration_ms=ms,
+                duration_ms=ledger.SINCE_FILE_START,
                 applied_by=who,
                 success=True,
-            ).as_bytes(conn)
-            conn.execute(b"; ".join(part for part in (row, between) if part))
-            done.append((file, ms))
+            )
+            returning = sql.Composed([row, sql.SQL(" RETURNING m.duration_ms")]).as_bytes(conn)
+            closed = executor.run_all(
+                conn,
+                file,
+                functools.partial(check, file),
+                opening=(ledger.FILE_START,),
+                closing=(returning, *between),
+            )
+            measured = closed[0].fetchone()
+            done.append((file, measured[0] if measured else _ms(started)))
         current = None
         conn.execute(held.fence_sql() + b"; COMMIT")
     except BaseException as exc:
