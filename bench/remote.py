@@ -102,6 +102,9 @@ def _through(env: dict[str, str], proxy_port: int) -> dict[str, str]:
     return {**env, "DATABASE_URL": url, "DB_HOST": "127.0.0.1", "DB_PORT": str(proxy_port)}
 
 
+SINGLE = ", one transaction"  # pgwarden's --single-transaction, Alembic's default env.py
+
+
 def _first_deploy(
     server: str, port: int, folder: Path, script_dir: Path, tmp: Path, baseline: Path | None
 ) -> tuple[list[tuple[Command, Command]], list[FreshDatabases]]:
@@ -116,10 +119,14 @@ def _first_deploy(
             (near, f"bench_remote_{name}", label),
             (far, f"bench_remote_{name}_far", f"{label}, remote"),
         ):
+            single = what.endswith(SINGLE)
             if what.startswith("pgwarden"):
-                command = fresh.pgwarden_up(shown, db, folder, tmp)
+                command = fresh.pgwarden_up(
+                    shown, db, folder, tmp, *(["--single-transaction"] if single else [])
+                )
             elif what.startswith("alembic"):
-                command = fresh.alembic_upgrade(shown, db, script_dir, tmp)
+                script = script_dir.parent / "alembic_single" if single else script_dir
+                command = fresh.alembic_upgrade(shown, db, script, tmp)
             else:
                 command = fresh.floor(shown, db, folder)
             made.append(dataclasses.replace(command, env=env))
@@ -129,9 +136,13 @@ def _first_deploy(
         pair("no-ledger floor (psycopg loop)", "floor"),
         pair("pgwarden migrate up", "pgw"),
         pair("alembic upgrade head", "alembic"),
+        pair(f"pgwarden migrate up{SINGLE}", "pgw1"),
+        pair(f"alembic upgrade head{SINGLE}", "alembic1"),
     ]
     if baseline is not None:
-        pairs.append(pair("pgwarden migrate up", "pgw_base", {"PYTHONPATH": str(baseline.resolve())}))
+        before = {"PYTHONPATH": str(baseline.resolve())}
+        pairs.append(pair("pgwarden migrate up", "pgw_base", before))
+        pairs.append(pair(f"pgwarden migrate up{SINGLE}", "pgw1_base", before))
     return pairs, [near, far]
 
 
@@ -200,11 +211,15 @@ def main(argv: list[str] | None = None) -> int:
         a = figures[f"alembic_bot: {anchor}, remote"]["warm"].median
         b = figures[f"alembic_bot: {mine}, remote"]["warm"].median
         print(f"\nremote, alembic_bot: `{mine}` {b:.3f} s, `{anchor}` {a:.3f} s ({a / b:.2f}× faster)")
-    for anchor in ("no-ledger floor (psycopg loop)", "alembic upgrade head"):
+    for mine, anchor in (
+        ("pgwarden migrate up", "no-ledger floor (psycopg loop)"),
+        ("pgwarden migrate up", "alembic upgrade head"),
+        (f"pgwarden migrate up{SINGLE}", f"alembic upgrade head{SINGLE}"),
+    ):
         a = figures[f"first deploy: {anchor}, remote"]["warm"].median
-        b = figures["first deploy: pgwarden migrate up, remote"]["warm"].median
+        b = figures[f"first deploy: {mine}, remote"]["warm"].median
         print(
-            f"\nremote, first deploy of {args.files} files: pgwarden {b:.3f} s, {anchor} {a:.3f} s ({b / a:.2f}×)"
+            f"\nremote, first deploy of {args.files} files: {mine} {b:.3f} s, {anchor} {a:.3f} s ({b / a:.2f}×)"
         )
     return 0
 
