@@ -101,11 +101,15 @@ def up(
         if not held.session_state:
             say(f"connected through {held.pooling.describe()}: the lock and timeouts use no session state")
         who = ledger.actor(settings.app_version)
-        adopted = require_adopted(conn, files, who, settings.configured_ledger)
-        if adopted is not None:
-            say(f"adopted {adopted.tool}'s ledger {adopted.table}: its versions count as applied")
-        ledger.ensure(conn)
-        applied = ledger.read(conn, known=True)
+        applied = ledger.read(conn)
+        if not applied:  # a first run: another tool's ledger may say what is already there
+            adopted = require_adopted(conn, files, who, settings.configured_ledger)
+            if adopted is not None:
+                say(f"adopted {adopted.tool}'s ledger {adopted.table}: its versions count as applied")
+            ledger.ensure(conn)
+            applied = ledger.read(conn, known=True)
+        else:
+            ledger.ensure(conn)  # rows there, but an older pgwarden may not have made every table
         reasons = conflicts(files, applied)
         if reasons:
             raise LedgerConflict(
