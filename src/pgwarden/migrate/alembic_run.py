@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import psycopg
 from psycopg import sql
@@ -30,10 +30,12 @@ from .apply import server_message
 from .errors import DataLossRefused
 from .source import show_path
 
+if TYPE_CHECKING:
+    from .lock import MigrationLock
+
 __all__ = ["Applied", "run_chain", "sa_connection"]
 
 Progress = Callable[[str], None]
-Fence = Callable[[psycopg.Connection[Any]], None]
 Record = Callable[[psycopg.Connection[Any], Revision, int, list[str]], None]
 """Called in each revision's transaction with the milliseconds it took and the statements it ran."""
 
@@ -67,7 +69,7 @@ def run_chain(
     target: str | tuple[str, ...] = "heads",
     guarded: bool = True,
     allow_data_loss: bool = False,
-    fence: Fence | None = None,
+    fence: MigrationLock | None = None,
     say: Progress | None = None,
     into: Applied | None = None,
     record: Record | None = None,
@@ -75,8 +77,8 @@ def run_chain(
 ) -> Applied:
     """Upgrade the database behind the SQLAlchemy connection ``conn`` to ``target``, one transaction per revision.
 
-    ``fence`` runs in each revision's transaction just before it commits (the lock check), then
-    ``record`` (pgwarden's own row for the revision).
+    ``fence`` (the lock this migrator holds) is checked in each revision's transaction just before it
+    commits, then ``record`` writes pgwarden's own row for the revision: both in one round trip.
     ``MigrationError`` (``DataLossRefused`` for the guard) names the failing revision; the
     revisions before it stay applied (and listed in ``into`` when given). ``failure_note`` ends a
     failure's message (default: what a failure means on scratch, or on the live database when guarded).
@@ -93,13 +95,21 @@ def run_chain(
         return chain.script._upgrade_revs(target, rev)
 
     def done(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
-        if fence is not None:
-            fence(driver)
         revision = chain.get(step.up_revision_id or "")
+        took = round((time.monotonic() - state["started"]) * 1000)
+        try:
+            with driver.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+                if fence is not None:
+                    driver.execute(fence.fence_sql())  # fails the transaction if the lock is gone
+                if revision is not None and record is not None:
+                    record(driver, revision, took, state["statements"])
+        except psycopg.Error as exc:
+            from .lock import LOCK_LOST
+
+            if fence is not None and exc.sqlstate == LOCK_LOST:
+                raise fence.lost_error() from None
+            raise
         if revision is not None:
-            took = round((time.monotonic() - state["started"]) * 1000)
-            if record is not None:
-                record(driver, revision, took, state["statements"])
             applied.revisions.append((revision, took))
             say(f"applied {revision.label} in {took} ms")
         state["started"] = time.monotonic()

@@ -159,7 +159,7 @@ class AlembicSource:
                         target=to or "heads",
                         guarded=settings.data_guard,
                         allow_data_loss=settings.allow_data_loss,
-                        fence=held.fence,
+                        fence=held,
                         say=say,
                         into=applied,
                         record=record,

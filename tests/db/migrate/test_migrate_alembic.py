@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from trace_helpers import sent, traced_connections
 
 from pgwarden.cli import main
 from pgwarden.errors import SourceError
@@ -193,6 +194,45 @@ def test_a_failing_revision_names_file_line_and_server_error_and_keeps_earlier_o
         and "aa11bb22cc33" in failure["message"]
     )
     assert versions(db_url) == [HEAD]  # the failing revision rolled back, the earlier ones stay
+
+
+def test_a_revision_whose_migrator_lost_the_lock_commits_nothing(project: Path, db_url: str) -> None:
+    upgrade_to(db_url, project, HEAD)
+    add_revision(
+        project,
+        "009_stolen.py",
+        "aa11bb22cc33",
+        HEAD,
+        "    import psycopg\n"
+        f"    with psycopg.connect({db_url!r}, autocommit=True) as thief:\n"
+        "        thief.execute('UPDATE pgwarden.locks SET token = token + 1')\n"
+        "    op.create_table('stolen', sa.Column('id', sa.Integer))",
+    )
+    code, out, err = run("migrate", "up", "--db", db_url, "--format", "json")
+    doc = json.loads(out)
+    assert code == 1 and not doc["ok"] and doc["applied"] == []
+    assert "Lost the migration lock" in doc["findings"][0]["message"], doc
+    assert versions(db_url) == [HEAD]  # the fence failed the revision's transaction: nothing of it stays
+    with psycopg.connect(db_url) as conn:
+        assert conn.execute("SELECT to_regclass('stolen')").fetchone() == (None,)
+        assert conn.execute(
+            "SELECT count(*) FROM pgwarden.alembic_revisions WHERE revision = 'aa11bb22cc33'"
+        ).fetchone() == (0,)
+
+
+def test_the_fence_and_pgwardens_row_go_in_one_round_trip(project: Path, db_url: str, tmp_path: Path) -> None:
+    upgrade_to(db_url, project, ORDER[2])
+    with traced_connections(tmp_path) as traces:
+        code, _, err = run("migrate", "up", "--db", db_url)
+    assert code == 0, err
+    messages = [m for path in traces for m in sent(path)]
+    fences = [i for i, (kind, text) in enumerate(messages) if kind == "Parse" and "$fence$" in text]
+    assert len(fences) == 2  # the two pending revisions
+    for at in fences:
+        row = next(i for i in range(at, len(messages)) if "pgwarden.alembic_revisions" in messages[i][1])
+        between = [kind for kind, _ in messages[at:row]]
+        assert "Sync" not in between and "Query" not in between, messages[at:row]
+    assert not any("FOR UPDATE" in text and "$fence$" not in text for _, text in messages)
 
 
 def test_the_data_guard_refuses_an_alembic_drop_of_rows(project: Path, db_url: str) -> None:

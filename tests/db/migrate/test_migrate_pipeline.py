@@ -3,18 +3,16 @@ and a failure still located in the file as when statements went one at a time.""
 
 from __future__ import annotations
 
-import functools
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 from psycopg import pq
+from trace_helpers import round_trips, traced_connections
 
 from pgwarden.migrate import discover, ledger, up
 from pgwarden.migrate.apply import StatementFailed, apply
-from pgwarden.migrate.runner import UpResult
 
 
 def write(folder: Path, name: str, text: str) -> None:
@@ -131,43 +129,8 @@ def test_a_timeout_the_server_refuses_is_not_blamed_on_the_first_statement(
         assert conn.info.transaction_status == pq.TransactionStatus.IDLE
 
 
-def _run_traced(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, action: Callable[[], UpResult]
-) -> tuple[int, UpResult]:
-    """``action()``'s result and its round trips (``Query`` and ``Sync`` messages) over every
-    connection it opens."""
-    traces: list[Path] = []
-    opened: list[tuple[psycopg.Connection, object]] = []
-    connect = psycopg.Connection.connect
-
-    def traced(*args: object, **kwargs: object) -> psycopg.Connection:
-        conn = connect(*args, **kwargs)  # type: ignore[arg-type]
-        path = tmp_path / f"trace{len(traces)}.txt"
-        out = path.open("wb")
-        conn.pgconn.trace(out.fileno())
-        conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-        traces.append(path)
-        opened.append((conn, out))
-        return conn
-
-    monkeypatch.setattr(psycopg.Connection, "connect", traced)
-    monkeypatch.setattr(psycopg, "connect", traced)
-    try:
-        result = action()
-    finally:
-        monkeypatch.undo()
-        for _conn, out in opened:
-            out.close()  # type: ignore[attr-defined]
-    return sum(
-        1
-        for path in traces
-        for fields in (line.split("\t") for line in path.read_text(errors="replace").splitlines())
-        if len(fields) > 2 and fields[0] == "F" and fields[2] in ("Query", "Sync")
-    ), result
-
-
 def test_single_transaction_sends_a_file_and_its_ledger_row_in_one_round_trip(
-    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, tmp_path: Path
 ) -> None:
     trips = {}
     for count in (2, 6):
@@ -180,9 +143,9 @@ def test_single_transaction_sends_a_file_and_its_ledger_row_in_one_round_trip(
             for n in range(1, 7):
                 conn.execute(f"DROP TABLE IF EXISTS t{n}")
         files = discover(folder)
-        trips[count], result = _run_traced(
-            monkeypatch, folder, functools.partial(up, db_url, files, single_transaction=True)
-        )
+        with traced_connections(folder) as traces:
+            result = up(db_url, files, single_transaction=True)
+        trips[count] = round_trips(traces)
         assert result.ok and len(result.applied) == count
     assert trips[6] - trips[2] == 4, trips  # each file more: one round trip more, the row inside it
 
