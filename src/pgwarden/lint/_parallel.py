@@ -1,4 +1,4 @@
-"""Lint a large set of files on two cores: a forked child takes part of the files."""
+"""Lint a large set of files on two cores: a forked child takes part of the files, batch by batch."""
 
 from __future__ import annotations
 
@@ -53,29 +53,34 @@ def lint_split(
     *,
     before: Callable[[], object] | None = None,
 ) -> list[Finding]:
-    """``lint_some(files)``, the second part computed by a forked child; same findings, same order.
+    """``lint_some(files)``, part of it computed by a forked child; same findings, same order.
 
-    ``before()`` runs in this process while the child lints (it may raise: the child is then
-    stopped); this process then lints a smaller first part. If the child fails for any reason,
-    this process lints the second part itself.
+    The files are cut into batches whose numbers wait in a pipe; each process takes the next one
+    when it is free, so both finish within a batch of each other whatever slows one down (the
+    child also pays for pages it copies and for sending its findings; another program may hold a
+    core). ``before()`` runs in this process first (it may raise: the child is then stopped). If
+    the child fails for any reason, this process lints the batches it took itself.
     """
     import pickle  # only large inputs get here
 
-    # The folder checks cost about a fifth of linting the same files: the child takes more.
-    half = len(files) // 2 if before is None else len(files) * 2 // 5
-    first, second = files[:half], files[half:]
-    read_end, write_end = os.pipe()
+    size = max(_BATCH_FILES, -(-len(files) // _MAX_BATCHES))
+    batches = [files[start : start + size] for start in range(0, len(files), size)]
+    queue_end, results_end = _pipes(len(batches))
+    if queue_end is None or results_end is None:  # out of descriptors or processes: one core will do
+        return lint_some(files)
+    read_end, write_end = results_end
     try:
         pid = os.fork()
-    except OSError:  # out of processes or memory: one core will do
-        os.close(read_end)
-        os.close(write_end)
+    except OSError:
+        for fd in (queue_end, read_end, write_end):
+            os.close(fd)
         return lint_some(files)
     if pid == 0:  # pragma: no cover - the child leaves through os._exit, out of coverage's sight
         status = 1
         try:
             os.close(read_end)
-            payload = pickle.dumps([_fields(f) for f in lint_some(second)], pickle.HIGHEST_PROTOCOL)
+            done = _take(queue_end, batches, lint_some)
+            payload = pickle.dumps({i: [_fields(f) for f in found] for i, found in done.items()}, -1)
             with os.fdopen(write_end, "wb") as out:
                 out.write(payload)
             status = 0
@@ -86,16 +91,61 @@ def lint_split(
         try:
             if before is not None:
                 before()
-            found = lint_some(first)
+            done = _take(queue_end, batches, lint_some)
         except BaseException:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
             raise
+        finally:
+            os.close(queue_end)
         payload = inp.read()
     _, status = os.waitpid(pid, 0)
-    if status != 0:
-        return found + lint_some(second)
-    return found + [_finding(fields) for fields in pickle.loads(payload)]
+    theirs = pickle.loads(payload) if status == 0 else {}
+    found: list[Finding] = []
+    for i, batch in enumerate(batches):
+        if i in done:
+            found += done[i]
+        elif i in theirs:
+            found += [_finding(fields) for fields in theirs[i]]
+        else:  # the child took it and failed
+            found += lint_some(batch)
+    return found
+
+
+_BATCH_FILES = 16
+"""Files per batch (~4 ms of linting): the two processes end at most about this apart."""
+
+_MAX_BATCHES = 255
+"""A batch's number is one byte in the pipe: larger runs get larger batches."""
+
+
+def _pipes(batches: int) -> tuple[int | None, tuple[int, int] | None]:
+    """The read end of a pipe holding the numbers of ``batches`` (all written, write end closed),
+    and a pipe for the child's findings; ``(None, None)`` when they cannot be made."""
+    try:
+        queue_read, queue_write = os.pipe()
+    except OSError:
+        return None, None
+    try:
+        os.write(queue_write, bytes(range(batches)))  # at most 255 bytes: never more than a pipe holds
+        results = os.pipe()
+    except OSError:
+        os.close(queue_read)
+        return None, None
+    finally:
+        os.close(queue_write)
+    return queue_read, results
+
+
+def _take(
+    queue: int, batches: Sequence[Sequence[Path]], lint_some: Callable[[Sequence[Path]], list[Finding]]
+) -> dict[int, list[Finding]]:
+    """Lint the batches whose numbers this process reads from ``queue`` until it is empty.
+    A one-byte read from a pipe is atomic: each number goes to exactly one of the two processes."""
+    done: dict[int, list[Finding]] = {}
+    while taken := os.read(queue, 1):
+        done[taken[0]] = lint_some(batches[taken[0]])
+    return done
 
 
 def _fields(f: Finding) -> tuple[Any, ...]:
