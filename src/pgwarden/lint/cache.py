@@ -4,9 +4,11 @@ A run's findings are stored under a key made of: the content (SHA-256) of every 
 path as given and as resolved, the working directory (findings name files relative to it), the
 settings (rules, severities, transaction assumption, server version), pgwarden's version, and the
 size and modification time of every source file of pgwarden and of pglast, so an upgrade or an edit
-of either starts afresh. Files are hashed again after a miss is linted: a file that changed in the
-meantime leaves nothing behind. The key covers the whole run rather than each file because a rule
-may read what earlier files create (``chain``).
+of either starts afresh. A miss lints the very bytes the key was made of (a file edited meanwhile
+makes the next run's key differ); when some file had to be read again to lint it (beyond the bytes
+kept), the files are hashed again first and a file that changed leaves nothing behind. The key
+covers the whole run rather than each file because a rule may read what earlier files create
+(``chain``).
 
 The directory is ``$XDG_CACHE_HOME/pgwarden/lint`` (default ``~/.cache``), created private (0700).
 It is not used when it belongs to another user or others may write to it: the findings it holds are
