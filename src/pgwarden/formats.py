@@ -11,7 +11,7 @@ from typing import IO, Any
 from . import __version__
 from ._jsonout import dumps, plain_strings
 from .findings import CHUNK, FORMATS, Finding, Severity, sort_findings, summarize, write_pieces
-from .redact import json_sink
+from .redact import json_sink, may_hide, redact
 
 __all__ = ["FORMATS", "render", "to_sarif"]
 
@@ -105,8 +105,18 @@ def _render_github(findings: Sequence[Finding], out: IO[str]) -> None:
 
 def _github_lines(findings: Sequence[Finding]) -> Iterator[str]:
     level = {"error": "error", "warning": "warning", "info": "notice"}
-    for f in findings:
-        props = [f"title={_gh_escape(f'{f.code} {f.kind} {f.object}', prop=True)}"]
+    titles = [f"{f.code} {f.kind} {f.object}" for f in findings]
+    bodies = [_github_body(f) for f in findings]
+    # Escaping can hide a secret from the redaction of the lines written (``postgresql%3A//u%3Apw@``
+    # in a title, ``%0Apassword=`` after a line break, a registered secret holding a ``%`` or ``,``):
+    # the fields are redacted before it when one that escaping changes could need it. Titles escape
+    # ``:`` (every file position has one), bodies only ``%`` and line breaks (few have any).
+    escaped = [body for body in bodies if "%" in body or "\n" in body or "\r" in body]
+    if may_hide("\n".join([*titles, *escaped])):
+        titles = [redact(title) for title in titles]
+        bodies = [redact(body) for body in bodies]
+    for f, title, body in zip(findings, titles, bodies, strict=True):
+        props = [f"title={_gh_escape(title, prop=True)}"]
         loc = _location(f.object)
         if loc:
             props.insert(0, f"file={_gh_escape(loc[0], prop=True)}")
@@ -114,10 +124,12 @@ def _github_lines(findings: Sequence[Finding]) -> Iterator[str]:
                 props.insert(1, f"line={loc[1]}")
             if loc[2]:
                 props.insert(2, f"col={loc[2]}")
-        body = f.message + (f" Hint: {f.hint}" if f.hint else "")
-        if f.fix_sql:
-            body += f"\nFix: {f.fix_sql}"
         yield f"::{level[f.severity.value]} {','.join(props)}::{_gh_escape(body)}\n"
+
+
+def _github_body(f: Finding) -> str:
+    body = f.message + (f" Hint: {f.hint}" if f.hint else "")
+    return body + f"\nFix: {f.fix_sql}" if f.fix_sql else body
 
 
 def to_sarif(findings: Sequence[Finding], *, strings: list[str] | None = None) -> dict[str, Any]:

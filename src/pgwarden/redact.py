@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import re
@@ -47,8 +48,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], .
     # inside the password is hidden too (over-hiding a host is the safe side).
     (re.compile(r"(://[^:/\s'\"<>]*):[^\s'\"<>]*@"), r"\1:" + MASK + "@"),
     # password=… in a libpq DSN, a URL query or a command line (--password=…, --password …)
+    # (a quoted value whole: '…', "…", and \"…\" as a JSON string holds "…"; a `"` followed by a
+    # space, `,`, `:`, `]` or `}` closes a JSON string, as in `{"hint": "set password=", …}`)
     (
-        re.compile(r"(?i)(\bpass(?:word|wd)?\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&;,'\"<>]+)"),
+        re.compile(
+            r"(?i)(\bpass(?:word|wd)?\s*=\s*)"
+            r"('(?:[^'\\]|\\.)*'|\\\"(?:\\\\\\\"|[^\"\\\n]|\\[^\"])*\\\"|\"(?![\s,:\]}])(?:[^\"\\\n]|\\.)*\"|[^\s&;,'\"<>]+)"
+        ),
         r"\1" + MASK,
     ),
     (re.compile(r"(?i)(--pass(?:word|wd)?[= ])([^\s'\"]+)"), r"\1" + MASK),
@@ -127,7 +133,10 @@ def register_secret(value: str | None) -> None:
         if value in _literals:
             return
         _literals.add(value)
-        ordered = sorted(_literals, key=len, reverse=True)
+        # each as written in JSON too (``\\uXXXX`` for what is not ASCII, ``\\"``, ``\\\\``): a
+        # report's redaction sees the document, not the values it was made of
+        forms = _literals | {json.dumps(v)[1:-1] for v in _literals}
+        ordered = sorted(forms, key=len, reverse=True)
         _literal_re = re.compile("|".join(re.escape(v) for v in ordered))
 
 
@@ -181,6 +190,16 @@ def redact(text: str) -> str:
             if needs(text, low, found):
                 text = pattern.sub(replacement, text)
     return _redact_literals(text)
+
+
+def may_hide(text: str) -> bool:
+    """Whether :func:`redact` could change ``text`` or any part of it: ``False`` means it leaves
+    each of the fields ``text`` was joined from as it is (what it looks for is found in the join)."""
+    literal = _literal_re
+    if literal is not None and literal.search(text) is not None:
+        return True
+    low, found = _suspects(text)
+    return any(needs(text, low, found) for needs in _NEEDS) if found else False
 
 
 def _redact_literals(text: str) -> str:

@@ -4,9 +4,11 @@ A run's findings are stored under a key made of: the content (SHA-256) of every 
 path as given and as resolved, the working directory (findings name files relative to it), the
 settings (rules, severities, transaction assumption, server version), pgwarden's version, and the
 size and modification time of every source file of pgwarden and of pglast, so an upgrade or an edit
-of either starts afresh. Files are hashed again after a miss is linted: a file that changed in the
-meantime leaves nothing behind. The key covers the whole run rather than each file because a rule
-may read what earlier files create (``chain``).
+of either starts afresh. A miss lints the very bytes the key was made of (a file edited meanwhile
+makes the next run's key differ); when some file had to be read again to lint it (beyond the bytes
+kept), the files are hashed again first and a file that changed leaves nothing behind. The key
+covers the whole run rather than each file because a rule may read what earlier files create
+(``chain``).
 
 The directory is ``$XDG_CACHE_HOME/pgwarden/lint`` (default ``~/.cache``), created private (0700).
 It is not used when it belongs to another user or others may write to it: the findings it holds are
@@ -75,7 +77,8 @@ def lint_cached(
     files = collect_files(paths) if files is None else files
     key = _keys(files, settings, folders, extra, keep=contents)[0]
     where = private_dir(directory())
-    found = _findings(files, settings, lint, key, where, folders, check, extra)[0]
+    as_hashed = _all_kept(files, contents)
+    found = _findings(files, settings, lint, key, where, folders, check, extra, as_hashed)[0]
     if contents is not None:
         contents.clear()  # linted, or a hit: the bytes the key read are not needed any more
     return found
@@ -90,8 +93,12 @@ def _findings(
     folders: Sequence[Path],
     check: Callable[[Path], object] | None,
     extra: dict[str, Any] | None,
+    as_hashed: bool = False,
 ) -> tuple[list[Finding], bool]:
-    """The findings under ``key`` or linted afresh (then stored), and whether ``key`` holds them."""
+    """The findings under ``key`` or linted afresh (then stored), and whether ``key`` holds them.
+
+    ``as_hashed``: ``lint`` lints the very bytes ``key`` was made of; else the files are hashed
+    again after linting and a file that changed meanwhile leaves nothing behind."""
     if key is not None and where is not None:
         found = _load(where / f"{key}.json")
         if found is not None:
@@ -100,9 +107,14 @@ def _findings(
         for folder in folders:
             check(folder)
     found = lint(files, settings)
-    if key is not None and where is not None and _key(files, settings, folders, extra) == key:
+    if key is not None and where is not None and (as_hashed or _key(files, settings, folders, extra) == key):
         return found, _store(where, key, found)
     return found, False
+
+
+def _all_kept(files: Sequence[Path], contents: dict[Path, bytes] | None) -> bool:
+    """Whether the key left the bytes of every file in ``contents`` (none beyond ``KEEP_BYTES``)."""
+    return contents is not None and all(path in contents for path in files)
 
 
 @dataclass(frozen=True)
@@ -132,13 +144,16 @@ def report_cached(
     The report is redacted as it is rendered (``out``'s own redaction is passed by): what is stored
     holds no secret, and its name covers which values were hidden. ``lean_head``: the head ``lean``
     found no entry under; once the report is kept, an entry is written there for the next run.
-    ``contents``: where the key leaves the bytes of the files it reads (``lint`` may take them from
-    there: the findings are then of the very bytes the key was made of). Before they are kept, the
-    files are hashed again, so a file edited meanwhile leaves nothing behind.
+    ``contents``: where the key leaves the bytes of the files it reads; ``lint`` takes them from
+    there, so its findings are of the very bytes the key was made of, and an edit while it runs
+    changes the next run's key. Only when some file was beyond the bytes kept (read again by
+    ``lint``) are the files hashed again before the findings are kept: a file edited meanwhile
+    then leaves nothing behind.
     """
     listing = listing_digest(paths) if lean_head is not None else None  # before the files are listed
     files = collect_files(paths)
     key, digest = _keys(files, settings, folders, keep=contents)
+    as_hashed = _all_kept(files, contents)
     where = private_dir(directory())
     variant = f"{report.variant}\n{registered_digest()}"
     name = f"{key}.{hashlib.sha256(variant.encode()).hexdigest()[:16]}.out"
@@ -147,7 +162,7 @@ def report_cached(
     if contents is not None and kept:
         contents.clear()  # nothing is linted: the bytes the key read are not needed
     if stored is None:
-        found, kept = _findings(files, settings, lint, key, where, folders, None, None)
+        found, kept = _findings(files, settings, lint, key, where, folders, None, None, as_hashed)
         with StringIO() as buffer:  # closed once its text is taken: one copy of the report held
             redacted = redacting(buffer)
             report.render(found, redacted)
@@ -219,7 +234,9 @@ def _keys(
     keep: dict[Path, bytes] | None = None,
 ) -> tuple[str | None, str | None]:
     """The run's key, and the digest of its files (``inputs.files_digest``, which leaves the bytes
-    it read in ``keep``) the key is made with."""
+    it read in ``keep``, emptied first: it then holds what was hashed only) the key is made with."""
+    if keep is not None:
+        keep.clear()
     try:
         cwd = os.getcwd()
     except OSError:

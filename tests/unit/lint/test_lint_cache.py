@@ -288,9 +288,38 @@ def test_each_file_is_read_once_for_the_key_linting_and_the_folder_check(
     assert reads == dict.fromkeys(FILES, 1)  # linted, checked and read by the chain from one read
     reads.clear()
     assert run(project, "--format", "json") == afresh
-    # the key's read is linted and checked; hashed once more after linting (an edit meanwhile is
-    # not kept)
-    assert reads == dict.fromkeys(FILES, 2)
+    # the key's read is linted and checked: the findings are of the bytes hashed, not read again
+    assert reads == dict.fromkeys(FILES, 1)
+
+
+@pytest.mark.parametrize("budget", [0, 1 << 20])
+def test_an_edit_while_linting_never_leaves_findings_of_other_bytes(
+    project: Path, monkeypatch: pytest.MonkeyPatch, budget: int
+) -> None:
+    from pgwarden.cli import lint as lint_cli
+    from pgwarden.lint import engine, inputs
+
+    monkeypatch.setattr(inputs, "KEEP_BYTES", budget)
+    monkeypatch.setattr(engine, "KEEP_BYTES", budget)
+    edited = project / "007_users.sql"
+    before = run(project, "--format", "json", "--no-cache")
+    lint_paths = lint_cli.lint_paths
+
+    def edit_then_lint(*args: object, **kwargs: object) -> list[Finding]:
+        edited.write_text("CREATE INDEX users_note ON users (note);\n")  # after the key was made
+        return lint_paths(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(lint_cli, "lint_paths", edit_then_lint)
+    during = run(project, "--format", "json")
+    monkeypatch.setattr(lint_cli, "lint_paths", lint_paths)
+    now = run(project, "--format", "json", "--no-cache")
+    assert now != before
+    if budget:  # the bytes hashed were linted: kept, under the key of the content they were
+        assert during == before and len(entries()) == 1
+    else:  # read again to lint, so hashed again: changed, nothing kept
+        assert during == now and entries() == []
+    assert run(project, "--format", "json") == now  # the next run: never the other content's findings
+    assert len(entries()) == (2 if budget else 1)
 
 
 def test_the_folder_check_from_bytes_read_already_is_the_check_from_the_files(tmp_path: Path) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from pgwarden.findings import Finding, Severity
 from pgwarden.lint import engine
 from pgwarden.lint._parallel import MIN_FILES
 from pgwarden.lint.rules import ALL_RULES
@@ -81,3 +84,34 @@ def test_the_processes_ready_to_run_are_read_from_the_kernel() -> None:
     from pgwarden.lint import _parallel
 
     assert _parallel._runnable() >= 1  # at least the test itself
+
+
+def _one_each(files: Sequence[Path]) -> list[Finding]:
+    return [Finding("x", "x", Severity.INFO, str(path), "m", source="lint") for path in files]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the second process is forked")
+@pytest.mark.parametrize("count", [MIN_FILES, 1000, 255 * 16 + 1])
+def test_batches_taken_by_either_process_come_back_in_order(count: int) -> None:
+    from pgwarden.lint._parallel import lint_split
+
+    files = [Path(f"{i:05d}.sql") for i in range(count)]
+    assert lint_split(files, _one_each) == _one_each(files)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the second process is forked")
+def test_the_batches_of_a_failing_child_are_linted_here() -> None:
+    from pgwarden.lint._parallel import lint_split
+
+    parent = os.getpid()
+    mine: list[int] = []
+
+    def fails_in_the_child(files: Sequence[Path]) -> list[Finding]:
+        if os.getpid() != parent:
+            raise RuntimeError("the child breaks")
+        mine.append(len(files))
+        return _one_each(files)
+
+    files = [Path(f"{i:04d}.sql") for i in range(1000)]
+    assert lint_split(files, fails_in_the_child) == _one_each(files)
+    assert sum(mine) == len(files)  # every batch here, the child's included
