@@ -8,6 +8,9 @@ prices and positions fit in ``integer`` and are not flagged.
 from __future__ import annotations
 
 import fnmatch
+import functools
+import re
+from collections.abc import Callable
 
 __all__ = ["NARROW", "TELEGRAM_NAMES", "is_id_name", "is_telegram_name"]
 
@@ -33,8 +36,15 @@ TELEGRAM_NAMES: tuple[str, ...] = (
 
 def is_telegram_name(column: str, extra: tuple[str, ...] = ()) -> bool:
     """Whether a column of this name holds Telegram user or chat ids by the usual conventions."""
-    name = column.lower()
-    return any(fnmatch.fnmatchcase(name, p) for p in (*TELEGRAM_NAMES, *extra))
+    return _matcher(extra)(column.lower()) is not None
+
+
+@functools.lru_cache(maxsize=32)
+def _matcher(extra: tuple[str, ...]) -> Callable[[str], re.Match[str] | None]:
+    # One expression for every pattern: lint asks for each column of each statement (~18,000 times
+    # per 1,000 files), where a loop of fnmatch calls cost ~10 ms.
+    patterns = (*TELEGRAM_NAMES, *extra)
+    return re.compile("|".join(fnmatch.translate(p) for p in patterns)).match
 
 
 def is_id_name(column: str) -> bool:
