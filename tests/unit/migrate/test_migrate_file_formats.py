@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pgwarden.errors import SourceError
 from pgwarden.migrate import discover, statements
-from pgwarden.migrate.formats import FormatError, blank_lines, split
+from pgwarden.migrate.formats import FormatError, blank_lines, comment_lines, split
 from pgwarden.migrate.names import parse_name
 
 
@@ -180,3 +182,29 @@ def test_lint_reads_the_up_part_only_and_says_a_down_part_exists() -> None:
     ]
     broken = lint_text("1_x.sql", "SELECT 1;\n-- rollback\nDROP TABLE a;\n", Settings(rules=tuple(ALL_RULES)))
     assert [f.code for f in broken] == ["unknown-section"]
+
+
+_PIECES = st.sampled_from(
+    [
+        "--",
+        "-- up",
+        "-- migrate:up",
+        "SELECT 1;",
+        "x -- y",
+        " ",
+        "\t",
+        "\u00a0",
+        "\u2003",
+        "\r",
+        "\x0c",
+        "\n",
+        "-",
+        "a",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_comment_lines_are_the_lines_that_start_with_two_dashes_once_stripped(text: str) -> None:
+    expected = [(i, line.strip()) for i, line in enumerate(text.split("\n")) if line.strip().startswith("--")]
+    assert list(comment_lines(text)) == expected
