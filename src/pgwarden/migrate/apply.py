@@ -125,6 +125,7 @@ def run_all(
             run(conn, file, text, offset)
         return [conn.execute(command) for command in closing]
     sent: list[tuple[psycopg.Cursor[Any], int, str | None]] = []
+    sending: tuple[int, str | None] = (0, None)  # a statement's own error can come back before its cursor
     try:
         with conn.pipeline():
             sent.extend((conn.execute(command), 0, None) for command in opening)
@@ -132,12 +133,14 @@ def run_all(
             for offset, text in statements(file):
                 if check is not None:
                     check(text, offset)  # its own queries (if any) wait for the statements before it
+                sending = (offset, text)
                 # Bytes without parameters: psycopg sends them untouched, with no placeholder processing.
                 sent.append((conn.execute(text.encode("utf-8")), offset, text))
+                sending = (0, None)
             last = [conn.execute(command) for command in closing]
             sent.extend((cursor, 0, None) for cursor in last)
     except psycopg.Error as exc:
-        offset, statement = next(((o, t) for cursor, o, t in sent if cursor.pgresult is None), (0, None))
+        offset, statement = next(((o, t) for cursor, o, t in sent if cursor.pgresult is None), sending)
         if statement is None:  # the opening, a timeout, the guard's own query or the closing
             raise
         raise StatementFailed(failure(file, exc, offset=offset, statement=statement), statement) from None

@@ -121,12 +121,14 @@ def record_sql(
     success: bool,
     error: str | None = None,
     statements_done: int | None = None,
+    returning: bool = False,
 ) -> sql.Composed:
     """The statement :func:`record` runs, values quoted in it: the runner sends it in the round trip
     that commits the file (a statement with parameters would need a round trip of its own).
     ``duration_ms=None``: the time since the transaction began, measured by the server when the row
     is written (sent with the file's statements, the row is built before they ran); an SQL
-    expression (:data:`SINCE_FILE_START`) is written as given."""
+    expression (:data:`SINCE_FILE_START`) is written as given. ``returning``: the statement returns
+    the duration written."""
     if duration_ms is None:
         duration: sql.Composable = _SINCE_BEGIN
     elif isinstance(duration_ms, sql.Composable):
@@ -140,6 +142,7 @@ def record_sql(
         "ON CONFLICT (version) DO UPDATE SET name = excluded.name, checksum = excluded.checksum, "
         "applied_at = now(), duration_ms = excluded.duration_ms, applied_by = excluded.applied_by, "
         "success = excluded.success, error = excluded.error, statements_done = excluded.statements_done"
+        + (" RETURNING m.duration_ms" if returning else "")
     ).format(
         sql.Literal(version), sql.Literal(name), sql.Literal(checksum), duration, *map(sql.Literal, after)
     )

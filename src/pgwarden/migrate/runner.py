@@ -1,39 +1,39 @@
-"""Applying pending files under the migration lock: one transaction per file with its ledger row, or
-statement by statement with recorded progress for ``no-transaction`` files."""
+"""Applying pending files under the migration lock: one transaction per file with its ledger row
+(consecutive ones sent in one round trip, ``batch.py``), or statement by statement with recorded
+progress for ``no-transaction`` files (``file_run.py``); or all in one transaction."""
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from ..errors import MigrationError
-from . import apply as executor
 from . import guard_rows, ledger, lock
+from .batch import apply_files
 from .errors import LedgerConflict
+from .file_run import (
+    LOCK_NOT_AVAILABLE,
+    Step,
+    apply_file,
+    ledger_row,
+    local_defaults_sql,
+    record_failure,
+    reset,
+    session_defaults,
+)
 from .ledger import Applied
 from .settings import Settings
-from .source import MigrationFile, show_path, statements
+from .source import MigrationFile, show_path
 
 __all__ = ["Step", "UpResult", "conflicts", "pending", "up"]
 
 Progress = Callable[[str], None]
-_LOCK_NOT_AVAILABLE = "55P03"
-
-
-@dataclass
-class Step:
-    version: int
-    filename: str
-    duration_ms: int
-    attempts: int = 1
-    resumed_at: int | None = None
-    """For a ``no-transaction`` file resumed after a partial run: the first statement run (0-based)."""
 
 
 @dataclass
@@ -124,23 +124,96 @@ def up(
             say("nothing to apply: the database is at the target version")
         # Through a pooler in transaction mode a session SET would land on a shared server
         # connection: the defaults are then set per file, inside its transaction.
-        defaults = _defaults(conn, settings) if held.session_state else ()
-        _reset(conn, defaults)
+        defaults = session_defaults(conn, settings) if held.session_state else ()
+        reset(conn, defaults)
         local = None if held.session_state else settings
         if single_transaction:
             _apply_single(conn, todo, result, settings, who, held, defaults, say)
             return result
-        for file in todo:
+        index = 0
+        while index < len(todo) and result.ok:
+            file = todo[index]
+            if file.transactional and psycopg.Pipeline.is_supported():
+                index += _apply_batch(conn, todo[index:], result, settings, who, held, defaults, local, say)
+                continue
             say(f"applying {file.filename} …")
             try:
-                step = _apply(conn, file, applied.get(file.version), settings, who, held, defaults, local)
+                step = apply_file(conn, file, applied.get(file.version), settings, who, held, defaults, local)
             except MigrationError as exc:
                 result.error, result.failed = exc, file
                 say(f"failed {file.filename}: {exc}")
                 break
             result.applied.append(step)
             say(f"applied {file.filename} in {step.duration_ms} ms")
+            index += 1
     return result
+
+
+_BATCH = 32
+"""Transactional files sent in one round trip at most: progress is said batch by batch."""
+
+
+def _apply_batch(
+    conn: psycopg.Connection[Any],
+    todo: Sequence[MigrationFile],
+    result: UpResult,
+    settings: Settings,
+    who: dict[str, Any],
+    held: lock.MigrationLock,
+    defaults: tuple[bytes, ...],
+    local: Settings | None,
+    say: Progress,
+) -> int:
+    """The transactional files at the head of ``todo`` (up to ``_BATCH``), each in its own transaction
+    with its fenced ledger row, in one round trip; retried from a file that waited too long for a
+    lock, as a file alone is. How many files it committed; ``result`` says the failure, if any."""
+    batch = list(itertools.takewhile(lambda f: f.transactional, todo[:_BATCH]))
+    attempt, committed = 1, 0
+    while batch:
+        say(_applying(batch))
+        started = time.monotonic()
+        outcome = apply_files(
+            conn,
+            batch,
+            check=lambda file: functools.partial(guard_rows.refuse, conn, file, settings=settings),
+            before=b"" if local is None else local_defaults_sql(conn, local),
+            fence=held.fence_sql(),
+            row=lambda file: ledger_row(conn, file, who),
+            after=defaults,
+        )
+        for file, ms in outcome.committed:
+            result.applied.append(Step(file.version, file.filename, ms, attempts=attempt))
+            say(f"applied {file.filename} in {ms} ms")
+            started += ms / 1000
+            attempt = 1
+        committed += len(outcome.committed)
+        batch = batch[len(outcome.committed) :]
+        failed, exc = outcome.failed, outcome.error
+        if failed is None or exc is None:
+            break
+        reset(conn, defaults)
+        if isinstance(exc, psycopg.Error):
+            if exc.sqlstate == lock.LOCK_LOST:
+                raise held.lost_error() from None
+            raise exc
+        if exc.sqlstate == LOCK_NOT_AVAILABLE and attempt <= settings.retries:
+            time.sleep(settings.backoff * 2 ** (attempt - 1))
+            attempt += 1
+            continue
+        record_failure(conn, failed, who, started, str(exc), None, held)
+        result.error, result.failed = exc, failed
+        say(f"failed {failed.filename}: {exc}")
+        break
+    return committed
+
+
+def _applying(batch: Sequence[MigrationFile]) -> str:
+    if len(batch) == 1:
+        return f"applying {batch[0].filename} …"
+    return (
+        f"applying {batch[0].filename} to {batch[-1].filename} "
+        f"({len(batch)} files in one round trip, each in its own transaction) …"
+    )
 
 
 def _apply_single(
@@ -156,7 +229,7 @@ def _apply_single(
     from . import single
 
     single.refuse(todo)
-    local = b"" if held.session_state else _local_defaults_sql(conn, settings)
+    local = b"" if held.session_state else local_defaults_sql(conn, settings)
     attempt = 0
     while todo:
         attempt += 1
@@ -172,229 +245,18 @@ def _apply_single(
                 say=say,
             )
         except single.FileFailed as failed:
-            _reset(conn, defaults)
-            if failed.error.sqlstate == _LOCK_NOT_AVAILABLE and attempt <= settings.retries:
+            reset(conn, defaults)
+            if failed.error.sqlstate == LOCK_NOT_AVAILABLE and attempt <= settings.retries:
                 time.sleep(settings.backoff * 2 ** (attempt - 1))
                 continue
             started = time.monotonic() - failed.duration_ms / 1000
-            _record_failure(conn, failed.file, who, started, str(failed.error), None, held)
+            record_failure(conn, failed.file, who, started, str(failed.error), None, held)
             result.error, result.failed = failed.error, failed.file
             say(f"failed {failed.file.filename}: {failed.error}; every file of the run was rolled back")
             return
         except BaseException:
-            _reset(conn, defaults)
+            reset(conn, defaults)
             raise
         result.applied = [Step(f.version, f.filename, ms, attempts=attempt) for f, ms in done]
         say(f"applied {len(done)} file(s) in one transaction")
         return
-
-
-def _apply(
-    conn: psycopg.Connection[Any],
-    file: MigrationFile,
-    previous: Applied | None,
-    settings: Settings,
-    who: dict[str, Any],
-    held: lock.MigrationLock,
-    defaults: tuple[bytes, ...],
-    local: Settings | None,
-) -> Step:
-    started = time.monotonic()
-    if not file.transactional:
-        return _apply_statements(
-            conn, file, statements(file), previous, settings, who, started, defaults, held
-        )
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            executor.apply(
-                conn,
-                file,
-                check=lambda text, offset: guard_rows.refuse(conn, file, text, offset, settings),
-                before=b"" if local is None else _local_defaults_sql(conn, local),
-                # After the last statement, in the same round trip: the fence, the ledger row, the
-                # runner's defaults back for the next file (in the transaction, so they hold after
-                # it) and the COMMIT, which a lost lock stops.
-                closing=_closing(conn, file, who, held, defaults),
-                reset=False,
-            )
-            break
-        except psycopg.Error as exc:
-            if exc.sqlstate != lock.LOCK_LOST:
-                raise
-            _reset(conn, defaults)
-            raise held.lost_error() from None
-        except MigrationError as exc:
-            _reset(conn, defaults)
-            if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempt <= settings.retries:
-                time.sleep(settings.backoff * 2 ** (attempt - 1))
-                continue
-            _record_failure(conn, file, who, started, str(exc), None, held)
-            raise
-        except BaseException:
-            _reset(conn, defaults)
-            raise
-    return Step(file.version, file.filename, _ms(started), attempts=attempt)
-
-
-def _closing(
-    conn: psycopg.Connection[Any],
-    file: MigrationFile,
-    who: dict[str, Any],
-    held: lock.MigrationLock,
-    defaults: tuple[bytes, ...],
-) -> tuple[bytes, ...]:
-    row = ledger.record_sql(
-        version=file.version,
-        name=file.name,
-        checksum=file.checksum,
-        duration_ms=None,  # the server's: the row goes out with the statements, before they ran
-        applied_by=who,
-        success=True,
-    )
-    return (held.fence_sql(), row.as_bytes(conn), *defaults)
-
-
-def _apply_statements(
-    conn: psycopg.Connection[Any],
-    file: MigrationFile,
-    parts: list[tuple[int, str]],
-    previous: Applied | None,
-    settings: Settings,
-    who: dict[str, Any],
-    started: float,
-    defaults: tuple[bytes, ...],
-    held: lock.MigrationLock,
-) -> Step:
-    first = 0
-    if previous is not None and previous.statements_done:
-        if previous.checksum != file.checksum:
-            raise LedgerConflict(
-                f"{show_path(file.path)} changed since its partial run ({previous.statements_done} of its "
-                "statements completed): restore it, or clear the partial run with "
-                f"`pgwarden migrate repair --clear {file.version}` after checking the database by hand."
-            )
-        first = previous.statements_done
-    attempts = 1
-    done = first
-    try:
-        if (
-            held.session_state
-        ):  # through a transaction pooler a session SET would outlive us on a shared connection
-            executor.timeouts(conn, file, local=False)
-        for index in range(first, len(parts)):
-            offset, text = parts[index]
-            held.renew()  # no transaction can fence these statements: renew, and stop if the lock is gone
-            while True:
-                try:
-                    guard_rows.refuse(conn, file, text, offset, settings)
-                    executor.run(conn, file, text, offset)
-                    break
-                except MigrationError as exc:
-                    if exc.sqlstate == _LOCK_NOT_AVAILABLE and attempts <= settings.retries:
-                        time.sleep(settings.backoff * 2 ** (attempts - 1))
-                        attempts += 1
-                        continue
-                    _record_failure(conn, file, who, started, str(exc), index, held)
-                    raise
-            done = index + 1
-            with conn.transaction():
-                # Each statement's progress, so a rerun resumes after it; the last one marks the file applied.
-                _record(conn, file, who, started, held, success=done == len(parts), done=done)
-        if first >= len(parts):
-            with conn.transaction():
-                _record(conn, file, who, started, held, success=True, done=done)
-    finally:
-        _reset(conn, defaults)
-    return Step(file.version, file.filename, _ms(started), attempts=attempts, resumed_at=first or None)
-
-
-def _record(
-    conn: psycopg.Connection[Any],
-    file: MigrationFile,
-    who: dict[str, Any],
-    started: float,
-    held: lock.MigrationLock,
-    *,
-    success: bool,
-    done: int | None = None,
-) -> None:
-    """Record the file's progress in the transaction that made it, after checking the lock is still ours."""
-    held.fence(conn)
-    ledger.record(
-        conn,
-        version=file.version,
-        name=file.name,
-        checksum=file.checksum,
-        duration_ms=_ms(started),
-        applied_by=who,
-        success=success,
-        statements_done=done,
-    )
-
-
-def _record_failure(
-    conn: psycopg.Connection[Any],
-    file: MigrationFile,
-    who: dict[str, Any],
-    started: float,
-    error: str,
-    done: int | None,
-    held: lock.MigrationLock,
-) -> None:
-    if conn.closed or conn.broken:
-        return
-    # The failure itself is what the caller reports; a second one while recording it adds nothing.
-    # Fenced like a success: a migrator that lost the lock must not mark another one's file failed.
-    with contextlib.suppress(psycopg.Error, lock.LockLost), conn.transaction():
-        held.fence(conn)
-        ledger.record(
-            conn,
-            version=file.version,
-            name=file.name,
-            checksum=file.checksum,
-            duration_ms=_ms(started),
-            applied_by=who,
-            success=False,
-            error=error,
-            statements_done=done,
-        )
-
-
-def _defaults(conn: psycopg.Connection[Any], settings: Settings) -> tuple[bytes, ...]:
-    """Statements that undo whatever a file set for the session and restore the runner's settings."""
-    statements = [
-        sql.SQL("RESET ALL"),
-        # A file and its ledger row commit together; that commit must survive a server crash
-        # even where the server runs with synchronous_commit off.
-        sql.SQL("SET synchronous_commit = on"),
-        sql.SQL("SET lock_timeout = {}").format(sql.Literal(settings.lock_timeout)),
-        sql.SQL("SET statement_timeout = {}").format(sql.Literal(settings.statement_timeout)),
-    ]
-    if conn.info.server_version >= 140000:
-        # A migrator killed mid-statement must not keep its transaction (and the lock) for long.
-        statements.append(sql.SQL("SET client_connection_check_interval = '1s'"))
-    return tuple(statement.as_bytes(conn) for statement in statements)
-
-
-def _local_defaults_sql(conn: psycopg.Connection[Any], settings: Settings) -> bytes:
-    """The runner's defaults for one transaction only (through a pooler in transaction mode)."""
-    return (
-        sql.SQL(
-            "SELECT pg_catalog.set_config('synchronous_commit', 'on', true), "
-            "pg_catalog.set_config('lock_timeout', {}, true), pg_catalog.set_config('statement_timeout', {}, true)"
-        )
-        .format(sql.Literal(settings.lock_timeout), sql.Literal(settings.statement_timeout))
-        .as_bytes(conn)
-    )
-
-
-def _reset(conn: psycopg.Connection[Any], defaults: tuple[bytes, ...]) -> None:
-    """The runner's settings back, in one round trip."""
-    if defaults and not conn.closed and not conn.broken:
-        conn.execute(b"; ".join(defaults))
-
-
-def _ms(started: float) -> int:
-    return round((time.monotonic() - started) * 1000)

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from ..db import roll_back_open
 from ..errors import MigrationError, UsageError
@@ -135,14 +134,14 @@ def apply_all(
                 duration_ms=ledger.SINCE_FILE_START,
                 applied_by=who,
                 success=True,
-            )
-            returning = sql.Composed([row, sql.SQL(" RETURNING m.duration_ms")]).as_bytes(conn)
+                returning=True,
+            ).as_bytes(conn)
             closed = executor.run_all(
                 conn,
                 file,
                 functools.partial(check, file),
                 opening=(ledger.FILE_START,),
-                closing=(returning, *between),
+                closing=(row, *between),
             )
             measured = closed[0].fetchone()
             done.append((file, measured[0] if measured else _ms(started)))
