@@ -97,8 +97,9 @@ def run_chain(
     def done(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
         revision = chain.get(step.up_revision_id or "")
         took = round((time.monotonic() - state["started"]) * 1000)
+        live = fence is not None or record is not None  # on scratch there is nothing of pgwarden's to send
         try:
-            with driver.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+            with driver.pipeline() if live and psycopg.Pipeline.is_supported() else nullcontext():
                 if fence is not None:
                     driver.execute(fence.fence_sql())  # fails the transaction if the lock is gone
                 if revision is not None and record is not None:
