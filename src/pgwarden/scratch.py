@@ -62,7 +62,6 @@ class Cluster:
         self.port = SOCKET_PORT
         self._started = False
         self._server: subprocess.Popen[bytes] | None = None
-        self._keeping: threading.Thread | None = None  # the initdb template on its way to the cache
         os.chmod(self.dir, 0o700)
         if self.owner:
             os.chown(self.dir, *self.owner)
@@ -167,7 +166,7 @@ class Cluster:
             shutil.rmtree(self.data, ignore_errors=True)
         if template is None:
             self._run(args, what="initdb")
-            self._keeping = scratch_template.keep_later(ident, self.data, self.dir / "initdb")
+            scratch_template.keep(ident, self.data)  # before the server writes to it
         scratch_template.write_settings(self.data, args)
         return "initdb" if template is None else "copy of the initdb template"
 
@@ -222,9 +221,6 @@ class Cluster:
                     log.warning("%s", exc)
             self._started = False
             self._server = None
-            if self._keeping is not None:
-                self._keeping.join()
-                self._keeping = None
             shutil.rmtree(self.dir, ignore_errors=True)
         finally:
             if previous is not None:
