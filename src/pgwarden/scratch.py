@@ -14,7 +14,7 @@ import re
 import secrets
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -136,13 +136,15 @@ class LazyScratch:
 
     ``prestart()`` starts it in a background thread for a caller that knows it will ask soon and
     has other work first (importing the models while the cluster's folder is copied and its server
-    starts: the two use different cores)."""
+    starts: the two use different cores); ``meanwhile()`` hands the first call work to do instead of
+    waiting for that start."""
 
     def __init__(self, dev_url: str | None = None) -> None:
         self.dev_url = dev_url
         self._scratch: Scratch | None = None
         self._starting: threading.Thread | None = None
         self._failed: BaseException | None = None
+        self._meanwhile: list[Callable[[], object]] = []
 
     def prestart(self) -> None:
         """Start the throwaway cluster now, in the background (nothing to start with ``--dev-url``);
@@ -164,7 +166,15 @@ class LazyScratch:
             self._starting.join()
             self._starting = None
 
+    def meanwhile(self, work: Callable[[], object]) -> None:
+        """``work`` (needed later anyway: importing what a build runs) for the first call to do when
+        the background start is still under way, before it waits; left undone once the start is over."""
+        self._meanwhile.append(work)
+
     def __call__(self) -> Scratch:
+        work, self._meanwhile = self._meanwhile, []
+        for item in work if self._starting is not None and self._starting.is_alive() else ():
+            item()
         self._wait()
         if self._failed is not None:
             failed, self._failed = self._failed, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 from pathlib import Path
 
 import psycopg
@@ -13,7 +14,7 @@ import pytest
 from pgwarden import scratch_place
 from pgwarden.errors import ScratchError
 from pgwarden.pgbin import find_binaries
-from pgwarden.scratch import Cluster, LazyScratch, open_scratch
+from pgwarden.scratch import Cluster, LazyScratch, Scratch, open_scratch
 
 BINARIES = find_binaries()
 pytestmark = pytest.mark.skipif(BINARIES is None, reason="no PostgreSQL binaries")
@@ -94,6 +95,38 @@ def test_a_background_start_that_fails_raises_where_the_cluster_is_asked_for(
         lazy.prestart()
         with pytest.raises(ScratchError, match=r"pgwarden\[embedded\]"):
             lazy()
+
+
+def test_work_handed_over_meanwhile_runs_while_the_start_is_under_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    done = threading.Event()  # the start ends only once the work has run: no race to win
+
+    def slow_start(dev_url: str | None = None) -> Scratch:
+        assert done.wait(10)
+        return Scratch("postgresql://nowhere/db")
+
+    monkeypatch.setattr("pgwarden.scratch.open_scratch", slow_start)
+    with LazyScratch() as lazy:
+        lazy.prestart()
+        lazy.meanwhile(done.set)
+        assert lazy().server_url == "postgresql://nowhere/db"
+    assert done.is_set()
+
+
+def test_work_handed_over_meanwhile_is_left_undone_once_the_start_is_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr("pgwarden.scratch.open_scratch", lambda dev_url=None: Scratch("postgresql://x/db"))
+    with LazyScratch() as lazy:
+        lazy.prestart()
+        lazy.meanwhile(lambda: ran.append("late"))
+        assert lazy._starting is not None
+        lazy._starting.join()
+        lazy()
+        lazy()
+    assert ran == []
 
 
 def test_prestart_does_nothing_with_a_dev_url(db_url: str) -> None:

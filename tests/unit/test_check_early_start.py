@@ -50,3 +50,21 @@ def test_the_check_command_and_the_scratch_module_import_no_driver() -> None:
     probe = "import sys, pgwarden.cli.check, pgwarden.scratch; print(sorted(m for m in sys.modules if m.startswith('psycopg')))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(("alembic", "imported"), [(True, "True"), (False, "False")])
+def test_alembic_is_imported_meanwhile_only_for_an_alembic_environment(
+    tmp_path: Path, alembic: bool, imported: str
+) -> None:
+    if alembic:
+        (tmp_path / "alembic.ini").write_text("[alembic]\nscript_location = migrations\n")
+        where = tmp_path / "alembic.ini"
+    else:
+        (tmp_path / "001_init.sql").write_text("CREATE TABLE t (id int);\n")
+        where = tmp_path
+    probe = (
+        "import sys; from pathlib import Path; from pgwarden.cli.check import _alembic_preload; "
+        f"_alembic_preload(Path({str(where)!r})); print('alembic.script' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == imported

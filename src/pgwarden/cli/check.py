@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from .. import findings as findings_module
@@ -97,6 +99,9 @@ def check(
             # The cluster's initdb runs on another core while the driver, the checks and the
             # comparison import (~0.15-0.2 s): imported here, after it started.
             scratch.prestart()
+            if cfg.migrations:
+                folder = cfg.migrations
+                scratch.meanwhile(lambda: _alembic_preload(folder))
         from ..orchestrator import run_check
 
         result = run_check(
@@ -169,3 +174,14 @@ def builds_for_certain(cfg: Config) -> bool:
     if not (cfg.models or cfg.migrations):
         return False
     return not cache_enabled() or not cache_holds_entries("schemas")
+
+
+def _alembic_preload(migrations: Path) -> None:
+    """Alembic imported while the models' build waits for the scratch server, when the migrations
+    (built next, for certain) are an Alembic environment."""
+    from ..migrate.alembic_scripts import is_alembic
+
+    if is_alembic(migrations):
+        from ..migrate.alembic_run import preload
+
+        preload()
