@@ -109,7 +109,7 @@ class Scratch:
         self.close()
 
 
-def open_scratch(dev_url: str | None = None) -> Scratch:
+def open_scratch(dev_url: str | None = None, *, made: Callable[[Cluster], object] | None = None) -> Scratch:
     """A ``Scratch`` on ``dev_url``, else on a new throwaway cluster; use it as a context manager.
 
     Its databases are for building schemas (models, migrations, a file to lint), so the cluster's
@@ -123,6 +123,8 @@ def open_scratch(dev_url: str | None = None) -> Scratch:
             "(or your system's postgresql package), or pass --dev-url postgresql://user@host/db."
         )
     cluster = Cluster(binaries, memory=True)
+    if made is not None:  # LazyScratch: so that it can cancel a start nobody needs any more
+        made(cluster)
     try:
         cluster.start()
     except BaseException:
@@ -145,6 +147,9 @@ class LazyScratch:
         self._starting: threading.Thread | None = None
         self._failed: BaseException | None = None
         self._meanwhile: list[Callable[[], object]] = []
+        self._clusters: list[Cluster] = []  # the one a background start is making
+        self._abandoned = False  # closed while that start was under way
+        self._lock = threading.Lock()
 
     def prestart(self) -> None:
         """Start the throwaway cluster now, in the background (nothing to start with ``--dev-url``);
@@ -154,12 +159,18 @@ class LazyScratch:
 
         def start() -> None:
             try:
-                self._scratch = open_scratch()
+                self._scratch = open_scratch(made=self._made)
             except BaseException as exc:  # noqa: BLE001 - handed to the caller by __call__
                 self._failed = exc
 
         self._starting = threading.Thread(target=start, name="pgwarden-scratch-start", daemon=True)
         self._starting.start()
+
+    def _made(self, cluster: Cluster) -> None:
+        with self._lock:
+            self._clusters.append(cluster)
+            if self._abandoned:
+                cluster.cancel()
 
     def _wait(self) -> None:
         if self._starting is not None:
@@ -194,10 +205,16 @@ class LazyScratch:
         return binaries_identity(binaries) if binaries is not None else None
 
     def close(self) -> None:
-        # A cluster still starting is waited for, then stopped: none is left running. Ctrl-C is
-        # ignored meanwhile, as in Cluster.stop().
+        # A cluster still starting was never asked for (an error came first): its initdb is cancelled,
+        # the start waited for, the cluster stopped: none is left running. Ctrl-C is ignored
+        # meanwhile, as in Cluster.stop().
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread() else None
         try:
+            with self._lock:
+                if self._starting is not None and self._starting.is_alive():
+                    self._abandoned = True
+                    for cluster in self._clusters:
+                        cluster.cancel()
             self._wait()
         finally:
             if previous is not None:

@@ -44,6 +44,9 @@ class Cluster:
         self.port = SOCKET_PORT
         self._started = False
         self._server: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()  # cancel() from another thread vs. the start's next step
+        self._cancelled = False
+        self._child: subprocess.Popen[str] | None = None  # initdb while it runs
         os.chmod(self.dir, 0o700)
         if self.owner:
             os.chown(self.dir, *self.owner)
@@ -103,29 +106,46 @@ class Cluster:
             else ""
         )
 
-    def _run(self, args: list[str], *, what: str) -> None:
+    def _run(self, args: list[str], *, what: str, cancellable: bool = False) -> None:
+        """Run ``args`` as the cluster's user; ``ScratchError`` naming ``what`` when it fails, or, when
+        ``cancellable``, when ``cancel()`` came first or stopped it."""
         # As root, the child becomes the cluster's user in C (user=, group=, extra_groups=): no Python
         # runs between fork and exec, which is safe while another thread imports (LazyScratch.prestart).
         uid, gid = self.owner if self.owner else (None, None)
         try:
-            proc = subprocess.run(
-                args,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                user=uid,
-                group=gid,
-                extra_groups=[] if self.owner else None,
-                cwd=self.dir,
-                env=self._env(),
-                start_new_session=True,  # Ctrl-C in the terminal must not kill the server before we stop it
-            )
+            with self._lock:
+                if cancellable:
+                    self._refuse_if_cancelled(what)
+                proc = subprocess.Popen(
+                    args,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    user=uid,
+                    group=gid,
+                    extra_groups=[] if self.owner else None,
+                    cwd=self.dir,
+                    env=self._env(),
+                    start_new_session=True,  # Ctrl-C in the terminal must not kill the server before we stop it
+                )
+                self._child = proc if cancellable else None
+            try:
+                stdout, stderr = proc.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.communicate()
+                raise
+            finally:
+                with self._lock:
+                    self._child = None
         except (OSError, subprocess.SubprocessError) as exc:
             raise ScratchError(
                 f"Could not run {what} ({args[0]}){self._who()}: {exc}. Pass --dev-url to use a server you run."
             ) from None
+        if cancellable:
+            self._refuse_if_cancelled(what)
         if proc.returncode != 0:
-            detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+            detail = (stderr or stdout).strip().splitlines()[-3:]
             logfile = self.dir / "server.log"
             if logfile.exists():
                 detail += logfile.read_text(errors="replace").strip().splitlines()[-3:]
@@ -147,15 +167,36 @@ class Cluster:
             template = None
             shutil.rmtree(self.data, ignore_errors=True)
         if template is None:
-            self._run(args, what="initdb")
+            self._run(args, what="initdb", cancellable=True)
             scratch_template.keep(ident, self.data)  # before the server writes to it
         scratch_template.write_settings(self.data, args)
         return "initdb" if template is None else "copy of the initdb template"
+
+    def cancel(self) -> None:
+        """Abandon a start under way in another thread, whose cluster is no longer needed: a running
+        initdb is killed with its children and ``start()`` raises ``ScratchError`` before the server
+        starts; the starting thread still calls ``stop()``, which removes the folder."""
+        with self._lock:
+            self._cancelled = True
+            child = self._child
+            if child is not None and child.poll() is None:
+                try:  # the child leads its own session (start_new_session): its postgres children too
+                    if os.name == "posix":
+                        os.killpg(child.pid, signal.SIGKILL)
+                    else:
+                        child.kill()
+                except ProcessLookupError:
+                    pass
+
+    def _refuse_if_cancelled(self, what: str) -> None:
+        if self._cancelled:
+            raise ScratchError(f"{what} stopped: the scratch cluster is no longer needed")
 
     def start(self) -> None:
         t0 = time.monotonic()
         how = self._make_data()
         t1 = time.monotonic()
+        self._refuse_if_cancelled("postgres")
         log_file = self.dir / "server.log"
         try:
             self._server = scratch_server.launch(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import socket
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -102,7 +104,7 @@ def test_work_handed_over_meanwhile_runs_while_the_start_is_under_way(
 ) -> None:
     done = threading.Event()  # the start ends only once the work has run: no race to win
 
-    def slow_start(dev_url: str | None = None) -> Scratch:
+    def slow_start(dev_url: str | None = None, **_: object) -> Scratch:
         assert done.wait(10)
         return Scratch("postgresql://nowhere/db")
 
@@ -118,7 +120,9 @@ def test_work_handed_over_meanwhile_is_left_undone_once_the_start_is_over(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ran: list[str] = []
-    monkeypatch.setattr("pgwarden.scratch.open_scratch", lambda dev_url=None: Scratch("postgresql://x/db"))
+    monkeypatch.setattr(
+        "pgwarden.scratch.open_scratch", lambda dev_url=None, **_: Scratch("postgresql://x/db")
+    )
     with LazyScratch() as lazy:
         lazy.prestart()
         lazy.meanwhile(lambda: ran.append("late"))
@@ -127,6 +131,58 @@ def test_work_handed_over_meanwhile_is_left_undone_once_the_start_is_over(
         lazy()
         lazy()
     assert ran == []
+
+
+def test_a_cancelled_start_kills_initdb_with_its_children_and_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert BINARIES is not None
+    monkeypatch.setenv("PGWARDEN_NO_CACHE", "1")  # initdb, the step a cancel cuts short
+    cluster = Cluster(BINARIES, memory=True)
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            cluster.start()
+        except ScratchError as exc:
+            failed.append(exc)
+        finally:
+            cluster.stop()
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while cluster._child is None and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    child = cluster._child
+    assert child is not None, "initdb was not seen running"
+    cluster.cancel()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert len(failed) == 1 and "no longer needed" in str(failed[0])
+    with pytest.raises(ProcessLookupError):
+        os.killpg(child.pid, 0)  # initdb's process group (postgres --boot/--single under it) is gone
+    assert not cluster.dir.exists()
+
+
+def test_a_lazy_scratch_closed_before_anyone_asked_cancels_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cancelled = threading.Event()
+
+    class Starting:
+        def cancel(self) -> None:
+            cancelled.set()
+
+    def start(dev_url: str | None = None, *, made: Callable[[object], object]) -> Scratch:
+        made(Starting())
+        assert cancelled.wait(10), "close() did not cancel the start"
+        raise ScratchError("initdb stopped: the scratch cluster is no longer needed")
+
+    monkeypatch.setattr("pgwarden.scratch.open_scratch", start)
+    with LazyScratch() as lazy:
+        lazy.prestart()
+    assert cancelled.is_set() and lazy._starting is None
 
 
 def test_prestart_does_nothing_with_a_dev_url(db_url: str) -> None:
