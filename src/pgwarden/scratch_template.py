@@ -38,7 +38,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from .paths import cache_dir, private_dir
+from .paths import cache_dir, cache_enabled, private_dir
 
 __all__ = ["copy", "find", "identity", "keep", "write_settings"]
 
@@ -70,7 +70,7 @@ _SETTING = re.compile(r"^([a-z_]+)\s*=\s*('[A-Za-z0-9_/+\-:., ]*'|[A-Za-z0-9_.]+
 
 
 def enabled() -> bool:
-    return os.environ.get("PGWARDEN_NO_CACHE", "") in ("", "0")
+    return cache_enabled()
 
 
 def identity(binaries_identity: str, initdb_args: Sequence[str], data: Path) -> str:
