@@ -7,10 +7,11 @@ per side with the ratio new/old, and the exit code is 1 when the new side is mor
 The anchor needs ``pgserver`` (``pip install pgserver``; it has no wheels for Python 3.13+).
 
 ``--template`` instead compares the ways a cluster's data folder is made, interleaved on the
-first binaries found: ``initdb`` (``PGWARDEN_NO_CACHE=1``) and a copy of the cached initdb template
-(``scratch_template``) on disk (the temporary folder), and the copy in memory (``scratch_place``:
-how ``check`` starts one), each followed by the server's start and an immediate stop: wall and CPU
-seconds (this process and its children: the copy, initdb, postgres), with the load average.
+first binaries found: ``initdb`` (``PGWARDEN_NO_CACHE=1``), a first run's ``initdb`` that also keeps
+the template in an empty cache, and a copy of the cached initdb template (``scratch_template``) on
+disk (the temporary folder) and in memory (``scratch_place``: how ``check`` starts one), each
+followed by the server's start and an immediate stop: wall and CPU seconds (this process and its
+children: the archive, initdb, postgres), with the load average.
 
     python bench/scratch_start.py [--runs 5]
     python bench/scratch_start.py --template [--runs 9]
@@ -72,14 +73,16 @@ def template_times(runs: int) -> int:
         return 2
     found: dict[str, list[tuple[float, float]]] = {
         "initdb, disk": [],
+        "first run: initdb, template kept, memory": [],
         "template copy, disk": [],
         "template copy, memory": [],
     }
     with tempfile.TemporaryDirectory(prefix="pgwarden-bench-template-") as cache:
-        os.environ["PGWARDEN_CACHE_DIR"] = cache
         for i in range(runs + 1):  # the first template run makes the template: not counted
             for way in found:
                 os.environ["PGWARDEN_NO_CACHE"] = "1" if way.startswith("initdb") else ""
+                # A first run finds an empty cache: it runs initdb and keeps the template.
+                os.environ["PGWARDEN_CACHE_DIR"] = f"{cache}/first-{i}" if way.startswith("first") else cache
                 cluster = Cluster(binaries, memory=way.endswith("memory"))
                 wall, cpu = time.perf_counter(), _cpu()
                 try:

@@ -16,6 +16,21 @@ def cache_dir() -> Path:
     return Path(base) / "pgwarden"
 
 
+def cache_enabled() -> bool:
+    """Whether pgwarden's caches are on (``PGWARDEN_NO_CACHE=1`` turns them off)."""
+    return os.environ.get("PGWARDEN_NO_CACHE", "") in ("", "0")
+
+
+def cache_holds_entries(kind: str) -> bool:
+    """Whether the cache's folder for ``kind`` (``cache_dir()/kind``: ``schemas``...) holds an entry
+    (a name without a leading dot: those are being written); found without importing what reads them."""
+    try:
+        with os.scandir(cache_dir() / kind) as entries:
+            return any(not e.name.startswith(".") for e in entries)
+    except OSError:
+        return False
+
+
 def show_path(path: Path) -> str:
     """``path`` relative to the current directory when it lies below it, else as given."""
     try:

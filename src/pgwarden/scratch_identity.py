@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .db import connect
 from .pgbin import Binaries
 
 __all__ = ["binaries_identity", "server_identity"]
@@ -33,6 +32,8 @@ def binaries_identity(binaries: Binaries) -> str:
 
 def server_identity(server_url: str) -> str:
     """The full version a ``--dev-url`` server reports, and where it is (its extensions are its own)."""
+    from .db import connect  # the driver only here: a local cluster's identity imports none
+
     with connect(server_url, autocommit=True, what="scratch server (--dev-url)") as conn:
         row = conn.execute("SELECT version(), current_setting('port')").fetchone()
     parts = urlsplit(server_url)

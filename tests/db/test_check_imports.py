@@ -162,3 +162,47 @@ def test_an_alembic_deploy_at_the_head_imports_no_alembic_and_takes_no_lock(
     assert done.returncode == 0 and "nothing to apply" in done.stderr, done.stderr
     heavy = sorted(m for m in again if m.split(".")[0] in ("alembic", "sqlalchemy", "pglast"))
     assert heavy == [], f"`pgwarden migrate up` at the head imported {heavy}"
+
+
+PRESTART_PROBE = """
+import sys
+import pgwarden.scratch as scratch
+calls = []
+real = scratch.LazyScratch.prestart
+def prestart(self):
+    calls.append("pgwarden.orchestrator" in sys.modules)
+    real(self)
+scratch.LazyScratch.prestart = prestart
+sys.argv = ["pgwarden", *sys.argv[1:]]
+from pgwarden.__main__ import main
+code = main()
+sys.stderr.write(f"\\nprestart: {calls}\\n")
+sys.exit(code)
+"""
+"""``pgwarden`` with a record of each ``LazyScratch.prestart`` call: whether the check's own code had
+been imported by then."""
+
+
+def test_a_first_check_starts_its_cluster_before_importing_the_check_and_a_warm_one_starts_none(
+    scratch: Scratch, tmp_path: Path
+) -> None:
+    project = tmp_path / "telegram_bot"
+    shutil.copytree(EXAMPLES / "telegram_bot", project, ignore=shutil.ignore_patterns("__pycache__", "logs"))
+    env = {
+        **os.environ,
+        "DATABASE_URL": scratch.create_database("early_start"),
+        "PGWARDEN_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    env.pop("PGWARDEN_NO_CACHE", None)
+    up = subprocess.run([sys.executable, "-m", "pgwarden", "migrate", "up"], cwd=project, env=env)
+    assert up.returncode == 0
+
+    def run() -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-c", PRESTART_PROBE, "check"]
+        return subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=120)
+
+    cold, warm = run(), run()
+    assert cold.returncode == warm.returncode == 0, cold.stderr + warm.stderr
+    assert cold.stderr.endswith("prestart: [False, True]\n"), cold.stderr  # early; the models' ask is a no-op
+    assert warm.stderr.endswith("prestart: []\n"), warm.stderr  # the cache answers: no cluster
+    assert cold.stdout == warm.stdout

@@ -1,7 +1,8 @@
 """``diff`` and ``snapshot`` through the console entry (``pgwarden.__main__``), which runs them without
-the cycle collector from start to exit and skips the interpreter's last collection: the output is
-whole whether stdout is a file or a pipe, the exit code is the command's, and what the command
-created on the way (a scratch database, a temporary file) is gone afterwards."""
+the cycle collector from start to exit and skips the interpreter's last collection (``check`` only
+the last collection): the output is whole whether stdout is a file or a pipe, the exit code is the
+command's, and what the command created on the way (a scratch database, a temporary file) is gone
+afterwards."""
 
 from __future__ import annotations
 
@@ -124,4 +125,26 @@ def test_a_diff_of_migrations_drops_its_scratch_database(
     assert run.returncode == 0, run.stderr
     assert 'CREATE TABLE "public"."jobs"' in run.stdout.decode()
     assert run.stderr.decode().endswith("probe: enabled=False frozen=True\n")
+    assert scratch_databases(scratch.server_url) == before
+
+
+def test_check_runs_collecting_skips_the_last_collection_and_drops_its_scratch_database(
+    scratch: Scratch, db_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_jobs.sql").write_text("CREATE TABLE jobs (id bigint PRIMARY KEY, note text);\n")
+    (tmp_path / "pgwarden.toml").write_text("")
+    before = scratch_databases(scratch.server_url)
+    argv = ["--config", str(tmp_path / "pgwarden.toml"), "--no-color", "check", "--db", db_url]
+    argv += ["--migrations", str(folder), "--dev-url", scratch.server_url, "--format", "json"]
+    code, expected = in_process(argv)
+    assert code == 1 and '"missing_table"' in expected
+    with (tmp_path / "out").open("wb") as file:
+        to_file = console(argv, file)
+    piped = console(argv, subprocess.PIPE)
+    for run in (to_file, piped):
+        assert run.returncode == 1, run.stderr
+        assert run.stderr.decode().endswith("probe: enabled=True frozen=True\n")
+    assert (tmp_path / "out").read_text() == expected == piped.stdout.decode()
     assert scratch_databases(scratch.server_url) == before

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -13,7 +16,7 @@ import pytest
 from pgwarden import scratch_place
 from pgwarden.errors import ScratchError
 from pgwarden.pgbin import find_binaries
-from pgwarden.scratch import Cluster, LazyScratch, open_scratch
+from pgwarden.scratch import Cluster, LazyScratch, Scratch, open_scratch
 
 BINARIES = find_binaries()
 pytestmark = pytest.mark.skipif(BINARIES is None, reason="no PostgreSQL binaries")
@@ -96,6 +99,92 @@ def test_a_background_start_that_fails_raises_where_the_cluster_is_asked_for(
             lazy()
 
 
+def test_work_handed_over_meanwhile_runs_while_the_start_is_under_way(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    done = threading.Event()  # the start ends only once the work has run: no race to win
+
+    def slow_start(dev_url: str | None = None, **_: object) -> Scratch:
+        assert done.wait(10)
+        return Scratch("postgresql://nowhere/db")
+
+    monkeypatch.setattr("pgwarden.scratch.open_scratch", slow_start)
+    with LazyScratch() as lazy:
+        lazy.prestart()
+        lazy.meanwhile(done.set)
+        assert lazy().server_url == "postgresql://nowhere/db"
+    assert done.is_set()
+
+
+def test_work_handed_over_meanwhile_is_left_undone_once_the_start_is_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ran: list[str] = []
+    monkeypatch.setattr(
+        "pgwarden.scratch.open_scratch", lambda dev_url=None, **_: Scratch("postgresql://x/db")
+    )
+    with LazyScratch() as lazy:
+        lazy.prestart()
+        lazy.meanwhile(lambda: ran.append("late"))
+        assert lazy._starting is not None
+        lazy._starting.join()
+        lazy()
+        lazy()
+    assert ran == []
+
+
+def test_a_cancelled_start_kills_initdb_with_its_children_and_leaves_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert BINARIES is not None
+    monkeypatch.setenv("PGWARDEN_NO_CACHE", "1")  # initdb, the step a cancel cuts short
+    cluster = Cluster(BINARIES, memory=True)
+    failed: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            cluster.start()
+        except ScratchError as exc:
+            failed.append(exc)
+        finally:
+            cluster.stop()
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while cluster._child is None and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.001)
+    child = cluster._child
+    assert child is not None, "initdb was not seen running"
+    cluster.cancel()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert len(failed) == 1 and "no longer needed" in str(failed[0])
+    with pytest.raises(ProcessLookupError):
+        os.killpg(child.pid, 0)  # initdb's process group (postgres --boot/--single under it) is gone
+    assert not cluster.dir.exists()
+
+
+def test_a_lazy_scratch_closed_before_anyone_asked_cancels_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cancelled = threading.Event()
+
+    class Starting:
+        def cancel(self) -> None:
+            cancelled.set()
+
+    def start(dev_url: str | None = None, *, made: Callable[[object], object]) -> Scratch:
+        made(Starting())
+        assert cancelled.wait(10), "close() did not cancel the start"
+        raise ScratchError("initdb stopped: the scratch cluster is no longer needed")
+
+    monkeypatch.setattr("pgwarden.scratch.open_scratch", start)
+    with LazyScratch() as lazy:
+        lazy.prestart()
+    assert cancelled.is_set() and lazy._starting is None
+
+
 def test_prestart_does_nothing_with_a_dev_url(db_url: str) -> None:
     with LazyScratch(db_url) as lazy:
         lazy.prestart()
@@ -122,27 +211,27 @@ def test_a_server_that_does_not_start_is_a_clear_error_with_its_log() -> None:
     assert not cluster.dir.exists()
 
 
-def test_the_first_cluster_starts_before_its_template_reaches_the_cache(
+def test_the_first_cluster_keeps_its_template_before_the_server_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """initdb's result is kept from a copy beside the cluster, by a thread that stop() waits for."""
+    """initdb's result is in the cache once the cluster has started, and holds nothing the server wrote."""
     assert BINARIES is not None
     monkeypatch.setenv("PGWARDEN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("PGWARDEN_NO_CACHE", raising=False)
+    folder = tmp_path / "cache" / "clusters"
     cluster = Cluster(BINARIES, memory=True)
     try:
         cluster.start()
-        assert cluster._keeping is not None  # made by initdb: a template is on its way
+        assert [p.name for p in folder.iterdir()] != []  # kept already, while the cluster runs
         with psycopg.connect(cluster.url) as c:
             c.execute("CREATE TABLE after_start (id int)")  # the server writes; the template must not see it
     finally:
         cluster.stop()
-    templates = [p for p in (tmp_path / "cache" / "clusters").iterdir() if not p.name.startswith(".")]
+    templates = [p for p in folder.iterdir() if not p.name.startswith(".")]
     assert len(templates) == 1 and not cluster.dir.exists()
     again = Cluster(BINARIES, memory=True)
     try:
         again.start()
-        assert again._keeping is None  # a copy of the template
         with psycopg.connect(again.url) as c:
             assert c.execute("SELECT to_regclass('after_start')").fetchone() == (None,)
     finally:

@@ -1,10 +1,12 @@
-"""The initdb template: made once, private, copied by later scratch clusters, refused when tampered with."""
+"""The initdb template: made once, kept as one private archive, unpacked by later scratch clusters,
+refused when tampered with."""
 
 from __future__ import annotations
 
 import logging
 import os
 import stat
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +56,17 @@ def how_made(caplog: pytest.LogCaptureFixture) -> tuple[str, dict[str, str], lis
     return how, settings, rules
 
 
+@contextmanager
+def edited(archive: Path) -> Iterator[Path]:
+    """The template's data folder unpacked for the block to change, then packed back in its place."""
+    folder = archive.parent / "unpacked"
+    folder.mkdir()
+    subprocess.run(["tar", "-xpf", str(archive), "-C", str(folder)], check=True)
+    yield folder
+    subprocess.run(["tar", "-cf", str(archive), "-C", str(folder), "."], check=True)
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
 def templates(cache: Path) -> list[Path]:
     folder = cache / "clusters"
     return sorted(p for p in folder.iterdir() if not p.name.startswith(".")) if folder.exists() else []
@@ -70,6 +83,8 @@ def test_the_first_cluster_keeps_a_private_template_the_next_copies_it(
     assert first[1:] == second[1:]  # same settings and the same pg_hba rules either way
     assert second[1]["listen_addresses"] == "('',)" and second[1]["shared_preload_libraries"] == "('',)"
     assert {method for kind, method in second[2] if kind.startswith("host")} == {"reject"}
+    # One archive, not the ~1,000 files of a data folder.
+    assert sorted(p.name for p in template.iterdir()) == ["data.tar", "identity"]
     for path in (cache / "clusters", template, *template.rglob("*")):
         st = path.lstat()
         assert st.st_uid == os.getuid() and not stat.S_ISLNK(st.st_mode), path
@@ -77,16 +92,47 @@ def test_the_first_cluster_keeps_a_private_template_the_next_copies_it(
     assert templates(cache) == [template]
 
 
+def test_a_copy_belongs_to_the_clusters_user_with_initdbs_modes(
+    cache: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Unpacked by ``tar`` running as the cluster's user (as root: ``postgres``), whatever the umask."""
+    how_made(caplog)
+    old = os.umask(0o022)
+    try:
+        with start(caplog) as (cluster, how):
+            owner = cluster.owner[0] if cluster.owner else os.getuid()
+            for path in (cluster.data, *cluster.data.rglob("*")):
+                st = path.lstat()
+                assert st.st_uid == owner and not stat.S_ISLNK(st.st_mode), path
+                assert st.st_mode & 0o077 == 0, f"{path} is {oct(st.st_mode)}"
+    finally:
+        os.umask(old)
+    assert how == "copy"
+
+
 def test_a_template_writable_by_others_is_rebuilt(cache: Path, caplog: pytest.LogCaptureFixture) -> None:
     how_made(caplog)
     (template,) = templates(cache)
-    (template / "data" / "PG_VERSION").chmod(0o666)
+    (template / "data.tar").chmod(0o666)
 
     how, _, _ = how_made(caplog)
 
     assert how == "initdb" and "refused" in caplog.text and "writable by others" in caplog.text
     assert how_made(caplog)[0] == "copy"  # the rebuilt one is used again
-    assert (template / "data" / "PG_VERSION").stat().st_mode & 0o077 == 0
+    assert (template / "data.tar").stat().st_mode & 0o077 == 0
+
+
+def test_a_template_whose_archive_is_a_symbolic_link_is_rebuilt(
+    cache: Path, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    how_made(caplog)
+    (template,) = templates(cache)
+    elsewhere = tmp_path / "elsewhere.tar"
+    (template / "data.tar").rename(elsewhere)
+    (template / "data.tar").symlink_to(elsewhere)
+
+    assert how_made(caplog)[0] == "initdb" and "not a plain file" in caplog.text
+    assert how_made(caplog)[0] == "copy"
 
 
 def test_a_template_owned_by_another_user_is_rebuilt(cache: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -94,7 +140,7 @@ def test_a_template_owned_by_another_user_is_rebuilt(cache: Path, caplog: pytest
         pytest.skip("giving a file to another user needs root (CI runs as root)")
     how_made(caplog)
     (template,) = templates(cache)
-    os.chown(template / "data" / "postgresql.conf", 65534, 65534)
+    os.chown(template / "data.tar", 65534, 65534)
 
     assert how_made(caplog)[0] == "initdb" and "owned by uid 65534" in caplog.text
 
@@ -105,15 +151,15 @@ def test_the_copy_does_not_take_the_templates_configuration(
     """A setting that loads a library or runs a command, or an hba rule letting TCP in, stays in the template."""
     how_made(caplog)
     (template,) = templates(cache)
-    data = template / "data"
-    with open(data / "postgresql.conf", "a", encoding="utf-8") as f:
-        f.write(
-            "shared_preload_libraries = 'no_such_library'\narchive_mode = on\narchive_command = 'touch /tmp/x'\n"
-        )
-        f.write("listen_addresses = '*'\ninclude = '/tmp/more.conf'\ntimezone = 'Europe/Berlin'; x\n")
-    with open(data / "pg_hba.conf", "a", encoding="utf-8") as f:
-        f.write("host all all 0.0.0.0/0 trust\n")
-    (data / "postgresql.auto.conf").write_text("shared_preload_libraries = 'no_such_library'\n")
+    with edited(template / "data.tar") as data:
+        with open(data / "postgresql.conf", "a", encoding="utf-8") as f:
+            f.write(
+                "shared_preload_libraries = 'no_such_library'\narchive_mode = on\narchive_command = 'touch /tmp/x'\n"
+            )
+            f.write("listen_addresses = '*'\ninclude = '/tmp/more.conf'\ntimezone = 'Europe/Berlin'; x\n")
+        with open(data / "pg_hba.conf", "a", encoding="utf-8") as f:
+            f.write("host all all 0.0.0.0/0 trust\n")
+        (data / "postgresql.auto.conf").write_text("shared_preload_libraries = 'no_such_library'\n")
 
     how, settings, rules = how_made(caplog)  # a preloaded library that does not exist would not start
 
@@ -171,9 +217,11 @@ def test_concurrent_first_runs_leave_one_whole_template(cache: Path, tmp_path: P
     assert [p.name for p in (cache / "clusters").iterdir()] == [template.name]  # no half-made folder left
     found = scratch_template.find(ident)
     assert found is not None
-    assert sorted(p.name for p in (found / "base").iterdir()) == sorted(str(i) for i in range(200))
+    copy = tmp_path / "copy"
+    scratch_template.copy(found, copy, None)
+    assert sorted(p.name for p in (copy / "base").iterdir()) == sorted(str(i) for i in range(200))
     assert all(
-        (found / "base" / str(i)).read_bytes() == (data / "base" / str(i)).read_bytes() for i in range(200)
+        (copy / "base" / str(i)).read_bytes() == (data / "base" / str(i)).read_bytes() for i in range(200)
     )
 
 

@@ -36,6 +36,14 @@ def test_only_diff_and_snapshot_are_paused(monkeypatch: pytest.MonkeyPatch) -> N
     assert calls == ["disable", "disable"]
 
 
+def test_check_skips_only_the_last_collection() -> None:
+    assert _collector.skips_final_collection(["-v", "check", "--db", "x"])
+    assert _collector.skips_final_collection(["diff"]) and _collector.skips_final_collection(["snapshot"])
+    assert not _collector.skips_final_collection(["--config", "check", "lint", "."])
+    assert not _collector.skips_final_collection(["migrate", "up"])
+    assert "check" not in _collector.PAUSED_FROM_START
+
+
 @pytest.mark.parametrize("paused", [True, False])
 @pytest.mark.parametrize("enabled", [True, False])
 def test_a_block_runs_paused_or_collecting_and_leaves_the_collector_as_found(

@@ -37,7 +37,7 @@ from .. import __version__
 from ..catalog import serialize
 from ..catalog.model import Schema
 from ..errors import SourceError
-from ..paths import private_dir
+from ..paths import cache_enabled, private_dir
 from ..scratch import Scratch
 from .export import cache_dir
 
@@ -71,7 +71,7 @@ class Entry:
 
 
 def enabled() -> bool:
-    return os.environ.get("PGWARDEN_NO_CACHE", "") in ("", "0")
+    return cache_enabled()
 
 
 def directory(kind: str = "schemas") -> Path:

@@ -40,6 +40,17 @@ Record = Callable[[psycopg.Connection[Any], Revision, int, list[str]], None]
 """Called in each revision's transaction with the milliseconds it took and the statements it ran."""
 
 
+def preload() -> None:
+    """Import Alembic's script reader and runtime (~0.08 s), for a caller with a moment to spare before
+    it runs revisions (waiting for its scratch server). Without Alembic installed nothing is imported:
+    reading the chain says so."""
+    try:
+        import alembic.runtime.environment  # noqa: F401
+        import alembic.script  # noqa: F401
+    except ImportError:
+        return
+
+
 @dataclass
 class Applied:
     revisions: list[tuple[Revision, int]] = field(default_factory=list)
