@@ -187,12 +187,13 @@ def test_a_webhook_deployment_with_a_synthetic_update(
     assert len(receiver.bodies) == 1 and set(receiver.bodies[0]) == {"update_id"}
     assert SECRET not in json.dumps(doc) + err
 
-    # a delivery error after the instance started: the webhook criterion fails
+    # a delivery error after the instance started: the webhook criterion fails (within a deadline a
+    # loaded CI runner still meets: 0.5 s was missed there once)
     tg.webhook_extra[TOKEN] = {
         "last_error_date": int(time.time()) + 1,
         "last_error_message": "Connection refused",
     }
-    code, doc, _ = with_active(db_url, lambda: verify(db_url, *args, "--deadline", "0.5s"))
+    code, doc, _ = with_active(db_url, lambda: verify(db_url, *args, "--deadline", "2s"))
     got = {c["name"]: c for c in doc["criteria"]}
     assert (
         code == 1 and got["updates"]["state"] == "unmet" and "Connection refused" in got["updates"]["detail"]
@@ -201,7 +202,7 @@ def test_a_webhook_deployment_with_a_synthetic_update(
     # the wrong secret token: the webhook refuses the synthetic update
     tg.webhook_extra.clear()
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "not-the-secret")
-    code, doc, _ = with_active(db_url, lambda: verify(db_url, *args, "--deadline", "0.5s"))
+    code, doc, _ = with_active(db_url, lambda: verify(db_url, *args, "--deadline", "2s"))
     got = {c["name"]: c for c in doc["criteria"]}
     assert (
         code == 1
