@@ -182,6 +182,7 @@ def record(
     *,
     success: bool,
     done: int | None = None,
+    error: str | None = None,
 ) -> None:
     """Record the file's progress in the transaction that made it, after checking the lock is still ours."""
     held.fence(conn)
@@ -193,6 +194,7 @@ def record(
         duration_ms=ms(started),
         applied_by=who,
         success=success,
+        error=error,
         statements_done=done,
     )
 
@@ -211,18 +213,7 @@ def record_failure(
     # The failure itself is what the caller reports; a second one while recording it adds nothing.
     # Fenced like a success: a migrator that lost the lock must not mark another one's file failed.
     with contextlib.suppress(psycopg.Error, lock.LockLost), conn.transaction():
-        held.fence(conn)
-        ledger.record(
-            conn,
-            version=file.version,
-            name=file.name,
-            checksum=file.checksum,
-            duration_ms=ms(started),
-            applied_by=who,
-            success=False,
-            error=error,
-            statements_done=done,
-        )
+        record(conn, file, who, started, held, success=False, done=done, error=error)
 
 
 def session_defaults(conn: psycopg.Connection[Any], settings: Settings) -> tuple[bytes, ...]:

@@ -127,14 +127,15 @@ def up(
         defaults = session_defaults(conn, settings) if held.session_state else ()
         reset(conn, defaults)
         local = None if held.session_state else settings
+        run = _Run(conn, result, settings, who, held, defaults, say)
         if single_transaction:
-            _apply_single(conn, todo, result, settings, who, held, defaults, say)
+            _apply_single(run, todo)
             return result
         index = 0
         while index < len(todo) and result.ok:
             file = todo[index]
             if file.transactional and psycopg.Pipeline.is_supported():
-                index += _apply_batch(conn, todo[index:], result, settings, who, held, defaults, local, say)
+                index += _apply_batch(run, todo[index:])
                 continue
             say(f"applying {file.filename} …")
             try:
@@ -149,41 +150,46 @@ def up(
     return result
 
 
+@dataclass
+class _Run:
+    """One run of ``up`` under the lock: where its files go and what it says."""
+
+    conn: psycopg.Connection[Any]
+    result: UpResult
+    settings: Settings
+    who: dict[str, Any]
+    held: lock.MigrationLock
+    defaults: tuple[bytes, ...]
+    """The runner's session settings restored after each file (none through a transaction pooler)."""
+    say: Progress
+
+
 _BATCH = 32
 """Transactional files sent in one round trip at most: progress is said batch by batch."""
 
 
-def _apply_batch(
-    conn: psycopg.Connection[Any],
-    todo: Sequence[MigrationFile],
-    result: UpResult,
-    settings: Settings,
-    who: dict[str, Any],
-    held: lock.MigrationLock,
-    defaults: tuple[bytes, ...],
-    local: Settings | None,
-    say: Progress,
-) -> int:
+def _apply_batch(run: _Run, todo: Sequence[MigrationFile]) -> int:
     """The transactional files at the head of ``todo`` (up to ``_BATCH``), each in its own transaction
     with its fenced ledger row, in one round trip; retried from a file that waited too long for a
-    lock, as a file alone is. How many files it committed; ``result`` says the failure, if any."""
+    lock, as a file alone is. How many files it committed; ``run.result`` says the failure, if any."""
+    conn, settings, held = run.conn, run.settings, run.held
     batch = list(itertools.takewhile(lambda f: f.transactional, todo[:_BATCH]))
     attempt, committed = 1, 0
     while batch:
-        say(_applying(batch))
+        run.say(_applying(batch))
         started = time.monotonic()
         outcome = apply_files(
             conn,
             batch,
             check=lambda file: functools.partial(guard_rows.refuse, conn, file, settings=settings),
-            before=b"" if local is None else local_defaults_sql(conn, local),
+            before=b"" if held.session_state else local_defaults_sql(conn, settings),
             fence=held.fence_sql(),
-            row=lambda file: ledger_row(conn, file, who),
-            after=defaults,
+            row=lambda file: ledger_row(conn, file, run.who),
+            after=run.defaults,
         )
         for file, ms in outcome.committed:
-            result.applied.append(Step(file.version, file.filename, ms, attempts=attempt))
-            say(f"applied {file.filename} in {ms} ms")
+            run.result.applied.append(Step(file.version, file.filename, ms, attempts=attempt))
+            run.say(f"applied {file.filename} in {ms} ms")
             started += ms / 1000
             attempt = 1
         committed += len(outcome.committed)
@@ -191,7 +197,7 @@ def _apply_batch(
         failed, exc = outcome.failed, outcome.error
         if failed is None or exc is None:
             break
-        reset(conn, defaults)
+        reset(conn, run.defaults)
         if isinstance(exc, psycopg.Error):
             if exc.sqlstate == lock.LOCK_LOST:
                 raise held.lost_error() from None
@@ -200,9 +206,9 @@ def _apply_batch(
             time.sleep(settings.backoff * 2 ** (attempt - 1))
             attempt += 1
             continue
-        record_failure(conn, failed, who, started, str(exc), None, held)
-        result.error, result.failed = exc, failed
-        say(f"failed {failed.filename}: {exc}")
+        record_failure(conn, failed, run.who, started, str(exc), None, held)
+        run.result.error, run.result.failed = exc, failed
+        run.say(f"failed {failed.filename}: {exc}")
         break
     return committed
 
@@ -216,18 +222,10 @@ def _applying(batch: Sequence[MigrationFile]) -> str:
     )
 
 
-def _apply_single(
-    conn: psycopg.Connection[Any],
-    todo: Sequence[MigrationFile],
-    result: UpResult,
-    settings: Settings,
-    who: dict[str, Any],
-    held: lock.MigrationLock,
-    defaults: tuple[bytes, ...],
-    say: Progress,
-) -> None:
+def _apply_single(run: _Run, todo: Sequence[MigrationFile]) -> None:
     from . import single
 
+    conn, settings, held = run.conn, run.settings, run.held
     single.refuse(todo)
     local = b"" if held.session_state else local_defaults_sql(conn, settings)
     attempt = 0
@@ -237,26 +235,26 @@ def _apply_single(
             done = single.apply_all(
                 conn,
                 todo,
-                who=who,
+                who=run.who,
                 held=held,
                 start=local,
-                between=defaults or (local,),
+                between=run.defaults or (local,),
                 check=lambda file, text, offset: guard_rows.refuse(conn, file, text, offset, settings),
-                say=say,
+                say=run.say,
             )
         except single.FileFailed as failed:
-            reset(conn, defaults)
+            reset(conn, run.defaults)
             if failed.error.sqlstate == LOCK_NOT_AVAILABLE and attempt <= settings.retries:
                 time.sleep(settings.backoff * 2 ** (attempt - 1))
                 continue
             started = time.monotonic() - failed.duration_ms / 1000
-            record_failure(conn, failed.file, who, started, str(failed.error), None, held)
-            result.error, result.failed = failed.error, failed.file
-            say(f"failed {failed.file.filename}: {failed.error}; every file of the run was rolled back")
+            record_failure(conn, failed.file, run.who, started, str(failed.error), None, held)
+            run.result.error, run.result.failed = failed.error, failed.file
+            run.say(f"failed {failed.file.filename}: {failed.error}; every file of the run was rolled back")
             return
         except BaseException:
-            reset(conn, defaults)
+            reset(conn, run.defaults)
             raise
-        result.applied = [Step(f.version, f.filename, ms, attempts=attempt) for f, ms in done]
-        say(f"applied {len(done)} file(s) in one transaction")
+        run.result.applied = [Step(f.version, f.filename, ms, attempts=attempt) for f, ms in done]
+        run.say(f"applied {len(done)} file(s) in one transaction")
         return
