@@ -183,23 +183,23 @@ def _apply_batch(run: _Run, todo: Sequence[MigrationFile]) -> int:
             batch,
             check=lambda file: functools.partial(guard_rows.refuse, conn, file, settings=settings),
             before=b"" if held.session_state else local_defaults_sql(conn, settings),
-            fence=held.fence_sql(),
             row=lambda file: ledger_row(conn, file, run.who),
+            fence=held.fence_sql(),
             after=run.defaults,
         )
-        for file, ms in outcome.committed:
+        for file, ms in outcome.done:
             run.result.applied.append(Step(file.version, file.filename, ms, attempts=attempt))
             run.say(f"applied {file.filename} in {ms} ms")
             started += ms / 1000
             attempt = 1
-        committed += len(outcome.committed)
-        batch = batch[len(outcome.committed) :]
+        committed += len(outcome.done)
+        batch = batch[len(outcome.done) :]
         failed, exc = outcome.failed, outcome.error
-        if failed is None or exc is None:
+        if exc is None:
             break
         reset(conn, run.defaults)
-        if isinstance(exc, psycopg.Error):
-            if exc.sqlstate == lock.LOCK_LOST:
+        if isinstance(exc, psycopg.Error) or failed is None:
+            if isinstance(exc, psycopg.Error) and exc.sqlstate == lock.LOCK_LOST:
                 raise held.lost_error() from None
             raise exc
         if exc.sqlstate == LOCK_NOT_AVAILABLE and attempt <= settings.retries:

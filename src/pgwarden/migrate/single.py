@@ -16,10 +16,8 @@ from typing import Any
 
 import psycopg
 
-from ..db import roll_back_open
 from ..errors import MigrationError, UsageError
-from . import apply as executor
-from . import ledger, lock
+from . import batch, ledger, lock
 from .source import MigrationFile, show_path, statements
 
 __all__ = ["FileFailed", "apply_all", "blocker", "refuse"]
@@ -112,49 +110,42 @@ def apply_all(
     """Run ``todo`` in one transaction with a ledger row each; (file, milliseconds) of each, committed.
 
     ``start`` is SQL sent first in the transaction, ``between`` statements restoring the runner's
-    settings, sent after each file's ledger row (a file's ``SET`` must not reach the next file). A
-    file, its row and ``between`` go in one round trip, the row timed by the server from the file's
-    start. Raises ``FileFailed`` after rolling everything back.
+    settings, sent after each file's ledger row (a file's ``SET`` must not reach the next file).
+    Everything, the fence and the ``COMMIT`` included, goes in one round trip; each row is timed by
+    the server from its file's start. Raises ``FileFailed`` after rolling everything back.
     """
-    done: list[tuple[MigrationFile, int]] = []
-    conn.execute(b"BEGIN")
-    current: MigrationFile | None = None
+    if len(todo) == 1:
+        say(f"running {todo[0].filename} …")
+    else:
+        say(f"running {todo[0].filename} to {todo[-1].filename} ({len(todo)} files) in one transaction …")
     started = time.monotonic()
-    try:
-        if start:
-            conn.execute(start)
-        for current in todo:
-            started = time.monotonic()
-            say(f"running {current.filename} …")
-            file = current
-            row = ledger.record_sql(
-                version=file.version,
-                name=file.name,
-                checksum=file.checksum,
-                duration_ms=ledger.SINCE_FILE_START,
-                applied_by=who,
-                success=True,
-                returning=True,
-            ).as_bytes(conn)
-            closed = executor.run_all(
-                conn,
-                file,
-                functools.partial(check, file),
-                opening=(ledger.FILE_START,),
-                closing=(row, *between),
-            )
-            measured = closed[0].fetchone()
-            done.append((file, measured[0] if measured else _ms(started)))
-        current = None
-        conn.execute(held.fence_sql() + b"; COMMIT")
-    except BaseException as exc:
-        roll_back_open(conn)
-        if isinstance(exc, psycopg.Error) and exc.sqlstate == lock.LOCK_LOST:
-            raise held.lost_error() from None
-        if isinstance(exc, MigrationError) and current is not None:
-            raise FileFailed(exc, current, _ms(started)) from exc
-        raise
-    return done
+    outcome = batch.apply_together(
+        conn,
+        todo,
+        check=lambda file: functools.partial(check, file),
+        start=(b"BEGIN", start) if start else (b"BEGIN",),
+        mark=ledger.FILE_START,
+        row=lambda file: ledger.record_sql(
+            version=file.version,
+            name=file.name,
+            checksum=file.checksum,
+            duration_ms=ledger.SINCE_FILE_START,
+            applied_by=who,
+            success=True,
+            returning=True,
+        ).as_bytes(conn),
+        between=between,
+        end=(held.fence_sql(), b"COMMIT"),
+    )
+    exc = outcome.error
+    if exc is None:
+        return outcome.done
+    if isinstance(exc, MigrationError) and outcome.failed is not None:
+        ran = sum(ms for _, ms in outcome.done)
+        raise FileFailed(exc, outcome.failed, max(0, _ms(started) - ran))
+    if isinstance(exc, psycopg.Error) and exc.sqlstate == lock.LOCK_LOST:
+        raise held.lost_error() from None
+    raise exc
 
 
 class FileFailed(Exception):
