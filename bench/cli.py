@@ -130,6 +130,7 @@ def with_baseline(commands: list[Command]) -> list[Command]:
             ok_codes=c.ok_codes,
             baseline=True,
             rebuild=c.rebuild,
+            before=c.before,
         )
         for c in commands
         if c.label.startswith("pgwarden")
@@ -614,6 +615,7 @@ def bench_migrate(repeat: int, server_url: str, count: int = 200) -> list[Verdic
                 Path(tmp),
             ),
         ]
+        commands = with_baseline(commands)
         try:
             figures = compare(commands, repeat)
         finally:
