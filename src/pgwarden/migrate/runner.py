@@ -250,7 +250,9 @@ def _apply_single(run: _Run, todo: Sequence[MigrationFile]) -> None:
             started = time.monotonic() - failed.duration_ms / 1000
             record_failure(conn, failed.file, run.who, started, str(failed.error), None, held)
             run.result.error, run.result.failed = failed.error, failed.file
-            run.say(f"failed {failed.file.filename}: {failed.error}; every file of the run was rolled back")
+            run.say(
+                f"failed {failed.file.filename}: {str(failed.error).rstrip('.')}; every file of the run was rolled back"
+            )
             return
         except BaseException:
             reset(conn, run.defaults)
