@@ -11,6 +11,7 @@ feels. A statement whose rows the data guard counts still waits for everything s
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,8 @@ def _pipelined(
 ) -> Outcome:
     sent: list[_Sent] = []
     try:
-        with conn.pipeline():
+        # Without pipeline mode (libpq older than 14) the same statements go one at a time.
+        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
             for command in around[0] if around else ():
                 conn.execute(command)
             for file in files:

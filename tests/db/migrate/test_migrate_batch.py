@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import psycopg
+import pytest
 from trace_helpers import round_trips, traced_connections
 
 from pgwarden.migrate import discover, ledger, up
@@ -122,3 +123,20 @@ def test_progress_names_the_batch_then_each_file(db_url: str, tmp_path: Path) ->
         "applying 001_t1.sql to 003_t3.sql (3 files in one round trip, each in its own transaction) …"
     ]
     assert [line.split(" in ")[0] for line in said[-3:]] == [f"applied 00{n}_t{n}.sql" for n in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("single_transaction", [False, True])
+def test_without_pipeline_mode_the_same_run_goes_a_statement_at_a_time(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, single_transaction: bool
+) -> None:
+    monkeypatch.setattr(psycopg.Pipeline, "is_supported", classmethod(lambda cls: False))
+    write(tmp_path, "001_users.sql", "CREATE TABLE users (id bigint PRIMARY KEY);\n")
+    write(tmp_path, "002_bad.sql", "CREATE TABLE half (id int);\nSELECT nope FROM users;\n")
+    result = up(db_url, discover(tmp_path), single_transaction=single_transaction)
+    assert not result.ok and result.failed is not None and result.failed.version == 2
+    assert "002_bad.sql:2:8" in str(result.error)
+    tables, rows = state(db_url)
+    assert tables == (set() if single_transaction else {"users"})
+    write(tmp_path, "002_bad.sql", "CREATE TABLE half (id int);\nSELECT id FROM users;\n")
+    again = up(db_url, discover(tmp_path), single_transaction=single_transaction)
+    assert again.ok and state(db_url)[0] == {"users", "half"}
