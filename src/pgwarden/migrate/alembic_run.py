@@ -109,18 +109,12 @@ def run_chain(
         revision = chain.get(step.up_revision_id or "")
         took = round((time.monotonic() - state["started"]) * 1000)
         live = fence is not None or record is not None  # on scratch there is nothing of pgwarden's to send
-        try:
-            with driver.pipeline() if live and psycopg.Pipeline.is_supported() else nullcontext():
-                if fence is not None:
-                    driver.execute(fence.fence_sql())  # fails the transaction if the lock is gone
-                if revision is not None and record is not None:
-                    record(driver, revision, took, state["statements"])
-        except psycopg.Error as exc:
-            from .lock import LOCK_LOST
-
-            if fence is not None and exc.sqlstate == LOCK_LOST:
-                raise fence.lost_error() from None
-            raise
+        with driver.pipeline() if live and psycopg.Pipeline.is_supported() else nullcontext():
+            fenced = fence.fence_send(driver) if fence is not None else None
+            if revision is not None and record is not None:
+                record(driver, revision, took, state["statements"])
+        if fence is not None and fenced is not None:
+            fence.fenced(fenced)  # the lock gone: raised before Alembic commits, so nothing of it stays
         if revision is not None:
             applied.revisions.append((revision, took))
             say(f"applied {revision.label} in {took} ms")

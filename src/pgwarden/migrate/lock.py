@@ -185,11 +185,18 @@ class MigrationLock:
         A migrator taking over must update that row, so it waits until this transaction ended,
         and then sees its work in the ledger: a file never commits twice.
         """
-        conn = conn or self.conn
-        row = conn.execute(
+        self.fenced(self.fence_send(conn or self.conn))
+
+    def fence_send(self, conn: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
+        """:meth:`fence`'s query, sent (in a pipeline: with what follows it); :meth:`fenced` reads it."""
+        return conn.execute(
             b"SELECT token = %s AND NOT released FROM pgwarden.locks WHERE name = %s FOR UPDATE",
             (self.token, LOCK_NAME),
-        ).fetchone()
+        )
+
+    def fenced(self, sent: psycopg.Cursor[Any]) -> None:
+        """``LockLost`` unless the fence query ``sent`` found the lock still ours."""
+        row = sent.fetchone()
         if not (row and row[0]):
             raise self.lost_error()
 
