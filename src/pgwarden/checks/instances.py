@@ -95,6 +95,11 @@ def _sql(name: str) -> str:
     return resources.files(__package__).joinpath("sql").joinpath(name).read_text(encoding="utf-8")
 
 
+def present_query() -> bytes:
+    """Whether any instance ever registered here (one row, no parameters; it never fails)."""
+    return _sql("instances_present.sql").encode()
+
+
 def read_status(conn: psycopg.Connection[Any], *, name: str | None = None) -> Status:
     """Read instances and leases (call inside a read-only transaction)."""
     present = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL").fetchone()
