@@ -4,6 +4,7 @@ database's latency (a managed PostgreSQL, a PaaS), so independent reads share a 
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from psycopg import pq
 
 from pgwarden.cli import main
+from pgwarden.runtime.leadership import sql_text
 
 MODELS = """
 from sqlalchemy import BigInteger, String
@@ -82,15 +84,27 @@ def waits(path: Path) -> list[str]:
     return found
 
 
-def check(root: Path, db_url: str) -> str:
+def check(root: Path, db_url: str, expected: int) -> str:
     out, err = io.StringIO(), io.StringIO()
     code = main(["--config", str(root / "pgwarden.toml"), "check", "--db", db_url], out, err)
-    assert code == 0, out.getvalue() + err.getvalue()
+    assert code == expected, out.getvalue() + err.getvalue()
     return out.getvalue()
 
 
-def test_a_warm_check_waits_for_the_live_database_nine_times(
-    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+def register(db_url: str) -> None:
+    """An instance of ``pgwarden run`` that is not ready: ``check`` reads and reports it."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute(sql_text("schema.sql").encode())
+        conn.execute(
+            "INSERT INTO pgwarden.instances (id, name, host, pid, role, code_version, ready, reasons) "
+            "VALUES (%s, 'bot', 'vm1', 4242, 'standby', 'abc123', false, %s)",
+            (uuid.uuid4(), ["migrations are not at head"]),
+        )
+
+
+@pytest.mark.parametrize(("registered", "expected"), [(False, 9), (True, 12)], ids=["alone", "instances"])
+def test_a_warm_check_waits_for_the_live_database_once_per_dependent_read(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, registered: bool, expected: int
 ) -> None:
     monkeypatch.setenv("PGWARDEN_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("PGWARDEN_NO_CACHE", raising=False)
@@ -100,16 +114,20 @@ def test_a_warm_check_waits_for_the_live_database_nine_times(
     (tmp_path / "migrations" / "001_users.sql").write_text(MIGRATION)
     (tmp_path / "pgwarden.toml").write_text(CONFIG)
     assert main(["--config", str(tmp_path / "pgwarden.toml"), "migrate", "up", "--db", db_url]) == 0
-    cold = check(tmp_path, db_url)  # builds the expected schemas on a scratch server, then caches them
+    if registered:
+        register(db_url)
+    code = 1 if registered else 0
+    cold = check(tmp_path, db_url, code)  # builds the expected schemas on a scratch server, then caches them
     (tmp_path / "traces").mkdir()
     with traced(tmp_path / "traces") as traces:
-        warm = check(tmp_path, db_url)
+        warm = check(tmp_path, db_url, code)
     assert warm == cold
     assert len(traces) == 1, "a warm check opens the live connection only (no scratch server)"
     sent = waits(traces[0])
     # The transaction with the enforcement, privilege, instances and declared settings reads; the
     # catalog's settings and schemas; the other catalog queries; the savepoint that puts the settings
     # back; the ledger (probe, rows); ROLLBACK. The invariant: its transaction, timeout and query;
-    # ROLLBACK. 22 before: most were a round trip of their own, the invariant's query was read
-    # before its pipeline's end, and pgwarden.instances was probed in a second transaction.
-    assert len(sent) == 9, "\n".join(sent)
+    # ROLLBACK. With instances: their transaction and probe; instances and leases; ROLLBACK.
+    # 22 and 24 before: most were a round trip of their own, the invariant's query was read before
+    # its pipeline's end, and pgwarden.instances was probed in a transaction of its own.
+    assert len(sent) == expected, "\n".join(sent)
