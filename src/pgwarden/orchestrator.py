@@ -214,14 +214,18 @@ def _check_schema(
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     declared_names = [s.name for s in cfg.expect.settings]
     with opened(conn, access=bool(cfg.migrations or operations), settings=declared_names) as first:
-        ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))
-        live = inspect_with_privileges(conn, schemas=cfg.schemas, ignore=ignore)
         grant = first.grant
         if cfg.migrations and isinstance(grant, str):
             ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]
         else:
             ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
-        grants = read_grants(conn, cfg.expect.grants, live)
+        # The catalog after the ledger (whose queries may name a version table without its schema):
+        # its settings, an empty search_path among them, are left to the ROLLBACK, a round trip less.
+        ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))
+        live = inspect_with_privileges(conn, schemas=cfg.schemas, ignore=ignore, restore=False)
+        grants = read_grants(
+            conn, cfg.expect.grants, live
+        )  # names everything (pg_catalog is always searched)
     if update_snapshot and cfg.snapshot:
         serialize.write(live, cfg.snapshot)
     with LazyScratch(cfg.dev_url) as lazy:

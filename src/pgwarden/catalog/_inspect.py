@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from typing import Any, TypeVar
 
 import psycopg
@@ -100,13 +100,16 @@ def inspect_with_privileges(
     schemas: Sequence[str] = (),
     ignore: Sequence[str] = (),
     share: TableShare | None = None,
+    restore: bool = True,
 ) -> Schema:
     """``inspect`` plus owners and grants, as ``acl.with_privileges(conn, inspect(conn))`` reads
     them, but sent with the other catalog queries (one transaction, no round trips of their own).
 
     ``share``, given to two inspections running at the same time, lets the second use each table
-    the first built from the same rows instead of building it again (``_share.py``)."""
-    return _inspect(conn, schemas, ignore, privileges=True, share=share)
+    the first built from the same rows instead of building it again (``_share.py``).
+    ``restore`` false (inside the caller's transaction, which then ends or names every object with
+    its schema): the inspection's settings (an empty ``search_path``) stay, a round trip less."""
+    return _inspect(conn, schemas, ignore, privileges=True, share=share, restore=restore)
 
 
 def _inspect(
@@ -116,14 +119,15 @@ def _inspect(
     *,
     privileges: bool,
     share: TableShare | None = None,
+    restore: bool = True,
 ) -> Schema:
-    # An empty search_path makes every name the server deparses schema-qualified, so the
-    # same object prints the same way whatever the session's settings. JIT is off for the
-    # transaction: on thousands of tables the planner's estimates cross jit_above_cost, and
-    # compiling then costs more than running these short catalog queries. The settings and the
-    # first catalog query go in one round trip (each costs a remote database's latency).
-    if conn.info.transaction_status == TransactionStatus.IDLE:
-        with conn.transaction():
+    # An empty search_path makes every name the server deparses schema-qualified, so the same object
+    # prints the same way whatever the session's settings. JIT is off for the transaction: on thousands
+    # of tables the planner's estimates cross jit_above_cost, and compiling then costs more than running
+    # these short catalog queries. Sent with the first query (a round trip costs a remote's latency).
+    idle = conn.info.transaction_status == TransactionStatus.IDLE
+    if idle or not restore:
+        with conn.transaction() if idle else nullcontext():
             return _read(conn, first(conn, b"", schemas), ignore=ignore, privileges=privileges, share=share)
     # Inside the caller's transaction: a savepoint, opened in that same round trip and rolled back
     # afterwards, puts the settings back (the inspection writes nothing else to undo).
