@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psycopg
+from psycopg import sql
+from psycopg.abc import Params
 from psycopg.pq import TransactionStatus
 
 from .errors import DatabaseUnreachable, UsageError
@@ -101,6 +103,37 @@ def read_only_transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connecti
             yield conn
     finally:
         conn.read_only = previous
+
+
+Text = str | bytes | sql.SQL | sql.Composed
+Statement = Text | tuple[Text, Params]
+"""A statement for ``read_only_reading``: the query, or the query and its parameters."""
+
+
+@contextmanager
+def read_only_reading(
+    conn: psycopg.Connection, statements: Sequence[Statement]
+) -> Iterator[list[psycopg.Cursor]]:
+    """A READ ONLY transaction on ``conn`` (an autocommit connection, outside any transaction), always
+    rolled back, opened in the round trip that runs ``statements``: the block gets their cursors, the
+    rows ready, and may read on in the transaction. ``read_only_transaction`` then a statement each
+    would wait for the server once for the ``BEGIN`` and once per statement (each wait costs a remote
+    database's latency). The first failing statement's error is raised, the transaction rolled back."""
+    if not psycopg.Pipeline.is_supported():  # libpq older than 14: one round trip each
+        with read_only_transaction(conn):
+            yield [conn.execute(*_parts(s)) for s in statements]
+        return
+    try:
+        with conn.pipeline():
+            conn.execute(b"BEGIN READ ONLY")
+            cursors = [conn.execute(*_parts(s)) for s in statements]
+        yield cursors
+    finally:
+        roll_back_open(conn)
+
+
+def _parts(statement: Statement) -> tuple[Text, Params | None]:
+    return statement if isinstance(statement, tuple) else (statement, None)
 
 
 SCHEMA_LOCK = (1886877541, 0)

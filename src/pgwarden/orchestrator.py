@@ -35,21 +35,20 @@ from .checks import (
     telegram_ids,
 )
 from .checks.live_grants import read_grants
-from .checks.live_settings import read_settings
+from .checks.opening import opened
 from .checks.run import finding as invariant_finding
 from .checks.run import run_all
 from .config import Config
 from .contract import Expected, integer_keys, sides, three_states
 from .contract.configured import load_configured
 from .contract.ledgers import not_ledgers, version_table_patterns
-from .db import connect, read_only_transaction
+from .db import connect
 from .diff import Change, diff, to_findings
 from .errors import UsageError
 from .findings import Finding
 from .migrate.sources import open_source
 from .operations import operations_findings, skipped
 from .pending_fixes import defer_to_pending
-from .privileges import pgwarden_schema_grant
 from .providers import Context
 from .scratch import LazyScratch, Scratch
 
@@ -143,8 +142,9 @@ def run_check(
     # server backend each time, a large part of a warm check's wall time.
     with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn:
         grant: str | None | EllipsisType = ...  # may the role read schema pgwarden? (... = not asked yet)
+        registered = True  # may an instance have registered? (True = not asked yet)
         if cfg.has_schema_source:
-            result, grant = _check_schema(
+            result, grant, registered = _check_schema(
                 cfg,
                 conn,
                 update_snapshot=update_snapshot,
@@ -158,7 +158,7 @@ def run_check(
             result.invariants = run_all(conn, checks)
             result.findings += [f for f in map(invariant_finding, result.invariants) if f is not None]
         if operations:
-            result.findings += operations_findings(cfg, url, conn, grant)
+            result.findings += operations_findings(cfg, url, conn, grant, registered=registered)
     if baseline:
         path = accepted_file(cfg)
         entries = accepted.read(path)
@@ -207,21 +207,25 @@ def _check_schema(
     scratch: Callable[[], Scratch] | None,
     verify: bool,
     operations: bool,
-) -> tuple[CheckResult, str | None | EllipsisType]:
-    """The schema's findings, and whether the role may read schema pgwarden (asked in the same
-    transaction when the ledger or ``operations`` needs it: no transaction of its own later)."""
+) -> tuple[CheckResult, str | None | EllipsisType, bool]:
+    """The schema's findings, whether the role may read schema pgwarden and whether an instance may
+    have registered (both asked in the same transaction when the ledger or ``operations`` needs them:
+    no transaction of their own later)."""
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
-    with read_only_transaction(conn):
-        ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))
-        live = inspect_with_privileges(conn, schemas=cfg.schemas, ignore=ignore)
-        grant = pgwarden_schema_grant(conn) if cfg.migrations or operations else ...
+    declared_names = [s.name for s in cfg.expect.settings]
+    with opened(conn, access=bool(cfg.migrations or operations), settings=declared_names) as first:
+        grant = first.grant
         if cfg.migrations and isinstance(grant, str):
             ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]
         else:
             ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
-        settings = read_settings(conn, [s.name for s in cfg.expect.settings])
-        grants = read_grants(conn, cfg.expect.grants, live)
-        switched_off = enforcement.read(conn)
+        # The catalog after the ledger (whose queries may name a version table without its schema):
+        # its settings, an empty search_path among them, are left to the ROLLBACK, a round trip less.
+        ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))
+        live = inspect_with_privileges(conn, schemas=cfg.schemas, ignore=ignore, restore=False)
+        grants = read_grants(
+            conn, cfg.expect.grants, live
+        )  # names everything (pg_catalog is always searched)
     if update_snapshot and cfg.snapshot:
         serialize.write(live, cfg.snapshot)
     with LazyScratch(cfg.dev_url) as lazy:
@@ -235,12 +239,11 @@ def _check_schema(
             again = lambda schema: compare(sources, schema).findings  # noqa: E731
             result.findings = verify_fixes(result.findings, live, again, server, sources=sources)
     result.findings += only_new(declared.check(cfg.expect, live), result.findings)
-    result.findings += declared.check_settings(cfg.expect.settings, settings)
+    result.findings += declared.check_settings(cfg.expect.settings, first.settings)
     result.findings += only_new(declared.check_grants(cfg.expect.grants, live, grants), result.findings)
     result.findings += ledger
-    declared_names = [s.name for s in cfg.expect.settings]
     off = enforcement.findings(
-        switched_off, schemas=cfg.schemas, ignore=cfg.ignore, declared_settings=declared_names
+        first.switched_off, schemas=cfg.schemas, ignore=cfg.ignore, declared_settings=declared_names
     )
     result.findings += only_new(off, result.findings)
     # A column the sources already expect wider is a type mismatch with its own fix.
@@ -248,7 +251,7 @@ def _check_schema(
     result.findings += telegram_ids.findings(
         live, telegram_ids.options(cfg.sections, cfg.where), skip=widened, attributes=_attributes(sources)
     )
-    return result, grant
+    return result, grant, first.registered
 
 
 def compare(sources: list[Expected], live: Schema) -> CheckResult:

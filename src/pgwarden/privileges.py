@@ -118,9 +118,18 @@ def from_database_error(exc: psycopg.Error, *, doing: str = "", role: str | None
 
 def pgwarden_schema_grant(conn: psycopg.Connection[Any]) -> str | None:
     """None when the role can read schema ``pgwarden`` (or it does not exist), else the GRANT it needs."""
-    query = resources.files(__package__).joinpath("sql/pgwarden_access.sql").read_text(encoding="utf-8")
-    row = conn.execute(query.encode()).fetchone()
+    row = conn.execute(pgwarden_access_query()).fetchone()
     assert row is not None
+    return schema_grant(row)
+
+
+def pgwarden_access_query() -> bytes:
+    """The catalog query ``pgwarden_schema_grant`` asks (one row, no parameters; it never fails)."""
+    return resources.files(__package__).joinpath("sql/pgwarden_access.sql").read_bytes()
+
+
+def schema_grant(row: tuple[Any, ...]) -> str | None:
+    """``pgwarden_schema_grant``'s answer from the row of ``pgwarden_access_query``."""
     present, usage, readable, role = row
     if not present or (usage and readable):
         return None

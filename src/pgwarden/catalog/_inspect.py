@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Any, TypeVar
 
 import psycopg
@@ -15,7 +15,7 @@ from . import _more
 from . import _settings as settings
 from ._objects import columns as _columns
 from ._objects import routine as _function
-from ._prefetch import Queries, query
+from ._prefetch import SAVEPOINT, UNDO, Queries, first, query
 from ._share import Inputs, TableShare, inputs, same
 from ._spell import Attributes, finish_constraints, finish_indexes
 from ._triggers import trigger as _trigger
@@ -100,13 +100,16 @@ def inspect_with_privileges(
     schemas: Sequence[str] = (),
     ignore: Sequence[str] = (),
     share: TableShare | None = None,
+    restore: bool = True,
 ) -> Schema:
     """``inspect`` plus owners and grants, as ``acl.with_privileges(conn, inspect(conn))`` reads
     them, but sent with the other catalog queries (one transaction, no round trips of their own).
 
     ``share``, given to two inspections running at the same time, lets the second use each table
-    the first built from the same rows instead of building it again (``_share.py``)."""
-    return _inspect(conn, schemas, ignore, privileges=True, share=share)
+    the first built from the same rows instead of building it again (``_share.py``).
+    ``restore`` false (inside the caller's transaction, which then ends or names every object with
+    its schema): the inspection's settings (an empty ``search_path``) stay, a round trip less."""
+    return _inspect(conn, schemas, ignore, privileges=True, share=share, restore=restore)
 
 
 def _inspect(
@@ -116,36 +119,35 @@ def _inspect(
     *,
     privileges: bool,
     share: TableShare | None = None,
+    restore: bool = True,
 ) -> Schema:
-    # An empty search_path makes every name the server deparses schema-qualified, so the
-    # same object prints the same way whatever the session's settings. JIT is off for the
-    # transaction: on thousands of tables the planner's estimates cross jit_above_cost, and
-    # compiling then costs more than running these short catalog queries. Inside the caller's
-    # transaction they are put back afterwards, read in the round trip that sets them.
-    nested = conn.info.transaction_status != TransactionStatus.IDLE
-    with conn.transaction():
-        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():  # libpq < 14 has none
-            before = conn.execute(_CURRENT) if nested else None
-            conn.execute(_CATALOG_SETTINGS)
-            row = before.fetchone() if before else None
-        try:
-            return _read(conn, schemas=schemas, ignore=ignore, privileges=privileges, share=share)
-        finally:
-            if row:
-                conn.execute(_RESTORE, row)
-
-
-_CURRENT = "SELECT pg_catalog.current_setting('search_path'), pg_catalog.current_setting('jit')"
-_CATALOG_SETTINGS = (
-    "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
-)
-_RESTORE = "SELECT pg_catalog.set_config('search_path', %s, true), pg_catalog.set_config('jit', %s, true)"
+    # An empty search_path makes every name the server deparses schema-qualified, so the same object
+    # prints the same way whatever the session's settings. JIT is off for the transaction: on thousands
+    # of tables the planner's estimates cross jit_above_cost, and compiling then costs more than running
+    # these short catalog queries. Sent with the first query (a round trip costs a remote's latency).
+    idle = conn.info.transaction_status == TransactionStatus.IDLE
+    if idle or not restore:
+        with conn.transaction() if idle else nullcontext():
+            return _read(conn, first(conn, b"", schemas), ignore=ignore, privileges=privileges, share=share)
+    # Inside the caller's transaction: a savepoint, opened in that same round trip and rolled back
+    # afterwards, puts the settings back (the inspection writes nothing else to undo).
+    try:
+        schema = _read(
+            conn, first(conn, SAVEPOINT, schemas), ignore=ignore, privileges=privileges, share=share
+        )
+    except BaseException:
+        if not conn.broken:
+            with suppress(psycopg.Error):  # the first error is the one to report
+                conn.execute(UNDO)
+        raise
+    conn.execute(UNDO)
+    return schema
 
 
 def _read(
     conn: psycopg.Connection[Any],
+    nsp_rows: list[tuple[Any, ...]],
     *,
-    schemas: Sequence[str],
     ignore: Sequence[str],
     privileges: bool,
     share: TableShare | None,
@@ -155,7 +157,6 @@ def _read(
 
     run = Queries(conn, lambda name: query(name, version))
 
-    nsp_rows = run("schemas", schemas=list(schemas))
     schema_names = tuple(name for _, name in nsp_rows if not skip(name))
     nsp = [oid for oid, name in nsp_rows if name in schema_names]
     run.prefetch(QUERIES[1:] + (PRIVILEGE_QUERIES if privileges else ()), nsp=nsp)

@@ -22,7 +22,7 @@ from psycopg import sql
 from ..codes import finding
 from ..findings import Finding, Severity
 
-__all__ = ["Row", "findings", "read"]
+__all__ = ["Row", "findings", "query", "read", "rows"]
 
 _SOURCE = "drift"
 
@@ -36,9 +36,18 @@ class Row:
     detail: dict[str, Any]
 
 
+def query() -> bytes:
+    """The catalog query ``read`` runs (no parameters), for a caller sending it with other reads."""
+    return resources.files(__package__).joinpath("sql/enforcement.sql").read_bytes()
+
+
+def rows(fetched: Sequence[tuple[Any, ...]]) -> list[Row]:
+    """``query``'s rows as ``Row``s."""
+    return [Row(k, s, t, n, d or {}) for k, s, t, n, d in fetched]
+
+
 def read(conn: psycopg.Connection[Any]) -> list[Row]:
-    query = resources.files(__package__).joinpath("sql/enforcement.sql").read_text(encoding="utf-8")
-    return [Row(k, s, t, n, d or {}) for k, s, t, n, d in conn.execute(query).fetchall()]
+    return rows(conn.execute(query()).fetchall())
 
 
 def _ident(*names: str) -> str:

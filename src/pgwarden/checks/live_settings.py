@@ -10,17 +10,28 @@ import psycopg
 
 from .declared import LiveSetting
 
-__all__ = ["read_settings"]
+__all__ = ["read_settings", "settings_from", "settings_query"]
 
 
 def read_settings(conn: psycopg.Connection[Any], names: Iterable[str]) -> dict[str, LiveSetting]:
     """The value this session sees of each of ``names`` (lower-cased), and the stored overrides."""
+    asked = settings_query(names)
+    return settings_from(conn.execute(*asked).fetchall()) if asked else {}
+
+
+def settings_query(names: Iterable[str]) -> tuple[bytes, dict[str, Any]] | None:
+    """The query ``read_settings`` runs and its parameters (None when no setting is declared), for
+    a caller sending it with other reads."""
     wanted = sorted({n.strip().lower() for n in names})
     if not wanted:
-        return {}
-    query = resources.files(__package__).joinpath("sql/settings.sql").read_text(encoding="utf-8")
+        return None
+    return resources.files(__package__).joinpath("sql/settings.sql").read_bytes(), {"names": wanted}
+
+
+def settings_from(rows: Iterable[tuple[Any, ...]]) -> dict[str, LiveSetting]:
+    """``read_settings``'s answer from the rows of ``settings_query``."""
     found: dict[str, LiveSetting] = {}
-    for name, value, overrides in conn.execute(query, {"names": wanted}).fetchall():
+    for name, value, overrides in rows:
         found[name] = LiveSetting(
             name=name,
             value=value,

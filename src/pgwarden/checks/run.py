@@ -15,7 +15,7 @@ from psycopg import errors as pg_errors
 from psycopg import sql
 
 from .. import codes
-from ..db import read_only_transaction
+from ..db import read_only_reading
 from ..errors import DatabaseUnreachable
 from ..findings import Finding, Severity
 from ..privileges import grant_for, hidden_relation_grant, ident
@@ -71,8 +71,7 @@ def wrap(query: str) -> sql.Composed:
     return sql.SQL("({}\n)").format(sql.SQL(query))
 
 
-def _timeout(conn: psycopg.Connection[Any], timeout: str) -> None:
-    conn.execute("SELECT pg_catalog.set_config('statement_timeout', %s, true)", (timeout,))
+_TIMEOUT = "SELECT pg_catalog.set_config('statement_timeout', %s, true)"
 
 
 def run_one(conn: psycopg.Connection[Any], inv: Invariant) -> Outcome:
@@ -81,15 +80,12 @@ def run_one(conn: psycopg.Connection[Any], inv: Invariant) -> Outcome:
     started = time.monotonic()
     stage = "check"
     try:
-        with read_only_transaction(conn):
-            query = sql.SQL("SELECT q.*, count(*) OVER () AS {total} FROM {check} AS q LIMIT {n}").format(
-                total=sql.Identifier(_TOTAL), check=wrap(inv.check), n=sql.Literal(max(inv.sample, 1))
-            )
-            # The timeout and the query in one round trip (a remote database's latency each).
-            with conn.pipeline():
-                _timeout(conn, inv.timeout)
-                cur = conn.execute(query)
-                rows = cur.fetchall()
+        query = sql.SQL("SELECT q.*, count(*) OVER () AS {total} FROM {check} AS q LIMIT {n}").format(
+            total=sql.Identifier(_TOTAL), check=wrap(inv.check), n=sql.Literal(max(inv.sample, 1))
+        )
+        # The transaction, the timeout and the query in one round trip (a remote database's latency each).
+        with read_only_reading(conn, [(_TIMEOUT, (inv.timeout,)), query]) as (_, cur):
+            rows = cur.fetchall()
             names = [c.name for c in cur.description or ()][:-1]
             outcome.key = names[0] if names else None
             outcome.count = int(rows[0][-1]) if rows else 0
