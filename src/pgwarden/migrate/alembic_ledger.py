@@ -67,13 +67,21 @@ def ensure(conn: psycopg.Connection[Any]) -> None:
     create_own_tables(conn, text)
 
 
+ROWS = (
+    b"SELECT revision, file, checksum, applied_at, duration_ms, changes, how FROM pgwarden.alembic_revisions"
+)
+"""Every row of the table, for :func:`recorded` (a caller may send it with other reads)."""
+
+
 def read(conn: psycopg.Connection[Any]) -> dict[str, Recorded]:
     """Every recorded revision by id; empty when pgwarden never applied one here."""
     if not exists(conn):
         return {}
-    rows = conn.execute(
-        b"SELECT revision, file, checksum, applied_at, duration_ms, changes, how FROM pgwarden.alembic_revisions"
-    ).fetchall()
+    return recorded(conn.execute(ROWS).fetchall())
+
+
+def recorded(rows: list[tuple[Any, ...]]) -> dict[str, Recorded]:
+    """:data:`ROWS`' rows by revision id."""
     return {r[0]: Recorded(r[0], r[1], r[2], r[3], int(r[4]), _kept(r[5]), r[6]) for r in rows}
 
 

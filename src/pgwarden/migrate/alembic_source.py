@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +71,10 @@ class AlembicSource:
 
     def position(self, conn: psycopg.Connection[Any], chain: Chain | FastChain | None = None) -> Position:
         """Where the database stands in ``chain`` (default: the chain as read for looking)."""
+        return self._position(current_revisions(conn, self.table), chain)
+
+    def _position(self, current: tuple[str, ...], chain: Chain | FastChain | None = None) -> Position:
         chain = chain or self.read
-        current = current_revisions(conn, self.table)
         known = [c for c in current if chain.get(c) is not None]
         unknown = [c for c in current if chain.get(c) is None]
         done = ancestors(chain, known)
@@ -176,10 +179,19 @@ class AlembicSource:
         return resolve_target(self.chain, self.where, to, flag)
 
     def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
-        if not _has_table(conn, self.table):
+        # Two round trips: which of Alembic's and pgwarden's tables exist, then the rows of both.
+        row = conn.execute(
+            b"SELECT to_regclass(%s) IS NOT NULL, to_regclass('pgwarden.alembic_revisions') IS NOT NULL",
+            (self.table.identifier.as_string(conn),),
+        ).fetchone()
+        if not (row and row[0]):
             return []
-        position = self.position(conn)
-        return position_findings(position) + edited_findings(position, alembic_ledger.read(conn))
+        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+            versions = conn.execute(_versions_query(self.table))
+            ours = conn.execute(alembic_ledger.ROWS) if row[1] else None
+        position = self._position(tuple(r[0] for r in versions.fetchall()))
+        recorded = alembic_ledger.recorded(ours.fetchall()) if ours is not None else {}
+        return position_findings(position) + edited_findings(position, recorded)
 
 
 def resolve_target(chain: Chain, where: Path, to: str, flag: str = "--to") -> tuple[str, ...]:
@@ -304,8 +316,11 @@ def current_revisions(conn: psycopg.Connection[Any], table: VersionTable | None 
     table = table or VersionTable()
     if not _has_table(conn, table):
         return ()
-    query = sql.SQL("SELECT version_num FROM {} ORDER BY version_num").format(table.identifier)
-    return tuple(row[0] for row in conn.execute(query).fetchall())
+    return tuple(row[0] for row in conn.execute(_versions_query(table)).fetchall())
+
+
+def _versions_query(table: VersionTable) -> sql.Composed:
+    return sql.SQL("SELECT version_num FROM {} ORDER BY version_num").format(table.identifier)
 
 
 def _migration(revision: Revision) -> Migration:
