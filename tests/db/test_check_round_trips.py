@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
-from psycopg import pq
+from trace_helpers import traced_connections
 
 from pgwarden.cli import main
 from pgwarden.runtime.leadership import sql_text
@@ -45,27 +42,6 @@ value = "origin"
 name = "named-users"
 check = "SELECT id FROM users WHERE name = ''"
 """
-
-
-@contextmanager
-def traced(folder: Path) -> Iterator[list[Path]]:
-    """libpq's trace of every connection opened inside the block, one file each."""
-    traces: list[Path] = []
-    connect = psycopg.Connection.connect
-    with ExitStack() as files, pytest.MonkeyPatch.context() as patch:
-
-        def tracing(*args: Any, **kwargs: Any) -> psycopg.Connection[Any]:
-            conn = connect(*args, **kwargs)
-            path = folder / f"trace{len(traces)}.txt"
-            out = files.enter_context(path.open("wb"))
-            conn.pgconn.trace(out.fileno())
-            conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-            traces.append(path)
-            return conn
-
-        patch.setattr(psycopg.Connection, "connect", tracing)
-        patch.setattr(psycopg, "connect", tracing)
-        yield traces
 
 
 def waits(path: Path) -> list[str]:
@@ -119,7 +95,7 @@ def test_a_warm_check_waits_for_the_live_database_once_per_dependent_read(
     code = 1 if registered else 0
     cold = check(tmp_path, db_url, code)  # builds the expected schemas on a scratch server, then caches them
     (tmp_path / "traces").mkdir()
-    with traced(tmp_path / "traces") as traces:
+    with traced_connections(tmp_path / "traces") as traces:
         warm = check(tmp_path, db_url, code)
     assert warm == cold
     assert len(traces) == 1, "a warm check opens the live connection only (no scratch server)"
