@@ -104,9 +104,8 @@ def run_all(
     *,
     opening: Sequence[bytes] = (),
     closing: Sequence[bytes] = (),
-) -> list[psycopg.Cursor[Any]]:
-    """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it;
-    the cursors of ``closing``, with their results.
+) -> None:
+    """The statements of ``file`` inside the caller's transaction, with the file's own timeouts for it.
 
     ``opening`` (``BEGIN``, settings) is sent first and ``closing`` (ledger row, ``COMMIT``) last,
     single statements each. Everything goes in one pipeline: a file of any length costs one round
@@ -123,7 +122,9 @@ def run_all(
             if check is not None:
                 check(text, offset)
             run(conn, file, text, offset)
-        return [conn.execute(command) for command in closing]
+        if closing:
+            conn.execute(b"; ".join(closing))
+        return
     sent: list[tuple[psycopg.Cursor[Any], int, str | None]] = []
     sending: tuple[int, str | None] = (0, None)  # a statement's own error can come back before its cursor
     try:
@@ -137,14 +138,12 @@ def run_all(
                 # Bytes without parameters: psycopg sends them untouched, with no placeholder processing.
                 sent.append((conn.execute(text.encode("utf-8")), offset, text))
                 sending = (0, None)
-            last = [conn.execute(command) for command in closing]
-            sent.extend((cursor, 0, None) for cursor in last)
+            sent.extend((conn.execute(command), 0, None) for command in closing)
     except psycopg.Error as exc:
         offset, statement = next(((o, t) for cursor, o, t in sent if cursor.pgresult is None), sending)
         if statement is None:  # the opening, a timeout, the guard's own query or the closing
             raise
         raise StatementFailed(failure(file, exc, offset=offset, statement=statement), statement) from None
-    return last
 
 
 def timeouts(conn: psycopg.Connection[Any], file: MigrationFile, *, local: bool) -> list[psycopg.Cursor[Any]]:
