@@ -57,14 +57,16 @@ def connect(
 
 
 def pooling(url: str, *, timeout: float = 5.0, what: str = "database") -> Pooling:
-    """What sits between us and PostgreSQL at ``url`` (two short connections, nothing written)."""
-    from .pooling import probe  # not on the path of a command that only reads
+    """What sits between us and PostgreSQL at ``url`` (one short connection on a direct one, two
+    otherwise; nothing written)."""
+    from .pooling import direct, probe  # not on the path of a command that only reads
 
-    with (
-        connect(url, timeout=timeout, autocommit=True, what=what) as first,
-        connect(url, timeout=timeout, autocommit=True, what=what) as second,
-    ):
-        return probe(first, second)
+    with connect(url, timeout=timeout, autocommit=True, what=what) as first:
+        found = direct(first)
+        if found is not None:
+            return found
+        with connect(url, timeout=timeout, autocommit=True, what=what) as second:
+            return probe(first, second)
 
 
 @contextmanager

@@ -8,17 +8,33 @@ reuses the most recently released one). Directly on PostgreSQL, and through a po
 mode, neither can happen: both behave the same for pgwarden (session state holds).
 
 The probe needs two client connections, and never keeps a transaction open on one while it
-queries the other, so a pool of size 1 cannot deadlock it.
+queries the other, so a pool of size 1 cannot deadlock it. Before it, one query settles the common
+case (:func:`direct`): when the server's end of the connection has our socket's two addresses and
+ports, that TCP connection is the very one we opened, and no pooler can sit in it.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-__all__ = ["SESSION", "STATEMENT", "TRANSACTION", "Pooling", "classify", "probe", "probe_async"]
+__all__ = [
+    "SESSION",
+    "STATEMENT",
+    "TRANSACTION",
+    "Pooling",
+    "classify",
+    "direct",
+    "direct_async",
+    "probe",
+    "probe_async",
+    "same_connection",
+]
 
 SESSION = "session"
 TRANSACTION = "transaction"
@@ -29,6 +45,12 @@ _PID = b"SELECT pg_catalog.pg_backend_pid()"
 # One message that leaves the transaction open: a pooler in statement mode refuses it there (a
 # BEGIN…COMMIT in one message would pass it), so the COMMIT goes in a message of its own.
 _IN_TRANSACTION = b"BEGIN; " + _PID
+# The server's view of this connection's two ends (null on a Unix socket).
+_ENDS = (
+    b"SELECT pg_catalog.host(pg_catalog.inet_client_addr()), pg_catalog.inet_client_port(), "
+    b"pg_catalog.host(pg_catalog.inet_server_addr()), pg_catalog.inet_server_port()"
+)
+_DIRECT = "the server sees this client's own TCP connection"
 
 
 @dataclass(frozen=True)
@@ -62,6 +84,67 @@ def classify(rounds: list[tuple[int, int, int]]) -> Pooling:
                 TRANSACTION, f"the server process changed from {before} to {after} between transactions"
             )
     return Pooling(SESSION, "the server process stayed the same across transactions")
+
+
+Endpoint = tuple[str, int]
+"""An IP address and a port."""
+
+
+def same_connection(ours: tuple[Endpoint, Endpoint], theirs: tuple[Any, ...]) -> bool:
+    """Whether the server's (client address, client port, server address, server port) ``theirs``
+    name our socket's (local, peer) endpoints ``ours``: one TCP connection, end to end.
+
+    A pooler in between would show the server its own socket, whose peer is PostgreSQL's listening
+    port, never the pooler's that we reached; a NAT rewrites an address. Either way: not the same.
+    """
+    if any(part is None for part in theirs):
+        return False  # a Unix socket on the server's side
+    (local_ip, local_port), (peer_ip, peer_port) = ours
+    client_ip, client_port, server_ip, server_port = theirs
+    try:
+        return (
+            ipaddress.ip_address(client_ip) == ipaddress.ip_address(local_ip)
+            and int(client_port) == local_port
+            and ipaddress.ip_address(server_ip) == ipaddress.ip_address(peer_ip)
+            and int(server_port) == peer_port
+        )
+    except ValueError:
+        return False
+
+
+def _endpoints(
+    conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
+) -> tuple[Endpoint, Endpoint] | None:
+    """Our socket's local and peer address and port; ``None`` for a Unix socket."""
+    # A duplicate of libpq's descriptor: closing the socket object leaves libpq's open.
+    with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return None
+        local, peer = sock.getsockname(), sock.getpeername()
+    return (local[0], local[1]), (peer[0], peer[1])
+
+
+def direct(conn: psycopg.Connection[Any]) -> Pooling | None:
+    """``SESSION`` when ``conn`` reaches PostgreSQL itself (one round trip), ``None`` when that
+    cannot be told this way (a Unix socket, a pooler, a NAT): then :func:`probe` tells."""
+    ours = _endpoints(conn)
+    if ours is None:
+        return None
+    row = conn.execute(_ENDS).fetchone()
+    if row is None or not same_connection(ours, tuple(row)):
+        return None
+    return Pooling(SESSION, _DIRECT)
+
+
+async def direct_async(conn: psycopg.AsyncConnection[Any]) -> Pooling | None:
+    """:func:`direct` for asyncio connections."""
+    ours = _endpoints(conn)
+    if ours is None:
+        return None
+    row = await (await conn.execute(_ENDS)).fetchone()
+    if row is None or not same_connection(ours, tuple(row)):
+        return None
+    return Pooling(SESSION, _DIRECT)
 
 
 def _statement_mode(exc: psycopg.Error) -> bool:

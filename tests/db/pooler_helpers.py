@@ -31,9 +31,12 @@ def _free_port() -> int:
 class PgBouncer:
     """``pool_mode`` = transaction or session; every database of ``cluster`` behind one port."""
 
-    def __init__(self, cluster: Cluster, pool_mode: str) -> None:
+    def __init__(self, cluster: Cluster, pool_mode: str, *, tcp_password: str | None = None) -> None:
+        """``tcp_password``: reach the cluster over TCP on 127.0.0.1 as ``postgres`` with it (the
+        cluster listens there), not on its socket."""
         self.cluster = cluster
         self.pool_mode = pool_mode
+        self.tcp_password = tcp_password
         self.dir = Path(tempfile.mkdtemp(prefix=f"pgwarden-bouncer-{pool_mode}-"))
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -52,7 +55,8 @@ class PgBouncer:
             ini = self.dir / "pgbouncer.ini"
             ini.write_text(
                 "[databases]\n"
-                f"* = host={self.cluster.socket_dir} port={self.cluster.port}\n"
+                f"* = host={self.cluster.socket_dir if self.tcp_password is None else '127.0.0.1'} "
+                f"port={self.cluster.port}\n"
                 "[pgbouncer]\n"
                 f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
                 f"auth_type = trust\nauth_file = {self.dir / 'users.txt'}\n"
@@ -64,7 +68,8 @@ class PgBouncer:
                 "server_login_retry = 1\n",
                 encoding="utf-8",
             )
-            (self.dir / "users.txt").write_text('"postgres" ""\n', encoding="utf-8")
+            # With a password, pgbouncer logs in to the server with it (clients still need none).
+            (self.dir / "users.txt").write_text(f'"postgres" "{self.tcp_password or ""}"\n', encoding="utf-8")
             os.chmod(ini, 0o644)
 
             def drop() -> None:

@@ -28,7 +28,7 @@ from psycopg import sql
 
 from ..db import connect, create_own_tables
 from ..errors import PgwardenError, UsageError
-from ..pooling import STATEMENT, Pooling, probe
+from ..pooling import STATEMENT, Pooling, direct, probe
 from ..urls import redact
 from .errors import LockWaitExceeded
 
@@ -130,11 +130,12 @@ class MigrationLock:
         return self.pooling is not None and self.pooling.session_state
 
     def open(self) -> None:
-        """Connect the renewal connection and find out whether a pooler sits in between."""
-        self._renewer = connect(
-            self.url, timeout=self.timeout, autocommit=True, application_name=application_name()
-        )
-        self.pooling = probe(self.conn, self._renewer)
+        """Find out whether a pooler sits in between: one query on a direct connection; otherwise the
+        probe, with the renewal connection as its second client."""
+        self.pooling = direct(self.conn)
+        if self.pooling is None:
+            self._renewer = self._connect()
+            self.pooling = probe(self.conn, self._renewer)
         if self.pooling.mode == STATEMENT:
             raise UsageError(
                 f"The database URL {redact(self.url)} goes through a pooler in statement mode, which refuses "
@@ -235,27 +236,24 @@ class MigrationLock:
                 (self.ttl, LOCK_NAME),
             )
 
+    def _connect(self) -> psycopg.Connection[Any]:
+        return connect(self.url, timeout=self.timeout, autocommit=True, application_name=application_name())
+
     def _renew_loop(self) -> None:
         conn = self._renewer
-        assert conn is not None
         while not self._stop.wait(self.ttl / 3):
             try:
+                if conn is None or conn.closed or conn.broken:
+                    # Connected at the first renewal (a run shorter than ttl/3 never opens it), and
+                    # again after a broken one.
+                    conn = self._renewer = self._connect()
                 row = conn.execute(
                     b"UPDATE pgwarden.locks SET renewed_at = now(), expires_at = now() + make_interval(secs => %s) "
                     b"WHERE name = %s AND token = %s AND NOT released RETURNING token",
                     (self.ttl, LOCK_NAME, self.token),
                 ).fetchone()
-            except psycopg.Error:
-                # The next round retries; the fence stops any commit if the lock is lost meanwhile.
-                if conn.closed or conn.broken:
-                    with suppress(PgwardenError):
-                        conn = self._renewer = connect(
-                            self.url,
-                            timeout=self.timeout,
-                            autocommit=True,
-                            application_name=application_name(),
-                        )
-                continue
+            except (psycopg.Error, PgwardenError):
+                continue  # the next round retries; the fence stops any commit if the lock is lost meanwhile
             if row is None:
                 self.lost = "another migrator took the migration lock"
                 return

@@ -29,7 +29,7 @@ from uuid import UUID
 import psycopg
 
 from ..errors import ConfigError
-from ..pooling import STATEMENT, Pooling, probe_async
+from ..pooling import STATEMENT, Pooling, direct_async, probe_async
 from ..urls import describe
 from .connection import AsyncConn, ensure_schema, open_connection, scalar, sql_text
 from .errors import TakeoverNotPermitted
@@ -106,15 +106,18 @@ class Leadership:
             ttl=self.settings.ttl,
         )
 
+    async def _probe(self, conn: AsyncConn) -> Pooling:
+        other = await self._open()
+        try:
+            return await probe_async(conn, other)
+        finally:
+            await other.close()
+
     async def connect(self) -> AsyncConn:
         if self.conn is None or self.conn.closed:
             conn = await self._open()
             if self.pooling is None:
-                other = await self._open()
-                try:
-                    self.pooling = await probe_async(conn, other)
-                finally:
-                    await other.close()
+                self.pooling = await direct_async(conn) or await self._probe(conn)
                 log.info("the lease of %r goes through %s", self.settings.name, self.pooling.describe())
                 if self.pooling.mode == STATEMENT:
                     raise ConfigError(

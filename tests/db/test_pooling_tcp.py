@@ -1,0 +1,57 @@
+"""A direct TCP connection is known as such in one query; a socket or a real PgBouncer never is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from pooler_helpers import PgBouncer, available
+from psycopg.conninfo import conninfo_to_dict
+
+from pgwarden.pooling import SESSION, direct
+from pgwarden.scratch import Scratch
+
+
+def test_a_direct_tcp_connection_is_known_in_one_query(tcp_db_url: str) -> None:
+    with psycopg.connect(tcp_db_url, autocommit=True) as conn:
+        found = direct(conn)
+    assert found is not None and found.mode == SESSION and found.session_state
+
+
+def test_a_unix_socket_is_left_to_the_probe(db_url: str) -> None:
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert direct(conn) is None
+
+
+@pytest.fixture(params=["transaction", "session"])
+def bouncer_over_tcp(
+    request: pytest.FixtureRequest, tcp_scratch: Scratch, tcp_db_url: str
+) -> Iterator[PgBouncer]:
+    if not available():
+        pytest.skip("pgbouncer is not installed (Debian: apt-get install pgbouncer)")
+    assert tcp_scratch.cluster is not None
+    bouncer = PgBouncer(
+        tcp_scratch.cluster, request.param, tcp_password=conninfo_to_dict(tcp_db_url)["password"]
+    )
+    bouncer.start()
+    try:
+        yield bouncer
+    finally:
+        bouncer.close()
+
+
+def test_a_pooler_that_reaches_postgres_over_tcp_is_never_taken_for_it(
+    bouncer_over_tcp: PgBouncer, tcp_db_url: str
+) -> None:
+    # The pooler's own server connections are TCP ones on this host: the server's view of them has an
+    # address and port, which must never pass for ours.
+    url = bouncer_over_tcp.url(tcp_db_url)
+    clients = [psycopg.connect(url, autocommit=True) for _ in range(8)]
+    try:
+        for conn in clients:
+            assert conn.execute("SELECT pg_catalog.inet_client_port() IS NOT NULL").fetchone() == (True,)
+            assert direct(conn) is None
+    finally:
+        for conn in clients:
+            conn.close()
