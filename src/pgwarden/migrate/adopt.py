@@ -22,14 +22,13 @@ def require_adopted(
     who: dict[str, Any] | None = None,
     configured: tuple[str, str] | None = None,
 ) -> Foreign | None:
-    """Adopt the one clean foreign ledger of a database pgwarden has no ledger for, or refuse to run.
+    """Adopt the one clean foreign ledger of a database whose pgwarden ledger the caller found
+    without rows, or refuse to run.
 
     Running version 1 onto a database another tool migrated would redo what it did. One
     importable ledger whose entries are all complete and all have files is imported (with
     ``who`` and an audit row; call with the lock held) and returned; anything else raises.
     """
-    if ledger.read(conn):
-        return None
     foreign = detect(conn, configured)
     if not foreign:
         return None

@@ -18,7 +18,6 @@ import psycopg
 
 from .. import codes
 from ..findings import Finding, Severity
-from . import ledger
 from .foreign import detect
 
 if TYPE_CHECKING:
@@ -53,8 +52,9 @@ class Adoption:
 
 
 def unrecorded(conn: psycopg.Connection[Any], configured: tuple[str, str] | None = None) -> bool:
-    """Whether the database has tables but no ledger row and no other tool's ledger (read-only)."""
-    if ledger.read(conn) or detect(conn, configured) or not _any_table(conn):
+    """Whether a database whose pgwarden ledger the caller found without rows has tables and no
+    other tool's ledger (read-only)."""
+    if detect(conn, configured) or not _any_table(conn):
         return False
     # The catalog reader and the scratch comparison only for a database with tables but no ledger
     # at all: a migrate run on a fresh database, or one pgwarden already migrates, imports neither.
@@ -76,7 +76,8 @@ def adoption(
     scratch: Callable[[], Scratch],
     configured: tuple[str, str] | None = None,
 ) -> Adoption | None:
-    """The files the live schema already holds, when the ledger records none; else ``None``.
+    """The files the live schema already holds, else ``None``; for a database whose pgwarden ledger
+    the caller found without rows.
 
     Only a database with tables and no ledger at all is compared (the scratch server is started
     for it alone), so a fresh database or one pgwarden already migrates costs one catalog read.

@@ -218,18 +218,25 @@ def record_failure(
 
 def session_defaults(conn: psycopg.Connection[Any], settings: Settings) -> tuple[bytes, ...]:
     """Statements that undo whatever a file set for the session and restore the runner's settings."""
-    statements = [
-        sql.SQL("RESET ALL"),
+    values = [
         # A file and its ledger row commit together; that commit must survive a server crash
         # even where the server runs with synchronous_commit off.
-        sql.SQL("SET synchronous_commit = on"),
-        sql.SQL("SET lock_timeout = {}").format(sql.Literal(settings.lock_timeout)),
-        sql.SQL("SET statement_timeout = {}").format(sql.Literal(settings.statement_timeout)),
+        ("synchronous_commit", "on"),
+        ("lock_timeout", settings.lock_timeout),
+        ("statement_timeout", settings.statement_timeout),
     ]
     if conn.info.server_version >= 140000:
         # A migrator killed mid-statement must not keep its transaction (and the lock) for long.
-        statements.append(sql.SQL("SET client_connection_check_interval = '1s'"))
-    return tuple(statement.as_bytes(conn) for statement in statements)
+        values.append(("client_connection_check_interval", "1s"))
+    # One statement sets them all (each file's transaction ends with these: one statement less to run
+    # per setting and file).
+    setting = sql.SQL("SELECT {}").format(
+        sql.SQL(", ").join(
+            sql.SQL("pg_catalog.set_config({}, {}, false)").format(sql.Literal(name), sql.Literal(value))
+            for name, value in values
+        )
+    )
+    return (b"RESET ALL", setting.as_bytes(conn))
 
 
 def local_defaults_sql(conn: psycopg.Connection[Any], settings: Settings) -> bytes:

@@ -107,7 +107,8 @@ def up(
             if adopted is not None:
                 say(f"adopted {adopted.tool}'s ledger {adopted.table}: its versions count as applied")
             ledger.ensure(conn)
-            applied = ledger.read(conn, known=True)
+            if adopted is not None:  # its versions are rows now; otherwise the ledger is still empty
+                applied = ledger.read(conn, known=True)
         else:
             ledger.ensure(conn)  # rows there, but an older pgwarden may not have made every table
         reasons = conflicts(files, applied)
