@@ -66,6 +66,8 @@ class Pooling:
         return self.mode == SESSION
 
     def describe(self) -> str:
+        if self.evidence == _DIRECT:
+            return f"direct PostgreSQL ({self.evidence})"
         if self.mode == SESSION:
             return f"direct PostgreSQL or a pooler in session mode ({self.evidence})"
         return f"a connection pooler in {self.mode} mode ({self.evidence})"

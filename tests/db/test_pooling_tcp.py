@@ -17,6 +17,7 @@ def test_a_direct_tcp_connection_is_known_in_one_query(tcp_db_url: str) -> None:
     with psycopg.connect(tcp_db_url, autocommit=True) as conn:
         found = direct(conn)
     assert found is not None and found.mode == SESSION and found.session_state
+    assert found.describe() == "direct PostgreSQL (the server sees this client's own TCP connection)"
 
 
 def test_a_unix_socket_is_left_to_the_probe(db_url: str) -> None:
