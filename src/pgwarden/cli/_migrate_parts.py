@@ -6,10 +6,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
-from psycopg import IsolationLevel
+from psycopg import Connection, IsolationLevel
 
 from .. import formats
-from ..db import connect
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..migrate import ledger
@@ -212,30 +211,29 @@ def unrecorded_findings(
 
 
 def look_before_up(
-    url: str,
+    conn: Connection[Any],
     files: Sequence[MigrationFile],
     to: int | None,
     settings: Settings,
     dev_url: str | None,
-    timeout: float,
 ) -> Adoption | bool:
-    """Before ``up`` takes the lock (read-only): the files a schema built before the ledger already
-    holds, else whether there is nothing to do (every file up to ``to`` recorded applied, none
-    edited since), so a deploy with nothing to apply neither probes for a pooler nor takes the lock."""
-    with connect(url, timeout=timeout) as conn:
-        conn.read_only = True
-        # One snapshot for the ledger and the tables: another instance may commit its first file
-        # (tables and ledger row together) between two READ COMMITTED reads, which would look
-        # like tables built without a ledger.
-        conn.isolation_level = IsolationLevel.REPEATABLE_READ
-        try:
+    """Before ``up`` takes the lock (read-only, on the idle autocommit connection ``up`` goes on
+    with): the files a schema built before the ledger already holds, else whether there is nothing
+    to do (every file up to ``to`` recorded applied, none edited since), so a deploy with nothing to
+    apply neither probes for a pooler nor takes the lock."""
+    # One snapshot for the ledger and the tables: another instance may commit its first file
+    # (tables and ledger row together) between two READ COMMITTED reads, which would look like
+    # tables built without a ledger.
+    conn.read_only, conn.isolation_level = True, IsolationLevel.REPEATABLE_READ
+    try:
+        with conn.transaction(force_rollback=True):
             applied = ledger.read(conn)
             if applied:
                 return not conflicts(files, applied) and not pending(files, applied, to=to)
             with LazyScratch(dev_url) as lazy:
                 return adoption(conn, files, lazy, settings.configured_ledger) or False
-        finally:
-            conn.rollback()
+    finally:
+        conn.read_only, conn.isolation_level = None, None
 
 
 def refuse_unrecorded(

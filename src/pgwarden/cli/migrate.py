@@ -186,23 +186,26 @@ def up(
     parts.check_to(to, files, cfg.migrations)
     if dry_run:
         return dry_run_command(state, url, files, to, settings, cfg.dev_url, fmt)
-    found = parts.look_before_up(url, files, to, settings, cfg.dev_url, cfg.connect_timeout)
-    if isinstance(found, Adoption):
-        return parts.refuse_unrecorded(state, url, found, files, fmt)
-    if found:
-        say("nothing to apply: the database is at the target version")
-        return write_up(
-            state, url, UpResult(single_transaction=single_transaction), [], fmt, what="file(s)", width=40
+    # One connection for the look and the run: a deploy that applies files logs in once.
+    with lock.connection(url, timeout=cfg.connect_timeout) as conn:
+        found = parts.look_before_up(conn, files, to, settings, cfg.dev_url)
+        if isinstance(found, Adoption):
+            return parts.refuse_unrecorded(state, url, found, files, fmt)
+        if found:
+            say("nothing to apply: the database is at the target version")
+            return write_up(
+                state, url, UpResult(single_transaction=single_transaction), [], fmt, what="file(s)", width=40
+            )
+        result = run_up(
+            url,
+            files,
+            to=to,
+            settings=settings,
+            progress=say,
+            connect_timeout=cfg.connect_timeout,
+            single_transaction=single_transaction,
+            conn=conn,
         )
-    result = run_up(
-        url,
-        files,
-        to=to,
-        settings=settings,
-        progress=say,
-        connect_timeout=cfg.connect_timeout,
-        single_transaction=single_transaction,
-    )
     return write_up(state, url, result, failure_findings(result), fmt, what="file(s)", width=40)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "LockLost",
     "MigrationLock",
     "application_name",
+    "connection",
     "current",
     "ensure_table",
     "holder",
@@ -284,12 +285,27 @@ def current(conn: psycopg.Connection[Any]) -> MigrationLock | None:
     return _HELD.get(id(conn))
 
 
+def connection(url: str, *, timeout: float = 5.0) -> psycopg.Connection[Any]:
+    """An autocommit connection named as a migrator's (:func:`application_name`)."""
+    return connect(url, timeout=timeout, autocommit=True, application_name=application_name())
+
+
 @contextmanager
 def migrator(
-    url: str, *, wait: float, timeout: float = 5.0, say: Callable[[str], None] | None = None
+    url: str,
+    *,
+    wait: float,
+    timeout: float = 5.0,
+    say: Callable[[str], None] | None = None,
+    conn: psycopg.Connection[Any] | None = None,
 ) -> Iterator[tuple[psycopg.Connection[Any], float]]:
-    """An autocommit connection holding the migration lock, and the seconds spent waiting for it."""
-    conn = connect(url, timeout=timeout, autocommit=True, application_name=application_name())
+    """An autocommit connection holding the migration lock, and the seconds spent waiting for it.
+
+    ``conn``: one from :func:`connection` (idle) to take the lock on instead of a new one; it is
+    left open (its owner closes it), with the runner's session settings."""
+    own = conn is None
+    if conn is None:
+        conn = connection(url, timeout=timeout)
     held = MigrationLock(url, conn, timeout=timeout)
     try:
         held.open()
@@ -314,4 +330,5 @@ def migrator(
         try:
             held.close()
         finally:
-            conn.close()
+            if own:
+                conn.close()

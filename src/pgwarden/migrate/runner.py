@@ -85,16 +85,21 @@ def up(
     progress: Progress | None = None,
     connect_timeout: float = 5.0,
     single_transaction: bool = False,
+    conn: psycopg.Connection[Any] | None = None,
 ) -> UpResult:
     """Apply every pending file (up to ``to``) under the migration lock; stop at the first failure.
 
-    ``single_transaction``: all of them in one transaction, which one failure rolls back whole."""
+    ``single_transaction``: all of them in one transaction, which one failure rolls back whole.
+    ``conn``: an idle connection from ``lock.connection`` to use instead of a new one."""
     from .adopt import require_adopted
 
     settings = settings or Settings()
     say = progress or (lambda _msg: None)
     result = UpResult(single_transaction=single_transaction)
-    with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
+    with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say, conn=conn) as (
+        conn,
+        waited,
+    ):
         result.waited = waited
         held = lock.current(conn)
         assert held is not None and held.pooling is not None

@@ -140,3 +140,28 @@ def test_without_pipeline_mode_the_same_run_goes_a_statement_at_a_time(
     write(tmp_path, "002_bad.sql", "CREATE TABLE half (id int);\nSELECT id FROM users;\n")
     again = up(db_url, discover(tmp_path), single_transaction=single_transaction)
     assert again.ok and state(db_url)[0] == {"users", "half"}
+
+
+def test_a_first_deploy_over_tcp_logs_in_once_and_waits_a_few_times(tcp_db_url: str, tmp_path: Path) -> None:
+    # The look before the lock, the pooler question (one query on a direct TCP connection), the lock,
+    # the ledger and the files share one connection; the lock's renewal connection is not opened for
+    # a run shorter than its first renewal.
+    import io
+
+    from pgwarden.cli import main
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for n in range(1, 6):
+        write(folder, f"{n:03d}_t{n}.sql", f"CREATE TABLE t{n} (id int);\n")
+    out = io.StringIO()
+    with traced_connections(tmp_path) as traces:
+        code = main(
+            ["migrate", "up", "--db", tcp_db_url, "--migrations", str(folder)], out=out, err=io.StringIO()
+        )
+    assert code == 0, out.getvalue()
+    assert len(traces) == 1
+    # look 5 (BEGIN, ledger, other tools' ledgers, any table, ROLLBACK), pooler 1, lock 4 (table,
+    # creation, session setting, take), ledger 5 (read, other tools' ledgers, creation check,
+    # creation, session defaults), the files 1, release 1. Before: 3 connections and 29 waits.
+    assert round_trips(traces) <= 17, round_trips(traces)
