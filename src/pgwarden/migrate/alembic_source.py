@@ -9,7 +9,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from ..db import read_only
+from ..db import read_only_transaction
 from ..errors import MigrationError, SourceError, UsageError
 from ..findings import Finding
 from . import alembic_ledger, ledger, lock
@@ -86,11 +86,11 @@ class AlembicSource:
             heads=list(chain.heads),
         )
 
-    def at_heads(self, url: str, timeout: float) -> bool:
+    def at_heads(self, conn: psycopg.Connection[Any]) -> bool:
         """Whether the database is already at every head: asked before ``up`` takes the lock (read-only,
-        one login, no Alembic import when the revision files are plain literals), so a deploy with
-        nothing to apply neither probes for a pooler nor takes the lock."""
-        with read_only(url, timeout=timeout) as conn:
+        no Alembic import when the revision files are plain literals), so a deploy with nothing to
+        apply neither probes for a pooler nor takes the lock."""
+        with read_only_transaction(conn):
             position = self.position(conn)
         return bool(position.current) and not position.unknown and not position.pending
 
@@ -104,13 +104,29 @@ class AlembicSource:
         to: str | None = None,
     ) -> UpResult:
         """Upgrade to every head, or to ``to`` (an id, a unique prefix, ``head`` or a branch label) and no further."""
+        # One connection for the look and the run: a deploy that applies revisions logs in once.
+        with lock.connection(url, timeout=connect_timeout) as opened:
+            return self._up(opened, url, settings, progress, connect_timeout, to)
+
+    def _up(
+        self,
+        opened: psycopg.Connection[Any],
+        url: str,
+        settings: Settings,
+        progress: Progress | None,
+        connect_timeout: float,
+        to: str | None,
+    ) -> UpResult:
         say = progress or (lambda _msg: None)
         result = UpResult()
-        if to is None and self.at_heads(url, connect_timeout):
+        if to is None and self.at_heads(opened):
             say("nothing to apply: the database is at Alembic's head")
             return result
         wanted = self.target(to) if to is not None else None
-        with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say) as (conn, waited):
+        with lock.migrator(url, wait=settings.lock_wait, timeout=connect_timeout, say=say, conn=opened) as (
+            conn,
+            waited,
+        ):
             result.waited = waited
             held = lock.current(conn)
             assert held is not None
