@@ -132,7 +132,8 @@ class MigrationLock:
 
     def open(self) -> None:
         """Find out whether a pooler sits in between: one query on a direct connection; otherwise the
-        probe, with the renewal connection as its second client."""
+        probe, with the renewal connection as its second client (on a direct one the renewal thread
+        opens it)."""
         self.pooling = direct(self.conn)
         if self.pooling is None:
             self._renewer = self._connect()
@@ -242,11 +243,14 @@ class MigrationLock:
 
     def _renew_loop(self) -> None:
         conn = self._renewer
+        if conn is None:
+            # Opened here, beside the run rather than before it, and now rather than at the first
+            # renewal: a server out of connection slots by then would cost the lock.
+            with suppress(psycopg.Error, PgwardenError):
+                conn = self._renewer = self._connect()
         while not self._stop.wait(self.ttl / 3):
             try:
                 if conn is None or conn.closed or conn.broken:
-                    # Connected at the first renewal (a run shorter than ttl/3 never opens it), and
-                    # again after a broken one.
                     conn = self._renewer = self._connect()
                 row = conn.execute(
                     b"UPDATE pgwarden.locks SET renewed_at = now(), expires_at = now() + make_interval(secs => %s) "
