@@ -304,15 +304,18 @@ def _lint_parsed(
         data=data,
     )
     ignores = find_ignores(data, statements)
+    # a rule is given only files holding a kind of statement it reports on (most look at one or two)
+    kinds = source.by_tag
+    rules = [rule for rule in settings.rules if rule.tags is None or not rule.tags.isdisjoint(kinds)]
     if not ignores:
-        for rule in settings.rules:
+        for rule in rules:
             for hit in rule.check(source):
                 findings.append(_finding(rule, hit, settings, locator))
         return findings
     index = {id(s): i for i, s in enumerate(statements)}
     parents = _parents(statements)
     active = {r.id for r in settings.rules}
-    for rule in settings.rules:
+    for rule in rules:
         for hit in rule.check(source):
             position = index.get(id(hit.statement), -1)
             silenced = [ig for ig in ignores if covers(ig, rule.id, position, parents)]
