@@ -61,7 +61,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     """The ``.sql`` files named by ``paths`` (folders are searched recursively), in order."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if path.is_file():  # first: the cache and the CLI pass the files they collected (one stat each)
+            files.append(path)
+        elif path.is_dir():
             found = sorted(
                 Path(p)
                 for p in sql_files(str(path))
@@ -72,8 +74,6 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
                     f"{show_path(path)} holds no .sql files: pass a migrations folder or SQL files."
                 )
             files.extend(found)
-        elif path.is_file():
-            files.append(path)
         else:
             raise UsageError(f"{show_path(path)} does not exist: pass a migrations folder or SQL files.")
     return files
