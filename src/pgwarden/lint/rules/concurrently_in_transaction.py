@@ -8,7 +8,6 @@ from ...findings import Severity
 from ..model import Hit, Rule, Source, Statement
 from ..nodes import alter_cmds, in_transaction
 
-
 _KINDS = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
 """The statements that have a CONCURRENTLY form."""
 
