@@ -118,5 +118,5 @@ class Rule:
     good: str
     check: Check
     tags: frozenset[str] | None = None
-    """The statement kinds the rule reports on: a file holding none of them is not given to it.
-    ``None``: every file (rules that follow the transaction state or an order through the file)."""
+    """The statement kinds without which the rule finds nothing (``IndexStmt``, …): a file holding
+    none of them is not given to it. ``None``: every file is (a rule that any statement may wake)."""
