@@ -123,16 +123,20 @@ def _github_lines(findings: Sequence[Finding]) -> Iterator[str]:
     if may_hide("\n".join([*titles, *escaped])):
         titles = [redact(title) for title in titles]
         bodies = [redact(body) for body in bodies]
+    files: dict[str, str] = {}  # each file escaped once: a large run has several findings a file
     for f, title, body in zip(findings, titles, bodies, strict=True):
         props = [f"title={_gh_escape(title, prop=True)}"]
         loc = _location(f.object)
         if loc:
-            props.insert(0, f"file={_gh_escape(loc[0], prop=True)}")
+            file = files.get(loc[0])
+            if file is None:
+                file = files[loc[0]] = _gh_escape(loc[0], prop=True)
+            props.insert(0, f"file={file}")
             if loc[1]:
                 props.insert(1, f"line={loc[1]}")
             if loc[2]:
                 props.insert(2, f"col={loc[2]}")
-        yield f"::{level[f.severity.value]} {','.join(props)}::{_gh_escape(body)}\n"
+        yield f"::{level[f.severity._value_]} {','.join(props)}::{_gh_escape(body)}\n"
 
 
 def _github_body(f: Finding) -> str:
