@@ -15,7 +15,6 @@ from ..findings import Finding, Severity
 from ..migrate.formats import FormatError, blank_lines, split
 from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
-from .chain import chain_for
 from .ignores import covers, find_ignores
 from .inputs import KEEP_BYTES, read_bytes, sql_files
 from .locator import Locator, Shown, show_path
@@ -152,6 +151,8 @@ def _with_chain(
         path = by_shown.get(f.object.rsplit(":", 2)[0])
         if path is not None:
             wanted.setdefault(path, set()).add(str(f.evidence.get("table", "")))
+    from .chain import chain_for  # only a run with such a finding needs it (its regex: ~1.5 ms)
+
     chains = chain_for(files, wanted, contents)
     if not chains:
         return found
