@@ -13,6 +13,7 @@ the standard library writes it, as before.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -23,17 +24,20 @@ _PRINTABLE_ASCII = bytes(range(0x7F))
 """Bytes the standard library writes as they are (orjson escapes the control characters alike)."""
 
 
-def dumps(doc: Any, *, plain: bool | None = None) -> str:
+def dumps(doc: Any, *, plain: bool | None = None, as_dicts: Callable[[], Any] | None = None) -> str:
     """``json.dumps(doc, indent=2, default=str)``, faster when ``doc`` holds plain JSON values only.
 
     ``plain``: the caller already checked that with :func:`is_plain` (or knows which parts need it).
+    ``as_dicts``: with ``plain``, for a ``doc`` holding dataclasses that orjson writes as the dicts
+    this makes of them (fields in order, their values plain): ``doc`` as those dicts, for the
+    standard library when orjson cannot write it.
     """
     if not (is_plain(doc) if plain is None else plain):
         return json.dumps(doc, indent=2, default=str)
     try:
         raw = orjson.dumps(doc, option=orjson.OPT_INDENT_2)
     except TypeError:  # a lone surrogate in a string: the standard library writes it escaped
-        return json.dumps(doc, indent=2, default=str)
+        return json.dumps(doc if as_dicts is None else as_dicts(), indent=2, default=str)
     if not raw.isascii() or b"\x7f" in raw:
         raw = _escaped(raw)
     return raw.decode("ascii")

@@ -67,7 +67,7 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 def summarize(findings: Sequence[Finding]) -> dict[str, int]:
     counts = {s.value: 0 for s in Severity}
     for f in findings:
-        counts[f.severity.value] += 1
+        counts[f.severity._value_] += 1  # not ``value``, a descriptor call (as ``rank`` says)
     return {"total": len(findings), **counts}
 
 

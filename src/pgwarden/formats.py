@@ -28,14 +28,22 @@ def render(
     """Write ``findings`` to ``out`` in format ``fmt`` (one of ``FORMATS``)."""
     ordered = sort_findings(findings)
     if fmt == "json":
-        doc: dict[str, Any] = {"findings": [f.to_dict() for f in ordered], "summary": summarize(ordered)}
-        if extra:
-            doc.update(extra)
+
+        def document(rows: Sequence[Any]) -> dict[str, Any]:
+            doc = {"findings": rows, "summary": summarize(ordered)}
+            return {**doc, **extra} if extra else doc
+
+        def as_dicts() -> dict[str, Any]:
+            return document([f.to_dict() for f in ordered])
+
+        # orjson writes a Finding as its to_dict() (fields in order, the severity's value): the
+        # findings go in as they are, not as thousands of dicts built to be written once
+        doc = document(ordered)
         strings = _json_strings(ordered, doc, extra)
         if strings is None:
-            write_pieces(out, _chunks(dumps(doc, plain=False)))
+            write_pieces(out, _chunks(dumps(as_dicts(), plain=False)))
         else:
-            _write_json(out, dumps(doc, plain=True), strings)
+            _write_json(out, dumps(doc, plain=True, as_dicts=as_dicts), strings)
     elif fmt == "github":
         _render_github(ordered, out)
     elif fmt == "sarif":
@@ -57,7 +65,7 @@ def _json_strings(
     if strings is None:
         return None
     strings += doc  # its keys; then those of a finding's and the summary's
-    strings += doc["findings"][0] if ordered else ()
+    strings += ordered[0].to_dict() if ordered else ()
     strings += doc["summary"]
     for f in ordered:
         strings += (f.code, f.kind, f.severity.value, f.object, f.message, f.hint or "", f.fix_sql or "")
@@ -115,16 +123,20 @@ def _github_lines(findings: Sequence[Finding]) -> Iterator[str]:
     if may_hide("\n".join([*titles, *escaped])):
         titles = [redact(title) for title in titles]
         bodies = [redact(body) for body in bodies]
+    files: dict[str, str] = {}  # each file escaped once: a large run has several findings a file
     for f, title, body in zip(findings, titles, bodies, strict=True):
         props = [f"title={_gh_escape(title, prop=True)}"]
         loc = _location(f.object)
         if loc:
-            props.insert(0, f"file={_gh_escape(loc[0], prop=True)}")
+            file = files.get(loc[0])
+            if file is None:
+                file = files[loc[0]] = _gh_escape(loc[0], prop=True)
+            props.insert(0, f"file={file}")
             if loc[1]:
                 props.insert(1, f"line={loc[1]}")
             if loc[2]:
                 props.insert(2, f"col={loc[2]}")
-        yield f"::{level[f.severity.value]} {','.join(props)}::{_gh_escape(body)}\n"
+        yield f"::{level[f.severity._value_]} {','.join(props)}::{_gh_escape(body)}\n"
 
 
 def _github_body(f: Finding) -> str:

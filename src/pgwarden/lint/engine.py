@@ -15,7 +15,6 @@ from ..findings import Finding, Severity
 from ..migrate.formats import FormatError, blank_lines, split
 from ..migrate.names import parse_name
 from ._parallel import lint_split, worth_forking
-from .chain import chain_for
 from .ignores import covers, find_ignores
 from .inputs import KEEP_BYTES, read_bytes, sql_files
 from .locator import Locator, Shown, show_path
@@ -61,7 +60,9 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
     """The ``.sql`` files named by ``paths`` (folders are searched recursively), in order."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if path.is_file():  # first: the cache and the CLI pass the files they collected (one stat each)
+            files.append(path)
+        elif path.is_dir():
             found = sorted(
                 Path(p)
                 for p in sql_files(str(path))
@@ -72,8 +73,6 @@ def collect_files(paths: Sequence[Path]) -> list[Path]:
                     f"{show_path(path)} holds no .sql files: pass a migrations folder or SQL files."
                 )
             files.extend(found)
-        elif path.is_file():
-            files.append(path)
         else:
             raise UsageError(f"{show_path(path)} does not exist: pass a migrations folder or SQL files.")
     return files
@@ -152,6 +151,8 @@ def _with_chain(
         path = by_shown.get(f.object.rsplit(":", 2)[0])
         if path is not None:
             wanted.setdefault(path, set()).add(str(f.evidence.get("table", "")))
+    from .chain import chain_for  # only a run with such a finding needs it (its regex: ~1.5 ms)
+
     chains = chain_for(files, wanted, contents)
     if not chains:
         return found
@@ -304,15 +305,18 @@ def _lint_parsed(
         data=data,
     )
     ignores = find_ignores(data, statements)
+    # a rule is given only files holding a kind of statement it reports on (most look at one or two)
+    kinds = source.by_tag
+    rules = [rule for rule in settings.rules if rule.tags is None or not rule.tags.isdisjoint(kinds)]
     if not ignores:
-        for rule in settings.rules:
+        for rule in rules:
             for hit in rule.check(source):
                 findings.append(_finding(rule, hit, settings, locator))
         return findings
     index = {id(s): i for i, s in enumerate(statements)}
     parents = _parents(statements)
     active = {r.id for r in settings.rules}
-    for rule in settings.rules:
+    for rule in rules:
         for hit in rule.check(source):
             position = index.get(id(hit.statement), -1)
             silenced = [ig for ig in ignores if covers(ig, rule.id, position, parents)]

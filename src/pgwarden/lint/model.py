@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..findings import Severity
@@ -74,6 +75,18 @@ class Source:
     def text_of(self, stmt: Statement) -> bytes:
         return self.data[stmt.start : stmt.start + stmt.length]
 
+    @cached_property
+    def by_tag(self) -> dict[str, list[Statement]]:
+        """The statements of each kind (``IndexStmt``, …), in file order; grouped once per file."""
+        found: dict[str, list[Statement]] = {}
+        for stmt in self.statements:
+            found.setdefault(stmt.tag, []).append(stmt)
+        return found
+
+    def of(self, tag: str) -> Sequence[Statement]:
+        """The statements of one kind, in file order (most rules look at one kind)."""
+        return self.by_tag.get(tag, ())
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:
@@ -104,3 +117,6 @@ class Rule:
     bad: str
     good: str
     check: Check
+    tags: frozenset[str] | None = None
+    """The statement kinds without which the rule finds nothing (``IndexStmt``, …): a file holding
+    none of them is not given to it. ``None``: every file is (a rule that any statement may wake)."""

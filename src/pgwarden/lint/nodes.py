@@ -62,7 +62,7 @@ def constraints(col: Node) -> Iterator[Node]:
 def added_constraints(source: Source, contype: str) -> Iterator[tuple[Statement, str, Node]]:
     """``(statement, table, constraint)`` for each constraint of ``contype`` that an ALTER TABLE adds
     (``ADD CONSTRAINT`` or inline in ``ADD COLUMN``) to a table that may already hold rows."""
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         if not stmt.cmds:
             continue
         table = relation_name(stmt.node.get("relation"))

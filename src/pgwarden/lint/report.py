@@ -58,7 +58,7 @@ def _plain_lines(findings: Sequence[Finding], title: str) -> Iterator[str]:
     for path, items in groupby(ordered, key=lambda pair: pair[0][0]):
         yield f"\n{path}\n"
         for (_, line, col), f in items:
-            yield f"  {line}:{col} {f.severity.value} {f.code}  {f.message}\n"
+            yield f"  {line}:{col} {f.severity._value_} {f.code}  {f.message}\n"  # _value_: no descriptor call
             source_line = f.evidence.get("source_line")
             if isinstance(source_line, str) and line:
                 gutter = f"  {line:>5} | "

@@ -40,8 +40,6 @@ class Sections:
         return self.down_lines[0] + 1 if self.down_lines else None
 
 
-# A line whose first non-blank characters are `--` (what `line.strip().startswith("--")` sees).
-_COMMENT_LINE = re.compile(r"^[^\S\n]*--[^\n]*", re.MULTILINE)
 # (tool, direction) for each known marker; matched against a stripped comment line.
 _MARKERS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     (re.compile(r"--\s*upgrade\s*--", re.IGNORECASE), "aerich", "up"),
@@ -119,12 +117,20 @@ def split(text: str) -> Sections:
 
 def comment_lines(text: str) -> Iterator[tuple[int, str]]:
     """(0-based line, the line stripped) of each line of ``text`` that starts with ``--`` once
-    stripped: one pass of a regular expression instead of a loop over every line in Python."""
+    stripped. Only lines holding ``--`` are looked at, found with ``str.find`` (a regular
+    expression anchored at each line's start tried a match at every character: ~2 ms a 1,000 files)."""
     index, counted = 0, 0
-    for comment in _COMMENT_LINE.finditer(text):
-        index += text.count("\n", counted, comment.start())
-        counted = comment.start()
-        yield index, comment.group().strip()
+    at = text.find("--")
+    while at >= 0:
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at)
+        end = len(text) if end < 0 else end
+        stripped = text[start:end].strip()
+        if stripped.startswith("--"):
+            index += text.count("\n", counted, start)
+            counted = start
+            yield index, stripped
+        at = text.find("--", end)
 
 
 def _marker(stripped: str) -> tuple[str, str] | None:

@@ -225,3 +225,36 @@ def test_folders_are_searched_as_rglob_searches_them(tmp_path: Path) -> None:
     )
     assert engine.collect_files([root]) == expected
     assert {p.name for p in expected} == {"001_a.sql", "002_b.sql", "c.sql", "d.sql", "e.sql", "linked.sql"}
+
+
+def _varied_files() -> list[str]:
+    """Every rule's examples, the squawk comparison fixtures, and a file mixing all of them."""
+    examples = [text for rule in ALL_RULES for text in (rule.bad, rule.good)]
+    fixtures = Path(__file__).parents[2] / "fixtures" / "lint_peer"
+    peers = [p.read_text() for p in sorted(fixtures.glob("*.sql"))]
+    return [*examples, *peers, "\n".join(examples), "\n".join(peers)]
+
+
+def test_a_rule_finds_nothing_in_a_file_without_its_kinds_of_statement() -> None:
+    # each statement of every file alone, and the files whole: what the engine skips finds nothing
+    texts = _varied_files()
+    for text in list(texts):
+        statements, _ = parse.parse_file(text.encode())
+        texts += [text.encode()[s.start : s.start + s.length].decode() for s in statements if not s.in_block]
+    for text in texts:
+        statements, _ = parse.parse_file(text.encode())
+        source = engine.Source(path="x.sql", statements=tuple(statements), data=text.encode())
+        for rule in ALL_RULES:
+            if rule.tags is not None and rule.tags.isdisjoint(source.by_tag):
+                assert list(rule.check(source)) == [], (rule.id, text)
+
+
+def test_giving_each_rule_only_files_with_its_kinds_changes_no_finding() -> None:
+    import dataclasses
+
+    every_file = Settings(rules=tuple(dataclasses.replace(rule, tags=None) for rule in ALL_RULES))
+    for text in _varied_files():
+        dispatched = [(f.code, f.object, f.message, f.evidence) for f in lint_text("x.sql", text, ALL)]
+        assert dispatched == [
+            (f.code, f.object, f.message, f.evidence) for f in lint_text("x.sql", text, every_file)
+        ]

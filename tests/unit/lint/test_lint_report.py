@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import subprocess
 import sys
@@ -123,3 +124,32 @@ def test_plain_output_of_many_findings_written_in_batches_is_what_rich_prints() 
 
 def test_the_control_characters_searched_are_the_ones_rich_drops() -> None:
     assert {c for c in map(chr, range(0x3000)) if _CONTROL.match(c)} == set(report._CONTROL_CHARS)
+
+
+def _json_as_before(findings: list[Finding], extra: dict[str, object] | None = None) -> str:
+    """The json format as written from ``to_dict`` by the standard library."""
+    import json
+
+    from pgwarden.findings import sort_findings, summarize
+
+    ordered = sort_findings(findings)
+    doc = {"findings": [f.to_dict() for f in ordered], "summary": summarize(ordered), **(extra or {})}
+    return json.dumps(doc, indent=2, default=str) + "\n"
+
+
+def test_json_written_from_the_findings_is_what_their_dicts_give() -> None:
+    from pgwarden import formats
+
+    fixed = dataclasses.replace(FINDINGS[0], fix_sql="SELECT 1;", severity=Severity.ERROR)
+    surrogate = dataclasses.replace(FINDINGS[1], message="lone \ud800 surrogate")
+    odd = dataclasses.replace(FINDINGS[1], evidence={"ratio": 1.5})  # not plain: the standard library
+    for findings, extra in (
+        (FINDINGS, None),
+        ([*FINDINGS, fixed], {"against": "x", "summary": "replaced"}),
+        ([*FINDINGS, surrogate], None),
+        ([*FINDINGS, odd], None),
+        ([], None),
+    ):
+        out = io.StringIO()
+        formats.render(findings, "json", out, extra=extra)
+        assert out.getvalue() == _json_as_before(findings, extra)

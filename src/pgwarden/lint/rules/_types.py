@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from ..model import Node, Source, Statement
 from ..nodes import column_defs, type_name
 
+COLUMN_TAGS = frozenset({"CreateStmt", "AlterTableStmt"})
+"""The statements that declare column types: the kinds the type-hygiene rules report on."""
+
 _CACHE: list[tuple[Source, list[tuple[Statement, str, Node, str]]]] = []
 
 

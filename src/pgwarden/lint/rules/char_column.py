@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ._types import column_types
+from ._types import COLUMN_TAGS, column_types
 
 
 def check(source: Source) -> Iterator[Hit]:
@@ -28,4 +28,5 @@ RULE = Rule(
     bad="CREATE TABLE users (country char(2));",
     good="CREATE TABLE users (country text CHECK (char_length(country) = 2));",
     check=check,
+    tags=COLUMN_TAGS,
 )

@@ -10,7 +10,7 @@ from ..nodes import alter_cmds, existing, relation_name, size_note
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") != "AT_AlterColumnType":
                 continue
@@ -32,4 +32,5 @@ RULE = Rule(
     bad="ALTER TABLE jobs ALTER COLUMN user_id TYPE bigint;",
     good="ALTER TABLE jobs ADD COLUMN user_id_new bigint;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

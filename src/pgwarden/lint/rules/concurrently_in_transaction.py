@@ -8,6 +8,9 @@ from ...findings import Severity
 from ..model import Hit, Rule, Source, Statement
 from ..nodes import alter_cmds, in_transaction
 
+_KINDS = frozenset({"IndexStmt", "DropStmt", "ReindexStmt", "AlterTableStmt"})
+"""The statements that have a CONCURRENTLY form."""
+
 
 def _concurrent(stmt: Statement) -> bool:
     if stmt.tag in ("IndexStmt", "DropStmt"):
@@ -24,7 +27,7 @@ def _concurrent(stmt: Statement) -> bool:
 def check(source: Source) -> Iterator[Hit]:
     flags = in_transaction(source)
     for stmt, in_tx in zip(source.statements, flags, strict=True):
-        if (in_tx or stmt.in_block) and _concurrent(stmt):
+        if (in_tx or stmt.in_block) and stmt.tag in _KINDS and _concurrent(stmt):
             where = "a DO block" if stmt.in_block else "a transaction"
             yield Hit(
                 stmt,
@@ -41,4 +44,5 @@ RULE = Rule(
     bad="CREATE INDEX CONCURRENTLY jobs_chat_id_idx ON jobs (chat_id);",
     good="-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_chat_id_idx ON jobs (chat_id);",
     check=check,
+    tags=_KINDS,
 )

@@ -138,4 +138,5 @@ RULE = Rule(
         "CREATE INDEX idx_jobs_chat_id ON jobs (chat_id);"
     ),
     check=check,
+    tags=frozenset({"CreateStmt"}),
 )

@@ -11,7 +11,7 @@ from ._validate import validated_in_same_transaction
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             con = cmd.get("def", {}).get("Constraint", {})
             if cmd.get("subtype") != "AT_AddConstraint" or con.get("contype") != "CONSTR_CHECK":
@@ -49,4 +49,5 @@ RULE = Rule(
         "ALTER TABLE jobs VALIDATE CONSTRAINT jobs_price_positive;"
     ),
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

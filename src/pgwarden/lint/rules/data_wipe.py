@@ -77,4 +77,5 @@ RULE = Rule(
     bad="DELETE FROM jobs;",
     good="DELETE FROM jobs WHERE finished_at < now() - interval '90 days';",
     check=check,
+    tags=frozenset({"DeleteStmt", "UpdateStmt", "TruncateStmt", "DropStmt", "AlterTableStmt"}),
 )

@@ -12,7 +12,7 @@ _OLD = " PostgreSQL {} has no DETACH … CONCURRENTLY (14+): set lock_timeout an
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             part = cmd.get("def", {}).get("PartitionCmd", {})
             if cmd.get("subtype") == "AT_DetachPartition" and not part.get("concurrent"):
@@ -32,4 +32,5 @@ RULE = Rule(
     bad="ALTER TABLE events DETACH PARTITION events_2023;",
     good="-- pgwarden: no-transaction\nALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

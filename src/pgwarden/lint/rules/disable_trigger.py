@@ -10,7 +10,7 @@ from ..nodes import alter_cmds, relation_name
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") in ("AT_DisableTrig", "AT_DisableTrigAll", "AT_DisableTrigUser"):
                 table = relation_name(stmt.node.get("relation"))
@@ -31,4 +31,5 @@ RULE = Rule(
     bad="ALTER TABLE bookings DISABLE TRIGGER bookings_chat;",
     good="ALTER TABLE bookings ENABLE TRIGGER bookings_chat;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

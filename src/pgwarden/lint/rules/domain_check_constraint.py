@@ -36,4 +36,5 @@ RULE = Rule(
     bad="CREATE DOMAIN positive_int AS bigint CHECK (VALUE > 0);",
     good="CREATE TABLE prices (amount bigint CHECK (amount > 0));",
     check=check,
+    tags=frozenset({"CreateDomainStmt", "AlterDomainStmt"}),
 )

@@ -10,7 +10,7 @@ from ..nodes import alter_cmds, relation_name
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") == "AT_DropColumn":
                 table = relation_name(stmt.node.get("relation"))
@@ -33,4 +33,5 @@ RULE = Rule(
     bad="ALTER TABLE conversations DROP COLUMN started_at;",
     good="ALTER TABLE conversations ADD COLUMN created_at timestamptz;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

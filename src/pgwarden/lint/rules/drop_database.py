@@ -9,7 +9,7 @@ from ..model import Hit, Rule, Source
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("DropdbStmt"):
         if stmt.tag == "DropdbStmt":
             yield Hit(
                 stmt,
@@ -26,4 +26,5 @@ RULE = Rule(
     bad="DROP DATABASE bot;",
     good="CREATE TABLE IF NOT EXISTS archive_marker (id bigint);",
     check=check,
+    tags=frozenset({"DropdbStmt"}),
 )

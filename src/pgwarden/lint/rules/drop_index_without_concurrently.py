@@ -9,7 +9,7 @@ from ..model import Hit, Rule, Source
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("DropStmt"):
         if (
             stmt.tag == "DropStmt"
             and stmt.node.get("removeType") == "OBJECT_INDEX"
@@ -30,4 +30,5 @@ RULE = Rule(
     bad="DROP INDEX jobs_chat_id_idx;",
     good="-- pgwarden: no-transaction\nDROP INDEX CONCURRENTLY IF EXISTS jobs_chat_id_idx;",
     check=check,
+    tags=frozenset({"DropStmt"}),
 )

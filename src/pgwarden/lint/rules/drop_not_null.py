@@ -10,7 +10,7 @@ from ..nodes import alter_cmds, relation_name
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") == "AT_DropNotNull":
                 table = relation_name(stmt.node.get("relation"))
@@ -30,4 +30,5 @@ RULE = Rule(
     bad="ALTER TABLE jobs ALTER COLUMN chat_id DROP NOT NULL;",
     good="ALTER TABLE jobs ALTER COLUMN chat_id SET DEFAULT 0;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

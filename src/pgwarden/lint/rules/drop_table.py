@@ -10,7 +10,7 @@ from ..nodes import strings
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("DropStmt"):
         if stmt.tag == "DropStmt" and stmt.node.get("removeType") in ("OBJECT_TABLE", "OBJECT_MATVIEW"):
             names = [".".join(strings(o.get("List", {}).get("items"))) for o in stmt.node.get("objects", ())]
             yield Hit(
@@ -32,4 +32,5 @@ RULE = Rule(
     bad="DROP TABLE legacy_jobs;",
     good="ALTER TABLE legacy_jobs RENAME TO legacy_jobs_unused_since_2024;",
     check=check,
+    tags=frozenset({"DropStmt"}),
 )

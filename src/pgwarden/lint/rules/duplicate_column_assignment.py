@@ -111,4 +111,7 @@ RULE = Rule(
     bad="UPDATE jobs SET status = 'done', status = 'failed' WHERE id = 1;",
     good="UPDATE jobs SET status = 'done' WHERE id = 1;",
     check=check,
+    tags=frozenset(
+        {"UpdateStmt", "InsertStmt", "MergeStmt", "CreateStmt", "ViewStmt", "CreateTableAsStmt", "SelectStmt"}
+    ),
 )

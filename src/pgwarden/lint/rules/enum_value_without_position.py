@@ -10,7 +10,7 @@ from ..nodes import strings
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterEnumStmt"):
         if stmt.tag == "AlterEnumStmt" and stmt.node.get("newVal") and not stmt.node.get("newValNeighbor"):
             name = ".".join(strings(stmt.node.get("typeName")))
             yield Hit(
@@ -28,4 +28,5 @@ RULE = Rule(
     bad="ALTER TYPE job_status ADD VALUE 'paused';",
     good="ALTER TYPE job_status ADD VALUE IF NOT EXISTS 'paused' AFTER 'running';",
     check=check,
+    tags=frozenset({"AlterEnumStmt"}),
 )

@@ -44,4 +44,5 @@ RULE = Rule(
         "ALTER TABLE jobs VALIDATE CONSTRAINT jobs_user_fk;"
     ),
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

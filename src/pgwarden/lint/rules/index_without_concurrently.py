@@ -12,7 +12,7 @@ _LARGE = 1_000_000
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("IndexStmt"):
         if stmt.tag != "IndexStmt" or stmt.node.get("concurrent"):
             continue
         table = relation_name(stmt.node.get("relation"))
@@ -40,4 +40,5 @@ RULE = Rule(
     bad="CREATE INDEX jobs_chat_id_idx ON jobs (chat_id);",
     good="-- pgwarden: no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS jobs_chat_id_idx ON jobs (chat_id);",
     check=check,
+    tags=frozenset({"IndexStmt"}),
 )

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from ...findings import Severity
 from ...idwidth import is_id_name, is_telegram_name
 from ..model import Hit, Rule, Source
-from ._types import column_types
+from ._types import COLUMN_TAGS, column_types
 
 _SMALL = {
     "int4": "integer",
@@ -55,4 +55,5 @@ RULE = Rule(
     bad="CREATE TABLE jobs (id bigint, chat_id integer);",
     good="CREATE TABLE jobs (id bigint, chat_id bigint);",
     check=check,
+    tags=COLUMN_TAGS,
 )

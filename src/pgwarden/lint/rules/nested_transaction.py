@@ -37,4 +37,5 @@ RULE = Rule(
     bad="BEGIN;\nALTER TABLE jobs ADD COLUMN note text;\nCOMMIT;",
     good="ALTER TABLE jobs ADD COLUMN note text;",
     check=check,
+    tags=frozenset({"TransactionStmt"}),
 )

@@ -29,4 +29,5 @@ RULE = Rule(
     bad="ALTER TABLE jobs ADD PRIMARY KEY (id);",
     good="ALTER TABLE jobs ADD CONSTRAINT jobs_pkey PRIMARY KEY USING INDEX jobs_id_idx;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

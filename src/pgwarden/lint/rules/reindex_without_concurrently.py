@@ -19,7 +19,7 @@ _OLD = (
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("ReindexStmt"):
         if (
             stmt.tag == "ReindexStmt"
             # REINDEX SYSTEM has no CONCURRENTLY form: advice to add it would be wrong.
@@ -43,4 +43,5 @@ RULE = Rule(
     bad="REINDEX TABLE jobs;",
     good="-- pgwarden: no-transaction\nREINDEX TABLE CONCURRENTLY jobs;",
     check=check,
+    tags=frozenset({"ReindexStmt"}),
 )

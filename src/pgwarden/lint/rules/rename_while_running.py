@@ -10,7 +10,7 @@ from ..nodes import existing, relation_name
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("RenameStmt"):
         if stmt.tag != "RenameStmt":
             continue
         kind = stmt.node.get("renameType")
@@ -37,4 +37,5 @@ RULE = Rule(
     bad="ALTER TABLE conversations RENAME COLUMN started_at TO created_at;",
     good="ALTER TABLE conversations ADD COLUMN IF NOT EXISTS created_at timestamptz;",
     check=check,
+    tags=frozenset({"RenameStmt"}),
 )

@@ -13,7 +13,7 @@ _SERIAL = {"serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") != "AT_AddColumn" or "ColumnDef" not in cmd.get("def", {}):
                 continue
@@ -42,4 +42,5 @@ RULE = Rule(
     bad="ALTER TABLE jobs ADD COLUMN chat_id bigint NOT NULL;",
     good="ALTER TABLE jobs ADD COLUMN chat_id bigint NOT NULL DEFAULT 0;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

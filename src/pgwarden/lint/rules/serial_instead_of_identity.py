@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ._types import column_types
+from ._types import COLUMN_TAGS, column_types
 
 _SERIAL = {"serial", "serial4", "serial8", "bigserial", "smallserial", "serial2"}
 
@@ -30,4 +30,5 @@ RULE = Rule(
     bad="CREATE TABLE jobs (id bigserial PRIMARY KEY);",
     good="CREATE TABLE jobs (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY);",
     check=check,
+    tags=COLUMN_TAGS,
 )

@@ -11,7 +11,7 @@ from ._validate import validated_checks
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             table = relation_name(stmt.node.get("relation"))
             if cmd.get("subtype") != "AT_SetNotNull" or not existing(source, stmt, table):
@@ -42,4 +42,5 @@ RULE = Rule(
         "ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_chat_id_nn;"
     ),
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

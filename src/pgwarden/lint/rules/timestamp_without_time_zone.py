@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ...findings import Severity
 from ..model import Hit, Rule, Source
-from ._types import column_types
+from ._types import COLUMN_TAGS, column_types
 
 
 def check(source: Source) -> Iterator[Hit]:
@@ -28,4 +28,5 @@ RULE = Rule(
     bad="CREATE TABLE jobs (finished_at timestamp);",
     good="CREATE TABLE jobs (finished_at timestamptz);",
     check=check,
+    tags=COLUMN_TAGS,
 )

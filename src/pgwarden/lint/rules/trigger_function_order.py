@@ -74,4 +74,5 @@ RULE = Rule(
         "CREATE TRIGGER bookings_chat AFTER INSERT ON bookings FOR EACH ROW EXECUTE FUNCTION create_chat();"
     ),
     check=check,
+    tags=frozenset({"CreateTrigStmt", "DropStmt"}),
 )

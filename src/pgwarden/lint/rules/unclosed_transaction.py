@@ -37,4 +37,5 @@ RULE = Rule(
     bad="-- pgwarden: no-transaction\nBEGIN;\nALTER TABLE jobs ADD COLUMN note text;",
     good="-- pgwarden: no-transaction\nBEGIN;\nALTER TABLE jobs ADD COLUMN note text;\nCOMMIT;",
     check=check,
+    tags=frozenset({"TransactionStmt"}),
 )

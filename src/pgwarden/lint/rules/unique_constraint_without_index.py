@@ -29,4 +29,5 @@ RULE = Rule(
     bad="ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);",
     good="ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_idx;",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )

@@ -47,4 +47,5 @@ RULE = Rule(
     bad="VACUUM FULL jobs;",
     good="VACUUM (ANALYZE) jobs;",
     check=check,
+    tags=frozenset({"ClusterStmt", "VacuumStmt"}),
 )

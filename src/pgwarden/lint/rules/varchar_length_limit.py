@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from ...findings import Severity
 from ..model import Hit, Rule, Source
 from ..nodes import type_has_modifier
-from ._types import column_types
+from ._types import COLUMN_TAGS, column_types
 
 
 def check(source: Source) -> Iterator[Hit]:
@@ -29,4 +29,5 @@ RULE = Rule(
     bad="CREATE TABLE users (username varchar(32));",
     good="CREATE TABLE users (username text CHECK (char_length(username) <= 32));",
     check=check,
+    tags=COLUMN_TAGS,
 )

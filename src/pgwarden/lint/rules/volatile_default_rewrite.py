@@ -49,7 +49,7 @@ def _null(expr: object) -> bool:
 
 
 def check(source: Source) -> Iterator[Hit]:
-    for stmt in source.statements:
+    for stmt in source.of("AlterTableStmt"):
         for cmd in alter_cmds(stmt):
             if cmd.get("subtype") != "AT_AddColumn" or "ColumnDef" not in cmd.get("def", {}):
                 continue
@@ -90,4 +90,5 @@ RULE = Rule(
     bad="ALTER TABLE jobs ADD COLUMN token uuid DEFAULT gen_random_uuid();",
     good="ALTER TABLE jobs ADD COLUMN token uuid;\nALTER TABLE jobs ALTER COLUMN token SET DEFAULT gen_random_uuid();",
     check=check,
+    tags=frozenset({"AlterTableStmt"}),
 )
