@@ -117,12 +117,16 @@ def same_connection(ours: tuple[Endpoint, Endpoint], theirs: tuple[Any, ...]) ->
 def _endpoints(
     conn: psycopg.Connection[Any] | psycopg.AsyncConnection[Any],
 ) -> tuple[Endpoint, Endpoint] | None:
-    """Our socket's local and peer address and port; ``None`` for a Unix socket."""
-    # A duplicate of libpq's descriptor: closing the socket object leaves libpq's open.
-    with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
-        if sock.family not in (socket.AF_INET, socket.AF_INET6):
-            return None
-        local, peer = sock.getsockname(), sock.getpeername()
+    """Our socket's local and peer address and port; ``None`` for a Unix socket, or when the
+    platform cannot say (the probe decides then)."""
+    try:
+        # A duplicate of libpq's descriptor: closing the socket object leaves libpq's open.
+        with socket.socket(fileno=os.dup(conn.pgconn.socket)) as sock:
+            if sock.family not in (socket.AF_INET, socket.AF_INET6):
+                return None
+            local, peer = sock.getsockname(), sock.getpeername()
+    except OSError:
+        return None
     return (local[0], local[1]), (peer[0], peer[1])
 
 
