@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 from pooler_helpers import PgBouncer, available
 from psycopg.conninfo import conninfo_to_dict
+from trace_helpers import traced_connections
 
 from pgwarden.pooling import SESSION, direct
 from pgwarden.scratch import Scratch
@@ -56,3 +58,17 @@ def test_a_pooler_that_reaches_postgres_over_tcp_is_never_taken_for_it(
     finally:
         for conn in clients:
             conn.close()
+
+
+def test_status_over_direct_tcp_reads_and_answers_on_one_connection(tcp_db_url: str, tmp_path: Path) -> None:
+    import io
+
+    from pgwarden.cli import main
+
+    out = io.StringIO()
+    with traced_connections(tmp_path) as traces:
+        main(["status", "--db", tcp_db_url], out=out, err=io.StringIO())
+    assert (
+        "connection: direct PostgreSQL (the server sees this client's own TCP connection)" in out.getvalue()
+    )
+    assert len(traces) == 1

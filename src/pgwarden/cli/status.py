@@ -8,6 +8,7 @@ from .. import findings as findings_module
 from .. import formats
 from ..checks.instances import evaluate, read_status, table
 from ..db import pooling, read_only
+from ..pooling import direct
 from ..urls import describe
 from ._state import State, db_option, format_option
 
@@ -36,7 +37,8 @@ def status(
     assert url is not None
     with read_only(url, timeout=cfg.connect_timeout) as conn:
         current = read_status(conn, name=name)
-    through = pooling(url, timeout=cfg.connect_timeout)
+        through = direct(conn)  # one query on a direct TCP connection; else the probe's two connections
+    through = through or pooling(url, timeout=cfg.connect_timeout)
     found = evaluate(current, ttl=ttl)
     title = f"pgwarden status: {describe(url)}"
     if fmt == "text":
