@@ -72,3 +72,17 @@ def test_status_over_direct_tcp_reads_and_answers_on_one_connection(tcp_db_url: 
         "connection: direct PostgreSQL (the server sees this client's own TCP connection)" in out.getvalue()
     )
     assert len(traces) == 1
+
+
+def test_the_leases_asyncio_connection_is_known_direct_in_one_query(tcp_db_url: str) -> None:
+    import asyncio
+
+    from pgwarden.pooling import Pooling, direct_async
+
+    async def ask() -> Pooling | None:
+        async with await psycopg.AsyncConnection.connect(tcp_db_url, autocommit=True) as conn:
+            return await direct_async(conn)
+
+    found = asyncio.run(ask())
+    assert found is not None and found.mode == SESSION
+    assert found.describe() == "direct PostgreSQL (the server sees this client's own TCP connection)"
