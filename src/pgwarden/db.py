@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import psycopg
-from psycopg import sql
+from psycopg import IsolationLevel, sql
 from psycopg.abc import Params
 from psycopg.pq import TransactionStatus
 
@@ -56,13 +56,14 @@ def connect(
     return conn
 
 
-def pooling(url: str, *, timeout: float = 5.0, what: str = "database") -> Pooling:
+def pooling(url: str, *, timeout: float = 5.0, what: str = "database", asked: bool = False) -> Pooling:
     """What sits between us and PostgreSQL at ``url`` (one short connection on a direct one, two
-    otherwise; nothing written)."""
+    otherwise; nothing written). ``asked``: ``pooling.direct`` already said it cannot tell, on
+    another connection to ``url``: the probe, without asking again."""
     from .pooling import direct, probe  # not on the path of a command that only reads
 
     with connect(url, timeout=timeout, autocommit=True, what=what) as first:
-        found = direct(first)
+        found = None if asked else direct(first)
         if found is not None:
             return found
         with connect(url, timeout=timeout, autocommit=True, what=what) as second:
@@ -86,8 +87,11 @@ def read_only(url: str, *, timeout: float = 5.0, what: str = "database") -> Iter
 
 
 @contextmanager
-def read_only_transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connection]:
-    """A READ ONLY transaction on ``conn`` (an autocommit connection), always rolled back.
+def read_only_transaction(
+    conn: psycopg.Connection, *, isolation: IsolationLevel | None = None
+) -> Iterator[psycopg.Connection]:
+    """A READ ONLY transaction on ``conn`` (an autocommit connection), always rolled back;
+    ``isolation``: its level (default: the connection's), when it is not inside the caller's.
 
     For a command that reads several times: one connection, one transaction per read, instead of
     a connection per read (each costs the server a new backend and the client a login).
@@ -98,13 +102,15 @@ def read_only_transaction(conn: psycopg.Connection) -> Iterator[psycopg.Connecti
             yield conn
         return
     # BEGIN READ ONLY in one round trip instead of BEGIN, then SET TRANSACTION READ ONLY.
-    previous = conn.read_only
+    previous = conn.read_only, conn.isolation_level
     conn.read_only = True
+    if isolation is not None:
+        conn.isolation_level = isolation
     try:
         with conn.transaction(force_rollback=True):
             yield conn
     finally:
-        conn.read_only = previous
+        conn.read_only, conn.isolation_level = previous
 
 
 Text = str | bytes | sql.SQL | sql.Composed

@@ -134,23 +134,17 @@ def direct(conn: psycopg.Connection[Any]) -> Pooling | None:
     """``SESSION`` when ``conn`` reaches PostgreSQL itself (one round trip), ``None`` when that
     cannot be told this way (a Unix socket, a pooler, a NAT): then :func:`probe` tells."""
     ours = _endpoints(conn)
-    if ours is None:
-        return None
-    row = conn.execute(_ENDS).fetchone()
-    if row is None or not same_connection(ours, tuple(row)):
-        return None
-    return Pooling(SESSION, _DIRECT)
+    return None if ours is None else _seen(ours, conn.execute(_ENDS).fetchone())
 
 
 async def direct_async(conn: psycopg.AsyncConnection[Any]) -> Pooling | None:
     """:func:`direct` for asyncio connections."""
     ours = _endpoints(conn)
-    if ours is None:
-        return None
-    row = await (await conn.execute(_ENDS)).fetchone()
-    if row is None or not same_connection(ours, tuple(row)):
-        return None
-    return Pooling(SESSION, _DIRECT)
+    return None if ours is None else _seen(ours, await (await conn.execute(_ENDS)).fetchone())
+
+
+def _seen(ours: tuple[Endpoint, Endpoint], row: Any) -> Pooling | None:
+    return Pooling(SESSION, _DIRECT) if row is not None and same_connection(ours, tuple(row)) else None
 
 
 def _statement_mode(exc: psycopg.Error) -> bool:

@@ -9,6 +9,7 @@ import click
 from psycopg import Connection, IsolationLevel
 
 from .. import formats
+from ..db import read_only_transaction
 from ..errors import UsageError
 from ..findings import Finding, Severity
 from ..migrate import ledger
@@ -224,16 +225,12 @@ def look_before_up(
     # One snapshot for the ledger and the tables: another instance may commit its first file
     # (tables and ledger row together) between two READ COMMITTED reads, which would look like
     # tables built without a ledger.
-    conn.read_only, conn.isolation_level = True, IsolationLevel.REPEATABLE_READ
-    try:
-        with conn.transaction(force_rollback=True):
-            applied = ledger.read(conn)
-            if applied:
-                return not conflicts(files, applied) and not pending(files, applied, to=to)
-            with LazyScratch(dev_url) as lazy:
-                return adoption(conn, files, lazy, settings.configured_ledger) or False
-    finally:
-        conn.read_only, conn.isolation_level = None, None
+    with read_only_transaction(conn, isolation=IsolationLevel.REPEATABLE_READ):
+        applied = ledger.read(conn)
+        if applied:
+            return not conflicts(files, applied) and not pending(files, applied, to=to)
+        with LazyScratch(dev_url) as lazy:
+            return adoption(conn, files, lazy, settings.configured_ledger) or False
 
 
 def refuse_unrecorded(

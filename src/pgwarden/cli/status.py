@@ -38,7 +38,7 @@ def status(
     with read_only(url, timeout=cfg.connect_timeout) as conn:
         current = read_status(conn, name=name)
         through = direct(conn)  # one query on a direct TCP connection; else the probe's two connections
-    through = through or pooling(url, timeout=cfg.connect_timeout)
+    through = through or pooling(url, timeout=cfg.connect_timeout, asked=True)
     found = evaluate(current, ttl=ttl)
     title = f"pgwarden status: {describe(url)}"
     if fmt == "text":
