@@ -37,8 +37,9 @@ def panels(config: Path, url: str, log: Path | None = None) -> dict[str, object]
 def test_every_panel_tells_the_known_state(db_url: str, tmp_path: Path) -> None:
     config = known_state(db_url, tmp_path / "project")
     log = tmp_path / "bot.log"
+    an_hour_ago = datetime.now(timezone.utc) - timedelta(hours=1)  # inside the console's 24-hour log window
     log.write_text(
-        "2026-12-05 01:00:00 ERROR telegram.error.Conflict: Conflict: terminated by other getUpdates request; "
+        f"{an_hour_ago:%Y-%m-%d %H:%M:%S}+00:00 ERROR telegram.error.Conflict: Conflict: terminated by other getUpdates request; "
         "make sure that only one bot instance is running\n",
         encoding="utf-8",
     )
