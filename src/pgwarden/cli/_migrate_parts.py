@@ -18,6 +18,7 @@ from ..migrate.already import Adoption, adoption
 from ..migrate.already import finding as already_finding
 from ..migrate.consistency import finding
 from ..migrate.errors import DataLossRefused
+from ..migrate.ledger import Applied
 from ..migrate.runner import UpResult, conflicts, pending
 from ..migrate.settings import Settings
 from ..migrate.source import MigrationFile
@@ -222,15 +223,24 @@ def look_before_up(
     with): the files a schema built before the ledger already holds, else whether there is nothing
     to do (every file up to ``to`` recorded applied, none edited since), so a deploy with nothing to
     apply neither probes for a pooler nor takes the lock."""
+    # A ledger with rows (every deploy but the first) is read in two round trips and no
+    # transaction: its rows come from one statement, one snapshot.
+    applied = ledger.read(conn)
+    if applied:
+        return _nothing_to_do(files, applied, to)
     # One snapshot for the ledger and the tables: another instance may commit its first file
     # (tables and ledger row together) between two READ COMMITTED reads, which would look like
     # tables built without a ledger.
     with read_only_transaction(conn, isolation=IsolationLevel.REPEATABLE_READ):
         applied = ledger.read(conn)
         if applied:
-            return not conflicts(files, applied) and not pending(files, applied, to=to)
+            return _nothing_to_do(files, applied, to)
         with LazyScratch(dev_url) as lazy:
             return adoption(conn, files, lazy, settings.configured_ledger) or False
+
+
+def _nothing_to_do(files: Sequence[MigrationFile], applied: dict[int, Applied], to: int | None) -> bool:
+    return not conflicts(files, applied) and not pending(files, applied, to=to)
 
 
 def refuse_unrecorded(

@@ -16,7 +16,7 @@ from psycopg import sql
 from .. import __version__
 from ..db import create_own_tables
 
-__all__ = ["Applied", "actor", "audit", "ensure", "exists", "forget", "read", "record", "record_sql"]
+__all__ = ["Applied", "actor", "audit", "create", "ensure", "exists", "forget", "presence", "read", "record", "record_sql"]
 
 
 @dataclass(frozen=True)
@@ -53,19 +53,30 @@ def exists(conn: psycopg.Connection[Any]) -> bool:
     return bool(row and row[0])
 
 
+def presence(conn: psycopg.Connection[Any]) -> tuple[bool, bool]:
+    """Whether the ledger exists, and whether every table of it does (the audit table too), in one
+    round trip."""
+    row = conn.execute(
+        "SELECT pg_catalog.to_regclass('pgwarden.migrations') IS NOT NULL, "
+        "pg_catalog.to_regclass('pgwarden.migration_audit') IS NOT NULL"
+    ).fetchone()
+    assert row is not None
+    return bool(row[0]), bool(row[0] and row[1])
+
+
 def ensure(conn: psycopg.Connection[Any]) -> None:
-    """Create the schema and tables if missing.
+    """Create the schema and tables if missing (one round trip when they are there)."""
+    if not presence(conn)[1]:
+        create(conn)
+
+
+def create(conn: psycopg.Connection[Any]) -> None:
+    """Create the schema and whichever tables are missing.
 
     Serialised with every other creation of pgwarden's tables (runtime instances starting at the
     same time, a migrator without the lock such as ``migrate baseline`` on a fresh database) by a
     transaction-scoped advisory lock, which holds through a pooler in transaction mode.
     """
-    row = conn.execute(
-        "SELECT pg_catalog.to_regclass('pgwarden.migrations') IS NOT NULL "
-        "AND pg_catalog.to_regclass('pgwarden.migration_audit') IS NOT NULL"
-    ).fetchone()
-    if row and row[0]:  # both tables there: one round trip, nothing to create
-        return
     text = resources.files(__package__).joinpath("queries/ledger.sql").read_text(encoding="utf-8")
     create_own_tables(conn, text)
 

@@ -106,16 +106,15 @@ def up(
         if not held.session_state:
             say(f"connected through {held.pooling.describe()}: the lock and timeouts use no session state")
         who = ledger.actor(settings.app_version)
-        applied = ledger.read(conn)
+        there, complete = ledger.presence(conn)  # an older pgwarden may not have made every table
+        applied = ledger.read(conn, known=True) if there else {}
         if not applied:  # a first run: another tool's ledger may say what is already there
             adopted = require_adopted(conn, files, who, settings.configured_ledger)
-            if adopted is not None:
+            if adopted is not None:  # imported into the ledger it made: its versions are rows now
                 say(f"adopted {adopted.tool}'s ledger {adopted.table}: its versions count as applied")
-            ledger.ensure(conn)
-            if adopted is not None:  # its versions are rows now; otherwise the ledger is still empty
-                applied = ledger.read(conn, known=True)
-        else:
-            ledger.ensure(conn)  # rows there, but an older pgwarden may not have made every table
+                applied, complete = ledger.read(conn, known=True), True
+        if not complete:
+            ledger.create(conn)
         reasons = conflicts(files, applied)
         if reasons:
             raise LedgerConflict(

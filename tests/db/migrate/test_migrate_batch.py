@@ -163,7 +163,22 @@ def test_a_first_deploy_over_tcp_runs_on_one_connection_and_waits_a_few_times(
         )
     assert code == 0, out.getvalue()
     assert len(traces) == 2 and round_trips(traces[1:]) == 0
-    # look 5 (BEGIN, ledger, other tools' ledgers, any table, ROLLBACK), pooler 1, lock 4 (table,
-    # creation, session setting, take), ledger 5 (read, other tools' ledgers, creation check,
-    # creation, session defaults), the files 1, release 1. Before: 29 waits on three connections.
+    # look 6 (ledger, BEGIN, ledger again in the snapshot, other tools' ledgers, any table, ROLLBACK),
+    # pooler 1, lock 4 (table, creation, session setting, take), ledger 4 (its tables, other tools'
+    # ledgers, creation, session defaults), the files 1, release 1. Before: 29 waits on three connections.
     assert round_trips(traces[:1]) <= 17, round_trips(traces[:1])
+
+    # Every later deploy: the look reads the ledger in two round trips, outside a transaction.
+    def deploy() -> list[int]:
+        with traced_connections(tmp_path) as traces:
+            code = main(
+                ["migrate", "up", "--db", tcp_db_url, "--migrations", str(folder)], out=out, err=io.StringIO()
+            )
+        assert code == 0, out.getvalue()
+        return [round_trips([t]) for t in traces]
+
+    assert deploy() == [2]  # nothing to apply (was 4): no lock, no pooler question
+    write(folder, "006_t6.sql", "CREATE TABLE t6 (id int);\n")
+    # look 2, pooler 1, lock 3 (table, session setting, take), ledger 3 (tables, rows, session
+    # defaults), the file 1, release 1 (was 14); the renewal connection sends nothing.
+    assert deploy() == [11, 0]
