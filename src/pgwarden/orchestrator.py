@@ -91,15 +91,6 @@ _EXPLAIN = {
 }
 
 
-def ledger_findings(conn: psycopg.Connection[Any], migrations: Path) -> list[Finding]:
-    """What the migration ledger says: edited or missing files, failed runs, pending files.
-
-    A database no runner has recorded anything in gets none: every file would be "pending",
-    and the drift findings already say what is missing.
-    """
-    return open_source(migrations, read_only=True).verify(conn)
-
-
 def covered(changes: Iterable[Change], source: Expected) -> list[Change]:
     """Only the changes about objects ``source`` can describe (models know no triggers)."""
     return [c for c in changes if c.object_type in source.covers]
@@ -213,12 +204,16 @@ def _check_schema(
     no transaction of their own later)."""
     # One READ ONLY transaction for the catalog and the ledger, so both describe the same moment.
     declared_names = [s.name for s in cfg.expect.settings]
-    with opened(conn, access=bool(cfg.migrations or operations), settings=declared_names) as first:
+    # The ledger says what it says of edited or missing files, failed runs, pending files; whether
+    # its tables exist is asked in the opening round trip.
+    source = open_source(cfg.migrations, read_only=True) if cfg.migrations else None
+    tables = source.ledger_tables(conn) if source else ()
+    with opened(conn, access=bool(source or operations), settings=declared_names, tables=tables) as first:
         grant = first.grant
-        if cfg.migrations and isinstance(grant, str):
+        if source and isinstance(grant, str):
             ledger = [skipped("the migration ledger (edited, failed and pending files)", grant)]
         else:
-            ledger = ledger_findings(conn, cfg.migrations) if cfg.migrations else []
+            ledger = source.verify(conn, first.tables) if source else []
         # The catalog after the ledger (whose queries may name a version table without its schema):
         # its settings, an empty search_path among them, are left to the ROLLBACK, a round trip less.
         ignore = (*cfg.ignore, *version_table_patterns(cfg.migrations))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
 from types import EllipsisType
 from typing import Any
 
@@ -37,14 +38,22 @@ class Opening:
     """Whether an instance may have registered (``pgwarden.instances`` exists; True when not asked)."""
     settings: dict[str, LiveSetting]
     """The declared settings as this session sees them (``read_settings``)."""
+    tables: tuple[bool, ...]
+    """Whether each of the tables asked for exists, in their order."""
 
 
 @contextmanager
-def opened(conn: psycopg.Connection[Any], *, access: bool, settings: Sequence[str]) -> Iterator[Opening]:
+def opened(
+    conn: psycopg.Connection[Any], *, access: bool, settings: Sequence[str], tables: Sequence[str] = ()
+) -> Iterator[Opening]:
     """A READ ONLY transaction on ``conn`` (autocommit, idle), always rolled back, and what was read
     in the round trip that opened it: with ``access``, whether the role may read schema pgwarden and
-    whether an instance registered; the declared ``settings``; the switched-off enforcement."""
+    whether an instance registered; the declared ``settings``; whether each of ``tables`` exists
+    (names as SQL writes them, schema-qualified or not); the switched-off enforcement."""
     statements: dict[str, Statement] = {"enforcement": enforcement.query()}
+    if tables:
+        query = resources.files(__package__).joinpath("sql/tables_present.sql").read_bytes()
+        statements["tables"] = (query, (list(tables),))
     if access:
         statements["access"] = pgwarden_access_query()
         statements["instances"] = present_query()
@@ -58,4 +67,5 @@ def opened(conn: psycopg.Connection[Any], *, access: bool, settings: Sequence[st
             grant=schema_grant(rows["access"][0]) if access else ...,
             registered=bool(rows["instances"][0][0]) if access else True,
             settings=settings_from(rows.get("settings", ())),
+            tables=tuple(bool(r[0]) for r in rows.get("tables", ())),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -193,17 +194,23 @@ class AlembicSource:
         """The revision ids ``--to`` names, resolved as Alembic does; ``UsageError`` when it names none."""
         return resolve_target(self.chain, self.where, to, flag)
 
-    def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
-        # Two round trips: which of Alembic's and pgwarden's tables exist, then the rows of both.
-        row = conn.execute(
-            b"SELECT to_regclass(%s) IS NOT NULL, to_regclass('pgwarden.alembic_revisions') IS NOT NULL",
-            (self.table.identifier.as_string(conn),),
-        ).fetchone()
-        if not (row and row[0]):
+    def ledger_tables(self, conn: psycopg.Connection[Any]) -> tuple[str, ...]:
+        return (self.table.identifier.as_string(conn), "pgwarden.alembic_revisions")
+
+    def verify(self, conn: psycopg.Connection[Any], present: Sequence[bool] | None = None) -> list[Finding]:
+        # Two round trips (one when the caller asked ``present``): which of Alembic's and pgwarden's
+        # tables exist, then the rows of both.
+        if present is None:
+            row = conn.execute(
+                b"SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL", self.ledger_tables(conn)
+            ).fetchone()
+            assert row is not None
+            present = row
+        if not present[0]:
             return []
         with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
             versions = conn.execute(_versions_query(self.table))
-            ours = conn.execute(alembic_ledger.ROWS) if row[1] else None
+            ours = conn.execute(alembic_ledger.ROWS) if present[1] else None
         position = self._position(tuple(r[0] for r in versions.fetchall()))
         recorded = alembic_ledger.recorded(ours.fetchall()) if ours is not None else {}
         return position_findings(position) + edited_findings(position, recorded)

@@ -16,7 +16,19 @@ from psycopg import sql
 from .. import __version__
 from ..db import create_own_tables
 
-__all__ = ["Applied", "actor", "audit", "create", "ensure", "exists", "forget", "presence", "read", "record", "record_sql"]
+__all__ = [
+    "Applied",
+    "actor",
+    "audit",
+    "create",
+    "ensure",
+    "exists",
+    "forget",
+    "presence",
+    "read",
+    "record",
+    "record_sql",
+]
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,7 @@ def actor(app_version: str | None = None) -> dict[str, Any]:
 
 
 def exists(conn: psycopg.Connection[Any]) -> bool:
+    """Whether ``pgwarden.migrations`` exists."""
     row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.migrations') IS NOT NULL").fetchone()
     return bool(row and row[0])
 
@@ -81,10 +94,10 @@ def create(conn: psycopg.Connection[Any]) -> None:
     create_own_tables(conn, text)
 
 
-def read(conn: psycopg.Connection[Any], *, known: bool = False) -> dict[int, Applied]:
-    """Every ledger row by version; empty when the ledger does not exist yet (``known``: the caller
-    has just made sure it does, so that is not asked again)."""
-    if not known and not exists(conn):
+def read(conn: psycopg.Connection[Any], *, present: bool | None = None) -> dict[int, Applied]:
+    """Every ledger row by version; empty when the ledger does not exist yet (``present``: whether
+    it does, when the caller knows, so that is not asked again)."""
+    if not (exists(conn) if present is None else present):
         return {}
     rows = conn.execute(
         "SELECT version, name, checksum, applied_at, duration_ms, applied_by, success, error, "

@@ -107,12 +107,12 @@ def up(
             say(f"connected through {held.pooling.describe()}: the lock and timeouts use no session state")
         who = ledger.actor(settings.app_version)
         there, complete = ledger.presence(conn)  # an older pgwarden may not have made every table
-        applied = ledger.read(conn, known=True) if there else {}
+        applied = ledger.read(conn, present=True) if there else {}
         if not applied:  # a first run: another tool's ledger may say what is already there
             adopted = require_adopted(conn, files, who, settings.configured_ledger)
             if adopted is not None:  # imported into the ledger it made: its versions are rows now
                 say(f"adopted {adopted.tool}'s ledger {adopted.table}: its versions count as applied")
-                applied, complete = ledger.read(conn, known=True), True
+                applied, complete = ledger.read(conn, present=True), True
         if not complete:
             ledger.create(conn)
         reasons = conflicts(files, applied)

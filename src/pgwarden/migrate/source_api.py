@@ -6,7 +6,7 @@ source module such as :mod:`.alembic_source` depends on the interface only, not 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -84,7 +84,12 @@ class MigrationSource(Protocol):
         """Apply what is pending under the migration lock, one transaction per migration."""
         ...
 
-    def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
+    def ledger_tables(self, conn: psycopg.Connection[Any]) -> tuple[str, ...]:
+        """The tables ``verify`` reads, for a caller that asks whether they exist beforehand."""
+        ...
+
+    def verify(self, conn: psycopg.Connection[Any], present: Sequence[bool] | None = None) -> list[Finding]:
         """What the ledger says against the migrations (pending, unknown, edited); none for a database
-        no migrator has recorded anything in (the drift findings already say what is missing)."""
+        no migrator has recorded anything in (the drift findings already say what is missing).
+        ``present``: whether each of :meth:`ledger_tables` exists, when the caller has asked."""
         ...

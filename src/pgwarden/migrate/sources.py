@@ -9,6 +9,7 @@ with :func:`open_source` and never branch on the kind again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,10 +73,13 @@ class SqlFolder:
 
         return up(url, self.files, settings=settings, progress=progress, connect_timeout=connect_timeout)
 
-    def verify(self, conn: psycopg.Connection[Any]) -> list[Finding]:
+    def ledger_tables(self, conn: psycopg.Connection[Any]) -> tuple[str, ...]:
+        return ("pgwarden.migrations",)
+
+    def verify(self, conn: psycopg.Connection[Any], present: Sequence[bool] | None = None) -> list[Finding]:
         from . import adopt, consistency, ledger
 
-        applied = ledger.read(conn)
+        applied = ledger.read(conn, present=None if present is None else present[0])
         if not applied and not adopt.detect(conn):
             return []
         return consistency.verify(conn, self.files, applied=applied)
