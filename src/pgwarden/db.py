@@ -120,13 +120,16 @@ Statement = Text | tuple[Text, Params]
 
 @contextmanager
 def read_only_reading(
-    conn: psycopg.Connection, statements: Sequence[Statement]
+    conn: psycopg.Connection, statements: Sequence[Statement], *, only: bool = False
 ) -> Iterator[list[psycopg.Cursor]]:
     """A READ ONLY transaction on ``conn`` (an autocommit connection, outside any transaction), always
     rolled back, opened in the round trip that runs ``statements``: the block gets their cursors, the
     rows ready, and may read on in the transaction. ``read_only_transaction`` then a statement each
     would wait for the server once for the ``BEGIN`` and once per statement (each wait costs a remote
-    database's latency). The first failing statement's error is raised, the transaction rolled back."""
+    database's latency). The first failing statement's error is raised, the transaction rolled back.
+
+    ``only``: ``statements`` are all the transaction reads, so its ``ROLLBACK`` goes in the same
+    round trip and the block reads nothing more from ``conn`` in it."""
     if not psycopg.Pipeline.is_supported():  # libpq older than 14: one round trip each
         with read_only_transaction(conn):
             yield [conn.execute(*_parts(s)) for s in statements]
@@ -135,6 +138,8 @@ def read_only_reading(
         with conn.pipeline():
             conn.execute(b"BEGIN READ ONLY")
             cursors = [conn.execute(*_parts(s)) for s in statements]
+            if only:  # skipped by the server when a statement before it fails: then rolled back below
+                conn.execute(b"ROLLBACK")
         yield cursors
     finally:
         roll_back_open(conn)

@@ -83,8 +83,10 @@ def run_one(conn: psycopg.Connection[Any], inv: Invariant) -> Outcome:
         query = sql.SQL("SELECT q.*, count(*) OVER () AS {total} FROM {check} AS q LIMIT {n}").format(
             total=sql.Identifier(_TOTAL), check=wrap(inv.check), n=sql.Literal(max(inv.sample, 1))
         )
-        # The transaction, the timeout and the query in one round trip (a remote database's latency each).
-        with read_only_reading(conn, [(_TIMEOUT, (inv.timeout,)), query]) as (_, cur):
+        # The transaction, the timeout and the query in one round trip (a remote database's latency
+        # each), its end too when no other query of the invariant follows.
+        only = not (inv.population or inv.lag)
+        with read_only_reading(conn, [(_TIMEOUT, (inv.timeout,)), query], only=only) as (_, cur):
             rows = cur.fetchall()
             names = [c.name for c in cur.description or ()][:-1]
             outcome.key = names[0] if names else None
