@@ -61,19 +61,22 @@ def operations_findings(
     conn: psycopg.Connection[Any],
     grant: str | None | EllipsisType = ...,
     *,
-    registered: bool = True,
+    registered: bool | None = None,
 ) -> list[Finding]:
     """Warnings and errors about the running instances and the backups (none when neither is set up),
     read through ``conn`` (an autocommit connection to ``url``).
 
     A role that may not read schema pgwarden gets one finding saying what was skipped and the GRANT
     (``grant``: ``pgwarden_schema_grant``'s answer when the caller has it, else it is asked here).
-    ``registered`` false: the caller knows no instance ever registered (no ``pgwarden.instances``),
-    so there are none to read (a transaction of its own for nothing)."""
+    ``registered``: whether an instance ever registered (``pgwarden.instances`` exists), when the
+    caller knows: if not, there are none to read (a transaction of its own for nothing); if so,
+    they are read without asking again."""
     if grant is ...:
         with read_only_transaction(conn):
             grant = pgwarden_schema_grant(conn)
     if grant:
         return [skipped("the running instances and the backups", grant)]
-    providers = OPERATIONS if registered else tuple(p for p in OPERATIONS if p.name != "instances")
-    return collect(providers, Context(cfg, url, conn))
+    providers = (
+        OPERATIONS if registered is not False else tuple(p for p in OPERATIONS if p.name != "instances")
+    )
+    return collect(providers, Context(cfg, url, conn, registered))

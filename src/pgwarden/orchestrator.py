@@ -133,7 +133,7 @@ def run_check(
     # server backend each time, a large part of a warm check's wall time.
     with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn:
         grant: str | None | EllipsisType = ...  # may the role read schema pgwarden? (... = not asked yet)
-        registered = True  # may an instance have registered? (True = not asked yet)
+        registered: bool | None = None  # has an instance registered? (None = not asked yet)
         if cfg.has_schema_source:
             result, grant, registered = _check_schema(
                 cfg,
@@ -198,7 +198,7 @@ def _check_schema(
     scratch: Callable[[], Scratch] | None,
     verify: bool,
     operations: bool,
-) -> tuple[CheckResult, str | None | EllipsisType, bool]:
+) -> tuple[CheckResult, str | None | EllipsisType, bool | None]:
     """The schema's findings, whether the role may read schema pgwarden and whether an instance may
     have registered (both asked in the same transaction when the ledger or ``operations`` needs them:
     no transaction of their own later)."""

@@ -27,6 +27,8 @@ class Context:
     conn: psycopg.Connection[Any] | None = None
     """An open autocommit connection to ``url`` when the caller has one: a provider reads through it
     (in its own read-only transaction) instead of connecting again."""
+    registered: bool | None = None
+    """Whether ``pgwarden.instances`` exists (an instance ever registered), when the caller has asked."""
 
 
 class FindingsProvider(Protocol):

@@ -97,3 +97,15 @@ def test_check_logs_in_once_and_each_read_sees_a_fresh_session(
         "not_ready",
         "no_active_instance",
     }
+
+
+def test_instances_dropped_after_the_opening_saw_them_are_none(db_url: str, tmp_path: Path) -> None:
+    # check's opening saw pgwarden.instances, so the instances are read without asking again; a
+    # schema dropped in between reads as "never registered", not as an error.
+    from pgwarden.checks.instances import InstancesProvider
+    from pgwarden.providers import Context
+
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS pgwarden CASCADE")
+        found = InstancesProvider().findings(Context(config(tmp_path), db_url, conn, registered=True))
+        assert found == [] and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE

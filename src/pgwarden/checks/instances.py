@@ -113,11 +113,21 @@ def read_status(
         return Status([], [], registered=False)
     # Both reads in one round trip (each costs a remote database's latency).
     with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
-        instances_read = conn.execute(
-            _sql("status_instances.sql").encode(), {"name": name, "recent": _RECENT_STOP}
-        )
-        leases_read = conn.execute(_sql("status_leases.sql").encode(), {"name": name})
-    rows = instances_read.fetchall()
+        instances_read, leases_read = (conn.execute(*s) for s in status_queries(name))
+    return status_from(instances_read.fetchall(), leases_read.fetchall())
+
+
+def status_queries(name: str | None = None) -> list[tuple[bytes, dict[str, Any]]]:
+    """The reads of the instances and of the leases (of ``name``, else all), for :func:`status_from`;
+    they fail when ``pgwarden.instances`` does not exist."""
+    return [
+        (_sql("status_instances.sql").encode(), {"name": name, "recent": _RECENT_STOP}),
+        (_sql("status_leases.sql").encode(), {"name": name}),
+    ]
+
+
+def status_from(rows: Sequence[Sequence[Any]], lease_rows: Sequence[Sequence[Any]]) -> Status:
+    """The status the rows of :func:`status_queries` describe."""
     instances = [
         InstanceRow(
             id=str(r[0]),
@@ -137,7 +147,6 @@ def read_status(
         )
         for r in rows
     ]
-    lease_rows = leases_read.fetchall()
     leases = [
         LeaseRow(r[0], int(r[1]), str(r[2]) if r[2] else None, bool(r[3]), r[4], r[5]) for r in lease_rows
     ]
@@ -276,7 +285,14 @@ class InstancesProvider:
     name = "instances"
 
     def findings(self, ctx: Context) -> list[Finding]:
-        if ctx.conn is not None:
+        if ctx.conn is not None and ctx.registered:
+            # The caller saw pgwarden.instances: both reads go with the BEGIN and the ROLLBACK.
+            try:
+                with read_only_reading(ctx.conn, status_queries(), only=True) as (instances, leases):
+                    status = status_from(instances.fetchall(), leases.fetchall())
+            except psycopg.errors.UndefinedTable:  # dropped since
+                status = Status([], [], registered=False)
+        elif ctx.conn is not None:
             # The probe goes with the BEGIN: a round trip less.
             with read_only_reading(ctx.conn, [present_query()]) as (present,):
                 status = read_status(ctx.conn, present=bool(present.fetchall()[0][0]))

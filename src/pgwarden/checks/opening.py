@@ -34,8 +34,8 @@ class Opening:
     """Enforcement that is switched off (``enforcement.read``)."""
     grant: str | None | EllipsisType
     """The GRANT the role needs to read schema pgwarden, None when it may, ``...`` when not asked."""
-    registered: bool
-    """Whether an instance may have registered (``pgwarden.instances`` exists; True when not asked)."""
+    registered: bool | None
+    """Whether an instance ever registered (``pgwarden.instances`` exists); None when not asked."""
     settings: dict[str, LiveSetting]
     """The declared settings as this session sees them (``read_settings``)."""
     tables: tuple[bool, ...]
@@ -65,7 +65,7 @@ def opened(
         yield Opening(
             switched_off=enforcement.rows(rows["enforcement"]),
             grant=schema_grant(rows["access"][0]) if access else ...,
-            registered=bool(rows["instances"][0][0]) if access else True,
+            registered=bool(rows["instances"][0][0]) if access else None,
             settings=settings_from(rows.get("settings", ())),
             tables=tuple(bool(r[0]) for r in rows.get("tables", ())),
         )
