@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "STATEMENT",
     "TRANSACTION",
     "Pooling",
+    "asking_direct",
     "classify",
     "direct",
     "direct_async",
@@ -133,8 +135,17 @@ def _endpoints(
 def direct(conn: psycopg.Connection[Any]) -> Pooling | None:
     """``SESSION`` when ``conn`` reaches PostgreSQL itself (one round trip), ``None`` when that
     cannot be told this way (a Unix socket, a pooler, a NAT): then :func:`probe` tells."""
+    return asking_direct(conn)()
+
+
+def asking_direct(conn: psycopg.Connection[Any]) -> Callable[[], Pooling | None]:
+    """:func:`direct` in two steps, for a caller sending the question with other reads (a pipeline):
+    the question is sent now, the function returned reads the answer."""
     ours = _endpoints(conn)
-    return None if ours is None else _seen(ours, conn.execute(_ENDS).fetchone())
+    if ours is None:
+        return lambda: None
+    asked = conn.execute(_ENDS)
+    return lambda: _seen(ours, asked.fetchone())
 
 
 async def direct_async(conn: psycopg.AsyncConnection[Any]) -> Pooling | None:

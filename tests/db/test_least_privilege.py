@@ -20,6 +20,7 @@ from project_support import create_login_role, drop_role, url_as, write_bookings
 from psycopg import sql
 
 from pgwarden.cli import main
+from pgwarden.runtime.leadership import sql_text
 
 PASSWORD = "LeastPriv-s3cret"
 
@@ -102,7 +103,11 @@ def test_missing_select_is_named_as_a_grant(project: Path, roles: dict[str, str]
     assert "GRANT SELECT ON TABLE bookings TO lp_noselect_" in out
 
 
-def test_status_names_the_grant(project: Path, roles: dict[str, str]) -> None:
+def test_status_names_the_grant(project: Path, roles: dict[str, str], conn: psycopg.Connection) -> None:
+    # That no instance ever registered is read from the catalog, which every role may read.
+    code, out, err = run("status", "--db", roles["connect"])
+    assert code == 0 and "no pgwarden instance has registered" in out, err
+    conn.execute(sql_text("schema.sql").encode())  # what the first `pgwarden run` creates
     code, _, err = run("status", "--db", roles["connect"])
     assert code == 2
     assert "GRANT USAGE ON SCHEMA pgwarden TO lp_connect_" in err

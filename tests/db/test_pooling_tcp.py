@@ -9,9 +9,10 @@ import psycopg
 import pytest
 from pooler_helpers import PgBouncer, available
 from psycopg.conninfo import conninfo_to_dict
-from trace_helpers import traced_connections
+from trace_helpers import round_trips, traced_connections
 
 from pgwarden.pooling import SESSION, direct
+from pgwarden.runtime.leadership import sql_text
 from pgwarden.scratch import Scratch
 
 
@@ -65,13 +66,26 @@ def test_status_over_direct_tcp_reads_and_answers_on_one_connection(tcp_db_url: 
 
     from pgwarden.cli import main
 
-    out = io.StringIO()
-    with traced_connections(tmp_path) as traces:
-        main(["status", "--db", tcp_db_url], out=out, err=io.StringIO())
-    assert (
-        "connection: direct PostgreSQL (the server sees this client's own TCP connection)" in out.getvalue()
-    )
-    assert len(traces) == 1
+    def status() -> tuple[str, list[int]]:
+        out = io.StringIO()
+        with traced_connections(tmp_path) as traces:
+            assert main(["status", "--db", tcp_db_url], out=out, err=io.StringIO()) in (0, 1)
+        direct = "connection: direct PostgreSQL (the server sees this client's own TCP connection)"
+        assert direct in out.getvalue(), out.getvalue()
+        return out.getvalue(), [round_trips([t]) for t in traces]
+
+    # One round trip: whether an instance ever registered and the pooler question (was 4).
+    shown, trips = status()
+    assert "no pgwarden instance has registered" in shown and trips == [1]
+    with psycopg.connect(tcp_db_url, autocommit=True) as conn:
+        conn.execute(sql_text("schema.sql").encode())
+        conn.execute(
+            "INSERT INTO pgwarden.instances (id, name, host, pid, role, code_version, ready, reasons) "
+            "VALUES (gen_random_uuid(), 'bot', 'vm1', 4242, 'standby', 'abc123', true, '{}')"
+        )
+    # Then the instances and leases with their transaction's BEGIN and ROLLBACK (was 5).
+    shown, trips = status()
+    assert "vm1:4242" in shown and trips == [2]
 
 
 def test_the_leases_asyncio_connection_is_known_direct_in_one_query(tcp_db_url: str) -> None:

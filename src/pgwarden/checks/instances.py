@@ -117,6 +117,17 @@ def read_status(
     return status_from(instances_read.fetchall(), leases_read.fetchall())
 
 
+def read_seen_status(conn: psycopg.Connection[Any], *, name: str | None = None) -> Status:
+    """Instances and leases when the caller saw ``pgwarden.instances`` on ``conn`` (autocommit, idle):
+    one round trip, the READ ONLY transaction's BEGIN and ROLLBACK included; none when it was
+    dropped since."""
+    try:
+        with read_only_reading(conn, status_queries(name), only=True) as (instances, leases):
+            return status_from(instances.fetchall(), leases.fetchall())
+    except psycopg.errors.UndefinedTable:
+        return Status([], [], registered=False)
+
+
 def status_queries(name: str | None = None) -> list[tuple[bytes, dict[str, Any]]]:
     """The reads of the instances and of the leases (of ``name``, else all), for :func:`status_from`;
     they fail when ``pgwarden.instances`` does not exist."""
@@ -286,12 +297,7 @@ class InstancesProvider:
 
     def findings(self, ctx: Context) -> list[Finding]:
         if ctx.conn is not None and ctx.registered:
-            # The caller saw pgwarden.instances: both reads go with the BEGIN and the ROLLBACK.
-            try:
-                with read_only_reading(ctx.conn, status_queries(), only=True) as (instances, leases):
-                    status = status_from(instances.fetchall(), leases.fetchall())
-            except psycopg.errors.UndefinedTable:  # dropped since
-                status = Status([], [], registered=False)
+            status = read_seen_status(ctx.conn)
         elif ctx.conn is not None:
             # The probe goes with the BEGIN: a round trip less.
             with read_only_reading(ctx.conn, [present_query()]) as (present,):

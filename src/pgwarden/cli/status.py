@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import click
+import psycopg
 
 from .. import findings as findings_module
 from .. import formats
-from ..checks.instances import evaluate, read_status, table
-from ..db import pooling, read_only
-from ..pooling import direct
+from ..checks.instances import Status, evaluate, present_query, read_seen_status, table
+from ..db import connect, pooling
+from ..pooling import asking_direct
 from ..urls import describe
 from ._state import State, db_option, format_option
 
@@ -35,9 +38,15 @@ def status(
     cfg = state.config(database_url=database_url)
     url = cfg.db_url()
     assert url is not None
-    with read_only(url, timeout=cfg.connect_timeout) as conn:
-        current = read_status(conn, name=name)
-        through = direct(conn)  # one query on a direct TCP connection; else the probe's two connections
+    with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn:
+        # Whether an instance ever registered and whether this is a direct TCP connection, in one
+        # round trip (one statement each, read-only); the instances and leases in another.
+        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+            present = conn.execute(present_query())
+            answer = asking_direct(conn)
+        registered = bool(present.fetchall()[0][0])
+        through = answer()  # else the probe's two connections, below
+        current = read_seen_status(conn, name=name) if registered else Status([], [], registered=False)
     through = through or pooling(url, timeout=cfg.connect_timeout, asked=True)
     found = evaluate(current, ttl=ttl)
     title = f"pgwarden status: {describe(url)}"
