@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import findings as findings_module
 from ..config import Config
-from ..db import connect
+from ..db import connect, read_only_transaction
 from ..errors import UsageError
 from ..findings import Finding
 from ..formats import render
@@ -49,10 +49,8 @@ def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
 
     url = cfg.direct_db_url()
     assert url is not None
-    with connect(url, timeout=cfg.connect_timeout) as conn:
-        conn.read_only = True
+    with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn, read_only_transaction(conn):
         st = read_status(source, conn)
-        conn.rollback()
     position = st.position
     found = position_findings(position) + edited_findings(position, st.recorded)
     code = 1 if position.unknown or st.edited else 0

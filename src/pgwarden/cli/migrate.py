@@ -76,8 +76,10 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
     assert url is not None
     with connect(url, timeout=cfg.connect_timeout) as conn:
         conn.read_only = True
-        applied = effective(conn, files, settings.configured_ledger)
-        found = verify_ledger(conn, files, settings)
+        recorded = ledger.read(conn)
+        # While pgwarden's ledger is empty, the one importable foreign ledger speaks for it.
+        applied = recorded or effective(conn, files, settings.configured_ledger)
+        found = verify_ledger(conn, files, settings, applied=recorded)
         found += [] if applied else parts.unrecorded_findings(conn, files, settings, cfg.dev_url)
         conn.rollback()
     rows = lines(files, applied)

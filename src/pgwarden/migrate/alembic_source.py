@@ -71,9 +71,10 @@ class AlembicSource:
 
     def position(self, conn: psycopg.Connection[Any], chain: Chain | FastChain | None = None) -> Position:
         """Where the database stands in ``chain`` (default: the chain as read for looking)."""
-        return self._position(current_revisions(conn, self.table), chain)
+        return self.position_at(current_revisions(conn, self.table), chain)
 
-    def _position(self, current: tuple[str, ...], chain: Chain | FastChain | None = None) -> Position:
+    def position_at(self, current: tuple[str, ...], chain: Chain | FastChain | None = None) -> Position:
+        """Where a database whose version table holds ``current`` stands in ``chain``."""
         chain = chain or self.read
         known = [c for c in current if chain.get(c) is not None]
         unknown = [c for c in current if chain.get(c) is None]
@@ -198,8 +199,19 @@ class AlembicSource:
         return (self.table.identifier.as_string(conn), "pgwarden.alembic_revisions")
 
     def verify(self, conn: psycopg.Connection[Any], present: Sequence[bool] | None = None) -> list[Finding]:
-        # Two round trips (one when the caller asked ``present``): which of Alembic's and pgwarden's
-        # tables exist, then the rows of both.
+        read = self.ledgers(conn, present)
+        if read is None:
+            return []
+        position, recorded = read
+        return position_findings(position) + edited_findings(position, recorded)
+
+    def ledgers(
+        self, conn: psycopg.Connection[Any], present: Sequence[bool] | None = None
+    ) -> tuple[Position, dict[str, alembic_ledger.Recorded]] | None:
+        """Where the database stands and pgwarden's records of the revisions it applied or stamped;
+        ``None`` when Alembic's version table does not exist. Two round trips (one when the caller
+        asked ``present``, whether each of :meth:`ledger_tables` exists): which tables exist, then
+        the rows of both."""
         if present is None:
             row = conn.execute(
                 b"SELECT to_regclass(%s) IS NOT NULL, to_regclass(%s) IS NOT NULL", self.ledger_tables(conn)
@@ -207,13 +219,12 @@ class AlembicSource:
             assert row is not None
             present = row
         if not present[0]:
-            return []
+            return None
         with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
             versions = conn.execute(_versions_query(self.table))
             ours = conn.execute(alembic_ledger.ROWS) if present[1] else None
-        position = self._position(tuple(r[0] for r in versions.fetchall()))
-        recorded = alembic_ledger.recorded(ours.fetchall()) if ours is not None else {}
-        return position_findings(position) + edited_findings(position, recorded)
+        position = self.position_at(tuple(r[0] for r in versions.fetchall()))
+        return position, alembic_ledger.recorded(ours.fetchall()) if ours is not None else {}
 
 
 def resolve_target(chain: Chain, where: Path, to: str, flag: str = "--to") -> tuple[str, ...]:

@@ -59,9 +59,8 @@ class Status:
 
 
 def read_status(source: AlembicSource, conn: psycopg.Connection[Any]) -> Status:
-    """Where the database stands, per revision (reads only)."""
-    position = source.position(conn)
-    recorded = alembic_ledger.read(conn)
+    """Where the database stands, per revision (reads only, in two round trips)."""
+    position, recorded = source.ledgers(conn) or (source.position_at(()), {})
     changed = {m.id for m in edited(position, recorded)}
     needs_offline = bool(position.pending) or any(
         m.id not in recorded or recorded[m.id].how != "applied" for m in position.applied

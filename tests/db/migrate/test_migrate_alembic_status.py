@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from test_migrate_alembic import HEAD, ORDER, project, run, upgrade_to
+from trace_helpers import round_trips, traced_connections
 
 __all__ = ["project"]  # the fixture, imported for pytest
 
@@ -25,13 +26,18 @@ def test_pending_revisions_say_what_they_will_change_from_the_offline_sql(projec
     assert "create table users" in revisions[ORDER[0]]["changes"]
 
 
-def test_an_applied_revision_edited_afterwards_is_told_from_a_pending_one(project: Path, db_url: str) -> None:
+def test_an_applied_revision_edited_afterwards_is_told_from_a_pending_one(
+    project: Path, db_url: str, tmp_path: Path
+) -> None:
     code, out, err = run("migrate", "up", "--db", db_url)
     assert code == 0, err
     with psycopg.connect(db_url) as conn:
         rows = dict(conn.execute("SELECT revision, how FROM pgwarden.alembic_revisions").fetchall())
     assert sorted(rows) == sorted(ORDER) and set(rows.values()) == {"applied"}
-    code, revisions = states(db_url)
+    with traced_connections(tmp_path) as traces:
+        code, revisions = states(db_url)
+    # BEGIN, which of Alembic's and pgwarden's tables exist, both tables' rows, ROLLBACK (was 6)
+    assert round_trips(traces) == 4
     assert code == 0 and {r["state"] for r in revisions.values()} == {"applied"}
     assert revisions[HEAD]["changes_from"] == "applied"
     assert revisions[HEAD]["changes"] == ["rename column conversations.started_at to created_at"]

@@ -182,3 +182,7 @@ def test_a_first_deploy_over_tcp_runs_on_one_connection_and_waits_a_few_times(
     # look 2, pooler 1, lock 3 (table, session setting, take), ledger 3 (tables, rows, session
     # defaults), the file 1, release 1 (was 14); the renewal connection sends nothing.
     assert deploy() == [11, 0]
+    with traced_connections(tmp_path) as traces:
+        args = ["migrate", "status", "--db", tcp_db_url, "--migrations", str(folder)]
+        assert main(args, out=out, err=io.StringIO()) == 0
+    assert round_trips(traces) == 4  # BEGIN, the ledger's table, its rows, ROLLBACK (was 6: read twice)
