@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -191,40 +192,39 @@ def instance_findings(rows: Sequence[dict[str, Any]], *, disk_version: str, host
 def probe_server(
     url: str, *, limits: Thresholds | None = None, disk_version: str | None = None
 ) -> list[Finding]:
-    """Every server probe, in one read-only transaction."""
+    """Every server probe, in one read-only transaction; the overview, sessions and locks with its
+    BEGIN, in one round trip (each costs a remote database's latency)."""
     limits = limits or Thresholds()
     target = describe(url)
+    params = {"long_query": limits.long_query, "idle": limits.idle_in_transaction}
     with read_only(url) as conn:
         cur = conn.cursor(row_factory=dict_row)
-        row = cur.execute(_query("overview")).fetchone()
+        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+            overview, sessions, blocked = (
+                conn.cursor(row_factory=dict_row).execute(*q)
+                for q in ((_query("overview"), None), (_query("sessions"), params), (_query("blocked"), None))
+            )
+        row = overview.fetchone()
         assert row is not None
         found = overview_findings(row, limits, target=target)
-        found += identity_findings(
-            _pinned(cur, row), (_system_identifier(cur), row["database_oid"]), target=target
-        )
-        params = {"long_query": limits.long_query, "idle": limits.idle_in_transaction}
-        found += session_findings(cur.execute(_query("sessions"), params).fetchall())
-        found += blocked_findings(cur.execute(_query("blocked")).fetchall())
+        if row["has_identity"]:
+            actual = (_system_identifier(cur) if row["may_read_control"] else None, row["database_oid"])
+            found += identity_findings(_pinned(cur), actual, target=target)
+        found += session_findings(sessions.fetchall())
+        found += blocked_findings(blocked.fetchall())
         if row["has_instances"] and disk_version:
             rows = cur.execute(_query("instances")).fetchall()
             found += instance_findings(rows, disk_version=disk_version, host=socket.gethostname())
     return found
 
 
-def _system_identifier(cur: psycopg.Cursor[dict[str, Any]]) -> str | None:
-    try:
-        with cur.connection.transaction():
-            got = cur.execute(
-                b"SELECT system_identifier::text AS id FROM pg_catalog.pg_control_system()"
-            ).fetchone()
-    except psycopg.errors.InsufficientPrivilege:
-        return None
-    return str(got["id"]) if got else None
+def _system_identifier(cur: psycopg.Cursor[dict[str, Any]]) -> str:
+    got = cur.execute(b"SELECT system_identifier::text AS id FROM pg_catalog.pg_control_system()").fetchone()
+    assert got is not None
+    return str(got["id"])
 
 
-def _pinned(cur: psycopg.Cursor[dict[str, Any]], row: dict[str, Any]) -> tuple[str | None, int] | None:
-    if not row["has_identity"]:
-        return None
+def _pinned(cur: psycopg.Cursor[dict[str, Any]]) -> tuple[str | None, int] | None:
     try:
         with cur.connection.transaction():
             pin = cur.execute(

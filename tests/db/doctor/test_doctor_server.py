@@ -91,6 +91,25 @@ def test_pinned_identity_mismatch(db_url: str, conn: psycopg.Connection) -> None
     assert "different PostgreSQL cluster" in changed.message
 
 
+def test_a_role_that_may_not_call_pg_control_system_still_gets_every_probe(
+    db_url: str, conn: psycopg.Connection
+) -> None:
+    import uuid
+
+    from psycopg import sql
+    from psycopg.conninfo import make_conninfo
+
+    role = sql.Identifier(name := f"doctor_{uuid.uuid4().hex[:8]}")
+    conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+    conn.execute("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_control_system() FROM PUBLIC")
+    try:
+        found = probe_server(make_conninfo(db_url, user=name))
+        assert "database_size" in kinds(found) and "cluster_identity_changed" not in kinds(found)
+    finally:
+        conn.execute("GRANT EXECUTE ON FUNCTION pg_catalog.pg_control_system() TO PUBLIC")
+        conn.execute(sql.SQL("DROP ROLE {}").format(role))
+
+
 def test_instance_code_version_mismatch(db_url: str, conn: psycopg.Connection) -> None:
     import socket
 

@@ -8,6 +8,8 @@ SELECT pg_catalog.pg_postmaster_start_time() AS started_at,
        pg_catalog.current_database() AS database,
        pg_catalog.pg_database_size(pg_catalog.current_database()) AS database_size,
        (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) AS database_oid,
+       -- false where pg_control_system() is revoked (some managed services): calling it would fail
+       pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE') AS may_read_control,
        -- readable, not just present: a monitoring role without USAGE on schema pgwarden skips these
        -- probes (to_regclass would fail the whole transaction with "permission denied")
        EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
