@@ -105,7 +105,7 @@ class Warden:
             accept_database=accept_database,
         )
         self.alarm = self.identity_guard.alarm
-        self.gate = GateDriver(self.config, self.settings, url)
+        self.gate = GateDriver(self.config, self.settings, url, on_done=self.wake)
         self.heartbeats = registry.Heartbeat(self.instance, self.settings.renew_interval)
         self.watchdog = Watchdog()
         self.invariants = configured_invariants(self.config, self.settings)
