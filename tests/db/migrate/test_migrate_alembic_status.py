@@ -34,6 +34,10 @@ def test_an_applied_revision_edited_afterwards_is_told_from_a_pending_one(
     with psycopg.connect(db_url) as conn:
         rows = dict(conn.execute("SELECT revision, how FROM pgwarden.alembic_revisions").fetchall())
     assert sorted(rows) == sorted(ORDER) and set(rows.values()) == {"applied"}
+    (tmp_path / "again").mkdir()
+    with traced_connections(tmp_path / "again") as traces:
+        assert run("migrate", "up", "--db", db_url)[0] == 0
+    assert round_trips(traces) == 2  # nothing to apply: the version table's existence, its rows (was 4)
     with traced_connections(tmp_path) as traces:
         code, revisions = states(db_url)
     # BEGIN, which of Alembic's and pgwarden's tables exist, both tables' rows, ROLLBACK (was 6)
