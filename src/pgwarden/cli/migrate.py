@@ -78,7 +78,7 @@ def status(state: State, database_url: str | None, migrations: str | None, fmt: 
         conn.read_only = True
         recorded = ledger.read(conn)
         # While pgwarden's ledger is empty, the one importable foreign ledger speaks for it.
-        applied = recorded or effective(conn, files, settings.configured_ledger)
+        applied = effective(conn, files, settings.configured_ledger, applied=recorded)
         found = verify_ledger(conn, files, settings, applied=recorded)
         found += [] if applied else parts.unrecorded_findings(conn, files, settings, cfg.dev_url)
         conn.rollback()

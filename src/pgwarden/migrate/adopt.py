@@ -72,10 +72,15 @@ def require_adopted(
 
 
 def effective(
-    conn: psycopg.Connection[Any], files: Sequence[MigrationFile], configured: tuple[str, str] | None = None
+    conn: psycopg.Connection[Any],
+    files: Sequence[MigrationFile],
+    configured: tuple[str, str] | None = None,
+    *,
+    applied: dict[int, Applied] | None = None,
 ) -> dict[int, Applied]:
-    """The pgwarden ledger, or (while it is empty) what the one importable foreign ledger says, as rows."""
-    applied = ledger.read(conn)
+    """The pgwarden ledger, or (while it is empty) what the one importable foreign ledger says, as rows
+    (``applied``: the ledger's rows when the caller has just read them)."""
+    applied = ledger.read(conn) if applied is None else applied
     if applied:
         return applied
     importable = [f for f in detect(conn, configured) if f.importable]

@@ -88,7 +88,7 @@ def _ledger_findings(
             found = [_foreign(f) for f in foreign]
             if len([f for f in foreign if f.importable]) == 1 and not any(f.problem for f in foreign):
                 # What the foreign ledger says is applied; the rest is pending as usual.
-                found += verify_rows(adopt.effective(conn, files, configured), files)
+                found += verify_rows(adopt.effective(conn, files, configured, applied=applied), files)
             return found
     return verify_rows(applied, files)
 
