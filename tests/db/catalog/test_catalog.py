@@ -7,6 +7,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from pgwarden.catalog import QUERIES, inspect, inspect_with_privileges
 from pgwarden.catalog.acl import with_privileges
@@ -155,6 +156,29 @@ def test_filters(loaded: psycopg.Connection[Any]) -> None:
     assert "orders_lower" not in ignored.table("app.orders").index_map  # type: ignore[union-attr]
     assert "public.touch()" not in ignored.function_map
     assert "pgwarden" not in inspect(loaded).schemas
+
+
+@pytest.mark.parametrize("extra", ["app_extra", "app.extra"])
+def test_a_schema_ignored_by_name_reads_as_if_never_listed(
+    loaded: psycopg.Connection[Any], extra: str
+) -> None:
+    """The other queries go in the round trip that lists the schemas, reading every schema listed,
+    unless a pattern may name a schema (no dot in it); a schema a dotted pattern still drops (its
+    own name holds a dot) has them asked again for the rest. Either way: as if only the rest were named."""
+    loaded.execute(
+        sql.SQL(
+            "CREATE SCHEMA {s}; CREATE TABLE {s}.t (id int PRIMARY KEY);"
+            "CREATE FUNCTION {s}.f() RETURNS int LANGUAGE sql AS 'SELECT 1';"
+            "CREATE TYPE {s}.e AS ENUM ('a'); CREATE VIEW {s}.v AS SELECT 1 AS one"
+        ).format(s=sql.Identifier(extra))
+    )
+    every = inspect_with_privileges(loaded)
+    assert {f"{extra}.t", "app.orders"} <= set(every.table_map)
+    others = [name for name in every.schemas if name != extra]
+    ignored = inspect_with_privileges(loaded, ignore=[extra])
+    assert ignored == inspect_with_privileges(loaded, schemas=others)
+    kept = (*ignored.table_map, *ignored.view_map, *ignored.function_map, *ignored.enum_map)
+    assert not [name for name in kept if name.startswith(f"{extra}.")]
 
 
 class CountingCursor(psycopg.Cursor[Any]):
