@@ -33,9 +33,13 @@ def write_up(
         )
     elif fmt == "text":
         total = sum(s.duration_ms for s in result.applied)
+        done = (
+            "nothing to apply"
+            if result.pending_before == 0 and result.ok
+            else f"applied {len(result.applied)} of {result.pending_before} pending {what} in {total} ms"
+        )
         state.out.write(
-            f"pgwarden migrate up: {describe(url)}: applied {len(result.applied)} of "
-            f"{result.pending_before} pending {what} in {total} ms"
+            f"pgwarden migrate up: {describe(url)}: {done}"
             + (f" after waiting {result.waited:.1f} s for the lock" if result.waited >= 1 else "")
             + ".\n"
         )

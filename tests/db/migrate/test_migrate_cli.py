@@ -216,7 +216,7 @@ def test_a_deploy_with_nothing_to_apply_does_not_wait_for_the_lock(db_url: str, 
     with psycopg.connect(db_url, autocommit=True) as other:
         hold_migration_lock(other, "replica-2 migrator")
         code, out, err = run("up", "--db", db_url, "--migrations", str(folder), "--lock-wait", "0.5")
-        assert code == 0 and "applied 0 of 0 pending" in out, err
+        assert code == 0 and ": nothing to apply." in out, err
         assert "nothing to apply" in err and "replica-2" not in err
         code, out, _ = run("up", "--db", db_url, "--migrations", str(folder), "--format", "json")
         assert code == 0 and json.loads(out)["pending_before"] == 0
