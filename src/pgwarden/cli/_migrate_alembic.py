@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import findings as findings_module
 from ..config import Config
@@ -12,7 +12,6 @@ from ..errors import UsageError
 from ..findings import Finding
 from ..formats import render
 from ..migrate.alembic_scripts import is_alembic
-from ..migrate.alembic_source import AlembicSource, edited_findings, position_findings
 from ..migrate.consistency import finding
 from ..migrate.errors import DataLossRefused
 from ..migrate.settings import from_config
@@ -20,6 +19,9 @@ from ..migrate.source import show_path
 from ..urls import describe
 from ._migrate_summary import write_up
 from ._state import State, progress, write_json
+
+if TYPE_CHECKING:  # imported once ``configured`` has found an Alembic environment
+    from ..migrate.alembic_source import AlembicSource
 
 __all__ = ["baseline", "configured", "dry_run", "refuse", "status", "test", "up"]
 
@@ -30,6 +32,8 @@ def configured(state: State, read_only: bool = False, **flags: Any) -> tuple[Con
     cfg = state.config(**flags)
     if cfg.migrations is None or not is_alembic(cfg.migrations):
         return None
+    from ..migrate.alembic_source import AlembicSource
+
     return cfg, AlembicSource(cfg.migrations, read_only=read_only)
 
 
@@ -45,6 +49,7 @@ def refuse(migrations: Path) -> None:
 
 def status(state: State, cfg: Config, source: AlembicSource, fmt: str) -> int:
     """Applied, edited, pending and unknown revisions, what each changes, and the heads (read only)."""
+    from ..migrate.alembic_source import edited_findings, position_findings
     from ..migrate.alembic_status import read_status
 
     url = cfg.direct_db_url()

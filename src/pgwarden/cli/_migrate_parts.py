@@ -22,7 +22,6 @@ from ..migrate.ledger import Applied
 from ..migrate.runner import UpResult, conflicts, pending
 from ..migrate.settings import Settings
 from ..migrate.source import MigrationFile
-from ..scratch import LazyScratch, open_scratch
 from ..urls import describe
 from ._state import State, progress, write_json
 
@@ -97,6 +96,7 @@ def dry_run_command(
     fmt: str,
 ) -> int:
     from ..migrate.dryrun import dry_run
+    from ..scratch import open_scratch
 
     say = progress(state, fmt)
     with open_scratch(dev_url) as scratch:
@@ -145,6 +145,7 @@ def proposal(conn: Any, files: Sequence[MigrationFile], dev_url: str | None) -> 
     """Which version to baseline at: the one whose prefix of the chain builds the live schema."""
     from ..catalog import inspect
     from ..migrate.propose import LEDGER_PATTERNS, propose
+    from ..scratch import open_scratch
 
     live = inspect(conn, ignore=LEDGER_PATTERNS)
     with open_scratch(dev_url) as scratch:
@@ -207,6 +208,8 @@ def unrecorded_findings(
     conn: Any, files: Sequence[MigrationFile], settings: Settings, dev_url: str | None
 ) -> list[Finding]:
     """For ``status`` with an empty ledger: PW212 when the schema already holds files, built before it."""
+    from ..scratch import LazyScratch  # a scratch server only if the schema must be compared
+
     with LazyScratch(dev_url) as lazy:
         held = adoption(conn, files, lazy, settings.configured_ledger)
     return [already_finding(held)] if held else []
@@ -235,6 +238,8 @@ def look_before_up(
         applied = ledger.read(conn)
         if applied:
             return _nothing_to_do(files, applied, to)
+        from ..scratch import LazyScratch  # a first deploy: a scratch server only if tables are there
+
         with LazyScratch(dev_url) as lazy:
             return adoption(conn, files, lazy, settings.configured_ledger) or False
 

@@ -14,20 +14,16 @@ from ..config import Config
 from ..db import connect
 from ..errors import UsageError
 from ..migrate import discover, ledger, lock
-from ..migrate.adopt import baseline as baseline_versions
 from ..migrate.adopt import effective
 from ..migrate.already import Adoption
 from ..migrate.consistency import verify as verify_ledger
 from ..migrate.errors import AlreadyBaselined
-from ..migrate.repair import repair as repair_ledger
 from ..migrate.runner import UpResult
 from ..migrate.runner import up as run_up
 from ..migrate.settings import Settings, from_config
 from ..migrate.source import MigrationFile, show_path
-from ..migrate.status import lines, new_file
-from ..scratch import LazyScratch
 from ..urls import describe
-from . import _migrate_alembic, _migrate_alembic_ledger, _migrate_alembic_new
+from . import _migrate_alembic
 from . import _migrate_parts as parts
 from ._migrate_parts import dry_run_command, failure_findings, import_ledger, proposal
 from ._migrate_summary import write_up
@@ -68,6 +64,8 @@ def migrate() -> None:
 @click.pass_obj
 def status(state: State, database_url: str | None, migrations: str | None, fmt: str) -> int:
     """Show every version: applied, pending, failed, partial, edited or missing (read-only)."""
+    from ..migrate.status import lines
+
     alembic = _migrate_alembic.configured(state, True, database_url=database_url, migrations=migrations)
     if alembic is not None:
         return _migrate_alembic.status(state, *alembic, fmt)
@@ -220,6 +218,8 @@ def up(
 def verify(state: State, database_url: str | None, migrations: str | None, fmt: str, strict: bool) -> int:
     """Compare the ledger with the folder: edited, missing, unknown, out-of-order, failed (read-only)."""
     if alembic := _migrate_alembic.configured(state, database_url=database_url, migrations=migrations):
+        from . import _migrate_alembic_ledger
+
         return _migrate_alembic_ledger.verify(state, *alembic, fmt, strict)
     cfg, files, settings = _setup(state, database_url=database_url, migrations=migrations)
     url = cfg.direct_db_url()
@@ -268,6 +268,8 @@ def baseline(
     file by file to a scratch database and compared with it). For Alembic, --revision REV
     stamps a database made before Alembic; without it, says which revision the schema is at.
     """
+    from ..migrate.adopt import baseline as baseline_versions
+
     alembic = _migrate_alembic.configured(
         state, database_url=database_url, migrations=migrations, dev_url=dev_url
     )
@@ -325,6 +327,8 @@ def repair(
 ) -> int:
     """Settle the ledger by hand; every change is kept in pgwarden.migration_audit."""
     if alembic := _migrate_alembic.configured(state, database_url=database_url, migrations=migrations):
+        from . import _migrate_alembic_ledger
+
         sql_flags = any(v is not None for v in (mark_applied, mark_unapplied, clear))
         return _migrate_alembic_ledger.repair(state, *alembic, accept_edit, sql_flags, lock_wait, fmt)
     chosen = [
@@ -341,6 +345,8 @@ def repair(
     wait = settings.with_overrides(lock_wait=lock_wait).lock_wait
     with lock.migrator(url, wait=wait, timeout=cfg.connect_timeout, say=progress(state, fmt)) as (conn, _):
         ledger.ensure(conn)
+        from ..migrate.repair import repair as repair_ledger
+
         done = repair_ledger(conn, files, action, version, ledger.actor(settings.app_version))
     if fmt == "json":
         write_json(state.out, {"database": describe(url), "action": action, "version": version, "done": done})
@@ -371,6 +377,7 @@ def test_command(
     """Convergence test on scratch databases: empty start, each legacy schema, rerunnable files twice."""
     from ..migrate.converge import converge
     from ..migrate.legacy import find_legacy
+    from ..scratch import LazyScratch
 
     alembic = _migrate_alembic.configured(state, migrations=migrations, dev_url=dev_url, models=models)
     if alembic is not None:
@@ -406,6 +413,9 @@ def test_command(
 @click.pass_obj
 def new(state: State, name: str, migrations: str | None) -> int:
     """Create the next migration file, NNN_NAME.sql (or an Alembic revision, prefilled from the models)."""
+    from ..migrate.status import new_file
+    from . import _migrate_alembic_new
+
     if (made := _migrate_alembic_new.new(state, name, migrations=migrations)) is not None:
         return made
     cfg, files, _ = _setup(state, migrations=migrations)
