@@ -165,36 +165,45 @@ def _statement_mode(exc: psycopg.Error) -> bool:
 def probe(conn: psycopg.Connection[Any], other: psycopg.Connection[Any]) -> Pooling:
     """Probe with two autocommit client connections to the same URL (both left idle).
 
-    Ten round trips: our pid, then per round the other's pid inside a transaction and ours again,
-    which also opens the next round (each costs a remote database's latency)."""
+    Per round: the other's pid inside a transaction, its ``COMMIT``, then ours again (each costs a
+    remote database's latency). A round that shows a pooler in transaction mode ends the probe (four
+    round trips with our first pid); ten when the server process stays put (session state holds)."""
     try:
-        ours = [_pid(conn)]
-        theirs = []
+        rounds: list[tuple[int, int, int]] = []
+        before = _pid(conn)
         for _ in range(_ROUNDS):
-            theirs.append(_pid(other, _IN_TRANSACTION))
+            theirs = _pid(other, _IN_TRANSACTION)
             other.execute(b"COMMIT")
-            ours.append(_pid(conn))
+            after = _pid(conn)
+            rounds.append((before, theirs, after))
+            if (found := classify(rounds)).mode != SESSION:
+                return found
+            before = after
     except psycopg.Error as exc:
         if _statement_mode(exc):
             return Pooling(STATEMENT, "the pooler refused a transaction block")
         raise
-    return classify(list(zip(ours, theirs, ours[1:], strict=False)))
+    return classify(rounds)
 
 
 async def probe_async(conn: psycopg.AsyncConnection[Any], other: psycopg.AsyncConnection[Any]) -> Pooling:
     """``probe`` for asyncio connections."""
     try:
-        ours = [await _apid(conn)]
-        theirs = []
+        rounds: list[tuple[int, int, int]] = []
+        before = await _apid(conn)
         for _ in range(_ROUNDS):
-            theirs.append(await _apid(other, _IN_TRANSACTION))
+            theirs = await _apid(other, _IN_TRANSACTION)
             await other.execute(b"COMMIT")
-            ours.append(await _apid(conn))
+            after = await _apid(conn)
+            rounds.append((before, theirs, after))
+            if (found := classify(rounds)).mode != SESSION:
+                return found
+            before = after
     except psycopg.Error as exc:
         if _statement_mode(exc):
             return Pooling(STATEMENT, "the pooler refused a transaction block")
         raise
-    return classify(list(zip(ours, theirs, ours[1:], strict=False)))
+    return classify(rounds)
 
 
 def _pid(conn: psycopg.Connection[Any], query: bytes = _PID) -> int:

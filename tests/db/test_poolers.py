@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -138,13 +139,34 @@ def race_threads(url: str, folder: Path) -> list[tuple[int, str]]:
     return outcomes
 
 
+class CountingCursor(psycopg.Cursor[Any]):
+    """Counts the messages the probe sends (each one waits for the server: a round trip)."""
+
+    sent = 0
+
+    def execute(self, query: Any, params: Any = None, **kw: Any) -> Any:
+        CountingCursor.sent += 1
+        return super().execute(query, params, **kw)
+
+
 def test_the_probe_tells_transaction_pooling_from_session_state(target: Target) -> None:
     direct = target.scratch.create_database("probe")
     try:
         url = target.url(direct)
-        with psycopg.connect(url, autocommit=True) as a, psycopg.connect(url, autocommit=True) as b:
+        CountingCursor.sent = 0
+        with (
+            psycopg.connect(url, autocommit=True, cursor_factory=CountingCursor) as a,
+            psycopg.connect(url, autocommit=True, cursor_factory=CountingCursor) as b,
+        ):
             found = probe(a, b)
-        assert found.mode == ("transaction" if target.mode == "transaction" else "session"), found
+            idle = [c.info.transaction_status for c in (a, b)]
+        transaction = target.mode == "transaction"
+        assert found.mode == ("transaction" if transaction else "session"), found
+        assert idle == [psycopg.pq.TransactionStatus.IDLE] * 2
+        # Through PgBouncer in transaction mode the first round tells (it hands the second client the
+        # server connection the first just released): our pid, theirs in a transaction, their COMMIT,
+        # ours again. Session state takes all three rounds. Ten each way before.
+        assert CountingCursor.sent == (4 if transaction else 10)
     finally:
         target.scratch.drop_database(direct)
 
