@@ -140,6 +140,16 @@ def test_a_migrate_up_with_nothing_to_apply_reads_no_catalog(scratch: Scratch, t
     )
     again, done = imported(["migrate", "up"], project, {**os.environ, "DATABASE_URL": fresh})
     assert not {m for m in again if m.split(".")[0] == "pglast"}, "nothing to apply: no statement to split"
+    # Telling a folder of SQL files from an Alembic environment (`alembic_scripts.is_alembic`) is all
+    # of Alembic's side such a project needs; nor does a deploy with nothing to apply start a scratch.
+    unused = sorted(
+        m
+        for m in again
+        if m.split(".")[0] == "alembic"
+        or m.startswith(("pgwarden.scratch", "pgwarden.migrate.alembic_", "pgwarden.cli._migrate_alembic_"))
+        and m != "pgwarden.migrate.alembic_scripts"
+    )
+    assert unused == [], f"`migrate up` of a folder of SQL files imported {unused}"
 
 
 def test_an_alembic_deploy_at_the_head_imports_no_alembic_and_takes_no_lock(
