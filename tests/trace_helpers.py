@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -14,23 +15,31 @@ from psycopg import pq
 
 @contextmanager
 def traced_connections(folder: Path) -> Iterator[list[Path]]:
-    """Trace every psycopg connection opened inside the block; the trace files, one per connection,
-    complete once the block has ended."""
+    """Trace every psycopg connection, asyncio ones included, opened inside the block; the trace
+    files, one per connection, complete once the block has ended."""
     traces: list[Path] = []
-    connect = psycopg.Connection.connect
+    lock = threading.Lock()
+    connect, connect_async = psycopg.Connection.connect, psycopg.AsyncConnection.connect
     with ExitStack() as files, pytest.MonkeyPatch.context() as patch:
 
-        def traced(*args: Any, **kwargs: Any) -> psycopg.Connection[Any]:
-            conn = connect(*args, **kwargs)
-            path = folder / f"trace{len(traces)}.txt"
-            out = files.enter_context(path.open("wb"))
+        def trace(conn: Any) -> Any:
+            with lock:  # connections opened by two threads at once get a file each
+                path = folder / f"trace{len(traces)}.txt"
+                traces.append(path)
+                out = files.enter_context(path.open("wb"))
             conn.pgconn.trace(out.fileno())
             conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-            traces.append(path)
             return conn
+
+        def traced(*args: Any, **kwargs: Any) -> psycopg.Connection[Any]:
+            return trace(connect(*args, **kwargs))  # type: ignore[no-any-return]
+
+        async def traced_async(*args: Any, **kwargs: Any) -> psycopg.AsyncConnection[Any]:
+            return trace(await connect_async(*args, **kwargs))  # type: ignore[no-any-return]
 
         patch.setattr(psycopg.Connection, "connect", traced)
         patch.setattr(psycopg, "connect", traced)
+        patch.setattr(psycopg.AsyncConnection, "connect", traced_async)
         yield traces
 
 
