@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -64,13 +65,16 @@ async def open_connection(url: str, *, application_name: str, timeout: float, tt
 
 
 _SCHEMA_PRESENT = """
-SELECT pg_catalog.to_regclass('pgwarden.leases') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL
+SELECT (pg_catalog.to_regclass('pgwarden.leases') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.instances') IS NOT NULL
    AND pg_catalog.to_regclass('pgwarden.takeovers') IS NOT NULL AND pg_catalog.to_regclass('pgwarden.identity') IS NOT NULL
    AND pg_catalog.to_regprocedure('pgwarden.holds_epoch(text,bigint)') IS NOT NULL
    AND pg_catalog.to_regclass('pgwarden.updates') IS NOT NULL
    AND EXISTS (SELECT FROM pg_catalog.pg_attribute
-               WHERE attrelid = pg_catalog.to_regclass('pgwarden.instances') AND attname = 'ttl')
+               WHERE attrelid = pg_catalog.to_regclass('pgwarden.instances') AND attname = 'ttl')),
+       ARRAY(SELECT t FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, n)
+             WHERE pg_catalog.to_regclass(t) IS NULL ORDER BY n)
 """
+"""Whether the runtime's tables are there, and which history tables are not: one round trip."""
 
 
 HISTORY_TABLES = (
@@ -98,8 +102,11 @@ def _history_sql(package: str, name: str) -> bytes:
 
 async def ensure_schema(conn: AsyncConn, url: str) -> None:
     """Create pgwarden's runtime tables once (serialised, so instances starting together do not race)."""
-    if await scalar(conn, _SCHEMA_PRESENT):
-        await _ensure_history(conn)
+    row = await (await conn.execute(_SCHEMA_PRESENT.encode(), ([t for t, *_ in HISTORY_TABLES],))).fetchone()
+    assert row is not None
+    present, missing = row
+    if present:
+        await _ensure_history(conn, missing)
         return  # no DDL: a role without CREATE privileges may run instances once the tables exist
     try:
         async with conn.transaction():
@@ -116,10 +123,11 @@ async def ensure_schema(conn: AsyncConn, url: str) -> None:
         ) from None
 
 
-async def _ensure_history(conn: AsyncConn) -> None:
-    """The history tables where the runtime's tables predate them; without the privilege, said once, not fatal."""
+async def _ensure_history(conn: AsyncConn, missing: Sequence[str]) -> None:
+    """The ``missing`` history tables, where the runtime's tables predate them; without the privilege,
+    said once, not fatal."""
     for table, package, name, without in HISTORY_TABLES:
-        if await scalar(conn, "SELECT pg_catalog.to_regclass(%s) IS NOT NULL", (table,)):
+        if table not in missing:
             continue
         try:
             async with conn.transaction():

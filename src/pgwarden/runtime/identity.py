@@ -135,7 +135,10 @@ async def pin(conn: AsyncConn, obs: Observation, *, replace: bool = False, canar
     """Write the identity row (the canary) unless one is there; with ``replace``, accept the current database.
 
     ``canary`` keeps a known canary across a deliberate re-pin, so running instances adopt the new pin.
+    The row ``obs`` read is the pin when there was one: without ``replace`` nothing would change it.
     """
+    if obs.pin is not None and not replace:
+        return obs.pin
     new = Pin(obs.system_identifier, canary or uuid4(), obs.database_oid)
     by = f"{socket.gethostname()[:40]} pid {os.getpid()}"
     await conn.execute(_REPIN if replace else _PIN, (new.system_identifier, new.canary, new.database_oid, by))
