@@ -1,16 +1,19 @@
-"""The guardian's first contact with its database: what a restart costs in round trips, each a
-remote database's latency before the bot can start."""
+"""The guardian's first contact with its database and its promotion: what a restart or a failover
+costs in round trips, each a remote database's latency before the bot can start."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from uuid import uuid4
 
 import psycopg
 from trace_helpers import round_trips, sent, traced_connections
 
-from pgwarden.runtime import identity
+from pgwarden.pooling import SESSION, Pooling
+from pgwarden.runtime import RuntimeSettings, identity
 from pgwarden.runtime.connection import ensure_schema, open_connection
+from pgwarden.runtime.leadership import Leadership
 
 
 async def _first_contact(url: str) -> tuple[identity.Pin, identity.Observation]:
@@ -37,3 +40,24 @@ def test_a_restart_asks_three_questions_and_pins_nothing(db_url: str, tmp_path: 
     # The server's facts, the pinned row, and whether the runtime's and history tables exist. Eight
     # before: each history table was asked for alone, and the pin was written (a no-op) and read back.
     assert round_trips(traces) == 3, messages
+
+
+def test_a_promotion_waits_three_times(db_url: str, tmp_path: Path) -> None:
+    """A free lease taken on a direct connection: the advisory lock, then the lease's row read with
+    its transaction's BEGIN, then the new epoch written with its COMMIT (five before: BEGIN and COMMIT
+    waited alone). A standby's promotion in a failover pays the same."""
+    asyncio.run(_first_contact(db_url))  # the runtime's tables
+
+    async def promote() -> int | None:
+        lease = Leadership(db_url, RuntimeSettings(name="first-contact"), uuid4())
+        lease.pooling = Pooling(SESSION, "direct, as the probe found it")  # the probe is counted elsewhere
+        try:
+            promoted = await lease.try_acquire()
+            return promoted.epoch if promoted else None
+        finally:
+            await lease.close()
+
+    with traced_connections(tmp_path) as traces:
+        epoch = asyncio.run(promote())
+    assert epoch == 1
+    assert round_trips(traces) == 3, [rest for _, rest in sent(traces[0])]
