@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -168,6 +168,24 @@ def create_own_tables(conn: psycopg.Connection, script: str) -> None:
     except BaseException:
         roll_back_open(conn)
         raise
+
+
+def write_at_once(conn: psycopg.Connection, send: Callable[[psycopg.Connection], object]) -> bool:
+    """The statements ``send(conn)`` sends, in one transaction and one round trip, on an autocommit
+    connection outside any transaction (one by one where libpq lacks pipeline mode). False, with
+    nothing written, when a table they name does not exist: asking first would cost a round trip."""
+    try:
+        with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+            conn.execute(b"BEGIN")
+            send(conn)
+            conn.execute(b"COMMIT")
+    except psycopg.errors.UndefinedTable:
+        roll_back_open(conn)
+        return False
+    except BaseException:
+        roll_back_open(conn)
+        raise
+    return True
 
 
 def roll_back_open(conn: psycopg.Connection) -> None:

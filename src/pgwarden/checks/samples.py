@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from importlib import resources
 
-from ..db import connect
+import psycopg
+
+from ..db import connect, write_at_once
 from .run import Outcome
 
 __all__ = ["RETENTION_SECONDS", "record"]
@@ -48,16 +50,15 @@ def record(
         }
         for o in outcomes
     ]
-    with connect(url, timeout=timeout, application_name="pgwarden-samples") as conn:
-        # The table comes with the runtime's tables (runtime/connection.py), never from here: one
-        # created after a backup was taken would make restoring that backup fail.
-        row = conn.execute(
-            "SELECT pg_catalog.to_regclass('pgwarden.invariant_samples') IS NOT NULL"
-        ).fetchone()
-        if not row or not row[0]:
-            return 0
+
+    def send(conn: psycopg.Connection) -> None:
         with conn.cursor() as cur:
             cur.executemany(_sql("samples_record.sql"), rows)
         conn.execute(_sql("samples_prune.sql"), {"keep": keep})
-        conn.commit()
+
+    # The table comes with the runtime's tables (runtime/connection.py), never from here: one created
+    # after a backup was taken would make restoring that backup fail. One round trip.
+    with connect(url, timeout=timeout, application_name="pgwarden-samples", autocommit=True) as conn:
+        if not write_at_once(conn, send):
+            return 0
     return len(rows)

@@ -15,7 +15,9 @@ import os
 import socket
 from importlib import resources
 
-from ..db import connect
+import psycopg
+
+from ..db import connect, write_at_once
 
 __all__ = ["KEEP_DAYS", "KEEP_ROWS", "note", "record", "settle"]
 
@@ -42,21 +44,14 @@ def record(url: str, *, name: str, kind: str, outcome: str, summary: str, timeou
     """
     assert outcome in OUTCOMES, outcome
     instance = f"{socket.gethostname()}:{os.getpid()}"
-    with connect(url, timeout=timeout, application_name="pgwarden-history") as conn:
-        row = conn.execute("SELECT pg_catalog.to_regclass('pgwarden.events') IS NOT NULL").fetchone()
-        if not row or not row[0]:
-            return False
-        values = {
-            "name": name,
-            "instance": instance,
-            "kind": kind,
-            "outcome": outcome,
-            "summary": _cut(summary),
-        }
+    values = {"name": name, "instance": instance, "kind": kind, "outcome": outcome, "summary": _cut(summary)}
+
+    def send(conn: psycopg.Connection) -> None:
         conn.execute(_sql("events_record.sql"), values)
         conn.execute(_sql("events_prune.sql"), {"days": KEEP_DAYS, "rows": KEEP_ROWS})
-        conn.commit()
-    return True
+
+    with connect(url, timeout=timeout, application_name="pgwarden-history", autocommit=True) as conn:
+        return write_at_once(conn, send)  # one round trip; nothing where pgwarden.events is missing
 
 
 def _cut(summary: str, limit: int = 500) -> str:

@@ -61,3 +61,19 @@ def test_a_promotion_waits_three_times(db_url: str, tmp_path: Path) -> None:
         epoch = asyncio.run(promote())
     assert epoch == 1
     assert round_trips(traces) == 3, [rest for _, rest in sent(traces[0])]
+
+
+def test_an_event_and_a_sample_are_written_in_one_round_trip_each(db_url: str, tmp_path: Path) -> None:
+    """The timeline's writes go out in the background and as an instance stops (its last demotion):
+    one round trip each, where the table was asked for first, then each statement, BEGIN and COMMIT
+    waited alone (five)."""
+    from pgwarden.checks.invariants import Invariant
+    from pgwarden.checks.run import Outcome
+    from pgwarden.checks.samples import record
+    from pgwarden.runtime import history
+
+    asyncio.run(_first_contact(db_url))  # the runtime's tables, the history tables among them
+    with traced_connections(tmp_path) as traces:
+        assert history.record(db_url, name="bot", kind="gate", outcome="ok", summary="passed")
+        assert record(db_url, [Outcome(Invariant(name="x", check="SELECT 1", origin="test"), count=0)]) == 1
+    assert [round_trips([trace]) for trace in traces] == [1, 1]
