@@ -48,6 +48,9 @@ __all__ = ["Demotion", "Warden"]
 
 log = logging.getLogger("pgwarden.runtime")
 
+GATE_PENDING = "the schema gate has not passed yet"
+"""The reason an instance is not ready while the gate's first run has no verdict yet."""
+
 
 def alert_settings(cfg: Config) -> AlertSettings | None:
     """``[alerts]`` when configured; None otherwise, so the HTTP client is never loaded for nothing."""
@@ -192,7 +195,7 @@ class Warden:
             found.append(self._db_reason)
         found += self.identity_guard.reasons
         if self.gate.reasons is None:
-            found.append("the schema gate has not passed yet")
+            found.append(GATE_PENDING)
         else:
             found += self.gate.reasons
         return found
@@ -360,6 +363,11 @@ class Warden:
                 await self.lease.promote(promotion)
             else:
                 self.lease.note_standby()
+        elif self.reasons == [GATE_PENDING]:
+            # Only the gate's first verdict is missing, and a child process is working it out: the lease's
+            # connection opens meanwhile (the path to PostgreSQL probed), so a gate that passes is
+            # followed by the promotion at once rather than by a login and the probe's round trips.
+            await self.leadership.connect()
 
     async def _lost_database(self, reason: str, retry_in: float) -> None:
         if reason != self._db_reason:

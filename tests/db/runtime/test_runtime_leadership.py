@@ -348,3 +348,29 @@ def test_an_instance_becomes_active_as_soon_as_its_gate_passes(db_url: str, tmp_
         assert took < 5.0, f"active {took:.1f} s after start"
 
     run(scenario())
+
+
+def test_the_lease_connection_opens_while_the_first_gate_runs(db_url: str, tmp_path: Path) -> None:
+    # The gate's first run is a child process of its own: meanwhile the loop logs in for the lease and
+    # probes the path to PostgreSQL, so a passing gate is followed by the promotion, not by a login
+    # and the probe (up to a dozen round trips through a proxy).
+    from pgwarden.config import Config
+
+    w = Warden(db_url, settings(ttl=30.0, check_interval=10.0), config=Config(migrations=tmp_path))
+    during: list[bool] = []
+
+    async def gate(*_args: object) -> list[str]:
+        deadline = time.monotonic() + 3.0
+        while w.leadership.conn is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        during.append(w.leadership.conn is not None and w.leadership.pooling is not None)
+        return []
+
+    async def scenario() -> None:
+        w.gate.runner = gate
+        await w.start()
+        await asyncio.wait_for(w.wait_active(), 15)
+        await w.stop()
+
+    run(scenario())
+    assert during == [True], "the lease's connection was not open while the gate ran"
