@@ -8,7 +8,7 @@ connection set-up included) and times whole commands, warm, through ``bench/cli.
 * ``pgwarden check`` on examples/telegram_bot and examples/alembic_bot, direct and through the proxy;
 * ``alembic check`` on examples/alembic_bot through the proxy (the anchor);
 * ``pgwarden migrate up`` and ``alembic upgrade head`` with nothing to apply (a deploy), likewise;
-* ``pgwarden status`` on examples/telegram_bot;
+* ``pgwarden status`` and ``pgwarden run -- true`` (start to exit) on examples/telegram_bot;
 * a first deploy: ``--files`` generated files (``bench/migrate.py``) onto an empty database by
   ``pgwarden migrate up``, ``alembic upgrade head`` and the no-ledger floor (a psycopg loop sending
   one statement at a time, one transaction per file), each on a database created before each run;
@@ -185,6 +185,13 @@ def main(argv: list[str] | None = None) -> int:
             ("alembic_bot: pgwarden migrate up", up, abot, abot_env),
             ("alembic_bot: alembic upgrade head", upgrade, abot, abot_env),
             ("telegram_bot: pgwarden status", pgwarden("status"), bot, bot_env),
+            # A bot's start under the guardian, to its command's exit: gate, identity, lease, release.
+            (
+                "telegram_bot: pgwarden run -- true",
+                pgwarden("run", "--name", "bench", "--", "true"),
+                bot,
+                bot_env,
+            ),
         ]
         if args.baseline:
             base = {"PYTHONPATH": str(args.baseline.resolve())}

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from typing import IO
+import subprocess
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from ..doctor.telegram_settings import TelegramSettings
-from ..redact import RedactingFilter
-from ..runtime.settings import RuntimeSettings
-from ..runtime.supervisor import Supervisor, resolve_command
-from ..runtime.warden import Warden, alert_settings
-from ..runtime.webhook_mode import WebhookMode, watch_polling_conflict
 from ._state import State, db_option
+
+if TYPE_CHECKING:  # imported in `run` once the gate's process is on its way (`_gate_ahead`)
+    from ..config import Config
+    from ..doctor.telegram_settings import TelegramSettings
+    from ..runtime.warden import Warden
+    from ..runtime.webhook_mode import WebhookMode
 
 
 @click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -72,30 +75,66 @@ def run(
     Webhook bots (`[telegram] mode = "webhook"` or --webhook-url): COMMAND runs on every ready
     instance and serves the webhook; the active instance calls setWebhook (docs/runtime.md).
     """
-    argv = resolve_command(command)
     cfg = state.config(database_url=database_url)
-    settings = RuntimeSettings.for_guardian(
-        cfg,
-        name=name,
-        takeover_delay=takeover_delay,
-        telegram=telegram,
-        ttl=ttl,
-        check_interval=check_interval,
-        grace=grace,
-        health_port=health_port,
-    )
-    tg = TelegramSettings.from_config(cfg, mode="webhook" if webhook_url else None, webhook_url=webhook_url)
-    webhook = WebhookMode.from_telegram(tg) if tg.mode == "webhook" else None  # checked before any connection
-    url = cfg.direct_db_url()
-    assert url is not None
-    warden = Warden(url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database)
-    _log_to(state.err)
-    return asyncio.run(_supervise(warden, argv, webhook, tg if settings.telegram else None))
+    with _gate_ahead(cfg) as ahead:
+        from ..doctor.telegram_settings import TelegramSettings
+        from ..runtime.settings import RuntimeSettings
+        from ..runtime.supervisor import resolve_command
+        from ..runtime.warden import Warden, alert_settings
+        from ..runtime.webhook_mode import WebhookMode
+
+        argv = resolve_command(command)
+        settings = RuntimeSettings.for_guardian(
+            cfg,
+            name=name,
+            takeover_delay=takeover_delay,
+            telegram=telegram,
+            ttl=ttl,
+            check_interval=check_interval,
+            grace=grace,
+            health_port=health_port,
+        )
+        tg = TelegramSettings.from_config(
+            cfg, mode="webhook" if webhook_url else None, webhook_url=webhook_url
+        )
+        # The webhook settings are checked before any connection.
+        webhook = WebhookMode.from_telegram(tg) if tg.mode == "webhook" else None
+        url = cfg.direct_db_url()
+        assert url is not None
+        warden = Warden(
+            url,
+            settings,
+            config=cfg,
+            alerts=alert_settings(cfg),
+            accept_database=accept_database,
+            gate_ahead=ahead,
+        )
+        _log_to(state.err)
+        return asyncio.run(_supervise(warden, argv, webhook, tg if settings.telegram else None))
+
+
+@contextlib.contextmanager
+def _gate_ahead(cfg: Config) -> Iterator[subprocess.Popen[bytes] | None]:
+    """The gate's child process, started before the guardian is imported: its interpreter and imports
+    (most of a gate's time) run beside ours; it gets its work, and touches the database, only once
+    the guardian has checked the database's identity. Ended unused when the start fails first."""
+    from ..runtime import gate_process
+
+    ahead = gate_process.spawn() if cfg.has_schema_source else None
+    try:
+        yield ahead
+    except BaseException:
+        if ahead is not None:
+            gate_process.unused(ahead)
+        raise
 
 
 async def _supervise(
     warden: Warden, argv: list[str], webhook: WebhookMode | None, polling_bot: TelegramSettings | None
 ) -> int:
+    from ..runtime.supervisor import Supervisor
+    from ..runtime.webhook_mode import watch_polling_conflict
+
     supervisor = Supervisor(
         warden, argv, webhook=webhook
     )  # its promotion callbacks before the first promotion
@@ -109,6 +148,8 @@ async def _supervise(
 
 
 def _log_to(stream: IO[str]) -> None:
+    from ..redact import RedactingFilter
+
     logger = logging.getLogger("pgwarden.runtime")
     if any(getattr(h, "_pgwarden_run", False) for h in logger.handlers):
         return

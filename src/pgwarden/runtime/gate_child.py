@@ -1,8 +1,9 @@
 """The schema gate's child process: composes the gate with the contract check and runs it once.
 
-Started by ``gate_driver.run_gate_isolated`` as ``python -m pgwarden.runtime.gate_child``; it
-reads the pickled ``(config, settings, url, apply)`` on stdin and writes the pickled reasons (or
-the ``PgwardenError``) on stdout. Only this process loads the orchestrator and what it needs.
+Started by ``gate_process.spawn`` as ``python -m pgwarden.runtime.gate_child``, often ahead of its
+run: it imports, then reads the pickled ``(config, settings, url, apply)`` on stdin and writes the
+pickled reasons (or the ``PgwardenError``) on stdout; an empty stdin (no work after all) ends it.
+Only this process loads the orchestrator and what it needs.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ def main() -> None:
     handler.addFilter(RedactingFilter())
     logging.getLogger("pgwarden").addHandler(handler)
     logging.getLogger("pgwarden").setLevel(logging.WARNING)
-    cfg, settings, url, apply = pickle.loads(sys.stdin.buffer.read())  # noqa: S301 - from our parent
+    work = sys.stdin.buffer.read()  # started ahead of its run: the imports above happen meanwhile
+    if not work:  # the guardian stopped (or died) before handing work over
+        return
+    cfg, settings, url, apply = pickle.loads(work)  # noqa: S301 - from our parent
     result: object
     try:
         result = run_gate(cfg, settings, url, check=ContractCheck(), apply=apply)

@@ -3,19 +3,21 @@
 The gate runs in a short-lived child process (``run_gate_isolated``), so a slow contract check
 never delays a lease renewal and the guardian never loads the catalog, diff and migration
 machinery. A passed gate is not run again; a failed one is retried every ``max(5, ttl)`` seconds.
+The first run's process may be started ahead (``gate_process``): ``pgwarden run`` starts it before
+importing the guardian, and ``GateDriver.prepare`` when the guardian starts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
+import subprocess
 import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..config import Config
-from . import history
+from . import gate_process, history
 from .settings import RuntimeSettings
 
 __all__ = ["GateDriver", "GateRunner", "run_gate_isolated"]
@@ -27,24 +29,24 @@ GateRunner = Callable[[Config, RuntimeSettings, str], Coroutine[Any, Any, list[s
 
 
 async def run_gate_isolated(
-    cfg: Config, settings: RuntimeSettings, url: str, *, apply: bool | None = None
+    cfg: Config,
+    settings: RuntimeSettings,
+    url: str,
+    *,
+    apply: bool | None = None,
+    proc: subprocess.Popen[bytes] | None = None,
 ) -> list[str]:
-    """The schema gate with the contract check, in a child process; its log lines go to our stderr."""
+    """The schema gate with the contract check, in a child process (``proc``, started ahead by
+    ``gate_process.spawn``, or a new one); its log lines go to our stderr."""
     import pickle  # only when a gate runs: a guardian with no schema source to check never loads it
 
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "pgwarden.runtime.gate_child",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
+    proc = proc or gate_process.spawn()
+    work = pickle.dumps((cfg, settings, url, apply))
     try:
-        out, _ = await proc.communicate(pickle.dumps((cfg, settings, url, apply)))
+        out, _ = await asyncio.to_thread(proc.communicate, work)
     except asyncio.CancelledError:
-        if proc.returncode is None:
-            proc.kill()
-            await proc.wait()
+        if proc.poll() is None:
+            proc.kill()  # the thread's communicate() then returns
         raise
     if proc.returncode != 0 or not out:
         return [f"the schema gate could not run (its process exited with status {proc.returncode})"]
@@ -65,7 +67,9 @@ class GateDriver:
         *,
         runner: GateRunner = run_gate_isolated,
         on_done: Callable[[], None] | None = None,
+        ahead: subprocess.Popen[bytes] | None = None,
     ) -> None:
+        """``ahead``: the first run's child process, started by ``gate_process.spawn`` (default runner)."""
         self.config = config
         self.settings = settings
         self.url = url
@@ -77,6 +81,13 @@ class GateDriver:
         """None until the gate ran once; then why the database is not ready (empty: it is)."""
         self._task: asyncio.Task[list[str]] | None = None
         self._next = 0.0
+        self._ahead = ahead
+
+    def prepare(self) -> None:
+        """Start the first run's child process now, unless it was started ahead (default runner only):
+        it imports while the owner logs in and checks the database's identity, then waits for its work."""
+        if self._ahead is None and self.runner is run_gate_isolated and self.config.has_schema_source:
+            self._ahead = gate_process.spawn()
 
     def drive(self) -> None:
         """Take the verdict of a finished run; start the next run when one is due."""
@@ -96,7 +107,14 @@ class GateDriver:
                 self.reasons = []
                 self._next = float("inf")
                 return
-            self._task = asyncio.create_task(self.runner(self.config, self.settings, self.url))
+            ahead, self._ahead = self._ahead, None
+            if ahead is not None and self.runner is run_gate_isolated:
+                run = run_gate_isolated(self.config, self.settings, self.url, proc=ahead)
+            else:
+                if ahead is not None:
+                    gate_process.unused(ahead)
+                run = self.runner(self.config, self.settings, self.url)
+            self._task = asyncio.create_task(run)
             if self.on_done is not None:
                 on_done = self.on_done
                 self._task.add_done_callback(lambda _task: on_done())
@@ -104,6 +122,9 @@ class GateDriver:
     def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:  # stopped before its first run
+            gate_process.unused(ahead)
 
     def _verdict(self, reasons: list[str]) -> None:
         if reasons != self.reasons:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -73,6 +74,7 @@ class Warden:
         alerts: AlertSettings | None = None,
         accept_database: bool = False,
         code_root: Path | None = None,
+        gate_ahead: subprocess.Popen[bytes] | None = None,
     ) -> None:
         self.url = url
         self.settings = settings or RuntimeSettings()
@@ -108,7 +110,7 @@ class Warden:
             accept_database=accept_database,
         )
         self.alarm = self.identity_guard.alarm
-        self.gate = GateDriver(self.config, self.settings, url, on_done=self.wake)
+        self.gate = GateDriver(self.config, self.settings, url, on_done=self.wake, ahead=gate_ahead)
         self.heartbeats = registry.Heartbeat(self.instance, self.settings.renew_interval)
         self.watchdog = Watchdog()
         self.invariants = configured_invariants(self.config, self.settings)
@@ -261,6 +263,7 @@ class Warden:
             from .endpoints import serve  # prometheus_client, Starlette, uvicorn: only when served
 
             self.metrics, self.server = await serve(self)
+        self.gate.prepare()  # the gate's process imports while the loop logs in and checks identity
         self._tasks.append(asyncio.create_task(self._run(), name="pgwarden-warden"))
         if self.backups is not None:
             self._tasks.append(asyncio.create_task(keep_backups(self, self.backups), name="pgwarden-backups"))
