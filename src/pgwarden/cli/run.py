@@ -102,13 +102,9 @@ def run(
         url = cfg.direct_db_url()
         assert url is not None
         warden = Warden(
-            url,
-            settings,
-            config=cfg,
-            alerts=alert_settings(cfg),
-            accept_database=accept_database,
-            gate_ahead=ahead,
+            url, settings, config=cfg, alerts=alert_settings(cfg), accept_database=accept_database
         )
+        warden.gate.prepare(ahead)
         _log_to(state.err)
         return asyncio.run(_supervise(warden, argv, webhook, tg if settings.telegram else None))
 

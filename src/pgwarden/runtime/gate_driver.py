@@ -67,9 +67,7 @@ class GateDriver:
         *,
         runner: GateRunner = run_gate_isolated,
         on_done: Callable[[], None] | None = None,
-        ahead: subprocess.Popen[bytes] | None = None,
     ) -> None:
-        """``ahead``: the first run's child process, started by ``gate_process.spawn`` (default runner)."""
         self.config = config
         self.settings = settings
         self.url = url
@@ -81,13 +79,21 @@ class GateDriver:
         """None until the gate ran once; then why the database is not ready (empty: it is)."""
         self._task: asyncio.Task[list[str]] | None = None
         self._next = 0.0
-        self._ahead = ahead
+        self._ahead: subprocess.Popen[bytes] | None = None
 
-    def prepare(self) -> None:
-        """Start the first run's child process now, unless it was started ahead (default runner only):
-        it imports while the owner logs in and checks the database's identity, then waits for its work."""
-        if self._ahead is None and self.runner is run_gate_isolated and self.config.has_schema_source:
-            self._ahead = gate_process.spawn()
+    def prepare(self, ahead: subprocess.Popen[bytes] | None = None) -> None:
+        """The first run's child process, for the default runner: ``ahead`` (started earlier by
+        ``gate_process.spawn``), else one started now. It imports while the owner logs in and checks
+        the database's identity, then waits for its work."""
+        if (
+            self._ahead is not None
+            or self.runner is not run_gate_isolated
+            or not self.config.has_schema_source
+        ):
+            if ahead is not None:
+                gate_process.unused(ahead)
+            return
+        self._ahead = ahead or gate_process.spawn()
 
     def drive(self) -> None:
         """Take the verdict of a finished run; start the next run when one is due."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import subprocess
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -74,7 +73,6 @@ class Warden:
         alerts: AlertSettings | None = None,
         accept_database: bool = False,
         code_root: Path | None = None,
-        gate_ahead: subprocess.Popen[bytes] | None = None,
     ) -> None:
         self.url = url
         self.settings = settings or RuntimeSettings()
@@ -110,7 +108,7 @@ class Warden:
             accept_database=accept_database,
         )
         self.alarm = self.identity_guard.alarm
-        self.gate = GateDriver(self.config, self.settings, url, on_done=self.wake, ahead=gate_ahead)
+        self.gate = GateDriver(self.config, self.settings, url, on_done=self.wake)
         self.heartbeats = registry.Heartbeat(self.instance, self.settings.renew_interval)
         self.watchdog = Watchdog()
         self.invariants = configured_invariants(self.config, self.settings)
