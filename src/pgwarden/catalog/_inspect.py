@@ -15,7 +15,7 @@ from . import _more
 from . import _settings as settings
 from ._objects import columns as _columns
 from ._objects import routine as _function
-from ._prefetch import SAVEPOINT, UNDO, Queries, query
+from ._prefetch import SAVEPOINT, UNDO, Queries, first, query
 from ._share import Inputs, TableShare, inputs, same
 from ._spell import Attributes, finish_constraints, finish_indexes
 from ._triggers import trigger as _trigger
@@ -72,11 +72,6 @@ class _Ignore:
     def __init__(self, patterns: Sequence[str]) -> None:
         self.patterns = tuple(patterns)
 
-    def may_drop_a_schema(self) -> bool:
-        """Whether a pattern may match a schema's bare name: one without a dot (a schema whose own name
-        holds a dot is the rare case the caller still gets right, at a round trip's cost)."""
-        return any("." not in p for p in self.patterns)
-
     def __call__(self, *names: str) -> bool:
         if not self.patterns:
             return False
@@ -131,23 +126,14 @@ def _inspect(
     # of tables the planner's estimates cross jit_above_cost, and compiling then costs more than running
     # these short catalog queries. Sent with the first query (a round trip costs a remote's latency).
     idle = conn.info.transaction_status == TransactionStatus.IDLE
-    version = conn.info.server_version
-    run = Queries(conn, lambda name: query(name, version))
-    names = QUERIES[1:] + (PRIVILEGE_QUERIES if privileges else ())
-    skip = _Ignore(ignore)
-    # The other queries go with the schemas' (reading every schema listed) unless a pattern may drop
-    # a schema by name: then they would be asked again, all of them, for the schemas kept.
-    early = () if skip.may_drop_a_schema() else names
     if idle or not restore:
         with conn.transaction() if idle else nullcontext():
-            return _read(
-                run, run.opening(b"", schemas, early), names, skip, privileges=privileges, share=share
-            )
+            return _read(conn, first(conn, b"", schemas), ignore=ignore, privileges=privileges, share=share)
     # Inside the caller's transaction: a savepoint, opened in that same round trip and rolled back
     # afterwards, puts the settings back (the inspection writes nothing else to undo).
     try:
         schema = _read(
-            run, run.opening(SAVEPOINT, schemas, early), names, skip, privileges=privileges, share=share
+            conn, first(conn, SAVEPOINT, schemas), ignore=ignore, privileges=privileges, share=share
         )
     except BaseException:
         if not conn.broken:
@@ -159,19 +145,21 @@ def _inspect(
 
 
 def _read(
-    run: Queries,
+    conn: psycopg.Connection[Any],
     nsp_rows: list[tuple[Any, ...]],
-    names: Sequence[str],
-    skip: _Ignore,
     *,
+    ignore: Sequence[str],
     privileges: bool,
     share: TableShare | None,
 ) -> Schema:
-    version = run.conn.info.server_version
+    version = conn.info.server_version
+    skip = _Ignore(ignore)
+
+    run = Queries(conn, lambda name: query(name, version))
+
     schema_names = tuple(name for _, name in nsp_rows if not skip(name))
     nsp = [oid for oid, name in nsp_rows if name in schema_names]
-    if not run.sent or len(nsp) < len(nsp_rows):  # none sent yet, or for every schema listed
-        run.prefetch(names, nsp=nsp)
+    run.prefetch(QUERIES[1:] + (PRIVILEGE_QUERIES if privileges else ()), nsp=nsp)
 
     tables_rows = run("tables", nsp=nsp)
     columns_by_rel = _group(run("columns", nsp=nsp))

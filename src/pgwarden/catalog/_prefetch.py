@@ -62,55 +62,17 @@ class Queries:
         pipeline mode (older than 14)."""
         if not psycopg.Pipeline.is_supported():
             return
+        cursors = []
         with self.conn.pipeline():
-            cursors = self._send(names, {"nsp": nsp})
-        self._keep(cursors)
-
-    def opening(
-        self, savepoint: bytes, schemas: Sequence[str], names: Sequence[str]
-    ) -> list[tuple[Any, ...]]:
-        """The rows of the ``schemas`` query, sent after ``savepoint`` (when given) and the catalog
-        settings, in one round trip with every query of ``names`` that :meth:`prefetch` would send.
-
-        Those queries cannot have the schemas' oids yet: each takes every schema the ``schemas`` query
-        lists, read by the server as a subquery, and its rows are kept under those oids. The caller's
-        ``run(name, nsp=...)`` finds them when its ``nsp`` is that whole list (no schema ignored by
-        name, the usual case) and otherwise asks again (``prefetch`` with its own list)."""
-        text = self.text_of("schemas")
-        params = {"schemas": list(schemas)}
-        every = f"ARRAY(SELECT listed.oid FROM ({text}\n) AS listed)"  # the text may end in a comment
-        supported = psycopg.Pipeline.is_supported()
-        with self.conn.pipeline() if supported else nullcontext():
-            if savepoint:
-                self.conn.execute(savepoint)
-            self.conn.execute(_CATALOG_SETTINGS)
-            cur = self.conn.execute(text, params)  # type: ignore[arg-type]
-            cursors = self._send(names, params, every) if supported else []
-        rows = cur.fetchall()
-        listed = [row[0] for row in rows]
-        self._keep([(name, {"nsp": listed} if given else {}, c) for name, given, c in cursors])
-        return rows
-
-    def _send(
-        self, names: Sequence[str], params: dict[str, Any], nsp: str | None = None
-    ) -> list[tuple[str, dict[str, Any], psycopg.Cursor[Any]]]:
-        """Send (in the caller's pipeline) each query of ``names`` whose only parameter is ``nsp``,
-        with ``params`` when it has that parameter, or with the expression ``nsp`` in its place (and
-        ``params`` for that expression): (name, the parameters it was sent with, its cursor)."""
-        sent = []
-        for name in names:
-            text = self.text_of(name)
-            if nsp is not None:
-                text = text.replace(_NSP, nsp)
-            wanted = set(_PLACEHOLDER.findall(text))
-            if not wanted <= set(params):
-                continue
-            cur = self.conn.cursor()
-            cur.execute(text, params if wanted else None)  # type: ignore[arg-type]
-            sent.append((name, params if wanted else {}, cur))
-        return sent
-
-    def _keep(self, cursors: Sequence[tuple[str, dict[str, Any], psycopg.Cursor[Any]]]) -> None:
+            for name in names:
+                text = self.text_of(name)
+                wanted = set(_PLACEHOLDER.findall(text))
+                if not wanted <= {"nsp"}:
+                    continue
+                params: dict[str, Any] = {"nsp": nsp} if wanted else {}
+                cur = self.conn.cursor()
+                cur.execute(text, params or None)  # type: ignore[arg-type]
+                cursors.append((name, params, cur))
         for name, params, cur in cursors:
             self.sent[name] = (params, cur.fetchall())
             cur.close()
@@ -118,8 +80,18 @@ class Queries:
 
 SAVEPOINT = b"SAVEPOINT pgwarden_inspect"
 UNDO = b"ROLLBACK TO SAVEPOINT pgwarden_inspect; RELEASE SAVEPOINT pgwarden_inspect"
-_NSP = "%(nsp)s::oid[]"
-"""How a catalog query takes the schemas' oids (a query that takes them otherwise is not prefetched)."""
 _CATALOG_SETTINGS = (
     "SELECT pg_catalog.set_config('search_path', '', true), pg_catalog.set_config('jit', 'off', true)"
 )
+
+
+def first(conn: psycopg.Connection[Any], savepoint: bytes, schemas: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of the ``schemas`` query, sent after ``savepoint`` (when given) and the settings, all
+    at once (one by one when libpq lacks pipeline mode, older than 14)."""
+    text = query("schemas", conn.info.server_version)
+    with conn.pipeline() if psycopg.Pipeline.is_supported() else nullcontext():
+        if savepoint:
+            conn.execute(savepoint)
+        conn.execute(_CATALOG_SETTINGS)
+        cur = conn.execute(text, {"schemas": list(schemas)})  # type: ignore[arg-type]
+    return cur.fetchall()

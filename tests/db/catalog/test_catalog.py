@@ -162,9 +162,8 @@ def test_filters(loaded: psycopg.Connection[Any]) -> None:
 def test_a_schema_ignored_by_name_reads_as_if_never_listed(
     loaded: psycopg.Connection[Any], extra: str
 ) -> None:
-    """The other queries go in the round trip that lists the schemas, reading every schema listed,
-    unless a pattern may name a schema (no dot in it); a schema a dotted pattern still drops (its
-    own name holds a dot) has them asked again for the rest. Either way: as if only the rest were named."""
+    """A pattern that names a schema, with or without a dot in it, drops everything in that schema:
+    the result is the one of naming only the other schemas."""
     loaded.execute(
         sql.SQL(
             "CREATE SCHEMA {s}; CREATE TABLE {s}.t (id int PRIMARY KEY);"
