@@ -113,13 +113,12 @@ class GateDriver:
                 self.reasons = []
                 self._next = float("inf")
                 return
-            ahead, self._ahead = self._ahead, None
-            if ahead is not None and self.runner is run_gate_isolated:
-                run = run_gate_isolated(self.config, self.settings, self.url, proc=ahead)
-            else:
-                if ahead is not None:
-                    gate_process.unused(ahead)
-                run = self.runner(self.config, self.settings, self.url)
+            ahead, self._ahead = self._ahead, None  # only ever set for the default runner (prepare)
+            run = (
+                self.runner(self.config, self.settings, self.url)
+                if ahead is None
+                else run_gate_isolated(self.config, self.settings, self.url, proc=ahead)
+            )
             self._task = asyncio.create_task(run)
             if self.on_done is not None:
                 on_done = self.on_done
