@@ -18,7 +18,9 @@ from . import _collector
 def main() -> int:
     argv = sys.argv[1:]
     paused = _collector.pause_from_start(argv)
-    if not paused:  # diff and snapshot are never a plain lint: lint's cache module stays unloaded
+    # Only a command line naming `lint` can be a plain lint: any other command (and diff and
+    # snapshot, which pause the collector) leaves lint's cache module unloaded.
+    if not paused and "lint" in argv:
         from .lint.lean import run
 
         code = run(argv)

@@ -140,6 +140,9 @@ def test_a_migrate_up_with_nothing_to_apply_reads_no_catalog(scratch: Scratch, t
     )
     again, done = imported(["migrate", "up"], project, {**os.environ, "DATABASE_URL": fresh})
     assert not {m for m in again if m.split(".")[0] == "pglast"}, "nothing to apply: no statement to split"
+    assert "pgwarden.lint.lean" not in again, (
+        "only a command line naming `lint` looks for lint's stored report"
+    )
     # Telling a folder of SQL files from an Alembic environment (`alembic_scripts.is_alembic`) is all
     # of Alembic's side such a project needs; nor does a deploy with nothing to apply start a scratch.
     unused = sorted(
