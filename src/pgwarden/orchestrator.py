@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 
+from . import phases
 from .catalog import Schema, inspect_with_privileges, serialize
 from .checks import (
     Invariant,
@@ -132,6 +133,7 @@ def run_check(
     # One connection for every read (each in its own transaction): a login per read costs a new
     # server backend each time, a large part of a warm check's wall time.
     with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn:
+        phases.mark("connected to the live database")
         grant: str | None | EllipsisType = ...  # may the role read schema pgwarden? (... = not asked yet)
         registered: bool | None = None  # has an instance registered? (None = not asked yet)
         if cfg.has_schema_source:
@@ -148,8 +150,10 @@ def run_check(
         if checks:
             result.invariants = run_all(conn, checks)
             result.findings += [f for f in map(invariant_finding, result.invariants) if f is not None]
+            phases.mark(f"{len(checks)} invariant(s) run")
         if operations:
             result.findings += operations_findings(cfg, url, conn, grant, registered=registered)
+            phases.mark("the running service's and the backups' state read")
     if baseline:
         path = accepted_file(cfg)
         entries = accepted.read(path)
@@ -221,12 +225,15 @@ def _check_schema(
         grants = read_grants(
             conn, cfg.expect.grants, live
         )  # names everything (pg_catalog is always searched)
+    phases.mark(f"live database read: the ledger and the catalog ({len(live.tables)} tables)")
     if update_snapshot and cfg.snapshot:
         serialize.write(live, cfg.snapshot)
     with LazyScratch(cfg.dev_url) as lazy:
         server = scratch or lazy
         sources = load_configured(cfg, server)
+        phases.mark(f"expected schema ready: {', '.join(s.label for s in sources)}")
         result = compare(sources, live)
+        phases.mark("compared")
         result.findings = defer_to_pending(result.findings, ledger, cfg.migrations)
         if verify and any(f.fix_sql for f in result.findings):
             from .fix_verify import verify_fixes  # planner and scratch copies: only for offered fixes

@@ -13,7 +13,7 @@ from typing import IO
 
 import click
 
-from .. import __version__
+from .. import __version__, phases
 from ..errors import PgwardenError
 from ..redact import RedactingFilter, redacting, register_environment
 from ._state import State
@@ -118,6 +118,7 @@ def cli(state: State, config_path: str | None, verbose: bool, traceback: bool, c
     """
     state.config_path = config_path
     state.color = color
+    phases.say(verbose)
     if verbose:
         handler = logging.StreamHandler(state.err)
         handler.setFormatter(logging.Formatter("pgwarden: %(message)s"))
@@ -125,6 +126,7 @@ def cli(state: State, config_path: str | None, verbose: bool, traceback: bool, c
         root = logging.getLogger("pgwarden")
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+        phases.mark("options read, the command's code imported")
 
 
 def _exit_cleanly_on_sigterm() -> None:
@@ -159,6 +161,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None, err: IO[
     try:
         return _main(args, state)
     finally:
+        phases.say(False)  # -v lasts for its command (tests run several in one process)
         for stream in (state.out, state.err):
             with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing left to protect
                 stream.flush()
@@ -198,4 +201,6 @@ def _main(args: list[str], state: State) -> int:
             "run again with --traceback and report the output.\n"
         )
         return 70
-    return result if isinstance(result, int) else 0
+    code = result if isinstance(result, int) else 0
+    phases.mark(f"done, exit code {code}")
+    return code

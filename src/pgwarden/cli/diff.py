@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import phases
 from .._collector import cycle_collector
 from ..catalog import TableShare
 from ..contract.resolve import is_live, resolve
@@ -54,8 +55,8 @@ def diff(
             from ..scratch import LazyScratch
 
             with LazyScratch(cfg.dev_url) as scratch:
-                have = resolve(from_, cfg=cfg, scratch=scratch)
-                want = resolve(to, cfg=cfg, scratch=scratch)
+                have = _resolved("FROM", from_, cfg=cfg, scratch=scratch)
+                want = _resolved("TO", to, cfg=cfg, scratch=scratch)
         return _report(
             state, have, want, as_sql=as_sql, allow_destructive=allow_destructive, fmt=fmt, strict=strict
         )
@@ -80,6 +81,7 @@ def _report(
     # A partial source (models know no triggers) only speaks for what it describes.
     both = have.covers & want.covers
     changes = [c for c in compute_diff(want.schema, have.schema) if c.object_type in both]
+    phases.mark(f"compared: {len(changes)} difference(s)")
     ledgers = (*have.bookkeeping, *want.bookkeeping)
     if ledgers:  # an Alembic chain's version table (its module loads the migration tools' table names)
         from ..contract.ledgers import is_ledger
@@ -117,8 +119,8 @@ def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:
     query. A failure of FROM is reported first, as when they are read one after the other."""
     kwargs["share"] = TableShare()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="pgwarden-diff") as pool:
-        first = pool.submit(resolve, from_, **kwargs)
-        later = pool.submit(resolve, to, **kwargs)
+        first = pool.submit(_resolved, "FROM", from_, **kwargs)
+        later = pool.submit(_resolved, "TO", to, **kwargs)
         _import_comparison()
         try:
             have = first.result()
@@ -126,6 +128,13 @@ def _read_both(from_: str, to: str, **kwargs: Any) -> tuple[Expected, Expected]:
             later.cancel()
             raise
         return have, later.result()
+
+
+def _resolved(side: str, src: str, **kwargs: Any) -> Expected:
+    """``resolve(src)``; with ``-v``, when it was read and built."""
+    found = resolve(src, **kwargs)
+    phases.mark(f"{side} read ({len(found.schema.tables)} tables)")
+    return found
 
 
 def _no_scratch() -> Scratch:

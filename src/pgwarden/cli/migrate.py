@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .. import findings as findings_module
-from .. import formats
+from .. import formats, phases
 from ..config import Config
 from ..db import connect
 from ..errors import UsageError
@@ -189,6 +189,7 @@ def up(
     # One connection for the look and the run: a deploy that applies files logs in once.
     with lock.connection(url, timeout=cfg.connect_timeout) as conn:
         found = parts.look_before_up(conn, files, to, settings, cfg.dev_url)
+        phases.mark(f"connected, the ledger read against {len(files)} file(s)")
         if isinstance(found, Adoption):
             return parts.refuse_unrecorded(state, url, found, files, fmt)
         if found:
@@ -206,6 +207,7 @@ def up(
             single_transaction=single_transaction,
             conn=conn,
         )
+        phases.mark(f"applied {len(result.applied)} of {result.pending_before} pending file(s)")
     return write_up(state, url, result, failure_findings(result), fmt, what="file(s)", width=40)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from .. import phases
 from .._collector import cycle_collector
 from ..catalog import serialize
 from ..config import Config
@@ -44,6 +45,7 @@ def snapshot(
 def _snapshot(state: State, cfg: Config, source: str, output: str | None) -> int:
     with LazyScratch(cfg.dev_url) as scratch:
         expected = resolve(source, cfg=cfg, scratch=scratch)
+    phases.mark(f"schema read ({len(expected.schema.tables)} tables)")
     target = output or (str(cfg.snapshot) if cfg.snapshot else None)
     if target is None:
         raise click.UsageError("Where to? Pass -o FILE (or - for stdout), or set `snapshot` in the config.")

@@ -36,7 +36,7 @@ from typing import IO, Any
 
 import orjson
 
-from .. import __version__
+from .. import __version__, phases
 from .._collector import cycle_collector_off
 from .._jsonout import is_plain
 from ..findings import CHUNK, Finding, Severity, exit_code
@@ -159,6 +159,7 @@ def report_cached(
     listing = listing_digest(paths) if lean_head is not None else None  # before the files are listed
     files = collect_files(paths)
     key, digest = _keys(files, settings, folders, keep=contents)
+    phases.mark(f"{len(files)} file(s) read and hashed")
     as_hashed = _all_kept(files, contents)
     where = private_dir(directory())
     variant = f"{report.variant}\n{registered_digest()}"
@@ -167,8 +168,10 @@ def report_cached(
     kept = stored is not None
     if contents is not None and kept:
         contents.clear()  # nothing is linted: the bytes the key read are not needed
+        phases.mark("the report found in the cache")
     if stored is None:
         found, kept = _findings(files, settings, lint, key, where, folders, None, None, as_hashed)
+        phases.mark(f"linted: {len(found)} finding(s)")
         with StringIO() as buffer:  # closed once its text is taken: one copy of the report held
             redacted = redacting(buffer)
             report.render(found, redacted)
@@ -178,6 +181,7 @@ def report_cached(
         del found, text  # the findings are not needed past here (large runs: hundreds of MB)
         if kept and where is not None:
             kept = _store_report(where, name, stored)
+        phases.mark("report rendered and kept" if kept else "report rendered")
     (code, strict_code), text = stored
     plain = already_redacted(out)
     for start in range(0, len(text), CHUNK):
