@@ -13,7 +13,9 @@ on a shared machine hits both alike. Two figures per pgwarden command:
 
 Commands without a cache show the same figure twice. Anchors have no cache of their own: one figure.
 Also printed: the import time of the command's modules (``python -X importtime``), so the share of
-interpreter start and imports in each row is visible.
+interpreter start and imports in each row is visible, and for each pgwarden command one more warm
+run (and cold, where it caches) with ``-v``, untimed: when each of its phases ended
+(``src/pgwarden/phases.py``).
 
     .venv/bin/pip install -e '.[bench]'
     .venv/bin/python bench/cli.py                        # all targets, 5 runs each
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -158,6 +161,23 @@ def measure(cmd: Command, cache_dir: Path | None) -> Run:
     return Run(float(seconds), int(rss_kb) / 1024, int(code), float(cpu))
 
 
+_PHASE = re.compile(r"^pgwarden: (\d+\.\d+) s, CPU (\d+\.\d+) s: (.+)$")
+
+
+def print_phases(cmd: Command, runs: Sequence[tuple[str, Path]]) -> None:
+    """``cmd`` run once more per (name, cache folder) with ``-v``: the phases it said (``phases.py``),
+    each as the wall time it ended at, since pgwarden's first import."""
+    for name, cache_dir in runs:
+        if cmd.before is not None:
+            cmd.before()
+        env = {**_BASE_ENV, **(cmd.env or {}), "XDG_CACHE_HOME": str(cache_dir)}
+        argv = [cmd.argv[0], "-v", *cmd.argv[1:]]
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cmd.cwd)
+        said = [m for m in map(_PHASE.match, done.stderr.splitlines()) if m]
+        steps = " → ".join(f"{m.group(3)} {float(m.group(1)):.3f}" for m in said)
+        print(f"phases of `{cmd.label}`, {name} (s since pgwarden's first import): {steps or 'none said'}")
+
+
 @dataclass
 class Figure:
     runs: list[Run]
@@ -210,6 +230,10 @@ def compare(commands: Sequence[Command], repeat: int) -> dict[str, dict[str, Fig
                             shutil.rmtree(entry)
                     found[cmd.label]["rebuild"].append(measure(cmd, rebuild_dir))
                 found[cmd.label]["warm"].append(measure(cmd, warm_dir))
+        for n, cmd in enumerate(commands):  # untimed: where one warm run (and a cold one) spent its time
+            if cmd.label.startswith("pgwarden") and not cmd.baseline:
+                cold = Path(tmp) / f"phases-cold-{n}"  # empty: a cache folder of its own
+                print_phases(cmd, [("warm", warm_dir)] + ([("cold", cold)] if cmd.cached else []))
     result: dict[str, dict[str, Figure]] = {}
     for label, runs in found.items():
         result[label] = {"warm": Figure(runs["warm"])}
