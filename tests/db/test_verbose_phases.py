@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,14 @@ def test_diff_migrate_up_snapshot_and_check_say_their_phases(
         "the running service's and the backups' state read",
         f"done, exit code {code}",
     ]
+
+
+def test_an_alembic_migrate_up_says_its_revisions(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "bot"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "alembic_bot", root)
+    monkeypatch.chdir(root)
+    code, said = phases("migrate", "up", "--db", db_url)
+    assert code == 0
+    assert said[1:] == ["applied 5 of 5 pending Alembic revision(s)", "done, exit code 0"]

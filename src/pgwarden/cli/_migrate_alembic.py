@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import findings as findings_module
+from .. import phases
 from ..config import Config
 from ..db import connect, read_only_transaction
 from ..errors import UsageError
@@ -126,6 +127,7 @@ def up(
     result = source.up(
         url, settings=settings, progress=progress(state, fmt), connect_timeout=cfg.connect_timeout, to=to
     )
+    phases.mark(f"applied {len(result.applied)} of {result.pending_before} pending Alembic revision(s)")
     return write_up(state, url, result, _failure(result.error), fmt, what="Alembic revision(s)", width=48)
 
 
