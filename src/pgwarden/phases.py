@@ -5,7 +5,8 @@ since pgwarden's first import (the interpreter's own start, ~20 ms, comes before
 time this process has used so far, its start included. Between two lines is what that phase cost;
 a wall time growing faster than the CPU time is time spent waiting (for the server, the network,
 the disk). Until the CLI's ``-v`` calls :func:`say`, :func:`mark` does nothing; this
-module imports nothing else, so the console entry loads it first (``__main__``) to start the clock.
+module imports nothing else, so the console entry (``__main__``) imports it before anything heavy,
+to start the clock.
 """
 
 from __future__ import annotations
