@@ -1,6 +1,6 @@
 """Where a command's time goes: with ``pgwarden -v`` each phase it ends is said on stderr.
 
-A line reads ``pgwarden: 0.412 s, CPU 0.371 s: live database read (12 tables)``: the wall time
+A line reads ``pgwarden: 0.412 s, CPU 0.371 s: FROM read (12 tables)``: the wall time
 since pgwarden's first import (the interpreter's own start, ~20 ms, comes before it) and the CPU
 time this process has used so far, its start included. Between two lines is what that phase cost;
 a wall time growing faster than the CPU time is time spent waiting (for the server, the network,
