@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import psycopg
+
 from ..config import load as load_config
-from ..db import connect
+from ..db import connect, read_only_transaction
 from ..errors import UsageError
 from ..findings import Severity
 from . import guard_rows, lock
@@ -83,7 +85,8 @@ def ensure_ready(
                     f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
                 )
             time.sleep(0.2)
-    _raise_on_errors(url, files)
+        # On the same connection: a login less, which costs a remote database several round trips.
+        _raise_on_errors(conn, files)
     return None
 
 
@@ -140,8 +143,16 @@ def _advice(conn: Any, todo: Sequence[MigrationFile], settings: Settings) -> str
     return "Run `pgwarden migrate up`, or call ensure_ready(..., apply=True)."
 
 
-def _raise_on_errors(url: str, files: Sequence[MigrationFile]) -> None:
-    problems = [f for f in verify(url, files) if f.severity is Severity.ERROR]
+def _raise_on_errors(db: str | psycopg.Connection[Any], files: Sequence[MigrationFile]) -> None:
+    """``NotReady`` when the ledger says a file failed or was edited after it was applied, read on
+    ``db``: a URL (a connection of its own) or an idle autocommit connection (a read-only
+    transaction on it)."""
+    if isinstance(db, str):
+        found = verify(db, files)
+    else:
+        with read_only_transaction(db):
+            found = verify(db, files)
+    problems = [f for f in found if f.severity is Severity.ERROR]
     if problems:
         raise NotReady(
             "The database is not ready: " + "; ".join(f"{f.object}: {f.message}" for f in problems[:3])

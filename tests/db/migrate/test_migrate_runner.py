@@ -9,9 +9,10 @@ from pathlib import Path
 import psycopg
 import pytest
 from lock_helpers import hold_migration_lock
+from trace_helpers import traced_connections
 
 from pgwarden.migrate import discover, ensure_ready, ledger, lock, up
-from pgwarden.migrate.errors import LedgerConflict, LockWaitExceeded, PendingMigrations
+from pgwarden.migrate.errors import LedgerConflict, LockWaitExceeded, NotReady, PendingMigrations
 from pgwarden.migrate.settings import Settings
 
 
@@ -210,6 +211,25 @@ def test_ensure_ready_raises_on_pending_and_applies_when_asked(db_url: str, tmp_
     result = ensure_ready(db_url, tmp_path, apply=True, timeout=5)
     assert result is not None and len(result.applied) == 3
     assert ensure_ready(db_url, tmp_path, timeout=1) is None
+
+
+def test_ensure_ready_at_the_head_logs_in_once_and_still_refuses_an_edited_file(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The gate a bot passes before serving: the pending files and the ledger's failed or edited
+    ones are read on one connection (each login costs a remote database several round trips)."""
+    folder, traced = tmp_path / "migrations", tmp_path / "traces"
+    folder.mkdir()
+    traced.mkdir()
+    chain(folder)
+    ensure_ready(db_url, folder, apply=True, timeout=5)
+    with traced_connections(traced) as traces:
+        assert ensure_ready(db_url, folder, timeout=1) is None
+    assert len(traces) == 1
+    write(folder, "002_jobs.sql", "CREATE TABLE jobs (id bigint PRIMARY KEY, note text);\n")
+    with traced_connections(traced) as traces, pytest.raises(NotReady, match="edited"):
+        ensure_ready(db_url, folder, timeout=1)
+    assert len(traces) == 1
 
 
 def test_ensure_ready_waits_for_a_running_migrator(db_url: str, tmp_path: Path) -> None:
