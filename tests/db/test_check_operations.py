@@ -109,3 +109,38 @@ def test_instances_dropped_after_the_opening_saw_them_are_none(db_url: str, tmp_
         conn.execute("DROP SCHEMA IF EXISTS pgwarden CASCADE")
         found = InstancesProvider().findings(Context(config(tmp_path), db_url, conn, registered=True))
         assert found == [] and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+def test_the_schema_gate_logs_in_once_for_the_ledger_and_the_contract(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate runs on every start: the migrations' look (pending, failed, edited) and the contract
+    check share one connection (each login costs a remote database several round trips); the gate
+    still blocks on drift and on a pending file."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_schema.sql").write_text(SCHEMA, encoding="utf-8")
+    cfg = config(tmp_path, migrations=str(folder))
+    assert run_gate(cfg, RuntimeSettings(name="bot"), db_url, check=ContractCheck(), apply=True) == []
+    logins: list[str] = []  # to the live database (the expected schema is built on a scratch one)
+    real, live = psycopg.connect, psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]
+
+    def counted(*args: Any, **kwargs: Any) -> psycopg.Connection[Any]:
+        conn = real(*args, **kwargs)
+        if conn.info.dbname == live:
+            logins.append(str(kwargs.get("application_name")))
+        return conn
+
+    monkeypatch.setattr(psycopg, "connect", counted)
+    assert run_gate(cfg, RuntimeSettings(name="bot"), db_url, check=ContractCheck()) == []
+    assert logins == ["pgwarden"]
+    with real(db_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE bookings DROP CONSTRAINT bookings_pkey")  # the declared constraint
+    (folder / "002_next.sql").write_text("CREATE TABLE later (id int);\n", encoding="utf-8")
+    logins.clear()
+    reasons = run_gate(cfg, RuntimeSettings(name="bot"), db_url, check=ContractCheck())
+    assert logins == ["pgwarden"]
+    assert [r.split(":")[0] for r in reasons] == [
+        "migrations are not at head",
+        "the contract check found 2 error(s)",
+    ]

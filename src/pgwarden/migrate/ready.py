@@ -22,7 +22,7 @@ from .runner import UpResult, pending, up
 from .settings import Settings
 from .source import MigrationFile, discover
 
-__all__ = ["ensure_ready"]
+__all__ = ["ensure_ready", "ready_on"]
 
 
 def ensure_ready(
@@ -53,81 +53,103 @@ def ensure_ready(
                 f"{cfg.path or 'pgwarden.toml (or [tool.pgwarden] in pyproject.toml)'}."
             )
         migrations = cfg.migrations
-    if is_alembic(Path(migrations)):
-        return _alembic_ready(url, Path(migrations), apply, timeout, settings or Settings())
-    files = discover(Path(migrations))
-    if apply:
-        result = up(url, files, settings=(settings or Settings()).with_overrides(lock_wait=timeout))
-        if result.error is not None:
-            raise NotReady(f"The database is not ready: {result.error}")
-        _raise_on_errors(url, files)
-        return result
-    deadline = time.monotonic() + timeout
+    where = Path(migrations)
     settings = settings or Settings()
+    if apply:
+        return _apply(url, where, timeout, settings)
     with connect(url, autocommit=True, what="database") as conn:
-        while True:
-            todo = pending(files, effective(conn, files, settings.configured_ledger))
-            if not todo:
-                break
-            holder = lock.holder(conn)
-            if holder is None:
-                # A migrator may have finished (and let go of the lock) between the two reads.
-                todo = pending(files, effective(conn, files, settings.configured_ledger))
-                if not todo:
-                    break
-                names = ", ".join(f.filename for f in todo[:5]) + (" …" if len(todo) > 5 else "")
-                raise PendingMigrations(
-                    f"The database is not ready: {len(todo)} migration(s) pending ({names}) and no migrator "
-                    f"is running. {_advice(conn, todo, settings)}"
-                )
-            if time.monotonic() >= deadline:
-                raise LockWaitExceeded(
-                    f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
-                )
-            time.sleep(0.2)
-        # On the same connection: a login less, which costs a remote database several round trips.
-        _raise_on_errors(conn, files)
+        ready_on(conn, where, timeout=timeout, settings=settings)
     return None
 
 
-def _alembic_ready(url: str, where: Path, apply: bool, timeout: float, settings: Settings) -> UpResult | None:
+def ready_on(
+    conn: psycopg.Connection[Any],
+    migrations: Path,
+    *,
+    timeout: float = 300.0,
+    settings: Settings | None = None,
+) -> None:
+    """``ensure_ready`` without ``apply``, on ``conn`` (an idle autocommit connection to the
+    database): a caller that reads the database next (the runtime's gate, its contract check)
+    logs in once."""
+    settings = settings or Settings()
+    if is_alembic(migrations):
+        _alembic_at_heads(conn, migrations, timeout)
+        return
+    files = discover(migrations)
+    deadline = time.monotonic() + timeout
+    while True:
+        todo = pending(files, effective(conn, files, settings.configured_ledger))
+        if not todo:
+            break
+        holder = lock.holder(conn)
+        if holder is None:
+            # A migrator may have finished (and let go of the lock) between the two reads.
+            todo = pending(files, effective(conn, files, settings.configured_ledger))
+            if not todo:
+                break
+            names = ", ".join(f.filename for f in todo[:5]) + (" …" if len(todo) > 5 else "")
+            raise PendingMigrations(
+                f"The database is not ready: {len(todo)} migration(s) pending ({names}) and no migrator "
+                f"is running. {_advice(conn, todo, settings)}"
+            )
+        if time.monotonic() >= deadline:
+            raise LockWaitExceeded(
+                f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
+            )
+        time.sleep(0.2)
+    _raise_on_errors(conn, files)
+
+
+def _apply(url: str, where: Path, timeout: float, settings: Settings) -> UpResult:
+    """``ensure_ready(..., apply=True)``: the pending files or revisions applied under the lock."""
+    if is_alembic(where):
+        from .alembic_source import AlembicSource  # imports Alembic: only for Alembic projects
+
+        result = AlembicSource(where).up(url, settings=settings.with_overrides(lock_wait=timeout))
+        if result.error is not None:
+            raise NotReady(f"The database is not ready: {result.error}")
+        return result
+    files = discover(where)
+    result = up(url, files, settings=settings.with_overrides(lock_wait=timeout))
+    if result.error is not None:
+        raise NotReady(f"The database is not ready: {result.error}")
+    _raise_on_errors(url, files)
+    return result
+
+
+def _alembic_at_heads(conn: psycopg.Connection[Any], where: Path, timeout: float) -> None:
     """The gate for an Alembic chain: ``alembic_version`` at every head, else pending revisions named."""
     from .alembic_source import AlembicSource  # imports Alembic: only for Alembic projects
 
     source = AlembicSource(where)
-    if apply:
-        result = source.up(url, settings=settings.with_overrides(lock_wait=timeout))
-        if result.error is not None:
-            raise NotReady(f"The database is not ready: {result.error}")
-        return result
     deadline = time.monotonic() + timeout
-    with connect(url, autocommit=True, what="database") as conn:
-        while True:
+    while True:
+        position = source.position(conn)
+        if position.unknown:
+            raise NotReady(
+                f"The database is not ready: it is at Alembic revision {', '.join(position.unknown)}, which "
+                f"{where.name} does not know (newer code migrated it). Deploy the code that has that revision."
+            )
+        if not position.pending:
+            return
+        holder = lock.holder(conn)
+        if holder is None:
+            # A migrator may have finished (and let go of the lock) between the two reads.
             position = source.position(conn)
-            if position.unknown:
-                raise NotReady(
-                    f"The database is not ready: it is at Alembic revision {', '.join(position.unknown)}, which "
-                    f"{where.name} does not know (newer code migrated it). Deploy the code that has that revision."
-                )
             if not position.pending:
-                return None
-            holder = lock.holder(conn)
-            if holder is None:
-                # A migrator may have finished (and let go of the lock) between the two reads.
-                position = source.position(conn)
-                if not position.pending:
-                    return None
-                names = ", ".join(f"{m.id} ({m.name})" for m in position.pending[:5])
-                raise PendingMigrations(
-                    f"The database is not ready: {len(position.pending)} Alembic revision(s) pending ({names}"
-                    + (" …" if len(position.pending) > 5 else "")
-                    + ") and no migrator is running. Run `pgwarden migrate up`, or set `auto_migrate = true`."
-                )
-            if time.monotonic() >= deadline:
-                raise LockWaitExceeded(
-                    f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
-                )
-            time.sleep(0.2)
+                return
+            names = ", ".join(f"{m.id} ({m.name})" for m in position.pending[:5])
+            raise PendingMigrations(
+                f"The database is not ready: {len(position.pending)} Alembic revision(s) pending ({names}"
+                + (" …" if len(position.pending) > 5 else "")
+                + ") and no migrator is running. Run `pgwarden migrate up`, or set `auto_migrate = true`."
+            )
+        if time.monotonic() >= deadline:
+            raise LockWaitExceeded(
+                f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
+            )
+        time.sleep(0.2)
 
 
 def _advice(conn: Any, todo: Sequence[MigrationFile], settings: Settings) -> str:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 
 from ..config import Config
+from ..db import connect
 from ..errors import ScratchError, SourceError
 from ..findings import Severity
 from ..migrate import settings as migrate_settings
 from ..migrate.errors import LockWaitExceeded, NotReady
-from ..migrate.ready import ensure_ready
+from ..migrate.ready import ensure_ready, ready_on
 from ..providers import Context, FindingsProvider
 from .settings import RuntimeSettings
 
@@ -39,36 +40,59 @@ def run_gate(
     no check). ``apply`` defaults to ``auto_migrate``.
     """
     reasons: list[str] = []
-    if cfg.migrations is not None:
-        apply = settings.auto_migrate if apply is None else apply
+    apply = settings.auto_migrate if apply is None else apply
+    look = cfg.migrations is not None and not apply  # migrations read, not applied
+    checking = check is not None and settings.contract_check and cfg.has_schema_source
+    if cfg.migrations is not None and apply:
         try:
             result = ensure_ready(
                 url,
                 cfg.migrations,
-                apply=apply,
+                apply=True,
                 timeout=max(60.0, settings.ttl),
                 settings=migrate_settings.from_config(cfg),
             )
             if result is not None and result.applied:
                 log.warning("applied %d migration(s) before becoming ready", len(result.applied))
-        except NotReady as exc:
-            reasons.append(f"migrations are not at head: {exc}")
-        except LockWaitExceeded as exc:
-            reasons.append(f"waiting for another migrator: {exc}")
-    if check is not None and settings.contract_check and cfg.has_schema_source:
-        try:
-            found = check.findings(Context(cfg, url))
-        except (ScratchError, SourceError) as exc:
-            reasons.append(f"the {check.name} check could not run: {exc}")
-        else:
-            errors = [f for f in found if f.severity is Severity.ERROR]
-            if errors:
-                shown = "; ".join(f"{f.code} {f.object}: {f.message}" for f in errors[:3])
-                more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-                reasons.append(
-                    f"the {check.name} check found {len(errors)} error(s): {shown}{more}; run `pgwarden check` "
-                    "to see them; drift older than pgwarden can be reviewed and accepted with "
-                    "`pgwarden check --accept` (then only new drift blocks), or the gate's contract check "
-                    "turned off with `[runtime] contract_check = false`"
+        except (NotReady, LockWaitExceeded) as exc:
+            reasons.append(_not_ready(exc))
+    if not (look or checking):
+        return reasons
+    # One login for the ledger's look and the contract check: each costs a remote database
+    # several round trips, and the gate runs on every start.
+    with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn:
+        if look:
+            assert cfg.migrations is not None
+            try:
+                ready_on(
+                    conn,
+                    cfg.migrations,
+                    timeout=max(60.0, settings.ttl),
+                    settings=migrate_settings.from_config(cfg),
                 )
+            except (NotReady, LockWaitExceeded) as exc:
+                reasons.append(_not_ready(exc))
+        if checking:
+            assert check is not None
+            try:
+                found = check.findings(Context(cfg, url, conn))
+            except (ScratchError, SourceError) as exc:
+                reasons.append(f"the {check.name} check could not run: {exc}")
+            else:
+                errors = [f for f in found if f.severity is Severity.ERROR]
+                if errors:
+                    shown = "; ".join(f"{f.code} {f.object}: {f.message}" for f in errors[:3])
+                    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+                    reasons.append(
+                        f"the {check.name} check found {len(errors)} error(s): {shown}{more}; run `pgwarden check` "
+                        "to see them; drift older than pgwarden can be reviewed and accepted with "
+                        "`pgwarden check --accept` (then only new drift blocks), or the gate's contract check "
+                        "turned off with `[runtime] contract_check = false`"
+                    )
     return reasons
+
+
+def _not_ready(exc: NotReady | LockWaitExceeded) -> str:
+    if isinstance(exc, LockWaitExceeded):
+        return f"waiting for another migrator: {exc}"
+    return f"migrations are not at head: {exc}"
