@@ -23,11 +23,14 @@ from contextlib import contextmanager
 
 PAUSED_FROM_START = frozenset({"diff", "snapshot"})
 """Commands whose whole process runs without the collector (short-lived, mostly acyclic data)."""
-LAST_COLLECTION_SKIPPED = PAUSED_FROM_START | {"check"}
+LAST_COLLECTION_SKIPPED = PAUSED_FROM_START | {"check", "migrate"}
 """Commands whose process skips the interpreter's collections at exit. ``check`` runs with the
 collector (models and migrations are the project's code), but after a first run the objects alive
 at its end (SQLAlchemy, Alembic, the models, the driver: ~90,000) cost those collections 0.1-0.2 s
-of CPU, on a warm run ~0.04 s; it cleans up in ``with`` blocks like ``diff``."""
+of CPU, on a warm run ~0.04 s; it cleans up in ``with`` blocks like ``diff``. ``migrate``'s too
+(its connections, the lock, Alembic's engine and scratch servers are closed, released and stopped
+in ``with`` blocks): a deploy's ``migrate up`` with nothing to apply ended in 0.195 s instead of
+0.243 s, 200 files in 0.50 s instead of 0.56 s."""
 
 _GLOBAL_VALUES = ("--config",)
 _GLOBAL_FLAGS = ("-v", "--verbose", "--traceback", "--color", "--no-color")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -148,3 +149,38 @@ def test_check_runs_collecting_skips_the_last_collection_and_drops_its_scratch_d
         assert run.stderr.decode().endswith("probe: enabled=True frozen=True\n")
     assert (tmp_path / "out").read_text() == expected == piped.stdout.decode()
     assert scratch_databases(scratch.server_url) == before
+
+
+def test_migrate_up_skips_the_last_collection_and_leaves_the_lock_released_and_no_session(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A deploy's ``migrate up``: the whole report, its exit code, the lock released and its
+    connection closed (a session left to the interpreter's last collection would stay open until
+    the process died, and the server would log it as an abrupt end)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_jobs.sql").write_text("CREATE TABLE jobs (id bigint PRIMARY KEY, note text);\n")
+    (folder / "002_broken.sql").write_text("ALTER TABLE jobs ADD COLUMN note text;\n")  # already there
+    (tmp_path / "pgwarden.toml").write_text("")
+    argv = ["--config", str(tmp_path / "pgwarden.toml"), "--no-color", "migrate", "up"]
+    argv += ["--db", db_url, "--migrations", str(folder), "--format", "json"]
+    run = console(argv, subprocess.PIPE)
+    assert run.returncode == 1, run.stderr  # 001 applied, 002 failed
+    assert run.stderr.decode().endswith("probe: enabled=True frozen=True\n")
+    assert '"applied": [' in run.stdout.decode() and "002_broken.sql" in run.stdout.decode()
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert conn.execute("SELECT bool_and(released) FROM pgwarden.locks").fetchone() == (True,)
+
+        # A closed session's backend ends a moment after the client said goodbye: wait for it.
+        def others() -> int:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            ).fetchone()
+            assert row is not None
+            return int(row[0])
+
+        deadline = time.monotonic() + 10
+        while others() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert others() == 0

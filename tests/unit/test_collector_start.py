@@ -36,12 +36,13 @@ def test_only_diff_and_snapshot_are_paused(monkeypatch: pytest.MonkeyPatch) -> N
     assert calls == ["disable", "disable"]
 
 
-def test_check_skips_only_the_last_collection() -> None:
+def test_check_and_migrate_skip_only_the_last_collection() -> None:
     assert _collector.skips_final_collection(["-v", "check", "--db", "x"])
+    assert _collector.skips_final_collection(["migrate", "up"])
     assert _collector.skips_final_collection(["diff"]) and _collector.skips_final_collection(["snapshot"])
     assert not _collector.skips_final_collection(["--config", "check", "lint", "."])
-    assert not _collector.skips_final_collection(["migrate", "up"])
-    assert "check" not in _collector.PAUSED_FROM_START
+    assert not _collector.skips_final_collection(["run", "--", "python", "bot.py"])
+    assert "check" not in _collector.PAUSED_FROM_START and "migrate" not in _collector.PAUSED_FROM_START
 
 
 @pytest.mark.parametrize("paused", [True, False])
