@@ -232,8 +232,8 @@ def compare(commands: Sequence[Command], repeat: int) -> dict[str, dict[str, Fig
                 found[cmd.label]["warm"].append(measure(cmd, warm_dir))
         for n, cmd in enumerate(commands):  # untimed: where one warm run (and a cold one) spent its time
             if cmd.label.startswith("pgwarden") and not cmd.baseline:
-                cold = Path(tmp) / f"phases-cold-{n}"  # empty: a cache folder of its own
-                print_phases(cmd, [("warm", warm_dir)] + ([("cold", cold)] if cmd.cached else []))
+                cold = [("cold", Path(tmp) / f"phases-cold-{n}")] if cmd.cached else []  # empty, its own
+                print_phases(cmd, [("warm", warm_dir), *cold])
     result: dict[str, dict[str, Figure]] = {}
     for label, runs in found.items():
         result[label] = {"warm": Figure(runs["warm"])}

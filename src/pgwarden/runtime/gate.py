@@ -10,6 +10,8 @@ passes the contract check, see ``gate_child``). The Warden runs it in a short-li
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ..config import Config
 from ..db import connect
@@ -41,58 +43,55 @@ def run_gate(
     """
     reasons: list[str] = []
     apply = settings.auto_migrate if apply is None else apply
-    look = cfg.migrations is not None and not apply  # migrations read, not applied
-    checking = check is not None and settings.contract_check and cfg.has_schema_source
-    if cfg.migrations is not None and apply:
-        try:
+    timeout = max(60.0, settings.ttl)
+    contract = check if check is not None and settings.contract_check and cfg.has_schema_source else None
+    look = cfg.migrations  # whether migrations are at head, read on the connection below
+    if look is not None and apply:
+        with _not_ready_into(reasons):
             result = ensure_ready(
-                url,
-                cfg.migrations,
-                apply=True,
-                timeout=max(60.0, settings.ttl),
-                settings=migrate_settings.from_config(cfg),
+                url, look, apply=True, timeout=timeout, settings=migrate_settings.from_config(cfg)
             )
             if result is not None and result.applied:
                 log.warning("applied %d migration(s) before becoming ready", len(result.applied))
-        except (NotReady, LockWaitExceeded) as exc:
-            reasons.append(_not_ready(exc))
-    if not (look or checking):
+        look = None  # applied: nothing left to look at
+    if look is None and contract is None:
         return reasons
-    # One login for the ledger's look and the contract check: each costs a remote database
+    # One login for the migrations' look and the contract check: each costs a remote database
     # several round trips, and the gate runs on every start.
     with connect(url, timeout=cfg.connect_timeout, autocommit=True) as conn:
-        if look:
-            assert cfg.migrations is not None
-            try:
-                ready_on(
-                    conn,
-                    cfg.migrations,
-                    timeout=max(60.0, settings.ttl),
-                    settings=migrate_settings.from_config(cfg),
-                )
-            except (NotReady, LockWaitExceeded) as exc:
-                reasons.append(_not_ready(exc))
-        if checking:
-            assert check is not None
-            try:
-                found = check.findings(Context(cfg, url, conn))
-            except (ScratchError, SourceError) as exc:
-                reasons.append(f"the {check.name} check could not run: {exc}")
-            else:
-                errors = [f for f in found if f.severity is Severity.ERROR]
-                if errors:
-                    shown = "; ".join(f"{f.code} {f.object}: {f.message}" for f in errors[:3])
-                    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-                    reasons.append(
-                        f"the {check.name} check found {len(errors)} error(s): {shown}{more}; run `pgwarden check` "
-                        "to see them; drift older than pgwarden can be reviewed and accepted with "
-                        "`pgwarden check --accept` (then only new drift blocks), or the gate's contract check "
-                        "turned off with `[runtime] contract_check = false`"
-                    )
+        if look is not None:
+            with _not_ready_into(reasons):
+                ready_on(conn, look, timeout=timeout, settings=migrate_settings.from_config(cfg))
+        if contract is not None:
+            reasons += _contract_reasons(contract, Context(cfg, url, conn))
     return reasons
 
 
-def _not_ready(exc: NotReady | LockWaitExceeded) -> str:
-    if isinstance(exc, LockWaitExceeded):
-        return f"waiting for another migrator: {exc}"
-    return f"migrations are not at head: {exc}"
+@contextmanager
+def _not_ready_into(reasons: list[str]) -> Iterator[None]:
+    """Say in ``reasons`` why the block's wait for migrations at head found the database not ready."""
+    try:
+        yield
+    except NotReady as exc:
+        reasons.append(f"migrations are not at head: {exc}")
+    except LockWaitExceeded as exc:
+        reasons.append(f"waiting for another migrator: {exc}")
+
+
+def _contract_reasons(check: FindingsProvider, ctx: Context) -> list[str]:
+    """The contract check's errors as the reason the database is not ready; ``[]`` when it has none."""
+    try:
+        found = check.findings(ctx)
+    except (ScratchError, SourceError) as exc:
+        return [f"the {check.name} check could not run: {exc}"]
+    errors = [f for f in found if f.severity is Severity.ERROR]
+    if not errors:
+        return []
+    shown = "; ".join(f"{f.code} {f.object}: {f.message}" for f in errors[:3])
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return [
+        f"the {check.name} check found {len(errors)} error(s): {shown}{more}; run `pgwarden check` "
+        "to see them; drift older than pgwarden can be reviewed and accepted with "
+        "`pgwarden check --accept` (then only new drift blocks), or the gate's contract check "
+        "turned off with `[runtime] contract_check = false`"
+    ]
