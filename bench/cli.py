@@ -206,11 +206,24 @@ class Figure:
 
 
 def compare(commands: Sequence[Command], repeat: int) -> dict[str, dict[str, Figure]]:
-    """{label: {"cold": Figure, "warm": Figure}} with every command interleaved, after one warm-up."""
+    """{label: {"cold": Figure, "warm": Figure}} with every command interleaved, after one warm-up.
+
+    A ``--baseline`` twin its older sources cannot run (an option added since) is left out, said."""
     with tempfile.TemporaryDirectory(prefix="pgwarden-bench-cache-") as tmp:
         warm_dir = Path(tmp) / "warm"
+        runnable = []
         for cmd in commands:  # warm-up: bytecode, page cache, and the warm cache directory
-            measure(cmd, warm_dir)
+            try:
+                measure(cmd, warm_dir)
+            except SystemExit as failed:
+                if not cmd.baseline:
+                    raise
+                print(
+                    f"`{cmd.label}` not timed: the baseline's sources fail it ({str(failed).splitlines()[-1]})"
+                )
+                continue
+            runnable.append(cmd)
+        commands = runnable
         rebuild_dir = Path(tmp) / "rebuild"
         for cmd in commands:
             if cmd.rebuild:
@@ -250,7 +263,7 @@ def check_table(title: str, commands: Sequence[Command], figures: dict[str, dict
         "| warm s (median, range) | warm CPU s | peak RSS MB |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for cmd in commands:
+    for cmd in [c for c in commands if c.label in figures]:
         f = figures[cmd.label]
         cells = [f"{f[k].median:.3f} ({f[k].spread}) | {f[k].cpu:.3f}" for k in ("cold", "rebuild", "warm")]
         print(f"| {cmd.label} | {' | '.join(cells)} | {f['warm'].rss:.1f} |")
@@ -261,6 +274,15 @@ def check_table(title: str, commands: Sequence[Command], figures: dict[str, dict
 class Verdict:
     target: str
     ok: bool
+
+
+def rows_of(
+    commands: Sequence[Command], figures: dict[str, dict[str, Figure]]
+) -> list[tuple[str, Figure, Figure]]:
+    """(label, cold, warm) of each of ``commands`` that was timed."""
+    return [
+        (c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands if c.label in figures
+    ]
 
 
 def table(title: str, rows: Sequence[tuple[str, Figure, Figure]], anchor: str | None) -> None:
@@ -355,7 +377,7 @@ def bench_lint(repeat: int, files: int) -> list[Verdict]:
             )
         commands = with_baseline(commands)
         figures = compare(commands, repeat)
-        rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
+        rows = rows_of(commands, figures)
         table(f"lint: {files} files, {statements} statements", rows, "squawk --reporter gcc")
         base = figures["squawk --reporter gcc"]["warm"].median
         for cmd in [c for c in commands[2:] if not c.baseline]:
@@ -408,7 +430,7 @@ def bench_diff(repeat: int, tables: int, server_url: str) -> list[Verdict]:
         ]
         commands = with_baseline(commands)
         figures = compare(commands, repeat)
-        rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
+        rows = rows_of(commands, figures)
         table(
             f"diff: two {tables}-table databases ({pair.build_seconds:.0f} s to build)",
             rows,
@@ -448,7 +470,7 @@ def bench_snapshot(repeat: int, tables: int, server_url: str) -> list[Verdict]:
             ]
             commands = with_baseline(commands)
             figures = compare(commands, repeat)  # inside: the files are written to tmp
-        rows = [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands]
+        rows = rows_of(commands, figures)
         table(f"snapshot: one {tables}-table database", rows, "pg_dump --schema-only")
         base = figures["pg_dump --schema-only"]["warm"].median
         mine = figures["pgwarden snapshot"]["warm"].median
@@ -533,7 +555,7 @@ def bench_check_alembic(repeat: int, server_url: str) -> list[Verdict]:
         title = "check: examples/alembic_bot (models + 5 Alembic revisions + live) vs alembic check"
         table(
             title,
-            [(c.label, figures[c.label]["cold"], figures[c.label]["warm"]) for c in commands],
+            rows_of(commands, figures),
             "alembic check",
         )
         check_table(title + ": wall and CPU", commands, figures)
