@@ -46,7 +46,8 @@ def test_lint_says_reading_linting_and_a_cache_hit(tmp_path: Path, monkeypatch: 
         "options read, the command's code imported",
         "1 file(s) read and hashed",
         "linted: 3 finding(s)",  # a lock-taking CREATE INDEX, no lock_timeout, no statement_timeout
-        "report rendered and kept",
+        "report rendered",
+        "report kept",
         f"done, exit code {code}",
     ]
     _, again = phases("lint", "--format", "json", str(folder))

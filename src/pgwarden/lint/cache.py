@@ -179,9 +179,10 @@ def report_cached(
             text = buffer.getvalue()
         stored = (exit_code(found), exit_code(found, strict=True)), text
         del found, text  # the findings are not needed past here (large runs: hundreds of MB)
+        phases.mark("report rendered")
         if kept and where is not None:
             kept = _store_report(where, name, stored)
-        phases.mark("report rendered and kept" if kept else "report rendered")
+            phases.mark("report kept" if kept else "report not kept")
     (code, strict_code), text = stored
     plain = already_redacted(out)
     for start in range(0, len(text), CHUNK):
