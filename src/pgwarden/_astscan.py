@@ -17,7 +17,10 @@ __all__ = [
     "url_path",
 ]
 
-URL_ATTRS = re.compile(r"(database|db|postgres|pg|sqlalchemy)_?(url|uri|dsn)$", re.IGNORECASE)
+URL_ATTRS = re.compile(r"(database|db|postgres(?:ql)?|pg|sqlalchemy)_?(url|uri|dsn)$", re.IGNORECASE)
+"""An attribute that holds a database URL: ``db_url``, ``DATABASE_URI``, ``POSTGRESQL_URL``, ``pg_dsn``."""
+URL_VAR = re.compile(r"^(?:[A-Z0-9]+_)*(?:DATABASE|DB|POSTGRES(?:QL)?|PG|SQLALCHEMY)_?(?:URL|URI|DSN)$")
+"""An environment variable that holds one: the same names in capitals, with any prefix (``BOT_DB_URL``)."""
 _GETTERS = {"getenv", "get"}
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._astscan import URL_ATTRS, bound_names, env_reads, imported, names, url_path
+from ._astscan import URL_ATTRS, URL_VAR, bound_names, env_reads, imported, names, url_path
 from .discover_orms import OrmModels, find_orms
 
 __all__ = ["Base", "Project", "Settings", "scan"]
@@ -43,7 +43,6 @@ _BASE_CLASSES = {"DeclarativeBase", "DeclarativeBaseNoMeta"}
 _BASE_FACTORIES = {"declarative_base", "generate_base"}
 _SQL_MIGRATION = re.compile(r"^\d+[_\-.].*\.sql$")
 _SETTINGS_MODULE = re.compile(r"(^|\.)(config|settings|conf|configuration)$")
-_ENV_URL_KEYS = re.compile(r"^(DATABASE_URL|DIRECT_URL)$")
 
 
 @dataclass(frozen=True)
@@ -335,7 +334,7 @@ def _env_file(root: Path) -> tuple[Path | None, tuple[str, ...]]:
     try:
         for line in path.read_text(encoding="utf-8").splitlines():
             key = line.strip().removeprefix("export ").partition("=")[0].strip()
-            if _ENV_URL_KEYS.match(key) or key.startswith(("DB_", "POSTGRES_", "PG")):
+            if key == "DIRECT_URL" or URL_VAR.match(key) or key.startswith(("DB_", "POSTGRES_", "PG")):
                 keys.append(key)
     except (OSError, UnicodeDecodeError):
         return path, ()

@@ -7,13 +7,13 @@ import shlex
 from collections.abc import Mapping
 from pathlib import Path
 
+from ._astscan import URL_VAR
 from .discover import Project, Settings
 
 _PART_VAR = re.compile(
     r"^(?:DATABASE|DB|POSTGRES(?:QL)?|PG|PSQL)_?(?:[A-Z0-9]+_)*?"
     r"(HOST|PORT|USER|USERNAME|LOGIN|PASS|PASSWORD|PWD|NAME|DB|DATABASE|DBNAME)$"
 )
-_URL_VAR = re.compile(r"^(?:[A-Z0-9]+_)*(?:DATABASE|DB|POSTGRES(?:QL)?|PG|SQLALCHEMY)_?(?:URL|URI|DSN)$")
 _PART_OF = {
     "HOST": "host",
     "PORT": "port",
@@ -147,7 +147,7 @@ def url_source(settings: Settings) -> tuple[str, Mapping[str, str]] | None:
     """
     from .dburl import DEFAULT_PARTS
 
-    urls = [v for v in settings.reads if _URL_VAR.match(v) and v != "DIRECT_URL"]
+    urls = [v for v in settings.reads if URL_VAR.match(v) and v != "DIRECT_URL"]
     parts = [v for v in settings.reads if _PART_VAR.match(v)]
     if urls and not parts:
         return (urls[0], {}) if len(urls) == 1 else None
@@ -170,6 +170,12 @@ def url_source(settings: Settings) -> tuple[str, Mapping[str, str]] | None:
     label = f"{prefixes.pop()}_*" if len(prefixes) == 1 and len(mapping) > 1 else ", ".join(mapping.values())
     order = ("host", "port", "user", "password", "dbname")
     return label, {k: mapping[k] for k in order if k in mapping}
+
+
+def _env_url_var(keys: tuple[str, ...]) -> list[str]:
+    """``database_url_env`` for the one URL variable of a ``.env`` when it is not ``DATABASE_URL``."""
+    urls = [key for key in keys if URL_VAR.match(key)]
+    return [f"database_url_env = {_q(urls[0])}"] if len(urls) == 1 and urls != ["DATABASE_URL"] else []
 
 
 def _url_lines(project: Project) -> list[str]:
@@ -197,8 +203,10 @@ def _url_lines(project: Project) -> list[str]:
             ]
         out += [f"# database_url = {_q(s.spec)}" for s in rest[:2]]
     elif project.env_file and project.env_keys:
+        out += _env_url_var(project.env_keys)
         out.append(f"# .env holds {', '.join(project.env_keys[:6])}: pgwarden reads it from there.")
     elif project.env_template and project.env_keys:
+        out += _env_url_var(project.env_keys)
         out.append(
             f"# {project.env_template.name} lists {', '.join(project.env_keys[:6])}: copy it to .env "
             "(pgwarden reads .env) or set them in the environment."

@@ -202,3 +202,33 @@ def test_an_alembic_project_gets_migrations_pointing_at_its_environment(tmp_path
     code, _, err = _run("init", "--path", str(project))
     assert code == 0, err
     assert load(project / "pgwarden.toml").migrations == project / "alembic.ini"
+
+
+def test_a_pydantic_settings_field_named_postgresql_url_is_the_source(tmp_path: Path) -> None:
+    # The shape of a public aiogram bot: pydantic-settings fills POSTGRESQL_URL from .env.
+    (tmp_path / "app" / "config").mkdir(parents=True)
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "config" / "__init__.py").write_text("")
+    (tmp_path / "app" / "config" / "settings.py").write_text(
+        "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
+        '    BOT_TOKEN: str = ""\n    POSTGRESQL_URL: str = ""\n\n\nsettings = Settings()\n'
+    )
+    (tmp_path / ".env").write_text("BOT_TOKEN=1:abc\nPOSTGRESQL_URL=postgresql+asyncpg://bot:pw-9x@db/bot\n")
+    project = scan(tmp_path)
+    assert [s.spec for s in project.settings] == ["app.config.settings:settings.POSTGRESQL_URL"]
+    assert project.env_keys == ("POSTGRESQL_URL",)
+    code, out, err = _run("init", "--path", str(tmp_path), "--print")
+    assert code == 0 and '\ndatabase_url = "app.config.settings:settings.POSTGRESQL_URL"' in out
+    assert "pw-9x" not in out + err
+
+
+def test_a_dotenv_url_not_named_database_url_is_read_through_database_url_env(tmp_path: Path) -> None:
+    from pgwarden.dburl import url_for
+
+    (tmp_path / "bot.py").write_text("print('hi')\n")
+    (tmp_path / ".env").write_text("POSTGRES_URL=postgresql://bot:pw-7y@db:5433/bot\n")
+    code, out, err = _run("init", "--path", str(tmp_path))
+    assert code == 0 and "pw-7y" not in out + err
+    text = (tmp_path / "pgwarden.toml").read_text()
+    assert '\ndatabase_url_env = "POSTGRES_URL"\n' in text
+    assert url_for(load(tmp_path / "pgwarden.toml"), required=True) == "postgresql://bot:pw-7y@db:5433/bot"
