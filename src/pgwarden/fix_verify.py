@@ -3,10 +3,11 @@
 A fix SQL is a promise that running it makes its finding go away and breaks nothing on the way.
 Here the promise is checked where it costs nothing: the live schema (read, never written) is
 rebuilt on a scratch database with pgwarden's own DDL, the comparison is made there (the
-"before"), every offered fix runs there in turn, and the comparison is made again. A fix whose
-finding was there before and is gone after is marked verified; one that fails, or leaves its
-finding behind, is withdrawn from ``fix_sql`` (kept in the evidence with the reason), so what
-``check`` offers is what worked. The copy has the schema and no rows: a data guard (PW106's
+"before"), every offered fix runs there in turn (one that fails runs again after the others, as
+long as a round clears one: a table's fix may name a table created by a later fix), and the
+comparison is made again. A fix whose finding was there before and is gone after is marked
+verified; one that fails, or leaves its finding behind, is withdrawn from ``fix_sql`` (kept in the
+evidence with the reason), so what ``check`` offers is what worked. The copy has the schema and no rows: a data guard (PW106's
 narrowing check, a NOT NULL on rows holding NULL) still decides on the live database.
 
 The verdicts depend only on the live schema, the expected schemas, the fixes, this pgwarden and
@@ -155,11 +156,18 @@ def _tried(
             for statement in plan(diff(copy, Schema())):
                 _run(conn, statement.sql)
             before = {_key(f) for f in compare(inspect(conn))}
-            for finding in offered:
-                if _key(finding) in before:
+            # In the report's order, then again for those that failed while a round clears one:
+            # a table's fix may name a table whose own fix comes later (a database that lost both).
+            todo = [f for f in offered if _key(f) in before]
+            while todo:
+                failed = {}
+                for finding in todo:
                     error = _run(conn, finding.fix_sql or "")
                     if error is not None:
                         failed[_key(finding)] = error
+                if len(failed) == len(todo):
+                    break
+                todo = [f for f in todo if _key(f) in failed]
             after = {_key(f) for f in compare(inspect(conn))}
     finally:
         server.drop_database(url)

@@ -263,3 +263,32 @@ def test_a_migration_body_is_not_tried_on_the_live_copy(db_url: str, scratch: Sc
     server = _Counted(scratch)
     assert verify_fixes([body], live, lambda schema: [body], server) == [body]
     assert server.started == 0  # nothing for live: no scratch database either
+
+
+def test_a_fix_that_needs_another_fix_first_is_verified_after_it(db_url: str, scratch: Scratch) -> None:
+    # A database that lost both tables (incident 004): `alpha`'s CREATE TABLE names `zeta`, whose
+    # own fix comes after it in the report's order. Each fix is fair once the other ran.
+    expected_url = scratch.create_database("expected")
+    try:
+        with psycopg.connect(expected_url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE zeta (id bigint PRIMARY KEY);"
+                "CREATE TABLE alpha (id bigint PRIMARY KEY, zeta_id bigint NOT NULL REFERENCES zeta (id));"
+            )
+            expected = inspect(conn)
+    finally:
+        scratch.drop_database(expected_url)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        live = inspect(conn)
+    sources = [Expected("migrations", "migrations", expected)]
+    findings = compare(sources, live).findings
+    assert [f.object for f in findings if f.fix_sql] == ["public.alpha", "public.zeta"]
+
+    def again(schema: object) -> list:  # type: ignore[type-arg]
+        return compare(sources, schema).findings  # type: ignore[arg-type]
+
+    verified = verify_fixes(findings, live, again, lambda: scratch)
+    assert [(f.object, f.evidence.get("fix_verified")) for f in verified if f.fix_sql] == [
+        ("public.alpha", True),
+        ("public.zeta", True),
+    ]
