@@ -124,6 +124,7 @@ def run_check(
     started = time.monotonic()
     url = cfg.db_url()
     assert url is not None
+    phases.mark("database URL found")  # a settings object named by `database_url` is imported here
     checks: list[Invariant] = load_invariants(cfg) if invariants else []
     if not (cfg.has_schema_source or checks):
         raise UsageError(

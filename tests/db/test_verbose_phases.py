@@ -82,6 +82,8 @@ def test_diff_migrate_up_snapshot_and_check_say_their_phases(
 
     code, said = phases("check", "--db", db_url, "--migrations", "migrations")
     assert said[1:] == [
+        "the driver and the comparison imported",
+        "database URL found",
         "connected to the live database",
         "live database read: the ledger and the catalog (2 tables)",
         "expected schema ready: migrations",

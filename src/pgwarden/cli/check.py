@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .. import findings as findings_module
-from .. import formats
+from .. import formats, phases
 from .._alembic_env import unread_note
 from ..config import Config
 from ..paths import cache_enabled, cache_holds_entries, show_path
@@ -104,6 +104,7 @@ def check(
                 scratch.meanwhile(lambda: _alembic_preload(folder))
         from ..orchestrator import run_check
 
+        phases.mark("the driver and the comparison imported")
         result = run_check(
             cfg,
             update_snapshot=update_snapshot,
