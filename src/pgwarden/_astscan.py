@@ -14,6 +14,7 @@ __all__ = [
     "env_reads",
     "imported",
     "names",
+    "settings_variable",
     "url_path",
 ]
 
@@ -126,3 +127,34 @@ def _url_attribute(cls: ast.ClassDef) -> str | None:
         if URL_ATTRS.search(name):
             return name
     return None
+
+
+def settings_variable(cls: ast.ClassDef, attr: str) -> str | None:
+    """The environment variable pydantic-settings fills ``attr`` of ``cls`` from, when the class
+    says it plainly: a ``BaseSettings`` subclass, a field with no alias or ``env=``, and no
+    ``env_prefix``. Its name in capitals (pydantic matches it in any case); ``None`` otherwise."""
+    if "BaseSettings" not in {names(b) for b in cls.bases}:
+        return None
+    field: ast.AnnAssign | None = None
+    for item in cls.body:
+        if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.target.id == attr:
+            field = item
+        elif _sets_prefix(item):
+            return None
+    if field is None:
+        return None
+    if isinstance(field.value, ast.Call) and any(
+        k.arg in ("alias", "validation_alias", "env") for k in field.value.keywords
+    ):
+        return None
+    return attr.upper()
+
+
+def _sets_prefix(item: ast.stmt) -> bool:
+    """Whether a class body statement names an ``env_prefix`` (``model_config`` or ``class Config``)."""
+    return any(
+        (isinstance(node, ast.keyword) and node.arg == "env_prefix")
+        or (isinstance(node, ast.Name) and node.id == "env_prefix")
+        or (isinstance(node, ast.Constant) and node.value == "env_prefix")
+        for node in ast.walk(item)
+    )

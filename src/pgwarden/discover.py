@@ -13,10 +13,10 @@ import ast
 import configparser
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ._astscan import URL_ATTRS, URL_VAR, bound_names, env_reads, imported, names, url_path
+from ._astscan import URL_ATTRS, URL_VAR, bound_names, env_reads, imported, names, settings_variable, url_path
 from .discover_orms import OrmModels, find_orms
 
 __all__ = ["Base", "Project", "Settings", "scan"]
@@ -69,6 +69,14 @@ class Settings:
     line: int
     reads: tuple[str, ...] = ()
     """The environment variables its module reads by name (``os.getenv("DB_HOST")``)."""
+    variable: str | None = None
+    """The one pydantic-settings fills the URL from, when the class says so plainly
+    (``settings_variable``), spelt as the project's ``.env`` spells it."""
+
+    @property
+    def url_reads(self) -> tuple[str, ...]:
+        """The variables the URL may come from: ``variable``, then ``reads``."""
+        return (self.variable, *self.reads) if self.variable else self.reads
 
 
 @dataclass
@@ -165,6 +173,8 @@ def scan(root: Path) -> Project:
     project.alembic = _alembic(root)
     project.migrations, project.migration_files = _sql_migrations(root)
     env_file, project.env_keys = _env_file(root)
+    if env_file is not None:
+        project.settings = [_as_in_env(s, project.env_keys) for s in project.settings]
     if env_file is not None and env_file.name != ".env":
         project.env_template = env_file
     else:
@@ -172,6 +182,16 @@ def scan(root: Path) -> Project:
     project.deploy = _deploy_files(root)
     project.entry = _entry(root, files)
     return project
+
+
+def _as_in_env(settings: Settings, keys: tuple[str, ...]) -> Settings:
+    """``settings`` with its pydantic-settings variable spelt as the project's ``.env`` spells it
+    (pydantic matches any case, pgwarden the name), or dropped when the ``.env`` does not hold it:
+    the class then reads another file, which only importing it finds."""
+    if settings.variable is None:
+        return settings
+    spelt = next((key for key in keys if key.upper() == settings.variable.upper()), None)
+    return replace(settings, variable=spelt)
 
 
 # --- Python files ----------------------------------------------------------------------
@@ -226,12 +246,13 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
             elif called in classes:
                 attr = url_path(classes[called], classes, depth=2)
                 if attr:
-                    settings.append(Settings(f"{module}:{name}.{attr}", path, node.lineno))
+                    variable = settings_variable(classes[called], attr)  # pydantic-settings' own
+                    settings.append(Settings(f"{module}:{name}.{attr}", path, node.lineno, variable=variable))
             elif URL_ATTRS.search(name) and _SETTINGS_MODULE.search(module):
                 settings.append(Settings(f"{module}:{name}", path, node.lineno))  # DB_URL = getenv(...)
     if settings:
         reads = env_reads(tree)
-        project.settings.extend(Settings(s.spec, s.path, s.line, reads) for s in settings)
+        project.settings.extend(replace(s, reads=reads) for s in settings)
     project.bases.extend(local_bases.values())
     project.imports[module] = imported(tree, module, is_package=path.name == "__init__.py")
     project.bound[module] = bound_names(tree)
@@ -334,7 +355,11 @@ def _env_file(root: Path) -> tuple[Path | None, tuple[str, ...]]:
     try:
         for line in path.read_text(encoding="utf-8").splitlines():
             key = line.strip().removeprefix("export ").partition("=")[0].strip()
-            if key == "DIRECT_URL" or URL_VAR.match(key) or key.startswith(("DB_", "POSTGRES_", "PG")):
+            if (
+                key == "DIRECT_URL"
+                or URL_VAR.match(key.upper())
+                or key.startswith(("DB_", "POSTGRES_", "PG"))
+            ):
                 keys.append(key)
     except (OSError, UnicodeDecodeError):
         return path, ()

@@ -147,8 +147,8 @@ def url_source(settings: Settings) -> tuple[str, Mapping[str, str]] | None:
     """
     from .dburl import DEFAULT_PARTS
 
-    urls = [v for v in settings.reads if URL_VAR.match(v) and v != "DIRECT_URL"]
-    parts = [v for v in settings.reads if _PART_VAR.match(v)]
+    urls = [v for v in settings.url_reads if URL_VAR.match(v.upper()) and v != "DIRECT_URL"]
+    parts = [v for v in settings.url_reads if _PART_VAR.match(v)]
     if urls and not parts:
         return (urls[0], {}) if len(urls) == 1 else None
     if urls or not parts:
@@ -174,7 +174,7 @@ def url_source(settings: Settings) -> tuple[str, Mapping[str, str]] | None:
 
 def _env_url_var(keys: tuple[str, ...]) -> list[str]:
     """``database_url_env`` for the one URL variable of a ``.env`` when it is not ``DATABASE_URL``."""
-    urls = [key for key in keys if URL_VAR.match(key)]
+    urls = [key for key in keys if URL_VAR.match(key.upper())]
     return [f"database_url_env = {_q(urls[0])}"] if len(urls) == 1 and urls != ["DATABASE_URL"] else []
 
 

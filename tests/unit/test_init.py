@@ -10,6 +10,7 @@ import pytest
 
 from pgwarden.cli import main
 from pgwarden.config import load
+from pgwarden.dburl import url_for
 from pgwarden.discover import scan
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "projects"
@@ -204,27 +205,66 @@ def test_an_alembic_project_gets_migrations_pointing_at_its_environment(tmp_path
     assert load(project / "pgwarden.toml").migrations == project / "alembic.ini"
 
 
-def test_a_pydantic_settings_field_named_postgresql_url_is_the_source(tmp_path: Path) -> None:
-    # The shape of a public aiogram bot: pydantic-settings fills POSTGRESQL_URL from .env.
-    (tmp_path / "app" / "config").mkdir(parents=True)
-    (tmp_path / "app" / "__init__.py").write_text("")
-    (tmp_path / "app" / "config" / "__init__.py").write_text("")
-    (tmp_path / "app" / "config" / "settings.py").write_text(
-        "from pydantic_settings import BaseSettings\n\n\nclass Settings(BaseSettings):\n"
-        '    BOT_TOKEN: str = ""\n    POSTGRESQL_URL: str = ""\n\n\nsettings = Settings()\n'
+def _pydantic_bot(root: Path, body: str, env: str | None) -> None:
+    """The shape of a public aiogram bot: pydantic-settings fills the URL field from .env."""
+    (root / "app" / "config").mkdir(parents=True)
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "config" / "__init__.py").write_text("")
+    (root / "app" / "config" / "settings.py").write_text(
+        "from pydantic_settings import BaseSettings, SettingsConfigDict\n\n\nclass Settings(BaseSettings):\n"
+        f'    BOT_TOKEN: str = ""\n{body}\n\nsettings = Settings()\n'
     )
-    (tmp_path / ".env").write_text("BOT_TOKEN=1:abc\nPOSTGRESQL_URL=postgresql+asyncpg://bot:pw-9x@db/bot\n")
+    if env is not None:
+        (root / ".env").write_text(env)
+
+
+def test_a_pydantic_settings_field_is_read_from_its_variable_without_importing_the_settings(
+    tmp_path: Path,
+) -> None:
+    _pydantic_bot(
+        tmp_path,
+        '    POSTGRESQL_URL: str = ""\n',
+        "BOT_TOKEN=1:abc\npostgresql_url=postgresql://bot:pw-9x@db/bot\n",
+    )
     project = scan(tmp_path)
-    assert [s.spec for s in project.settings] == ["app.config.settings:settings.POSTGRESQL_URL"]
-    assert project.env_keys == ("POSTGRESQL_URL",)
-    code, out, err = _run("init", "--path", str(tmp_path), "--print")
-    assert code == 0 and '\ndatabase_url = "app.config.settings:settings.POSTGRESQL_URL"' in out
-    assert "pw-9x" not in out + err
+    assert [(s.spec, s.variable) for s in project.settings] == [
+        ("app.config.settings:settings.POSTGRESQL_URL", "postgresql_url")  # as the .env spells it
+    ]
+    code, out, err = _run("init", "--path", str(tmp_path))
+    text = (tmp_path / "pgwarden.toml").read_text()
+    assert code == 0 and '\ndatabase_url_env = "postgresql_url"\n' in text
+    assert '\n# database_url = "app.config.settings:settings.POSTGRESQL_URL"\n' in text
+    assert "pw-9x" not in out + err + text
+    # read from .env itself: the settings module is never imported
+    assert url_for(load(tmp_path / "pgwarden.toml"), required=True) == "postgresql://bot:pw-9x@db/bot"
+
+
+@pytest.mark.parametrize(
+    ("body", "env"),
+    [
+        # another file: the .env at the root does not hold it
+        (
+            '    POSTGRESQL_URL: str = ""\n    model_config = SettingsConfigDict(env_file="conf/.env")\n',
+            "X=1\n",
+        ),
+        # a prefix, an alias: the variable is not the field's name
+        (
+            '    db_url: str = ""\n    model_config = SettingsConfigDict(env_prefix="BOT_")\n',
+            "BOT_DB_URL=x\n",
+        ),
+        ('    db_url: str = Field("", validation_alias="PG_CONN")\n', "PG_CONN=x\n"),
+    ],
+)
+def test_a_pydantic_settings_object_that_reads_elsewhere_is_imported(
+    tmp_path: Path, body: str, env: str
+) -> None:
+    _pydantic_bot(tmp_path, body, env)
+    code, out, _ = _run("init", "--path", str(tmp_path), "--print")
+    assert code == 0 and '\ndatabase_url = "app.config.settings:settings.' in out, out
+    assert "\ndatabase_url_env" not in out
 
 
 def test_a_dotenv_url_not_named_database_url_is_read_through_database_url_env(tmp_path: Path) -> None:
-    from pgwarden.dburl import url_for
-
     (tmp_path / "bot.py").write_text("print('hi')\n")
     (tmp_path / ".env").write_text("POSTGRES_URL=postgresql://bot:pw-7y@db:5433/bot\n")
     code, out, err = _run("init", "--path", str(tmp_path))
