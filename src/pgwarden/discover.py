@@ -229,6 +229,8 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
     except (SyntaxError, UnicodeDecodeError, OSError, ValueError):
         return None
     local_bases: dict[str, Base] = {}
+    metadata: set[str] = set()  # the MetaData objects among them
+    given: set[str] = set()  # names a base takes its MetaData from: the base stands for it
     classes: dict[str, ast.ClassDef] = {}
     settings: list[Settings] = []
     for node in tree.body:
@@ -236,6 +238,7 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
             parents = {names(b) for b in node.bases}
             if parents & _BASE_CLASSES:
                 local_bases[node.name] = Base(f"{module}:{node.name}", path, node.lineno, module=module)
+                given.update(_metadata_given(node.body))  # metadata = meta
             else:
                 classes[node.name] = node
         elif (assigned := _assigned(node)) is not None:
@@ -243,6 +246,14 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
             called = names(value) if isinstance(value, ast.Call) else ""
             if called in _BASE_FACTORIES or called == "MetaData":
                 local_bases[name] = Base(f"{module}:{name}", path, node.lineno, module=module)
+                if called == "MetaData":
+                    metadata.add(name)
+                elif isinstance(value, ast.Call):  # declarative_base(metadata=meta)
+                    given.update(
+                        k.value.id
+                        for k in value.keywords
+                        if k.arg == "metadata" and isinstance(k.value, ast.Name)
+                    )
             elif called in classes:
                 attr = url_path(classes[called], classes, depth=2)
                 if attr:
@@ -250,6 +261,8 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
                     settings.append(Settings(f"{module}:{name}.{attr}", path, node.lineno, variable=variable))
             elif URL_ATTRS.search(name) and _SETTINGS_MODULE.search(module):
                 settings.append(Settings(f"{module}:{name}", path, node.lineno))  # DB_URL = getenv(...)
+    for name in metadata & given:  # listed once, as the base whose tables it holds
+        del local_bases[name]
     if settings:
         reads = env_reads(tree)
         project.settings.extend(replace(s, reads=reads) for s in settings)
@@ -257,6 +270,16 @@ def _scan_module(path: Path, module: str, project: Project) -> ast.Module | None
     project.imports[module] = imported(tree, module, is_package=path.name == "__init__.py")
     project.bound[module] = bound_names(tree)
     return tree
+
+
+def _metadata_given(body: list[ast.stmt]) -> set[str]:
+    """The name a declarative base's body assigns to ``metadata`` (``metadata = meta``)."""
+    found = set()
+    for item in body:
+        assigned = _assigned(item)
+        if assigned is not None and assigned[0] == "metadata" and isinstance(assigned[1], ast.Name):
+            found.add(assigned[1].id)
+    return found
 
 
 def _assigned(node: ast.stmt) -> tuple[str, ast.expr] | None:

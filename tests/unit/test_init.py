@@ -272,3 +272,21 @@ def test_a_dotenv_url_not_named_database_url_is_read_through_database_url_env(tm
     text = (tmp_path / "pgwarden.toml").read_text()
     assert '\ndatabase_url_env = "POSTGRES_URL"\n' in text
     assert url_for(load(tmp_path / "pgwarden.toml"), required=True) == "postgresql://bot:pw-7y@db:5433/bot"
+
+
+@pytest.mark.parametrize(
+    "base",
+    [
+        # the base takes a MetaData with a naming convention (a public aiogram template)
+        "meta = MetaData(naming_convention={'pk': 'pk__%(table_name)s'})\n\n\n"
+        "class Base(DeclarativeBase):\n    metadata = meta\n",
+        "metadata = MetaData()\nBase = declarative_base(metadata=metadata)\n",
+    ],
+)
+def test_a_metadata_a_base_takes_is_listed_once_as_the_base(tmp_path: Path, base: str) -> None:
+    (tmp_path / "db.py").write_text(
+        "from sqlalchemy import Column, Integer, MetaData\n"
+        "from sqlalchemy.orm import DeclarativeBase, declarative_base\n\n" + base + "\n\n"
+        "class User(Base):\n    __tablename__ = 'users'\n    id = Column(Integer, primary_key=True)\n"
+    )
+    assert [(b.spec, b.tables) for b in scan(tmp_path).bases] == [("db:Base", 1)]
