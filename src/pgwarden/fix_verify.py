@@ -7,8 +7,9 @@ rebuilt on a scratch database with pgwarden's own DDL, the comparison is made th
 long as a round clears one: a table's fix may name a table created by a later fix), and the
 comparison is made again. A fix whose finding was there before and is gone after is marked
 verified; one that fails, or leaves its finding behind, is withdrawn from ``fix_sql`` (kept in the
-evidence with the reason), so what ``check`` offers is what worked. The copy has the schema and no rows: a data guard (PW106's
-narrowing check, a NOT NULL on rows holding NULL) still decides on the live database.
+evidence with the reason), so what ``check`` offers is what worked. The copy has the schema and no
+rows: a data guard (PW106's narrowing check, a NOT NULL on rows holding NULL) still decides on the
+live database.
 
 The verdicts depend only on the live schema, the expected schemas, the fixes, this pgwarden and
 the scratch server, so they are kept under a key made of those (``schema_cache``'s folder rules,
