@@ -190,7 +190,7 @@ def _as_in_env(settings: Settings, keys: tuple[str, ...]) -> Settings:
     the class then reads another file, which only importing it finds."""
     if settings.variable is None:
         return settings
-    spelt = next((key for key in keys if key.upper() == settings.variable.upper()), None)
+    spelt = next((key for key in keys if key.upper() == settings.variable), None)  # in capitals
     return replace(settings, variable=spelt)
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -23,6 +23,8 @@ from .settings import Settings
 from .source import MigrationFile, discover
 
 __all__ = ["ensure_ready", "ready_on"]
+
+T = TypeVar("T")
 
 
 def ensure_ready(
@@ -77,27 +79,17 @@ def ready_on(
         _alembic_at_heads(conn, migrations, timeout)
         return
     files = discover(migrations)
-    deadline = time.monotonic() + timeout
-    while True:
-        todo = pending(files, effective(conn, files, settings.configured_ledger))
-        if not todo:
-            break
-        holder = lock.holder(conn)
-        if holder is None:
-            # A migrator may have finished (and let go of the lock) between the two reads.
-            todo = pending(files, effective(conn, files, settings.configured_ledger))
-            if not todo:
-                break
-            names = ", ".join(f.filename for f in todo[:5]) + (" …" if len(todo) > 5 else "")
-            raise PendingMigrations(
-                f"The database is not ready: {len(todo)} migration(s) pending ({names}) and no migrator "
-                f"is running. {_advice(conn, todo, settings)}"
-            )
-        if time.monotonic() >= deadline:
-            raise LockWaitExceeded(
-                f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
-            )
-        time.sleep(0.2)
+
+    def refusal(todo: Sequence[MigrationFile]) -> str:
+        names = ", ".join(f.filename for f in todo[:5]) + (" …" if len(todo) > 5 else "")
+        return (
+            f"The database is not ready: {len(todo)} migration(s) pending ({names}) and no migrator "
+            f"is running. {_advice(conn, todo, settings)}"
+        )
+
+    _wait_for_migrator(
+        conn, timeout, lambda: pending(files, effective(conn, files, settings.configured_ledger)), refusal
+    )
     _raise_on_errors(conn, files)
 
 
@@ -123,28 +115,44 @@ def _alembic_at_heads(conn: psycopg.Connection[Any], where: Path, timeout: float
     from .alembic_source import AlembicSource  # imports Alembic: only for Alembic projects
 
     source = AlembicSource(where)
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def still_pending() -> Sequence[Any]:
         position = source.position(conn)
         if position.unknown:
             raise NotReady(
                 f"The database is not ready: it is at Alembic revision {', '.join(position.unknown)}, which "
                 f"{where.name} does not know (newer code migrated it). Deploy the code that has that revision."
             )
-        if not position.pending:
-            return
+        return position.pending
+
+    def refusal(todo: Sequence[Any]) -> str:
+        names = ", ".join(f"{m.id} ({m.name})" for m in todo[:5])
+        return (
+            f"The database is not ready: {len(todo)} Alembic revision(s) pending ({names}"
+            + (" …" if len(todo) > 5 else "")
+            + ") and no migrator is running. Run `pgwarden migrate up`, or set `auto_migrate = true`."
+        )
+
+    _wait_for_migrator(conn, timeout, still_pending, refusal)
+
+
+def _wait_for_migrator(
+    conn: psycopg.Connection[Any],
+    timeout: float,
+    still_pending: Callable[[], Sequence[T]],
+    refusal: Callable[[Sequence[T]], str],
+) -> None:
+    """Return once ``still_pending()`` is empty, waiting up to ``timeout`` while another process
+    holds the migration lock; ``PendingMigrations`` (``refusal`` of what is pending) when none does."""
+    deadline = time.monotonic() + timeout
+    while todo := still_pending():
         holder = lock.holder(conn)
         if holder is None:
             # A migrator may have finished (and let go of the lock) between the two reads.
-            position = source.position(conn)
-            if not position.pending:
+            todo = still_pending()
+            if not todo:
                 return
-            names = ", ".join(f"{m.id} ({m.name})" for m in position.pending[:5])
-            raise PendingMigrations(
-                f"The database is not ready: {len(position.pending)} Alembic revision(s) pending ({names}"
-                + (" …" if len(position.pending) > 5 else "")
-                + ") and no migrator is running. Run `pgwarden migrate up`, or set `auto_migrate = true`."
-            )
+            raise PendingMigrations(refusal(todo))
         if time.monotonic() >= deadline:
             raise LockWaitExceeded(
                 f"The database is not ready after {timeout:.0f} s: {holder.describe()} is still migrating."
